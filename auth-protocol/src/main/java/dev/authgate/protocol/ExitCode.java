@@ -1,0 +1,30 @@
+package dev.authgate.protocol;
+
+/**
+ * Process exit codes shared by {@code auth-server} and {@code auth-client}; scripts rely on them.
+ */
+public enum ExitCode {
+  /** Success. */
+  OK(0),
+  /** Any failure not covered below: bad files, I/O errors, port in use. */
+  FAILURE(1),
+  /** The command line could not be parsed. */
+  USAGE(2),
+  /** Authentication refused, in either direction. */
+  AUTH_REFUSED(3),
+  /** Cannot connect, or the connection was lost. */
+  CONNECTION(4),
+  /** A transfer was refused or failed verification. */
+  TRANSFER(5);
+
+  private final int code;
+
+  ExitCode(int code) {
+    this.code = code;
+  }
+
+  /** The numeric process exit status. */
+  public int code() {
+    return code;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.authgate.protocol;
+
+/**
+ * Why a connection or session ended badly. The audit names are part of the audit-log contract
+ * (docs/OPERATIONS.md) and must not change.
+ */
+public enum Reason {
+  /** The claimed client id has no key in the keystore (or is not a valid id). */
+  UNKNOWN_CLIENT("unknown-client"),
+  /** The client proof did not verify against the stored verifier. */
+  BAD_PROOF("bad-proof"),
+  /** The proof verified, but the key was revoked. */
+  REVOKED_KEY("revoked-key"),
+  /** The proof verified, but the key's grace period is over. */
+  EXPIRED_KEY("expired-key"),
+  /** The handshake did not complete within its total deadline. */
+  HANDSHAKE_TIMEOUT("handshake-timeout"),
+  /** Bytes that do not form a valid frame or message: bad type, size, layout or seal. */
+  MALFORMED("malformed"),
+  /** The peer speaks a protocol version this side does not. */
+  UNSUPPORTED_VERSION("unsupported-version"),
+  /** The source address is serving a penalty for earlier failures. */
+  PENALIZED("penalized"),
+  /** Too many connections are in their handshake. */
+  OVERLOADED("overloaded"),
+  /** A sealed frame failed to open after the handshake: altered, reordered or replayed. */
+  INTEGRITY("integrity"),
+  /** Client side: the server refused the client. */
+  REFUSED("refused"),
+  /** Client side: the server could not prove it holds this client's verifier. */
+  SERVER_NOT_VERIFIED("server-not-verified"),
+  /** The peer closed the connection in the middle of a frame or exchange. */
+  CONNECTION_LOST("connection-lost");
+
+  private final String auditName;
+
+  Reason(String auditName) {
+    this.auditName = auditName;
+  }
+
+  /** The stable lower-case name used in audit records and messages. */
+  public String auditName() {
+    return auditName;
+  }
+}

@@ -1,0 +1,205 @@
+package dev.authgate.protocol.handshake;
+
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.crypto.Digests;
+import dev.authgate.protocol.crypto.FrameSealer;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.Verifier;
+import dev.authgate.protocol.crypto.X25519KeyPair;
+import dev.authgate.protocol.frame.Frame;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.frame.FrameType;
+import dev.authgate.protocol.handshake.VerifierLookup.KeyRecord;
+import dev.authgate.protocol.keys.ClientIds;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The server's side of one handshake: HELLO out, AUTH in, WELCOME out. A failure throws a {@link
+ * ProtocolException} whose reason is for the audit log only; the client is sent {@link
+ * #refusalFrame(Reason)}, which is the same for every authentication failure.
+ *
+ * <p>An unknown client id is checked against a random dummy verifier so that it costs the same work
+ * as a wrong proof. Not thread-safe; one instance per connection.
+ */
+public final class ServerHandshake {
+  private enum State {
+    NEW,
+    AWAIT_AUTH,
+    DONE,
+    FAILED
+  }
+
+  private final VerifierLookup lookup;
+  private final String serverId;
+  private final RandomSource randomness;
+  private final Verifier dummy;
+  private State state = State.NEW;
+  private X25519KeyPair ephemeral;
+  private byte[] helloPayload;
+
+  /**
+   * @param lookup where verifiers come from
+   * @param serverId the name the server gives verified clients; at most 255 bytes of UTF-8
+   * @param randomness the source of the challenge and ephemeral key
+   */
+  public ServerHandshake(VerifierLookup lookup, String serverId, RandomSource randomness) {
+    this.lookup = lookup;
+    this.serverId = serverId;
+    this.randomness = randomness;
+    this.dummy = new Verifier(randomness.bytes(32), randomness.bytes(32));
+  }
+
+  /** The HELLO frame with a fresh challenge and ephemeral key, in one array. */
+  public byte[] hello() {
+    if (state != State.NEW) {
+      throw new IllegalStateException("HELLO already sent");
+    }
+    byte[] challenge = randomness.bytes(Hello.CHALLENGE_BYTES);
+    ephemeral = X25519KeyPair.generate(randomness);
+    helloPayload = new Hello(HandshakeMessage.VERSION, challenge, ephemeral.publicKey()).encode();
+    state = State.AWAIT_AUTH;
+    return FrameCodec.encode(FrameType.HELLO, helloPayload);
+  }
+
+  /**
+   * Verifies AUTH.
+   *
+   * @return the verified client, the WELCOME frame to send and the session keys
+   * @throws ProtocolException with the audit reason and the claimed ids, if any were decoded
+   */
+  public Accepted onAuth(Frame frame) throws ProtocolException {
+    if (state != State.AWAIT_AUTH) {
+      throw new IllegalStateException("handshake is " + state + ", not AWAIT_AUTH");
+    }
+    state = State.FAILED;
+    Auth auth =
+        switch (HandshakeMessage.decode(frame)) {
+          case Auth a -> a;
+          case Refusal r -> throw new ProtocolException(Reason.MALFORMED, "client sent REFUSED");
+          case Hello h -> throw new ProtocolException(Reason.MALFORMED, "client sent HELLO");
+          case Welcome w -> throw new ProtocolException(Reason.MALFORMED, "client sent WELCOME");
+        };
+    KeySchedule schedule =
+        new KeySchedule(helloPayload, auth.clearPart(), ephemeral.agree(auth.clientPublic()));
+    Identity identity = openIdentity(frame, auth, schedule);
+    byte[] authMessage = schedule.authMessage(identity.clientId(), identity.keyId());
+    Optional<KeyRecord> record = findRecord(identity);
+    byte[] clientKey = verify(identity, record, authMessage);
+    byte[] welcome = welcome(schedule, record.orElseThrow().verifier(), authMessage);
+    state = State.DONE;
+    return new Accepted(
+        identity.clientId(),
+        identity.keyId(),
+        welcome,
+        schedule.sessionKeys(authMessage, clientKey));
+  }
+
+  private static Identity openIdentity(Frame frame, Auth auth, KeySchedule schedule)
+      throws ProtocolException {
+    byte[] aad =
+        ByteBuffer.allocate(FrameCodec.HEADER_BYTES + Auth.CLEAR_BYTES)
+            .put(frame.header())
+            .put(auth.clearPart())
+            .array();
+    try {
+      return Identity.decode(
+          new FrameSealer(schedule.handshakeClientToServer()).open(aad, auth.sealedIdentity()));
+    } catch (ProtocolException e) {
+      throw new ProtocolException(
+          e.reason() == Reason.INTEGRITY ? Reason.MALFORMED : e.reason(),
+          e.reason() == Reason.INTEGRITY
+              ? "AUTH identity did not open under this connection's handshake key"
+                  + " (replayed from another connection, or corrupted)"
+              : e.getMessage(),
+          e.claimedClientId(),
+          e.claimedKeyId(),
+          null);
+    }
+  }
+
+  private Optional<KeyRecord> findRecord(Identity identity) {
+    if (!ClientIds.isValid(identity.clientId())) {
+      return Optional.empty();
+    }
+    return lookup.find(identity.clientId(), identity.keyId());
+  }
+
+  /** Checks the proof, doing the same work whether or not the client is known. */
+  private byte[] verify(Identity identity, Optional<KeyRecord> record, byte[] authMessage)
+      throws ProtocolException {
+    Verifier verifier = record.map(KeyRecord::verifier).orElse(dummy);
+    byte[] clientKey = verifier.verifyProof(authMessage, identity.proof());
+    if (record.isEmpty()) {
+      throw reject(Reason.UNKNOWN_CLIENT, "no such client id or key id", identity);
+    }
+    if (clientKey == null) {
+      throw reject(Reason.BAD_PROOF, "the client proof does not verify", identity);
+    }
+    return switch (record.get().status()) {
+      case ACTIVE -> clientKey;
+      case REVOKED -> throw reject(Reason.REVOKED_KEY, "the key is revoked", identity);
+      case EXPIRED -> throw reject(Reason.EXPIRED_KEY, "the key's grace period ended", identity);
+    };
+  }
+
+  private static ProtocolException reject(Reason reason, String detail, Identity identity) {
+    return new ProtocolException(reason, detail, identity.clientId(), identity.keyId(), null);
+  }
+
+  private byte[] welcome(KeySchedule schedule, Verifier verifier, byte[] authMessage) {
+    byte[] id = serverId.getBytes(StandardCharsets.UTF_8);
+    byte[] plain =
+        ByteBuffer.allocate(Digests.SHA256_BYTES + 1 + id.length)
+            .put(verifier.serverSignature(authMessage))
+            .put((byte) id.length)
+            .put(id)
+            .array();
+    byte[] header = FrameCodec.header(FrameType.WELCOME, plain.length + FrameSealer.TAG_BYTES);
+    byte[] sealed = new FrameSealer(schedule.handshakeServerToClient()).seal(header, plain);
+    return FrameCodec.encode(FrameType.WELCOME, sealed);
+  }
+
+  /** The REFUSED frame for a failure: identical bytes for every authentication failure. */
+  public static byte[] refusalFrame(Reason reason) {
+    return FrameCodec.encode(
+        FrameType.REFUSED, new Refusal(Refusal.Code.forReason(reason)).encode());
+  }
+
+  /** Checks a server id fits the WELCOME layout. */
+  public static boolean isValidServerId(String serverId) {
+    int length = serverId.getBytes(StandardCharsets.UTF_8).length;
+    return length >= 1 && length <= 255;
+  }
+
+  /**
+   * A verified client.
+   *
+   * @param clientId the authenticated client id
+   * @param keyId the key it used
+   * @param welcomeFrame the WELCOME frame to send, in one array
+   * @param keys the session keys
+   */
+  public record Accepted(String clientId, String keyId, byte[] welcomeFrame, SessionKeys keys) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Accepted a
+          && a.clientId.equals(clientId)
+          && a.keyId.equals(keyId)
+          && Arrays.equals(a.welcomeFrame, welcomeFrame);
+    }
+
+    @Override
+    public int hashCode() {
+      return clientId.hashCode() * 31 + keyId.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "Accepted[" + clientId + ", key " + keyId + "]";
+    }
+  }
+}

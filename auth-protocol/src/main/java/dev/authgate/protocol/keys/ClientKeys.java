@@ -1,0 +1,164 @@
+package dev.authgate.protocol.keys;
+
+import dev.authgate.protocol.crypto.Verifier;
+import dev.authgate.protocol.keys.KeyText.Line;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything the server keeps for one client: its keys' verifiers, never a secret. The file, one
+ * per client in the keystore directory:
+ *
+ * <pre>
+ * authgate-verifiers 1
+ * client-id sensor-1
+ * key k1 created=2026-11-22T18:20:00Z stored-key=BASE64 server-key=BASE64
+ * key k2 created=... revoked=2026-12-01T10:00:00Z stored-key=... server-key=...
+ * </pre>
+ *
+ * Optional attributes: {@code revoked=} and {@code expires=} (ISO-8601 instants). Immutable.
+ *
+ * @param clientId the client id
+ * @param keys the keys, in file order
+ */
+public record ClientKeys(String clientId, List<KeyEntry> keys) {
+  static final String MAGIC = "authgate-verifiers";
+
+  /** Validates the id and copies the list. */
+  public ClientKeys {
+    ClientIds.requireValid(clientId, "client id");
+    keys = List.copyOf(keys);
+  }
+
+  /** The file name for a client's verifiers in the keystore directory. */
+  public static String fileName(String clientId) {
+    return ClientIds.requireValid(clientId, "client id") + ".keys";
+  }
+
+  /** The key with this id, if any. */
+  public Optional<KeyEntry> key(String keyId) {
+    return keys.stream().filter(k -> k.keyId().equals(keyId)).findFirst();
+  }
+
+  /** A copy with {@code entry} replacing the key of the same id, or appended. */
+  public ClientKeys with(KeyEntry entry) {
+    List<KeyEntry> updated = new ArrayList<>(keys);
+    updated.removeIf(k -> k.keyId().equals(entry.keyId()));
+    int at = 0;
+    while (at < keys.size() && !keys.get(at).keyId().equals(entry.keyId())) {
+      at++;
+    }
+    updated.add(Math.min(at, updated.size()), entry);
+    return new ClientKeys(clientId, updated);
+  }
+
+  /** The file text. */
+  public String format() {
+    StringBuilder out = new StringBuilder();
+    out.append("# authgate verifiers for client '")
+        .append(clientId)
+        .append("': StoredKey and ServerKey only, never the secret.\n")
+        .append(MAGIC)
+        .append(" 1\nclient-id ")
+        .append(clientId)
+        .append('\n');
+    for (KeyEntry key : keys) {
+      out.append("key ").append(key.keyId()).append(" created=").append(key.created());
+      if (key.revoked() != null) {
+        out.append(" revoked=").append(key.revoked());
+      }
+      if (key.expires() != null) {
+        out.append(" expires=").append(key.expires());
+      }
+      out.append(" stored-key=")
+          .append(KeyText.base64(key.verifier().storedKey()))
+          .append(" server-key=")
+          .append(KeyText.base64(key.verifier().serverKey()))
+          .append('\n');
+    }
+    return out.toString();
+  }
+
+  /**
+   * Parses a verifier file's text.
+   *
+   * @throws KeyFileException naming the file and line of the problem
+   */
+  public static ClientKeys parse(Path file, String text) throws KeyFileException {
+    List<Line> lines = KeyText.parse(file, text);
+    KeyText.requireHeader(file, lines, MAGIC);
+    String clientId = null;
+    List<KeyEntry> keys = new ArrayList<>();
+    for (Line line : lines.subList(1, lines.size())) {
+      switch (line.name()) {
+        case "client-id" -> clientId = KeyText.id(file, line);
+        case "key" -> keys.add(parseKey(file, line, keys));
+        default -> throw KeyText.error(file, line.number(), "unknown field '" + line.name() + "'");
+      }
+    }
+    if (clientId == null) {
+      throw new KeyFileException(file, file + " has no client-id line");
+    }
+    return new ClientKeys(clientId, keys);
+  }
+
+  private static KeyEntry parseKey(Path file, Line line, List<KeyEntry> earlier)
+      throws KeyFileException {
+    String[] parts = line.value().split(" +");
+    String keyId = parts[0];
+    if (!ClientIds.isValid(keyId)) {
+      throw KeyText.error(file, line.number(), "key id must be " + ClientIds.RULE);
+    }
+    if (earlier.stream().anyMatch(k -> k.keyId().equals(keyId))) {
+      throw KeyText.error(file, line.number(), "key id '" + keyId + "' appears twice");
+    }
+    Map<String, String> attributes = new HashMap<>();
+    for (int i = 1; i < parts.length; i++) {
+      int eq = parts[i].indexOf('=');
+      if (eq < 1 || attributes.put(parts[i].substring(0, eq), parts[i].substring(eq + 1)) != null) {
+        throw KeyText.error(file, line.number(), "expected distinct name=value attributes");
+      }
+    }
+    for (String name : attributes.keySet()) {
+      if (!List.of("created", "revoked", "expires", "stored-key", "server-key").contains(name)) {
+        throw KeyText.error(file, line.number(), "unknown key attribute '" + name + "'");
+      }
+    }
+    if (!attributes.containsKey("stored-key") || !attributes.containsKey("server-key")) {
+      throw KeyText.error(file, line.number(), "key needs stored-key= and server-key=");
+    }
+    Verifier verifier =
+        new Verifier(
+            KeyText.key32(file, line.number(), "stored-key", attributes.get("stored-key")),
+            KeyText.key32(file, line.number(), "server-key", attributes.get("server-key")));
+    Instant created = instant(file, line, attributes, "created");
+    if (created == null) {
+      throw KeyText.error(file, line.number(), "key needs created=");
+    }
+    return new KeyEntry(
+        keyId,
+        created,
+        instant(file, line, attributes, "revoked"),
+        instant(file, line, attributes, "expires"),
+        verifier);
+  }
+
+  private static Instant instant(Path file, Line line, Map<String, String> attributes, String name)
+      throws KeyFileException {
+    String value = attributes.get(name);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(value);
+    } catch (DateTimeParseException e) {
+      throw KeyText.error(file, line.number(), name + " is not an ISO-8601 instant");
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.authgate.protocol.keys;
+
+import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.handshake.ClientIdentity;
+import dev.authgate.protocol.keys.KeyText.Line;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A client's credential: its id, the key id and the 32-byte secret S. It lives only on the client
+ * machine, in a mode-0600 file:
+ *
+ * <pre>
+ * authgate-credential 1
+ * client-id sensor-1
+ * key-id k1
+ * secret BASE64(32 bytes)
+ * </pre>
+ *
+ * Immutable; {@link #toString()} never shows the secret.
+ */
+public final class Credential {
+  static final String MAGIC = "authgate-credential";
+
+  private final String clientId;
+  private final String keyId;
+  private final byte[] secret;
+
+  /** A credential; validates the ids and the secret's length. */
+  public Credential(String clientId, String keyId, byte[] secret) {
+    this.clientId = ClientIds.requireValid(clientId, "client id");
+    this.keyId = ClientIds.requireValid(keyId, "key id");
+    if (secret.length != 32) {
+      throw new IllegalArgumentException("a secret is 32 bytes");
+    }
+    this.secret = secret.clone();
+  }
+
+  /** The client id. */
+  public String clientId() {
+    return clientId;
+  }
+
+  /** The key id. */
+  public String keyId() {
+    return keyId;
+  }
+
+  /** The identity a handshake needs, derived from the secret. */
+  public ClientIdentity identity() {
+    return new ClientIdentity(clientId, keyId, scramKeys());
+  }
+
+  /** The SCRAM keys derived from the secret. */
+  public ScramKeys scramKeys() {
+    return ScramKeys.fromSaltedPassword(secret);
+  }
+
+  /** The file text. */
+  public String format() {
+    return "# authgate client credential for '"
+        + clientId
+        + "'. It holds the secret: keep it mode 0600 on this machine only.\n"
+        + MAGIC
+        + " 1\nclient-id "
+        + clientId
+        + "\nkey-id "
+        + keyId
+        + "\nsecret "
+        + KeyText.base64(secret)
+        + "\n";
+  }
+
+  /**
+   * Parses a credential file's text.
+   *
+   * @param file named in error messages
+   * @throws KeyFileException naming the file and line of the problem
+   */
+  public static Credential parse(Path file, String text) throws KeyFileException {
+    var lines = KeyText.parse(file, text);
+    KeyText.requireHeader(file, lines, MAGIC);
+    String clientId = null;
+    String keyId = null;
+    byte[] secret = null;
+    for (Line line : lines.subList(1, lines.size())) {
+      switch (line.name()) {
+        case "client-id" -> clientId = KeyText.id(file, line);
+        case "key-id" -> keyId = KeyText.id(file, line);
+        case "secret" -> secret = KeyText.key32(file, line);
+        default -> throw KeyText.error(file, line.number(), "unknown field '" + line.name() + "'");
+      }
+    }
+    if (clientId == null || keyId == null || secret == null) {
+      throw new KeyFileException(
+          file, file + " is incomplete: it needs client-id, key-id and secret lines");
+    }
+    return new Credential(clientId, keyId, secret);
+  }
+
+  /** Reads and parses a credential file, refusing one that group or others can read. */
+  public static Credential load(Path file) throws KeyFileException {
+    return parse(file, KeyFiles.readPrivate(file));
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Credential c
+        && c.clientId.equals(clientId)
+        && c.keyId.equals(keyId)
+        && java.security.MessageDigest.isEqual(c.secret, secret);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(clientId, keyId);
+  }
+
+  @Override
+  public String toString() {
+    return "Credential[" + clientId + ", key " + keyId + ", secret hidden]";
+  }
+}

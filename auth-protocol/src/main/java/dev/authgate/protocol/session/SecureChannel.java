@@ -1,0 +1,99 @@
+package dev.authgate.protocol.session;
+
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.crypto.FrameSealer;
+import dev.authgate.protocol.frame.Frame;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.frame.FrameType;
+import dev.authgate.protocol.handshake.SessionKeys;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A verified session over a pair of streams: {@link #send} seals, {@link #receive} opens. Any frame
+ * that fails to open ends the session with {@link Reason#INTEGRITY}; the caller must close.
+ *
+ * <p>Thread-safety: {@link #send} may be called from many threads (sends are serialised); {@link
+ * #receive} must be called from one thread at a time.
+ */
+public final class SecureChannel {
+  private final InputStream in;
+  private final OutputStream out;
+  private final FrameSealer sendSealer;
+  private final FrameSealer receiveSealer;
+  private final ReentrantLock sendLock = new ReentrantLock();
+  private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong bytesReceived = new AtomicLong();
+
+  private SecureChannel(
+      InputStream in, OutputStream out, FrameSealer sendSealer, FrameSealer receiveSealer) {
+    this.in = in;
+    this.out = out;
+    this.sendSealer = sendSealer;
+    this.receiveSealer = receiveSealer;
+  }
+
+  /** The client's end: sends with client-to-server keys. */
+  public static SecureChannel client(InputStream in, OutputStream out, SessionKeys keys) {
+    return new SecureChannel(
+        in, out, new FrameSealer(keys.clientToServer()), new FrameSealer(keys.serverToClient()));
+  }
+
+  /** The server's end: sends with server-to-client keys. */
+  public static SecureChannel server(InputStream in, OutputStream out, SessionKeys keys) {
+    return new SecureChannel(
+        in, out, new FrameSealer(keys.serverToClient()), new FrameSealer(keys.clientToServer()));
+  }
+
+  /** Seals and writes one message in one write, then flushes. */
+  public void send(SessionMessage message) throws IOException {
+    byte[] body = message.body();
+    byte[] plain = new byte[1 + body.length];
+    plain[0] = (byte) message.type();
+    System.arraycopy(body, 0, plain, 1, body.length);
+    sendLock.lock();
+    try {
+      byte[] header = FrameCodec.header(FrameType.SEALED, plain.length + FrameSealer.TAG_BYTES);
+      byte[] sealed = sendSealer.seal(header, plain);
+      byte[] frame = new byte[header.length + sealed.length];
+      System.arraycopy(header, 0, frame, 0, header.length);
+      System.arraycopy(sealed, 0, frame, header.length, sealed.length);
+      out.write(frame);
+      out.flush();
+      bytesSent.addAndGet(frame.length);
+    } finally {
+      sendLock.unlock();
+    }
+  }
+
+  /**
+   * Reads and opens the next message.
+   *
+   * @throws java.io.EOFException if the peer closed between frames
+   * @throws ProtocolException {@link Reason#INTEGRITY} if a frame fails to open, {@link
+   *     Reason#MALFORMED} for anything that is not a valid sealed frame
+   */
+  public SessionMessage receive() throws IOException {
+    Frame frame = FrameCodec.read(in, FrameCodec.SESSION_MAX_PAYLOAD);
+    bytesReceived.addAndGet(FrameCodec.HEADER_BYTES + frame.payload().length);
+    if (frame.type() != FrameType.SEALED) {
+      throw new ProtocolException(
+          Reason.MALFORMED, "unsealed " + frame.type() + " frame after the handshake");
+    }
+    return SessionMessage.decode(receiveSealer.open(frame.header(), frame.payload()));
+  }
+
+  /** Frame bytes written so far. */
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  /** Frame bytes read so far. */
+  public long bytesReceived() {
+    return bytesReceived.get();
+  }
+}

@@ -1,0 +1,135 @@
+package dev.authgate.protocol.session;
+
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A message inside a sealed frame: {@code inner_type u8 | body}. Handlers switch over the permitted
+ * records exhaustively.
+ */
+public sealed interface SessionMessage {
+  /** The inner type byte. */
+  int type();
+
+  /** The body bytes after the inner type. */
+  byte[] body();
+
+  /**
+   * Decodes a sealed frame's plaintext.
+   *
+   * @throws ProtocolException {@link Reason#MALFORMED} for an unknown type or bad body
+   */
+  static SessionMessage decode(byte[] plain) throws ProtocolException {
+    if (plain.length == 0) {
+      throw new ProtocolException(Reason.MALFORMED, "empty session message");
+    }
+    ByteBuffer body = ByteBuffer.wrap(plain, 1, plain.length - 1).slice();
+    return switch (plain[0]) {
+      case Ping.TYPE -> new Ping(readLong(body, "PING"));
+      case Pong.TYPE -> new Pong(readLong(body, "PONG"));
+      case Close.TYPE -> Close.decode(body);
+      default ->
+          throw new ProtocolException(
+              Reason.MALFORMED, String.format("unknown session message type 0x%02x", plain[0]));
+    };
+  }
+
+  private static long readLong(ByteBuffer body, String what) throws ProtocolException {
+    if (body.remaining() != 8) {
+      throw new ProtocolException(Reason.MALFORMED, what + " body must be 8 bytes");
+    }
+    return body.getLong();
+  }
+
+  /**
+   * Asks the peer to echo {@code token}; the answer is a {@link Pong}.
+   *
+   * @param token any value, echoed back
+   */
+  record Ping(long token) implements SessionMessage {
+    static final byte TYPE = 0x01;
+
+    @Override
+    public int type() {
+      return TYPE;
+    }
+
+    @Override
+    public byte[] body() {
+      return ByteBuffer.allocate(8).putLong(token).array();
+    }
+  }
+
+  /**
+   * The answer to a {@link Ping}.
+   *
+   * @param token the ping's token
+   */
+  record Pong(long token) implements SessionMessage {
+    static final byte TYPE = 0x02;
+
+    @Override
+    public int type() {
+      return TYPE;
+    }
+
+    @Override
+    public byte[] body() {
+      return ByteBuffer.allocate(8).putLong(token).array();
+    }
+  }
+
+  /**
+   * The sender is ending the session on purpose; the receiver closes too. A connection that ends
+   * without a CLOSE was cut or truncated.
+   *
+   * @param code why: see docs/PROTOCOL.md
+   * @param text a short human-readable reason, at most 255 bytes of UTF-8
+   */
+  record Close(int code, String text) implements SessionMessage {
+    static final byte TYPE = 0x0f;
+
+    /** Normal end of session. */
+    public static final int NORMAL = 0;
+
+    /** The server is shutting down. */
+    public static final int SHUTDOWN = 1;
+
+    /** The client's key was revoked. */
+    public static final int REVOKED = 2;
+
+    /** The session was idle too long. */
+    public static final int IDLE = 3;
+
+    /** The peer broke the protocol. */
+    public static final int PROTOCOL_ERROR = 4;
+
+    @Override
+    public int type() {
+      return TYPE;
+    }
+
+    @Override
+    public byte[] body() {
+      byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+      int length = Math.min(utf8.length, 255);
+      return ByteBuffer.allocate(2 + length)
+          .put((byte) code)
+          .put((byte) length)
+          .put(utf8, 0, length)
+          .array();
+    }
+
+    static Close decode(ByteBuffer body) throws ProtocolException {
+      if (body.remaining() < 2 || body.remaining() != 2 + (body.get(1) & 0xff)) {
+        throw new ProtocolException(Reason.MALFORMED, "CLOSE body has a bad length");
+      }
+      int code = body.get() & 0xff;
+      byte[] text = new byte[body.get() & 0xff];
+      body.get(text);
+      return new Close(code, new String(text, StandardCharsets.UTF_8));
+    }
+  }
+}
