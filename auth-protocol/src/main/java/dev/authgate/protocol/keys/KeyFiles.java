@@ -83,12 +83,21 @@ public final class KeyFiles {
           path,
           path
               + " is accessible by group or others (mode "
-              + PosixFilePermissions.toString(permissions)
+              + octal(permissions)
               + "); run: chmod "
               + mode
               + " "
               + path);
     }
+  }
+
+  /** {@code 0644} for rw-r--r--. */
+  static String octal(Set<PosixFilePermission> permissions) {
+    int mode = 0;
+    for (PosixFilePermission p : permissions) {
+      mode |= 1 << (8 - p.ordinal());
+    }
+    return String.format("%04o", mode);
   }
 
   /** Creates {@code dir} (and parents) with mode 0700 if missing; tightens it to 0700 if not. */

@@ -1,0 +1,84 @@
+package dev.authgate.client.cli;
+
+import dev.authgate.protocol.ExitCode;
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.keys.KeyFileException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code auth-client}: the root command. */
+@Command(
+    name = "auth-client",
+    mixinStandardHelpOptions = true,
+    version = "authgate client",
+    description = "authgate client: proves this machine holds its secret, then talks.",
+    subcommands = {PingCommand.class})
+public final class AuthClientCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
+  }
+
+  /**
+   * Runs {@code args} with output going to {@code out} and {@code err}.
+   *
+   * @return the process exit code
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    CommandLine cli = new CommandLine(new AuthClientCommand());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          err.println("auth-client: " + describe(e));
+          if (Arrays.asList(args).contains("--verbose")) {
+            e.printStackTrace(err);
+          }
+          return exitCode(e).code();
+        });
+    return cli.execute(args);
+  }
+
+  static ExitCode exitCode(Exception e) {
+    if (e instanceof ProtocolException p) {
+      return switch (p.reason()) {
+        case REFUSED, SERVER_NOT_VERIFIED, UNSUPPORTED_VERSION -> ExitCode.AUTH_REFUSED;
+        default -> ExitCode.CONNECTION;
+      };
+    }
+    if (e instanceof KeyFileException) {
+      return ExitCode.FAILURE;
+    }
+    if (e instanceof IllegalArgumentException) {
+      return ExitCode.USAGE;
+    }
+    return e instanceof IOException ? ExitCode.CONNECTION : ExitCode.FAILURE;
+  }
+
+  static String describe(Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (e instanceof ProtocolException p) {
+      return switch (p.reason()) {
+        case REFUSED -> "the server refused this client (wrong, unknown or revoked key)";
+        case SERVER_NOT_VERIFIED -> message + "; not talking to it";
+        default -> message;
+      };
+    }
+    if (e instanceof java.net.ConnectException) {
+      return "cannot connect: " + message;
+    }
+    if (e instanceof java.net.UnknownHostException) {
+      return "cannot resolve server host " + message;
+    }
+    if (e instanceof java.net.SocketTimeoutException) {
+      return "the server did not answer in time";
+    }
+    return message.replace('\n', ' ');
+  }
+}

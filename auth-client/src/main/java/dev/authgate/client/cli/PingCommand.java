@@ -1,0 +1,76 @@
+package dev.authgate.client.cli;
+
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keys.Credential;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code auth-client ping}: prove who we are, verify the server, time one sealed round trip. */
+@Command(
+    name = "ping",
+    mixinStandardHelpOptions = true,
+    description = "Authenticate, verify the server, and time a sealed round trip.")
+final class PingCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--server",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "Server address, e.g. 127.0.0.1:7350 or [::1]:7350.")
+  String server;
+
+  @Option(
+      names = "--key",
+      required = true,
+      paramLabel = "FILE",
+      description = "This client's credential file (mode 0600).")
+  Path key;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "10",
+      description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Option(names = "--verbose", description = "Show stack traces on errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws IOException {
+    ServerAddress address = ServerAddress.parse(server);
+    Credential credential = Credential.load(key);
+    Connector connector =
+        new Connector(
+            credential.identity(), Duration.ofSeconds(timeoutSeconds), RandomSource.secure());
+    long start = System.nanoTime();
+    try (VerifiedConnection connection = connector.connect(address)) {
+      Duration handshake = Duration.ofNanos(System.nanoTime() - start);
+      Duration rtt = connection.ping();
+      spec.commandLine()
+          .getOut()
+          .printf(
+              Locale.ROOT,
+              "verified server '%s' at %s as %s (key %s): handshake %.2f ms, round trip %.2f ms%n",
+              connection.serverId(),
+              address,
+              credential.clientId(),
+              credential.keyId(),
+              handshake.toNanos() / 1e6,
+              rtt.toNanos() / 1e6);
+      spec.commandLine().getOut().flush();
+    }
+    return 0;
+  }
+}

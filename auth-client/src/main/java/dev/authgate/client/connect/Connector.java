@@ -1,0 +1,66 @@
+package dev.authgate.client.connect;
+
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.handshake.ClientHandshake;
+import dev.authgate.protocol.handshake.ClientIdentity;
+import dev.authgate.protocol.session.SecureChannel;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+
+/**
+ * Opens verified connections: TCP connect, then HELLO, AUTH, WELCOME. If the server refuses, or
+ * cannot prove it holds this client's verifier, the socket is closed at once and nothing more is
+ * sent.
+ *
+ * <p>Immutable and thread-safe; each {@link #connect} is independent.
+ */
+public final class Connector {
+  private final ClientIdentity identity;
+  private final Duration timeout;
+  private final RandomSource randomness;
+
+  /**
+   * @param identity who this client is
+   * @param timeout limit for connecting and for each read the server controls
+   * @param randomness source of the nonce and ephemeral key
+   */
+  public Connector(ClientIdentity identity, Duration timeout, RandomSource randomness) {
+    this.identity = identity;
+    this.timeout = timeout;
+    this.randomness = randomness;
+  }
+
+  /**
+   * Connects and completes the handshake.
+   *
+   * @throws ProtocolException if the server refused us or could not be verified
+   * @throws IOException if the connection could not be made or was lost
+   */
+  public VerifiedConnection connect(ServerAddress server) throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.setTcpNoDelay(true);
+      int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+      socket.connect(new InetSocketAddress(server.host(), server.port()), millis);
+      socket.setSoTimeout(millis);
+      InputStream in = new BufferedInputStream(socket.getInputStream());
+      OutputStream out = socket.getOutputStream();
+      ClientHandshake handshake = new ClientHandshake(identity, randomness);
+      out.write(handshake.onHello(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
+      ClientHandshake.Established established =
+          handshake.onWelcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
+      return new VerifiedConnection(
+          socket, SecureChannel.client(in, out, established.keys()), established.serverId());
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+}

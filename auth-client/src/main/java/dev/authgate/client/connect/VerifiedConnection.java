@@ -1,0 +1,83 @@
+package dev.authgate.client.connect;
+
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.session.SessionMessage.Close;
+import dev.authgate.protocol.session.SessionMessage.Ping;
+import dev.authgate.protocol.session.SessionMessage.Pong;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.Socket;
+import java.time.Duration;
+
+/**
+ * A connection whose server has proved itself and which has proved itself to the server. Every
+ * frame on it is sealed.
+ *
+ * <p>Not thread-safe: one caller at a time. {@link #close()} sends CLOSE and is idempotent.
+ */
+public final class VerifiedConnection implements Closeable {
+  private final Socket socket;
+  private final SecureChannel channel;
+  private final String serverId;
+  private long nextToken = 1;
+
+  VerifiedConnection(Socket socket, SecureChannel channel, String serverId) {
+    this.socket = socket;
+    this.channel = channel;
+    this.serverId = serverId;
+  }
+
+  /** The id the verified server gave. */
+  public String serverId() {
+    return serverId;
+  }
+
+  /**
+   * Sends a sealed PING and waits for the matching PONG.
+   *
+   * @return the round-trip time
+   * @throws ProtocolException if the server closes the session or answers out of turn
+   */
+  public Duration ping() throws IOException {
+    long token = nextToken++;
+    long start = System.nanoTime();
+    channel.send(new Ping(token));
+    while (true) {
+      SessionMessage reply = channel.receive();
+      switch (reply) {
+        case Pong p -> {
+          // Anything but our token is a late answer to an earlier ping: keep waiting.
+          if (p.token() == token) {
+            return Duration.ofNanos(System.nanoTime() - start);
+          }
+        }
+        case Ping p -> channel.send(new Pong(p.token()));
+        case Close c ->
+            throw new ProtocolException(
+                Reason.CONNECTION_LOST, "the server closed the session: " + c.text());
+      }
+    }
+  }
+
+  /** The channel, for session protocols built on this connection. */
+  public SecureChannel channel() {
+    return channel;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (socket.isClosed()) {
+      return;
+    }
+    try {
+      channel.send(new Close(Close.NORMAL, "bye"));
+    } catch (IOException ignored) {
+      // The server may be gone; closing the socket is all that is left.
+    } finally {
+      socket.close();
+    }
+  }
+}

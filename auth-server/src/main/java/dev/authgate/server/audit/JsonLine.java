@@ -1,0 +1,71 @@
+package dev.authgate.server.audit;
+
+import java.util.Map;
+
+/**
+ * Renders an event as one line of JSON. Every string is escaped so that no value can end the line
+ * or forge a field: quotes, backslashes, all control characters and the Unicode line separators
+ * become escapes. Client-supplied strings are cut to a bounded length first.
+ */
+final class JsonLine {
+  /** The longest client-supplied value written, in characters. */
+  static final int MAX_VALUE_CHARS = 128;
+
+  private JsonLine() {}
+
+  static String render(String ts, AuditEvent event) {
+    StringBuilder out = new StringBuilder(256);
+    out.append("{\"ts\":");
+    string(out, ts);
+    out.append(",\"event\":");
+    string(out, event.name());
+    for (Map.Entry<String, Object> field : event.fields().entrySet()) {
+      out.append(',');
+      string(out, field.getKey());
+      out.append(':');
+      value(out, field.getValue());
+    }
+    return out.append("}\n").toString();
+  }
+
+  private static void value(StringBuilder out, Object value) {
+    if (value instanceof Number || value instanceof Boolean) {
+      out.append(value);
+    } else {
+      string(out, truncate(String.valueOf(value)));
+    }
+  }
+
+  private static String truncate(String s) {
+    if (s.length() <= MAX_VALUE_CHARS) {
+      return s;
+    }
+    int end = MAX_VALUE_CHARS;
+    if (Character.isHighSurrogate(s.charAt(end - 1))) {
+      end--;
+    }
+    return s.substring(0, end) + "...";
+  }
+
+  static void string(StringBuilder out, String s) {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+}

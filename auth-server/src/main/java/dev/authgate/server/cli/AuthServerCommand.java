@@ -1,0 +1,46 @@
+package dev.authgate.server.cli;
+
+import dev.authgate.protocol.ExitCode;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code auth-server}: the root command. */
+@Command(
+    name = "auth-server",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "authgate server: verifies machines by HMAC challenge-response.",
+    subcommands = {ServeCommand.class, KeysCommand.class})
+public final class AuthServerCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
+  }
+
+  /**
+   * Runs {@code args} with output going to {@code out} and {@code err}.
+   *
+   * @return the process exit code
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    CommandLine cli = new CommandLine(new AuthServerCommand());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          err.println("auth-server: " + OneLine.message(e));
+          if (Arrays.asList(args).contains("--verbose")) {
+            e.printStackTrace(err);
+          }
+          return e instanceof IllegalArgumentException
+              ? ExitCode.USAGE.code()
+              : ExitCode.FAILURE.code();
+        });
+    return cli.execute(args);
+  }
+}

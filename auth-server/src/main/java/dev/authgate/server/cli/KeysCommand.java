@@ -1,0 +1,194 @@
+package dev.authgate.server.cli;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keys.ClientKeys;
+import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keys.KeyEntry;
+import dev.authgate.protocol.keys.KeyFileException;
+import dev.authgate.protocol.keys.KeyFiles;
+import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.KeystoreSnapshot;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code auth-server keys}: provision, list and revoke client keys. */
+@Command(
+    name = "keys",
+    mixinStandardHelpOptions = true,
+    description = "Provision, list and revoke client keys in the keystore directory.",
+    subcommands = {KeysCommand.Add.class, KeysCommand.List.class, KeysCommand.Revoke.class})
+final class KeysCommand implements Runnable {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(
+        spec.commandLine(), "missing subcommand: add, list or revoke");
+  }
+
+  /** Options every keys subcommand takes. */
+  static final class KeystoreOption {
+    @Option(
+        names = "--keys",
+        paramLabel = "DIR",
+        defaultValue = "keys",
+        description = "Keystore directory (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--verbose", description = "Show stack traces on errors.")
+    boolean verbose;
+
+    KeystoreDirectory open() {
+      return new KeystoreDirectory(dir, Clock.systemUTC(), RandomSource.secure());
+    }
+  }
+
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
+      description = "Provision a new client: verifiers go to the keystore, the secret to FILE.")
+  static final class Add implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "Client id: 1-64 of A-Z a-z 0-9 . _ -")
+    String clientId;
+
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description =
+            "Where to write the client credential (default: ID.credential; - for stdout).")
+    String out;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter stdout = spec.commandLine().getOut();
+      PrintWriter stderr = spec.commandLine().getErr();
+      String target = out == null ? clientId + ".credential" : out;
+      Path outFile = target.equals("-") ? null : Path.of(target);
+      if (outFile != null && Files.exists(outFile)) {
+        throw new FileAlreadyExistsException(
+            outFile + " already exists; choose another --out or remove it");
+      }
+      KeystoreDirectory dir = keystore.open();
+      Credential credential = dir.add(clientId);
+      String fingerprint = credential.scramKeys().verifier().fingerprint();
+      if (outFile == null) {
+        stdout.print(credential.format());
+        stdout.flush();
+      } else {
+        writeCredential(dir, credential, outFile);
+      }
+      stderr.println(
+          "provisioned client '"
+              + clientId
+              + "' key "
+              + credential.keyId()
+              + " ("
+              + fingerprint
+              + ") in "
+              + dir.path());
+      if (outFile != null) {
+        stderr.println(
+            "credential written to "
+                + outFile
+                + " (mode 0600): copy it to the client machine, then delete it here");
+      }
+      return 0;
+    }
+
+    private static void writeCredential(KeystoreDirectory dir, Credential credential, Path file)
+        throws IOException {
+      try {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        KeyFiles.writePrivate(file, credential.format(), false);
+      } catch (IOException e) {
+        Files.deleteIfExists(dir.path().resolve(ClientKeys.fileName(credential.clientId())));
+        throw new KeyFileException(
+            file,
+            "cannot write credential "
+                + file
+                + ": "
+                + e.getMessage()
+                + "; the client was not provisioned",
+            e);
+      }
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List clients, key ids, state, creation time and fingerprint (never a secret).")
+  static final class List implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter stdout = spec.commandLine().getOut();
+      KeystoreSnapshot snapshot = keystore.open().load();
+      String format = "%-24s %-8s %-8s %-20s %s%n";
+      stdout.printf(format, "CLIENT", "KEY", "STATE", "CREATED", "FINGERPRINT");
+      java.time.Instant now = java.time.Instant.now();
+      snapshot.clients().values().stream()
+          .sorted(Comparator.comparing(ClientKeys::clientId))
+          .forEach(
+              client -> {
+                for (KeyEntry key : client.keys()) {
+                  stdout.printf(
+                      format,
+                      client.clientId(),
+                      key.keyId(),
+                      key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT),
+                      key.created(),
+                      key.verifier().fingerprint());
+                }
+              });
+      stdout.flush();
+      for (KeystoreSnapshot.Skipped skipped : snapshot.skipped()) {
+        spec.commandLine().getErr().println("auth-server: skipped " + skipped.problem());
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "revoke",
+      mixinStandardHelpOptions = true,
+      description = "Revoke every key of a client; its connections are refused (revoked-key).")
+  static final class Revoke implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "Client id")
+    String clientId;
+
+    @Override
+    public Integer call() throws IOException {
+      int revoked = keystore.open().revoke(clientId);
+      spec.commandLine()
+          .getErr()
+          .println(
+              "revoked "
+                  + revoked
+                  + " key(s) of client '"
+                  + clientId
+                  + "'; a running server applies this when restarted");
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.authgate.server.cli;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.JsonLinesAuditLog;
+import dev.authgate.server.connection.Addresses;
+import dev.authgate.server.connection.AuthServer;
+import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.KeystoreSnapshot;
+import dev.authgate.server.keystore.LiveKeystore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code auth-server serve}: run the server until SIGTERM or SIGINT. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "Accept connections, verify machines, audit every refusal.")
+final class ServeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDR",
+      defaultValue = "127.0.0.1",
+      description = "Address to listen on; :: for all IPv6 and IPv4 (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "" + ServerConfig.DEFAULT_PORT,
+      description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--keys",
+      paramLabel = "DIR",
+      defaultValue = "keys",
+      description = "Keystore directory (default: ${DEFAULT-VALUE}).")
+  Path keys;
+
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      defaultValue = "logs/audit.jsonl",
+      description = "Audit log, JSON Lines, appended (default: ${DEFAULT-VALUE}).")
+  Path auditLog;
+
+  @Option(
+      names = "--handshake-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "Total time allowed for a handshake (default: ${DEFAULT-VALUE}).")
+  Duration handshakeTimeout;
+
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "5m",
+      converter = DurationConverter.class,
+      description = "Close a verified session silent this long (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
+  @Option(
+      names = "--server-id",
+      paramLabel = "NAME",
+      description = "Name shown to verified clients (default: this host's name).")
+  String serverId;
+
+  @Option(names = "--verbose", description = "Show stack traces on errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ServerConfig config =
+        new ServerConfig(
+            address(bind),
+            port,
+            serverId == null ? hostName() : serverId,
+            handshakeTimeout,
+            idleTimeout);
+    Clock clock = Clock.systemUTC();
+    KeystoreSnapshot snapshot = new KeystoreDirectory(keys, clock, RandomSource.secure()).load();
+    snapshot.skipped().forEach(s -> err.println("auth-server: skipped " + s.problem()));
+    JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, clock);
+    LiveKeystore live = new LiveKeystore(snapshot, clock);
+    AuthServer server;
+    try {
+      server = AuthServer.start(config, live, audit, clock, RandomSource.secure());
+    } catch (IOException e) {
+      audit.close();
+      throw e;
+    }
+    audit.record(
+        AuditEvent.of("keys.reloaded")
+            .with("dir", keys.toString())
+            .with("clients", snapshot.clients().size())
+            .with("keys", snapshot.keyCount())
+            .with("skipped", snapshot.skipped().size())
+            .with(
+                "skipped_files",
+                snapshot.skipped().stream()
+                    .map(s -> s.file().getFileName().toString())
+                    .collect(Collectors.joining(","))));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  try {
+                    audit.close();
+                  } catch (IOException ignored) {
+                    // Nothing more can be recorded at this point.
+                  }
+                  stopped.countDown();
+                },
+                "authgate-shutdown"));
+    out.println("listening on " + Addresses.format(server.address()));
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  private static InetAddress address(String bind) throws UnknownHostException {
+    try {
+      return InetAddress.getByName(bind);
+    } catch (UnknownHostException e) {
+      throw new UnknownHostException("cannot resolve --bind address '" + bind + "'");
+    }
+  }
+
+  private static String hostName() {
+    try {
+      String name = InetAddress.getLocalHost().getHostName();
+      return name.isBlank() ? "authgate" : name;
+    } catch (UnknownHostException e) {
+      return "authgate";
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package dev.authgate.server.connection;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditLog;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running authgate server: one listening socket, a virtual thread per accepted connection.
+ *
+ * <p>Thread-safe. {@link #close()} stops accepting, tells verified sessions, closes every
+ * connection and writes {@code server.stopped}; it is idempotent.
+ */
+public final class AuthServer implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthServer.class);
+
+  private final ServerSocket listener;
+  private final ServerContext context;
+  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  private final CountDownLatch acceptLoopDone = new CountDownLatch(1);
+  private volatile boolean closed;
+
+  private AuthServer(ServerSocket listener, ServerContext context) {
+    this.listener = listener;
+    this.context = context;
+  }
+
+  /**
+   * Binds and starts accepting.
+   *
+   * @throws IOException if the address cannot be bound; the message names the address
+   */
+  public static AuthServer start(
+      ServerConfig config, VerifierLookup keys, AuditLog audit, Clock clock, RandomSource random)
+      throws IOException {
+    InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
+    ServerSocket listener = new ServerSocket();
+    try {
+      listener.setReuseAddress(true);
+      listener.bind(address, 128);
+    } catch (BindException e) {
+      listener.close();
+      throw new IOException(
+          "cannot listen on " + Addresses.format(address) + ": " + describe(e), e);
+    }
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "authgate-deadlines");
+              t.setDaemon(true);
+              return t;
+            });
+    AuthServer server =
+        new AuthServer(listener, new ServerContext(config, keys, audit, clock, random, scheduler));
+    audit.record(
+        AuditEvent.of("server.started")
+            .with("listen", Addresses.format(listener.getLocalSocketAddress()))
+            .with("server_id", config.serverId())
+            .with("handshake_timeout_ms", config.handshakeTimeout().toMillis()));
+    Thread.ofPlatform().name("authgate-accept").daemon(true).start(server::acceptLoop);
+    return server;
+  }
+
+  private static String describe(BindException e) {
+    String message = String.valueOf(e.getMessage());
+    return message.toLowerCase(java.util.Locale.ROOT).contains("in use")
+        ? "address already in use"
+        : message;
+  }
+
+  /** The address actually bound (with the real port if 0 was asked for). */
+  public InetSocketAddress address() {
+    return (InetSocketAddress) listener.getLocalSocketAddress();
+  }
+
+  private void acceptLoop() {
+    long sequence = 0;
+    String prefix = HexFormat.of().formatHex(context.randomness().bytes(3));
+    try {
+      while (!closed) {
+        Socket socket = listener.accept();
+        Connection connection = new Connection(socket, prefix + "-" + (++sequence), context);
+        connections.add(connection);
+        Thread thread =
+            Thread.ofVirtual()
+                .name("conn-" + sequence)
+                .unstarted(
+                    () -> {
+                      try {
+                        connection.run();
+                      } finally {
+                        connections.remove(connection);
+                        threads.remove(Thread.currentThread());
+                      }
+                    });
+        threads.add(thread);
+        thread.start();
+      }
+    } catch (IOException e) {
+      if (!closed) {
+        LOG.error("accepting connections failed: {}", e.getMessage());
+      }
+    } finally {
+      acceptLoopDone.countDown();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      listener.close();
+    } catch (IOException e) {
+      LOG.warn("closing the listener failed: {}", e.getMessage());
+    }
+    connections.forEach(Connection::shutdown);
+    awaitQuietly();
+    context.scheduler().shutdownNow();
+    context
+        .audit()
+        .record(
+            AuditEvent.of("server.stopped")
+                .with("listen", Addresses.format(listener.getLocalSocketAddress())));
+  }
+
+  private void awaitQuietly() {
+    try {
+      acceptLoopDone.await(5, TimeUnit.SECONDS);
+      for (Thread thread : threads) {
+        thread.join(java.time.Duration.ofSeconds(5));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

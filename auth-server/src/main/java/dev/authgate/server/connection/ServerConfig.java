@@ -1,0 +1,70 @@
+package dev.authgate.server.connection;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything a running server is configured with; sealed once the server starts. Immutable.
+ *
+ * @param bindAddress the address to listen on ({@code ::} for all, dual-stack)
+ * @param port the port; 0 picks a free one
+ * @param serverId the name given to verified clients
+ * @param handshakeTimeout the total time a connection has to complete its handshake
+ * @param idleTimeout how long a verified session may stay silent before it is closed
+ */
+public record ServerConfig(
+    InetAddress bindAddress,
+    int port,
+    String serverId,
+    Duration handshakeTimeout,
+    Duration idleTimeout) {
+  /** The default port. */
+  public static final int DEFAULT_PORT = 7350;
+
+  /** The default total handshake deadline. */
+  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The default idle limit of a verified session. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+  /** Validates every field. */
+  public ServerConfig {
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    Objects.requireNonNull(serverId, "serverId");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port " + port + " is outside 0-65535");
+    }
+    if (!dev.authgate.protocol.handshake.ServerHandshake.isValidServerId(serverId)) {
+      throw new IllegalArgumentException("server id must be 1 to 255 bytes of UTF-8");
+    }
+    requirePositive(handshakeTimeout, "handshake timeout");
+    requirePositive(idleTimeout, "idle timeout");
+  }
+
+  private static void requirePositive(Duration d, String what) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive");
+    }
+  }
+
+  /** Defaults on loopback, on {@code port}. */
+  public static ServerConfig loopback(int port) {
+    return new ServerConfig(
+        InetAddress.getLoopbackAddress(),
+        port,
+        "authgate",
+        DEFAULT_HANDSHAKE_TIMEOUT,
+        DEFAULT_IDLE_TIMEOUT);
+  }
+
+  /** A copy with another handshake deadline. */
+  public ServerConfig withHandshakeTimeout(Duration timeout) {
+    return new ServerConfig(bindAddress, port, serverId, timeout, idleTimeout);
+  }
+
+  /** A copy with another idle limit. */
+  public ServerConfig withIdleTimeout(Duration timeout) {
+    return new ServerConfig(bindAddress, port, serverId, handshakeTimeout, timeout);
+  }
+}

@@ -1,0 +1,25 @@
+package dev.authgate.server.connection;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.server.audit.AuditLog;
+import java.time.Clock;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What every connection of one server shares. Immutable; every part is thread-safe.
+ *
+ * @param config the server configuration
+ * @param keys the verifiers handshakes are checked against
+ * @param audit where audit events go
+ * @param clock the time source for durations
+ * @param randomness the source of challenges and ephemeral keys
+ * @param scheduler fires handshake deadlines
+ */
+record ServerContext(
+    ServerConfig config,
+    VerifierLookup keys,
+    AuditLog audit,
+    Clock clock,
+    RandomSource randomness,
+    ScheduledExecutorService scheduler) {}

@@ -1,0 +1,196 @@
+package dev.authgate.server.keystore;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.keys.ClientIds;
+import dev.authgate.protocol.keys.ClientKeys;
+import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keys.KeyEntry;
+import dev.authgate.protocol.keys.KeyFileException;
+import dev.authgate.protocol.keys.KeyFiles;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A keystore directory on disk: {@code <client-id>.keys} files of verifiers, mode 0600, in a
+ * directory of mode 0700. Reading produces {@link KeystoreSnapshot}s; provisioning writes files
+ * atomically.
+ *
+ * <p>Thread-safe in the sense that every operation works on the file system directly; two operators
+ * provisioning the same client id at once get one success and one "already exists".
+ */
+public final class KeystoreDirectory {
+  private static final String SUFFIX = ".keys";
+
+  private final Path dir;
+  private final Clock clock;
+  private final RandomSource randomness;
+
+  /**
+   * @param dir the directory; need not exist until written to
+   * @param clock the time recorded as "created" and "revoked"
+   * @param randomness where new secrets come from
+   */
+  public KeystoreDirectory(Path dir, Clock clock, RandomSource randomness) {
+    this.dir = dir;
+    this.clock = clock;
+    this.randomness = randomness;
+  }
+
+  /** The directory. */
+  public Path path() {
+    return dir;
+  }
+
+  /**
+   * Reads every verifier file. A file that is corrupt, too open or unreadable is skipped and
+   * listed; every other client loads.
+   *
+   * @throws KeyFileException if the directory itself is missing, unreadable or writable by others
+   */
+  public KeystoreSnapshot load() throws KeyFileException {
+    requireUsableDirectory();
+    Map<String, ClientKeys> clients = new HashMap<>();
+    List<KeystoreSnapshot.Skipped> skipped = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      for (Path file : files) {
+        if (file.getFileName().toString().startsWith(KeyFiles.TEMP_PREFIX)) {
+          continue;
+        }
+        try {
+          ClientKeys keys = readFile(file);
+          clients.put(keys.clientId(), keys);
+        } catch (KeyFileException e) {
+          skipped.add(new KeystoreSnapshot.Skipped(file, e.getMessage()));
+        }
+      }
+    } catch (IOException e) {
+      throw new KeyFileException(dir, "cannot list keystore directory " + dir + ": " + e, e);
+    }
+    return new KeystoreSnapshot(clients, skipped);
+  }
+
+  private ClientKeys readFile(Path file) throws KeyFileException {
+    ClientKeys keys = ClientKeys.parse(file, KeyFiles.readPrivate(file));
+    String expected = ClientKeys.fileName(keys.clientId());
+    if (!file.getFileName().toString().equals(expected)) {
+      throw new KeyFileException(
+          file, file + " holds client '" + keys.clientId() + "' but should be named " + expected);
+    }
+    return keys;
+  }
+
+  private void requireUsableDirectory() throws KeyFileException {
+    if (!Files.isDirectory(dir)) {
+      throw new KeyFileException(
+          dir,
+          "keystore directory "
+              + dir
+              + " does not exist; create it by provisioning a client: auth-server keys add ID --keys "
+              + dir);
+    }
+    if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
+      throw new KeyFileException(dir, "keystore directory " + dir + " is not readable");
+    }
+    try {
+      var permissions = Files.getPosixFilePermissions(dir);
+      if (permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+          || permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+        throw new KeyFileException(
+            dir,
+            "keystore directory " + dir + " is writable by group or others; run: chmod 700 " + dir);
+      }
+    } catch (IOException e) {
+      throw new KeyFileException(dir, "cannot check keystore directory " + dir + ": " + e, e);
+    }
+  }
+
+  /**
+   * Provisions a new client with one key "k1": writes its verifier file and returns the credential
+   * (with the secret) for the caller to deliver. The secret is never written to the keystore.
+   *
+   * @throws IllegalArgumentException if the id is invalid
+   * @throws KeyFileException if the client exists already or the file cannot be written
+   */
+  public Credential add(String clientId) throws IOException {
+    ClientIds.requireValid(clientId, "client id");
+    Path file = fileFor(clientId);
+    if (Files.exists(file)) {
+      throw alreadyExists(clientId, file);
+    }
+    byte[] secret = randomness.bytes(32);
+    Credential credential = new Credential(clientId, "k1", secret);
+    ScramKeys keys = ScramKeys.fromSaltedPassword(secret);
+    KeyEntry entry = new KeyEntry("k1", now(), null, null, keys.verifier());
+    KeyFiles.ensurePrivateDirectory(dir);
+    try {
+      KeyFiles.writePrivate(file, new ClientKeys(clientId, List.of(entry)).format(), false);
+    } catch (FileAlreadyExistsException e) {
+      throw alreadyExists(clientId, file);
+    } catch (AccessDeniedException e) {
+      throw new KeyFileException(file, "cannot write " + file + ": permission denied", e);
+    }
+    return credential;
+  }
+
+  private KeyFileException alreadyExists(String clientId, Path file) {
+    return new KeyFileException(
+        file,
+        "client '"
+            + clientId
+            + "' already exists in "
+            + dir
+            + "; revoke it first or choose another id");
+  }
+
+  /**
+   * Revokes every key of a client: new connections with them are refused with reason revoked-key.
+   * The file stays, so the audit can tell a revoked key from an unknown client.
+   *
+   * @return the number of keys newly revoked
+   * @throws KeyFileException if the client does not exist or the file cannot be rewritten
+   */
+  public int revoke(String clientId) throws IOException {
+    ClientIds.requireValid(clientId, "client id");
+    requireUsableDirectory();
+    Path file = fileFor(clientId);
+    if (!Files.exists(file)) {
+      throw new KeyFileException(file, "no client '" + clientId + "' in " + dir);
+    }
+    ClientKeys keys = readFile(file);
+    Instant when = now();
+    int revoked = 0;
+    ClientKeys updated = keys;
+    for (KeyEntry key : keys.keys()) {
+      if (key.revoked() == null) {
+        updated = updated.with(key.revokedAt(when));
+        revoked++;
+      }
+    }
+    KeyFiles.writePrivate(file, updated.format(), true);
+    return revoked;
+  }
+
+  private Path fileFor(String clientId) {
+    Path file = dir.resolve(ClientKeys.fileName(clientId));
+    if (!dir.equals(file.getParent())) {
+      throw new IllegalArgumentException("client id does not map into the keystore directory");
+    }
+    return file;
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+  }
+}

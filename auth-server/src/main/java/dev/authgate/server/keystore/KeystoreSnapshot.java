@@ -1,0 +1,40 @@
+package dev.authgate.server.keystore;
+
+import dev.authgate.protocol.keys.ClientKeys;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The keystore directory as read at one moment: every client whose file was usable, and every file
+ * that was skipped with the reason. Immutable.
+ *
+ * @param clients usable clients by client id
+ * @param skipped files that were refused (corrupt, too open, unreadable) and why
+ */
+public record KeystoreSnapshot(Map<String, ClientKeys> clients, List<Skipped> skipped) {
+  /** Copies both collections. */
+  public KeystoreSnapshot {
+    clients = Map.copyOf(clients);
+    skipped = List.copyOf(skipped);
+  }
+
+  /** The client's keys, if its file was usable. */
+  public Optional<ClientKeys> client(String clientId) {
+    return Optional.ofNullable(clients.get(clientId));
+  }
+
+  /** How many keys all usable clients hold. */
+  public int keyCount() {
+    return clients.values().stream().mapToInt(c -> c.keys().size()).sum();
+  }
+
+  /**
+   * A file that was not loaded.
+   *
+   * @param file the file
+   * @param problem why, naming the file and the fix
+   */
+  public record Skipped(Path file, String problem) {}
+}
