@@ -1,0 +1,133 @@
+package dev.authgate.server.testing;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.frame.Frame;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.handshake.ClientHandshake;
+import dev.authgate.protocol.handshake.ClientIdentity;
+import dev.authgate.protocol.session.SecureChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+
+/**
+ * A scripted peer on a plain socket: it can speak the protocol step by step, or stop, corrupt or
+ * stall at any step. Everything it sends is kept so tests can inspect the wire bytes.
+ */
+public final class RawClient implements AutoCloseable {
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final ByteArrayOutputStream sent = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+
+  private RawClient(Socket socket) throws IOException {
+    this.socket = socket;
+    socket.setTcpNoDelay(true);
+    socket.setSoTimeout((int) Duration.ofSeconds(15).toMillis());
+    this.in = new java.io.FilterInputStream(socket.getInputStream()) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          received.write(b);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          received.write(b, off, n);
+        }
+        return n;
+      }
+    };
+    this.out = socket.getOutputStream();
+  }
+
+  /** Connects to {@code 127.0.0.1:port}. */
+  public static RawClient connect(int port) throws IOException {
+    return new RawClient(new Socket("127.0.0.1", port));
+  }
+
+  /** Reads one handshake frame. */
+  public Frame readFrame() throws IOException {
+    return FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD);
+  }
+
+  private int flipBit = -1;
+
+  /** Corrupts the next {@link #send}: bit {@code bit} (0 = first bit of its bytes) is flipped. */
+  public void flipBitOfNextSend(int bit) {
+    flipBit = bit;
+  }
+
+  /** Sends raw bytes. */
+  public void send(byte[] bytes) throws IOException {
+    if (flipBit >= 0) {
+      bytes = bytes.clone();
+      bytes[flipBit / 8] ^= (byte) (1 << (flipBit % 8));
+      flipBit = -1;
+    }
+    sent.writeBytes(bytes);
+    out.write(bytes);
+    out.flush();
+  }
+
+  /** Runs a whole handshake as {@code identity}, returning the session channel. */
+  public SecureChannel handshake(ClientIdentity identity) throws IOException {
+    ClientHandshake handshake = new ClientHandshake(identity, RandomSource.secure());
+    send(handshake.onHello(readFrame()));
+    ClientHandshake.Established established = handshake.onWelcome(readFrame());
+    return SecureChannel.client(in, recordingOut(), established.keys());
+  }
+
+  private OutputStream recordingOut() {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        send(new byte[] {(byte) b});
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        send(java.util.Arrays.copyOfRange(b, off, off + len));
+      }
+    };
+  }
+
+  /** Half-closes: the server reads end-of-stream. */
+  public void shutdownOutput() throws IOException {
+    socket.shutdownOutput();
+  }
+
+  /** Everything sent so far. */
+  public byte[] sentBytes() {
+    return sent.toByteArray();
+  }
+
+  /** Everything received so far. */
+  public byte[] receivedBytes() {
+    return received.toByteArray();
+  }
+
+  /** Reads until the server closes; returns what arrived. */
+  public byte[] readToEnd() throws IOException {
+    return in.readAllBytes();
+  }
+
+  /** The input stream, for scripted reads. */
+  public InputStream input() {
+    return in;
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

@@ -1,0 +1,136 @@
+package dev.authgate.server.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keys.Credential;
+import dev.authgate.server.audit.JsonLinesAuditLog;
+import dev.authgate.server.connection.AuthServer;
+import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.LiveKeystore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * A real server on a loopback port 0, with its keystore, credentials and audit log under one
+ * temporary directory. Tests provision clients, connect, and read the audit log back as JSON.
+ */
+public final class TestServer implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path root;
+  private final KeystoreDirectory keystore;
+  private final LiveKeystore live;
+  private final JsonLinesAuditLog audit;
+  private final AuthServer server;
+
+  private TestServer(Path root, ServerConfig config) throws IOException {
+    this.root = root;
+    this.keystore = new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
+    dev.authgate.protocol.keys.KeyFiles.ensurePrivateDirectory(keystore.path());
+    this.live = new LiveKeystore(keystore.load(), Clock.systemUTC());
+    this.audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
+    this.server = AuthServer.start(config, live, audit, Clock.systemUTC(), RandomSource.secure());
+  }
+
+  /** A server with default settings on loopback. */
+  public static TestServer start(Path root) throws IOException {
+    return start(root, ServerConfig.loopback(0));
+  }
+
+  /** A server with {@code config}. */
+  public static TestServer start(Path root, ServerConfig config) throws IOException {
+    return new TestServer(root, config);
+  }
+
+  /** Provisions {@code clientId}, writes its credential file and makes the server see it. */
+  public Credential provision(String clientId) throws IOException {
+    Credential credential = keystore.add(clientId);
+    live.replace(keystore.load());
+    dev.authgate.protocol.keys.KeyFiles.writePrivate(credentialFile(clientId), credential.format(), true);
+    return credential;
+  }
+
+  /** Where {@link #provision} wrote the credential. */
+  public Path credentialFile(String clientId) {
+    return root.resolve(clientId + ".credential");
+  }
+
+  /** Rereads the keystore directory into the running server. */
+  public void reloadKeys() throws IOException {
+    live.replace(keystore.load());
+  }
+
+  /** The keystore directory. */
+  public KeystoreDirectory keystore() {
+    return keystore;
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.address().getPort();
+  }
+
+  /** {@code 127.0.0.1:port}. */
+  public String hostPort() {
+    return "127.0.0.1:" + port();
+  }
+
+  /** The audit log file. */
+  public Path auditFile() {
+    return audit.file();
+  }
+
+  /** Every audit line so far, parsed; a line that is not one JSON object fails the test. */
+  public List<JsonNode> auditEvents() {
+    try {
+      List<JsonNode> events = new ArrayList<>();
+      for (String line : Files.readAllLines(audit.file())) {
+        events.add(JSON.readTree(line));
+      }
+      return events;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The audit events called {@code name}. */
+  public List<JsonNode> events(String name) {
+    return auditEvents().stream().filter(e -> e.path("event").asText().equals(name)).toList();
+  }
+
+  /** Waits (up to 10 s) until an event called {@code name} matching {@code test} is written. */
+  public JsonNode awaitEvent(String name, Predicate<JsonNode> test) {
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> events(name).stream().filter(test).findFirst(), o -> o.isPresent())
+        .orElseThrow();
+  }
+
+  /** Waits for the first event called {@code name}. */
+  public JsonNode awaitEvent(String name) {
+    return awaitEvent(name, e -> true);
+  }
+
+  /** The running server. */
+  public AuthServer server() {
+    return server;
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    audit.close();
+  }
+}
