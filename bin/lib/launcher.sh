@@ -1,0 +1,56 @@
+# Shared by bin/auth-server and bin/auth-client: find a JDK 21+, build the jar if it is missing
+# or older than the sources, then run it. Sourced, not executed.
+
+AUTHGATE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Prints the major version of the java binary $1, or nothing if it does not run.
+authgate_java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 |
+    sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
+# Prints the path of a java binary of version 21 or newer: JAVA_HOME, then PATH, then /usr/lib/jvm.
+authgate_find_java() {
+  local candidate major
+  local candidates=()
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
+  command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
+  for candidate in $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV); do
+    candidates+=("$candidate")
+  done
+  for candidate in "${candidates[@]}"; do
+    [ -x "$candidate" ] || continue
+    major="$(authgate_java_major "$candidate")"
+    if [ -n "$major" ] && [ "$major" -ge 21 ]; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  echo "authgate: no JDK 21 or newer found (looked at JAVA_HOME, PATH and /usr/lib/jvm); install one or set JAVA_HOME" >&2
+  return 1
+}
+
+# Builds the shaded jars when $1 is missing or any source or POM is newer than it.
+authgate_build_if_needed() {
+  local jar="$1"
+  if [ -f "$jar" ] && [ -z "$(find "$AUTHGATE_ROOT" -path "$AUTHGATE_ROOT/.git" -prune -o \
+      \( -path '*/src/main/*' -o -name pom.xml \) -newer "$jar" -print -quit)" ]; then
+    return 0
+  fi
+  echo "authgate: building (first run or sources changed)..." >&2
+  (cd "$AUTHGATE_ROOT" && ./mvnw -q -B -DskipTests -Dspotless.check.skip=true package) >&2 || {
+    echo "authgate: build failed; run ./mvnw -B package in $AUTHGATE_ROOT to see why" >&2
+    return 1
+  }
+}
+
+# Runs module $1's shaded jar with the remaining arguments.
+authgate_run() {
+  local module="$1"
+  shift
+  local jar="$AUTHGATE_ROOT/$module/target/$module-0.1.0-SNAPSHOT-all.jar"
+  local java
+  java="$(authgate_find_java)" || exit 1
+  authgate_build_if_needed "$jar" || exit 1
+  exec "$java" ${AUTHGATE_JAVA_OPTS:-} -jar "$jar" "$@"
+}
