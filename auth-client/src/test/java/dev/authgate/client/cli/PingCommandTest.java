@@ -1,0 +1,200 @@
+package dev.authgate.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.handshake.RogueServerHandshake;
+import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keys.KeyFiles;
+import dev.authgate.server.testing.TestServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code auth-client ping} against a real server in the same JVM: output, exit code, audit. */
+class PingCommandTest {
+  @TempDir Path dir;
+  TestServer server;
+  Path sensorKey;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = TestServer.start(dir.resolve("server"));
+    server.provision("sensor-1");
+    sensorKey = server.credentialFile("sensor-1");
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    server.close();
+  }
+
+  private Path credential(String clientId, byte[] secret) throws IOException {
+    Path file = dir.resolve(clientId + "-" + System.nanoTime() + ".credential");
+    KeyFiles.writePrivate(file, new Credential(clientId, "k1", secret).format(), false);
+    return file;
+  }
+
+  @Test
+  void aProvisionedClientIsLetInAndSeesTheServerIdAndRoundTrip() {
+    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.out())
+        .startsWith("verified server 'authgate' at " + server.hostPort() + " as sensor-1 (key k1)")
+        .contains("round trip");
+    JsonNode accepted = server.awaitEvent("auth.accepted");
+    assertThat(accepted.path("client_id").asText()).isEqualTo("sensor-1");
+    assertThat(accepted.path("key_id").asText()).isEqualTo("k1");
+    assertThat(server.awaitEvent("session.closed").path("outcome").asText()).isEqualTo("closed");
+  }
+
+  @Test
+  void aWrongKeyExitsThreeAndIsAuditedAsBadProof() throws IOException {
+    Path wrong = credential("sensor-1", RandomSource.secure().bytes(32));
+
+    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", wrong.toString());
+
+    assertThat(run.exit()).isEqualTo(3);
+    assertThat(run.err()).isEqualTo(
+        "auth-client: the server refused this client (wrong, unknown or revoked key)\n");
+    assertThat(run.out()).isEmpty();
+    JsonNode rejected = server.awaitEvent("auth.rejected");
+    assertThat(rejected.path("reason").asText()).isEqualTo("bad-proof");
+    assertThat(rejected.path("client_id").asText()).isEqualTo("sensor-1");
+  }
+
+  @Test
+  void anUnknownClientExitsThreeAndIsAuditedAsUnknownClient() throws IOException {
+    Path unknown = credential("stranger", RandomSource.secure().bytes(32));
+
+    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", unknown.toString());
+
+    assertThat(run.exit()).isEqualTo(3);
+    assertThat(server.awaitEvent("auth.rejected").path("reason").asText())
+        .isEqualTo("unknown-client");
+  }
+
+  @Test
+  void aRevokedClientIsRefused() throws IOException {
+    server.keystore().revoke("sensor-1");
+    server.reloadKeys();
+
+    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
+
+    assertThat(run.exit()).isEqualTo(3);
+    assertThat(server.awaitEvent("auth.rejected").path("reason").asText()).isEqualTo("revoked-key");
+  }
+
+  @Test
+  void aServerThatDoesNotHoldTheVerifierIsRefusedAndHearsNothingMore() throws Exception {
+    try (ServerSocket rogueListener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Integer> bytesAfterWelcome = CompletableFuture.supplyAsync(() -> {
+        try (Socket socket = rogueListener.accept()) {
+          socket.setSoTimeout(10_000);
+          RogueServerHandshake rogue = new RogueServerHandshake(
+              ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)).verifier());
+          socket.getOutputStream().write(rogue.hello());
+          InputStream in = socket.getInputStream();
+          socket.getOutputStream().write(
+              rogue.welcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
+          return in.readAllBytes().length;
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+
+      CliRun run = CliRun.client(
+          "ping", "--server", "127.0.0.1:" + rogueListener.getLocalPort(), "--key",
+          sensorKey.toString());
+
+      assertThat(run.exit()).isEqualTo(3);
+      assertThat(run.err()).contains("could not prove").contains("not talking to it");
+      assertThat(bytesAfterWelcome.get(10, TimeUnit.SECONDS)).isZero();
+    }
+  }
+
+  @Test
+  void nothingListeningExitsFour() throws IOException {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    CliRun run = CliRun.client("ping", "--server", "127.0.0.1:" + port, "--key", sensorKey.toString());
+
+    assertThat(run.exit()).isEqualTo(4);
+    assertThat(run.err()).startsWith("auth-client: cannot connect");
+  }
+
+  @Test
+  void aCredentialReadableByOthersIsRefusedWithTheChmodThatFixesIt() throws IOException {
+    Files.setPosixFilePermissions(sensorKey, PosixFilePermissions.fromString("rw-r--r--"));
+
+    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).isEqualTo("auth-client: " + sensorKey
+        + " is accessible by group or others (mode 0644); run: chmod 600 " + sensorKey + "\n");
+    assertThat(server.events("auth.accepted")).isEmpty();
+  }
+
+  @Test
+  void aMissingCredentialIsOneClearLine() {
+    Path missing = dir.resolve("nope.credential");
+    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", missing.toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).isEqualTo("auth-client: key file " + missing + " does not exist\n");
+  }
+
+  @Test
+  void aMalformedCredentialNamesFileAndLineButNotTheValue() throws IOException {
+    Path bad = dir.resolve("bad.credential");
+    KeyFiles.writePrivate(bad, "authgate-credential 1\nclient-id a\nkey-id k1\nsecret c2VjcmV0\n", false);
+
+    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", bad.toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).isEqualTo("auth-client: " + bad + ":4: secret must be 32 bytes, found 6\n")
+        .doesNotContain("c2VjcmV0");
+  }
+
+  @Test
+  void aBadServerAddressIsAUsageError() {
+    CliRun run = CliRun.client("ping", "--server", "no-port", "--key", sensorKey.toString());
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("use HOST:PORT");
+  }
+
+  @Test
+  void aStackTraceAppearsOnlyWithVerbose() {
+    Path missing = dir.resolve("nope.credential");
+    CliRun quiet = CliRun.client("ping", "--server", server.hostPort(), "--key", missing.toString());
+    CliRun verbose = CliRun.client(
+        "ping", "--server", server.hostPort(), "--key", missing.toString(), "--verbose");
+
+    assertThat(quiet.err()).doesNotContain("\tat ");
+    assertThat(verbose.err()).contains("\tat dev.authgate");
+  }
+
+  @Test
+  void missingOptionsAreAUsageError() {
+    assertThat(CliRun.client("ping").exit()).isEqualTo(2);
+    assertThat(CliRun.client().exit()).isEqualTo(2);
+  }
+}

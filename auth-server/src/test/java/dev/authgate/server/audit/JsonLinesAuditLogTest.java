@@ -1,0 +1,106 @@
+package dev.authgate.server.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonLinesAuditLogTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path dir;
+  final Clock clock = Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC);
+
+  @Test
+  void writesOneObjectPerLineWithMillisecondUtcTimestamps() throws IOException {
+    Path file = dir.resolve("logs/audit.jsonl");
+    try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
+      log.record(AuditEvent.of("auth.rejected").with("reason", "bad-proof").with("bytes", 12));
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).containsExactly(
+        "{\"ts\":\"2026-11-22T10:00:00.000Z\",\"event\":\"auth.rejected\","
+            + "\"reason\":\"bad-proof\",\"bytes\":12}");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+  }
+
+  @Test
+  void appendsToAnExistingLog() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    for (int i = 0; i < 2; i++) {
+      try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
+        log.record(AuditEvent.of("server.started"));
+      }
+    }
+    assertThat(Files.readAllLines(file)).hasSize(2);
+  }
+
+  @Test
+  void valuesCannotBreakTheLineOrForgeFields() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    String hostile = "a\"b\\c\r\nd\u0000e\u2028f\u0085\t{\"event\":\"auth.accepted\"}";
+    try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
+      log.record(AuditEvent.of("auth.rejected").with("client_id", hostile));
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(1);
+    JsonNode event = JSON.readTree(lines.get(0));
+    assertThat(event.path("client_id").asText()).isEqualTo(hostile);
+    assertThat(event.path("event").asText()).isEqualTo("auth.rejected");
+  }
+
+  @Test
+  void longValuesAreCut() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
+      log.record(AuditEvent.of("auth.rejected").with("client_id", "x".repeat(10_000)));
+    }
+    JsonNode event = JSON.readTree(Files.readAllLines(file).get(0));
+    assertThat(event.path("client_id").asText()).hasSize(JsonLine.MAX_VALUE_CHARS + 3).endsWith("...");
+  }
+
+  @Test
+  void concurrentWritersNeverInterleaveLines() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock);
+        ExecutorService pool = Executors.newFixedThreadPool(8)) {
+      for (int t = 0; t < 8; t++) {
+        int thread = t;
+        pool.submit(() -> {
+          for (int i = 0; i < 500; i++) {
+            log.record(AuditEvent.of("test").with("thread", thread).with("i", i)
+                .with("pad", "y".repeat(100)));
+          }
+        });
+      }
+      pool.shutdown();
+      assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(4000);
+    for (String line : lines) {
+      assertThat(JSON.readTree(line).path("event").asText()).isEqualTo("test");
+    }
+  }
+
+  @Test
+  void aFailingSinkDoesNotThrow() throws IOException {
+    try (JsonLinesAuditLog log = JsonLinesAuditLog.open(Path.of("/dev/full"), clock)) {
+      log.record(AuditEvent.of("auth.rejected"));
+      log.record(AuditEvent.of("auth.rejected"));
+    }
+  }
+}

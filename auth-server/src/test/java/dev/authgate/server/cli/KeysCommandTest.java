@@ -1,0 +1,133 @@
+package dev.authgate.server.cli;
+
+import static dev.authgate.server.cli.ServerCliRun.server;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.authgate.protocol.keys.Credential;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KeysCommandTest {
+  @TempDir Path dir;
+
+  private Path keys() {
+    return dir.resolve("keys");
+  }
+
+  private ServerCliRun add(String id) {
+    return server("keys", "add", id, "--keys", keys().toString(), "--out",
+        dir.resolve(id + ".credential").toString());
+  }
+
+  @Test
+  void addWritesPrivateVerifiersAndAPrivateCredential() throws IOException {
+    ServerCliRun run = add("sensor-1");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.err()).contains("provisioned client 'sensor-1' key k1 (SHA256:");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keys())))
+        .isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(keys().resolve("sensor-1.keys"))))
+        .isEqualTo("rw-------");
+    Path credential = dir.resolve("sensor-1.credential");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(credential)))
+        .isEqualTo("rw-------");
+    assertThat(Credential.load(credential).clientId()).isEqualTo("sensor-1");
+    try (var files = Files.list(keys())) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("sensor-1.keys");
+    }
+  }
+
+  @Test
+  void addToStdoutPrintsOnlyTheCredential() {
+    ServerCliRun run = server("keys", "add", "printer", "--keys", keys().toString(), "--out", "-");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).startsWith("# authgate client credential").contains("secret ");
+  }
+
+  @Test
+  void addingAnExistingIdIsOneClearLine() {
+    add("sensor-1");
+    ServerCliRun again = server("keys", "add", "sensor-1", "--keys", keys().toString(), "--out",
+        dir.resolve("other.credential").toString());
+
+    assertThat(again.exit()).isEqualTo(1);
+    assertThat(again.err()).isEqualTo("auth-server: client 'sensor-1' already exists in "
+        + keys() + "; revoke it first or choose another id\n");
+    assertThat(dir.resolve("other.credential")).doesNotExist();
+  }
+
+  @Test
+  void addRefusesToOverwriteACredentialFile() throws IOException {
+    Files.writeString(dir.resolve("sensor-1.credential"), "precious");
+    ServerCliRun run = add("sensor-1");
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).contains("already exists");
+    assertThat(Files.readString(dir.resolve("sensor-1.credential"))).isEqualTo("precious");
+    assertThat(keys().resolve("sensor-1.keys")).doesNotExist();
+  }
+
+  @Test
+  void anInvalidIdIsAUsageErrorNamingTheRule() {
+    ServerCliRun run = add("../etc");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("invalid client id '../etc'").contains("A-Z a-z 0-9 . _ -");
+    assertThat(dir.resolve("etc.keys")).doesNotExist();
+  }
+
+  @Test
+  void listShowsFingerprintsAndStatesButNoKeyMaterial() throws IOException {
+    add("sensor-1");
+    add("sensor-2");
+    server("keys", "revoke", "sensor-2", "--keys", keys().toString());
+
+    ServerCliRun run = server("keys", "list", "--keys", keys().toString());
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).containsPattern("sensor-1 +k1 +active +\\S+Z +SHA256:")
+        .containsPattern("sensor-2 +k1 +revoked");
+    String keyFile = Files.readString(keys().resolve("sensor-1.keys"));
+    String storedKey = keyFile.replaceAll("(?s).*stored-key=(\\S+).*", "$1");
+    assertThat(run.out()).doesNotContain(storedKey);
+  }
+
+  @Test
+  void listReportsAKeyFileReadableByOthersWithTheChmodThatFixesIt() throws IOException {
+    add("sensor-1");
+    add("sensor-2");
+    Path open = keys().resolve("sensor-2.keys");
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+
+    ServerCliRun run = server("keys", "list", "--keys", keys().toString());
+
+    assertThat(run.out()).contains("sensor-1").doesNotContain("sensor-2 ");
+    assertThat(run.err()).isEqualTo("auth-server: skipped " + open
+        + " is accessible by group or others (mode 0644); run: chmod 600 " + open + "\n");
+  }
+
+  @Test
+  void revokingAnUnknownClientIsOneClearLine() {
+    add("sensor-1");
+    ServerCliRun run = server("keys", "revoke", "ghost", "--keys", keys().toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).isEqualTo("auth-server: no client 'ghost' in " + keys() + "\n");
+  }
+
+  @Test
+  void aMissingKeystoreDirectoryIsOneClearLine() {
+    ServerCliRun run = server("keys", "list", "--keys", dir.resolve("absent").toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).startsWith("auth-server: keystore directory " + dir.resolve("absent")
+        + " does not exist").doesNotContain("\tat ");
+  }
+}

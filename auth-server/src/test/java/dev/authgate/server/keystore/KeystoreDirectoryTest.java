@@ -1,0 +1,137 @@
+package dev.authgate.server.keystore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
+import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keys.KeyFileException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KeystoreDirectoryTest {
+  @TempDir Path dir;
+  final Clock clock = Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC);
+
+  private KeystoreDirectory keystore() {
+    return new KeystoreDirectory(dir.resolve("keys"), clock, RandomSource.secure());
+  }
+
+  @Test
+  void theKeyFileHoldsExactlyTheVerifiersDerivedFromTheCredentialAndNoSecret() throws IOException {
+    Credential credential = keystore().add("sensor-1");
+    String file = Files.readString(dir.resolve("keys/sensor-1.keys"));
+    ScramKeys keys = credential.scramKeys();
+    Base64.Encoder b64 = Base64.getEncoder();
+
+    assertThat(file)
+        .contains("stored-key=" + b64.encodeToString(keys.verifier().storedKey()))
+        .contains("server-key=" + b64.encodeToString(keys.verifier().serverKey()))
+        .contains("created=2026-11-22T10:00:00Z");
+    String secret = credential.format().replaceAll("(?s).*\nsecret (\\S+)\n.*", "$1");
+    byte[] secretBytes = Base64.getDecoder().decode(secret);
+    assertThat(file)
+        .doesNotContain(secret)
+        .doesNotContain(HexFormat.of().formatHex(secretBytes))
+        .doesNotContain(b64.encodeToString(keys.clientKey()));
+  }
+
+  @Test
+  void aLoadedClientIsFoundWithItsStatus() throws IOException {
+    keystore().add("sensor-1");
+    LiveKeystore live = new LiveKeystore(keystore().load(), clock);
+
+    assertThat(live.find("sensor-1", "k1")).get()
+        .extracting(r -> r.status()).isEqualTo(KeyStatus.ACTIVE);
+    assertThat(live.find("sensor-1", "k2")).isEmpty();
+    assertThat(live.find("sensor-2", "k1")).isEmpty();
+
+    keystore().revoke("sensor-1");
+    live.replace(keystore().load());
+    assertThat(live.find("sensor-1", "k1")).get()
+        .extracting(r -> r.status()).isEqualTo(KeyStatus.REVOKED);
+  }
+
+  @Test
+  void aCorruptFileIsSkippedAndReportedWhileOthersLoad() throws IOException {
+    keystore().add("good");
+    keystore().add("broken");
+    Path broken = dir.resolve("keys/broken.keys");
+    Files.writeString(broken, Files.readString(broken).replace("stored-key=", "stored-key=!!"));
+
+    KeystoreSnapshot snapshot = keystore().load();
+
+    assertThat(snapshot.clients()).containsOnlyKeys("good");
+    assertThat(snapshot.skipped()).singleElement().satisfies(s -> {
+      assertThat(s.file()).isEqualTo(broken);
+      assertThat(s.problem()).isEqualTo(broken + ":4: stored-key is not valid base64");
+    });
+  }
+
+  @Test
+  void aFileReadableByOthersIsSkippedWithTheChmodThatFixesIt() throws IOException {
+    keystore().add("sensor-1");
+    Path file = dir.resolve("keys/sensor-1.keys");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+
+    assertThat(keystore().load().skipped()).singleElement()
+        .extracting(KeystoreSnapshot.Skipped::problem)
+        .isEqualTo(file + " is accessible by group or others (mode 0644); run: chmod 600 " + file);
+  }
+
+  @Test
+  void aFileNamedForAnotherClientIsSkipped() throws IOException {
+    keystore().add("sensor-1");
+    Files.move(dir.resolve("keys/sensor-1.keys"), dir.resolve("keys/admin.keys"));
+
+    assertThat(keystore().load().skipped()).singleElement()
+        .extracting(KeystoreSnapshot.Skipped::problem)
+        .asString().contains("holds client 'sensor-1' but should be named sensor-1.keys");
+  }
+
+  @Test
+  void addingTheSameIdTwiceFailsAndKeepsTheFirstKey() throws IOException {
+    keystore().add("sensor-1");
+    String before = Files.readString(dir.resolve("keys/sensor-1.keys"));
+
+    assertThatThrownBy(() -> keystore().add("sensor-1"))
+        .isInstanceOf(KeyFileException.class)
+        .hasMessageContaining("already exists");
+    assertThat(Files.readString(dir.resolve("keys/sensor-1.keys"))).isEqualTo(before);
+  }
+
+  @Test
+  void idsThatAreNotOneSafeNameAreRefused() {
+    for (String id : new String[] {"", "a/b", "..\\x", "a b", "x".repeat(65), "é"}) {
+      assertThatThrownBy(() -> keystore().add(id)).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void dotsAloneStayInsideTheDirectory() throws IOException {
+    keystore().add("..");
+    assertThat(dir.resolve("keys/...keys")).exists();
+    assertThat(keystore().load().clients()).containsOnlyKeys("..");
+  }
+
+  @Test
+  void leftoverTempFilesAreIgnored() throws IOException {
+    keystore().add("sensor-1");
+    Files.writeString(dir.resolve("keys/.tmp-123.keys"), "half written");
+
+    KeystoreSnapshot snapshot = keystore().load();
+    assertThat(snapshot.skipped()).isEmpty();
+    assertThat(snapshot.clients()).containsOnlyKeys("sensor-1");
+  }
+}
