@@ -51,7 +51,8 @@ class PingCommandTest {
 
   @Test
   void aProvisionedClientIsLetInAndSeesTheServerIdAndRoundTrip() {
-    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
+    CliRun run =
+        CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
 
     assertThat(run.exit()).isZero();
     assertThat(run.out())
@@ -70,8 +71,8 @@ class PingCommandTest {
     CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", wrong.toString());
 
     assertThat(run.exit()).isEqualTo(3);
-    assertThat(run.err()).isEqualTo(
-        "auth-client: the server refused this client (wrong, unknown or revoked key)\n");
+    assertThat(run.err())
+        .isEqualTo("auth-client: the server refused this client (wrong, unknown or revoked key)\n");
     assertThat(run.out()).isEmpty();
     JsonNode rejected = server.awaitEvent("auth.rejected");
     assertThat(rejected.path("reason").asText()).isEqualTo("bad-proof");
@@ -94,7 +95,8 @@ class PingCommandTest {
     server.keystore().revoke("sensor-1");
     server.reloadKeys();
 
-    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
+    CliRun run =
+        CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
 
     assertThat(run.exit()).isEqualTo(3);
     assertThat(server.awaitEvent("auth.rejected").path("reason").asText()).isEqualTo("revoked-key");
@@ -103,24 +105,32 @@ class PingCommandTest {
   @Test
   void aServerThatDoesNotHoldTheVerifierIsRefusedAndHearsNothingMore() throws Exception {
     try (ServerSocket rogueListener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<Integer> bytesAfterWelcome = CompletableFuture.supplyAsync(() -> {
-        try (Socket socket = rogueListener.accept()) {
-          socket.setSoTimeout(10_000);
-          RogueServerHandshake rogue = new RogueServerHandshake(
-              ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)).verifier());
-          socket.getOutputStream().write(rogue.hello());
-          InputStream in = socket.getInputStream();
-          socket.getOutputStream().write(
-              rogue.welcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
-          return in.readAllBytes().length;
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      CompletableFuture<Integer> bytesAfterWelcome =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (Socket socket = rogueListener.accept()) {
+                  socket.setSoTimeout(10_000);
+                  RogueServerHandshake rogue =
+                      new RogueServerHandshake(
+                          ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)).verifier());
+                  socket.getOutputStream().write(rogue.hello());
+                  InputStream in = socket.getInputStream();
+                  socket
+                      .getOutputStream()
+                      .write(rogue.welcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
+                  return in.readAllBytes().length;
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
 
-      CliRun run = CliRun.client(
-          "ping", "--server", "127.0.0.1:" + rogueListener.getLocalPort(), "--key",
-          sensorKey.toString());
+      CliRun run =
+          CliRun.client(
+              "ping",
+              "--server",
+              "127.0.0.1:" + rogueListener.getLocalPort(),
+              "--key",
+              sensorKey.toString());
 
       assertThat(run.exit()).isEqualTo(3);
       assertThat(run.err()).contains("could not prove").contains("not talking to it");
@@ -134,7 +144,8 @@ class PingCommandTest {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
-    CliRun run = CliRun.client("ping", "--server", "127.0.0.1:" + port, "--key", sensorKey.toString());
+    CliRun run =
+        CliRun.client("ping", "--server", "127.0.0.1:" + port, "--key", sensorKey.toString());
 
     assertThat(run.exit()).isEqualTo(4);
     assertThat(run.err()).startsWith("auth-client: cannot connect");
@@ -144,11 +155,17 @@ class PingCommandTest {
   void aCredentialReadableByOthersIsRefusedWithTheChmodThatFixesIt() throws IOException {
     Files.setPosixFilePermissions(sensorKey, PosixFilePermissions.fromString("rw-r--r--"));
 
-    CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
+    CliRun run =
+        CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
 
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).isEqualTo("auth-client: " + sensorKey
-        + " is accessible by group or others (mode 0644); run: chmod 600 " + sensorKey + "\n");
+    assertThat(run.err())
+        .isEqualTo(
+            "auth-client: "
+                + sensorKey
+                + " is accessible by group or others (mode 0644); run: chmod 600 "
+                + sensorKey
+                + "\n");
     assertThat(server.events("auth.accepted")).isEmpty();
   }
 
@@ -164,12 +181,14 @@ class PingCommandTest {
   @Test
   void aMalformedCredentialNamesFileAndLineButNotTheValue() throws IOException {
     Path bad = dir.resolve("bad.credential");
-    KeyFiles.writePrivate(bad, "authgate-credential 1\nclient-id a\nkey-id k1\nsecret c2VjcmV0\n", false);
+    KeyFiles.writePrivate(
+        bad, "authgate-credential 1\nclient-id a\nkey-id k1\nsecret c2VjcmV0\n", false);
 
     CliRun run = CliRun.client("ping", "--server", server.hostPort(), "--key", bad.toString());
 
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).isEqualTo("auth-client: " + bad + ":4: secret must be 32 bytes, found 6\n")
+    assertThat(run.err())
+        .isEqualTo("auth-client: " + bad + ":4: secret must be 32 bytes, found 6\n")
         .doesNotContain("c2VjcmV0");
   }
 
@@ -184,9 +203,11 @@ class PingCommandTest {
   @Test
   void aStackTraceAppearsOnlyWithVerbose() {
     Path missing = dir.resolve("nope.credential");
-    CliRun quiet = CliRun.client("ping", "--server", server.hostPort(), "--key", missing.toString());
-    CliRun verbose = CliRun.client(
-        "ping", "--server", server.hostPort(), "--key", missing.toString(), "--verbose");
+    CliRun quiet =
+        CliRun.client("ping", "--server", server.hostPort(), "--key", missing.toString());
+    CliRun verbose =
+        CliRun.client(
+            "ping", "--server", server.hostPort(), "--key", missing.toString(), "--verbose");
 
     assertThat(quiet.err()).doesNotContain("\tat ");
     assertThat(verbose.err()).contains("\tat dev.authgate");

@@ -30,9 +30,10 @@ class JsonLinesAuditLogTest {
       log.record(AuditEvent.of("auth.rejected").with("reason", "bad-proof").with("bytes", 12));
     }
     List<String> lines = Files.readAllLines(file);
-    assertThat(lines).containsExactly(
-        "{\"ts\":\"2026-11-22T10:00:00.000Z\",\"event\":\"auth.rejected\","
-            + "\"reason\":\"bad-proof\",\"bytes\":12}");
+    assertThat(lines)
+        .containsExactly(
+            "{\"ts\":\"2026-11-22T10:00:00.000Z\",\"event\":\"auth.rejected\","
+                + "\"reason\":\"bad-proof\",\"bytes\":12}");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
         .isEqualTo("rw-------");
   }
@@ -69,7 +70,9 @@ class JsonLinesAuditLogTest {
       log.record(AuditEvent.of("auth.rejected").with("client_id", "x".repeat(10_000)));
     }
     JsonNode event = JSON.readTree(Files.readAllLines(file).get(0));
-    assertThat(event.path("client_id").asText()).hasSize(JsonLine.MAX_VALUE_CHARS + 3).endsWith("...");
+    assertThat(event.path("client_id").asText())
+        .hasSize(JsonLine.MAX_VALUE_CHARS + 3)
+        .endsWith("...");
   }
 
   @Test
@@ -79,12 +82,16 @@ class JsonLinesAuditLogTest {
         ExecutorService pool = Executors.newFixedThreadPool(8)) {
       for (int t = 0; t < 8; t++) {
         int thread = t;
-        pool.submit(() -> {
-          for (int i = 0; i < 500; i++) {
-            log.record(AuditEvent.of("test").with("thread", thread).with("i", i)
-                .with("pad", "y".repeat(100)));
-          }
-        });
+        pool.submit(
+            () -> {
+              for (int i = 0; i < 500; i++) {
+                log.record(
+                    AuditEvent.of("test")
+                        .with("thread", thread)
+                        .with("i", i)
+                        .with("pad", "y".repeat(100)));
+              }
+            });
       }
       pool.shutdown();
       assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();

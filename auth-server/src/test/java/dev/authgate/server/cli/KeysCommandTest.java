@@ -19,7 +19,13 @@ class KeysCommandTest {
   }
 
   private ServerCliRun add(String id) {
-    return server("keys", "add", id, "--keys", keys().toString(), "--out",
+    return server(
+        "keys",
+        "add",
+        id,
+        "--keys",
+        keys().toString(),
+        "--out",
         dir.resolve(id + ".credential").toString());
   }
 
@@ -31,8 +37,9 @@ class KeysCommandTest {
     assertThat(run.err()).contains("provisioned client 'sensor-1' key k1 (SHA256:");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keys())))
         .isEqualTo("rwx------");
-    assertThat(PosixFilePermissions.toString(
-            Files.getPosixFilePermissions(keys().resolve("sensor-1.keys"))))
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(keys().resolve("sensor-1.keys"))))
         .isEqualTo("rw-------");
     Path credential = dir.resolve("sensor-1.credential");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(credential)))
@@ -54,12 +61,22 @@ class KeysCommandTest {
   @Test
   void addingAnExistingIdIsOneClearLine() {
     add("sensor-1");
-    ServerCliRun again = server("keys", "add", "sensor-1", "--keys", keys().toString(), "--out",
-        dir.resolve("other.credential").toString());
+    ServerCliRun again =
+        server(
+            "keys",
+            "add",
+            "sensor-1",
+            "--keys",
+            keys().toString(),
+            "--out",
+            dir.resolve("other.credential").toString());
 
     assertThat(again.exit()).isEqualTo(1);
-    assertThat(again.err()).isEqualTo("auth-server: client 'sensor-1' already exists in "
-        + keys() + "; revoke it first or choose another id\n");
+    assertThat(again.err())
+        .isEqualTo(
+            "auth-server: client 'sensor-1' already exists in "
+                + keys()
+                + "; revoke it first or choose another id\n");
     assertThat(dir.resolve("other.credential")).doesNotExist();
   }
 
@@ -92,7 +109,8 @@ class KeysCommandTest {
     ServerCliRun run = server("keys", "list", "--keys", keys().toString());
 
     assertThat(run.exit()).isZero();
-    assertThat(run.out()).containsPattern("sensor-1 +k1 +active +\\S+Z +SHA256:")
+    assertThat(run.out())
+        .containsPattern("sensor-1 +k1 +active +\\S+Z +SHA256:")
         .containsPattern("sensor-2 +k1 +revoked");
     String keyFile = Files.readString(keys().resolve("sensor-1.keys"));
     String storedKey = keyFile.replaceAll("(?s).*stored-key=(\\S+).*", "$1");
@@ -109,8 +127,13 @@ class KeysCommandTest {
     ServerCliRun run = server("keys", "list", "--keys", keys().toString());
 
     assertThat(run.out()).contains("sensor-1").doesNotContain("sensor-2 ");
-    assertThat(run.err()).isEqualTo("auth-server: skipped " + open
-        + " is accessible by group or others (mode 0644); run: chmod 600 " + open + "\n");
+    assertThat(run.err())
+        .isEqualTo(
+            "auth-server: skipped "
+                + open
+                + " is accessible by group or others (mode 0644); run: chmod 600 "
+                + open
+                + "\n");
   }
 
   @Test
@@ -127,7 +150,8 @@ class KeysCommandTest {
     ServerCliRun run = server("keys", "list", "--keys", dir.resolve("absent").toString());
 
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).startsWith("auth-server: keystore directory " + dir.resolve("absent")
-        + " does not exist").doesNotContain("\tat ");
+    assertThat(run.err())
+        .startsWith("auth-server: keystore directory " + dir.resolve("absent") + " does not exist")
+        .doesNotContain("\tat ");
   }
 }

@@ -18,7 +18,13 @@ class ServeCommandTest {
 
   private Path keystore() throws IOException {
     Path keys = dir.resolve("keys");
-    server("keys", "add", "sensor-1", "--keys", keys.toString(), "--out",
+    server(
+        "keys",
+        "add",
+        "sensor-1",
+        "--keys",
+        keys.toString(),
+        "--out",
         dir.resolve("s.credential").toString());
     return keys;
   }
@@ -27,12 +33,22 @@ class ServeCommandTest {
   void aPortInUseNamesTheAddress() throws IOException {
     Path keys = keystore();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      ServerCliRun run = server("serve", "--port", "" + taken.getLocalPort(), "--keys",
-          keys.toString(), "--audit-log", dir.resolve("audit.jsonl").toString());
+      ServerCliRun run =
+          server(
+              "serve",
+              "--port",
+              "" + taken.getLocalPort(),
+              "--keys",
+              keys.toString(),
+              "--audit-log",
+              dir.resolve("audit.jsonl").toString());
 
       assertThat(run.exit()).isEqualTo(1);
-      assertThat(run.err()).isEqualTo("auth-server: cannot listen on 127.0.0.1:"
-          + taken.getLocalPort() + ": address already in use\n");
+      assertThat(run.err())
+          .isEqualTo(
+              "auth-server: cannot listen on 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + ": address already in use\n");
       assertThat(run.out()).isEmpty();
     }
   }
@@ -41,8 +57,16 @@ class ServeCommandTest {
   void withVerboseTheStackTraceIsShownToo() throws IOException {
     Path keys = keystore();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      ServerCliRun run = server("serve", "--port", "" + taken.getLocalPort(), "--keys",
-          keys.toString(), "--audit-log", dir.resolve("audit.jsonl").toString(), "--verbose");
+      ServerCliRun run =
+          server(
+              "serve",
+              "--port",
+              "" + taken.getLocalPort(),
+              "--keys",
+              keys.toString(),
+              "--audit-log",
+              dir.resolve("audit.jsonl").toString(),
+              "--verbose");
 
       assertThat(run.err()).contains("\tat ");
     }
@@ -53,9 +77,13 @@ class ServeCommandTest {
     ServerCliRun run = server("serve", "--port", "0", "--keys", dir.resolve("none").toString());
 
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).isEqualTo("auth-server: keystore directory " + dir.resolve("none")
-        + " does not exist; create it by provisioning a client: auth-server keys add ID --keys "
-        + dir.resolve("none") + "\n");
+    assertThat(run.err())
+        .isEqualTo(
+            "auth-server: keystore directory "
+                + dir.resolve("none")
+                + " does not exist; create it by provisioning a client: auth-server keys add ID --keys "
+                + dir.resolve("none")
+                + "\n");
   }
 
   @Test
@@ -71,7 +99,8 @@ class ServeCommandTest {
 
   @Test
   void aBadDurationIsAUsageError() throws IOException {
-    ServerCliRun run = server("serve", "--keys", keystore().toString(), "--handshake-timeout", "soon");
+    ServerCliRun run =
+        server("serve", "--keys", keystore().toString(), "--handshake-timeout", "soon");
 
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).contains("'soon' is not a duration");

@@ -36,8 +36,9 @@ class AuthServerTest {
 
   @BeforeEach
   void start() throws IOException {
-    server = TestServer.start(
-        dir, ServerConfig.loopback(0).withHandshakeTimeout(Duration.ofMillis(500)));
+    server =
+        TestServer.start(
+            dir, ServerConfig.loopback(0).withHandshakeTimeout(Duration.ofMillis(500)));
     sensor = server.provision("sensor-1");
   }
 
@@ -75,11 +76,19 @@ class AuthServerTest {
     byte[] unknownAnswer = refusalBytes(identity("no-such-client", sensor.scramKeys()));
 
     assertThat(unknownAnswer).isEqualTo(badProofAnswer);
-    assertThat(server.awaitEvent("auth.rejected", e -> e.path("reason").asText().equals("bad-proof"))
-        .path("client_id").asText()).isEqualTo("sensor-1");
-    assertThat(server.awaitEvent("auth.rejected",
-            e -> e.path("reason").asText().equals("unknown-client"))
-        .path("client_id").asText()).isEqualTo("no-such-client");
+    assertThat(
+            server
+                .awaitEvent("auth.rejected", e -> e.path("reason").asText().equals("bad-proof"))
+                .path("client_id")
+                .asText())
+        .isEqualTo("sensor-1");
+    assertThat(
+            server
+                .awaitEvent(
+                    "auth.rejected", e -> e.path("reason").asText().equals("unknown-client"))
+                .path("client_id")
+                .asText())
+        .isEqualTo("no-such-client");
   }
 
   private byte[] refusalBytes(ClientIdentity identity) throws IOException {
@@ -114,8 +123,9 @@ class AuthServerTest {
       SecureChannel channel = client.handshake(sensor.identity());
       channel.send(new SessionMessage.Ping(1));
       channel.receive();
-      String wire = new String(client.sentBytes(), StandardCharsets.ISO_8859_1)
-          + new String(client.receivedBytes(), StandardCharsets.ISO_8859_1);
+      String wire =
+          new String(client.sentBytes(), StandardCharsets.ISO_8859_1)
+              + new String(client.receivedBytes(), StandardCharsets.ISO_8859_1);
       assertThat(client.receivedBytes().length).isGreaterThan(100);
       assertThat(wire).doesNotContain("sensor-1").doesNotContain("sensor");
     }
@@ -168,7 +178,8 @@ class AuthServerTest {
   void aLengthPrefixOfTwoToThe31MinusOneIsCutWithoutAllocating() throws IOException {
     assertMalformed(new byte[] {0x02, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
     assertThat(server.awaitEvent("auth.rejected").path("detail").asText())
-        .contains("2147483647").contains("cap of 4096");
+        .contains("2147483647")
+        .contains("cap of 4096");
   }
 
   @Test
@@ -215,10 +226,12 @@ class AuthServerTest {
     refusalBytes(identity("evil\r\n{\"event\":\"auth.accepted\"}\u0007", sensor.scramKeys()));
     server.awaitEvent("auth.rejected");
     List<String> lines = Files.readAllLines(server.auditFile());
-    String rejected = lines.stream().filter(l -> l.contains("auth.rejected")).findFirst().orElseThrow();
+    String rejected =
+        lines.stream().filter(l -> l.contains("auth.rejected")).findFirst().orElseThrow();
     assertThat(rejected).contains("evil\\r\\n{\\\"event\\\":\\\"auth.accepted\\\"}\\u0007");
     assertThat(server.events("auth.accepted")).isEmpty();
-    assertThat(server.awaitEvent("auth.rejected").path("reason").asText()).isEqualTo("unknown-client");
+    assertThat(server.awaitEvent("auth.rejected").path("reason").asText())
+        .isEqualTo("unknown-client");
   }
 
   @Test
@@ -231,17 +244,30 @@ class AuthServerTest {
 
   @Test
   void servesOverIpv6Loopback() throws Exception {
-    ServerConfig config = new ServerConfig(java.net.InetAddress.getByName("::1"), 0, "v6",
-        Duration.ofSeconds(5), Duration.ofMinutes(1));
+    ServerConfig config =
+        new ServerConfig(
+            java.net.InetAddress.getByName("::1"),
+            0,
+            "v6",
+            Duration.ofSeconds(5),
+            Duration.ofMinutes(1));
     try (TestServer v6 = TestServer.start(dir.resolve("v6"), config)) {
       Credential credential = v6.provision("six");
       try (java.net.Socket socket = new java.net.Socket("::1", v6.port())) {
         socket.setSoTimeout(5000);
-        ClientHandshake handshake = new ClientHandshake(credential.identity(), RandomSource.secure());
-        socket.getOutputStream().write(handshake.onHello(
-            FrameCodec.read(socket.getInputStream(), FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
-        assertThat(handshake.onWelcome(FrameCodec.read(socket.getInputStream(),
-            FrameCodec.PRE_AUTH_MAX_PAYLOAD)).serverId()).isEqualTo("v6");
+        ClientHandshake handshake =
+            new ClientHandshake(credential.identity(), RandomSource.secure());
+        socket
+            .getOutputStream()
+            .write(
+                handshake.onHello(
+                    FrameCodec.read(socket.getInputStream(), FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
+        assertThat(
+                handshake
+                    .onWelcome(
+                        FrameCodec.read(socket.getInputStream(), FrameCodec.PRE_AUTH_MAX_PAYLOAD))
+                    .serverId())
+            .isEqualTo("v6");
       }
       assertThat(v6.awaitEvent("auth.accepted").path("remote").asText()).startsWith("[");
     }

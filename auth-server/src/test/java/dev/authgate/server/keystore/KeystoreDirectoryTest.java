@@ -52,15 +52,19 @@ class KeystoreDirectoryTest {
     keystore().add("sensor-1");
     LiveKeystore live = new LiveKeystore(keystore().load(), clock);
 
-    assertThat(live.find("sensor-1", "k1")).get()
-        .extracting(r -> r.status()).isEqualTo(KeyStatus.ACTIVE);
+    assertThat(live.find("sensor-1", "k1"))
+        .get()
+        .extracting(r -> r.status())
+        .isEqualTo(KeyStatus.ACTIVE);
     assertThat(live.find("sensor-1", "k2")).isEmpty();
     assertThat(live.find("sensor-2", "k1")).isEmpty();
 
     keystore().revoke("sensor-1");
     live.replace(keystore().load());
-    assertThat(live.find("sensor-1", "k1")).get()
-        .extracting(r -> r.status()).isEqualTo(KeyStatus.REVOKED);
+    assertThat(live.find("sensor-1", "k1"))
+        .get()
+        .extracting(r -> r.status())
+        .isEqualTo(KeyStatus.REVOKED);
   }
 
   @Test
@@ -73,10 +77,13 @@ class KeystoreDirectoryTest {
     KeystoreSnapshot snapshot = keystore().load();
 
     assertThat(snapshot.clients()).containsOnlyKeys("good");
-    assertThat(snapshot.skipped()).singleElement().satisfies(s -> {
-      assertThat(s.file()).isEqualTo(broken);
-      assertThat(s.problem()).isEqualTo(broken + ":4: stored-key is not valid base64");
-    });
+    assertThat(snapshot.skipped())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.file()).isEqualTo(broken);
+              assertThat(s.problem()).isEqualTo(broken + ":4: stored-key is not valid base64");
+            });
   }
 
   @Test
@@ -85,7 +92,8 @@ class KeystoreDirectoryTest {
     Path file = dir.resolve("keys/sensor-1.keys");
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
 
-    assertThat(keystore().load().skipped()).singleElement()
+    assertThat(keystore().load().skipped())
+        .singleElement()
         .extracting(KeystoreSnapshot.Skipped::problem)
         .isEqualTo(file + " is accessible by group or others (mode 0644); run: chmod 600 " + file);
   }
@@ -95,9 +103,11 @@ class KeystoreDirectoryTest {
     keystore().add("sensor-1");
     Files.move(dir.resolve("keys/sensor-1.keys"), dir.resolve("keys/admin.keys"));
 
-    assertThat(keystore().load().skipped()).singleElement()
+    assertThat(keystore().load().skipped())
+        .singleElement()
         .extracting(KeystoreSnapshot.Skipped::problem)
-        .asString().contains("holds client 'sensor-1' but should be named sensor-1.keys");
+        .asString()
+        .contains("holds client 'sensor-1' but should be named sensor-1.keys");
   }
 
   @Test

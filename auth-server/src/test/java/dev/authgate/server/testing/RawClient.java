@@ -28,25 +28,26 @@ public final class RawClient implements AutoCloseable {
     this.socket = socket;
     socket.setTcpNoDelay(true);
     socket.setSoTimeout((int) Duration.ofSeconds(15).toMillis());
-    this.in = new java.io.FilterInputStream(socket.getInputStream()) {
-      @Override
-      public int read() throws IOException {
-        int b = super.read();
-        if (b >= 0) {
-          received.write(b);
-        }
-        return b;
-      }
+    this.in =
+        new java.io.FilterInputStream(socket.getInputStream()) {
+          @Override
+          public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+              received.write(b);
+            }
+            return b;
+          }
 
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
-        if (n > 0) {
-          received.write(b, off, n);
-        }
-        return n;
-      }
-    };
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+              received.write(b, off, n);
+            }
+            return n;
+          }
+        };
     this.out = socket.getOutputStream();
   }
 

@@ -36,7 +36,8 @@ public final class TestServer implements AutoCloseable {
 
   private TestServer(Path root, ServerConfig config) throws IOException {
     this.root = root;
-    this.keystore = new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
+    this.keystore =
+        new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
     dev.authgate.protocol.keys.KeyFiles.ensurePrivateDirectory(keystore.path());
     this.live = new LiveKeystore(keystore.load(), Clock.systemUTC());
     this.audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
@@ -57,7 +58,8 @@ public final class TestServer implements AutoCloseable {
   public Credential provision(String clientId) throws IOException {
     Credential credential = keystore.add(clientId);
     live.replace(keystore.load());
-    dev.authgate.protocol.keys.KeyFiles.writePrivate(credentialFile(clientId), credential.format(), true);
+    dev.authgate.protocol.keys.KeyFiles.writePrivate(
+        credentialFile(clientId), credential.format(), true);
     return credential;
   }
 

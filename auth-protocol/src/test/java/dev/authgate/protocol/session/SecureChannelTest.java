@@ -1,0 +1,102 @@
+package dev.authgate.protocol.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.crypto.DirectionKeys;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.frame.FrameType;
+import dev.authgate.protocol.handshake.SessionKeys;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import org.junit.jupiter.api.Test;
+
+class SecureChannelTest {
+  private static final RandomSource RANDOM = RandomSource.secure();
+  private final SessionKeys keys =
+      new SessionKeys(
+          new DirectionKeys(RANDOM.bytes(32), RANDOM.bytes(12)),
+          new DirectionKeys(RANDOM.bytes(32), RANDOM.bytes(12)));
+
+  private byte[] clientSends(SessionMessage... messages) throws IOException {
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    SecureChannel client = SecureChannel.client(new ByteArrayInputStream(new byte[0]), wire, keys);
+    for (SessionMessage message : messages) {
+      client.send(message);
+    }
+    return wire.toByteArray();
+  }
+
+  private SecureChannel serverReading(byte[] wire) {
+    return SecureChannel.server(new ByteArrayInputStream(wire), new ByteArrayOutputStream(), keys);
+  }
+
+  @Test
+  void theServerOpensWhatTheClientSealedInOrder() throws IOException {
+    byte[] wire = clientSends(new SessionMessage.Ping(7), new SessionMessage.Close(0, "bye"));
+    SecureChannel server = serverReading(wire);
+
+    assertThat(server.receive()).isEqualTo(new SessionMessage.Ping(7));
+    assertThat(server.receive()).isEqualTo(new SessionMessage.Close(0, "bye"));
+    assertThatThrownBy(server::receive).isInstanceOf(EOFException.class);
+    assertThat(server.bytesReceived()).isEqualTo(wire.length);
+  }
+
+  @Test
+  void aDroppedFrameMakesTheNextOneFailToOpen() throws IOException {
+    byte[] first = clientSends(new SessionMessage.Ping(1));
+    byte[] both = clientSends(new SessionMessage.Ping(1), new SessionMessage.Ping(2));
+    byte[] secondOnly = java.util.Arrays.copyOfRange(both, first.length, both.length);
+
+    assertThatThrownBy(() -> serverReading(secondOnly).receive())
+        .isInstanceOf(ProtocolException.class)
+        .extracting(e -> ((ProtocolException) e).reason())
+        .isEqualTo(Reason.INTEGRITY);
+  }
+
+  @Test
+  void aFrameReflectedBackToItsSenderFailsToOpen() throws IOException {
+    byte[] wire = clientSends(new SessionMessage.Ping(1));
+    SecureChannel client =
+        SecureChannel.client(new ByteArrayInputStream(wire), new ByteArrayOutputStream(), keys);
+
+    assertThatThrownBy(client::receive).isInstanceOf(ProtocolException.class);
+  }
+
+  @Test
+  void anAlteredLengthInTheHeaderIsDetected() throws IOException {
+    byte[] wire = clientSends(new SessionMessage.Ping(1));
+    byte[] shorter = java.util.Arrays.copyOf(wire, wire.length - 1);
+    shorter[4]--;
+
+    assertThatThrownBy(() -> serverReading(shorter).receive())
+        .isInstanceOf(ProtocolException.class)
+        .extracting(e -> ((ProtocolException) e).reason())
+        .isEqualTo(Reason.INTEGRITY);
+  }
+
+  @Test
+  void anUnsealedFrameAfterTheHandshakeIsMalformed() {
+    byte[] hello = FrameCodec.encode(FrameType.HELLO, new byte[66]);
+
+    assertThatThrownBy(() -> serverReading(hello).receive())
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("unsealed HELLO");
+  }
+
+  @Test
+  void unknownInnerTypesAndBadBodiesAreMalformed() {
+    assertThatThrownBy(() -> SessionMessage.decode(new byte[] {0x7f}))
+        .hasMessageContaining("unknown session message type 0x7f");
+    assertThatThrownBy(() -> SessionMessage.decode(new byte[] {0x01, 1, 2}))
+        .hasMessageContaining("PING body must be 8 bytes");
+    assertThatThrownBy(() -> SessionMessage.decode(new byte[] {0x0f, 0, 5, 'a'}))
+        .hasMessageContaining("CLOSE body");
+    assertThatThrownBy(() -> SessionMessage.decode(new byte[0])).hasMessageContaining("empty");
+  }
+}
