@@ -214,6 +214,21 @@ class HandshakeTest {
   }
 
   @Test
+  void theKeystoreIsAskedOnceForTheClaimedKeyAndNeverForAnAuthThatDoesNotOpen() throws IOException {
+    VerifierLookup lookup = org.mockito.Mockito.spy(keystore);
+    ServerHandshake server = new ServerHandshake(lookup, "test-server", RANDOM);
+    server.onAuth(frame(client("sensor-1", sensorKeys).onHello(frame(server.hello()))));
+    org.mockito.Mockito.verify(lookup).find("sensor-1", "k1");
+
+    VerifierLookup untouched = org.mockito.Mockito.mock(VerifierLookup.class);
+    ServerHandshake other = new ServerHandshake(untouched, "test-server", RANDOM);
+    byte[] auth = client("sensor-1", sensorKeys).onHello(frame(server().hello()));
+    other.hello();
+    assertThatThrownBy(() -> other.onAuth(frame(auth))).isInstanceOf(ProtocolException.class);
+    org.mockito.Mockito.verifyNoInteractions(untouched);
+  }
+
+  @Test
   void tenThousandChallengesAreDistinct() throws IOException {
     Set<String> challenges = new HashSet<>();
     for (int i = 0; i < 10_000; i++) {
