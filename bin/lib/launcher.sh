@@ -52,5 +52,7 @@ authgate_run() {
   local java
   java="$(authgate_find_java)" || exit 1
   authgate_build_if_needed "$jar" || exit 1
+  # Java cannot ask whether stderr is a terminal; progress bars need to know.
+  if [ -t 2 ]; then export AUTHGATE_STDERR_TTY=1; else export AUTHGATE_STDERR_TTY=0; fi
   exec "$java" ${AUTHGATE_JAVA_OPTS:-} -jar "$jar" "$@"
 }

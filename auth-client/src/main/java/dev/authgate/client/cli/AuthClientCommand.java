@@ -2,8 +2,6 @@ package dev.authgate.client.cli;
 
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
-import dev.authgate.protocol.keys.KeyFileException;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -16,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "authgate client",
     description = "authgate client: proves this machine holds its secret, then talks.",
-    subcommands = {PingCommand.class})
+    subcommands = {PingCommand.class, UploadCommand.class})
 public final class AuthClientCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -52,13 +50,16 @@ public final class AuthClientCommand implements Runnable {
         default -> ExitCode.CONNECTION;
       };
     }
-    if (e instanceof KeyFileException) {
-      return ExitCode.FAILURE;
+    if (e instanceof java.net.SocketException
+        || e instanceof java.net.UnknownHostException
+        || e instanceof java.io.InterruptedIOException
+        || e instanceof java.io.EOFException) {
+      return ExitCode.CONNECTION;
     }
     if (e instanceof IllegalArgumentException) {
       return ExitCode.USAGE;
     }
-    return e instanceof IOException ? ExitCode.CONNECTION : ExitCode.FAILURE;
+    return ExitCode.FAILURE;
   }
 
   static String describe(Exception e) {

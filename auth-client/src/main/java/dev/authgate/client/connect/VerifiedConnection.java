@@ -58,8 +58,21 @@ public final class VerifiedConnection implements Closeable {
         case Close c ->
             throw new ProtocolException(
                 Reason.CONNECTION_LOST, "the server closed the session: " + c.text());
+        default ->
+            throw new ProtocolException(
+                Reason.MALFORMED, "unexpected " + reply + " while waiting for PONG");
       }
     }
+  }
+
+  /** The current limit on each read from the server. */
+  public Duration readTimeout() throws IOException {
+    return Duration.ofMillis(socket.getSoTimeout());
+  }
+
+  /** Sets the limit on each read from the server. */
+  public void setReadTimeout(Duration timeout) throws IOException {
+    socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
   }
 
   /** The channel, for session protocols built on this connection. */

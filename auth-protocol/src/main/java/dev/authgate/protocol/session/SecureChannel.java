@@ -87,6 +87,11 @@ public final class SecureChannel {
     return SessionMessage.decode(receiveSealer.open(frame.header(), frame.payload()));
   }
 
+  /** Whether bytes from the peer are waiting, so {@link #receive} would not block for long. */
+  public boolean hasPendingInput() throws IOException {
+    return in.available() > 0;
+  }
+
   /** Frame bytes written so far. */
   public long bytesSent() {
     return bytesSent.get();

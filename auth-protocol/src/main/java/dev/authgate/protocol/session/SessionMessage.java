@@ -9,7 +9,15 @@ import java.nio.charset.StandardCharsets;
  * A message inside a sealed frame: {@code inner_type u8 | body}. Handlers switch over the permitted
  * records exhaustively.
  */
-public sealed interface SessionMessage {
+public sealed interface SessionMessage
+    permits SessionMessage.Ping,
+        SessionMessage.Pong,
+        SessionMessage.Close,
+        UploadBegin,
+        UploadReady,
+        UploadData,
+        UploadEnd,
+        UploadResult {
   /** The inner type byte. */
   int type();
 
@@ -30,6 +38,11 @@ public sealed interface SessionMessage {
       case Ping.TYPE -> new Ping(readLong(body, "PING"));
       case Pong.TYPE -> new Pong(readLong(body, "PONG"));
       case Close.TYPE -> Close.decode(body);
+      case UploadBegin.TYPE -> UploadBegin.decode(new BodyReader(body, "UPLOAD_BEGIN"));
+      case UploadReady.TYPE -> UploadReady.decode(new BodyReader(body, "UPLOAD_READY"));
+      case UploadData.TYPE -> UploadData.decode(body);
+      case UploadEnd.TYPE -> UploadEnd.decode(new BodyReader(body, "UPLOAD_END"));
+      case UploadResult.TYPE -> UploadResult.decode(new BodyReader(body, "UPLOAD_RESULT"));
       default ->
           throw new ProtocolException(
               Reason.MALFORMED, String.format("unknown session message type 0x%02x", plain[0]));

@@ -9,6 +9,7 @@ import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import dev.authgate.server.keystore.LiveKeystore;
+import dev.authgate.server.upload.UploadLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -61,6 +62,40 @@ final class ServeCommand implements Callable<Integer> {
   Path auditLog;
 
   @Option(
+      names = "--uploads",
+      paramLabel = "DIR",
+      defaultValue = "uploads",
+      description =
+          "Where verified clients' files are stored, one directory per client"
+              + " (default: ${DEFAULT-VALUE}).")
+  Path uploads;
+
+  @Option(
+      names = "--max-file-size",
+      paramLabel = "SIZE",
+      defaultValue = "10G",
+      converter = SizeConverter.class,
+      description = "Largest single upload, e.g. 500M, 10G (default: ${DEFAULT-VALUE}).")
+  long maxFileSize;
+
+  @Option(
+      names = "--quota",
+      paramLabel = "SIZE",
+      defaultValue = "50G",
+      converter = SizeConverter.class,
+      description = "Most bytes one client may store (default: ${DEFAULT-VALUE}).")
+  long quota;
+
+  @Option(
+      names = "--partial-keep",
+      paramLabel = "DURATION",
+      defaultValue = "24h",
+      converter = DurationConverter.class,
+      description =
+          "How long an interrupted upload is kept for --resume (default: ${DEFAULT-VALUE}).")
+  Duration partialKeep;
+
+  @Option(
       names = "--handshake-timeout",
       paramLabel = "DURATION",
       defaultValue = "10s",
@@ -95,7 +130,8 @@ final class ServeCommand implements Callable<Integer> {
             port,
             serverId == null ? hostName() : serverId,
             handshakeTimeout,
-            idleTimeout);
+            idleTimeout,
+            new UploadLimits(uploads, maxFileSize, quota, partialKeep));
     Clock clock = Clock.systemUTC();
     KeystoreSnapshot snapshot = new KeystoreDirectory(keys, clock, RandomSource.secure()).load();
     snapshot.skipped().forEach(s -> err.println("auth-server: skipped " + s.problem()));

@@ -4,6 +4,7 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
+import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
@@ -50,6 +51,7 @@ public final class AuthServer implements Closeable {
   public static AuthServer start(
       ServerConfig config, VerifierLookup keys, AuditLog audit, Clock clock, RandomSource random)
       throws IOException {
+    UploadStore uploads = UploadStore.open(config.uploads(), clock);
     InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
     ServerSocket listener = new ServerSocket();
     try {
@@ -68,7 +70,12 @@ public final class AuthServer implements Closeable {
               return t;
             });
     AuthServer server =
-        new AuthServer(listener, new ServerContext(config, keys, audit, clock, random, scheduler));
+        new AuthServer(
+            listener, new ServerContext(config, keys, audit, clock, random, scheduler, uploads));
+    uploads.sweepPartials();
+    long sweepMinutes = Math.max(1, Math.min(10, config.uploads().partialKeep().toMinutes() / 4));
+    scheduler.scheduleWithFixedDelay(
+        uploads::sweepPartials, sweepMinutes, sweepMinutes, TimeUnit.MINUTES);
     audit.record(
         AuditEvent.of("server.started")
             .with("listen", Addresses.format(listener.getLocalSocketAddress()))

@@ -10,6 +10,11 @@ import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
 import dev.authgate.protocol.session.SessionMessage.Ping;
 import dev.authgate.protocol.session.SessionMessage.Pong;
+import dev.authgate.protocol.session.UploadBegin;
+import dev.authgate.protocol.session.UploadData;
+import dev.authgate.protocol.session.UploadEnd;
+import dev.authgate.protocol.session.UploadReady;
+import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.server.audit.AuditEvent;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -120,12 +125,20 @@ final class Connection implements Runnable {
   private void session(Accepted accepted, InputStream in, OutputStream out, Instant start) {
     SecureChannel session = SecureChannel.server(in, out, accepted.keys());
     channel = session;
+    UploadSession uploads =
+        new UploadSession(
+            context.uploads(),
+            accepted.clientId(),
+            session,
+            name -> event(name).with("client_id", accepted.clientId()),
+            context.audit()::record,
+            context.clock());
     String outcome;
     String detail = null;
     try {
       socket.setSoTimeout(
           (int) Math.min(Integer.MAX_VALUE, context.config().idleTimeout().toMillis()));
-      outcome = serve(session);
+      outcome = serve(session, uploads);
     } catch (SocketTimeoutException e) {
       outcome = "idle-timeout";
       sendClose(
@@ -141,6 +154,7 @@ final class Connection implements Runnable {
       outcome = socket.isClosed() ? "server-shutdown" : "connection-lost";
       detail = e.getMessage();
     }
+    uploads.connectionEnded(outcome);
     Duration duration = Duration.between(start, context.clock().instant());
     context
         .audit()
@@ -148,7 +162,9 @@ final class Connection implements Runnable {
             event("session.closed")
                 .with("client_id", accepted.clientId())
                 .with("key_id", accepted.keyId())
-                .with("kind", "ping")
+                .with("kind", uploads.used() ? "upload" : "ping")
+                .with("files_stored", uploads.used() ? uploads.stored() : null)
+                .with("files_failed", uploads.used() ? uploads.failed() : null)
                 .with("bytes_in", session.bytesReceived())
                 .with("bytes_out", session.bytesSent())
                 .with("duration_ms", duration.toMillis())
@@ -156,7 +172,7 @@ final class Connection implements Runnable {
                 .with("detail", detail));
   }
 
-  private static String serve(SecureChannel session) throws IOException {
+  private static String serve(SecureChannel session, UploadSession uploads) throws IOException {
     while (true) {
       SessionMessage message = session.receive();
       switch (message) {
@@ -167,8 +183,17 @@ final class Connection implements Runnable {
         case Close c -> {
           return "closed";
         }
+        case UploadBegin b -> uploads.begin(b);
+        case UploadData d -> uploads.data(d);
+        case UploadEnd e -> uploads.end(e);
+        case UploadReady r -> throw serverOnly("UPLOAD_READY");
+        case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
       }
     }
+  }
+
+  private static ProtocolException serverOnly(String what) {
+    return new ProtocolException(Reason.MALFORMED, "the client sent " + what);
   }
 
   private static void sendClose(SecureChannel session, int code, String text) {

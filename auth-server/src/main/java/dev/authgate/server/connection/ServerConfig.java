@@ -1,6 +1,8 @@
 package dev.authgate.server.connection;
 
+import dev.authgate.server.upload.UploadLimits;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -12,13 +14,15 @@ import java.util.Objects;
  * @param serverId the name given to verified clients
  * @param handshakeTimeout the total time a connection has to complete its handshake
  * @param idleTimeout how long a verified session may stay silent before it is closed
+ * @param uploads where uploads go and their limits
  */
 public record ServerConfig(
     InetAddress bindAddress,
     int port,
     String serverId,
     Duration handshakeTimeout,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    UploadLimits uploads) {
   /** The default port. */
   public static final int DEFAULT_PORT = 7350;
 
@@ -32,6 +36,7 @@ public record ServerConfig(
   public ServerConfig {
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(serverId, "serverId");
+    Objects.requireNonNull(uploads, "uploads");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is outside 0-65535");
     }
@@ -48,23 +53,34 @@ public record ServerConfig(
     }
   }
 
-  /** Defaults on loopback, on {@code port}. */
-  public static ServerConfig loopback(int port) {
+  /** Defaults on loopback, on {@code port}, storing uploads under {@code uploads}. */
+  public static ServerConfig loopback(int port, Path uploads) {
     return new ServerConfig(
         InetAddress.getLoopbackAddress(),
         port,
         "authgate",
         DEFAULT_HANDSHAKE_TIMEOUT,
-        DEFAULT_IDLE_TIMEOUT);
+        DEFAULT_IDLE_TIMEOUT,
+        UploadLimits.defaults(uploads));
   }
 
   /** A copy with another handshake deadline. */
   public ServerConfig withHandshakeTimeout(Duration timeout) {
-    return new ServerConfig(bindAddress, port, serverId, timeout, idleTimeout);
+    return new ServerConfig(bindAddress, port, serverId, timeout, idleTimeout, uploads);
   }
 
   /** A copy with another idle limit. */
   public ServerConfig withIdleTimeout(Duration timeout) {
-    return new ServerConfig(bindAddress, port, serverId, handshakeTimeout, timeout);
+    return new ServerConfig(bindAddress, port, serverId, handshakeTimeout, timeout, uploads);
+  }
+
+  /** A copy with other upload limits. */
+  public ServerConfig withUploads(UploadLimits limits) {
+    return new ServerConfig(bindAddress, port, serverId, handshakeTimeout, idleTimeout, limits);
+  }
+
+  /** A copy bound to another address and port. */
+  public ServerConfig withAddress(InetAddress address, int newPort) {
+    return new ServerConfig(address, newPort, serverId, handshakeTimeout, idleTimeout, uploads);
   }
 }

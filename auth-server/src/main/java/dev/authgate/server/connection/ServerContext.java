@@ -3,6 +3,7 @@ package dev.authgate.server.connection;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditLog;
+import dev.authgate.server.upload.UploadStore;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -15,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param clock the time source for durations
  * @param randomness the source of challenges and ephemeral keys
  * @param scheduler fires handshake deadlines
+ * @param uploads where verified clients' files go
  */
 record ServerContext(
     ServerConfig config,
@@ -22,4 +24,5 @@ record ServerContext(
     AuditLog audit,
     Clock clock,
     RandomSource randomness,
-    ScheduledExecutorService scheduler) {}
+    ScheduledExecutorService scheduler,
+    UploadStore uploads) {}

@@ -38,7 +38,9 @@ class AuthServerTest {
   void start() throws IOException {
     server =
         TestServer.start(
-            dir, ServerConfig.loopback(0).withHandshakeTimeout(Duration.ofMillis(500)));
+            dir,
+            ServerConfig.loopback(0, dir.resolve("uploads"))
+                .withHandshakeTimeout(Duration.ofMillis(500)));
     sensor = server.provision("sensor-1");
   }
 
@@ -236,7 +238,7 @@ class AuthServerTest {
 
   @Test
   void aSecondServerOnTheSamePortGetsAClearError() {
-    ServerConfig config = ServerConfig.loopback(server.port());
+    ServerConfig config = ServerConfig.loopback(server.port(), dir.resolve("uploads"));
     assertThatThrownBy(() -> TestServer.start(dir.resolve("second"), config))
         .isInstanceOf(IOException.class)
         .hasMessage("cannot listen on 127.0.0.1:" + server.port() + ": address already in use");
@@ -245,12 +247,8 @@ class AuthServerTest {
   @Test
   void servesOverIpv6Loopback() throws Exception {
     ServerConfig config =
-        new ServerConfig(
-            java.net.InetAddress.getByName("::1"),
-            0,
-            "v6",
-            Duration.ofSeconds(5),
-            Duration.ofMinutes(1));
+        ServerConfig.loopback(0, dir.resolve("v6-uploads"))
+            .withAddress(java.net.InetAddress.getByName("::1"), 0);
     try (TestServer v6 = TestServer.start(dir.resolve("v6"), config)) {
       Credential credential = v6.provision("six");
       try (java.net.Socket socket = new java.net.Socket("::1", v6.port())) {
@@ -267,7 +265,7 @@ class AuthServerTest {
                     .onWelcome(
                         FrameCodec.read(socket.getInputStream(), FrameCodec.PRE_AUTH_MAX_PAYLOAD))
                     .serverId())
-            .isEqualTo("v6");
+            .isEqualTo("authgate");
       }
       assertThat(v6.awaitEvent("auth.accepted").path("remote").asText()).startsWith("[");
     }

@@ -46,7 +46,7 @@ public final class TestServer implements AutoCloseable {
 
   /** A server with default settings on loopback. */
   public static TestServer start(Path root) throws IOException {
-    return start(root, ServerConfig.loopback(0));
+    return start(root, ServerConfig.loopback(0, root.resolve("uploads")));
   }
 
   /** A server with {@code config}. */

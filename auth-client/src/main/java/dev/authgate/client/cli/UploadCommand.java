@@ -1,0 +1,124 @@
+package dev.authgate.client.cli;
+
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.client.upload.UploadListener;
+import dev.authgate.client.upload.UploadOutcome;
+import dev.authgate.client.upload.Uploader;
+import dev.authgate.protocol.ExitCode;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.session.UploadNames;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code auth-client upload}: send files to the server's verified drop. */
+@Command(
+    name = "upload",
+    mixinStandardHelpOptions = true,
+    description = "Upload files over one verified connection; each is SHA-256 checked end to end.")
+final class UploadCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--server",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "Server address, e.g. 127.0.0.1:7350 or [::1]:7350.")
+  String server;
+
+  @Option(
+      names = "--key",
+      required = true,
+      paramLabel = "FILE",
+      description = "This client's credential file (mode 0600).")
+  Path key;
+
+  @Option(
+      names = "--resume",
+      description = "Continue interrupted uploads from where the server's verified copy ends.")
+  boolean resume;
+
+  @Option(names = "--overwrite", description = "Replace files of the same name on the server.")
+  boolean overwrite;
+
+  @Option(
+      names = "--progress",
+      negatable = true,
+      description = "Show a progress bar on stderr (default: when stderr is a terminal).")
+  Boolean progress;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "30",
+      description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Option(names = "--verbose", description = "Show stack traces on errors.")
+  boolean verbose;
+
+  @Parameters(paramLabel = "FILE", arity = "1..*", description = "Files to upload.")
+  List<Path> files;
+
+  @Override
+  public Integer call() throws IOException {
+    ServerAddress address = ServerAddress.parse(server);
+    Credential credential = Credential.load(key);
+    checkFiles();
+    PrintWriter out = spec.commandLine().getOut();
+    UploadListener listener = showProgress() ? new ProgressBarListener() : UploadListener.silent();
+    Connector connector =
+        new Connector(
+            credential.identity(), Duration.ofSeconds(timeoutSeconds), RandomSource.secure());
+    int refused = 0;
+    try (VerifiedConnection connection = connector.connect(address)) {
+      Uploader uploader = new Uploader(connection, listener);
+      for (Path file : files) {
+        UploadOutcome outcome =
+            uploader.upload(file, file.getFileName().toString(), overwrite, resume);
+        out.println(outcome.describe());
+        out.flush();
+        refused += outcome.stored() ? 0 : 1;
+      }
+    }
+    return refused == 0 ? ExitCode.OK.code() : ExitCode.TRANSFER.code();
+  }
+
+  private boolean showProgress() {
+    if (progress != null) {
+      return progress;
+    }
+    return "1".equals(System.getenv("AUTHGATE_STDERR_TTY"));
+  }
+
+  private void checkFiles() throws IOException {
+    for (Path file : files) {
+      if (!Files.exists(file)) {
+        throw new NoSuchFileException(file + ": no such file");
+      }
+      if (!Files.isRegularFile(file)) {
+        throw new IOException(file + " is not a regular file; only files can be uploaded");
+      }
+      if (!Files.isReadable(file)) {
+        throw new IOException("cannot read " + file + ": permission denied");
+      }
+      String problem = UploadNames.problem(file.getFileName().toString());
+      if (problem != null) {
+        throw new IllegalArgumentException(file + ": " + problem);
+      }
+    }
+  }
+}

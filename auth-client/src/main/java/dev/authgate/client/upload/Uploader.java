@@ -1,0 +1,157 @@
+package dev.authgate.client.upload;
+
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.crypto.Digests;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.session.UploadBegin;
+import dev.authgate.protocol.session.UploadData;
+import dev.authgate.protocol.session.UploadEnd;
+import dev.authgate.protocol.session.UploadReady;
+import dev.authgate.protocol.session.UploadResult;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * Uploads files over one verified connection, one after another. Each file is read once, in chunks
+ * of {@link #CHUNK_BYTES}, hashed and sent in the same pass, so memory stays constant whatever the
+ * file's size.
+ *
+ * <p>Not thread-safe: one upload at a time per connection.
+ */
+public final class Uploader {
+  /** Bytes per UPLOAD_DATA message. */
+  public static final int CHUNK_BYTES = 256 * 1024;
+
+  private final VerifiedConnection connection;
+  private final SecureChannel channel;
+  private final UploadListener listener;
+  private final ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES);
+
+  /** Uploads over {@code connection}, reporting to {@code listener}. */
+  public Uploader(VerifiedConnection connection, UploadListener listener) {
+    this.connection = connection;
+    this.channel = connection.channel();
+    this.listener = listener;
+  }
+
+  /**
+   * Uploads {@code file} as {@code name}.
+   *
+   * @param resume continue a partial upload the server kept, after checking its prefix matches
+   * @return the outcome; a refusal by the server is an outcome, not an exception
+   * @throws IOException if the file cannot be read or the connection fails
+   */
+  public UploadOutcome upload(Path file, String name, boolean overwrite, boolean resume)
+      throws IOException {
+    long start = System.nanoTime();
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = in.size();
+      channel.send(new UploadBegin(name, size, overwrite, resume));
+      SessionMessage reply = receive();
+      if (reply instanceof UploadResult refused) {
+        UploadOutcome outcome = outcome(name, refused, size, 0, start);
+        listener.ended(outcome);
+        return outcome;
+      }
+      UploadReady ready = (UploadReady) reply;
+      MessageDigest digest = Digests.newSha256();
+      if (ready.offset() > 0 && !prefixMatches(in, ready, digest)) {
+        channel.send(new UploadEnd(new byte[32]));
+        receive();
+        return upload(file, name, overwrite, false);
+      }
+      UploadResult early = send(in, name, size, ready.offset(), digest);
+      channel.send(new UploadEnd(digest.digest()));
+      if (early == null) {
+        connection.setReadTimeout(connection.readTimeout().plusSeconds(size >> 24));
+        early = (UploadResult) receive();
+      }
+      UploadOutcome outcome = outcome(name, early, size, ready.offset(), start);
+      listener.ended(outcome);
+      return outcome;
+    }
+  }
+
+  private boolean prefixMatches(FileChannel in, UploadReady ready, MessageDigest digest)
+      throws IOException {
+    long remaining = ready.offset();
+    if (remaining > in.size()) {
+      return false;
+    }
+    in.position(0);
+    while (remaining > 0) {
+      buffer.clear().limit((int) Math.min(buffer.capacity(), remaining));
+      int n = in.read(buffer);
+      if (n < 0) {
+        return false;
+      }
+      digest.update(buffer.array(), 0, n);
+      remaining -= n;
+    }
+    try {
+      return MessageDigest.isEqual(((MessageDigest) digest.clone()).digest(), ready.prefixSha256());
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 digests cannot be cloned here", e);
+    }
+  }
+
+  /** Sends the file from {@code offset}; returns an early result if the server sent one. */
+  private UploadResult send(
+      FileChannel in, String name, long size, long offset, MessageDigest digest)
+      throws IOException {
+    listener.started(name, size, offset);
+    in.position(offset);
+    long position = offset;
+    while (position < size) {
+      buffer.clear().limit((int) Math.min(buffer.capacity(), size - position));
+      int n = in.read(buffer);
+      if (n < 0) {
+        break;
+      }
+      digest.update(buffer.array(), 0, n);
+      channel.send(new UploadData(Arrays.copyOf(buffer.array(), n)));
+      position += n;
+      listener.advanced(position);
+      if (channel.hasPendingInput()) {
+        return (UploadResult) receive();
+      }
+    }
+    return null;
+  }
+
+  /** The next upload reply; a CLOSE from the server is a lost connection. */
+  private SessionMessage receive() throws IOException {
+    SessionMessage message = channel.receive();
+    return switch (message) {
+      case UploadReady r -> r;
+      case UploadResult r -> r;
+      case SessionMessage.Close c ->
+          throw new ProtocolException(
+              Reason.CONNECTION_LOST, "the server closed the session: " + c.text());
+      default ->
+          throw new ProtocolException(Reason.MALFORMED, "unexpected " + message + " from server");
+    };
+  }
+
+  private static UploadOutcome outcome(
+      String name, UploadResult result, long size, long offset, long start) {
+    return new UploadOutcome(
+        name,
+        result.stored(),
+        size,
+        result.sha256(),
+        result.reason(),
+        result.text(),
+        offset,
+        Duration.ofNanos(System.nanoTime() - start));
+  }
+}
