@@ -35,12 +35,14 @@ public final class Uploader {
   private final SecureChannel channel;
   private final UploadListener listener;
   private final ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES);
+  private final Duration readTimeout;
 
   /** Uploads over {@code connection}, reporting to {@code listener}. */
-  public Uploader(VerifiedConnection connection, UploadListener listener) {
+  public Uploader(VerifiedConnection connection, UploadListener listener) throws IOException {
     this.connection = connection;
     this.channel = connection.channel();
     this.listener = listener;
+    this.readTimeout = connection.readTimeout();
   }
 
   /**
@@ -72,8 +74,13 @@ public final class Uploader {
       UploadResult early = send(in, name, size, ready.offset(), digest);
       channel.send(new UploadEnd(digest.digest()));
       if (early == null) {
-        connection.setReadTimeout(connection.readTimeout().plusSeconds(size >> 24));
-        early = (UploadResult) receive();
+        // The server forces the whole file to disk before it answers: allow for that.
+        connection.setReadTimeout(readTimeout.plusSeconds(size >> 24));
+        try {
+          early = (UploadResult) receive();
+        } finally {
+          connection.setReadTimeout(readTimeout);
+        }
       }
       UploadOutcome outcome = outcome(name, early, size, ready.offset(), start);
       listener.ended(outcome);

@@ -68,6 +68,25 @@ public final class FrameSealer {
   }
 
   /**
+   * Seals the next message straight into a whole frame: {@code header | seal(innerType | body)},
+   * with the header as associated data. No intermediate plaintext or ciphertext copy is made, so
+   * large upload chunks cost one pass of AES-GCM and one array.
+   */
+  public byte[] sealFrame(byte[] header, int innerType, byte[] body, int offset, int length) {
+    byte[] frame = new byte[header.length + 1 + length + TAG_BYTES];
+    System.arraycopy(header, 0, frame, 0, header.length);
+    try {
+      cipher.init(Cipher.ENCRYPT_MODE, key, nextNonce());
+      cipher.updateAAD(header);
+      int written = cipher.update(new byte[] {(byte) innerType}, 0, 1, frame, header.length);
+      cipher.doFinal(body, offset, length, frame, header.length + written);
+      return frame;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM sealing failed", e);
+    }
+  }
+
+  /**
    * Opens the next message.
    *
    * @throws ProtocolException {@link Reason#INTEGRITY} if the tag does not verify: the bytes, the

@@ -52,16 +52,10 @@ public final class SecureChannel {
   /** Seals and writes one message in one write, then flushes. */
   public void send(SessionMessage message) throws IOException {
     byte[] body = message.body();
-    byte[] plain = new byte[1 + body.length];
-    plain[0] = (byte) message.type();
-    System.arraycopy(body, 0, plain, 1, body.length);
     sendLock.lock();
     try {
-      byte[] header = FrameCodec.header(FrameType.SEALED, plain.length + FrameSealer.TAG_BYTES);
-      byte[] sealed = sendSealer.seal(header, plain);
-      byte[] frame = new byte[header.length + sealed.length];
-      System.arraycopy(header, 0, frame, 0, header.length);
-      System.arraycopy(sealed, 0, frame, header.length, sealed.length);
+      byte[] header = FrameCodec.header(FrameType.SEALED, 1 + body.length + FrameSealer.TAG_BYTES);
+      byte[] frame = sendSealer.sealFrame(header, message.type(), body, 0, body.length);
       out.write(frame);
       out.flush();
       bytesSent.addAndGet(frame.length);

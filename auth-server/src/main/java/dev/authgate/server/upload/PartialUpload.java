@@ -44,7 +44,8 @@ public final class PartialUpload {
       byte[] prefixSha256,
       FileChannel out,
       String lock,
-      Instant started) {
+      Instant started,
+      long reserved) {
     this.store = store;
     this.clientId = clientId;
     this.name = name;
@@ -57,7 +58,7 @@ public final class PartialUpload {
     this.out = out;
     this.lock = lock;
     this.started = started;
-    this.reserved = Math.max(size - offset, 0);
+    this.reserved = reserved;
     this.written = offset;
   }
 

@@ -110,8 +110,13 @@ public final class UploadStore {
       }
       String partial = partialName(name);
       long offset = resumableOffset(dir, partial, request);
-      reserve(clientId, dir, request.size() - Math.max(existing, 0) - offset);
-      return startPartial(clientId, name, partial, dir, offset, request.size(), lock);
+      long reserved = reserve(clientId, dir, request.size() - Math.max(existing, 0) - offset);
+      try {
+        return startPartial(clientId, name, partial, dir, offset, request.size(), lock, reserved);
+      } catch (IOException e) {
+        unreserve(clientId, reserved);
+        throw e;
+      }
     } catch (UploadRefused e) {
       release(lock, dir);
       throw e;
@@ -130,7 +135,8 @@ public final class UploadStore {
       ClientDirectory dir,
       long offset,
       long size,
-      String lock)
+      String lock,
+      long reserved)
       throws IOException {
     MessageDigest digest = Digests.newSha256();
     if (offset > 0) {
@@ -149,7 +155,8 @@ public final class UploadStore {
         prefixHash,
         dir.openForWrite(partial, offset > 0),
         lock,
-        clock.instant());
+        clock.instant(),
+        reserved);
   }
 
   private static Object cloneDigest(MessageDigest digest) {
@@ -187,7 +194,8 @@ public final class UploadStore {
     }
   }
 
-  private synchronized void reserve(String clientId, ClientDirectory dir, long additional)
+  /** Checks the quota and reserves the bytes this upload will add; returns the reservation. */
+  private synchronized long reserve(String clientId, ClientDirectory dir, long additional)
       throws IOException, UploadRefused {
     long used = reservedBytes.getOrDefault(clientId, 0L);
     for (ClientDirectory.Entry entry : dir.entries()) {
@@ -206,13 +214,16 @@ public final class UploadStore {
               + " bytes");
     }
     reservedBytes.merge(clientId, needed, Long::sum);
+    return needed;
+  }
+
+  private synchronized void unreserve(String clientId, long reserved) {
+    reservedBytes.computeIfPresent(clientId, (k, v) -> v - reserved <= 0 ? null : v - reserved);
   }
 
   /** Gives back a reservation and the name lock when an upload ends, however it ends. */
   void finished(String clientId, String lock, long reserved) {
-    synchronized (this) {
-      reservedBytes.computeIfPresent(clientId, (k, v) -> v - reserved <= 0 ? null : v - reserved);
-    }
+    unreserve(clientId, reserved);
     namesInUse.remove(lock);
   }
 

@@ -1,0 +1,69 @@
+package dev.authgate.bench;
+
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.crypto.X25519KeyPair;
+import dev.authgate.protocol.frame.Frame;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.handshake.ClientHandshake;
+import dev.authgate.protocol.handshake.ClientIdentity;
+import dev.authgate.protocol.handshake.ServerHandshake;
+import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.handshake.VerifierLookup.KeyRecord;
+import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * CPU cost of one complete handshake, both sides, in memory (no sockets), against its floor: the
+ * two X25519 key generations and two agreements every handshake must do.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class HandshakeBenchmark {
+  private final RandomSource random = RandomSource.secure();
+  private ClientIdentity identity;
+  private VerifierLookup lookup;
+
+  /** Provisions one client. */
+  @Setup
+  public void setUp() {
+    ScramKeys keys = ScramKeys.fromSaltedPassword(random.bytes(32));
+    identity = new ClientIdentity("bench-1", "k1", keys);
+    KeyRecord record = new KeyRecord(keys.verifier(), KeyStatus.ACTIVE);
+    lookup = (clientId, keyId) -> Optional.of(record);
+  }
+
+  private static Frame frame(byte[] wire) throws IOException {
+    return FrameCodec.read(new ByteArrayInputStream(wire), FrameCodec.PRE_AUTH_MAX_PAYLOAD);
+  }
+
+  /** HELLO, AUTH, WELCOME through both state machines. */
+  @Benchmark
+  public Object fullHandshakeBothSides() throws IOException {
+    ServerHandshake server = new ServerHandshake(lookup, "bench", random);
+    ClientHandshake client = new ClientHandshake(identity, random);
+    byte[] auth = client.onHello(frame(server.hello()));
+    return client.onWelcome(frame(server.onAuth(frame(auth)).welcomeFrame()));
+  }
+
+  /** Baseline: two ephemeral X25519 key pairs and both agreements. */
+  @Benchmark
+  public byte[] baselineX25519Exchange() throws ProtocolException {
+    X25519KeyPair a = X25519KeyPair.generate(random);
+    X25519KeyPair b = X25519KeyPair.generate(random);
+    a.agree(b.publicKey());
+    return b.agree(a.publicKey());
+  }
+}
