@@ -207,7 +207,14 @@ class UploadTest {
       assertThat(channel.receive()).isInstanceOf(UploadReady.class);
     }
     assertThat(visibleFiles()).isZero();
-    assertThat(server.events("upload.failed")).hasSize(3);
+    server.awaitEvent("upload.failed", e -> e.path("reason").asText().equals("interrupted"));
+    assertThat(server.events("upload.failed"))
+        .extracting(e -> e.path("name").asText() + ":" + e.path("reason").asText())
+        .containsExactlyInAnyOrder(
+            "a.bin:hash-mismatch",
+            "b.bin:size-mismatch",
+            "c.bin:size-mismatch",
+            "d.bin:interrupted");
   }
 
   @Test

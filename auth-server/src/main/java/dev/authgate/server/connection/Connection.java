@@ -74,13 +74,14 @@ final class Connection implements Runnable {
       if (!deadline.disarm()) {
         throw new EOFException("deadline passed during verification");
       }
-      out.write(accepted.welcomeFrame());
+      // Audited before WELCOME goes out, so the record exists by the time the client is in.
       context
           .audit()
           .record(
               event("auth.accepted")
                   .with("client_id", accepted.clientId())
                   .with("key_id", accepted.keyId()));
+      out.write(accepted.welcomeFrame());
       return accepted;
     } catch (ProtocolException e) {
       refuse(deadline.expired() ? timeout() : e, out);
