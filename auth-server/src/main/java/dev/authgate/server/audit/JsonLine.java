@@ -8,8 +8,14 @@ import java.util.Map;
  * become escapes. Client-supplied strings are cut to a bounded length first.
  */
 final class JsonLine {
-  /** The longest client-supplied value written, in characters. */
+  /** The longest value written for a field a peer chooses (client id, key id, file name). */
   static final int MAX_VALUE_CHARS = 128;
+
+  /** The longest value written for any other field. */
+  static final int MAX_OTHER_CHARS = 1024;
+
+  private static final java.util.Set<String> PEER_FIELDS =
+      java.util.Set.of("client_id", "key_id", "name");
 
   private JsonLine() {}
 
@@ -23,24 +29,27 @@ final class JsonLine {
       out.append(',');
       string(out, field.getKey());
       out.append(':');
-      value(out, field.getValue());
+      value(
+          out,
+          field.getValue(),
+          PEER_FIELDS.contains(field.getKey()) ? MAX_VALUE_CHARS : MAX_OTHER_CHARS);
     }
     return out.append("}\n").toString();
   }
 
-  private static void value(StringBuilder out, Object value) {
+  private static void value(StringBuilder out, Object value, int limit) {
     if (value instanceof Number || value instanceof Boolean) {
       out.append(value);
     } else {
-      string(out, truncate(String.valueOf(value)));
+      string(out, truncate(String.valueOf(value), limit));
     }
   }
 
-  private static String truncate(String s) {
-    if (s.length() <= MAX_VALUE_CHARS) {
+  private static String truncate(String s, int limit) {
+    if (s.length() <= limit) {
       return s;
     }
-    int end = MAX_VALUE_CHARS;
+    int end = limit;
     if (Character.isHighSurrogate(s.charAt(end - 1))) {
       end--;
     }

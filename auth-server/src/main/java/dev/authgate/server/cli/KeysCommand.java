@@ -27,7 +27,12 @@ import picocli.CommandLine.Spec;
     name = "keys",
     mixinStandardHelpOptions = true,
     description = "Provision, list and revoke client keys in the keystore directory.",
-    subcommands = {KeysCommand.Add.class, KeysCommand.List.class, KeysCommand.Revoke.class})
+    subcommands = {
+      KeysCommand.Add.class,
+      KeysCommand.List.class,
+      KeysCommand.Rotate.class,
+      KeysCommand.Revoke.class
+    })
 final class KeysCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -141,8 +146,8 @@ final class KeysCommand implements Runnable {
     public Integer call() throws IOException {
       PrintWriter stdout = spec.commandLine().getOut();
       KeystoreSnapshot snapshot = keystore.open().load();
-      String format = "%-24s %-8s %-8s %-20s %s%n";
-      stdout.printf(format, "CLIENT", "KEY", "STATE", "CREATED", "FINGERPRINT");
+      String format = "%-24s %-8s %-8s %-20s %-20s %s%n";
+      stdout.printf(format, "CLIENT", "KEY", "STATE", "CREATED", "UNTIL", "FINGERPRINT");
       java.time.Instant now = java.time.Instant.now();
       snapshot.clients().values().stream()
           .sorted(Comparator.comparing(ClientKeys::clientId))
@@ -155,12 +160,89 @@ final class KeysCommand implements Runnable {
                       key.keyId(),
                       key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT),
                       key.created(),
+                      key.revoked() != null ? "-" : key.expires() == null ? "-" : key.expires(),
                       key.verifier().fingerprint());
                 }
               });
       stdout.flush();
       for (KeystoreSnapshot.Skipped skipped : snapshot.skipped()) {
         spec.commandLine().getErr().println("auth-server: skipped " + skipped.problem());
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "rotate",
+      mixinStandardHelpOptions = true,
+      description =
+          "Add a new key for a client; its other keys keep working until the grace period ends.")
+  static final class Rotate implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "Client id")
+    String clientId;
+
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description = "Where to write the new credential (default: ID.credential; - for stdout).")
+    String out;
+
+    @Option(
+        names = "--grace",
+        paramLabel = "DURATION",
+        defaultValue = "24h",
+        converter = DurationConverter.class,
+        description = "How long the old keys keep working (default: ${DEFAULT-VALUE}).")
+    java.time.Duration grace;
+
+    @Override
+    public Integer call() throws IOException {
+      String target = out == null ? clientId + ".credential" : out;
+      Path outFile = target.equals("-") ? null : Path.of(target);
+      if (outFile != null && Files.exists(outFile)) {
+        throw new FileAlreadyExistsException(
+            outFile + " already exists; choose another --out or move it away first");
+      }
+      KeystoreDirectory dir = keystore.open();
+      KeystoreDirectory.Rotation rotation = dir.rotate(clientId, grace);
+      Credential credential = rotation.credential();
+      if (outFile == null) {
+        spec.commandLine().getOut().print(credential.format());
+        spec.commandLine().getOut().flush();
+      } else {
+        try {
+          Files.createDirectories(outFile.toAbsolutePath().getParent());
+          KeyFiles.writePrivate(outFile, credential.format(), false);
+        } catch (IOException e) {
+          dir.undo(clientId, rotation);
+          throw new KeyFileException(
+              outFile,
+              "cannot write credential "
+                  + outFile
+                  + ": "
+                  + e.getMessage()
+                  + "; the rotation was undone",
+              e);
+        }
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "rotated client '"
+              + clientId
+              + "': new key "
+              + credential.keyId()
+              + " ("
+              + credential.scramKeys().verifier().fingerprint()
+              + "); older keys work until "
+              + rotation.oldKeysUntil());
+      if (outFile != null) {
+        err.println(
+            "credential written to "
+                + outFile
+                + " (mode 0600): install it on the client before the grace period ends");
       }
       return 0;
     }
@@ -187,7 +269,7 @@ final class KeysCommand implements Runnable {
                   + revoked
                   + " key(s) of client '"
                   + clientId
-                  + "'; a running server applies this when restarted");
+                  + "'; a running server refuses them and closes their sessions within seconds");
       return 0;
     }
   }

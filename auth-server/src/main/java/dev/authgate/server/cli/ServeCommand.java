@@ -1,13 +1,13 @@
 package dev.authgate.server.cli;
 
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.connection.Addresses;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
+import dev.authgate.server.keystore.KeystoreWatcher;
 import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.upload.UploadLimits;
 import java.io.IOException;
@@ -19,7 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,6 +30,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Accept connections, verify machines, audit every refusal.")
 final class ServeCommand implements Callable<Integer> {
+  private static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -133,7 +134,8 @@ final class ServeCommand implements Callable<Integer> {
             idleTimeout,
             new UploadLimits(uploads, maxFileSize, quota, partialKeep));
     Clock clock = Clock.systemUTC();
-    KeystoreSnapshot snapshot = new KeystoreDirectory(keys, clock, RandomSource.secure()).load();
+    KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
+    KeystoreSnapshot snapshot = directory.load();
     snapshot.skipped().forEach(s -> err.println("auth-server: skipped " + s.problem()));
     JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, clock);
     LiveKeystore live = new LiveKeystore(snapshot, clock);
@@ -144,35 +146,33 @@ final class ServeCommand implements Callable<Integer> {
       audit.close();
       throw e;
     }
-    audit.record(
-        AuditEvent.of("keys.reloaded")
-            .with("dir", keys.toString())
-            .with("clients", snapshot.clients().size())
-            .with("keys", snapshot.keyCount())
-            .with("skipped", snapshot.skipped().size())
-            .with(
-                "skipped_files",
-                snapshot.skipped().stream()
-                    .map(s -> s.file().getFileName().toString())
-                    .collect(Collectors.joining(","))));
-    CountDownLatch stopped = new CountDownLatch(1);
+    KeystoreWatcher.record(audit, keys, snapshot);
+    KeystoreWatcher watcher =
+        new KeystoreWatcher(directory, live, audit, server::revalidateSessions);
+    watcher.start(WATCH_INTERVAL);
     Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  try {
-                    audit.close();
-                  } catch (IOException ignored) {
-                    // Nothing more can be recorded at this point.
-                  }
-                  stopped.countDown();
-                },
-                "authgate-shutdown"));
+        .addShutdownHook(new Thread(() -> stop(watcher, server, audit), "authgate-shutdown"));
     out.println("listening on " + Addresses.format(server.address()));
     out.flush();
-    stopped.await();
+    new CountDownLatch(1).await();
     return 0;
+  }
+
+  /**
+   * Runs on SIGTERM or SIGINT: stop watching, close the server (which audits server.stopped), close
+   * the audit log, then end the process with status 0 — a requested stop is not a failure.
+   */
+  private static void stop(KeystoreWatcher watcher, AuthServer server, JsonLinesAuditLog audit) {
+    watcher.close();
+    server.close();
+    try {
+      audit.close();
+    } catch (IOException ignored) {
+      // Nothing more can be recorded at this point.
+    }
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(0);
   }
 
   private static InetAddress address(String bind) throws UnknownHostException {

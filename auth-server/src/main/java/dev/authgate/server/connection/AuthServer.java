@@ -1,6 +1,7 @@
 package dev.authgate.server.connection;
 
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
@@ -126,6 +127,29 @@ public final class AuthServer implements Closeable {
       }
     } finally {
       acceptLoopDone.countDown();
+    }
+  }
+
+  /**
+   * Closes every verified session whose key was revoked or removed, with a CLOSE that says so.
+   * Sessions of keys that merely expired (end of a rotation grace period) run on. Called after the
+   * keystore is reloaded.
+   */
+  public void revalidateSessions() {
+    for (Connection connection : connections) {
+      ServerHandshake.Accepted accepted = connection.verified();
+      if (accepted == null) {
+        continue;
+      }
+      boolean active =
+          context
+              .keys()
+              .find(accepted.clientId(), accepted.keyId())
+              .map(r -> r.status() != VerifierLookup.KeyStatus.REVOKED)
+              .orElse(false);
+      if (!active) {
+        connection.revoke();
+      }
     }
   }
 

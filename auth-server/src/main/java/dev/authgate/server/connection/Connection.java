@@ -39,6 +39,8 @@ final class Connection implements Runnable {
   private final String remote;
   private final ServerContext context;
   private volatile SecureChannel channel;
+  private volatile Accepted verified;
+  private volatile boolean revoked;
 
   Connection(Socket socket, String id, ServerContext context) {
     this.socket = socket;
@@ -82,6 +84,7 @@ final class Connection implements Runnable {
                   .with("client_id", accepted.clientId())
                   .with("key_id", accepted.keyId()));
       out.write(accepted.welcomeFrame());
+      verified = accepted;
       return accepted;
     } catch (ProtocolException e) {
       refuse(deadline.expired() ? timeout() : e, out);
@@ -152,7 +155,7 @@ final class Connection implements Runnable {
       detail = e.getMessage();
       sendClose(session, Close.PROTOCOL_ERROR, e.reason().auditName());
     } catch (IOException e) {
-      outcome = socket.isClosed() ? "server-shutdown" : "connection-lost";
+      outcome = revoked ? "revoked" : socket.isClosed() ? "server-shutdown" : "connection-lost";
       detail = e.getMessage();
     }
     uploads.connectionEnded(outcome);
@@ -202,6 +205,25 @@ final class Connection implements Runnable {
       session.send(new Close(code, text));
     } catch (IOException ignored) {
       // The peer may be gone already; the session ends either way.
+    }
+  }
+
+  /** The verified client and key, or null while the handshake runs. */
+  Accepted verified() {
+    return verified;
+  }
+
+  /** Ends a verified session whose key is no longer valid: CLOSE (revoked), then close. */
+  void revoke() {
+    revoked = true;
+    SecureChannel session = channel;
+    if (session != null) {
+      sendClose(session, Close.REVOKED, "this client's key was revoked");
+    }
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Already closed.
     }
   }
 

@@ -15,6 +15,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -180,6 +181,75 @@ public final class KeystoreDirectory {
     }
     KeyFiles.writePrivate(file, updated.format(), true);
     return revoked;
+  }
+
+  /**
+   * Rotates a client's key: adds a new key with a fresh secret and lets every other active key work
+   * only until {@code grace} from now (then it is refused as expired-key).
+   *
+   * @return the new key's credential, for the caller to deliver
+   * @throws KeyFileException if the client does not exist or the file cannot be rewritten
+   */
+  public Rotation rotate(String clientId, Duration grace) throws IOException {
+    ClientIds.requireValid(clientId, "client id");
+    requireUsableDirectory();
+    Path file = fileFor(clientId);
+    if (!Files.exists(file)) {
+      throw new KeyFileException(file, "no client '" + clientId + "' in " + dir);
+    }
+    String previousText = KeyFiles.readPrivate(file);
+    ClientKeys keys = readFile(file);
+    Instant now = now();
+    Instant until = now.plus(grace);
+    ClientKeys updated = keys;
+    for (KeyEntry key : keys.keys()) {
+      boolean active =
+          key.revoked() == null && (key.expires() == null || key.expires().isAfter(now));
+      if (active && (key.expires() == null || key.expires().isAfter(until))) {
+        updated =
+            updated.with(new KeyEntry(key.keyId(), key.created(), null, until, key.verifier()));
+      }
+    }
+    String keyId = nextKeyId(keys);
+    byte[] secret = randomness.bytes(32);
+    updated =
+        updated.with(
+            new KeyEntry(keyId, now, null, null, ScramKeys.fromSaltedPassword(secret).verifier()));
+    KeyFiles.writePrivate(file, updated.format(), true);
+    return new Rotation(new Credential(clientId, keyId, secret), until, previousText);
+  }
+
+  /** Puts a client's file back as it was before a rotation whose credential could not be saved. */
+  public void undo(String clientId, Rotation rotation) throws IOException {
+    KeyFiles.writePrivate(fileFor(clientId), rotation.previousFile(), true);
+  }
+
+  private static String nextKeyId(ClientKeys keys) {
+    int highest = 0;
+    for (KeyEntry key : keys.keys()) {
+      if (key.keyId().matches("k\\d{1,9}")) {
+        highest = Math.max(highest, Integer.parseInt(key.keyId().substring(1)));
+      }
+    }
+    String id = "k" + (highest + 1);
+    while (keys.key(id).isPresent()) {
+      id = id + "x";
+    }
+    return id;
+  }
+
+  /**
+   * The result of a rotation.
+   *
+   * @param credential the new key's credential
+   * @param oldKeysUntil when the previous keys stop working
+   * @param previousFile the verifier file as it was, for {@link #undo}
+   */
+  public record Rotation(Credential credential, Instant oldKeysUntil, String previousFile) {
+    @Override
+    public String toString() {
+      return "Rotation[" + credential + ", old keys until " + oldKeysUntil + "]";
+    }
   }
 
   private Path fileFor(String clientId) {

@@ -110,7 +110,7 @@ class KeysCommandTest {
 
     assertThat(run.exit()).isZero();
     assertThat(run.out())
-        .containsPattern("sensor-1 +k1 +active +\\S+Z +SHA256:")
+        .containsPattern("sensor-1 +k1 +active +\\S+Z +- +SHA256:")
         .containsPattern("sensor-2 +k1 +revoked");
     String keyFile = Files.readString(keys().resolve("sensor-1.keys"));
     String storedKey = keyFile.replaceAll("(?s).*stored-key=(\\S+).*", "$1");
@@ -134,6 +134,51 @@ class KeysCommandTest {
                 + " is accessible by group or others (mode 0644); run: chmod 600 "
                 + open
                 + "\n");
+  }
+
+  @Test
+  void rotateAddsANewKeyAndGivesTheOldOneAGracePeriod() throws IOException {
+    add("sensor-1");
+    Path fresh = dir.resolve("sensor-1-new.credential");
+
+    ServerCliRun run =
+        server(
+            "keys",
+            "rotate",
+            "sensor-1",
+            "--keys",
+            keys().toString(),
+            "--out",
+            fresh.toString(),
+            "--grace",
+            "2h");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.err()).contains("new key k2").contains("older keys work until");
+    assertThat(Credential.load(fresh).keyId()).isEqualTo("k2");
+    String list = server("keys", "list", "--keys", keys().toString()).out();
+    assertThat(list)
+        .containsPattern("sensor-1 +k1 +active +\\S+Z +\\S+Z +SHA256:")
+        .containsPattern("sensor-1 +k2 +active +\\S+Z +- +SHA256:");
+  }
+
+  @Test
+  void rotateRefusesToOverwriteACredentialAndChangesNothing() throws IOException {
+    add("sensor-1");
+    String before = Files.readString(keys().resolve("sensor-1.keys"));
+
+    ServerCliRun run =
+        server(
+            "keys",
+            "rotate",
+            "sensor-1",
+            "--keys",
+            keys().toString(),
+            "--out",
+            dir.resolve("sensor-1.credential").toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(Files.readString(keys().resolve("sensor-1.keys"))).isEqualTo(before);
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.KeystoreWatcher;
 import dev.authgate.server.keystore.LiveKeystore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +34,7 @@ public final class TestServer implements AutoCloseable {
   private final LiveKeystore live;
   private final JsonLinesAuditLog audit;
   private final AuthServer server;
+  private KeystoreWatcher watcher;
 
   private TestServer(Path root, ServerConfig config) throws IOException {
     this.root = root;
@@ -71,6 +73,13 @@ public final class TestServer implements AutoCloseable {
   /** Rereads the keystore directory into the running server. */
   public void reloadKeys() throws IOException {
     live.replace(keystore.load());
+  }
+
+  /** Starts watching the keystore directory as {@code serve} does, checking every 100 ms. */
+  public TestServer watchKeys() {
+    watcher = new KeystoreWatcher(keystore, live, audit, server::revalidateSessions);
+    watcher.start(Duration.ofMillis(100));
+    return this;
   }
 
   /** The keystore directory. */
@@ -132,6 +141,9 @@ public final class TestServer implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    if (watcher != null) {
+      watcher.close();
+    }
     server.close();
     audit.close();
   }
