@@ -5,6 +5,9 @@ import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.connection.Addresses;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.defence.Cidr;
+import dev.authgate.server.defence.Defences;
+import dev.authgate.server.defence.PenaltyPolicy;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import dev.authgate.server.keystore.KeystoreWatcher;
@@ -17,6 +20,8 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -118,6 +123,79 @@ final class ServeCommand implements Callable<Integer> {
       description = "Name shown to verified clients (default: this host's name).")
   String serverId;
 
+  @Option(
+      names = "--max-startups",
+      paramLabel = "START:RATE:FULL",
+      defaultValue = "10:30:100",
+      description =
+          "Handshakes in progress: from START on, drop new connections with RATE% chance, rising"
+              + " to all at FULL (default: ${DEFAULT-VALUE}).")
+  String maxStartups;
+
+  @Option(
+      names = "--penalty-authfail",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      converter = DurationConverter.class,
+      description = "Penalty per failed authentication (default: ${DEFAULT-VALUE}).")
+  Duration penaltyAuthFail;
+
+  @Option(
+      names = "--penalty-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "Penalty per handshake timeout (default: ${DEFAULT-VALUE}).")
+  Duration penaltyTimeout;
+
+  @Option(
+      names = "--penalty-malformed",
+      paramLabel = "DURATION",
+      defaultValue = "2s",
+      converter = DurationConverter.class,
+      description = "Penalty per malformed handshake (default: ${DEFAULT-VALUE}).")
+  Duration penaltyMalformed;
+
+  @Option(
+      names = "--penalty-threshold",
+      paramLabel = "DURATION",
+      defaultValue = "15s",
+      converter = DurationConverter.class,
+      description = "Refuse a source while its penalty exceeds this (default: ${DEFAULT-VALUE}).")
+  Duration penaltyThreshold;
+
+  @Option(
+      names = "--penalty-max",
+      paramLabel = "DURATION",
+      defaultValue = "10m",
+      converter = DurationConverter.class,
+      description = "Longest penalty a source can build up (default: ${DEFAULT-VALUE}).")
+  Duration penaltyMax;
+
+  @Option(
+      names = "--penalty-sources",
+      paramLabel = "N",
+      defaultValue = "65536",
+      description =
+          "Most sources remembered; the least recently penalised go first"
+              + " (default: ${DEFAULT-VALUE}).")
+  int penaltySources;
+
+  @Option(
+      names = "--penalty-ipv6-prefix",
+      paramLabel = "BITS",
+      defaultValue = "64",
+      description =
+          "IPv6 addresses sharing this prefix are one source (default: ${DEFAULT-VALUE}).")
+  int ipv6Prefix;
+
+  @Option(
+      names = "--exempt",
+      paramLabel = "CIDR",
+      split = ",",
+      description = "Address blocks never penalised, e.g. 10.0.0.0/8 (repeatable).")
+  List<String> exempt = new ArrayList<>();
+
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
@@ -132,7 +210,8 @@ final class ServeCommand implements Callable<Integer> {
             serverId == null ? hostName() : serverId,
             handshakeTimeout,
             idleTimeout,
-            new UploadLimits(uploads, maxFileSize, quota, partialKeep));
+            new UploadLimits(uploads, maxFileSize, quota, partialKeep),
+            new Defences(penaltyPolicy(), maxStartups));
     Clock clock = Clock.systemUTC();
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();
@@ -173,6 +252,19 @@ final class ServeCommand implements Callable<Integer> {
     System.out.flush();
     System.err.flush();
     Runtime.getRuntime().halt(0);
+  }
+
+  private PenaltyPolicy penaltyPolicy() {
+    return new PenaltyPolicy(
+        penaltyAuthFail,
+        penaltyTimeout,
+        penaltyMalformed,
+        penaltyThreshold,
+        penaltyMax,
+        32,
+        ipv6Prefix,
+        penaltySources,
+        exempt.stream().map(Cidr::parse).toList());
   }
 
   private static InetAddress address(String bind) throws UnknownHostException {

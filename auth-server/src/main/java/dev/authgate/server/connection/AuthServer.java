@@ -1,14 +1,18 @@
 package dev.authgate.server.connection;
 
+import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
+import dev.authgate.server.defence.PenaltyTable;
+import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -31,6 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuthServer implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(AuthServer.class);
+  private static final java.time.Duration REFUSAL_WINDOW = java.time.Duration.ofSeconds(10);
 
   private final ServerSocket listener;
   private final ServerContext context;
@@ -72,7 +77,23 @@ public final class AuthServer implements Closeable {
             });
     AuthServer server =
         new AuthServer(
-            listener, new ServerContext(config, keys, audit, clock, random, scheduler, uploads));
+            listener,
+            new ServerContext(
+                config,
+                keys,
+                audit,
+                clock,
+                random,
+                scheduler,
+                uploads,
+                new PenaltyTable(config.defences().penalties(), clock),
+                config.defences().newStartupLimit(),
+                new RefusalAudit(audit, clock, REFUSAL_WINDOW)));
+    scheduler.scheduleWithFixedDelay(
+        server.context.refusals()::flush,
+        REFUSAL_WINDOW.toMillis(),
+        REFUSAL_WINDOW.toMillis(),
+        TimeUnit.MILLISECONDS);
     uploads.sweepPartials();
     long sweepMinutes = Math.max(1, Math.min(10, config.uploads().partialKeep().toMinutes() / 4));
     scheduler.scheduleWithFixedDelay(
@@ -104,6 +125,9 @@ public final class AuthServer implements Closeable {
     try {
       while (!closed) {
         Socket socket = listener.accept();
+        if (!admit(socket)) {
+          continue;
+        }
         Connection connection = new Connection(socket, prefix + "-" + (++sequence), context);
         connections.add(connection);
         Thread thread =
@@ -151,6 +175,37 @@ public final class AuthServer implements Closeable {
         connection.revoke();
       }
     }
+  }
+
+  /**
+   * Decides at accept, before any crypto, whether a connection may begin: a penalised source or a
+   * full handshake table gets REFUSED (try later) and is closed at once. An admitted connection
+   * holds a handshake slot until its handshake ends.
+   */
+  private boolean admit(Socket socket) {
+    InetAddress source = socket.getInetAddress();
+    Reason refusal = null;
+    if (context.penalties().refusal(source).isPresent()) {
+      refusal = Reason.PENALIZED;
+    } else if (!context.startups().tryEnter()) {
+      refusal = Reason.OVERLOADED;
+    }
+    if (refusal == null) {
+      return true;
+    }
+    context
+        .refusals()
+        .refused(
+            refusal,
+            context.penalties().source(source),
+            Addresses.format(socket.getRemoteSocketAddress()));
+    try (socket) {
+      socket.setSoLinger(true, 1);
+      socket.getOutputStream().write(ServerHandshake.refusalFrame(refusal));
+    } catch (IOException ignored) {
+      // The refused peer is gone already; nothing else to do.
+    }
+    return false;
   }
 
   @Override

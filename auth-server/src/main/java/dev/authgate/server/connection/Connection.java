@@ -41,6 +41,7 @@ final class Connection implements Runnable {
   private volatile SecureChannel channel;
   private volatile Accepted verified;
   private volatile boolean revoked;
+  private boolean holdsHandshakeSlot = true;
 
   Connection(Socket socket, String id, ServerContext context) {
     this.socket = socket;
@@ -62,6 +63,8 @@ final class Connection implements Runnable {
       }
     } catch (IOException e) {
       // Closing the socket failed; every outcome has been audited already.
+    } finally {
+      leaveHandshake();
     }
   }
 
@@ -92,8 +95,16 @@ final class Connection implements Runnable {
       refuse(deadline.expired() ? timeout() : lost(e), out);
     } finally {
       deadline.disarm();
+      leaveHandshake();
     }
     return null;
+  }
+
+  private void leaveHandshake() {
+    if (holdsHandshakeSlot) {
+      holdsHandshakeSlot = false;
+      context.startups().leave();
+    }
   }
 
   private ProtocolException timeout() {
@@ -111,6 +122,7 @@ final class Connection implements Runnable {
   }
 
   private void refuse(ProtocolException e, OutputStream out) {
+    context.penalties().penalize(socket.getInetAddress(), e.reason());
     try {
       out.write(ServerHandshake.refusalFrame(e.reason()));
     } catch (IOException ignored) {

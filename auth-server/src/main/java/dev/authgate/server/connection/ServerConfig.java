@@ -1,5 +1,6 @@
 package dev.authgate.server.connection;
 
+import dev.authgate.server.defence.Defences;
 import dev.authgate.server.upload.UploadLimits;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.Objects;
  * @param handshakeTimeout the total time a connection has to complete its handshake
  * @param idleTimeout how long a verified session may stay silent before it is closed
  * @param uploads where uploads go and their limits
+ * @param defences penalties and the cap on handshakes in progress
  */
 public record ServerConfig(
     InetAddress bindAddress,
@@ -22,7 +24,8 @@ public record ServerConfig(
     String serverId,
     Duration handshakeTimeout,
     Duration idleTimeout,
-    UploadLimits uploads) {
+    UploadLimits uploads,
+    Defences defences) {
   /** The default port. */
   public static final int DEFAULT_PORT = 7350;
 
@@ -37,6 +40,7 @@ public record ServerConfig(
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(serverId, "serverId");
     Objects.requireNonNull(uploads, "uploads");
+    Objects.requireNonNull(defences, "defences");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is outside 0-65535");
     }
@@ -53,7 +57,10 @@ public record ServerConfig(
     }
   }
 
-  /** Defaults on loopback, on {@code port}, storing uploads under {@code uploads}. */
+  /**
+   * Defaults on loopback, on {@code port}, storing uploads under {@code uploads}, with {@link
+   * Defences#relaxed() relaxed defences}: tests and benchmarks connect, and fail, from one address.
+   */
   public static ServerConfig loopback(int port, Path uploads) {
     return new ServerConfig(
         InetAddress.getLoopbackAddress(),
@@ -61,26 +68,36 @@ public record ServerConfig(
         "authgate",
         DEFAULT_HANDSHAKE_TIMEOUT,
         DEFAULT_IDLE_TIMEOUT,
-        UploadLimits.defaults(uploads));
+        UploadLimits.defaults(uploads),
+        Defences.relaxed());
   }
 
   /** A copy with another handshake deadline. */
   public ServerConfig withHandshakeTimeout(Duration timeout) {
-    return new ServerConfig(bindAddress, port, serverId, timeout, idleTimeout, uploads);
+    return new ServerConfig(bindAddress, port, serverId, timeout, idleTimeout, uploads, defences);
   }
 
   /** A copy with another idle limit. */
   public ServerConfig withIdleTimeout(Duration timeout) {
-    return new ServerConfig(bindAddress, port, serverId, handshakeTimeout, timeout, uploads);
+    return new ServerConfig(
+        bindAddress, port, serverId, handshakeTimeout, timeout, uploads, defences);
+  }
+
+  /** A copy with other defences. */
+  public ServerConfig withDefences(Defences newDefences) {
+    return new ServerConfig(
+        bindAddress, port, serverId, handshakeTimeout, idleTimeout, uploads, newDefences);
   }
 
   /** A copy with other upload limits. */
   public ServerConfig withUploads(UploadLimits limits) {
-    return new ServerConfig(bindAddress, port, serverId, handshakeTimeout, idleTimeout, limits);
+    return new ServerConfig(
+        bindAddress, port, serverId, handshakeTimeout, idleTimeout, limits, defences);
   }
 
   /** A copy bound to another address and port. */
   public ServerConfig withAddress(InetAddress address, int newPort) {
-    return new ServerConfig(address, newPort, serverId, handshakeTimeout, idleTimeout, uploads);
+    return new ServerConfig(
+        address, newPort, serverId, handshakeTimeout, idleTimeout, uploads, defences);
   }
 }

@@ -3,6 +3,9 @@ package dev.authgate.server.connection;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditLog;
+import dev.authgate.server.defence.PenaltyTable;
+import dev.authgate.server.defence.RefusalAudit;
+import dev.authgate.server.defence.StartupLimit;
 import dev.authgate.server.upload.UploadStore;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,6 +20,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param randomness the source of challenges and ephemeral keys
  * @param scheduler fires handshake deadlines
  * @param uploads where verified clients' files go
+ * @param penalties per-source penalty time
+ * @param startups the cap on connections in their handshake
+ * @param refusals the aggregated audit of connections refused at accept
  */
 record ServerContext(
     ServerConfig config,
@@ -25,4 +31,7 @@ record ServerContext(
     Clock clock,
     RandomSource randomness,
     ScheduledExecutorService scheduler,
-    UploadStore uploads) {}
+    UploadStore uploads,
+    PenaltyTable penalties,
+    StartupLimit startups,
+    RefusalAudit refusals) {}

@@ -1,0 +1,104 @@
+package dev.authgate.server.defence;
+
+import dev.authgate.protocol.Reason;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Penalty time per source netblock. A source's entry holds the instant its penalty ends; each
+ * failure pushes that instant later by the failure's weight (never beyond {@code max} from now),
+ * and time runs it down. The table is bounded: past {@code maxSources} entries, the least recently
+ * penalised source is forgotten first, so a flood of distinct addresses cannot grow it. Success
+ * never clears a penalty, so one client's login cannot launder a shared source's failures.
+ *
+ * <p>Thread-safe (one lock; every operation is a map lookup).
+ */
+public final class PenaltyTable {
+  private final PenaltyPolicy policy;
+  private final Clock clock;
+  private final LinkedHashMap<String, Instant> penaltyEnds;
+
+  /** An empty table. */
+  public PenaltyTable(PenaltyPolicy policy, Clock clock) {
+    this.policy = policy;
+    this.clock = clock;
+    this.penaltyEnds =
+        new LinkedHashMap<>(1024, 0.75f, true) {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
+            return size() > policy.maxSources();
+          }
+        };
+  }
+
+  /** The policy in force. */
+  public PenaltyPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * The netblock {@code address} belongs to, e.g. {@code 192.0.2.7/32} or {@code 2001:db8::/64}.
+   */
+  public String source(InetAddress address) {
+    byte[] bytes = address.getAddress();
+    int prefix = bytes.length == 4 ? policy.ipv4Prefix() : policy.ipv6Prefix();
+    try {
+      return InetAddress.getByAddress(Cidr.mask(bytes, prefix)).getHostAddress() + "/" + prefix;
+    } catch (java.net.UnknownHostException e) {
+      return HexFormat.of().formatHex(bytes) + "/" + prefix;
+    }
+  }
+
+  /** Adds the weight of a failure of {@code reason} to {@code address}'s source. */
+  public void penalize(InetAddress address, Reason reason) {
+    Duration weight = policy.weight(reason);
+    if (weight.isZero() || isExempt(address)) {
+      return;
+    }
+    Instant now = clock.instant();
+    String key = source(address);
+    synchronized (penaltyEnds) {
+      Instant current = penaltyEnds.getOrDefault(key, now);
+      Instant from = current.isAfter(now) ? current : now;
+      Instant end = from.plus(weight);
+      Instant cap = now.plus(policy.max());
+      penaltyEnds.put(key, end.isAfter(cap) ? cap : end);
+    }
+  }
+
+  /** How long {@code address}'s source is still refused, if it is refused now. */
+  public Optional<Duration> refusal(InetAddress address) {
+    if (isExempt(address)) {
+      return Optional.empty();
+    }
+    Instant now = clock.instant();
+    Instant end;
+    synchronized (penaltyEnds) {
+      end = penaltyEnds.get(source(address));
+    }
+    if (end == null) {
+      return Optional.empty();
+    }
+    Duration remaining = Duration.between(now, end);
+    return remaining.compareTo(policy.threshold()) > 0 ? Optional.of(remaining) : Optional.empty();
+  }
+
+  private boolean isExempt(InetAddress address) {
+    return policy.exempt().stream().anyMatch(c -> c.contains(address));
+  }
+
+  /** How many sources are remembered. */
+  public int size() {
+    synchronized (penaltyEnds) {
+      return penaltyEnds.size();
+    }
+  }
+}
