@@ -196,6 +196,16 @@ final class ServeCommand implements Callable<Integer> {
       description = "Address blocks never penalised, e.g. 10.0.0.0/8 (repeatable).")
   List<String> exempt = new ArrayList<>();
 
+  @Option(
+      names = "--shutdown-grace",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      description =
+          "On SIGTERM, how long uploads in progress may finish before they are cut (they stay"
+              + " resumable) (default: ${DEFAULT-VALUE}).")
+  Duration shutdownGrace;
+
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
@@ -230,7 +240,8 @@ final class ServeCommand implements Callable<Integer> {
         new KeystoreWatcher(directory, live, audit, server::revalidateSessions);
     watcher.start(WATCH_INTERVAL);
     Runtime.getRuntime()
-        .addShutdownHook(new Thread(() -> stop(watcher, server, audit), "authgate-shutdown"));
+        .addShutdownHook(
+            new Thread(() -> stop(watcher, server, audit, shutdownGrace), "authgate-shutdown"));
     out.println("listening on " + Addresses.format(server.address()));
     out.flush();
     new CountDownLatch(1).await();
@@ -241,9 +252,10 @@ final class ServeCommand implements Callable<Integer> {
    * Runs on SIGTERM or SIGINT: stop watching, close the server (which audits server.stopped), close
    * the audit log, then end the process with status 0 — a requested stop is not a failure.
    */
-  private static void stop(KeystoreWatcher watcher, AuthServer server, JsonLinesAuditLog audit) {
+  private static void stop(
+      KeystoreWatcher watcher, AuthServer server, JsonLinesAuditLog audit, Duration grace) {
     watcher.close();
-    server.close();
+    server.close(grace);
     try {
       audit.close();
     } catch (IOException ignored) {

@@ -210,6 +210,16 @@ public final class AuthServer implements Closeable {
 
   @Override
   public void close() {
+    close(java.time.Duration.ZERO);
+  }
+
+  /**
+   * Stops the server: stops accepting, closes connections still in their handshake and idle
+   * sessions at once (verified ones hear CLOSE "shutting down"), lets uploads in progress finish
+   * for up to {@code grace} (after which they are cut and stay resumable), then writes {@code
+   * server.stopped}. Idempotent.
+   */
+  public void close(java.time.Duration grace) {
     if (closed) {
       return;
     }
@@ -219,7 +229,27 @@ public final class AuthServer implements Closeable {
     } catch (IOException e) {
       LOG.warn("closing the listener failed: {}", e.getMessage());
     }
-    connections.forEach(Connection::shutdown);
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (true) {
+      boolean uploading = false;
+      for (Connection connection : connections) {
+        if (connection.uploading() && System.nanoTime() < deadline) {
+          uploading = true;
+        } else {
+          connection.shutdown();
+        }
+      }
+      if (!uploading) {
+        break;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        connections.forEach(Connection::shutdown);
+        break;
+      }
+    }
     awaitQuietly();
     context.scheduler().shutdownNow();
     context

@@ -40,6 +40,7 @@ final class Connection implements Runnable {
   private final ServerContext context;
   private volatile SecureChannel channel;
   private volatile Accepted verified;
+  private volatile UploadSession uploadSession;
   private volatile boolean revoked;
   private boolean holdsHandshakeSlot = true;
 
@@ -149,6 +150,7 @@ final class Connection implements Runnable {
             name -> event(name).with("client_id", accepted.clientId()),
             context.audit()::record,
             context.clock());
+    uploadSession = uploads;
     String outcome;
     String detail = null;
     try {
@@ -218,6 +220,12 @@ final class Connection implements Runnable {
     } catch (IOException ignored) {
       // The peer may be gone already; the session ends either way.
     }
+  }
+
+  /** Whether a file is being received on this connection right now. */
+  boolean uploading() {
+    UploadSession uploads = uploadSession;
+    return uploads != null && uploads.receiving();
   }
 
   /** The verified client and key, or null while the handshake runs. */

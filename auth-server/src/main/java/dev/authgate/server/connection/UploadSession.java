@@ -30,6 +30,7 @@ final class UploadSession {
   private enum State {
     IDLE,
     RECEIVING,
+    FINISHING,
     DRAINING
   }
 
@@ -39,7 +40,7 @@ final class UploadSession {
   private final Function<String, AuditEvent> events;
   private final java.util.function.Consumer<AuditEvent> audit;
   private final Clock clock;
-  private State state = State.IDLE;
+  private volatile State state = State.IDLE;
   private PartialUpload current;
   private UploadBegin request;
   private int stored;
@@ -91,7 +92,7 @@ final class UploadSession {
       return;
     }
     expect(State.RECEIVING, "UPLOAD_END");
-    state = State.IDLE;
+    state = State.FINISHING;
     try {
       byte[] sha256 = current.finish(end.sha256(), request.overwrite());
       stored++;
@@ -107,6 +108,8 @@ final class UploadSession {
       channel.send(new UploadResult(true, request.size(), sha256, "", "stored"));
     } catch (UploadRefused e) {
       refuse(e, current.written());
+    } finally {
+      state = State.IDLE;
     }
   }
 
@@ -143,6 +146,12 @@ final class UploadSession {
                     + " bytes kept for --resume")
             .with("bytes", current.written()));
     state = State.IDLE;
+  }
+
+  /** Whether a file is being received now. Safe to call from any thread. */
+  boolean receiving() {
+    State now = state;
+    return now == State.RECEIVING || now == State.FINISHING;
   }
 
   /** Whether any upload was attempted. */
