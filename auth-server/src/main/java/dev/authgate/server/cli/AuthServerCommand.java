@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "authgate server: verifies machines by HMAC challenge-response.",
-    subcommands = {ServeCommand.class, KeysCommand.class})
+    subcommands = {ServeCommand.class, KeysCommand.class, AuditCommand.class})
 public final class AuthServerCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

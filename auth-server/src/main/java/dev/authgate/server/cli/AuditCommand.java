@@ -1,0 +1,166 @@
+package dev.authgate.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.authgate.server.audit.AuditFollower;
+import dev.authgate.server.audit.AuditReader;
+import dev.authgate.server.audit.AuditSummary;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code auth-server audit}: summarise or follow the audit log. */
+@Command(
+    name = "audit",
+    mixinStandardHelpOptions = true,
+    description = "Summarise accepted and rejected connections, or follow new rejections.")
+final class AuditCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      defaultValue = "logs/audit.jsonl",
+      description =
+          "The audit log; rotated files beside it (FILE.*, gzip too) are read as well"
+              + " (default: ${DEFAULT-VALUE}).")
+  Path auditLog;
+
+  @Option(
+      names = "--since",
+      paramLabel = "DURATION|TIME",
+      description = "Only events since then: 1h, 30m, 7d, 2026-11-22 or 2026-11-22T10:00:00Z.")
+  String since;
+
+  @Option(
+      names = "--top",
+      paramLabel = "N",
+      defaultValue = "10",
+      description = "Groups shown per table (default: ${DEFAULT-VALUE}).")
+  int top;
+
+  @Option(names = "--json", description = "One JSON document (or, with --follow, JSON lines).")
+  boolean json;
+
+  @Option(names = "--follow", description = "Print new rejections as they happen, until Ctrl-C.")
+  boolean follow;
+
+  @Option(names = "--verbose", description = "Show stack traces on errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    if (follow) {
+      new AuditFollower(auditLog)
+          .follow(event -> printRejection(out, event), () -> true, Duration.ofMillis(250));
+      return 0;
+    }
+    List<Path> files = AuditReader.files(auditLog);
+    if (files.isEmpty()) {
+      throw new NoSuchFileException(auditLog + ": no audit log there (see serve --audit-log)");
+    }
+    Instant from = since == null ? null : parseSince(since, Clock.systemUTC());
+    AuditSummary summary = new AuditSummary(from);
+    AuditReader reader = new AuditReader();
+    reader.read(files, summary::add);
+    if (json) {
+      out.println(JSON.writeValueAsString(summary.toJson(JSON, top)));
+    } else {
+      printTables(out, summary, files.size(), from, reader.malformedLines());
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** {@code 1h} means an hour ago; a date means its start (UTC); an instant means itself. */
+  static Instant parseSince(String text, Clock clock) {
+    try {
+      return clock.instant().minus(new DurationConverter().convert(text));
+    } catch (RuntimeException notADuration) {
+      try {
+        return Instant.parse(text);
+      } catch (DateTimeParseException notAnInstant) {
+        try {
+          return LocalDate.parse(text).atStartOfDay().toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+          throw new IllegalArgumentException(
+              "--since '"
+                  + text
+                  + "' is neither a duration (1h) nor a time (2026-11-22T10:00:00Z)");
+        }
+      }
+    }
+  }
+
+  private void printTables(
+      PrintWriter out, AuditSummary summary, int files, Instant from, long malformed) {
+    out.printf(
+        "%s (%d file%s)%s: %d accepted, %d rejected%n",
+        auditLog,
+        files,
+        files == 1 ? "" : "s",
+        from == null ? "" : " since " + from,
+        summary.accepted(),
+        summary.rejected());
+    if (malformed > 0) {
+      out.printf("(%d lines were not audit events and were skipped)%n", malformed);
+    }
+    for (String grouping : List.of("reason", "source", "client_id")) {
+      List<Map.Entry<String, AuditSummary.Group>> groups = summary.top(grouping, top);
+      if (groups.isEmpty()) {
+        continue;
+      }
+      out.printf("%nrejections by %s%n", grouping.replace('_', ' '));
+      String format = "  %-40s %10s  %-24s  %-24s%n";
+      out.printf(format, grouping.toUpperCase(java.util.Locale.ROOT), "COUNT", "FIRST", "LAST");
+      for (Map.Entry<String, AuditSummary.Group> e : groups) {
+        out.printf(
+            format, e.getKey(), e.getValue().count(), e.getValue().first(), e.getValue().last());
+      }
+    }
+  }
+
+  private void printRejection(PrintWriter out, JsonNode event) {
+    if (!event.path("event").asText().equals("auth.rejected")) {
+      return;
+    }
+    if (json) {
+      out.println(event);
+    } else {
+      out.printf(
+          "%s  %-18s %-24s %-22s %s%n",
+          event.path("ts").asText(),
+          event.path("reason").asText(),
+          event.path("client_id").asText("-"),
+          event.hasNonNull("remote")
+              ? event.path("remote").asText()
+              : event.path("source").asText(),
+          event.path("count").asLong(1) > 1
+              ? event.path("count").asLong() + " connections: " + event.path("detail").asText()
+              : event.path("detail").asText(""));
+    }
+    out.flush();
+  }
+
+  static {
+    JSON.disable(SerializationFeature.INDENT_OUTPUT);
+  }
+}
