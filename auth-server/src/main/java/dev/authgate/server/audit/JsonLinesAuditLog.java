@@ -32,14 +32,35 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
 
   private final Path file;
   private final Clock clock;
-  private final OutputStream out;
+  private final AuditRotation rotation;
   private final ReentrantLock lock = new ReentrantLock();
+  private final java.util.concurrent.ExecutorService compressor;
+  private OutputStream out;
+  private long size;
+  private java.time.LocalDate day;
   private boolean failing;
 
-  private JsonLinesAuditLog(Path file, Clock clock, OutputStream out) {
+  private JsonLinesAuditLog(Path file, Clock clock, AuditRotation rotation) throws IOException {
     this.file = file;
     this.clock = clock;
-    this.out = out;
+    this.rotation = rotation;
+    this.compressor =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "authgate-audit-compress");
+              t.setDaemon(true);
+              return t;
+            });
+    openLive();
+  }
+
+  private void openLive() throws IOException {
+    if (!Files.exists(file)) {
+      createPrivate(file);
+    }
+    out = new FileOutputStream(file.toFile(), true);
+    size = Files.size(file);
+    day = Files.getLastModifiedTime(file).toInstant().atZone(ZoneOffset.UTC).toLocalDate();
   }
 
   /**
@@ -49,12 +70,15 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
    * @throws IOException if the file cannot be opened, with the path in the message
    */
   public static JsonLinesAuditLog open(Path file, Clock clock) throws IOException {
+    return open(file, clock, AuditRotation.never());
+  }
+
+  /** Opens {@code file} for append, rotating it as {@code rotation} says. */
+  public static JsonLinesAuditLog open(Path file, Clock clock, AuditRotation rotation)
+      throws IOException {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      if (!Files.exists(file)) {
-        createPrivate(file);
-      }
-      return new JsonLinesAuditLog(file, clock, new FileOutputStream(file.toFile(), true));
+      return new JsonLinesAuditLog(file, clock, rotation);
     } catch (IOException e) {
       throw new IOException("cannot open audit log " + file + ": " + e.getMessage(), e);
     }
@@ -71,12 +95,15 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
 
   @Override
   public void record(AuditEvent event) {
-    String ts = TS.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    java.time.Instant now = clock.instant();
+    String ts = TS.format(now.truncatedTo(ChronoUnit.MILLIS));
     byte[] line = JsonLine.render(ts, event).getBytes(StandardCharsets.UTF_8);
     lock.lock();
     try {
+      rotateIfDue(now, line.length);
       out.write(line);
       out.flush();
+      size += line.length;
       if (failing) {
         LOG.warn("audit log {} is writable again", file);
         failing = false;
@@ -88,6 +115,59 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Rotates between two lines, so no event is ever split or lost. Called under the lock. */
+  private void rotateIfDue(java.time.Instant now, int nextLine) throws IOException {
+    java.time.LocalDate today = now.atZone(ZoneOffset.UTC).toLocalDate();
+    boolean bySize = rotation.maxBytes() > 0 && size > 0 && size + nextLine > rotation.maxBytes();
+    boolean byDay = rotation.daily() && size > 0 && !today.equals(day);
+    if (!bySize && !byDay) {
+      day = today;
+      return;
+    }
+    out.close();
+    Path rotated = nextRotatedName(day);
+    try {
+      Files.move(file, rotated);
+      compressor.execute(() -> compressAndPrune(rotated));
+    } catch (IOException e) {
+      LOG.warn("cannot rotate audit log {}: {}; writing on in the same file", file, e.getMessage());
+    }
+    openLive();
+    day = today;
+  }
+
+  private Path nextRotatedName(java.time.LocalDate date) {
+    String base = file.getFileName() + "." + date + ".";
+    for (int i = 0; ; i++) {
+      Path plain = file.resolveSibling(base + i);
+      if (!Files.exists(plain) && !Files.exists(file.resolveSibling(base + i + ".gz"))) {
+        return plain;
+      }
+    }
+  }
+
+  private void compressAndPrune(Path rotated) {
+    try {
+      if (rotation.compress()) {
+        Path gz = rotated.resolveSibling(rotated.getFileName() + ".gz");
+        try (var in = Files.newInputStream(rotated);
+            var zip = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz), 1 << 16)) {
+          in.transferTo(zip);
+        }
+        Files.setPosixFilePermissions(gz, PosixFilePermissions.fromString("rw-------"));
+        Files.setLastModifiedTime(gz, Files.getLastModifiedTime(rotated));
+        Files.delete(rotated);
+      }
+      var kept = AuditReader.files(file);
+      kept.remove(file);
+      for (int i = 0; i < kept.size() - rotation.maxFiles(); i++) {
+        Files.deleteIfExists(kept.get(i));
+      }
+    } catch (IOException e) {
+      LOG.warn("rotating audit log {}: {}", rotated, e.getMessage());
     }
   }
 
@@ -103,6 +183,12 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
       out.close();
     } finally {
       lock.unlock();
+    }
+    compressor.shutdown();
+    try {
+      compressor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.authgate.protocol.ExitCode;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,9 +29,20 @@ public final class AuthServerCommand implements Runnable {
    * @return the process exit code
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, out, err, System.getenv());
+  }
+
+  /** Runs {@code args} with {@code env} as the environment for option defaults. */
+  static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
     CommandLine cli = new CommandLine(new AuthServerCommand());
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
+    try {
+      cli.setDefaultValueProvider(ConfigDefaults.from(args, env));
+    } catch (java.io.IOException e) {
+      err.println("auth-server: " + e.getMessage());
+      return ExitCode.FAILURE.code();
+    }
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           err.println("auth-server: " + OneLine.message(e));

@@ -1,6 +1,7 @@
 package dev.authgate.server.cli;
 
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.server.audit.AuditRotation;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.connection.Addresses;
 import dev.authgate.server.connection.AuthServer;
@@ -206,6 +207,45 @@ final class ServeCommand implements Callable<Integer> {
               + " resumable) (default: ${DEFAULT-VALUE}).")
   Duration shutdownGrace;
 
+  @Option(
+      names = "--audit-max-size",
+      paramLabel = "SIZE",
+      defaultValue = "100M",
+      converter = SizeConverter.class,
+      description = "Rotate the audit log before it passes this size (default: ${DEFAULT-VALUE}).")
+  long auditMaxSize;
+
+  @Option(
+      names = "--audit-max-files",
+      paramLabel = "N",
+      defaultValue = "30",
+      description = "Rotated audit files kept, oldest deleted first (default: ${DEFAULT-VALUE}).")
+  int auditMaxFiles;
+
+  @Option(
+      names = "--audit-daily",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Also rotate the audit log at UTC midnight (default: ${DEFAULT-VALUE}).")
+  boolean auditDaily;
+
+  @Option(
+      names = "--audit-compress",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Gzip rotated audit files (default: ${DEFAULT-VALUE}).")
+  boolean auditCompress;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "Properties file of option defaults (port=7350, handshake-timeout=10s, ...);"
+              + " AUTHGATE_* environment variables override it, the command line overrides both.")
+  Path config;
+
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
@@ -226,7 +266,11 @@ final class ServeCommand implements Callable<Integer> {
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();
     snapshot.skipped().forEach(s -> err.println("auth-server: skipped " + s.problem()));
-    JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, clock);
+    JsonLinesAuditLog audit =
+        JsonLinesAuditLog.open(
+            auditLog,
+            clock,
+            new AuditRotation(auditMaxSize, auditMaxFiles, auditDaily, auditCompress));
     LiveKeystore live = new LiveKeystore(snapshot, clock);
     AuthServer server;
     try {

@@ -1,0 +1,78 @@
+package dev.authgate.server.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Option defaults from the environment and a properties file, so that the command line wins over
+ * {@code AUTHGATE_*} environment variables, which win over {@code --config FILE}, which wins over
+ * the built-in defaults. {@code --handshake-timeout} is {@code AUTHGATE_HANDSHAKE_TIMEOUT} in the
+ * environment and {@code handshake-timeout} in the file.
+ */
+final class ConfigDefaults implements IDefaultValueProvider {
+  private static final Set<String> NOT_CONFIGURABLE = Set.of("help", "version", "config");
+
+  private final Properties file;
+  private final Map<String, String> env;
+
+  ConfigDefaults(Properties file, Map<String, String> env) {
+    this.file = file;
+    this.env = env;
+  }
+
+  /**
+   * Finds {@code --config FILE} (or {@code --config=FILE}) in {@code args} and loads it.
+   *
+   * @throws IOException naming the file, if it cannot be read
+   */
+  static ConfigDefaults from(String[] args, Map<String, String> env) throws IOException {
+    Properties properties = new Properties();
+    String path = configPath(args);
+    if (path != null) {
+      try (Reader in = Files.newBufferedReader(Path.of(path), StandardCharsets.UTF_8)) {
+        properties.load(in);
+      } catch (IOException e) {
+        throw new IOException("cannot read --config " + path + ": " + e.getMessage(), e);
+      }
+    }
+    return new ConfigDefaults(properties, env);
+  }
+
+  private static String configPath(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (args[i].startsWith("--config=")) {
+        return args[i].substring("--config=".length());
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public String defaultValue(ArgSpec arg) {
+    if (!(arg instanceof OptionSpec option) || !option.longestName().startsWith("--")) {
+      return null;
+    }
+    String name = option.longestName().substring(2);
+    if (NOT_CONFIGURABLE.contains(name)) {
+      return null;
+    }
+    String fromEnv = env.get("AUTHGATE_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
+    if (fromEnv != null) {
+      return fromEnv;
+    }
+    return file.getProperty(name);
+  }
+}

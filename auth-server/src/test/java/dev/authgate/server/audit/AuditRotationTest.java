@@ -1,0 +1,101 @@
+package dev.authgate.server.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditRotationTest {
+  @TempDir Path dir;
+
+  static final class SteppingClock extends Clock {
+    volatile Instant now = Instant.parse("2026-11-22T23:59:00Z");
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  private List<String> siblings() throws Exception {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void rotatesBySizeWithoutLosingOrSplittingAnEventAndKeepsAtMostMaxFiles() throws Exception {
+    Path log = dir.resolve("audit.jsonl");
+    SteppingClock clock = new SteppingClock();
+    try (JsonLinesAuditLog audit =
+            JsonLinesAuditLog.open(log, clock, new AuditRotation(10_000, 3, false, true));
+        ExecutorService pool = Executors.newFixedThreadPool(4)) {
+      for (int t = 0; t < 4; t++) {
+        int thread = t;
+        pool.submit(
+            () -> {
+              for (int i = 0; i < 250; i++) {
+                audit.record(
+                    AuditEvent.of("test")
+                        .with("thread", thread)
+                        .with("i", i)
+                        .with("pad", "p".repeat(60)));
+              }
+            });
+      }
+      pool.shutdown();
+      assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    assertThat(siblings())
+        .hasSize(4)
+        .contains("audit.jsonl")
+        .allMatch(
+            n -> n.equals("audit.jsonl") || n.matches("audit\\.jsonl\\.2026-11-22\\.\\d+\\.gz"));
+    assertThat(Files.size(log)).isLessThanOrEqualTo(10_000);
+    List<JsonNode> events = new ArrayList<>();
+    AuditReader reader = new AuditReader();
+    reader.read(AuditReader.files(log), events::add);
+    assertThat(reader.malformedLines()).isZero();
+    assertThat(events).allMatch(e -> e.path("event").asText().equals("test"));
+    // Only the newest rotated files are kept, so the oldest events are gone, none are torn.
+    assertThat(events.size()).isBetween(200, 999);
+  }
+
+  @Test
+  void rotatesWhenTheUtcDateChanges() throws Exception {
+    Path log = dir.resolve("audit.jsonl");
+    SteppingClock clock = new SteppingClock();
+    try (JsonLinesAuditLog audit = JsonLinesAuditLog.open(log, clock, AuditRotation.defaults())) {
+      audit.record(AuditEvent.of("before-midnight"));
+      clock.now = clock.now.plus(Duration.ofMinutes(2));
+      audit.record(AuditEvent.of("after-midnight"));
+    }
+    assertThat(siblings()).containsExactly("audit.jsonl", "audit.jsonl.2026-11-22.0.gz");
+    assertThat(Files.readString(log)).contains("after-midnight").doesNotContain("before");
+  }
+}

@@ -1,0 +1,103 @@
+package dev.authgate.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Where serve's settings come from: command line, then AUTHGATE_* variables, then --config. */
+class ConfigDefaultsTest {
+  @TempDir Path dir;
+
+  private String serveError(Map<String, String> env, String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    AuthServerCommand.run(
+        args,
+        new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        env);
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  private Path keystore() {
+    Path keys = dir.resolve("keys");
+    ServerCliRun.server(
+        "keys",
+        "add",
+        "s1",
+        "--keys",
+        keys.toString(),
+        "--out",
+        dir.resolve("s1.credential").toString());
+    return keys;
+  }
+
+  @Test
+  void theCommandLineBeatsTheEnvironmentWhichBeatsTheConfigFile() throws IOException {
+    Path keys = keystore();
+    try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket c = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Path config =
+          Files.writeString(
+              dir.resolve("authgate.properties"),
+              "# settings\nport="
+                  + a.getLocalPort()
+                  + "\nkeys="
+                  + keys
+                  + "\naudit-log="
+                  + dir.resolve("audit.jsonl")
+                  + "\n");
+
+      assertThat(serveError(Map.of(), "serve", "--config", config.toString()))
+          .contains(":" + a.getLocalPort() + ": address already in use");
+      assertThat(
+              serveError(
+                  Map.of("AUTHGATE_PORT", "" + b.getLocalPort()),
+                  "serve",
+                  "--config",
+                  config.toString()))
+          .contains(":" + b.getLocalPort() + ": address already in use");
+      assertThat(
+              serveError(
+                  Map.of("AUTHGATE_PORT", "" + b.getLocalPort()),
+                  "serve",
+                  "--config=" + config,
+                  "--port",
+                  "" + c.getLocalPort()))
+          .contains(":" + c.getLocalPort() + ": address already in use");
+    }
+  }
+
+  @Test
+  void aMissingConfigFileIsOneClearLine() {
+    assertThat(serveError(Map.of(), "serve", "--config", dir.resolve("nope").toString()))
+        .startsWith("auth-server: cannot read --config " + dir.resolve("nope"));
+  }
+
+  @Test
+  void aBadValueFromTheEnvironmentIsAUsageErrorNamingIt() {
+    assertThat(serveError(Map.of("AUTHGATE_HANDSHAKE_TIMEOUT", "soon"), "serve"))
+        .contains("'soon' is not a duration");
+  }
+
+  @Test
+  void serveHelpDocumentsEveryDefault() {
+    ServerCliRun run = ServerCliRun.server("serve", "--help");
+    assertThat(run.out())
+        .contains("(default: 10s)")
+        .contains("(default: 7350)")
+        .contains("(default: 10:30:100)")
+        .contains("(default: 30s)")
+        .contains("AUTHGATE_");
+  }
+}
