@@ -9,7 +9,6 @@ import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keys.Credential;
 import dev.authgate.server.testing.TestServer;
-import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shipped fail2ban filter against a real audit log: it must match each refused connection,
- * by its real address, and nothing else. Runs when fail2ban-regex is installed (.ci/run tries to
+ * The shipped fail2ban filter against a real audit log: it must match each refused connection, by
+ * its real address, and nothing else. Runs when fail2ban-regex is installed (.ci/run tries to
  * install it).
  */
 class Fail2banFilterTest {
@@ -35,31 +34,43 @@ class Fail2banFilterTest {
       Credential good = server.provision("sensor-1");
       ServerAddress address = new ServerAddress("127.0.0.1", server.port());
       new Connector(good.identity(), Duration.ofSeconds(5), RandomSource.secure())
-          .connect(address).close();
+          .connect(address)
+          .close();
       for (String id : new String[] {"sensor-1", "nobody", "x\",\"remote\":\"10.9.9.9:1"}) {
         Credential wrong = new Credential("sensor-1", "k1", RandomSource.secure().bytes(32));
         try {
           new Connector(
                   new dev.authgate.protocol.handshake.ClientIdentity(id, "k1", wrong.scramKeys()),
-                  Duration.ofSeconds(5), RandomSource.secure())
-              .connect(address).close();
+                  Duration.ofSeconds(5),
+                  RandomSource.secure())
+              .connect(address)
+              .close();
         } catch (ProtocolException expected) {
           // Refused, as it should be.
         }
       }
       try (Socket garbage = new Socket("127.0.0.1", server.port())) {
-        garbage.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        garbage
+            .getOutputStream()
+            .write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         garbage.getInputStream().readAllBytes();
       }
       server.awaitEvent("auth.rejected", e -> e.path("reason").asText().equals("malformed"));
 
-      Process check = new ProcessBuilder("fail2ban-regex", "-o", "ip",
-          server.auditFile().toString(), filter.toAbsolutePath().toString())
-          .redirectErrorStream(true).start();
+      Process check =
+          new ProcessBuilder(
+                  "fail2ban-regex",
+                  "-o",
+                  "ip",
+                  server.auditFile().toString(),
+                  filter.toAbsolutePath().toString())
+              .redirectErrorStream(true)
+              .start();
       String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
-      assertThat(output.lines()).containsExactly("127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1");
+      assertThat(output.lines())
+          .containsExactly("127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1");
     }
   }
 }
