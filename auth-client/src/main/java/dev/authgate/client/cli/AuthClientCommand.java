@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "authgate client",
     description = "authgate client: proves this machine holds its secret, then talks.",
-    subcommands = {PingCommand.class, UploadCommand.class})
+    subcommands = {PingCommand.class, UploadCommand.class, ChatCommand.class})
 public final class AuthClientCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -17,7 +17,8 @@ public sealed interface SessionMessage
         UploadReady,
         UploadData,
         UploadEnd,
-        UploadResult {
+        UploadResult,
+        ChatMessage {
   /** The inner type byte. */
   int type();
 
@@ -43,6 +44,13 @@ public sealed interface SessionMessage
       case UploadData.TYPE -> UploadData.decode(body);
       case UploadEnd.TYPE -> UploadEnd.decode(new BodyReader(body, "UPLOAD_END"));
       case UploadResult.TYPE -> UploadResult.decode(new BodyReader(body, "UPLOAD_RESULT"));
+      case ChatMessage.JOIN,
+          ChatMessage.SAY,
+          ChatMessage.WHO,
+          ChatMessage.ROOMS,
+          ChatMessage.LEAVE,
+          ChatMessage.EVENT ->
+          ChatMessage.decode(plain[0], body);
       default ->
           throw new ProtocolException(
               Reason.MALFORMED, String.format("unknown session message type 0x%02x", plain[0]));
@@ -118,6 +126,9 @@ public sealed interface SessionMessage
 
     /** The peer broke the protocol. */
     public static final int PROTOCOL_ERROR = 4;
+
+    /** The peer stopped reading and fell too far behind (a chat member's queue filled). */
+    public static final int SLOW = 5;
 
     @Override
     public int type() {

@@ -3,6 +3,7 @@ package dev.authgate.server.cli;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.server.audit.AuditRotation;
 import dev.authgate.server.audit.JsonLinesAuditLog;
+import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.connection.Addresses;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
@@ -246,6 +247,22 @@ final class ServeCommand implements Callable<Integer> {
               + " AUTHGATE_* environment variables override it, the command line overrides both.")
   Path config;
 
+  @Option(
+      names = "--chat-history",
+      paramLabel = "N",
+      defaultValue = "20",
+      description = "Messages replayed to a member who joins a room (default: ${DEFAULT-VALUE}).")
+  int chatHistory;
+
+  @Option(
+      names = "--chat-queue",
+      paramLabel = "N",
+      defaultValue = "256",
+      description =
+          "Messages that may wait for one chat member; a member that falls further behind is"
+              + " dropped (default: ${DEFAULT-VALUE}).")
+  int chatQueue;
+
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
@@ -261,7 +278,8 @@ final class ServeCommand implements Callable<Integer> {
             handshakeTimeout,
             idleTimeout,
             new UploadLimits(uploads, maxFileSize, quota, partialKeep),
-            new Defences(penaltyPolicy(), maxStartups));
+            new Defences(penaltyPolicy(), maxStartups),
+            new ChatLimits(chatHistory, chatQueue));
     Clock clock = Clock.systemUTC();
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();

@@ -6,6 +6,7 @@ import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
+import dev.authgate.server.chat.ChatRooms;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.upload.UploadStore;
@@ -88,7 +89,8 @@ public final class AuthServer implements Closeable {
                 uploads,
                 new PenaltyTable(config.defences().penalties(), clock),
                 config.defences().newStartupLimit(),
-                new RefusalAudit(audit, clock, REFUSAL_WINDOW)));
+                new RefusalAudit(audit, clock, REFUSAL_WINDOW),
+                new ChatRooms(config.chat().history(), audit, clock)));
     scheduler.scheduleWithFixedDelay(
         server.context.refusals()::flush,
         REFUSAL_WINDOW.toMillis(),

@@ -5,6 +5,7 @@ import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
+import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -42,6 +43,7 @@ final class Connection implements Runnable {
   private volatile Accepted verified;
   private volatile UploadSession uploadSession;
   private volatile boolean revoked;
+  private volatile boolean tooSlow;
   private boolean holdsHandshakeSlot = true;
 
   Connection(Socket socket, String id, ServerContext context) {
@@ -151,12 +153,20 @@ final class Connection implements Runnable {
             context.audit()::record,
             context.clock());
     uploadSession = uploads;
+    ChatSession chat =
+        new ChatSession(
+            context.chat(),
+            accepted.clientId(),
+            id,
+            session,
+            context.config().chat().queue(),
+            this::closeSoonAsTooSlow);
     String outcome;
     String detail = null;
     try {
       socket.setSoTimeout(
           (int) Math.min(Integer.MAX_VALUE, context.config().idleTimeout().toMillis()));
-      outcome = serve(session, uploads);
+      outcome = serve(session, uploads, chat);
     } catch (SocketTimeoutException e) {
       outcome = "idle-timeout";
       sendClose(
@@ -169,10 +179,14 @@ final class Connection implements Runnable {
       detail = e.getMessage();
       sendClose(session, Close.PROTOCOL_ERROR, e.reason().auditName());
     } catch (IOException e) {
-      outcome = revoked ? "revoked" : socket.isClosed() ? "server-shutdown" : "connection-lost";
+      outcome =
+          tooSlow
+              ? "slow-consumer"
+              : revoked ? "revoked" : socket.isClosed() ? "server-shutdown" : "connection-lost";
       detail = e.getMessage();
     }
     uploads.connectionEnded(outcome);
+    chat.connectionEnded(outcome);
     Duration duration = Duration.between(start, context.clock().instant());
     context
         .audit()
@@ -180,7 +194,9 @@ final class Connection implements Runnable {
             event("session.closed")
                 .with("client_id", accepted.clientId())
                 .with("key_id", accepted.keyId())
-                .with("kind", uploads.used() ? "upload" : "ping")
+                .with("kind", chat.used() ? "chat" : uploads.used() ? "upload" : "ping")
+                .with("messages_in", chat.used() ? chat.received() : null)
+                .with("messages_out", chat.used() ? chat.sent() : null)
                 .with("files_stored", uploads.used() ? uploads.stored() : null)
                 .with("files_failed", uploads.used() ? uploads.failed() : null)
                 .with("bytes_in", session.bytesReceived())
@@ -190,7 +206,8 @@ final class Connection implements Runnable {
                 .with("detail", detail));
   }
 
-  private static String serve(SecureChannel session, UploadSession uploads) throws IOException {
+  private static String serve(SecureChannel session, UploadSession uploads, ChatSession chat)
+      throws IOException {
     while (true) {
       SessionMessage message = session.receive();
       switch (message) {
@@ -204,6 +221,7 @@ final class Connection implements Runnable {
         case UploadBegin b -> uploads.begin(b);
         case UploadData d -> uploads.data(d);
         case UploadEnd e -> uploads.end(e);
+        case ChatMessage c -> chat.handle(c);
         case UploadReady r -> throw serverOnly("UPLOAD_READY");
         case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
       }
@@ -220,6 +238,26 @@ final class Connection implements Runnable {
     } catch (IOException ignored) {
       // The peer may be gone already; the session ends either way.
     }
+  }
+
+  /**
+   * A chat member that fell behind is cut: its final notice gets two seconds to be written, then
+   * the socket is closed whether or not the peer read it.
+   */
+  private void closeSoonAsTooSlow() {
+    tooSlow = true;
+    context
+        .scheduler()
+        .schedule(
+            () -> {
+              try {
+                socket.close();
+              } catch (IOException ignored) {
+                // Already closed.
+              }
+            },
+            2,
+            java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** Whether a file is being received on this connection right now. */

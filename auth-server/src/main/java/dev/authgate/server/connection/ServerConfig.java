@@ -1,5 +1,6 @@
 package dev.authgate.server.connection;
 
+import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.defence.Defences;
 import dev.authgate.server.upload.UploadLimits;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param idleTimeout how long a verified session may stay silent before it is closed
  * @param uploads where uploads go and their limits
  * @param defences penalties and the cap on handshakes in progress
+ * @param chat chat history and per-member queue
  */
 public record ServerConfig(
     InetAddress bindAddress,
@@ -25,7 +27,8 @@ public record ServerConfig(
     Duration handshakeTimeout,
     Duration idleTimeout,
     UploadLimits uploads,
-    Defences defences) {
+    Defences defences,
+    ChatLimits chat) {
   /** The default port. */
   public static final int DEFAULT_PORT = 7350;
 
@@ -41,6 +44,7 @@ public record ServerConfig(
     Objects.requireNonNull(serverId, "serverId");
     Objects.requireNonNull(uploads, "uploads");
     Objects.requireNonNull(defences, "defences");
+    Objects.requireNonNull(chat, "chat");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is outside 0-65535");
     }
@@ -69,35 +73,43 @@ public record ServerConfig(
         DEFAULT_HANDSHAKE_TIMEOUT,
         DEFAULT_IDLE_TIMEOUT,
         UploadLimits.defaults(uploads),
-        Defences.relaxed());
+        Defences.relaxed(),
+        ChatLimits.defaults());
   }
 
   /** A copy with another handshake deadline. */
   public ServerConfig withHandshakeTimeout(Duration timeout) {
-    return new ServerConfig(bindAddress, port, serverId, timeout, idleTimeout, uploads, defences);
+    return new ServerConfig(
+        bindAddress, port, serverId, timeout, idleTimeout, uploads, defences, chat);
   }
 
   /** A copy with another idle limit. */
   public ServerConfig withIdleTimeout(Duration timeout) {
     return new ServerConfig(
-        bindAddress, port, serverId, handshakeTimeout, timeout, uploads, defences);
+        bindAddress, port, serverId, handshakeTimeout, timeout, uploads, defences, chat);
+  }
+
+  /** A copy with other chat limits. */
+  public ServerConfig withChat(ChatLimits limits) {
+    return new ServerConfig(
+        bindAddress, port, serverId, handshakeTimeout, idleTimeout, uploads, defences, limits);
   }
 
   /** A copy with other defences. */
   public ServerConfig withDefences(Defences newDefences) {
     return new ServerConfig(
-        bindAddress, port, serverId, handshakeTimeout, idleTimeout, uploads, newDefences);
+        bindAddress, port, serverId, handshakeTimeout, idleTimeout, uploads, newDefences, chat);
   }
 
   /** A copy with other upload limits. */
   public ServerConfig withUploads(UploadLimits limits) {
     return new ServerConfig(
-        bindAddress, port, serverId, handshakeTimeout, idleTimeout, limits, defences);
+        bindAddress, port, serverId, handshakeTimeout, idleTimeout, limits, defences, chat);
   }
 
   /** A copy bound to another address and port. */
   public ServerConfig withAddress(InetAddress address, int newPort) {
     return new ServerConfig(
-        address, newPort, serverId, handshakeTimeout, idleTimeout, uploads, defences);
+        address, newPort, serverId, handshakeTimeout, idleTimeout, uploads, defences, chat);
   }
 }

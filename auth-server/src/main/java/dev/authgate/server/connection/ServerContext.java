@@ -3,6 +3,7 @@ package dev.authgate.server.connection;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditLog;
+import dev.authgate.server.chat.ChatRooms;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
@@ -23,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param penalties per-source penalty time
  * @param startups the cap on connections in their handshake
  * @param refusals the aggregated audit of connections refused at accept
+ * @param chat the chat rooms
  */
 record ServerContext(
     ServerConfig config,
@@ -34,4 +36,5 @@ record ServerContext(
     UploadStore uploads,
     PenaltyTable penalties,
     StartupLimit startups,
-    RefusalAudit refusals) {}
+    RefusalAudit refusals,
+    ChatRooms chat) {}

@@ -1,0 +1,136 @@
+package dev.authgate.client.chat;
+
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.SessionMessage;
+import java.io.Closeable;
+import java.io.IOException;
+
+/**
+ * Chat over one verified connection. Requests go out at once; events arrive on a reader thread and
+ * are handed to a listener in the order the server sent them.
+ *
+ * <p>Thread-safe: requests may be sent from any thread.
+ */
+public final class ChatClient implements Closeable {
+  private final VerifiedConnection connection;
+  private final SecureChannel channel;
+  private Thread reader;
+
+  /** How often a quiet session proves it is alive, keeping the server's idle limit at bay. */
+  static final java.time.Duration KEEPALIVE = java.time.Duration.ofSeconds(60);
+
+  /**
+   * Chat over {@code connection}, which this client then owns. Reads wait up to three keepalive
+   * intervals: a chat may be quiet for hours, but a dead server is noticed within minutes.
+   */
+  public ChatClient(VerifiedConnection connection) throws IOException {
+    this.connection = connection;
+    this.channel = connection.channel();
+    connection.setReadTimeout(KEEPALIVE.multipliedBy(3));
+  }
+
+  /** Hears a chat session: its events, then how it ended. Called on the reader thread. */
+  public interface Listener {
+    /** An event from the server, in the order sent. */
+    void onEvent(Event event);
+
+    /**
+     * The session ended: by a CLOSE from the server ({@code failure} null, {@code reason} its text)
+     * or by a failure of the connection.
+     */
+    void onEnd(String reason, Exception failure);
+  }
+
+  /** Starts handing events to {@code listener} on a reader thread, and the keepalive. */
+  public void start(Listener listener) {
+    Thread.ofVirtual().name("chat-keepalive").start(this::keepAlive);
+    reader =
+        Thread.ofVirtual()
+            .name("chat-reader")
+            .start(
+                () -> {
+                  try {
+                    while (true) {
+                      SessionMessage message = channel.receive();
+                      switch (message) {
+                        case Event event -> listener.onEvent(event);
+                        case SessionMessage.Close close -> {
+                          listener.onEnd(close.text(), null);
+                          return;
+                        }
+                        case SessionMessage.Ping ping ->
+                            channel.send(new SessionMessage.Pong(ping.token()));
+                        default -> {
+                          // Nothing else is meant for a chat client; ignore it.
+                        }
+                      }
+                    }
+                  } catch (IOException e) {
+                    listener.onEnd(e.getMessage(), e);
+                  }
+                });
+  }
+
+  private void keepAlive() {
+    long token = 0;
+    try {
+      while (true) {
+        Thread.sleep(KEEPALIVE.toMillis());
+        channel.send(new SessionMessage.Ping(++token));
+      }
+    } catch (IOException | InterruptedException e) {
+      // The session is over; the reader reports how.
+    }
+  }
+
+  /** Joins {@code room}, leaving the current one. */
+  public void join(String room) throws IOException {
+    channel.send(new ChatMessage.Join(room));
+  }
+
+  /** Says {@code text} in the current room. */
+  public void say(String text) throws IOException {
+    channel.send(ChatMessage.Say.of(text));
+  }
+
+  /** Sends raw bytes as a message (the server checks them). */
+  public void sayBytes(byte[] text) throws IOException {
+    channel.send(new ChatMessage.Say(text));
+  }
+
+  /** Asks who is here; the answer comes as a WHO event. */
+  public void who() throws IOException {
+    channel.send(new ChatMessage.Who());
+  }
+
+  /** Asks which rooms exist; the answer comes as a ROOMS event. */
+  public void rooms() throws IOException {
+    channel.send(new ChatMessage.Rooms());
+  }
+
+  /** Leaves the current room. */
+  public void leave() throws IOException {
+    channel.send(new ChatMessage.Leave());
+  }
+
+  /** Leaves (if in a room), sends CLOSE and closes the connection. */
+  @Override
+  public void close() throws IOException {
+    try {
+      leave();
+    } catch (IOException ignored) {
+      // The connection may already be gone.
+    }
+    connection.close();
+    if (reader != null) {
+      try {
+        reader.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,203 @@
+package dev.authgate.client.cli;
+
+import dev.authgate.client.chat.ChatClient;
+import dev.authgate.client.chat.ChatFormat;
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.protocol.ExitCode;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.session.ChatMessage.Event;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code auth-client chat}: a room for verified machines and the people running them. */
+@Command(
+    name = "chat",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Chat in a room. Interactive on a terminal (/who, /rooms, /join ROOM, /quit; Ctrl-D leaves).",
+      "With --json: every stdin line is a message, every event a JSON line on stdout:",
+      "  {\"type\":\"message\",\"room\":\"lobby\",\"from\":\"sensor-1\",\"text\":\"hi\",\"ts\":\"...Z\"}",
+      "type is message, joined, left, history, who, rooms, error or notice; EOF leaves and exits 0."
+    })
+final class ChatCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--server",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "Server address, e.g. 127.0.0.1:7350 or [::1]:7350.")
+  String server;
+
+  @Option(
+      names = "--key",
+      required = true,
+      paramLabel = "FILE",
+      description = "This client's credential file (mode 0600).")
+  Path key;
+
+  @Option(
+      names = "--room",
+      paramLabel = "NAME",
+      defaultValue = "lobby",
+      description = "Room to join (default: ${DEFAULT-VALUE}).")
+  String room;
+
+  @Option(names = "--json", description = "Machine mode: JSON lines out, stdin lines in.")
+  boolean json;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "10",
+      description = "Limit for connecting (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Option(names = "--verbose", description = "Show stack traces on errors.")
+  boolean verbose;
+
+  /** How the session ended, set once by whichever side ends it first. */
+  private final CompletableFuture<String> ended = new CompletableFuture<>();
+
+  @Override
+  public Integer call() throws Exception {
+    ServerAddress address = ServerAddress.parse(server);
+    Credential credential = Credential.load(key);
+    ChatClient chat =
+        new ChatClient(
+            new Connector(
+                    credential.identity(),
+                    Duration.ofSeconds(timeoutSeconds),
+                    RandomSource.secure())
+                .connect(address));
+    // Chat sessions may be quiet for long; the server's idle limit ends them, not ours.
+    try (chat) {
+      return json ? runJson(chat) : runInteractive(chat, credential.clientId());
+    }
+  }
+
+  private int runJson(ChatClient chat) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    chat.start(
+        new ChatClient.Listener() {
+          @Override
+          public void onEvent(Event event) {
+            synchronized (out) {
+              out.println(ChatFormat.json(event));
+              out.flush();
+            }
+          }
+
+          @Override
+          public void onEnd(String reason, Exception failure) {
+            ended.complete("the server ended the session: " + reason);
+          }
+        });
+    chat.join(room);
+    Thread.ofVirtual()
+        .name("chat-stdin")
+        .start(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                  if (!line.isEmpty()) {
+                    chat.say(line);
+                  }
+                }
+                ended.complete("");
+              } catch (IOException e) {
+                ended.complete("the connection failed: " + e.getMessage());
+              }
+            });
+    return finish(ended.get());
+  }
+
+  private int runInteractive(ChatClient chat, String clientId) throws Exception {
+    try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
+      LineReader reader =
+          LineReaderBuilder.builder().terminal(terminal).appName("authgate").build();
+      chat.start(
+          new ChatClient.Listener() {
+            @Override
+            public void onEvent(Event event) {
+              reader.printAbove(ChatFormat.human(event));
+            }
+
+            @Override
+            public void onEnd(String reason, Exception failure) {
+              if (ended.complete("the server ended the session: " + reason)) {
+                reader.printAbove("! the server ended the session: " + reason + " (press Enter)");
+              }
+            }
+          });
+      chat.join(room);
+      reader.printAbove(
+          "* "
+              + clientId
+              + " in "
+              + room
+              + ". Commands: /who /rooms /join ROOM /quit (Ctrl-D leaves)");
+      while (!ended.isDone()) {
+        String line;
+        try {
+          line = reader.readLine("> ");
+        } catch (EndOfFileException | UserInterruptException e) {
+          ended.complete("");
+          break;
+        }
+        if (!ended.isDone()) {
+          command(chat, reader, line.strip());
+        }
+      }
+    }
+    return finish(ended.get());
+  }
+
+  private void command(ChatClient chat, LineReader reader, String line) throws IOException {
+    if (line.isEmpty()) {
+      return;
+    }
+    if (line.equals("/quit")) {
+      ended.complete("");
+    } else if (line.equals("/who")) {
+      chat.who();
+    } else if (line.equals("/rooms")) {
+      chat.rooms();
+    } else if (line.startsWith("/join ")) {
+      room = line.substring("/join ".length()).strip();
+      chat.join(room);
+    } else if (line.startsWith("/")) {
+      reader.printAbove("! commands: /who /rooms /join ROOM /quit");
+    } else {
+      chat.say(line);
+    }
+  }
+
+  private int finish(String reason) {
+    if (reason.isEmpty()) {
+      return ExitCode.OK.code();
+    }
+    spec.commandLine().getErr().println("auth-client: " + reason);
+    return ExitCode.CONNECTION.code();
+  }
+}

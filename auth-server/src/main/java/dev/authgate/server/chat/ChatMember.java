@@ -1,0 +1,145 @@
+package dev.authgate.server.chat;
+
+import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.SessionMessage;
+import java.io.IOException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One connection's presence in chat: its authenticated id, the room it is in, and a bounded queue
+ * of events drained to its socket by a virtual thread of its own. {@link #offer} never blocks: a
+ * full queue means the member stopped reading, and it is dropped.
+ *
+ * <p>Thread-safe.
+ */
+public final class ChatMember {
+  private final String clientId;
+  private final String connectionId;
+  private final SecureChannel channel;
+  private final BlockingQueue<SessionMessage> queue;
+  private final int capacity;
+  private final Runnable closeConnection;
+  private final AtomicBoolean dropped = new AtomicBoolean();
+  private final AtomicLong sent = new AtomicLong();
+  private volatile Room room;
+  private volatile boolean closed;
+
+  /**
+   * @param clientId the authenticated client id
+   * @param connectionId the connection's audit id
+   * @param channel the session to write to
+   * @param capacity events that may wait to be written
+   * @param closeConnection ends the connection (after a short grace for a final notice)
+   */
+  public ChatMember(
+      String clientId,
+      String connectionId,
+      SecureChannel channel,
+      int capacity,
+      Runnable closeConnection) {
+    this.clientId = clientId;
+    this.connectionId = connectionId;
+    this.channel = channel;
+    this.capacity = capacity;
+    // Two extra places: a dropped member's final notice and CLOSE always fit.
+    this.queue = new ArrayBlockingQueue<>(capacity + 2);
+    this.closeConnection = closeConnection;
+    Thread.ofVirtual().name("chat-writer-" + connectionId).start(this::drain);
+  }
+
+  /** The authenticated client id; the only name other members ever see. */
+  public String clientId() {
+    return clientId;
+  }
+
+  String connectionId() {
+    return connectionId;
+  }
+
+  Room room() {
+    return room;
+  }
+
+  void room(Room newRoom) {
+    room = newRoom;
+  }
+
+  /**
+   * Queues an event for this member.
+   *
+   * @return false if the queue is full (the member has fallen behind) or the member is gone
+   */
+  boolean offer(Event event) {
+    if (dropped.get() || closed) {
+      return false;
+    }
+    return queue.size() < capacity && queue.offer(event);
+  }
+
+  /** Queues a reply to this member's own request; a full queue drops the member as well. */
+  public void reply(Event event) {
+    if (!offer(event)) {
+      drop("its outbound queue is full");
+    }
+  }
+
+  /**
+   * Drops a member that fell behind: its queue is cleared, a final notice and CLOSE are queued, and
+   * the connection is closed shortly after whether or not they could be written.
+   */
+  void drop(String why) {
+    if (!dropped.compareAndSet(false, true)) {
+      return;
+    }
+    queue.clear();
+    queue.offer(
+        new Event(
+            Event.Kind.NOTICE,
+            System.currentTimeMillis(),
+            "",
+            "",
+            "dropped from chat: " + why + " (you stopped reading)"));
+    queue.offer(new SessionMessage.Close(SessionMessage.Close.SLOW, "too slow"));
+    closeConnection.run();
+  }
+
+  /** Whether this member was dropped for falling behind. */
+  public boolean dropped() {
+    return dropped.get();
+  }
+
+  /** Events written to this member's socket. */
+  public long sent() {
+    return sent.get();
+  }
+
+  /** Stops the writer; queued events are discarded. */
+  public void close() {
+    closed = true;
+    queue.offer(new SessionMessage.Ping(-1));
+  }
+
+  private void drain() {
+    try {
+      while (true) {
+        SessionMessage next = queue.take();
+        if (closed && !dropped.get()) {
+          return;
+        }
+        channel.send(next);
+        if (next instanceof SessionMessage.Close) {
+          return;
+        }
+        sent.incrementAndGet();
+      }
+    } catch (IOException e) {
+      // The connection is gone; its thread reports how the session ended.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

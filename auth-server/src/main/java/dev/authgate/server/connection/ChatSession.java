@@ -1,0 +1,150 @@
+package dev.authgate.server.connection;
+
+import dev.authgate.protocol.keys.ClientIds;
+import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.server.chat.ChatMember;
+import dev.authgate.server.chat.ChatRooms;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The chat side of one verified session. Checks what the client sends — room names, UTF-8, size,
+ * control characters — and answers a bad request with an ERROR event, keeping the session.
+ *
+ * <p>Not thread-safe: driven by the connection's thread.
+ */
+final class ChatSession {
+  /** The largest message, in bytes of UTF-8. */
+  static final int MAX_MESSAGE_BYTES = 4096;
+
+  private final ChatRooms rooms;
+  private final String clientId;
+  private final String connectionId;
+  private final SecureChannel channel;
+  private final int queueCapacity;
+  private final Runnable closeSoon;
+  private ChatMember member;
+  private long received;
+
+  ChatSession(
+      ChatRooms rooms,
+      String clientId,
+      String connectionId,
+      SecureChannel channel,
+      int queueCapacity,
+      Runnable closeSoon) {
+    this.rooms = rooms;
+    this.clientId = clientId;
+    this.connectionId = connectionId;
+    this.channel = channel;
+    this.queueCapacity = queueCapacity;
+    this.closeSoon = closeSoon;
+  }
+
+  void handle(ChatMessage message) {
+    ChatMember me = member();
+    switch (message) {
+      case ChatMessage.Join join -> join(me, join.room());
+      case ChatMessage.Say say -> say(me, say.text());
+      case ChatMessage.Who who -> answer(me, Event.Kind.WHO, rooms.who(me), "join a room first");
+      case ChatMessage.Rooms list ->
+          me.reply(new Event(Event.Kind.ROOMS, System.currentTimeMillis(), "", "", rooms.rooms()));
+      case ChatMessage.Leave leave -> rooms.leave(me, "left");
+      case ChatMessage.Event event -> error(me, "clients do not send chat events");
+    }
+  }
+
+  private void join(ChatMember me, String room) {
+    if (!ClientIds.isValid(room)) {
+      error(me, "invalid room name: use " + ClientIds.RULE);
+      return;
+    }
+    rooms.join(me, room);
+  }
+
+  private void say(ChatMember me, byte[] bytes) {
+    received++;
+    if (bytes.length > MAX_MESSAGE_BYTES) {
+      error(me, "message is " + bytes.length + " bytes; at most " + MAX_MESSAGE_BYTES);
+      return;
+    }
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
+    } catch (CharacterCodingException e) {
+      error(me, "message is not valid UTF-8");
+      return;
+    }
+    if (text.isEmpty() || text.codePoints().anyMatch(ChatSession::isForbidden)) {
+      error(
+          me,
+          text.isEmpty()
+              ? "message is empty"
+              : "message contains control characters (only tab is allowed)");
+      return;
+    }
+    if (!rooms.say(me, text)) {
+      error(me, "join a room first");
+    }
+  }
+
+  private static boolean isForbidden(int c) {
+    return (c < 0x20 && c != '\t')
+        || c == 0x7f
+        || (c >= 0x80 && c < 0xa0)
+        || c == 0x2028
+        || c == 0x2029;
+  }
+
+  private void answer(ChatMember me, Event.Kind kind, String value, String otherwise) {
+    if (value == null) {
+      error(me, otherwise);
+    } else {
+      me.reply(new Event(kind, System.currentTimeMillis(), "", "", value));
+    }
+  }
+
+  private void error(ChatMember me, String why) {
+    me.reply(new Event(Event.Kind.ERROR, System.currentTimeMillis(), "", "", why));
+  }
+
+  private ChatMember member() {
+    if (member == null) {
+      member = new ChatMember(clientId, connectionId, channel, queueCapacity, closeSoon);
+    }
+    return member;
+  }
+
+  /** The connection ended: leave the room and stop the writer. */
+  void connectionEnded(String outcome) {
+    if (member == null) {
+      return;
+    }
+    if (!member.dropped()) {
+      rooms.leave(member, "disconnected");
+    }
+    member.close();
+  }
+
+  boolean used() {
+    return member != null;
+  }
+
+  long received() {
+    return received;
+  }
+
+  long sent() {
+    return member == null ? 0 : member.sent();
+  }
+}
