@@ -25,6 +25,9 @@ public final class ChatMember {
   private final Runnable closeConnection;
   private final AtomicBoolean dropped = new AtomicBoolean();
   private final AtomicLong sent = new AtomicLong();
+  private final java.util.concurrent.locks.ReentrantLock drainLock =
+      new java.util.concurrent.locks.ReentrantLock();
+  private final java.util.concurrent.locks.Condition drained = drainLock.newCondition();
   private volatile Room room;
   private volatile boolean closed;
 
@@ -107,6 +110,42 @@ public final class ChatMember {
     closeConnection.run();
   }
 
+  /** Whether more than half of this member's queue is waiting. */
+  boolean backlogged() {
+    return queue.size() > capacity / 2;
+  }
+
+  /**
+   * Waits until at most half of this member's queue is waiting, for up to {@code max}.
+   *
+   * @return false if the member did not drain in time: it has stopped reading
+   */
+  boolean awaitDrain(java.time.Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    drainLock.lock();
+    try {
+      while (backlogged() && !dropped.get() && !closed) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        drained.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      drainLock.unlock();
+    }
+  }
+
+  private void signalDrained() {
+    drainLock.lock();
+    try {
+      drained.signalAll();
+    } finally {
+      drainLock.unlock();
+    }
+  }
+
   /** Whether this member was dropped for falling behind. */
   public boolean dropped() {
     return dropped.get();
@@ -127,6 +166,7 @@ public final class ChatMember {
     try {
       while (true) {
         SessionMessage next = queue.take();
+        signalDrained();
         if (closed && !dropped.get()) {
           return;
         }

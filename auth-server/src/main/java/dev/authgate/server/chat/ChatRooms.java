@@ -79,21 +79,37 @@ public final class ChatRooms {
     return slow;
   }
 
+  /** How long a sender waits for a backlogged member to catch up before that member is dropped. */
+  static final java.time.Duration CATCH_UP = java.time.Duration.ofSeconds(2);
+
   /**
-   * Sends {@code text} from {@code member} to its room.
+   * Sends {@code text} from {@code member} to its room. The message is queued for every member at
+   * once; then, if some member's queue is more than half full, the sender (only the sender) waits
+   * up to {@link #CATCH_UP} for it to drain, and a member that does not drain is dropped. A burst
+   * from one sender is so paced by the readers, while a member that stopped reading is cut within
+   * seconds and never delays anyone's delivery.
    *
    * @return false if the member is in no room
    */
-  public boolean say(ChatMember member, String text) {
+  public boolean say(ChatMember member, String text) throws InterruptedException {
     List<ChatMember> slow;
+    List<ChatMember> backlogged;
     synchronized (this) {
       Room room = member.room();
       if (room == null) {
         return false;
       }
       slow = room.say(member, text, clock.millis());
+      backlogged = room.backlogged();
     }
     dropAll(slow);
+    List<ChatMember> stuck = new ArrayList<>();
+    for (ChatMember other : backlogged) {
+      if (!other.awaitDrain(CATCH_UP)) {
+        stuck.add(other);
+      }
+    }
+    dropAll(stuck);
     return true;
   }
 

@@ -66,6 +66,11 @@ final class Room {
     return broadcast(event, from);
   }
 
+  /** Members with more than half their queue waiting. */
+  List<ChatMember> backlogged() {
+    return members.stream().filter(ChatMember::backlogged).toList();
+  }
+
   /** The authenticated ids present, one per connection, comma separated. */
   String who() {
     return members.stream().map(ChatMember::clientId).collect(Collectors.joining(","));

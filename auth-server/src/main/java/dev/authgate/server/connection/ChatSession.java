@@ -93,8 +93,12 @@ final class ChatSession {
               : "message contains control characters (only tab is allowed)");
       return;
     }
-    if (!rooms.say(me, text)) {
-      error(me, "join a room first");
+    try {
+      if (!rooms.say(me, text)) {
+        error(me, "join a room first");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
