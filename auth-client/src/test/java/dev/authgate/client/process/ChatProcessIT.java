@@ -1,0 +1,209 @@
+package dev.authgate.client.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code auth-client chat} as scripts and people use it: {@code --json} through pipes, and the
+ * interactive line editor in a real terminal (tmux), each against a real server process.
+ */
+class ChatProcessIT {
+  @TempDir Path dir;
+  Process server;
+  String address;
+
+  private List<String> java(String jarProperty, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-jar");
+    command.add(System.getProperty(jarProperty));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  @BeforeEach
+  void startServer() throws Exception {
+    for (String id : new String[] {"script", "human"}) {
+      Process add =
+          new ProcessBuilder(
+                  java(
+                      "authgate.server.jar",
+                      "keys",
+                      "add",
+                      id,
+                      "--keys",
+                      "keys",
+                      "--out",
+                      id + ".credential"))
+              .directory(dir.toFile())
+              .start();
+      assertThat(add.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+    server =
+        new ProcessBuilder(
+                java(
+                    "authgate.server.jar",
+                    "serve",
+                    "--port",
+                    "0",
+                    "--keys",
+                    "keys",
+                    "--audit-log",
+                    "audit.jsonl"))
+            .directory(dir.toFile())
+            .redirectError(dir.resolve("server.err").toFile())
+            .start();
+    String listening =
+        new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))
+            .readLine();
+    address = listening.substring("listening on ".length());
+  }
+
+  @AfterEach
+  void stopServer() throws InterruptedException {
+    server.destroy();
+    server.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  private Process jsonChat(String id) throws IOException {
+    return new ProcessBuilder(
+            java(
+                "authgate.client.jar",
+                "chat",
+                "--server",
+                address,
+                "--key",
+                id + ".credential",
+                "--json"))
+        .directory(dir.toFile())
+        .redirectError(dir.resolve(id + ".err").toFile())
+        .start();
+  }
+
+  @Test
+  void jsonModeExchangesMessagesThroughPipesAndExitsZeroOnEof() throws Exception {
+    Process a = jsonChat("script");
+    Process b = jsonChat("human");
+    BufferedReader aOut =
+        new BufferedReader(new InputStreamReader(a.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader bOut =
+        new BufferedReader(new InputStreamReader(b.getInputStream(), StandardCharsets.UTF_8));
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                Files.readString(dir.resolve("audit.jsonl")).split("chat.joined", -1).length == 3);
+
+    OutputStream aIn = a.getOutputStream();
+    aIn.write("hello from a script\n".getBytes(StandardCharsets.UTF_8));
+    aIn.flush();
+
+    String line;
+    do {
+      line = bOut.readLine();
+    } while (line != null && !line.contains("\"type\":\"message\""));
+    assertThat(line)
+        .startsWith(
+            "{\"type\":\"message\",\"room\":\"lobby\",\"from\":\"script\","
+                + "\"text\":\"hello from a script\",\"ts\":\"");
+
+    aIn.close();
+    assertThat(a.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(a.exitValue()).isZero();
+    do {
+      line = bOut.readLine();
+    } while (line != null && !line.contains("\"type\":\"left\""));
+    assertThat(line).contains("\"from\":\"script\"");
+    b.getOutputStream().close();
+    assertThat(b.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(b.exitValue()).isZero();
+    assertThat(aOut.lines()).allMatch(l -> l.startsWith("{\"type\":\""));
+  }
+
+  @Test
+  void theInteractiveModeWorksInARealTerminal() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/tmux")), "tmux not installed");
+    String session = "authgate-" + ProcessHandle.current().pid();
+    Process watcher = jsonChat("script");
+    BufferedReader watched =
+        new BufferedReader(new InputStreamReader(watcher.getInputStream(), StandardCharsets.UTF_8));
+    String command =
+        String.join(
+            " ",
+            java(
+                "authgate.client.jar",
+                "chat",
+                "--server",
+                address,
+                "--key",
+                dir.resolve("human.credential").toString()));
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "20", command);
+    try {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> capture(session).contains("Commands: /who"));
+      tmux("send-keys", "-t", session, "hello from a person", "Enter");
+      String line;
+      do {
+        line = watched.readLine();
+      } while (line != null && !line.contains("\"type\":\"message\""));
+      assertThat(line).contains("\"from\":\"human\"").contains("hello from a person");
+
+      watcher.getOutputStream().write("hi human\n".getBytes(StandardCharsets.UTF_8));
+      watcher.getOutputStream().flush();
+      tmux("send-keys", "-t", session, "/who", "Enter");
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                String screen = capture(session);
+                return screen.contains("<script> hi human") && screen.contains("* here:");
+              });
+      tmux("send-keys", "-t", session, "C-d");
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  Files.readString(dir.resolve("audit.jsonl"))
+                      .contains("\"client_id\":\"human\",\"room\":\"lobby\",\"reason\":\"left\""));
+    } finally {
+      new ProcessBuilder("tmux", "kill-session", "-t", session).start().waitFor();
+      watcher.getOutputStream().close();
+      watcher.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void tmux(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("tmux"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  private static String capture(String session) throws Exception {
+    Process p =
+        new ProcessBuilder("tmux", "capture-pane", "-p", "-t", session)
+            .redirectErrorStream(true)
+            .start();
+    String screen = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(10, TimeUnit.SECONDS);
+    return screen;
+  }
+}
