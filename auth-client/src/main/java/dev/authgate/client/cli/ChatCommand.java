@@ -2,10 +2,8 @@ package dev.authgate.client.cli;
 
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
-import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.ExitCode;
-import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keys.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import java.io.BufferedReader;
@@ -13,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +21,7 @@ import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,19 +39,7 @@ import picocli.CommandLine.Spec;
 final class ChatCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--server",
-      required = true,
-      paramLabel = "HOST:PORT",
-      description = "Server address, e.g. 127.0.0.1:7350 or [::1]:7350.")
-  String server;
-
-  @Option(
-      names = "--key",
-      required = true,
-      paramLabel = "FILE",
-      description = "This client's credential file (mode 0600).")
-  Path key;
+  @Mixin ServerOptions target;
 
   @Option(
       names = "--room",
@@ -72,22 +58,16 @@ final class ChatCommand implements Callable<Integer> {
       description = "Limit for connecting (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
-  @Option(names = "--verbose", description = "Show stack traces on errors.")
-  boolean verbose;
-
   /** How the session ended, set once by whichever side ends it first. */
   private final CompletableFuture<String> ended = new CompletableFuture<>();
 
   @Override
   public Integer call() throws Exception {
-    ServerAddress address = ServerAddress.parse(server);
-    Credential credential = Credential.load(key);
+    ServerAddress address = target.address();
+    Credential credential = target.credential();
     ChatClient chat =
         new ChatClient(
-            new Connector(
-                    credential.identity(),
-                    Duration.ofSeconds(timeoutSeconds),
-                    RandomSource.secure())
+            ServerOptions.connector(credential, Duration.ofSeconds(timeoutSeconds))
                 .connect(address));
     // Chat sessions may be quiet for long; the server's idle limit ends them, not ours.
     try (chat) {

@@ -3,14 +3,13 @@ package dev.authgate.client.cli;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
-import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keys.Credential;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,19 +22,7 @@ import picocli.CommandLine.Spec;
 final class PingCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--server",
-      required = true,
-      paramLabel = "HOST:PORT",
-      description = "Server address, e.g. 127.0.0.1:7350 or [::1]:7350.")
-  String server;
-
-  @Option(
-      names = "--key",
-      required = true,
-      paramLabel = "FILE",
-      description = "This client's credential file (mode 0600).")
-  Path key;
+  @Mixin ServerOptions target;
 
   @Option(
       names = "--timeout",
@@ -44,16 +31,11 @@ final class PingCommand implements Callable<Integer> {
       description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
-  @Option(names = "--verbose", description = "Show stack traces on errors.")
-  boolean verbose;
-
   @Override
   public Integer call() throws IOException {
-    ServerAddress address = ServerAddress.parse(server);
-    Credential credential = Credential.load(key);
-    Connector connector =
-        new Connector(
-            credential.identity(), Duration.ofSeconds(timeoutSeconds), RandomSource.secure());
+    ServerAddress address = target.address();
+    Credential credential = target.credential();
+    Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(timeoutSeconds));
     long start = System.nanoTime();
     try (VerifiedConnection connection = connector.connect(address)) {
       Duration handshake = Duration.ofNanos(System.nanoTime() - start);

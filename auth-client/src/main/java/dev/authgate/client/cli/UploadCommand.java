@@ -7,7 +7,6 @@ import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.ExitCode;
-import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keys.Credential;
 import dev.authgate.protocol.session.UploadNames;
 import java.io.IOException;
@@ -19,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,19 +32,7 @@ import picocli.CommandLine.Spec;
 final class UploadCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--server",
-      required = true,
-      paramLabel = "HOST:PORT",
-      description = "Server address, e.g. 127.0.0.1:7350 or [::1]:7350.")
-  String server;
-
-  @Option(
-      names = "--key",
-      required = true,
-      paramLabel = "FILE",
-      description = "This client's credential file (mode 0600).")
-  Path key;
+  @Mixin ServerOptions target;
 
   @Option(
       names = "--resume",
@@ -67,22 +55,17 @@ final class UploadCommand implements Callable<Integer> {
       description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
-  @Option(names = "--verbose", description = "Show stack traces on errors.")
-  boolean verbose;
-
   @Parameters(paramLabel = "FILE", arity = "1..*", description = "Files to upload.")
   List<Path> files;
 
   @Override
   public Integer call() throws IOException {
-    ServerAddress address = ServerAddress.parse(server);
-    Credential credential = Credential.load(key);
+    ServerAddress address = target.address();
+    Credential credential = target.credential();
     checkFiles();
     PrintWriter out = spec.commandLine().getOut();
     UploadListener listener = showProgress() ? new ProgressBarListener() : UploadListener.silent();
-    Connector connector =
-        new Connector(
-            credential.identity(), Duration.ofSeconds(timeoutSeconds), RandomSource.secure());
+    Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(timeoutSeconds));
     int refused = 0;
     try (VerifiedConnection connection = connector.connect(address)) {
       Uploader uploader = new Uploader(connection, listener);

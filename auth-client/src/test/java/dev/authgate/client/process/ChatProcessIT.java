@@ -29,51 +29,21 @@ class ChatProcessIT {
   Process server;
   String address;
 
-  private List<String> java(String jarProperty, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.add("-jar");
-    command.add(System.getProperty(jarProperty));
-    command.addAll(List.of(args));
-    return command;
-  }
-
   @BeforeEach
   void startServer() throws Exception {
     for (String id : new String[] {"script", "human"}) {
-      Process add =
-          new ProcessBuilder(
-                  java(
-                      "authgate.server.jar",
-                      "keys",
-                      "add",
-                      id,
-                      "--keys",
-                      "keys",
-                      "--out",
-                      id + ".credential"))
-              .directory(dir.toFile())
-              .start();
-      assertThat(add.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(
+              Jars.run(
+                  dir,
+                  Jars.server(
+                      List.of(), "keys", "add", id, "--keys", "keys", "--out", id + ".credential")))
+          .isZero();
     }
-    server =
-        new ProcessBuilder(
-                java(
-                    "authgate.server.jar",
-                    "serve",
-                    "--port",
-                    "0",
-                    "--keys",
-                    "keys",
-                    "--audit-log",
-                    "audit.jsonl"))
-            .directory(dir.toFile())
-            .redirectError(dir.resolve("server.err").toFile())
-            .start();
-    String listening =
-        new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))
-            .readLine();
-    address = listening.substring("listening on ".length());
+    Jars.Server started =
+        Jars.serve(
+            dir, List.of(), "serve", "--port", "0", "--keys", "keys", "--audit-log", "audit.jsonl");
+    server = started.process();
+    address = started.address();
   }
 
   @AfterEach
@@ -84,14 +54,8 @@ class ChatProcessIT {
 
   private Process jsonChat(String id) throws IOException {
     return new ProcessBuilder(
-            java(
-                "authgate.client.jar",
-                "chat",
-                "--server",
-                address,
-                "--key",
-                id + ".credential",
-                "--json"))
+            Jars.client(
+                List.of(), "chat", "--server", address, "--key", id + ".credential", "--json"))
         .directory(dir.toFile())
         .redirectError(dir.resolve(id + ".err").toFile())
         .start();
@@ -147,8 +111,8 @@ class ChatProcessIT {
     String command =
         String.join(
             " ",
-            java(
-                "authgate.client.jar",
+            Jars.client(
+                List.of(),
                 "chat",
                 "--server",
                 address,

@@ -2,16 +2,13 @@ package dev.authgate.client.upload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.authgate.client.process.Jars;
 import dev.authgate.protocol.crypto.Digests;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -26,72 +23,38 @@ class UploadMemoryIT {
   private static final long FILE_SIZE = 320L << 20;
   @TempDir Path dir;
 
-  private static List<String> java(String jar, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.add("-Xmx64m");
-    command.add("-jar");
-    command.add(System.getProperty(jar));
-    command.addAll(List.of(args));
-    return command;
-  }
-
-  private int run(List<String> command) throws Exception {
-    Process process =
-        new ProcessBuilder(command)
-            .directory(dir.toFile())
-            .redirectOutput(dir.resolve("out-" + System.nanoTime() + ".txt").toFile())
-            .redirectErrorStream(true)
-            .start();
-    assertThat(process.waitFor(180, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
-    return process.exitValue();
-  }
-
   @Test
   void aFileFiveTimesTheHeapUploadsWithSixtyFourMebibyteHeapsOnBothSides() throws Exception {
+    List<String> smallHeap = List.of("-Xmx64m");
     assertThat(
-            run(
-                java(
-                    "authgate.server.jar",
-                    "keys",
-                    "add",
-                    "mem",
-                    "--keys",
-                    "keys",
-                    "--out",
-                    "mem.credential")))
+            Jars.run(
+                dir,
+                Jars.server(
+                    smallHeap, "keys", "add", "mem", "--keys", "keys", "--out", "mem.credential")))
         .isZero();
     String expected = writeRandomFile(dir.resolve("big.bin"));
-    Process server =
-        new ProcessBuilder(
-                java(
-                    "authgate.server.jar",
-                    "serve",
-                    "--port",
-                    "0",
-                    "--keys",
-                    "keys",
-                    "--uploads",
-                    "uploads",
-                    "--audit-log",
-                    "audit.jsonl"))
-            .directory(dir.toFile())
-            .redirectError(dir.resolve("server.err").toFile())
-            .start();
+    Jars.Server server =
+        Jars.serve(
+            dir,
+            smallHeap,
+            "serve",
+            "--port",
+            "0",
+            "--keys",
+            "keys",
+            "--uploads",
+            "uploads",
+            "--audit-log",
+            "audit.jsonl");
     try {
-      String listening =
-          new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))
-              .readLine();
-      assertThat(listening).startsWith("listening on ");
-      String address = listening.substring("listening on ".length());
-
       int exit =
-          run(
-              java(
-                  "authgate.client.jar",
+          Jars.run(
+              dir,
+              Jars.client(
+                  smallHeap,
                   "upload",
                   "--server",
-                  address,
+                  server.address(),
                   "--key",
                   "mem.credential",
                   "big.bin"));
@@ -99,8 +62,8 @@ class UploadMemoryIT {
       assertThat(exit).as(Files.readString(dir.resolve("server.err"))).isZero();
       assertThat(sha256(dir.resolve("uploads/mem/big.bin"))).isEqualTo(expected);
     } finally {
-      server.destroy();
-      server.waitFor(10, TimeUnit.SECONDS);
+      server.process().destroy();
+      server.process().waitFor(10, TimeUnit.SECONDS);
     }
   }
 

@@ -4,13 +4,10 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keys.ClientKeys;
 import dev.authgate.protocol.keys.Credential;
 import dev.authgate.protocol.keys.KeyEntry;
-import dev.authgate.protocol.keys.KeyFileException;
-import dev.authgate.protocol.keys.KeyFiles;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -79,58 +76,29 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      PrintWriter stdout = spec.commandLine().getOut();
-      PrintWriter stderr = spec.commandLine().getErr();
-      String target = out == null ? clientId + ".credential" : out;
-      Path outFile = target.equals("-") ? null : Path.of(target);
-      if (outFile != null && Files.exists(outFile)) {
-        throw new FileAlreadyExistsException(
-            outFile + " already exists; choose another --out or remove it");
-      }
+      CredentialOut target = CredentialOut.of(out, clientId);
       KeystoreDirectory dir = keystore.open();
       Credential credential = dir.add(clientId);
-      String fingerprint = credential.scramKeys().verifier().fingerprint();
-      if (outFile == null) {
-        stdout.print(credential.format());
-        stdout.flush();
-      } else {
-        writeCredential(dir, credential, outFile);
-      }
+      target.write(
+          credential,
+          spec.commandLine().getOut(),
+          () ->
+              Files.deleteIfExists(dir.path().resolve(ClientKeys.fileName(credential.clientId()))));
+      PrintWriter stderr = spec.commandLine().getErr();
       stderr.println(
           "provisioned client '"
               + clientId
               + "' key "
               + credential.keyId()
               + " ("
-              + fingerprint
+              + credential.scramKeys().verifier().fingerprint()
               + ") in "
               + dir.path());
-      if (outFile != null) {
-        stderr.println(
-            "credential written to "
-                + outFile
-                + " (mode 0600): copy it to the client machine, then delete it here");
+      String where = target.describe("copy it to the client machine, then delete it here");
+      if (where != null) {
+        stderr.println(where);
       }
       return 0;
-    }
-
-    private static void writeCredential(KeystoreDirectory dir, Credential credential, Path file)
-        throws IOException {
-      try {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        KeyFiles.writePrivate(file, credential.format(), false);
-      } catch (IOException e) {
-        Files.deleteIfExists(dir.path().resolve(ClientKeys.fileName(credential.clientId())));
-        throw new KeyFileException(
-            file,
-            "cannot write credential "
-                + file
-                + ": "
-                + e.getMessage()
-                + "; the client was not provisioned",
-            e);
-      }
     }
   }
 
@@ -200,34 +168,11 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      String target = out == null ? clientId + ".credential" : out;
-      Path outFile = target.equals("-") ? null : Path.of(target);
-      if (outFile != null && Files.exists(outFile)) {
-        throw new FileAlreadyExistsException(
-            outFile + " already exists; choose another --out or move it away first");
-      }
+      CredentialOut target = CredentialOut.of(out, clientId);
       KeystoreDirectory dir = keystore.open();
       KeystoreDirectory.Rotation rotation = dir.rotate(clientId, grace);
       Credential credential = rotation.credential();
-      if (outFile == null) {
-        spec.commandLine().getOut().print(credential.format());
-        spec.commandLine().getOut().flush();
-      } else {
-        try {
-          Files.createDirectories(outFile.toAbsolutePath().getParent());
-          KeyFiles.writePrivate(outFile, credential.format(), false);
-        } catch (IOException e) {
-          dir.undo(clientId, rotation);
-          throw new KeyFileException(
-              outFile,
-              "cannot write credential "
-                  + outFile
-                  + ": "
-                  + e.getMessage()
-                  + "; the rotation was undone",
-              e);
-        }
-      }
+      target.write(credential, spec.commandLine().getOut(), () -> dir.undo(clientId, rotation));
       PrintWriter err = spec.commandLine().getErr();
       err.println(
           "rotated client '"
@@ -238,11 +183,9 @@ final class KeysCommand implements Runnable {
               + credential.scramKeys().verifier().fingerprint()
               + "); older keys work until "
               + rotation.oldKeysUntil());
-      if (outFile != null) {
-        err.println(
-            "credential written to "
-                + outFile
-                + " (mode 0600): install it on the client before the grace period ends");
+      String where = target.describe("install it on the client before the grace period ends");
+      if (where != null) {
+        err.println(where);
       }
       return 0;
     }

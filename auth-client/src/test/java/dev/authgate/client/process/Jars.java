@@ -1,0 +1,78 @@
+package dev.authgate.client.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The shaded jars, run as separate processes by integration tests, with the JDK that runs the
+ * tests. Failsafe passes the jar paths as system properties.
+ */
+public final class Jars {
+  private Jars() {}
+
+  /** {@code java [jvmOptions] -jar auth-server-all.jar args}. */
+  public static List<String> server(List<String> jvmOptions, String... args) {
+    return command("authgate.server.jar", jvmOptions, args);
+  }
+
+  /** {@code java [jvmOptions] -jar auth-client-all.jar args}. */
+  public static List<String> client(List<String> jvmOptions, String... args) {
+    return command("authgate.client.jar", jvmOptions, args);
+  }
+
+  private static List<String> command(String jar, List<String> jvmOptions, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(jvmOptions);
+    command.add("-jar");
+    command.add(System.getProperty(jar));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** Runs {@code command} in {@code dir} to its end (at most 3 minutes); returns the exit code. */
+  public static int run(Path dir, List<String> command) throws Exception {
+    Process process =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectOutput(dir.resolve("out-" + System.nanoTime() + ".txt").toFile())
+            .redirectErrorStream(true)
+            .start();
+    assertThat(process.waitFor(180, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+    return process.exitValue();
+  }
+
+  /**
+   * Starts {@code serve} in {@code dir} and waits for its {@code listening on} line.
+   *
+   * @return the running server; its address is {@link Server#address()}
+   */
+  public static Server serve(Path dir, List<String> jvmOptions, String... args) throws IOException {
+    Process process =
+        new ProcessBuilder(server(jvmOptions, args))
+            .directory(dir.toFile())
+            .redirectError(dir.resolve("server.err").toFile())
+            .start();
+    String listening =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+            .readLine();
+    assertThat(listening).as("the server's first line").startsWith("listening on ");
+    return new Server(process, listening.substring("listening on ".length()));
+  }
+
+  /**
+   * A running server process.
+   *
+   * @param process the process
+   * @param address its {@code HOST:PORT}
+   */
+  public record Server(Process process, String address) {}
+}

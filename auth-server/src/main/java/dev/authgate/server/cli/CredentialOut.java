@@ -1,0 +1,71 @@
+package dev.authgate.server.cli;
+
+import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keys.KeyFileException;
+import dev.authgate.protocol.keys.KeyFiles;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where {@code keys add} and {@code keys rotate} put a new credential: a mode-0600 file that must
+ * not exist yet ({@code ID.credential} by default), or stdout for {@code --out -}. Checked before
+ * the keystore changes; if the file then cannot be written, the keystore change is undone.
+ */
+final class CredentialOut {
+  /** Undoes the keystore change whose credential could not be saved. */
+  interface Undo {
+    void run() throws IOException;
+  }
+
+  private final Path file;
+
+  private CredentialOut(Path file) {
+    this.file = file;
+  }
+
+  /**
+   * The target for {@code --out} (null: the default for {@code clientId}).
+   *
+   * @throws FileAlreadyExistsException if the file exists: a credential is never overwritten
+   */
+  static CredentialOut of(String out, String clientId) throws FileAlreadyExistsException {
+    String target = out == null ? clientId + ".credential" : out;
+    Path file = target.equals("-") ? null : Path.of(target);
+    if (file != null && Files.exists(file)) {
+      throw new FileAlreadyExistsException(
+          file + " already exists; choose another --out or move it away first");
+    }
+    return new CredentialOut(file);
+  }
+
+  /** Writes the credential, or undoes the keystore change and explains, if it cannot. */
+  void write(Credential credential, PrintWriter stdout, Undo undo) throws IOException {
+    if (file == null) {
+      stdout.print(credential.format());
+      stdout.flush();
+      return;
+    }
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      KeyFiles.writePrivate(file, credential.format(), false);
+    } catch (IOException e) {
+      undo.run();
+      throw new KeyFileException(
+          file,
+          "cannot write credential "
+              + file
+              + ": "
+              + e.getMessage()
+              + "; the keystore was left as it was",
+          e);
+    }
+  }
+
+  /** A line saying where the credential went, or null for stdout. */
+  String describe(String advice) {
+    return file == null ? null : "credential written to " + file + " (mode 0600): " + advice;
+  }
+}
