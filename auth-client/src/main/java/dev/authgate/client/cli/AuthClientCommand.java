@@ -68,6 +68,10 @@ public final class AuthClientCommand implements Runnable {
       return switch (p.reason()) {
         case REFUSED -> "the server refused this client (wrong, unknown or revoked key)";
         case SERVER_NOT_VERIFIED -> message + "; not talking to it";
+        case OVERLOADED ->
+            "the server asked us to try later: it is busy, or this address is penalised for"
+                + " earlier failures";
+        case HANDSHAKE_TIMEOUT -> "the server cut the handshake: it took too long";
         default -> message;
       };
     }
