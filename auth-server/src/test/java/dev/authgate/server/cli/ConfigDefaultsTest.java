@@ -92,12 +92,22 @@ class ConfigDefaultsTest {
 
   @Test
   void serveHelpDocumentsEveryDefault() {
-    ServerCliRun run = ServerCliRun.server("serve", "--help");
+    ByteArrayOutputStream picocliWarnings = new ByteArrayOutputStream();
+    PrintStream original = System.err;
+    System.setErr(new PrintStream(picocliWarnings, true, StandardCharsets.UTF_8));
+    ServerCliRun run;
+    try {
+      run = ServerCliRun.server("serve", "--help");
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(picocliWarnings.toString(StandardCharsets.UTF_8)).isEmpty();
     assertThat(run.out())
         .contains("(default: 10s)")
         .contains("(default: 7350)")
         .contains("(default: 10:30:100)")
         .contains("(default: 30s)")
-        .contains("AUTHGATE_");
+        .contains("AUTHGATE_")
+        .contains("RATE% chance");
   }
 }
