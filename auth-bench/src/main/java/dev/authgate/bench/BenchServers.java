@@ -1,8 +1,8 @@
 package dev.authgate.bench;
 
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.protocol.keys.Credential;
-import dev.authgate.protocol.keys.KeyFiles;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;

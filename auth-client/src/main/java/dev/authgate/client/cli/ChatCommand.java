@@ -4,7 +4,7 @@ import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.ExitCode;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.authgate.client.cli;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;

@@ -7,7 +7,7 @@ import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.ExitCode;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.UploadNames;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.connection.ServerConfig;

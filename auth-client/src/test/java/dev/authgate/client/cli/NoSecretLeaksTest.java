@@ -3,8 +3,8 @@ package dev.authgate.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.protocol.crypto.ScramKeys;
-import dev.authgate.protocol.keys.Credential;
-import dev.authgate.protocol.keys.KeyFiles;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.server.cli.ServerCliRun;
 import dev.authgate.server.testing.TestServer;
 import java.io.ByteArrayOutputStream;

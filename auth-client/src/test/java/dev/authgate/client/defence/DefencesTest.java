@@ -11,7 +11,7 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.defence.Defences;
 import dev.authgate.server.defence.PenaltyPolicy;

@@ -7,7 +7,7 @@ import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.testing.TestServer;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;

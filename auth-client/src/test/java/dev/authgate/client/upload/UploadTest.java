@@ -11,7 +11,7 @@ import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.UploadBegin;
 import dev.authgate.protocol.session.UploadData;

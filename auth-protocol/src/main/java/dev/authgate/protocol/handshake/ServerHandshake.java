@@ -11,7 +11,7 @@ import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyRecord;
-import dev.authgate.protocol.keys.ClientIds;
+import dev.authgate.protocol.keyfile.ClientIds;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

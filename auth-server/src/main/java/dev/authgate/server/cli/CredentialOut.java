@@ -1,8 +1,8 @@
 package dev.authgate.server.cli;
 
-import dev.authgate.protocol.keys.Credential;
-import dev.authgate.protocol.keys.KeyFileException;
-import dev.authgate.protocol.keys.KeyFiles;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyFileException;
+import dev.authgate.protocol.keyfile.KeyFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;

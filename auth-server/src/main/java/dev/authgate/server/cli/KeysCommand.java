@@ -1,9 +1,9 @@
 package dev.authgate.server.cli;
 
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.protocol.keys.ClientKeys;
-import dev.authgate.protocol.keys.Credential;
-import dev.authgate.protocol.keys.KeyEntry;
+import dev.authgate.protocol.keyfile.ClientKeys;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.authgate.server.connection;
 
-import dev.authgate.protocol.keys.ClientIds;
+import dev.authgate.protocol.keyfile.ClientIds;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.SecureChannel;

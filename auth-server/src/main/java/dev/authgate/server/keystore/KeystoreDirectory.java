@@ -2,12 +2,12 @@ package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
-import dev.authgate.protocol.keys.ClientIds;
-import dev.authgate.protocol.keys.ClientKeys;
-import dev.authgate.protocol.keys.Credential;
-import dev.authgate.protocol.keys.KeyEntry;
-import dev.authgate.protocol.keys.KeyFileException;
-import dev.authgate.protocol.keys.KeyFiles;
+import dev.authgate.protocol.keyfile.ClientIds;
+import dev.authgate.protocol.keyfile.ClientKeys;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyEntry;
+import dev.authgate.protocol.keyfile.KeyFileException;
+import dev.authgate.protocol.keyfile.KeyFiles;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;

@@ -1,6 +1,6 @@
 package dev.authgate.server.keystore;
 
-import dev.authgate.protocol.keys.ClientKeys;
+import dev.authgate.protocol.keyfile.ClientKeys;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

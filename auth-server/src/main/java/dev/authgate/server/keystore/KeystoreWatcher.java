@@ -1,6 +1,6 @@
 package dev.authgate.server.keystore;
 
-import dev.authgate.protocol.keys.KeyFileException;
+import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
 import java.io.Closeable;

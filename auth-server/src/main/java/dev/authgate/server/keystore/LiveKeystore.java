@@ -1,7 +1,7 @@
 package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.handshake.VerifierLookup;
-import dev.authgate.protocol.keys.KeyEntry;
+import dev.authgate.protocol.keyfile.KeyEntry;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;

@@ -3,7 +3,7 @@ package dev.authgate.server.cli;
 import static dev.authgate.server.cli.ServerCliRun.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -11,7 +11,7 @@ import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.handshake.ClientIdentity;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.server.testing.RawClient;

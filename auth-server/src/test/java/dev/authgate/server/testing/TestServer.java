@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
@@ -40,7 +40,7 @@ public final class TestServer implements AutoCloseable {
     this.root = root;
     this.keystore =
         new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
-    dev.authgate.protocol.keys.KeyFiles.ensurePrivateDirectory(keystore.path());
+    dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keystore.path());
     this.live = new LiveKeystore(keystore.load(), Clock.systemUTC());
     this.audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
     this.server = AuthServer.start(config, live, audit, Clock.systemUTC(), RandomSource.secure());
@@ -60,7 +60,7 @@ public final class TestServer implements AutoCloseable {
   public Credential provision(String clientId) throws IOException {
     Credential credential = keystore.add(clientId);
     live.replace(keystore.load());
-    dev.authgate.protocol.keys.KeyFiles.writePrivate(
+    dev.authgate.protocol.keyfile.KeyFiles.writePrivate(
         credentialFile(clientId), credential.format(), true);
     return credential;
   }

@@ -5,4 +5,4 @@
  * name value} lines with base64 keys, written atomically with mode 0600 and refused when group or
  * others can read them.
  */
-package dev.authgate.protocol.keys;
+package dev.authgate.protocol.keyfile;

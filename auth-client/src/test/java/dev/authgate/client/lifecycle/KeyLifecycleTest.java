@@ -1,4 +1,4 @@
-package dev.authgate.client.keys;
+package dev.authgate.client.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,7 +10,7 @@ import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.protocol.keys.Credential;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.cli.ServerCliRun;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;

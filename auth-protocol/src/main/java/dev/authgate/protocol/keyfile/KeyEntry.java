@@ -1,4 +1,4 @@
-package dev.authgate.protocol.keys;
+package dev.authgate.protocol.keyfile;
 
 import dev.authgate.protocol.crypto.Verifier;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;

@@ -1,4 +1,4 @@
-package dev.authgate.protocol.keys;
+package dev.authgate.protocol.keyfile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

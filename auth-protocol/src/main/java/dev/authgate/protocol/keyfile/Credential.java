@@ -1,8 +1,8 @@
-package dev.authgate.protocol.keys;
+package dev.authgate.protocol.keyfile;
 
 import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.handshake.ClientIdentity;
-import dev.authgate.protocol.keys.KeyText.Line;
+import dev.authgate.protocol.keyfile.KeyText.Line;
 import java.nio.file.Path;
 import java.util.Objects;
 

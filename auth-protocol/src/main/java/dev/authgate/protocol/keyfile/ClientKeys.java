@@ -1,7 +1,7 @@
-package dev.authgate.protocol.keys;
+package dev.authgate.protocol.keyfile;
 
 import dev.authgate.protocol.crypto.Verifier;
-import dev.authgate.protocol.keys.KeyText.Line;
+import dev.authgate.protocol.keyfile.KeyText.Line;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -1,4 +1,4 @@
-package dev.authgate.protocol.keys;
+package dev.authgate.protocol.keyfile;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
