@@ -64,8 +64,10 @@ final class CredentialOut {
     }
   }
 
-  /** A line saying where the credential went, or null for stdout. */
-  String describe(String advice) {
-    return file == null ? null : "credential written to " + file + " (mode 0600): " + advice;
+  /** Tells the operator where the credential went and what to do with it (nothing for stdout). */
+  void report(PrintWriter err, String advice) {
+    if (file != null) {
+      err.println("credential written to " + file + " (mode 0600): " + advice);
+    }
   }
 }

@@ -94,10 +94,7 @@ final class KeysCommand implements Runnable {
               + credential.scramKeys().verifier().fingerprint()
               + ") in "
               + dir.path());
-      String where = target.describe("copy it to the client machine, then delete it here");
-      if (where != null) {
-        stderr.println(where);
-      }
+      target.report(stderr, "copy it to the client machine, then delete it here");
       return 0;
     }
   }
@@ -183,10 +180,7 @@ final class KeysCommand implements Runnable {
               + credential.scramKeys().verifier().fingerprint()
               + "); older keys work until "
               + rotation.oldKeysUntil());
-      String where = target.describe("install it on the client before the grace period ends");
-      if (where != null) {
-        err.println(where);
-      }
+      target.report(err, "install it on the client before the grace period ends");
       return 0;
     }
   }
