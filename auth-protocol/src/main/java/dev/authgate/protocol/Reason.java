@@ -21,8 +21,13 @@ public enum Reason {
   UNSUPPORTED_VERSION("unsupported-version"),
   /** The source address is serving a penalty for earlier failures. */
   PENALIZED("penalized"),
-  /** Too many connections are in their handshake. */
+  /** Too many connections are in their handshake, in all or from this source. */
   OVERLOADED("overloaded"),
+  /**
+   * The proof verified, but this client, or the server as a whole, already has as many verified
+   * sessions as it may.
+   */
+  SESSION_LIMIT("session-limit"),
   /** A sealed frame failed to open after the handshake: altered, reordered or replayed. */
   INTEGRITY("integrity"),
   /** Client side: the server refused the client. */

@@ -69,8 +69,8 @@ public final class AuthClientCommand implements Runnable {
         case REFUSED -> "the server refused this client (wrong, unknown or revoked key)";
         case SERVER_NOT_VERIFIED -> message + "; not talking to it";
         case OVERLOADED ->
-            "the server asked us to try later: it is busy, or this address is penalised for"
-                + " earlier failures";
+            "the server asked us to try later: it is busy, this address is penalised for earlier"
+                + " failures, or this client already has as many sessions as it may";
         case HANDSHAKE_TIMEOUT -> "the server cut the handshake: it took too long";
         default -> message;
       };

@@ -21,7 +21,10 @@ public record Refusal(Code code) implements HandshakeMessage {
     UNSUPPORTED_VERSION(0x03),
     /** The handshake deadline passed. */
     TIMEOUT(0x04),
-    /** The server is busy or the source is penalised: try again later. */
+    /**
+     * The server is busy, the source is penalised or the client has too many sessions: try again
+     * later.
+     */
     TRY_LATER(0x05);
 
     private final int wire;
@@ -42,7 +45,7 @@ public record Refusal(Code code) implements HandshakeMessage {
             AUTH_REFUSED;
         case UNSUPPORTED_VERSION -> UNSUPPORTED_VERSION;
         case HANDSHAKE_TIMEOUT -> TIMEOUT;
-        case PENALIZED, OVERLOADED -> TRY_LATER;
+        case PENALIZED, OVERLOADED, SESSION_LIMIT -> TRY_LATER;
         case MALFORMED, INTEGRITY, CONNECTION_LOST -> PROTOCOL_ERROR;
       };
     }

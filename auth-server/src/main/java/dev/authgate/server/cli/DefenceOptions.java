@@ -21,6 +21,15 @@ final class DefenceOptions {
   String maxStartups;
 
   @Option(
+      names = "--per-source-max-startups",
+      paramLabel = "N",
+      defaultValue = "" + Defences.DEFAULT_PER_SOURCE_MAX_STARTUPS,
+      description =
+          "Handshakes in progress from one source (IPv4 address or IPv6 prefix); more are refused"
+              + " as overloaded for that source only (default: ${DEFAULT-VALUE}).")
+  int perSourceMaxStartups;
+
+  @Option(
       names = "--penalty-authfail",
       paramLabel = "DURATION",
       defaultValue = "5s",
@@ -96,6 +105,7 @@ final class DefenceOptions {
             ipv6Prefix,
             penaltySources,
             exempt.stream().map(Cidr::parse).toList()),
-        maxStartups);
+        maxStartups,
+        perSourceMaxStartups);
   }
 }

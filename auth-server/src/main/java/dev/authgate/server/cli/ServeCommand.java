@@ -69,6 +69,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin AuditRotationOptions auditRotation;
 
+  @Mixin SessionOptions sessionOptions;
+
   @Option(
       names = "--handshake-timeout",
       paramLabel = "DURATION",
@@ -141,7 +143,8 @@ final class ServeCommand implements Callable<Integer> {
             idleTimeout,
             uploadOptions.limits(),
             defenceOptions.defences(),
-            new ChatLimits(chatHistory, chatQueue));
+            new ChatLimits(chatHistory, chatQueue),
+            sessionOptions.limits());
     Clock clock = Clock.systemUTC();
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();

@@ -9,45 +9,57 @@ import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatRooms;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
+import dev.authgate.server.defence.StartupLimit;
+import dev.authgate.server.defence.StartupLimit.Admission;
 import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running authgate server: one listening socket, a virtual thread per accepted connection.
  *
+ * <p>Threads (docs/ARCHITECTURE.md has the full table): the accept thread only accepts and decides
+ * admission from in-memory tables; a refusal is written, closed and audited on a virtual thread of
+ * its own. Timers that must fire on time (handshake and write deadlines) share one scheduler that
+ * runs nothing that can block; audit flushing and the upload sweep have executors of their own.
+ *
  * <p>Thread-safe. {@link #close()} stops accepting, tells verified sessions, closes every
- * connection and writes {@code server.stopped}; it is idempotent.
+ * connection and writes {@code server.stopped}; it is idempotent and atomic.
  */
 public final class AuthServer implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(AuthServer.class);
-  private static final java.time.Duration REFUSAL_WINDOW = java.time.Duration.ofSeconds(10);
+  private static final Duration REFUSAL_WINDOW = Duration.ofSeconds(10);
+  private static final Duration REFUSAL_DEADLINE = Duration.ofSeconds(1);
+  private static final Duration CLOSE_NOTICE = Duration.ofSeconds(1);
 
   private final ServerSocket listener;
   private final ServerContext context;
+  private final ServerExecutors executors;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
   private final CountDownLatch acceptLoopDone = new CountDownLatch(1);
-  private volatile boolean closed;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AcceptRefusal refusals;
 
-  private AuthServer(ServerSocket listener, ServerContext context) {
+  private AuthServer(ServerSocket listener, ServerContext context, ServerExecutors executors) {
     this.listener = listener;
     this.context = context;
+    this.executors = executors;
+    this.refusals = new AcceptRefusal(executors.deadlines(), context.refusals(), REFUSAL_DEADLINE);
   }
 
   /**
@@ -59,23 +71,9 @@ public final class AuthServer implements Closeable {
       ServerConfig config, VerifierLookup keys, AuditLog audit, Clock clock, RandomSource random)
       throws IOException {
     UploadStore uploads = UploadStore.open(config.uploads(), clock);
-    InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
-    ServerSocket listener = new ServerSocket();
-    try {
-      listener.setReuseAddress(true);
-      listener.bind(address, 128);
-    } catch (BindException e) {
-      listener.close();
-      throw new IOException(
-          "cannot listen on " + Addresses.format(address) + ": " + describe(e), e);
-    }
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "authgate-deadlines");
-              t.setDaemon(true);
-              return t;
-            });
+    ServerSocket listener = bind(config);
+    ServerExecutors executors = new ServerExecutors();
+    StartupLimit startups = config.defences().newStartupLimit();
     AuthServer server =
         new AuthServer(
             listener,
@@ -85,28 +83,70 @@ public final class AuthServer implements Closeable {
                 audit,
                 clock,
                 random,
-                scheduler,
+                executors.deadlines(),
                 uploads,
                 new PenaltyTable(config.defences().penalties(), clock),
-                config.defences().newStartupLimit(),
+                startups,
                 new RefusalAudit(audit, clock, REFUSAL_WINDOW),
-                new ChatRooms(config.chat().history(), audit, clock)));
-    scheduler.scheduleWithFixedDelay(
-        server.context.refusals()::flush,
-        REFUSAL_WINDOW.toMillis(),
-        REFUSAL_WINDOW.toMillis(),
-        TimeUnit.MILLISECONDS);
-    uploads.sweepPartials();
-    long sweepMinutes = Math.max(1, Math.min(10, config.uploads().partialKeep().toMinutes() / 4));
-    scheduler.scheduleWithFixedDelay(
-        uploads::sweepPartials, sweepMinutes, sweepMinutes, TimeUnit.MINUTES);
+                new ChatRooms(config.chat().history(), audit, clock),
+                new SessionCount(config.sessions())),
+            executors);
+    server.startBackgroundWork();
+    DescriptorBudget.warnIfShort(config.sessions().maxSessions(), startups.full());
     audit.record(
         AuditEvent.of("server.started")
             .with("listen", Addresses.format(listener.getLocalSocketAddress()))
             .with("server_id", config.serverId())
-            .with("handshake_timeout_ms", config.handshakeTimeout().toMillis()));
+            .with("handshake_timeout_ms", config.handshakeTimeout().toMillis())
+            .with("write_timeout_ms", config.sessions().writeTimeout().toMillis())
+            .with("max_sessions", config.sessions().maxSessions())
+            .with("max_sessions_per_client", config.sessions().maxPerClient()));
     Thread.ofPlatform().name("authgate-accept").daemon(true).start(server::acceptLoop);
     return server;
+  }
+
+  private static ServerSocket bind(ServerConfig config) throws IOException {
+    InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
+    ServerSocket listener = new ServerSocket();
+    try {
+      listener.setReuseAddress(true);
+      listener.bind(address, 128);
+      return listener;
+    } catch (BindException e) {
+      listener.close();
+      throw new IOException(
+          "cannot listen on " + Addresses.format(address) + ": " + describe(e), e);
+    }
+  }
+
+  private void startBackgroundWork() {
+    executors
+        .auditFlush()
+        .scheduleWithFixedDelay(
+            context.refusals()::flush,
+            REFUSAL_WINDOW.toMillis(),
+            REFUSAL_WINDOW.toMillis(),
+            TimeUnit.MILLISECONDS);
+    UploadStore uploads = context.uploads();
+    uploads.sweepPartials();
+    long sweepMinutes =
+        Math.max(1, Math.min(10, context.config().uploads().partialKeep().toMinutes() / 4));
+    executors
+        .uploadSweep()
+        .scheduleWithFixedDelay(
+            uploads::sweepPartials, sweepMinutes, sweepMinutes, TimeUnit.MINUTES);
+    long writeLimit = context.config().sessions().writeTimeout().toNanos();
+    long period = Math.max(10_000_000L, Math.min(1_000_000_000L, writeLimit / 4));
+    executors
+        .deadlines()
+        .scheduleAtFixedRate(() -> checkWrites(writeLimit), period, period, TimeUnit.NANOSECONDS);
+  }
+
+  private void checkWrites(long limitNanos) {
+    long now = System.nanoTime();
+    for (Connection connection : connections) {
+      connection.checkWrite(limitNanos, now);
+    }
   }
 
   private static String describe(BindException e) {
@@ -121,45 +161,99 @@ public final class AuthServer implements Closeable {
     return (InetSocketAddress) listener.getLocalSocketAddress();
   }
 
+  /** Verified sessions open now. */
+  public int verifiedSessions() {
+    return context.sessions().total();
+  }
+
   private void acceptLoop() {
     long sequence = 0;
     String prefix = HexFormat.of().formatHex(context.randomness().bytes(3));
+    AcceptBackoff backoff =
+        new AcceptBackoff(context.audit(), Addresses.format(listener.getLocalSocketAddress()));
     try {
-      while (!closed) {
-        Socket socket = listener.accept();
-        if (!admit(socket)) {
+      while (!closed.get()) {
+        Socket socket;
+        try {
+          socket = listener.accept();
+        } catch (IOException e) {
+          if (closed.get() || listener.isClosed()) {
+            break;
+          }
+          backoff.failed(e);
           continue;
         }
-        Connection connection = new Connection(socket, prefix + "-" + (++sequence), context);
-        connections.add(connection);
-        Thread thread =
-            Thread.ofVirtual()
-                .name("conn-" + sequence)
-                .unstarted(
-                    () -> {
-                      try {
-                        connection.run();
-                      } finally {
-                        connections.remove(connection);
-                        threads.remove(Thread.currentThread());
-                      }
-                    });
-        threads.add(thread);
-        thread.start();
+        backoff.succeeded();
+        dispatch(socket, prefix + "-" + (++sequence));
       }
-    } catch (IOException e) {
-      if (!closed) {
-        LOG.error("accepting connections failed: {}", e.getMessage());
-      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       acceptLoopDone.countDown();
     }
   }
 
+  private void dispatch(Socket socket, String id) {
+    try {
+      String source = context.penalties().source(socket.getInetAddress());
+      if (admit(socket, source)) {
+        run(new Connection(socket, id, source, context), id);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("could not start connection {}: {}", id, e.toString());
+      closeQuietly(socket);
+    }
+  }
+
+  private void run(Connection connection, String id) {
+    connections.add(connection);
+    Thread thread =
+        Thread.ofVirtual()
+            .name("conn-" + id)
+            .unstarted(
+                () -> {
+                  try {
+                    connection.run();
+                  } finally {
+                    connections.remove(connection);
+                    threads.remove(Thread.currentThread());
+                  }
+                });
+    threads.add(thread);
+    thread.start();
+    if (closed.get()) {
+      connection.shutdown();
+    }
+  }
+
+  /**
+   * Decides at accept, before any crypto, whether a connection may begin: a penalised source, a
+   * source with too many handshakes in progress or a full handshake table gets REFUSED (try later),
+   * written and closed off the accept thread. An admitted connection holds a handshake slot until
+   * its handshake ends.
+   */
+  private boolean admit(Socket socket, String source) {
+    Reason refusal;
+    boolean bySource;
+    if (context.penalties().refusal(socket.getInetAddress()).isPresent()) {
+      refusal = Reason.PENALIZED;
+      bySource = true;
+    } else {
+      Admission admission = context.startups().tryEnter(source);
+      if (admission == Admission.ADMITTED) {
+        return true;
+      }
+      refusal = Reason.OVERLOADED;
+      bySource = admission == Admission.SOURCE_FULL;
+    }
+    refusals.refuse(socket, refusal, bySource, source);
+    return false;
+  }
+
   /**
    * Closes every verified session whose key was revoked or removed, with a CLOSE that says so.
    * Sessions of keys that merely expired (end of a rotation grace period) run on. Called after the
-   * keystore is reloaded.
+   * keystore is reloaded; returns at once, whatever the sessions' peers are doing.
    */
   public void revalidateSessions() {
     for (Connection connection : connections) {
@@ -179,81 +273,44 @@ public final class AuthServer implements Closeable {
     }
   }
 
-  /**
-   * Decides at accept, before any crypto, whether a connection may begin: a penalised source or a
-   * full handshake table gets REFUSED (try later) and is closed at once. An admitted connection
-   * holds a handshake slot until its handshake ends.
-   */
-  private boolean admit(Socket socket) {
-    InetAddress source = socket.getInetAddress();
-    Reason refusal = null;
-    if (context.penalties().refusal(source).isPresent()) {
-      refusal = Reason.PENALIZED;
-    } else if (!context.startups().tryEnter()) {
-      refusal = Reason.OVERLOADED;
-    }
-    if (refusal == null) {
-      return true;
-    }
-    context
-        .refusals()
-        .refused(
-            refusal,
-            context.penalties().source(source),
-            Addresses.format(socket.getRemoteSocketAddress()));
-    try (socket) {
-      socket.setSoLinger(true, 1);
-      socket.getOutputStream().write(ServerHandshake.refusalFrame(refusal));
-    } catch (IOException ignored) {
-      // The refused peer is gone already; nothing else to do.
-    }
-    return false;
-  }
-
   @Override
   public void close() {
-    close(java.time.Duration.ZERO);
+    close(Duration.ZERO);
   }
 
   /**
-   * Stops the server: stops accepting, closes connections still in their handshake and idle
-   * sessions at once (verified ones hear CLOSE "shutting down"), lets uploads in progress finish
-   * for up to {@code grace} (after which they are cut and stay resumable), then writes {@code
-   * server.stopped}. Idempotent.
+   * Stops the server: stops accepting, cuts connections still in their handshake and asks idle
+   * sessions to end at once (verified ones hear CLOSE "shutting down"), lets uploads in progress
+   * finish for up to {@code grace} (after which they are cut and stay resumable), gives the rest a
+   * second to say goodbye, closes whatever is left, then writes {@code server.stopped}. Returns
+   * within about {@code grace} plus two seconds whatever peers do. Idempotent; of concurrent
+   * callers, one stops the server and the others return at once.
    */
-  public void close(java.time.Duration grace) {
-    if (closed) {
+  public void close(Duration grace) {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closed = true;
     try {
       listener.close();
     } catch (IOException e) {
       LOG.warn("closing the listener failed: {}", e.getMessage());
     }
-    long deadline = System.nanoTime() + grace.toNanos();
-    while (true) {
-      boolean uploading = false;
-      for (Connection connection : connections) {
-        if (connection.uploading() && System.nanoTime() < deadline) {
-          uploading = true;
-        } else {
-          connection.shutdown();
-        }
-      }
-      if (!uploading) {
-        break;
-      }
-      try {
+    long graceEnd = System.nanoTime() + grace.toNanos();
+    try {
+      while (askToEnd(graceEnd)) {
         Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        connections.forEach(Connection::shutdown);
-        break;
       }
+      awaitThreads(CLOSE_NOTICE);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
-    awaitQuietly();
-    context.scheduler().shutdownNow();
+    connections.forEach(Connection::forceClose);
+    try {
+      awaitThreads(Duration.ofMillis(500));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    executors.shutdownNow();
     context
         .audit()
         .record(
@@ -261,14 +318,36 @@ public final class AuthServer implements Closeable {
                 .with("listen", Addresses.format(listener.getLocalSocketAddress())));
   }
 
-  private void awaitQuietly() {
-    try {
-      acceptLoopDone.await(5, TimeUnit.SECONDS);
-      for (Thread thread : threads) {
-        thread.join(java.time.Duration.ofSeconds(5));
+  /** Asks every connection not uploading within the grace period to end; true if any still is. */
+  private boolean askToEnd(long graceEnd) {
+    boolean uploading = false;
+    for (Connection connection : connections) {
+      if (connection.uploading() && System.nanoTime() < graceEnd) {
+        uploading = true;
+      } else {
+        connection.shutdown();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    }
+    return uploading;
+  }
+
+  private void awaitThreads(Duration max) throws InterruptedException {
+    long end = System.nanoTime() + max.toNanos();
+    acceptLoopDone.await(max.toNanos(), TimeUnit.NANOSECONDS);
+    for (Thread thread : threads) {
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      thread.join(Duration.ofNanos(left));
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Closing is the last resort; nothing is left to do if it fails.
     }
   }
 }

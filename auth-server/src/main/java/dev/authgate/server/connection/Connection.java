@@ -5,51 +5,97 @@ import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
-import dev.authgate.protocol.session.ChatMessage;
-import dev.authgate.protocol.session.SecureChannel;
-import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
 import dev.authgate.protocol.session.SessionMessage.Close;
-import dev.authgate.protocol.session.SessionMessage.Ping;
-import dev.authgate.protocol.session.SessionMessage.Pong;
-import dev.authgate.protocol.session.UploadBegin;
-import dev.authgate.protocol.session.UploadData;
-import dev.authgate.protocol.session.UploadEnd;
-import dev.authgate.protocol.session.UploadReady;
-import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.server.audit.AuditEvent;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One accepted connection, start to end, on its own virtual thread: the handshake under one total
  * deadline, then the verified session. Ends in exactly one {@code auth.accepted} or {@code
  * auth.rejected} event, and an accepted one also in one {@code session.closed}.
  *
- * <p>{@link #run()} is called once; {@link #shutdown()} may be called from another thread.
+ * <p>Only this connection's own threads (its virtual thread, and its chat writer) write its socket.
+ * Other components — revocation, shutdown, the write watchdog, a chat room dropping a slow member —
+ * <em>ask</em>: they move {@link State} to an ending state and shut down the socket's input (the
+ * owner then says why in a CLOSE and ends) or close it, and return at once. They never wait on this
+ * connection's locks.
+ *
+ * <p>{@link #run()} is called once; every other method may be called from any thread.
  */
 final class Connection implements Runnable {
+  /** Where a connection is in its life. The ending states say who ended it, and how. */
+  enum State {
+    /** Before WELCOME. */
+    HANDSHAKE(null, -1, null),
+    /** A verified session, until it ends. */
+    OPEN(null, -1, null),
+    /** Its key was revoked or removed; the owner sends CLOSE (revoked). */
+    REVOKED("revoked", Close.REVOKED, "this client's key was revoked"),
+    /** The server is stopping; the owner sends CLOSE (shutdown). */
+    SHUTTING_DOWN("server-shutdown", Close.SHUTDOWN, "server shutting down"),
+    /** A chat member that stopped reading; its writer sends the notice and CLOSE (slow). */
+    SLOW_CONSUMER("slow-consumer", -1, "dropped from chat: it stopped reading"),
+    /** A write stayed blocked past the write deadline; the socket is closed, nothing more sent. */
+    WRITE_TIMEOUT("write-timeout", -1, "a write to the peer blocked past the write deadline");
+
+    private final String outcome;
+    private final int closeCode;
+    private final String why;
+
+    State(String outcome, int closeCode, String why) {
+      this.outcome = outcome;
+      this.closeCode = closeCode;
+      this.why = why;
+    }
+
+    boolean ending() {
+      return outcome != null;
+    }
+
+    /** The {@code session.closed} outcome. */
+    String outcome() {
+      return outcome;
+    }
+
+    /** The CLOSE code the owner sends, or -1 if it sends none. */
+    int closeCode() {
+      return closeCode;
+    }
+
+    /** A sentence for the audit detail and the CLOSE text. */
+    String why() {
+      return why;
+    }
+  }
+
   private final Socket socket;
   private final String id;
   private final String remote;
+  private final String source;
   private final ServerContext context;
-  private volatile SecureChannel channel;
+  private final AtomicReference<State> state = new AtomicReference<>(State.HANDSHAKE);
+  private volatile WriteDeadline out;
   private volatile Accepted verified;
-  private volatile UploadSession uploadSession;
-  private volatile boolean revoked;
-  private volatile boolean tooSlow;
+  private volatile Session session;
   private boolean holdsHandshakeSlot = true;
+  private String holdsSessionSlotOf;
 
-  Connection(Socket socket, String id, ServerContext context) {
+  /**
+   * @param source the netblock the connection's handshake slot was taken for
+   */
+  Connection(Socket socket, String id, String source, ServerContext context) {
     this.socket = socket;
     this.id = id;
     this.remote = Addresses.format(socket.getRemoteSocketAddress());
+    this.source = source;
     this.context = context;
   }
 
@@ -59,21 +105,26 @@ final class Connection implements Runnable {
     try (socket) {
       socket.setTcpNoDelay(true);
       InputStream in = new BufferedInputStream(socket.getInputStream());
-      OutputStream out = socket.getOutputStream();
-      Accepted accepted = handshake(in, out);
+      out = new WriteDeadline(socket.getOutputStream());
+      Accepted accepted = handshake(in);
       if (accepted != null) {
-        session(accepted, in, out, start);
+        Session verifiedSession = new Session(this, accepted, in, out, context);
+        session = verifiedSession;
+        verifiedSession.run(start);
       }
     } catch (IOException e) {
-      // Closing the socket failed; every outcome has been audited already.
+      // Setting up or closing the socket failed; every outcome has been audited already.
     } finally {
       leaveHandshake();
+      if (holdsSessionSlotOf != null) {
+        context.sessions().leave(holdsSessionSlotOf);
+      }
     }
   }
 
-  private Accepted handshake(InputStream in, OutputStream out) {
+  private Accepted handshake(InputStream in) {
     HandshakeDeadline deadline =
-        HandshakeDeadline.arm(socket, context.config().handshakeTimeout(), context.scheduler());
+        HandshakeDeadline.arm(socket, context.config().handshakeTimeout(), context.deadlines());
     ServerHandshake handshake =
         new ServerHandshake(context.keys(), context.config().serverId(), context.randomness());
     try {
@@ -82,6 +133,7 @@ final class Connection implements Runnable {
       if (!deadline.disarm()) {
         throw new EOFException("deadline passed during verification");
       }
+      admit(accepted);
       // Audited before WELCOME goes out, so the record exists by the time the client is in.
       context
           .audit()
@@ -90,12 +142,11 @@ final class Connection implements Runnable {
                   .with("client_id", accepted.clientId())
                   .with("key_id", accepted.keyId()));
       out.write(accepted.welcomeFrame());
-      verified = accepted;
       return accepted;
     } catch (ProtocolException e) {
-      refuse(deadline.expired() ? timeout() : e, out);
+      refuse(deadline.expired() ? timeout() : e);
     } catch (IOException e) {
-      refuse(deadline.expired() ? timeout() : lost(e), out);
+      refuse(deadline.expired() ? timeout() : lost(e));
     } finally {
       deadline.disarm();
       leaveHandshake();
@@ -103,10 +154,39 @@ final class Connection implements Runnable {
     return null;
   }
 
+  /**
+   * The last checks before WELCOME. The verified identity is published first, so a keystore reload
+   * from here on finds this connection and revokes it; the key is then looked up again, so a reload
+   * that landed between the handshake's lookup and the publication is not missed either.
+   */
+  private void admit(Accepted accepted) throws ProtocolException {
+    verified = accepted;
+    boolean stillValid =
+        context
+            .keys()
+            .find(accepted.clientId(), accepted.keyId())
+            .map(r -> r.status() != KeyStatus.REVOKED)
+            .orElse(false);
+    if (!stillValid || state.get() == State.REVOKED) {
+      throw new ProtocolException(
+          Reason.REVOKED_KEY,
+          "the key was revoked while the handshake ran",
+          accepted.clientId(),
+          accepted.keyId(),
+          null);
+    }
+    String full = context.sessions().tryEnter(accepted.clientId());
+    if (full != null) {
+      throw new ProtocolException(
+          Reason.SESSION_LIMIT, full, accepted.clientId(), accepted.keyId(), null);
+    }
+    holdsSessionSlotOf = accepted.clientId();
+  }
+
   private void leaveHandshake() {
     if (holdsHandshakeSlot) {
       holdsHandshakeSlot = false;
-      context.startups().leave();
+      context.startups().leave(source);
     }
   }
 
@@ -124,7 +204,7 @@ final class Connection implements Runnable {
     return new ProtocolException(Reason.MALFORMED, detail);
   }
 
-  private void refuse(ProtocolException e, OutputStream out) {
+  private void refuse(ProtocolException e) {
     context.penalties().penalize(socket.getInetAddress(), e.reason());
     try {
       out.write(ServerHandshake.refusalFrame(e.reason()));
@@ -141,129 +221,88 @@ final class Connection implements Runnable {
                 .with("detail", e.getMessage()));
   }
 
-  private void session(Accepted accepted, InputStream in, OutputStream out, Instant start) {
-    SecureChannel session = SecureChannel.server(in, out, accepted.keys());
-    channel = session;
-    UploadSession uploads =
-        new UploadSession(
-            context.uploads(),
-            accepted.clientId(),
-            session,
-            name -> event(name).with("client_id", accepted.clientId()),
-            context.audit()::record,
-            context.clock());
-    uploadSession = uploads;
-    ChatSession chat =
-        new ChatSession(
-            context.chat(),
-            accepted.clientId(),
-            id,
-            session,
-            context.config().chat().queue(),
-            this::closeSoonAsTooSlow);
-    String outcome;
-    String detail = null;
-    try {
-      socket.setSoTimeout(
-          (int) Math.min(Integer.MAX_VALUE, context.config().idleTimeout().toMillis()));
-      outcome = serve(session, uploads, chat);
-    } catch (SocketTimeoutException e) {
-      outcome = "idle-timeout";
-      sendClose(
-          session, Close.IDLE, "idle for " + context.config().idleTimeout().toSeconds() + " s");
-    } catch (EOFException e) {
-      outcome = "connection-lost";
-      detail = "the client closed without CLOSE";
-    } catch (ProtocolException e) {
-      outcome = e.reason().auditName();
-      detail = e.getMessage();
-      sendClose(session, Close.PROTOCOL_ERROR, e.reason().auditName());
-    } catch (IOException e) {
-      outcome =
-          tooSlow
-              ? "slow-consumer"
-              : revoked ? "revoked" : socket.isClosed() ? "server-shutdown" : "connection-lost";
-      detail = e.getMessage();
-    }
-    uploads.connectionEnded(outcome);
-    chat.connectionEnded(outcome);
-    Duration duration = Duration.between(start, context.clock().instant());
-    context
-        .audit()
-        .record(
-            event("session.closed")
-                .with("client_id", accepted.clientId())
-                .with("key_id", accepted.keyId())
-                .with("kind", chat.used() ? "chat" : uploads.used() ? "upload" : "ping")
-                .with("messages_in", chat.used() ? chat.received() : null)
-                .with("messages_out", chat.used() ? chat.sent() : null)
-                .with("files_stored", uploads.used() ? uploads.stored() : null)
-                .with("files_failed", uploads.used() ? uploads.failed() : null)
-                .with("bytes_in", session.bytesReceived())
-                .with("bytes_out", session.bytesSent())
-                .with("duration_ms", duration.toMillis())
-                .with("outcome", outcome)
-                .with("detail", detail));
+  /** Moves from the handshake to the open session, unless an end was asked for already. */
+  boolean open() {
+    return state.compareAndSet(State.HANDSHAKE, State.OPEN);
   }
 
-  private static String serve(SecureChannel session, UploadSession uploads, ChatSession chat)
-      throws IOException {
+  /** The current state. */
+  State state() {
+    return state.get();
+  }
+
+  /**
+   * Asks for the end {@code end}, unless the connection is ending already.
+   *
+   * @return whether this request decided how the connection ends
+   */
+  private boolean request(State end) {
     while (true) {
-      SessionMessage message = session.receive();
-      switch (message) {
-        case Ping p -> session.send(new Pong(p.token()));
-        case Pong p -> {
-          // An unsolicited pong is harmless; ignore it.
-        }
-        case Close c -> {
-          return "closed";
-        }
-        case UploadBegin b -> uploads.begin(b);
-        case UploadData d -> uploads.data(d);
-        case UploadEnd e -> uploads.end(e);
-        case ChatMessage c -> chat.handle(c);
-        case UploadReady r -> throw serverOnly("UPLOAD_READY");
-        case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
+      State now = state.get();
+      if (now.ending()) {
+        return false;
+      }
+      if (state.compareAndSet(now, end)) {
+        return true;
       }
     }
   }
 
-  private static ProtocolException serverOnly(String what) {
-    return new ProtocolException(Reason.MALFORMED, "the client sent " + what);
+  /** Ends a verified session whose key is no longer valid: its owner sends CLOSE (revoked). */
+  void revoke() {
+    if (request(State.REVOKED)) {
+      wakeOwner();
+    }
   }
 
-  private static void sendClose(SecureChannel session, int code, String text) {
-    try {
-      session.send(new Close(code, text));
-    } catch (IOException ignored) {
-      // The peer may be gone already; the session ends either way.
+  /**
+   * Tells the connection the server is stopping: a verified session hears CLOSE (shutdown) from its
+   * owner; a handshake is cut.
+   */
+  void shutdown() {
+    if (!request(State.SHUTTING_DOWN)) {
+      return;
     }
+    if (verified == null) {
+      closeSocket();
+    } else {
+      wakeOwner();
+    }
+  }
+
+  /** Closes the socket now, whatever the connection is doing: the last resort of shutdown. */
+  void forceClose() {
+    closeSocket();
+  }
+
+  /**
+   * Called by the write watchdog: if a write has been blocked longer than {@code limitNanos}, the
+   * session ends as {@code write-timeout} (unless it was ending already) and the socket is closed,
+   * which fails the blocked write.
+   */
+  void checkWrite(long limitNanos, long nowNanos) {
+    WriteDeadline output = out;
+    if (output == null || !output.stalledLongerThan(limitNanos, nowNanos)) {
+      return;
+    }
+    request(State.WRITE_TIMEOUT);
+    closeSocket();
   }
 
   /**
    * A chat member that fell behind is cut: its final notice gets two seconds to be written, then
    * the socket is closed whether or not the peer read it.
    */
-  private void closeSoonAsTooSlow() {
-    tooSlow = true;
-    context
-        .scheduler()
-        .schedule(
-            () -> {
-              try {
-                socket.close();
-              } catch (IOException ignored) {
-                // Already closed.
-              }
-            },
-            2,
-            java.util.concurrent.TimeUnit.SECONDS);
+  void closeSoonAsTooSlow() {
+    if (request(State.SLOW_CONSUMER)) {
+      context.deadlines().schedule(this::closeSocket, 2, TimeUnit.SECONDS);
+    }
   }
 
   /** Whether a file is being received on this connection right now. */
   boolean uploading() {
-    UploadSession uploads = uploadSession;
-    return uploads != null && uploads.receiving();
+    Session current = session;
+    return current != null && current.uploading();
   }
 
   /** The verified client and key, or null while the handshake runs. */
@@ -271,13 +310,16 @@ final class Connection implements Runnable {
     return verified;
   }
 
-  /** Ends a verified session whose key is no longer valid: CLOSE (revoked), then close. */
-  void revoke() {
-    revoked = true;
-    SecureChannel session = channel;
-    if (session != null) {
-      sendClose(session, Close.REVOKED, "this client's key was revoked");
+  /** A blocked read returns end-of-stream, so the owner notices the state and ends the session. */
+  private void wakeOwner() {
+    try {
+      socket.shutdownInput();
+    } catch (IOException e) {
+      closeSocket();
     }
+  }
+
+  private void closeSocket() {
     try {
       socket.close();
     } catch (IOException ignored) {
@@ -285,20 +327,25 @@ final class Connection implements Runnable {
     }
   }
 
-  /** Tells a verified peer the server is stopping, then closes the socket. */
-  void shutdown() {
-    SecureChannel session = channel;
-    if (session != null) {
-      sendClose(session, Close.SHUTDOWN, "server shutting down");
-    }
+  /** Shuts the output down after a final CLOSE, so the peer reads it before end-of-stream. */
+  void finishOutput() {
     try {
-      socket.close();
+      socket.shutdownOutput();
     } catch (IOException ignored) {
-      // Already closed.
+      // The peer is gone; closing follows.
     }
   }
 
-  private AuditEvent event(String name) {
+  /** Sets the read timeout of the verified session (its idle limit). */
+  void idleLimit(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+  }
+
+  AuditEvent event(String name) {
     return AuditEvent.of(name).with("conn", id).with("remote", remote);
+  }
+
+  String id() {
+    return id;
   }
 }

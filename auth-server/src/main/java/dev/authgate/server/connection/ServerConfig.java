@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param uploads where uploads go and their limits
  * @param defences penalties and the cap on handshakes in progress
  * @param chat chat history and per-member queue
+ * @param sessions caps on verified sessions and the write deadline
  */
 public record ServerConfig(
     InetAddress bindAddress,
@@ -28,7 +29,8 @@ public record ServerConfig(
     Duration idleTimeout,
     UploadLimits uploads,
     Defences defences,
-    ChatLimits chat) {
+    ChatLimits chat,
+    SessionLimits sessions) {
   /** The default port. */
   public static final int DEFAULT_PORT = 7350;
 
@@ -45,6 +47,7 @@ public record ServerConfig(
     Objects.requireNonNull(uploads, "uploads");
     Objects.requireNonNull(defences, "defences");
     Objects.requireNonNull(chat, "chat");
+    Objects.requireNonNull(sessions, "sessions");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is outside 0-65535");
     }
@@ -63,7 +66,8 @@ public record ServerConfig(
 
   /**
    * Defaults on loopback, on {@code port}, storing uploads under {@code uploads}, with {@link
-   * Defences#relaxed() relaxed defences}: tests and benchmarks connect, and fail, from one address.
+   * Defences#relaxed() relaxed defences} and session caps out of the way: tests and benchmarks
+   * connect, and fail, from one address, many times over.
    */
   public static ServerConfig loopback(int port, Path uploads) {
     return new ServerConfig(
@@ -74,42 +78,89 @@ public record ServerConfig(
         DEFAULT_IDLE_TIMEOUT,
         UploadLimits.defaults(uploads),
         Defences.relaxed(),
-        ChatLimits.defaults());
+        ChatLimits.defaults(),
+        new SessionLimits(10_000, 10_000, SessionLimits.DEFAULT_WRITE_TIMEOUT));
   }
 
   /** A copy with another handshake deadline. */
   public ServerConfig withHandshakeTimeout(Duration timeout) {
     return new ServerConfig(
-        bindAddress, port, serverId, timeout, idleTimeout, uploads, defences, chat);
+        bindAddress, port, serverId, timeout, idleTimeout, uploads, defences, chat, sessions);
   }
 
   /** A copy with another idle limit. */
   public ServerConfig withIdleTimeout(Duration timeout) {
     return new ServerConfig(
-        bindAddress, port, serverId, handshakeTimeout, timeout, uploads, defences, chat);
+        bindAddress, port, serverId, handshakeTimeout, timeout, uploads, defences, chat, sessions);
   }
 
   /** A copy with other chat limits. */
   public ServerConfig withChat(ChatLimits limits) {
     return new ServerConfig(
-        bindAddress, port, serverId, handshakeTimeout, idleTimeout, uploads, defences, limits);
+        bindAddress,
+        port,
+        serverId,
+        handshakeTimeout,
+        idleTimeout,
+        uploads,
+        defences,
+        limits,
+        sessions);
   }
 
   /** A copy with other defences. */
   public ServerConfig withDefences(Defences newDefences) {
     return new ServerConfig(
-        bindAddress, port, serverId, handshakeTimeout, idleTimeout, uploads, newDefences, chat);
+        bindAddress,
+        port,
+        serverId,
+        handshakeTimeout,
+        idleTimeout,
+        uploads,
+        newDefences,
+        chat,
+        sessions);
   }
 
   /** A copy with other upload limits. */
   public ServerConfig withUploads(UploadLimits limits) {
     return new ServerConfig(
-        bindAddress, port, serverId, handshakeTimeout, idleTimeout, limits, defences, chat);
+        bindAddress,
+        port,
+        serverId,
+        handshakeTimeout,
+        idleTimeout,
+        limits,
+        defences,
+        chat,
+        sessions);
   }
 
   /** A copy bound to another address and port. */
   public ServerConfig withAddress(InetAddress address, int newPort) {
     return new ServerConfig(
-        address, newPort, serverId, handshakeTimeout, idleTimeout, uploads, defences, chat);
+        address,
+        newPort,
+        serverId,
+        handshakeTimeout,
+        idleTimeout,
+        uploads,
+        defences,
+        chat,
+        sessions);
+  }
+
+  /** A copy with other session caps and write deadline. */
+  public ServerConfig withSessions(SessionLimits limits) {
+    return new ServerConfig(
+        bindAddress,
+        port,
+        serverId,
+        handshakeTimeout,
+        idleTimeout,
+        uploads,
+        defences,
+        chat,
+        limits);
   }
 }

@@ -19,12 +19,13 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param audit where audit events go
  * @param clock the time source for durations
  * @param randomness the source of challenges and ephemeral keys
- * @param scheduler fires handshake deadlines
+ * @param deadlines fires handshake deadlines, write deadlines and other non-blocking timers only
  * @param uploads where verified clients' files go
  * @param penalties per-source penalty time
  * @param startups the cap on connections in their handshake
  * @param refusals the aggregated audit of connections refused at accept
  * @param chat the chat rooms
+ * @param sessions the count of verified sessions against their caps
  */
 record ServerContext(
     ServerConfig config,
@@ -32,9 +33,10 @@ record ServerContext(
     AuditLog audit,
     Clock clock,
     RandomSource randomness,
-    ScheduledExecutorService scheduler,
+    ScheduledExecutorService deadlines,
     UploadStore uploads,
     PenaltyTable penalties,
     StartupLimit startups,
     RefusalAudit refusals,
-    ChatRooms chat) {}
+    ChatRooms chat,
+    SessionCount sessions) {}

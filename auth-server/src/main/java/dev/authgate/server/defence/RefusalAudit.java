@@ -14,8 +14,9 @@ import java.util.Map;
  * Audits connections refused at accept ({@code penalized}, {@code overloaded}) without letting a
  * flood flood the log: the first refusal of a kind in a window is written at once ({@code count}
  * 1); further ones in the same window are counted and written as one event with their {@code count}
- * when the window closes. Penalised refusals are grouped per source netblock, overload refusals all
- * together (an overload is not one source's doing).
+ * when the window closes. Penalised refusals and refusals over the per-source handshake cap are
+ * grouped per source netblock, other overload refusals all together (a full table is not one
+ * source's doing).
  *
  * <p>Thread-safe.
  */
@@ -47,9 +48,14 @@ public final class RefusalAudit {
     this.window = window;
   }
 
-  /** Records one refused connection from {@code remote} (in netblock {@code source}). */
-  public void refused(Reason reason, String source, String remote) {
-    String group = reason == Reason.OVERLOADED ? "*" : source;
+  /**
+   * Records one refused connection from {@code remote} (in netblock {@code source}).
+   *
+   * @param bySource whether the refusal is that source's own doing (a penalty, or its per-source
+   *     handshake cap), so it is counted per source
+   */
+  public void refused(Reason reason, boolean bySource, String source, String remote) {
+    String group = bySource ? source : "*";
     String key = reason.auditName() + " " + group;
     Instant now = clock.instant();
     synchronized (windows) {
@@ -75,7 +81,16 @@ public final class RefusalAudit {
             .with("source", source)
             .with("reason", reason.auditName())
             .with("count", 1)
-            .with("detail", "refused at accept, before any handshake"));
+            .with("detail", "refused at accept, before any handshake: " + why(reason, bySource)));
+  }
+
+  private static String why(Reason reason, boolean bySource) {
+    if (reason == Reason.PENALIZED) {
+      return "the source is serving a penalty";
+    }
+    return bySource
+        ? "too many handshakes in progress from this source (--per-source-max-startups)"
+        : "too many handshakes in progress (--max-startups)";
   }
 
   /** Writes the counts of windows that have closed. Called periodically. */

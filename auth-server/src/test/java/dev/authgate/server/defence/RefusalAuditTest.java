@@ -17,7 +17,7 @@ class RefusalAuditTest {
   @Test
   void aFloodFromOneSourceBecomesTwoEvents() {
     for (int i = 0; i < 1000; i++) {
-      refusals.refused(Reason.PENALIZED, "192.0.2.7/32", "192.0.2.7:" + (40000 + i));
+      refusals.refused(Reason.PENALIZED, true, "192.0.2.7/32", "192.0.2.7:" + (40000 + i));
     }
     assertThat(events).hasSize(1);
     assertThat(events.get(0).fields())
@@ -35,10 +35,10 @@ class RefusalAuditTest {
 
   @Test
   void sourcesAreCountedApartButOverloadsTogether() {
-    refusals.refused(Reason.PENALIZED, "192.0.2.7/32", "192.0.2.7:1");
-    refusals.refused(Reason.PENALIZED, "192.0.2.8/32", "192.0.2.8:1");
-    refusals.refused(Reason.OVERLOADED, "192.0.2.9/32", "192.0.2.9:1");
-    refusals.refused(Reason.OVERLOADED, "192.0.2.10/32", "192.0.2.10:1");
+    refusals.refused(Reason.PENALIZED, true, "192.0.2.7/32", "192.0.2.7:1");
+    refusals.refused(Reason.PENALIZED, true, "192.0.2.8/32", "192.0.2.8:1");
+    refusals.refused(Reason.OVERLOADED, false, "192.0.2.9/32", "192.0.2.9:1");
+    refusals.refused(Reason.OVERLOADED, false, "192.0.2.10/32", "192.0.2.10:1");
 
     assertThat(events).hasSize(3);
   }

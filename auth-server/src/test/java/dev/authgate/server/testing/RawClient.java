@@ -56,6 +56,22 @@ public final class RawClient implements AutoCloseable {
     return new RawClient(new Socket("127.0.0.1", port));
   }
 
+  /**
+   * Connects to {@code 127.0.0.1:port} from {@code localAddress} (any 127.x.y.z works on Linux, so
+   * tests can play several sources), with a receive buffer of {@code receiveBuffer} bytes (0: the
+   * system's default) set before connecting, so a peer that stops reading stalls the server soon.
+   */
+  public static RawClient connect(int port, String localAddress, int receiveBuffer)
+      throws IOException {
+    Socket socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
+    socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 15_000);
+    return new RawClient(socket);
+  }
+
   /** Reads one handshake frame. */
   public Frame readFrame() throws IOException {
     return FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD);

@@ -36,14 +36,20 @@ public final class TestServer implements AutoCloseable {
   private final AuthServer server;
   private KeystoreWatcher watcher;
 
-  private TestServer(Path root, ServerConfig config) throws IOException {
+  private TestServer(
+      Path root,
+      ServerConfig config,
+      java.util.function.UnaryOperator<dev.authgate.protocol.handshake.VerifierLookup> lookup)
+      throws IOException {
     this.root = root;
     this.keystore =
         new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
     dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keystore.path());
     this.live = new LiveKeystore(keystore.load(), Clock.systemUTC());
     this.audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
-    this.server = AuthServer.start(config, live, audit, Clock.systemUTC(), RandomSource.secure());
+    this.server =
+        AuthServer.start(
+            config, lookup.apply(live), audit, Clock.systemUTC(), RandomSource.secure());
   }
 
   /** A server with default settings on loopback. */
@@ -53,7 +59,25 @@ public final class TestServer implements AutoCloseable {
 
   /** A server with {@code config}. */
   public static TestServer start(Path root, ServerConfig config) throws IOException {
-    return new TestServer(root, config);
+    return new TestServer(root, config, l -> l);
+  }
+
+  /**
+   * A server with {@code config} whose handshakes and revalidation look keys up through {@code
+   * lookup} wrapped around the live keystore: a test can act in the middle of a lookup.
+   */
+  public static TestServer start(
+      Path root,
+      ServerConfig config,
+      java.util.function.UnaryOperator<dev.authgate.protocol.handshake.VerifierLookup> lookup)
+      throws IOException {
+    return new TestServer(root, config, lookup);
+  }
+
+  /** Revokes every key of {@code clientId} in the keystore directory and reloads it now. */
+  public void revokeNow(String clientId) throws IOException {
+    keystore.revoke(clientId);
+    reloadKeys();
   }
 
   /** Provisions {@code clientId}, writes its credential file and makes the server see it. */

@@ -1,0 +1,64 @@
+package dev.authgate.server.connection;
+
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.handshake.ServerHandshake;
+import dev.authgate.server.defence.RefusalAudit;
+import java.io.IOException;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Refuses a connection at accept, off the accept thread: REFUSED (try later) is written, the socket
+ * closed without lingering and the refusal audited, on a virtual thread of its own under a short
+ * deadline. A peer that never reads or never ACKs costs that virtual thread and one descriptor for
+ * the deadline at most, and never delays the next {@code accept}.
+ *
+ * <p>Thread-safe.
+ */
+final class AcceptRefusal {
+  private final ScheduledExecutorService deadlines;
+  private final RefusalAudit refusals;
+  private final Duration deadline;
+
+  AcceptRefusal(ScheduledExecutorService deadlines, RefusalAudit refusals, Duration deadline) {
+    this.deadlines = deadlines;
+    this.refusals = refusals;
+    this.deadline = deadline;
+  }
+
+  /**
+   * Starts refusing {@code socket} and returns at once.
+   *
+   * @param bySource whether the refusal is the source's own doing (penalty, per-source cap)
+   * @param source the source's netblock, for the audit
+   */
+  void refuse(Socket socket, Reason reason, boolean bySource, String source) {
+    Thread.ofVirtual().name("refuse").start(() -> refuseNow(socket, reason, bySource, source));
+  }
+
+  private void refuseNow(Socket socket, Reason reason, boolean bySource, String source) {
+    String remote = Addresses.format(socket.getRemoteSocketAddress());
+    ScheduledFuture<?> cut =
+        deadlines.schedule(() -> closeQuietly(socket), deadline.toNanos(), TimeUnit.NANOSECONDS);
+    try {
+      socket.getOutputStream().write(ServerHandshake.refusalFrame(reason));
+    } catch (IOException ignored) {
+      // The refused peer is gone already, or the deadline cut it; nothing else to do.
+    } finally {
+      cut.cancel(false);
+      closeQuietly(socket);
+    }
+    refusals.refused(reason, bySource, source, remote);
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Closing is the last resort; nothing is left to do if it fails.
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package dev.authgate.server.connection;
+
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
+import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.session.SessionMessage.Close;
+import dev.authgate.protocol.session.SessionMessage.Ping;
+import dev.authgate.protocol.session.SessionMessage.Pong;
+import dev.authgate.protocol.session.UploadBegin;
+import dev.authgate.protocol.session.UploadData;
+import dev.authgate.protocol.session.UploadEnd;
+import dev.authgate.protocol.session.UploadReady;
+import dev.authgate.protocol.session.UploadResult;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The verified part of one connection: reads the client's messages top to bottom on the
+ * connection's thread, answers them, and when the session ends — however it ends — says why in a
+ * CLOSE where the peer may still hear it, and audits {@code session.closed}.
+ *
+ * <p>Not thread-safe, except {@link #uploading()}: driven by the connection's thread.
+ */
+final class Session {
+  private final Connection connection;
+  private final Accepted accepted;
+  private final SecureChannel channel;
+  private final ServerContext context;
+  private final UploadSession uploads;
+  private final ChatSession chat;
+
+  Session(
+      Connection connection,
+      Accepted accepted,
+      InputStream in,
+      OutputStream out,
+      ServerContext context) {
+    this.connection = connection;
+    this.accepted = accepted;
+    this.context = context;
+    this.channel = SecureChannel.server(in, out, accepted.keys());
+    this.uploads =
+        new UploadSession(
+            context.uploads(),
+            accepted.clientId(),
+            channel,
+            name -> connection.event(name).with("client_id", accepted.clientId()),
+            context.audit()::record,
+            context.clock());
+    this.chat =
+        new ChatSession(
+            context.chat(),
+            accepted.clientId(),
+            connection.id(),
+            channel,
+            context.config().chat().queue(),
+            connection::closeSoonAsTooSlow);
+  }
+
+  /** Serves until the session ends, then audits how. */
+  void run(Instant start) {
+    Ending ending = serveUntilEnd();
+    Connection.State requested = connection.state();
+    if (requested.ending() && !ending.byClient()) {
+      ending = new Ending(requested.outcome(), requested.why(), requested.closeCode());
+    }
+    if (ending.closeCode() >= 0) {
+      sendClose(ending.closeCode(), ending.closeText());
+      connection.finishOutput();
+    }
+    uploads.connectionEnded(ending.outcome());
+    chat.connectionEnded(ending.outcome());
+    audit(ending, start);
+  }
+
+  /** How a session ended: its audit outcome and detail, and the CLOSE (if any) that says so. */
+  private record Ending(String outcome, String detail, int closeCode, String closeText) {
+    Ending(String outcome, String detail, int closeCode) {
+      this(outcome, detail, closeCode, detail);
+    }
+
+    boolean byClient() {
+      return outcome.equals("closed");
+    }
+  }
+
+  private Ending serveUntilEnd() {
+    try {
+      if (!connection.open()) {
+        return new Ending("connection-lost", "ended before the session began", -1);
+      }
+      connection.idleLimit(
+          (int) Math.min(Integer.MAX_VALUE, context.config().idleTimeout().toMillis()));
+      serve();
+      return new Ending("closed", null, -1);
+    } catch (SocketTimeoutException e) {
+      String why = "idle for " + context.config().idleTimeout().toSeconds() + " s";
+      return new Ending("idle-timeout", null, Close.IDLE, why);
+    } catch (EOFException e) {
+      return new Ending("connection-lost", "the client closed without CLOSE", -1);
+    } catch (ProtocolException e) {
+      return new Ending(
+          e.reason().auditName(), e.getMessage(), Close.PROTOCOL_ERROR, e.reason().auditName());
+    } catch (IOException e) {
+      return new Ending("connection-lost", e.getMessage(), -1);
+    }
+  }
+
+  private void serve() throws IOException {
+    while (true) {
+      SessionMessage message = channel.receive();
+      switch (message) {
+        case Ping p -> channel.send(new Pong(p.token()));
+        case Pong p -> {
+          // An unsolicited pong is harmless; ignore it.
+        }
+        case Close c -> {
+          return;
+        }
+        case UploadBegin b -> uploads.begin(b);
+        case UploadData d -> uploads.data(d);
+        case UploadEnd e -> uploads.end(e);
+        case ChatMessage c -> chat.handle(c);
+        case UploadReady r -> throw serverOnly("UPLOAD_READY");
+        case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
+      }
+    }
+  }
+
+  private static ProtocolException serverOnly(String what) {
+    return new ProtocolException(Reason.MALFORMED, "the client sent " + what);
+  }
+
+  private void sendClose(int code, String text) {
+    try {
+      channel.send(new Close(code, text));
+    } catch (IOException ignored) {
+      // The peer may be gone already; the session ends either way.
+    }
+  }
+
+  private void audit(Ending ending, Instant start) {
+    Duration duration = Duration.between(start, context.clock().instant());
+    context
+        .audit()
+        .record(
+            connection
+                .event("session.closed")
+                .with("client_id", accepted.clientId())
+                .with("key_id", accepted.keyId())
+                .with("kind", chat.used() ? "chat" : uploads.used() ? "upload" : "ping")
+                .with("messages_in", chat.used() ? chat.received() : null)
+                .with("messages_out", chat.used() ? chat.sent() : null)
+                .with("files_stored", uploads.used() ? uploads.stored() : null)
+                .with("files_failed", uploads.used() ? uploads.failed() : null)
+                .with("bytes_in", channel.bytesReceived())
+                .with("bytes_out", channel.bytesSent())
+                .with("duration_ms", duration.toMillis())
+                .with("outcome", ending.outcome())
+                .with("detail", ending.detail()));
+  }
+
+  /** Whether a file is being received now. Safe to call from any thread. */
+  boolean uploading() {
+    return uploads.receiving();
+  }
+}
