@@ -3,6 +3,7 @@ package dev.authgate.client.chat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.text.TerminalText;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -34,7 +35,9 @@ public final class ChatFormat {
     fields.put("text", event.text());
     fields.put("ts", Instant.ofEpochMilli(event.timestamp()).toString());
     try {
-      return JSON.writeValueAsString(fields);
+      // Jackson escapes C0 controls; TerminalText turns C1, DEL, bidi controls and the line
+      // separators into \\u escapes too, which keeps the line valid JSON with the same meaning.
+      return TerminalText.escape(JSON.writeValueAsString(fields));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a map of strings always serialises", e);
     }
@@ -43,13 +46,14 @@ public final class ChatFormat {
   /** A line for a terminal, e.g. {@code 10:42 [lobby] <sensor-1> hello}. */
   public static String human(Event event) {
     String time = CLOCK.format(Instant.ofEpochMilli(event.timestamp()));
-    String room = event.room().isEmpty() ? "" : "[" + event.room() + "] ";
+    String room = event.room().isEmpty() ? "" : "[" + printable(event.room()) + "] ";
+    String from = printable(event.from());
     String text = printable(event.text());
     return switch (event.kind()) {
-      case MESSAGE -> time + " " + room + "<" + event.from() + "> " + text;
-      case HISTORY -> time + " " + room + "<" + event.from() + "> " + text + "  (earlier)";
-      case JOINED -> time + " " + room + "* " + event.from() + " joined";
-      case LEFT -> time + " " + room + "* " + event.from() + " left (" + text + ")";
+      case MESSAGE -> time + " " + room + "<" + from + "> " + text;
+      case HISTORY -> time + " " + room + "<" + from + "> " + text + "  (earlier)";
+      case JOINED -> time + " " + room + "* " + from + " joined";
+      case LEFT -> time + " " + room + "* " + from + " left (" + text + ")";
       case WHO -> "* here: " + text.replace(",", ", ");
       case ROOMS -> "* rooms: " + (text.isEmpty() ? "(none)" : text.replace(",", ", "));
       case ERROR -> "! " + text;
@@ -57,24 +61,11 @@ public final class ChatFormat {
     };
   }
 
-  /** Escapes control characters (tab shows as a space) so a message stays on its own line. */
+  /**
+   * Escapes what {@link TerminalText} calls unsafe (tab shows as a space) so a message stays on its
+   * own line and cannot act on the terminal.
+   */
   static String printable(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    text.codePoints()
-        .forEach(
-            c -> {
-              if (c == '\t') {
-                out.append(' ');
-              } else if (c < 0x20
-                  || c == 0x7f
-                  || (c >= 0x80 && c < 0xa0)
-                  || c == 0x2028
-                  || c == 0x2029) {
-                out.append(String.format("\\u%04x", c));
-              } else {
-                out.appendCodePoint(c);
-              }
-            });
-    return out.toString();
+    return TerminalText.escape(text.replace('\t', ' '));
   }
 }

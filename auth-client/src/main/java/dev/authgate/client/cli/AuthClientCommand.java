@@ -2,6 +2,7 @@ package dev.authgate.client.cli;
 
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.text.TerminalText;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -34,7 +35,7 @@ public final class AuthClientCommand implements Runnable {
     cli.setErr(new PrintWriter(err, true));
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          err.println("auth-client: " + describe(e));
+          err.println("auth-client: " + TerminalText.escape(describe(e)));
           if (Arrays.asList(args).contains("--verbose")) {
             e.printStackTrace(err);
           }
@@ -84,6 +85,6 @@ public final class AuthClientCommand implements Runnable {
     if (e instanceof java.net.SocketTimeoutException) {
       return "the server did not answer in time";
     }
-    return message.replace('\n', ' ');
+    return message;
   }
 }

@@ -6,6 +6,7 @@ import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.text.TerminalText;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -177,7 +178,7 @@ final class ChatCommand implements Callable<Integer> {
     if (reason.isEmpty()) {
       return ExitCode.OK.code();
     }
-    spec.commandLine().getErr().println("auth-client: " + reason);
+    spec.commandLine().getErr().println("auth-client: " + TerminalText.escape(reason));
     return ExitCode.CONNECTION.code();
   }
 }

@@ -4,6 +4,7 @@ import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
@@ -45,7 +46,7 @@ final class PingCommand implements Callable<Integer> {
           .printf(
               Locale.ROOT,
               "verified server '%s' at %s as %s (key %s): handshake %.2f ms, round trip %.2f ms%n",
-              connection.serverId(),
+              TerminalText.escape(connection.serverId()),
               address,
               credential.clientId(),
               credential.keyId(),

@@ -9,6 +9,7 @@ import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.UploadNames;
+import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -72,7 +73,7 @@ final class UploadCommand implements Callable<Integer> {
       for (Path file : files) {
         UploadOutcome outcome =
             uploader.upload(file, file.getFileName().toString(), overwrite, resume);
-        out.println(outcome.describe());
+        out.println(TerminalText.escape(outcome.describe()));
         out.flush();
         refused += outcome.stored() ? 0 : 1;
       }

@@ -152,6 +152,21 @@ class ChatTest {
   }
 
   @Test
+  void roomNamesThatAreDotsOrStartWithADotAreRefused() throws IOException {
+    Ear ear = new Ear();
+    ChatClient member = member(server.provision("explorer"), ear, "lobby");
+    awaitJoins("lobby", 1);
+
+    member.join("..");
+    member.join(".hidden");
+
+    Awaitility.await().until(() -> ear.of(Event.Kind.ERROR).size() == 2);
+    assertThat(ear.of(Event.Kind.ERROR))
+        .extracting(Event::text)
+        .allMatch(t -> t.startsWith("invalid room name") && t.contains("not starting with '.'"));
+  }
+
+  @Test
   void anOversizedOrInvalidMessageGetsAClearErrorAndTheSessionStaysUsable() throws IOException {
     Ear listener = new Ear();
     member(server.provision("watcher"), listener, "lobby");

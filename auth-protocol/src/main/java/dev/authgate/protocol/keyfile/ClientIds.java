@@ -2,12 +2,17 @@ package dev.authgate.protocol.keyfile;
 
 import java.util.regex.Pattern;
 
-/** The syntax of client ids and key ids: {@code [A-Za-z0-9._-]{1,64}}. Stateless. */
+/**
+ * The syntax of client ids, key ids and chat room names: {@code [A-Za-z0-9_-][A-Za-z0-9._-]{0,63}}
+ * — no leading dot, so never {@code .} or {@code ..} and never a hidden file when an id names a
+ * directory. Stateless.
+ */
 public final class ClientIds {
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
   /** The rule, for messages. */
-  public static final String RULE = "1 to 64 characters from A-Z a-z 0-9 . _ -";
+  public static final String RULE =
+      "1 to 64 characters from A-Z a-z 0-9 . _ -, not starting with '.'";
 
   private ClientIds() {}
 
@@ -29,22 +34,13 @@ public final class ClientIds {
     return id;
   }
 
-  /** {@code id} with control characters escaped and cut to 64 characters, for messages. */
+  /** {@code id} with unsafe characters escaped and cut to 64 characters, for messages. */
   public static String printable(String id) {
     if (id == null) {
       return "";
     }
-    StringBuilder out = new StringBuilder();
-    id.codePoints()
-        .limit(64)
-        .forEach(
-            c -> {
-              if (c < 0x20 || c == 0x7f) {
-                out.append(String.format("\\x%02x", c));
-              } else {
-                out.appendCodePoint(c);
-              }
-            });
-    return id.codePointCount(0, id.length()) > 64 ? out + "..." : out.toString();
+    boolean cut = id.codePointCount(0, id.length()) > 64;
+    String head = cut ? id.substring(0, id.offsetByCodePoints(0, 64)) : id;
+    return dev.authgate.protocol.text.TerminalText.escape(head) + (cut ? "..." : "");
   }
 }

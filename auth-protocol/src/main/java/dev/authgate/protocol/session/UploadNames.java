@@ -1,5 +1,6 @@
 package dev.authgate.protocol.session;
 
+import dev.authgate.protocol.text.TerminalText;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -9,8 +10,8 @@ import java.nio.charset.StandardCharsets;
 public final class UploadNames {
   /** The rule, for messages. */
   public static final String RULE =
-      "a name must be one path component: not empty, '.' or '..', no '/' or '\\', no NUL or"
-          + " control characters, at most 255 bytes of UTF-8, not starting with '.authgate-'";
+      "a name must be one path component: not empty, '.' or '..', no '/' or '\\', no NUL, control,"
+          + " bidirectional-control or line-separator characters, at most 255 bytes of UTF-8, not starting with '.authgate-'";
 
   /** A prefix the server reserves for its own partial files. */
   public static final String RESERVED_PREFIX = ".authgate-";
@@ -33,9 +34,9 @@ public final class UploadNames {
       if (c == '/' || c == '\\') {
         return "the name contains '" + c + "'";
       }
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-        return "the name contains a control character";
-      }
+    }
+    if (TerminalText.hasUnsafe(name)) {
+      return "the name contains a control, bidirectional-control or line-separator character";
     }
     if (name.getBytes(StandardCharsets.UTF_8).length > 255) {
       return "the name is longer than 255 bytes";

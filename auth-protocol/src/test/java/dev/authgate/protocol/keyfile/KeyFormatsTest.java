@@ -82,8 +82,19 @@ class KeyFormatsTest {
   }
 
   @Test
+  void idsMayNotBeDotsOrStartWithADot() {
+    assertThat(ClientIds.isValid(".")).isFalse();
+    assertThat(ClientIds.isValid("..")).isFalse();
+    assertThat(ClientIds.isValid(".x")).isFalse();
+    assertThat(ClientIds.isValid("x.")).isTrue();
+    assertThat(ClientIds.isValid("sensor-1.eu")).isTrue();
+    assertThat(ClientIds.isValid("_x")).isTrue();
+  }
+
+  @Test
   void printableEscapesControlCharactersAndCutsLongIds() {
-    assertThat(ClientIds.printable("a\r\nb")).isEqualTo("a\\x0d\\x0ab");
+    assertThat(ClientIds.printable("a\r\nb\u009b\u202e"))
+        .isEqualTo("a\\u000d\\u000ab\\u009b\\u202e");
     assertThat(ClientIds.printable("x".repeat(70))).isEqualTo("x".repeat(64) + "...");
   }
 }

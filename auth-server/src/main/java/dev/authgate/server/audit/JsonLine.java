@@ -1,11 +1,14 @@
 package dev.authgate.server.audit;
 
+import dev.authgate.protocol.text.TerminalText;
 import java.util.Map;
 
 /**
- * Renders an event as one line of JSON. Every string is escaped so that no value can end the line
- * or forge a field: quotes, backslashes, all control characters and the Unicode line separators
- * become escapes. Client-supplied strings are cut to a bounded length first.
+ * Renders an event as one line of JSON. Every string is escaped so that no value can end the line,
+ * forge a field or act on a terminal that shows the file: quotes, backslashes and every character
+ * {@link TerminalText#isUnsafe} names (C0 and C1 controls, DEL, the Unicode line separators, bidi
+ * controls, lone surrogates) become escapes. Client-supplied strings are cut to a bounded length
+ * first.
  */
 final class JsonLine {
   /** The longest value written for a field a peer chooses (client id, key id, file name). */
@@ -67,7 +70,7 @@ final class JsonLine {
         case '\r' -> out.append("\\r");
         case '\t' -> out.append("\\t");
         default -> {
-          if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+          if (TerminalText.isUnsafe(c) && !isSurrogatePair(s, i)) {
             out.append(String.format("\\u%04x", (int) c));
           } else {
             out.append(c);
@@ -76,5 +79,14 @@ final class JsonLine {
       }
     }
     out.append('"');
+  }
+
+  /** Whether the char at {@code i} is half of a well-formed surrogate pair (kept as is). */
+  private static boolean isSurrogatePair(String s, int i) {
+    char c = s.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+    }
+    return Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
   }
 }

@@ -3,6 +3,7 @@ package dev.authgate.server.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.authgate.protocol.text.TerminalText;
 import dev.authgate.server.audit.AuditFollower;
 import dev.authgate.server.audit.AuditReader;
 import dev.authgate.server.audit.AuditSummary;
@@ -82,7 +83,7 @@ final class AuditCommand implements Callable<Integer> {
     AuditReader reader = new AuditReader();
     reader.read(files, summary::add);
     if (json) {
-      out.println(JSON.writeValueAsString(summary.toJson(JSON, top)));
+      out.println(TerminalText.escape(JSON.writeValueAsString(summary.toJson(JSON, top))));
     } else {
       printTables(out, summary, files.size(), from, reader.malformedLines());
     }
@@ -133,7 +134,11 @@ final class AuditCommand implements Callable<Integer> {
       out.printf(format, grouping.toUpperCase(java.util.Locale.ROOT), "COUNT", "FIRST", "LAST");
       for (Map.Entry<String, AuditSummary.Group> e : groups) {
         out.printf(
-            format, e.getKey(), e.getValue().count(), e.getValue().first(), e.getValue().last());
+            format,
+            TerminalText.escape(e.getKey()),
+            e.getValue().count(),
+            TerminalText.escape(e.getValue().first()),
+            TerminalText.escape(e.getValue().last()));
       }
     }
   }
@@ -143,19 +148,23 @@ final class AuditCommand implements Callable<Integer> {
       return;
     }
     if (json) {
-      out.println(event);
+      // JSON escapes C0 controls itself; escaping the rest turns them into \\u escapes, which keeps
+      // the line valid JSON with the same meaning.
+      out.println(TerminalText.escape(event.toString()));
     } else {
       out.printf(
           "%s  %-18s %-24s %-22s %s%n",
-          event.path("ts").asText(),
-          event.path("reason").asText(),
-          event.path("client_id").asText("-"),
-          event.hasNonNull("remote")
-              ? event.path("remote").asText()
-              : event.path("source").asText(),
-          event.path("count").asLong(1) > 1
-              ? event.path("count").asLong() + " connections: " + event.path("detail").asText()
-              : event.path("detail").asText(""));
+          TerminalText.escape(event.path("ts").asText()),
+          TerminalText.escape(event.path("reason").asText()),
+          TerminalText.escape(event.path("client_id").asText("-")),
+          TerminalText.escape(
+              event.hasNonNull("remote")
+                  ? event.path("remote").asText()
+                  : event.path("source").asText()),
+          TerminalText.escape(
+              event.path("count").asLong(1) > 1
+                  ? event.path("count").asLong() + " connections: " + event.path("detail").asText()
+                  : event.path("detail").asText("")));
     }
     out.flush();
   }

@@ -64,6 +64,20 @@ class JsonLinesAuditLogTest {
   }
 
   @Test
+  void c1BidiAndSeparatorCharactersAreWrittenAsEscapesAndReadBackIntact() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    String hostile = "x\u009b2J\u0085\u202egnp\u2066\u200f\u061c\u2029\u007f\ud800y\ud83d\ude00";
+    try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
+      log.record(AuditEvent.of("auth.rejected").with("detail", hostile));
+    }
+    String line = Files.readString(file);
+    assertThat(line)
+        .contains("x\\u009b2J\\u0085\\u202egnp\\u2066\\u200f\\u061c\\u2029\\u007f\\ud800y")
+        .contains("\ud83d\ude00");
+    assertThat(new ObjectMapper().readTree(line).path("detail").asText()).isEqualTo(hostile);
+  }
+
+  @Test
   void longValuesAreCut() throws IOException {
     Path file = dir.resolve("audit.jsonl");
     try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {

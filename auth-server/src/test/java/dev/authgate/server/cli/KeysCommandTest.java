@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +90,20 @@ class KeysCommandTest {
     assertThat(run.err()).contains("already exists");
     assertThat(Files.readString(dir.resolve("sensor-1.credential"))).isEqualTo("precious");
     assertThat(keys().resolve("sensor-1.keys")).doesNotExist();
+  }
+
+  @Test
+  void dotDotAndAnyLeadingDotAreRefusedAsIds() {
+    for (String id : List.of(".", "..", ".x", ".hidden-sensor")) {
+      ServerCliRun run = add(id);
+
+      assertThat(run.exit()).as(id).isEqualTo(2);
+      assertThat(run.err())
+          .contains("invalid client id '" + id + "'")
+          .contains("not starting with '.'");
+    }
+    assertThat(keys())
+        .satisfiesAnyOf(k -> assertThat(k).doesNotExist(), k -> assertThat(k).isEmptyDirectory());
   }
 
   @Test
