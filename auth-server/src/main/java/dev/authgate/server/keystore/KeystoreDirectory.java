@@ -37,6 +37,7 @@ public final class KeystoreDirectory {
   private final Path dir;
   private final Clock clock;
   private final RandomSource randomness;
+  private final FileOwnership ownership;
 
   /**
    * @param dir the directory; need not exist until written to
@@ -47,6 +48,7 @@ public final class KeystoreDirectory {
     this.dir = dir;
     this.clock = clock;
     this.randomness = randomness;
+    this.ownership = FileOwnership.ofThisProcess();
   }
 
   /** The directory. */
@@ -55,10 +57,12 @@ public final class KeystoreDirectory {
   }
 
   /**
-   * Reads every verifier file. A file that is corrupt, too open or unreadable is skipped and
-   * listed; every other client loads.
+   * Reads every verifier file. A file that is corrupt, too open, unreadable, a symbolic link or
+   * someone else's is skipped and listed; so are clients whose files hold the same verifier (a
+   * copied or edited file would let one id log in as the other). Every other client loads.
    *
-   * @throws KeyFileException if the directory itself is missing, unreadable or writable by others
+   * @throws KeyFileException if the directory itself is missing, unreadable, a symbolic link,
+   *     someone else's or open to group or others
    */
   public KeystoreSnapshot load() throws KeyFileException {
     requireUsableDirectory();
@@ -70,6 +74,7 @@ public final class KeystoreDirectory {
           continue;
         }
         try {
+          ownership.checkFile(file);
           ClientKeys keys = readFile(file);
           clients.put(keys.clientId(), keys);
         } catch (KeyFileException e) {
@@ -79,6 +84,7 @@ public final class KeystoreDirectory {
     } catch (IOException e) {
       throw new KeyFileException(dir, "cannot list keystore directory " + dir + ": " + e, e);
     }
+    DuplicateVerifiers.refuse(clients, this::fileFor, skipped);
     return new KeystoreSnapshot(clients, skipped);
   }
 
@@ -104,17 +110,7 @@ public final class KeystoreDirectory {
     if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
       throw new KeyFileException(dir, "keystore directory " + dir + " is not readable");
     }
-    try {
-      var permissions = Files.getPosixFilePermissions(dir);
-      if (permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
-          || permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
-        throw new KeyFileException(
-            dir,
-            "keystore directory " + dir + " is writable by group or others; run: chmod 700 " + dir);
-      }
-    } catch (IOException e) {
-      throw new KeyFileException(dir, "cannot check keystore directory " + dir + ": " + e, e);
-    }
+    ownership.checkDirectory(dir);
   }
 
   /**

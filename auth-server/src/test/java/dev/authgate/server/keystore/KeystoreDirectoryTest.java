@@ -123,16 +123,26 @@ class KeystoreDirectoryTest {
 
   @Test
   void idsThatAreNotOneSafeNameAreRefused() {
-    for (String id : new String[] {"", "a/b", "..\\x", "a b", "x".repeat(65), "é"}) {
+    for (String id :
+        new String[] {"", "a/b", "..\\x", "a b", "x".repeat(65), "é", ".", "..", ".x"}) {
       assertThatThrownBy(() -> keystore().add(id)).isInstanceOf(IllegalArgumentException.class);
     }
   }
 
   @Test
-  void dotsAloneStayInsideTheDirectory() throws IOException {
-    keystore().add("..");
-    assertThat(dir.resolve("keys/...keys")).exists();
-    assertThat(keystore().load().clients()).containsOnlyKeys("..");
+  void aHiddenKeyFileLeftByAnOlderVersionIsSkippedAsAnInvalidId() throws IOException {
+    keystore().add("sensor-1");
+    String dots = Files.readString(dir.resolve("keys/sensor-1.keys")).replace("sensor-1", "..");
+    Files.writeString(dir.resolve("keys/...keys"), dots);
+    Files.setPosixFilePermissions(
+        dir.resolve("keys/...keys"), PosixFilePermissions.fromString("rw-------"));
+
+    KeystoreSnapshot snapshot = keystore().load();
+
+    assertThat(snapshot.clients()).containsOnlyKeys("sensor-1");
+    assertThat(snapshot.skipped())
+        .singleElement()
+        .satisfies(s -> assertThat(s.file().getFileName().toString()).isEqualTo("...keys"));
   }
 
   @Test
@@ -143,5 +153,112 @@ class KeystoreDirectoryTest {
     KeystoreSnapshot snapshot = keystore().load();
     assertThat(snapshot.skipped()).isEmpty();
     assertThat(snapshot.clients()).containsOnlyKeys("sensor-1");
+  }
+
+  private static boolean root() {
+    return FileOwnership.EffectiveUid.get() == 0;
+  }
+
+  private KeystoreSnapshot withSensors() throws IOException {
+    keystore().add("sensor-1");
+    keystore().add("sensor-2");
+    return keystore().load();
+  }
+
+  @Test
+  void aKeyFileThatIsASymbolicLinkIsSkippedNamingItAndTheOthersLoad() throws IOException {
+    withSensors();
+    Path elsewhere = Files.createDirectories(dir.resolve("elsewhere")).resolve("sensor-2.keys");
+    Files.move(dir.resolve("keys/sensor-2.keys"), elsewhere);
+    Files.createSymbolicLink(dir.resolve("keys/sensor-2.keys"), elsewhere);
+
+    KeystoreSnapshot snapshot = keystore().load();
+
+    assertThat(snapshot.clients()).containsOnlyKeys("sensor-1");
+    assertThat(snapshot.skipped())
+        .singleElement()
+        .satisfies(
+            s ->
+                assertThat(s.problem())
+                    .contains(dir.resolve("keys/sensor-2.keys").toString())
+                    .contains("is a symbolic link")
+                    .contains("cp --remove-destination"));
+  }
+
+  @Test
+  void aKeyFileOwnedByAnotherUserIsSkippedWithTheChownThatFixesIt() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(root(), "only root can give a file away");
+    withSensors();
+    Path file = dir.resolve("keys/sensor-2.keys");
+    Files.setAttribute(file, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+
+    KeystoreSnapshot snapshot = keystore().load();
+
+    assertThat(snapshot.clients()).containsOnlyKeys("sensor-1");
+    assertThat(snapshot.skipped())
+        .singleElement()
+        .satisfies(
+            s ->
+                assertThat(s.problem())
+                    .contains("owned by uid 65534")
+                    .contains("run: chown 0 " + file));
+  }
+
+  @Test
+  void aKeystoreDirectoryOwnedByAnotherUserIsRefused() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(root(), "only root can give a directory away");
+    withSensors();
+    Files.setAttribute(dir.resolve("keys"), "unix:uid", 65534);
+
+    assertThatThrownBy(() -> keystore().load())
+        .isInstanceOf(KeyFileException.class)
+        .hasMessageContaining("owned by uid 65534")
+        .hasMessageContaining("chown");
+  }
+
+  @Test
+  void aKeystoreDirectoryThatIsASymbolicLinkIsRefused() throws IOException {
+    withSensors();
+    Path real = dir.resolve("real-keys");
+    Files.move(dir.resolve("keys"), real);
+    Files.createSymbolicLink(dir.resolve("keys"), real);
+
+    assertThatThrownBy(() -> keystore().load())
+        .isInstanceOf(KeyFileException.class)
+        .hasMessageContaining("is a symbolic link")
+        .hasMessageContaining(real.toString());
+  }
+
+  @Test
+  void aKeystoreDirectoryReadableByGroupIsRefusedWithTheChmodThatFixesIt() throws IOException {
+    withSensors();
+    Files.setPosixFilePermissions(
+        dir.resolve("keys"), PosixFilePermissions.fromString("rwxr-x---"));
+
+    assertThatThrownBy(() -> keystore().load())
+        .isInstanceOf(KeyFileException.class)
+        .hasMessageContaining("run: chmod 700 " + dir.resolve("keys"));
+  }
+
+  @Test
+  void twoIdsHoldingTheSameVerifierAreBothRefusedNamingBothFiles() throws IOException {
+    withSensors();
+    String copied =
+        Files.readString(dir.resolve("keys/sensor-1.keys")).replace("sensor-1", "mallory");
+    dev.authgate.protocol.keyfile.KeyFiles.writePrivate(
+        dir.resolve("keys/mallory.keys"), copied, false);
+
+    KeystoreSnapshot snapshot = keystore().load();
+
+    assertThat(snapshot.clients()).containsOnlyKeys("sensor-2");
+    assertThat(snapshot.skipped())
+        .extracting(KeystoreSnapshot.Skipped::problem)
+        .hasSize(2)
+        .allSatisfy(
+            p ->
+                assertThat(p)
+                    .contains(dir.resolve("keys/sensor-1.keys").toString())
+                    .contains(dir.resolve("keys/mallory.keys").toString())
+                    .contains("same verifier"));
   }
 }

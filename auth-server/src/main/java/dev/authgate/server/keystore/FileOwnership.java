@@ -1,0 +1,136 @@
+package dev.authgate.server.keystore;
+
+import dev.authgate.protocol.keyfile.KeyFileException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Who may own and open the keystore, as OpenSSH checks {@code authorized_keys}: the directory and
+ * every key file must belong to the server's effective user (or root), must not be symbolic links,
+ * and must not be open to group or others. Each refusal names the path and the command that fixes
+ * it. Stateless and thread-safe.
+ */
+final class FileOwnership {
+  private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+  private static final Set<PosixFilePermission> OPEN_TO_OTHERS =
+      EnumSet.complementOf(
+          EnumSet.of(
+              PosixFilePermission.OWNER_READ,
+              PosixFilePermission.OWNER_WRITE,
+              PosixFilePermission.OWNER_EXECUTE));
+
+  private final int ownerUid;
+
+  FileOwnership(int ownerUid) {
+    this.ownerUid = ownerUid;
+  }
+
+  /** Checks as the running process: its effective uid (from /proc), or its uid. */
+  static FileOwnership ofThisProcess() {
+    return new FileOwnership(EffectiveUid.get());
+  }
+
+  /** Refuses a keystore directory that is a symlink, someone else's, or open to others. */
+  void checkDirectory(Path dir) throws KeyFileException {
+    PosixFileAttributes a = attributes(dir, "keystore directory");
+    if (a.isSymbolicLink()) {
+      throw new KeyFileException(
+          dir,
+          "keystore directory "
+              + dir
+              + " is a symbolic link; point --keys at the directory itself ("
+              + realPath(dir)
+              + ")");
+    }
+    checkOwner(dir, "keystore directory", a);
+    if (a.permissions().stream().anyMatch(OPEN_TO_OTHERS::contains)) {
+      throw new KeyFileException(
+          dir,
+          "keystore directory " + dir + " is accessible by group or others; run: chmod 700 " + dir);
+    }
+  }
+
+  /** Refuses a key file that is a symlink or someone else's; modes are checked when it is read. */
+  void checkFile(Path file) throws KeyFileException {
+    PosixFileAttributes a = attributes(file, "key file");
+    if (a.isSymbolicLink()) {
+      throw new KeyFileException(
+          file,
+          file
+              + " is a symbolic link; key files must be regular files: replace it with the file"
+              + " it points to (cp --remove-destination \"$(readlink -f "
+              + file
+              + ")\" "
+              + file
+              + ")");
+    }
+    checkOwner(file, "key file", a);
+  }
+
+  private void checkOwner(Path path, String what, PosixFileAttributes a) throws KeyFileException {
+    int uid = uid(path);
+    if (uid != ownerUid && uid != 0) {
+      throw new KeyFileException(
+          path,
+          what
+              + " "
+              + path
+              + " is owned by uid "
+              + uid
+              + ", not by the server's user (uid "
+              + ownerUid
+              + ") or root; run: chown "
+              + ownerUid
+              + " "
+              + path);
+    }
+  }
+
+  private static PosixFileAttributes attributes(Path path, String what) throws KeyFileException {
+    try {
+      return Files.readAttributes(path, PosixFileAttributes.class, NOFOLLOW);
+    } catch (IOException e) {
+      throw new KeyFileException(path, "cannot check " + what + " " + path + ": " + e, e);
+    }
+  }
+
+  private static int uid(Path path) throws KeyFileException {
+    try {
+      return (Integer) Files.getAttribute(path, "unix:uid", NOFOLLOW);
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new KeyFileException(path, "cannot read the owner of " + path + ": " + e, e);
+    }
+  }
+
+  private static String realPath(Path path) {
+    try {
+      return path.toRealPath().toString();
+    } catch (IOException e) {
+      return "a dangling link";
+    }
+  }
+
+  /** The effective uid of this process. */
+  static final class EffectiveUid {
+    private EffectiveUid() {}
+
+    static int get() {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith("Uid:")) {
+            return Integer.parseInt(line.split("\\s+")[2]);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // Not Linux, or /proc is not mounted: fall back to the real uid below.
+      }
+      return (int) new com.sun.security.auth.module.UnixSystem().getUid();
+    }
+  }
+}
