@@ -71,7 +71,13 @@ public final class AuthServer implements Closeable {
       ServerConfig config, VerifierLookup keys, AuditLog audit, Clock clock, RandomSource random)
       throws IOException {
     UploadStore uploads = UploadStore.open(config.uploads(), clock);
-    ServerSocket listener = bind(config);
+    ServerSocket listener;
+    try {
+      listener = bind(config);
+    } catch (IOException e) {
+      uploads.close();
+      throw e;
+    }
     ServerExecutors executors = new ServerExecutors();
     StartupLimit startups = config.defences().newStartupLimit();
     AuthServer server =
@@ -311,6 +317,11 @@ public final class AuthServer implements Closeable {
       Thread.currentThread().interrupt();
     }
     executors.shutdownNow();
+    try {
+      context.uploads().close();
+    } catch (IOException e) {
+      LOG.warn("closing the uploads directory failed: {}", e.getMessage());
+    }
     context
         .audit()
         .record(

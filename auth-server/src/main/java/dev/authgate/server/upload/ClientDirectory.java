@@ -4,8 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -39,12 +37,15 @@ final class ClientDirectory implements Closeable {
   }
 
   /**
-   * Opens (creating if needed) {@code root/clientId}.
+   * Opens (creating if needed) {@code root/clientId}, relative to the root's handle after checking
+   * the root was not replaced.
    *
-   * @throws IOException if it cannot be created or opened, or is a symbolic link
+   * @throws IOException if it cannot be created or opened, is a symbolic link, or the root was
+   *     replaced
    */
-  static ClientDirectory open(Path root, String clientId) throws IOException {
-    Path dir = root.resolve(clientId);
+  static ClientDirectory open(UploadRoot root, String clientId) throws IOException {
+    root.checkUnchanged();
+    Path dir = root.path().resolve(clientId);
     if (!Files.exists(dir, NOFOLLOW)) {
       try {
         createPrivateDirectory(dir);
@@ -52,18 +53,7 @@ final class ClientDirectory implements Closeable {
         // Another upload of this client created it first.
       }
     }
-    DirectoryStream<Path> rootStream = Files.newDirectoryStream(root);
-    if (!(rootStream instanceof SecureDirectoryStream<Path> secureRoot)) {
-      rootStream.close();
-      throw new IOException("the file system of " + root + " has no secure directory handles");
-    }
-    try (secureRoot) {
-      SecureDirectoryStream<Path> handle =
-          secureRoot.newDirectoryStream(root.getFileSystem().getPath(clientId), NOFOLLOW);
-      return new ClientDirectory(dir, handle);
-    } catch (FileSystemException e) {
-      throw new IOException(dir + " is not a plain directory (a symbolic link?); refusing it", e);
-    }
+    return new ClientDirectory(dir, root.openClient(clientId));
   }
 
   private static void createPrivateDirectory(Path dir) throws IOException {

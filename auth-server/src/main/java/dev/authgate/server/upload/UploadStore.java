@@ -28,22 +28,25 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: uploads of different names proceed in parallel; two uploads of the same name by
  * the same client never do (the second is refused as {@code busy}).
  */
-public final class UploadStore {
+public final class UploadStore implements java.io.Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(UploadStore.class);
   static final String PARTIAL_PREFIX = UploadNames.RESERVED_PREFIX + "part-";
 
   private final UploadLimits limits;
+  private final UploadRoot root;
   private final Clock clock;
   private final Set<String> namesInUse = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> reservedBytes = new ConcurrentHashMap<>();
 
-  private UploadStore(UploadLimits limits, Clock clock) {
+  private UploadStore(UploadLimits limits, UploadRoot root, Clock clock) {
     this.limits = limits;
+    this.root = root;
     this.clock = clock;
   }
 
   /**
-   * Opens the store, creating the root (mode 0700) if it does not exist.
+   * Opens the store, creating the root (mode 0700) if it does not exist, and holds the root open as
+   * a directory handle until {@link #close}.
    *
    * @throws IOException naming the root if it cannot be created or is not a directory
    */
@@ -57,7 +60,11 @@ public final class UploadStore {
     } catch (IOException e) {
       throw new IOException("cannot create uploads directory " + root + ": " + e.getMessage(), e);
     }
-    return new UploadStore(limits, clock);
+    try {
+      return new UploadStore(limits, UploadRoot.open(root), clock);
+    } catch (IOException e) {
+      throw new IOException("cannot open uploads directory " + root + ": " + e.getMessage(), e);
+    }
   }
 
   private static void trySetPrivate(Path dir) {
@@ -101,7 +108,7 @@ public final class UploadStore {
     }
     ClientDirectory dir = null;
     try {
-      dir = ClientDirectory.open(limits.root(), clientId);
+      dir = ClientDirectory.open(root, clientId);
       long existing = dir.sizeOf(name);
       if (existing >= 0 && !request.overwrite()) {
         throw new UploadRefused(
@@ -251,7 +258,13 @@ public final class UploadStore {
   public int sweepPartials() {
     Instant cutoff = clock.instant().minus(limits.partialKeep());
     int deleted = 0;
-    try (var clients = Files.newDirectoryStream(limits.root())) {
+    try {
+      root.checkUnchanged();
+    } catch (IOException e) {
+      LOG.error("not sweeping partial uploads: {}", e.getMessage());
+      return 0;
+    }
+    try (var clients = Files.newDirectoryStream(root.path())) {
       for (Path client : clients) {
         deleted += sweep(client.getFileName().toString(), cutoff);
       }
@@ -263,7 +276,7 @@ public final class UploadStore {
 
   private int sweep(String clientId, Instant cutoff) {
     int deleted = 0;
-    try (ClientDirectory dir = ClientDirectory.open(limits.root(), clientId)) {
+    try (ClientDirectory dir = ClientDirectory.open(root, clientId)) {
       for (ClientDirectory.Entry entry : dir.entries()) {
         boolean stale =
             entry.name().startsWith(PARTIAL_PREFIX)
@@ -277,5 +290,11 @@ public final class UploadStore {
       LOG.warn("cannot sweep partial uploads of {}: {}", clientId, e.getMessage());
     }
     return deleted;
+  }
+
+  /** Releases the root's directory handle. */
+  @Override
+  public void close() throws IOException {
+    root.close();
   }
 }

@@ -94,7 +94,7 @@ class ServeCommandTest {
     ServerCliRun run = server("serve", "--port", "0", "--keys", keys.toString());
 
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).contains("writable by group or others; run: chmod 700 " + keys);
+    assertThat(run.err()).contains("accessible by group or others; run: chmod 700 " + keys);
   }
 
   @Test

@@ -40,6 +40,11 @@ class UploadStoreTest {
             new UploadLimits(root, 1_000_000, 2_000_000, Duration.ofHours(1)), Clock.systemUTC());
   }
 
+  @org.junit.jupiter.api.AfterEach
+  void close() throws IOException {
+    store.close();
+  }
+
   static byte[] randomBytes(int n) {
     byte[] bytes = new byte[n];
     new Random(n).nextBytes(bytes);
@@ -254,6 +259,35 @@ class UploadStoreTest {
         .extracting(e -> ((UploadRefused) e).reason())
         .isEqualTo("storage-error");
     assertThat(filesIn(outside)).isEmpty();
+  }
+
+  @Test
+  void anUploadsRootSwappedForASymlinkWhileServingReceivesNothing() throws Exception {
+    PartialUpload first = store.begin("sensor-1", fresh("before.txt", 3));
+    first.write(new byte[] {1, 2, 3});
+    first.finish(Digests.sha256(new byte[] {1, 2, 3}), false);
+    Path outside = Files.createDirectory(dir.resolve("outside"));
+    Files.move(root, dir.resolve("uploads-moved"));
+    Files.createSymbolicLink(root, outside);
+
+    assertThatThrownBy(() -> store.begin("sensor-1", fresh("after.txt", 3)))
+        .isInstanceOf(UploadRefused.class)
+        .hasMessageContaining("was replaced by a symbolic link")
+        .extracting(e -> ((UploadRefused) e).reason())
+        .isEqualTo("storage-error");
+    assertThat(store.sweepPartials()).isZero();
+    assertThat(filesIn(outside)).isEmpty();
+    assertThat(filesIn(dir.resolve("uploads-moved/sensor-1"))).containsExactly("before.txt");
+  }
+
+  @Test
+  void anUploadsRootReplacedByAnotherDirectoryIsRefusedToo() throws Exception {
+    Files.move(root, dir.resolve("uploads-moved"));
+    Files.createDirectory(root);
+
+    assertThatThrownBy(() -> store.begin("sensor-1", fresh("after.txt", 3)))
+        .hasMessageContaining("was replaced since the server started");
+    assertThat(filesIn(root)).isEmpty();
   }
 
   @Test
