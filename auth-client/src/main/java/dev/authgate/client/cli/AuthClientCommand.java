@@ -47,7 +47,8 @@ public final class AuthClientCommand implements Runnable {
   static ExitCode exitCode(Exception e) {
     if (e instanceof ProtocolException p) {
       return switch (p.reason()) {
-        case REFUSED, SERVER_NOT_VERIFIED, UNSUPPORTED_VERSION -> ExitCode.AUTH_REFUSED;
+        case REFUSED, SERVER_NOT_VERIFIED, UNSUPPORTED_VERSION, REVOKED_KEY ->
+            ExitCode.AUTH_REFUSED;
         default -> ExitCode.CONNECTION;
       };
     }

@@ -31,6 +31,9 @@ public final class Uploader {
   /** Bytes per UPLOAD_DATA message. */
   public static final int CHUNK_BYTES = 256 * 1024;
 
+  /** The reason given for a file that changed while it was being read. */
+  public static final String SOURCE_CHANGED = "source-changed";
+
   private final VerifiedConnection connection;
   private final SecureChannel channel;
   private final UploadListener listener;
@@ -55,9 +58,10 @@ public final class Uploader {
   public UploadOutcome upload(Path file, String name, boolean overwrite, boolean resume)
       throws IOException {
     long start = System.nanoTime();
+    SourceState before = SourceState.of(file);
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = in.size();
-      channel.send(new UploadBegin(name, size, overwrite, resume));
+      send(new UploadBegin(name, size, overwrite, resume));
       SessionMessage reply = receive();
       if (reply instanceof UploadResult refused) {
         UploadOutcome outcome = outcome(name, refused, size, 0, start);
@@ -67,12 +71,16 @@ public final class Uploader {
       UploadReady ready = (UploadReady) reply;
       MessageDigest digest = Digests.newSha256();
       if (ready.offset() > 0 && !prefixMatches(in, ready, digest)) {
-        channel.send(new UploadEnd(new byte[32]));
+        send(new UploadEnd(new byte[32]));
         receive();
         return upload(file, name, overwrite, false);
       }
-      UploadResult early = send(in, name, size, ready.offset(), digest);
-      channel.send(new UploadEnd(digest.digest()));
+      SendResult sent = sendData(in, file, before, name, size, ready.offset(), digest);
+      UploadResult early = sent.early();
+      boolean changed = sent.changed() || !before.equals(SourceState.of(file));
+      // A file that changed while it was read gets a digest that cannot match: the server
+      // refuses it and stores nothing that no one ever had.
+      send(new UploadEnd(changed ? new byte[32] : digest.digest()));
       if (early == null) {
         // The server forces the whole file to disk before it answers: allow for that.
         connection.setReadTimeout(readTimeout.plusSeconds(size >> 24));
@@ -82,10 +90,28 @@ public final class Uploader {
           connection.setReadTimeout(readTimeout);
         }
       }
-      UploadOutcome outcome = outcome(name, early, size, ready.offset(), start);
+      UploadOutcome outcome =
+          changed
+              ? changedOutcome(file, name, size, ready.offset(), start)
+              : outcome(name, early, size, ready.offset(), start);
       listener.ended(outcome);
       return outcome;
     }
+  }
+
+  private static UploadOutcome changedOutcome(
+      Path file, String name, long size, long offset, long start) {
+    return new UploadOutcome(
+        name,
+        false,
+        size,
+        new byte[32],
+        SOURCE_CHANGED,
+        file
+            + " changed while it was being read (its size, modification or change time moved);"
+            + " nothing was stored: upload it again once it is complete",
+        offset,
+        Duration.ofNanos(System.nanoTime() - start));
   }
 
   private boolean prefixMatches(FileChannel in, UploadReady ready, MessageDigest digest)
@@ -111,9 +137,26 @@ public final class Uploader {
     }
   }
 
-  /** Sends the file from {@code offset}; returns an early result if the server sent one. */
-  private UploadResult send(
-      FileChannel in, String name, long size, long offset, MessageDigest digest)
+  /**
+   * What sending the data ended with.
+   *
+   * @param early a result the server sent before END, or null
+   * @param changed whether the source file changed while it was read
+   */
+  private record SendResult(UploadResult early, boolean changed) {}
+
+  /**
+   * Sends the file from {@code offset}, checking after each chunk that the file is still the one
+   * that was opened; stops early if it is not, or if the server answered already.
+   */
+  private SendResult sendData(
+      FileChannel in,
+      Path file,
+      SourceState before,
+      String name,
+      long size,
+      long offset,
+      MessageDigest digest)
       throws IOException {
     listener.started(name, size, offset);
     in.position(offset);
@@ -122,17 +165,55 @@ public final class Uploader {
       buffer.clear().limit((int) Math.min(buffer.capacity(), size - position));
       int n = in.read(buffer);
       if (n < 0) {
-        break;
+        return new SendResult(null, true);
       }
       digest.update(buffer.array(), 0, n);
-      channel.send(new UploadData(Arrays.copyOf(buffer.array(), n)));
+      send(new UploadData(Arrays.copyOf(buffer.array(), n)));
       position += n;
       listener.advanced(position);
       if (channel.hasPendingInput()) {
-        return (UploadResult) receive();
+        return new SendResult((UploadResult) receive(), false);
+      }
+      if (!before.equals(SourceState.of(file))) {
+        return new SendResult(null, true);
       }
     }
-    return null;
+    return new SendResult(null, false);
+  }
+
+  /**
+   * Sends one message. If the server has ended the session, the write fails ("broken pipe"); its
+   * CLOSE is usually waiting to be read, and says why.
+   */
+  private void send(SessionMessage message) throws IOException {
+    try {
+      channel.send(message);
+    } catch (IOException e) {
+      throw explainLostSession(e);
+    }
+  }
+
+  private IOException explainLostSession(IOException writeFailure) {
+    try {
+      connection.setReadTimeout(Duration.ofSeconds(2));
+      SessionMessage last = channel.receive();
+      if (last instanceof SessionMessage.Close close) {
+        return closed(close);
+      }
+    } catch (IOException | RuntimeException e) {
+      // Nothing more to learn: report the write failure itself.
+    }
+    return writeFailure;
+  }
+
+  private static ProtocolException closed(SessionMessage.Close close) {
+    if (close.code() == SessionMessage.Close.REVOKED) {
+      return new ProtocolException(
+          Reason.REVOKED_KEY,
+          "the server revoked this client's key during the upload: " + close.text());
+    }
+    return new ProtocolException(
+        Reason.CONNECTION_LOST, "the server closed the session: " + close.text());
   }
 
   /** The next upload reply; a CLOSE from the server is a lost connection. */
@@ -141,9 +222,7 @@ public final class Uploader {
     return switch (message) {
       case UploadReady r -> r;
       case UploadResult r -> r;
-      case SessionMessage.Close c ->
-          throw new ProtocolException(
-              Reason.CONNECTION_LOST, "the server closed the session: " + c.text());
+      case SessionMessage.Close c -> throw closed(c);
       default ->
           throw new ProtocolException(Reason.MALFORMED, "unexpected " + message + " from server");
     };

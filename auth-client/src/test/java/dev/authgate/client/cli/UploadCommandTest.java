@@ -125,4 +125,97 @@ class UploadCommandTest {
 
     assertThat(run.err()).isEmpty();
   }
+
+  private Path bigFile(String name, long size) throws IOException {
+    Path file = dir.resolve(name);
+    byte[] chunk = new byte[1 << 20];
+    new java.util.Random(size).nextBytes(chunk);
+    try (java.io.OutputStream out = Files.newOutputStream(file)) {
+      for (long left = size; left > 0; left -= chunk.length) {
+        out.write(chunk, 0, (int) Math.min(chunk.length, left));
+      }
+    }
+    return file;
+  }
+
+  /**
+   * Runs {@code upload --overwrite file} and, once the server has received part of it, does {@code
+   * during}. If the upload was over before that (a fast machine), tries again: the test is about
+   * what happens when it is not.
+   */
+  private CliRun uploadAndMeanwhile(Path file, ThrowingRunnable during) throws Exception {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      var run =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> upload("--overwrite", file.toString()));
+      Path partials = dir.resolve("server/uploads/sensor-1");
+      boolean caught =
+          org.awaitility.Awaitility.await()
+                  .atMost(java.time.Duration.ofSeconds(60))
+                  .pollInterval(java.time.Duration.ofMillis(2))
+                  .until(() -> run.isDone() || receivingInto(partials), done -> done)
+              && !run.isDone();
+      if (caught) {
+        during.run();
+        return run.get();
+      }
+      run.get();
+    }
+    throw new AssertionError("every upload finished before it could be disturbed");
+  }
+
+  private static boolean receivingInto(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (var files = Files.list(dir)) {
+      return files.anyMatch(
+          f -> f.getFileName().toString().startsWith(".authgate-part-") && sizeOf(f) > (1 << 20));
+    }
+  }
+
+  private static long sizeOf(Path f) {
+    try {
+      return Files.size(f);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  @Test
+  void aFileRewrittenDuringItsUploadIsNotStoredAndExitsFive() throws Exception {
+    long size = 200L << 20;
+    Path file = bigFile("big.bin", size);
+
+    CliRun run =
+        uploadAndMeanwhile(
+            file,
+            () -> {
+              try (var channel =
+                  java.nio.channels.FileChannel.open(
+                      file, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.write(java.nio.ByteBuffer.wrap(new byte[4096]), 190L << 20);
+              }
+            });
+
+    assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(5);
+    assertThat(run.out()).contains("refused big.bin").contains("changed while it was being read");
+    assertThat(dir.resolve("server/uploads/sensor-1/big.bin")).doesNotExist();
+  }
+
+  @Test
+  void aKeyRevokedDuringAnUploadSaysSoAndExitsThree() throws Exception {
+    server.watchKeys();
+    Path file = bigFile("big.bin", 200L << 20);
+
+    CliRun run = uploadAndMeanwhile(file, () -> server.keystore().revoke("sensor-1"));
+
+    assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(3);
+    assertThat(run.err()).contains("revoked this client's key");
+    assertThat(dir.resolve("server/uploads/sensor-1/big.bin")).doesNotExist();
+  }
 }

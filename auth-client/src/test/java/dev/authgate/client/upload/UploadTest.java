@@ -293,4 +293,64 @@ class UploadTest {
           .isEqualTo("storage-error");
     }
   }
+
+  /** Rewrites bytes of the file in place once the upload has sent {@code after} bytes. */
+  private static UploadListener rewritingAt(Path file, long after, long at) {
+    return new UploadListener() {
+      boolean done;
+
+      @Override
+      public void started(String name, long size, long offset) {}
+
+      @Override
+      public void advanced(long position) {
+        if (done || position < after) {
+          return;
+        }
+        done = true;
+        try (var channel =
+            java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+          channel.write(java.nio.ByteBuffer.wrap("rewritten".getBytes()), at);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+
+      @Override
+      public void ended(UploadOutcome outcome) {}
+    };
+  }
+
+  @Test
+  void aFileRewrittenInPlaceDuringItsUploadIsNotStored() throws IOException {
+    long size = 8L << 20;
+    Path file = randomFile("growing.bin", size);
+    try (VerifiedConnection connection = connect(server, sensor)) {
+      UploadOutcome outcome =
+          new Uploader(connection, rewritingAt(file, 1 << 20, size - 4096))
+              .upload(file, "growing.bin", false, false);
+
+      assertThat(outcome.stored()).isFalse();
+      assertThat(outcome.reason()).isEqualTo(Uploader.SOURCE_CHANGED);
+      assertThat(outcome.describe()).contains("changed while it was being read");
+      assertThat(connection.ping()).isNotNull();
+    }
+    assertThat(dir.resolve("server/uploads/sensor-1/growing.bin")).doesNotExist();
+    assertThat(server.awaitEvent("upload.failed").path("name").asText()).isEqualTo("growing.bin");
+  }
+
+  @Test
+  void aFileRewrittenInPlaceAfterItsLastChunkIsNotStoredEither() throws IOException {
+    long size = 3L << 20;
+    Path file = randomFile("late.bin", size);
+    try (VerifiedConnection connection = connect(server, sensor)) {
+      UploadOutcome outcome =
+          new Uploader(connection, rewritingAt(file, size, 0))
+              .upload(file, "late.bin", false, false);
+
+      assertThat(outcome.stored()).isFalse();
+      assertThat(outcome.reason()).isEqualTo(Uploader.SOURCE_CHANGED);
+    }
+    assertThat(dir.resolve("server/uploads/sensor-1/late.bin")).doesNotExist();
+  }
 }

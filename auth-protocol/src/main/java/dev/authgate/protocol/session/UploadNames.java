@@ -36,7 +36,8 @@ public final class UploadNames {
       }
     }
     if (TerminalText.hasUnsafe(name)) {
-      return "the name contains a control, bidirectional-control or line-separator character";
+      return "the name contains a control character (C0, C1, a bidirectional control or a line"
+          + " separator)";
     }
     if (name.getBytes(StandardCharsets.UTF_8).length > 255) {
       return "the name is longer than 255 bytes";
