@@ -1,13 +1,14 @@
 package dev.authgate.server.audit;
 
 import java.io.Closeable;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -22,8 +23,11 @@ import org.slf4j.LoggerFactory;
  * {@code write} to a file opened for append, under a lock, so lines never interleave and each is on
  * disk (in the page cache) before {@link #record} returns.
  *
- * <p>Thread-safe. A failed write is reported once per failure streak through SLF4J and never
- * thrown: the server keeps serving.
+ * <p>Thread-safe. When the log cannot be written (disk full, EIO) the server keeps serving: the
+ * failure is reported once per streak through SLF4J (stderr), the events are counted as lost, and
+ * the file is cut back to the end of the last whole line, so a torn line can never swallow the next
+ * record. If it cannot be cut back, the next line that is written starts with a newline. When
+ * writing works again, the recovery is logged and audited as {@code audit.lost} with the count.
  */
 public final class JsonLinesAuditLog implements AuditLog, Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(JsonLinesAuditLog.class);
@@ -35,10 +39,14 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
   private final AuditRotation rotation;
   private final ReentrantLock lock = new ReentrantLock();
   private final java.util.concurrent.ExecutorService compressor;
-  private OutputStream out;
+  private FileChannel out;
   private long size;
   private java.time.LocalDate day;
   private boolean failing;
+  private boolean needsNewline;
+  private long lostInStreak;
+  private final java.util.concurrent.atomic.AtomicLong lost =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private JsonLinesAuditLog(Path file, Clock clock, AuditRotation rotation) throws IOException {
     this.file = file;
@@ -58,8 +66,8 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
     if (!Files.exists(file)) {
       createPrivate(file);
     }
-    out = new FileOutputStream(file.toFile(), true);
-    size = Files.size(file);
+    out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    size = out.size();
     day = Files.getLastModifiedTime(file).toInstant().atZone(ZoneOffset.UTC).toLocalDate();
   }
 
@@ -100,22 +108,78 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
     byte[] line = JsonLine.render(ts, event).getBytes(StandardCharsets.UTF_8);
     lock.lock();
     try {
-      rotateIfDue(now, line.length);
-      out.write(line);
-      out.flush();
-      size += line.length;
       if (failing) {
-        LOG.warn("audit log {} is writable again", file);
-        failing = false;
+        tryRecover(now);
       }
-    } catch (IOException e) {
-      if (!failing) {
-        LOG.error("cannot write audit log {}: {}; events are being lost", file, e.getMessage());
-        failing = true;
+      if (!write(now, line)) {
+        lost.incrementAndGet();
+        lostInStreak++;
       }
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Writes one line; on failure reports the streak's start and cuts the torn part off. */
+  private boolean write(java.time.Instant now, byte[] line) {
+    try {
+      rotateIfDue(now, line.length);
+      ByteBuffer bytes =
+          needsNewline
+              ? ByteBuffer.allocate(line.length + 1).put((byte) '\n').put(line).flip()
+              : ByteBuffer.wrap(line);
+      int length = bytes.remaining();
+      while (bytes.hasRemaining()) {
+        out.write(bytes);
+      }
+      size += length;
+      needsNewline = false;
+      return true;
+    } catch (IOException e) {
+      if (!failing) {
+        LOG.error(
+            "cannot write audit log {}: {}; events are being lost until it is writable again",
+            file,
+            e.getMessage());
+        failing = true;
+      }
+      cutBackTornLine();
+      return false;
+    }
+  }
+
+  private void cutBackTornLine() {
+    try {
+      if (out.size() > size) {
+        out.truncate(size);
+      }
+    } catch (IOException | RuntimeException e) {
+      needsNewline = true;
+    }
+  }
+
+  /**
+   * Called under the lock while failing: writes {@code audit.lost} with the streak's count; if that
+   * works, the log is writable again.
+   */
+  private void tryRecover(java.time.Instant now) {
+    byte[] notice =
+        JsonLine.render(
+                TS.format(now.truncatedTo(ChronoUnit.MILLIS)),
+                AuditEvent.of("audit.lost")
+                    .with("count", lostInStreak)
+                    .with("detail", "the audit log could not be written"))
+            .getBytes(StandardCharsets.UTF_8);
+    if (write(now, notice)) {
+      LOG.warn("audit log {} is writable again; {} events were lost", file, lostInStreak);
+      failing = false;
+      lostInStreak = 0;
+    }
+  }
+
+  /** Events that could not be written since the log was opened; for status lines. */
+  public long lostEvents() {
+    return lost.get();
   }
 
   /** Rotates between two lines, so no event is ever split or lost. Called under the lock. */

@@ -82,6 +82,14 @@ final class AuditCommand implements Callable<Integer> {
     AuditSummary summary = new AuditSummary(from);
     AuditReader reader = new AuditReader();
     reader.read(files, summary::add);
+    if (reader.malformedLines() > 0) {
+      spec.commandLine()
+          .getErr()
+          .printf(
+              "auth-server: warning: skipped %d damaged lines (torn by a full disk, or not audit"
+                  + " events)%n",
+              reader.malformedLines());
+    }
     if (json) {
       out.println(TerminalText.escape(JSON.writeValueAsString(summary.toJson(JSON, top))));
     } else {

@@ -118,10 +118,58 @@ class JsonLinesAuditLogTest {
   }
 
   @Test
-  void aFailingSinkDoesNotThrow() throws IOException {
+  void aFullDiskLosesEventsButNeverLeavesATornLineAndSaysSoWhenItRecovers() throws IOException {
+    try (java.nio.file.FileSystem small =
+        com.google.common.jimfs.Jimfs.newFileSystem(
+            com.google.common.jimfs.Configuration.unix().toBuilder()
+                .setAttributeViews("basic", "owner", "posix", "unix")
+                .setMaxSize(64 * 1024)
+                .setBlockSize(512)
+                .build())) {
+      Path file = small.getPath("/logs/audit.jsonl");
+      Path filler = small.getPath("/filler");
+      try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
+        log.record(AuditEvent.of("server.started"));
+        fillUp(filler);
+        for (int i = 0; i < 50; i++) {
+          log.record(AuditEvent.of("auth.rejected").with("detail", "x".repeat(300)));
+        }
+        assertThat(log.lostEvents()).isPositive();
+        long lost = log.lostEvents();
+        Files.delete(filler);
+        log.record(AuditEvent.of("auth.accepted").with("client_id", "after"));
+
+        List<String> lines = Files.readAllLines(file);
+        for (String line : lines) {
+          assertThat(JSON.readTree(line).isObject()).as(line).isTrue();
+        }
+        assertThat(lines.get(0)).contains("server.started");
+        JsonNode notice = JSON.readTree(lines.get(lines.size() - 2));
+        assertThat(notice.path("event").asText()).isEqualTo("audit.lost");
+        assertThat(notice.path("count").asLong()).isEqualTo(lost);
+        assertThat(lines.get(lines.size() - 1)).contains("\"client_id\":\"after\"");
+      }
+    }
+  }
+
+  /** Writes to {@code filler} until the file system is full. */
+  private static void fillUp(Path filler) {
+    try (var out = Files.newOutputStream(filler)) {
+      byte[] block = new byte[100];
+      while (true) {
+        out.write(block);
+      }
+    } catch (IOException full) {
+      // Full, as intended.
+    }
+  }
+
+  @Test
+  void aFailingSinkDoesNotThrowAndCountsWhatIsLost() throws IOException {
     try (JsonLinesAuditLog log = JsonLinesAuditLog.open(Path.of("/dev/full"), clock)) {
       log.record(AuditEvent.of("auth.rejected"));
       log.record(AuditEvent.of("auth.rejected"));
+      assertThat(log.lostEvents()).isEqualTo(2);
     }
   }
 }

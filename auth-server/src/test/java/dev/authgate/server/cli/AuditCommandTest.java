@@ -80,6 +80,7 @@ class AuditCommandTest {
     ServerCliRun run = server("audit", "--audit-log", log.toString(), "--json");
 
     assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.err()).contains("warning: skipped 1 damaged lines");
     JsonNode summary = JSON.readTree(run.out());
     assertThat(summary.path("accepted").asLong()).isEqualTo(30);
     assertThat(summary.path("rejected").asLong()).isEqualTo(7 + 10 + 5 + 100);
