@@ -56,8 +56,16 @@ public final class Jars {
    * @return the running server; its address is {@link Server#address()}
    */
   public static Server serve(Path dir, List<String> jvmOptions, String... args) throws IOException {
+    return serve(dir, server(jvmOptions, args));
+  }
+
+  /**
+   * Starts {@code command} (a {@code serve}, perhaps wrapped, e.g. in a shell that lowers a limit)
+   * in {@code dir} and waits for its {@code listening on} line.
+   */
+  public static Server serve(Path dir, List<String> command) throws IOException {
     Process process =
-        new ProcessBuilder(server(jvmOptions, args))
+        new ProcessBuilder(command)
             .directory(dir.toFile())
             .redirectError(dir.resolve("server.err").toFile())
             .start();

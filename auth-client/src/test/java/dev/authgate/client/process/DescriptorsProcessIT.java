@@ -1,0 +1,160 @@
+package dev.authgate.client.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.Credential;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server as a real process under a low descriptor limit ({@code ulimit -n}): running out of
+ * descriptors must not kill the accept loop, and the session caps must refuse the excess before
+ * descriptors run out.
+ */
+class DescriptorsProcessIT {
+  private static final int DESCRIPTOR_LIMIT = 256;
+
+  @TempDir Path dir;
+
+  private Jars.Server serveUnderLimit(String... options) throws Exception {
+    assertThat(
+            Jars.run(
+                dir,
+                Jars.server(
+                    List.of(), "keys", "add", "s1", "--keys", "keys", "--out", "s1.credential")))
+        .isZero();
+    List<String> serve =
+        new ArrayList<>(
+            Jars.server(
+                List.of(),
+                "serve",
+                "--port",
+                "0",
+                "--keys",
+                "keys",
+                "--audit-log",
+                "audit.jsonl",
+                "--handshake-timeout",
+                "2m"));
+    serve.addAll(List.of(options));
+    StringBuilder command = new StringBuilder("ulimit -n " + DESCRIPTOR_LIMIT + " && exec");
+    for (String word : serve) {
+      command.append(" '").append(word.replace("'", "'\\''")).append("'");
+    }
+    return Jars.serve(dir, List.of("bash", "-c", command.toString()));
+  }
+
+  private String audit() throws IOException {
+    return Files.readString(dir.resolve("audit.jsonl"));
+  }
+
+  @Test
+  void runningOutOfDescriptorsAndGettingThemBackLeavesTheServerAcceptingAndVerifying()
+      throws Exception {
+    Jars.Server server =
+        serveUnderLimit(
+            "--max-startups", "1000", "--per-source-max-startups", "1000", "--max-sessions", "900");
+    ServerAddress address = ServerAddress.parse(server.address());
+    List<Socket> hoard = new ArrayList<>();
+    try {
+      // Connections that never speak each hold a server descriptor until the handshake deadline.
+      // They come from another source (127.0.0.2), which earns the penalties for them.
+      for (int i = 0; i < 2 * DESCRIPTOR_LIMIT; i++) {
+        Socket socket = new Socket();
+        hoard.add(socket);
+        socket.bind(new InetSocketAddress("127.0.0.2", 0));
+        try {
+          socket.connect(new InetSocketAddress(address.host(), address.port()), 1000);
+        } catch (IOException backlogFull) {
+          break;
+        }
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> audit().contains("\"event\":\"server.accept-failed\""));
+    } finally {
+      for (Socket socket : hoard) {
+        socket.close();
+      }
+    }
+    Credential s1 = Credential.load(dir.resolve("s1.credential"));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              try (VerifiedConnection connection = connect(s1, address)) {
+                return connection.ping() != null;
+              }
+            });
+    assertThat(
+            Jars.run(
+                dir,
+                Jars.client(
+                    List.of(), "ping", "--server", server.address(), "--key", "s1.credential")))
+        .isZero();
+    assertThat(audit()).contains("\"event\":\"server.accept-resumed\"");
+    stop(server);
+  }
+
+  @Test
+  void theSessionCapRefusesTheExcessBeforeDescriptorsRunOut() throws Exception {
+    Jars.Server server =
+        serveUnderLimit("--max-sessions", "100", "--max-sessions-per-client", "1000");
+    ServerAddress address = ServerAddress.parse(server.address());
+    Credential s1 = Credential.load(dir.resolve("s1.credential"));
+    List<VerifiedConnection> open = new ArrayList<>();
+    int refused = 0;
+    try {
+      for (int i = 0; i < 150; i++) {
+        try {
+          open.add(connect(s1, address));
+        } catch (ProtocolException e) {
+          assertThat(e.reason()).isEqualTo(Reason.OVERLOADED);
+          refused++;
+        }
+      }
+      assertThat(open).hasSize(100);
+      assertThat(refused).isEqualTo(50);
+      assertThat(audit())
+          .contains("\"reason\":\"session-limit\"")
+          .doesNotContain("server.accept-failed");
+    } finally {
+      for (VerifiedConnection connection : open) {
+        connection.close();
+      }
+    }
+    try (VerifiedConnection again = connect(s1, address)) {
+      assertThat(again.ping()).isNotNull();
+    }
+    stop(server);
+  }
+
+  private static VerifiedConnection connect(Credential credential, ServerAddress address)
+      throws IOException {
+    return new Connector(credential.identity(), Duration.ofSeconds(20), RandomSource.secure())
+        .connect(address);
+  }
+
+  private static void stop(Jars.Server server) throws InterruptedException {
+    server.process().destroy();
+    assertThat(server.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(server.process().exitValue()).isZero();
+  }
+}
