@@ -209,8 +209,12 @@ class ChatTest {
     assertThat(late.of(Event.Kind.HISTORY))
         .extracting(Event::text)
         .containsExactly("m3", "m4", "m5");
-    Awaitility.await().until(() -> early.of(Event.Kind.JOINED).size() == 1);
-    assertThat(early.of(Event.Kind.JOINED).get(0).from()).isEqualTo("late");
+    Awaitility.await().until(() -> early.of(Event.Kind.JOINED).size() == 2);
+    // Each member's own join is acknowledged to it first; then it hears of the others.
+    assertThat(early.of(Event.Kind.JOINED))
+        .extracting(Event::from)
+        .containsExactly("early", "late");
+    assertThat(late.of(Event.Kind.JOINED)).extracting(Event::from).containsExactly("late");
   }
 
   @Test

@@ -37,11 +37,15 @@ final class Room {
     return members.size();
   }
 
-  /** Adds a member, replays the history to it, and tells the others. */
+  /**
+   * Adds a member, replays the history to it, acknowledges the join to it (a JOINED event naming
+   * itself, after the history), and tells the others.
+   */
   List<ChatMember> join(ChatMember member, long now) {
     for (Event old : history) {
       member.offer(new Event(Event.Kind.HISTORY, old.timestamp(), name, old.from(), old.text()));
     }
+    member.offer(new Event(Event.Kind.JOINED, now, name, member.clientId(), ""));
     List<ChatMember> slow =
         broadcast(new Event(Event.Kind.JOINED, now, name, member.clientId(), ""), member);
     members.add(member);

@@ -1,5 +1,7 @@
 package dev.authgate.server.connection;
 
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.keyfile.ClientIds;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
@@ -45,7 +47,12 @@ final class ChatSession {
     this.closeSoon = closeSoon;
   }
 
-  void handle(ChatMessage message) {
+  /**
+   * Handles one chat request; a bad request gets an ERROR event and the session carries on.
+   *
+   * @throws ProtocolException for CHAT_EVENT, which only the server sends: a protocol error
+   */
+  void handle(ChatMessage message) throws ProtocolException {
     ChatMember me = member();
     switch (message) {
       case ChatMessage.Join join -> join(me, join.room());
@@ -54,7 +61,8 @@ final class ChatSession {
       case ChatMessage.Rooms list ->
           me.reply(new Event(Event.Kind.ROOMS, System.currentTimeMillis(), "", "", rooms.rooms()));
       case ChatMessage.Leave leave -> rooms.leave(me, "left");
-      case ChatMessage.Event event -> error(me, "clients do not send chat events");
+      case ChatMessage.Event event ->
+          throw new ProtocolException(Reason.MALFORMED, "the client sent CHAT_EVENT");
     }
   }
 

@@ -230,6 +230,52 @@ class AuthServerTest {
   }
 
   @Test
+  void serverOnlyMessagesFromAClientEndTheSessionWithCloseProtocolError() throws IOException {
+    List<SessionMessage> serverOnly =
+        List.of(
+            new dev.authgate.protocol.session.ChatMessage.Event(
+                dev.authgate.protocol.session.ChatMessage.Event.Kind.MESSAGE,
+                0,
+                "lobby",
+                "admin",
+                "forged"),
+            new dev.authgate.protocol.session.UploadResult(true, 1, new byte[32], "", "stored"),
+            new dev.authgate.protocol.session.UploadReady(0, new byte[32]));
+    for (SessionMessage message : serverOnly) {
+      try (RawClient client = RawClient.connect(server.port())) {
+        SecureChannel channel = client.handshake(sensor.identity());
+        channel.send(message);
+        assertThat(channel.receive())
+            .as("answer to %s", message)
+            .isEqualTo(new SessionMessage.Close(SessionMessage.Close.PROTOCOL_ERROR, "malformed"));
+        assertThatThrownBy(channel::receive).isInstanceOf(java.io.EOFException.class);
+      }
+    }
+    org.awaitility.Awaitility.await()
+        .until(
+            () ->
+                server.events("session.closed").stream()
+                        .filter(e -> e.path("outcome").asText().equals("malformed"))
+                        .count()
+                    == 3);
+  }
+
+  @Test
+  void aChatJoinIsAcknowledgedWithAJoinedEventNamingTheJoiner() throws IOException {
+    try (RawClient client = RawClient.connect(server.port())) {
+      SecureChannel channel = client.handshake(sensor.identity());
+      channel.send(new dev.authgate.protocol.session.ChatMessage.Join("lobby"));
+      SessionMessage answer = channel.receive();
+      assertThat(answer).isInstanceOf(dev.authgate.protocol.session.ChatMessage.Event.class);
+      var event = (dev.authgate.protocol.session.ChatMessage.Event) answer;
+      assertThat(event.kind())
+          .isEqualTo(dev.authgate.protocol.session.ChatMessage.Event.Kind.JOINED);
+      assertThat(event.from()).isEqualTo("sensor-1");
+      assertThat(event.room()).isEqualTo("lobby");
+    }
+  }
+
+  @Test
   void aClaimedIdWithLineBreaksStaysOnOneEscapedAuditLine() throws IOException {
     refusalBytes(identity("evil\r\n{\"event\":\"auth.accepted\"}\u0007", sensor.scramKeys()));
     server.awaitEvent("auth.rejected");
