@@ -32,12 +32,7 @@ class ChatProcessIT {
   @BeforeEach
   void startServer() throws Exception {
     for (String id : new String[] {"script", "human"}) {
-      assertThat(
-              Jars.run(
-                  dir,
-                  Jars.server(
-                      List.of(), "keys", "add", id, "--keys", "keys", "--out", id + ".credential")))
-          .isZero();
+      Jars.provision(dir, id);
     }
     Jars.Server started =
         Jars.serve(

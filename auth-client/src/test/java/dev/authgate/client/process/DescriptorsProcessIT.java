@@ -33,12 +33,7 @@ class DescriptorsProcessIT {
   @TempDir Path dir;
 
   private Jars.Server serveUnderLimit(String... options) throws Exception {
-    assertThat(
-            Jars.run(
-                dir,
-                Jars.server(
-                    List.of(), "keys", "add", "s1", "--keys", "keys", "--out", "s1.credential")))
-        .isZero();
+    Jars.provision(dir, "s1");
     List<String> serve =
         new ArrayList<>(
             Jars.server(

@@ -38,6 +38,17 @@ public final class Jars {
     return command;
   }
 
+  /** Runs {@code keys add ID --keys keys --out ID.credential} in {@code dir}; it must succeed. */
+  public static void provision(Path dir, String id) throws Exception {
+    assertThat(
+            run(
+                dir,
+                server(
+                    List.of(), "keys", "add", id, "--keys", "keys", "--out", id + ".credential")))
+        .as("keys add %s", id)
+        .isZero();
+  }
+
   /** Runs {@code command} in {@code dir} to its end (at most 3 minutes); returns the exit code. */
   public static int run(Path dir, List<String> command) throws Exception {
     Process process =

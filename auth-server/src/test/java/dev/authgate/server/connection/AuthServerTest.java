@@ -289,6 +289,26 @@ class AuthServerTest {
   }
 
   @Test
+  void aSymlinkedOrForeignKeyFileIsSkippedWhileEveryOtherClientIsServed() throws IOException {
+    Credential other = server.provision("other");
+    Path keys = server.keystore().path();
+    Path elsewhere = dir.resolve("elsewhere.keys");
+    Files.move(keys.resolve("other.keys"), elsewhere);
+    Files.createSymbolicLink(keys.resolve("other.keys"), elsewhere);
+    server.reloadKeys();
+
+    try (RawClient client = RawClient.connect(server.port())) {
+      SecureChannel channel = client.handshake(sensor.identity());
+      channel.send(new SessionMessage.Ping(7));
+      assertThat(channel.receive()).isEqualTo(new SessionMessage.Pong(7));
+    }
+    assertThat(refusalBytes(other.identity())).containsExactly(0x04, 0, 0, 0, 1, 0x01);
+    assertThat(server.keystore().load().skipped())
+        .singleElement()
+        .satisfies(s -> assertThat(s.problem()).contains("other.keys is a symbolic link"));
+  }
+
+  @Test
   void aSecondServerOnTheSamePortGetsAClearError() {
     ServerConfig config = ServerConfig.loopback(server.port(), dir.resolve("uploads"));
     assertThatThrownBy(() -> TestServer.start(dir.resolve("second"), config))

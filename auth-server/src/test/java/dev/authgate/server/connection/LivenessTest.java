@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.server.testing.NonReader;
 import dev.authgate.server.testing.RawClient;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;

@@ -1,11 +1,10 @@
-package dev.authgate.server.connection;
+package dev.authgate.server.testing;
 
 import static org.awaitility.Awaitility.await;
 
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
-import dev.authgate.server.testing.RawClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A verified client that floods PINGs and never reads a PONG, as a hostile or wedged machine would:
  * once the socket buffers fill, the server's write of a PONG blocks, and so does the flood.
  */
-final class NonReader implements AutoCloseable {
+public final class NonReader implements AutoCloseable {
   private static final long MAX_PINGS = 5_000_000;
 
   private final RawClient client;
@@ -40,7 +39,7 @@ final class NonReader implements AutoCloseable {
   }
 
   /** Connects as {@code credential} with a small receive buffer and starts flooding. */
-  static NonReader connect(int port, Credential credential) throws IOException {
+  public static NonReader connect(int port, Credential credential) throws IOException {
     RawClient client = RawClient.connect(port, "127.0.0.1", 4096);
     return new NonReader(client, client.handshake(credential.identity()));
   }
@@ -49,7 +48,7 @@ final class NonReader implements AutoCloseable {
    * Waits until the flood has stopped advancing: the server no longer reads this connection because
    * its own write to it is blocked.
    */
-  NonReader awaitServerStuck() {
+  public NonReader awaitServerStuck() {
     long[] last = {-1};
     await()
         .atMost(Duration.ofSeconds(60))
