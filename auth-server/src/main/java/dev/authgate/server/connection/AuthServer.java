@@ -1,6 +1,5 @@
 package dev.authgate.server.connection;
 
-import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
@@ -10,11 +9,9 @@ import dev.authgate.server.chat.ChatRooms;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
-import dev.authgate.server.defence.StartupLimit.Admission;
 import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -53,13 +50,16 @@ public final class AuthServer implements Closeable {
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
   private final CountDownLatch acceptLoopDone = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final AcceptRefusal refusals;
+  private final Admission admission;
 
   private AuthServer(ServerSocket listener, ServerContext context, ServerExecutors executors) {
     this.listener = listener;
     this.context = context;
     this.executors = executors;
-    this.refusals = new AcceptRefusal(executors.deadlines(), context.refusals(), REFUSAL_DEADLINE);
+    this.admission =
+        new Admission(
+            context,
+            new AcceptRefusal(executors.deadlines(), context.refusals(), REFUSAL_DEADLINE));
   }
 
   /**
@@ -73,7 +73,7 @@ public final class AuthServer implements Closeable {
     UploadStore uploads = UploadStore.open(config.uploads(), clock);
     ServerSocket listener;
     try {
-      listener = bind(config);
+      listener = Admission.bind(config);
     } catch (IOException e) {
       uploads.close();
       throw e;
@@ -111,20 +111,6 @@ public final class AuthServer implements Closeable {
     return server;
   }
 
-  private static ServerSocket bind(ServerConfig config) throws IOException {
-    InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
-    ServerSocket listener = new ServerSocket();
-    try {
-      listener.setReuseAddress(true);
-      listener.bind(address, 128);
-      return listener;
-    } catch (BindException e) {
-      listener.close();
-      throw new IOException(
-          "cannot listen on " + Addresses.format(address) + ": " + describe(e), e);
-    }
-  }
-
   private void startBackgroundWork() {
     executors
         .auditFlush()
@@ -153,13 +139,6 @@ public final class AuthServer implements Closeable {
     for (Connection connection : connections) {
       connection.checkWrite(limitNanos, now);
     }
-  }
-
-  private static String describe(BindException e) {
-    String message = String.valueOf(e.getMessage());
-    return message.toLowerCase(java.util.Locale.ROOT).contains("in use")
-        ? "address already in use"
-        : message;
   }
 
   /** The address actually bound (with the real port if 0 was asked for). */
@@ -202,7 +181,7 @@ public final class AuthServer implements Closeable {
   private void dispatch(Socket socket, String id) {
     try {
       String source = context.penalties().source(socket.getInetAddress());
-      if (admit(socket, source)) {
+      if (admission.admit(socket, source)) {
         run(new Connection(socket, id, source, context), id);
       }
     } catch (RuntimeException e) {
@@ -230,30 +209,6 @@ public final class AuthServer implements Closeable {
     if (closed.get()) {
       connection.shutdown();
     }
-  }
-
-  /**
-   * Decides at accept, before any crypto, whether a connection may begin: a penalised source, a
-   * source with too many handshakes in progress or a full handshake table gets REFUSED (try later),
-   * written and closed off the accept thread. An admitted connection holds a handshake slot until
-   * its handshake ends.
-   */
-  private boolean admit(Socket socket, String source) {
-    Reason refusal;
-    boolean bySource;
-    if (context.penalties().refusal(socket.getInetAddress()).isPresent()) {
-      refusal = Reason.PENALIZED;
-      bySource = true;
-    } else {
-      Admission admission = context.startups().tryEnter(source);
-      if (admission == Admission.ADMITTED) {
-        return true;
-      }
-      refusal = Reason.OVERLOADED;
-      bySource = admission == Admission.SOURCE_FULL;
-    }
-    refusals.refuse(socket, refusal, bySource, source);
-    return false;
   }
 
   /**

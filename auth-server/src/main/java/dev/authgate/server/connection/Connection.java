@@ -6,7 +6,6 @@ import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
-import dev.authgate.protocol.session.SessionMessage.Close;
 import dev.authgate.server.audit.AuditEvent;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -24,64 +23,20 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Only this connection's own threads (its virtual thread, and its chat writer) write its socket.
  * Other components — revocation, shutdown, the write watchdog, a chat room dropping a slow member —
- * <em>ask</em>: they move {@link State} to an ending state and shut down the socket's input (the
- * owner then says why in a CLOSE and ends) or close it, and return at once. They never wait on this
- * connection's locks.
+ * <em>ask</em>: they move {@link ConnectionState} to an ending state and shut down the socket's
+ * input (the owner then says why in a CLOSE and ends) or close it, and return at once. They never
+ * wait on this connection's locks.
  *
  * <p>{@link #run()} is called once; every other method may be called from any thread.
  */
 final class Connection implements Runnable {
-  /** Where a connection is in its life. The ending states say who ended it, and how. */
-  enum State {
-    /** Before WELCOME. */
-    HANDSHAKE(null, -1, null),
-    /** A verified session, until it ends. */
-    OPEN(null, -1, null),
-    /** Its key was revoked or removed; the owner sends CLOSE (revoked). */
-    REVOKED("revoked", Close.REVOKED, "this client's key was revoked"),
-    /** The server is stopping; the owner sends CLOSE (shutdown). */
-    SHUTTING_DOWN("server-shutdown", Close.SHUTDOWN, "server shutting down"),
-    /** A chat member that stopped reading; its writer sends the notice and CLOSE (slow). */
-    SLOW_CONSUMER("slow-consumer", -1, "dropped from chat: it stopped reading"),
-    /** A write stayed blocked past the write deadline; the socket is closed, nothing more sent. */
-    WRITE_TIMEOUT("write-timeout", -1, "a write to the peer blocked past the write deadline");
-
-    private final String outcome;
-    private final int closeCode;
-    private final String why;
-
-    State(String outcome, int closeCode, String why) {
-      this.outcome = outcome;
-      this.closeCode = closeCode;
-      this.why = why;
-    }
-
-    boolean ending() {
-      return outcome != null;
-    }
-
-    /** The {@code session.closed} outcome. */
-    String outcome() {
-      return outcome;
-    }
-
-    /** The CLOSE code the owner sends, or -1 if it sends none. */
-    int closeCode() {
-      return closeCode;
-    }
-
-    /** A sentence for the audit detail and the CLOSE text. */
-    String why() {
-      return why;
-    }
-  }
-
   private final Socket socket;
   private final String id;
   private final String remote;
   private final String source;
   private final ServerContext context;
-  private final AtomicReference<State> state = new AtomicReference<>(State.HANDSHAKE);
+  private final AtomicReference<ConnectionState> state =
+      new AtomicReference<>(ConnectionState.HANDSHAKE);
   private volatile WriteDeadline out;
   private volatile Accepted verified;
   private volatile Session session;
@@ -167,7 +122,7 @@ final class Connection implements Runnable {
             .find(accepted.clientId(), accepted.keyId())
             .map(r -> r.status() != KeyStatus.REVOKED)
             .orElse(false);
-    if (!stillValid || state.get() == State.REVOKED) {
+    if (!stillValid || state.get() == ConnectionState.REVOKED) {
       throw new ProtocolException(
           Reason.REVOKED_KEY,
           "the key was revoked while the handshake ran",
@@ -223,11 +178,11 @@ final class Connection implements Runnable {
 
   /** Moves from the handshake to the open session, unless an end was asked for already. */
   boolean open() {
-    return state.compareAndSet(State.HANDSHAKE, State.OPEN);
+    return state.compareAndSet(ConnectionState.HANDSHAKE, ConnectionState.OPEN);
   }
 
   /** The current state. */
-  State state() {
+  ConnectionState state() {
     return state.get();
   }
 
@@ -236,9 +191,9 @@ final class Connection implements Runnable {
    *
    * @return whether this request decided how the connection ends
    */
-  private boolean request(State end) {
+  private boolean request(ConnectionState end) {
     while (true) {
-      State now = state.get();
+      ConnectionState now = state.get();
       if (now.ending()) {
         return false;
       }
@@ -250,7 +205,7 @@ final class Connection implements Runnable {
 
   /** Ends a verified session whose key is no longer valid: its owner sends CLOSE (revoked). */
   void revoke() {
-    if (request(State.REVOKED)) {
+    if (request(ConnectionState.REVOKED)) {
       wakeOwner();
     }
   }
@@ -260,7 +215,7 @@ final class Connection implements Runnable {
    * owner; a handshake is cut.
    */
   void shutdown() {
-    if (!request(State.SHUTTING_DOWN)) {
+    if (!request(ConnectionState.SHUTTING_DOWN)) {
       return;
     }
     if (verified == null) {
@@ -285,7 +240,7 @@ final class Connection implements Runnable {
     if (output == null || !output.stalledLongerThan(limitNanos, nowNanos)) {
       return;
     }
-    request(State.WRITE_TIMEOUT);
+    request(ConnectionState.WRITE_TIMEOUT);
     closeSocket();
   }
 
@@ -294,7 +249,7 @@ final class Connection implements Runnable {
    * the socket is closed whether or not the peer read it.
    */
   void closeSoonAsTooSlow() {
-    if (request(State.SLOW_CONSUMER)) {
+    if (request(ConnectionState.SLOW_CONSUMER)) {
       context.deadlines().schedule(this::closeSocket, 2, TimeUnit.SECONDS);
     }
   }

@@ -68,7 +68,7 @@ final class Session {
   /** Serves until the session ends, then audits how. */
   void run(Instant start) {
     Ending ending = serveUntilEnd();
-    Connection.State requested = connection.state();
+    ConnectionState requested = connection.state();
     if (requested.ending() && !ending.byClient()) {
       ending = new Ending(requested.outcome(), requested.why(), requested.closeCode());
     }
