@@ -64,24 +64,38 @@ class DescriptorsProcessIT {
       throws Exception {
     Jars.Server server =
         serveUnderLimit(
-            "--max-startups", "1000", "--per-source-max-startups", "1000", "--max-sessions", "900");
+            "--max-startups",
+            "1000",
+            "--per-source-max-startups",
+            "1000",
+            "--max-sessions",
+            "900",
+            // Our own tries during the outage time out before the server can accept them, and
+            // it then penalises their source for closing before AUTH: not what this test is about.
+            "--exempt",
+            "127.0.0.1/32");
     ServerAddress address = ServerAddress.parse(server.address());
     List<Socket> hoard = new ArrayList<>();
     try {
       // Connections that never speak each hold a server descriptor until the handshake deadline.
       // They come from another source (127.0.0.2), which earns the penalties for them.
-      for (int i = 0; i < 2 * DESCRIPTOR_LIMIT; i++) {
+      // On a busy machine the server may fall behind and the backlog drop a SYN: keep going
+      // (a bounded number of tries) until the server reports that accept failed.
+      for (int i = 0; i < 4 * DESCRIPTOR_LIMIT; i++) {
         Socket socket = new Socket();
         hoard.add(socket);
         socket.bind(new InetSocketAddress("127.0.0.2", 0));
         try {
-          socket.connect(new InetSocketAddress(address.host(), address.port()), 1000);
+          socket.connect(new InetSocketAddress(address.host(), address.port()), 2000);
         } catch (IOException backlogFull) {
+          // Counted by the loop bound; the next try may get in once the server catches up.
+        }
+        if (audit().contains("\"event\":\"server.accept-failed\"")) {
           break;
         }
       }
       await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(90))
           .until(() -> audit().contains("\"event\":\"server.accept-failed\""));
     } finally {
       for (Socket socket : hoard) {
