@@ -1,6 +1,7 @@
 package dev.authgate.protocol.session;
 
 import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -37,6 +38,12 @@ public record UploadBegin(String name, long size, boolean overwrite, boolean res
 
   static UploadBegin decode(BodyReader in) throws ProtocolException {
     int flags = in.u8();
+    if ((flags & ~(OVERWRITE | RESUME)) != 0) {
+      // Strict, like every other field: a bit this version does not define is an error, not a
+      // silent no-op (found by the session-message fuzzer: it did not survive a round trip).
+      throw new ProtocolException(
+          Reason.MALFORMED, String.format("UPLOAD_BEGIN sets reserved flag bits 0x%02x", flags));
+    }
     long size = in.u64();
     String name = in.utf8(in.u16());
     in.end();
