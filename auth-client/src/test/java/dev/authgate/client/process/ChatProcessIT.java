@@ -47,6 +47,50 @@ class ChatProcessIT {
     server.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * A process's stdout, line by line, read on a thread of its own so the test can wait for a line
+   * with a deadline instead of blocking forever on a read.
+   */
+  private static final class Lines {
+    private final java.util.concurrent.BlockingQueue<String> lines =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+
+    Lines(Process process) {
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  for (String line; (line = in.readLine()) != null; ) {
+                    lines.add(line);
+                  }
+                } catch (IOException e) {
+                  // The process is gone; waiting callers time out.
+                }
+              });
+    }
+
+    /** The next line containing {@code text}, waiting at most {@code max}; null if none came. */
+    String await(String text, Duration max) throws InterruptedException {
+      long end = System.nanoTime() + max.toNanos();
+      while (true) {
+        String line = lines.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (line == null || line.contains(text)) {
+          return line;
+        }
+      }
+    }
+
+    /** Every line received and not yet taken. */
+    List<String> rest() {
+      List<String> rest = new ArrayList<>();
+      lines.drainTo(rest);
+      return rest;
+    }
+  }
+
   private Process jsonChat(String id) throws IOException {
     return new ProcessBuilder(
             Jars.client(
@@ -60,10 +104,8 @@ class ChatProcessIT {
   void jsonModeExchangesMessagesThroughPipesAndExitsZeroOnEof() throws Exception {
     Process a = jsonChat("script");
     Process b = jsonChat("human");
-    BufferedReader aOut =
-        new BufferedReader(new InputStreamReader(a.getInputStream(), StandardCharsets.UTF_8));
-    BufferedReader bOut =
-        new BufferedReader(new InputStreamReader(b.getInputStream(), StandardCharsets.UTF_8));
+    Lines aOut = new Lines(a);
+    Lines bOut = new Lines(b);
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .until(
@@ -74,10 +116,7 @@ class ChatProcessIT {
     aIn.write("hello from a script\n".getBytes(StandardCharsets.UTF_8));
     aIn.flush();
 
-    String line;
-    do {
-      line = bOut.readLine();
-    } while (line != null && !line.contains("\"type\":\"message\""));
+    String line = bOut.await("\"type\":\"message\"", Duration.ofSeconds(30));
     assertThat(line)
         .startsWith(
             "{\"type\":\"message\",\"room\":\"lobby\",\"from\":\"script\","
@@ -86,14 +125,12 @@ class ChatProcessIT {
     aIn.close();
     assertThat(a.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(a.exitValue()).isZero();
-    do {
-      line = bOut.readLine();
-    } while (line != null && !line.contains("\"type\":\"left\""));
+    line = bOut.await("\"type\":\"left\"", Duration.ofSeconds(30));
     assertThat(line).contains("\"from\":\"script\"");
     b.getOutputStream().close();
     assertThat(b.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(b.exitValue()).isZero();
-    assertThat(aOut.lines()).allMatch(l -> l.startsWith("{\"type\":\""));
+    assertThat(aOut.rest()).allMatch(l -> l.startsWith("{\"type\":\""));
   }
 
   @Test
@@ -101,8 +138,7 @@ class ChatProcessIT {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/tmux")), "tmux not installed");
     String session = "authgate-" + ProcessHandle.current().pid();
     Process watcher = jsonChat("script");
-    BufferedReader watched =
-        new BufferedReader(new InputStreamReader(watcher.getInputStream(), StandardCharsets.UTF_8));
+    Lines watched = new Lines(watcher);
     String command =
         String.join(
             " ",
@@ -118,11 +154,13 @@ class ChatProcessIT {
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> capture(session).contains("Commands: /who"));
-      tmux("send-keys", "-t", session, "hello from a person", "Enter");
-      String line;
-      do {
-        line = watched.readLine();
-      } while (line != null && !line.contains("\"type\":\"message\""));
+      // Keys typed before the line editor puts the terminal in raw mode may be discarded with
+      // the pending input: type again (a bounded number of times) until the line arrives.
+      String line = null;
+      for (int attempt = 0; attempt < 5 && line == null; attempt++) {
+        tmux("send-keys", "-t", session, "hello from a person", "Enter");
+        line = watched.await("\"type\":\"message\"", Duration.ofSeconds(10));
+      }
       assertThat(line).contains("\"from\":\"human\"").contains("hello from a person");
 
       watcher.getOutputStream().write("hi human\n".getBytes(StandardCharsets.UTF_8));
