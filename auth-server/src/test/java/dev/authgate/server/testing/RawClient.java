@@ -104,6 +104,24 @@ public final class RawClient implements AutoCloseable {
     return SecureChannel.client(in, recordingOut(), established.keys());
   }
 
+  /**
+   * Runs a whole handshake as {@code identity}, returning a session channel whose sealed frames are
+   * written to {@code held} instead of the socket: the test decides what reaches the server, in
+   * what order, whole, twice, cut or altered.
+   */
+  public SecureChannel handshakeHolding(ClientIdentity identity, ByteArrayOutputStream held)
+      throws IOException {
+    ClientHandshake handshake = new ClientHandshake(identity, RandomSource.secure());
+    send(handshake.onHello(readFrame()));
+    ClientHandshake.Established established = handshake.onWelcome(readFrame());
+    return SecureChannel.client(in, held, established.keys());
+  }
+
+  /** The local port, which the server's audit records as part of {@code remote}. */
+  public int localPort() {
+    return socket.getLocalPort();
+  }
+
   private OutputStream recordingOut() {
     return new OutputStream() {
       @Override

@@ -1,0 +1,304 @@
+package dev.authgate.server.connection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.frame.Frame;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.frame.FrameType;
+import dev.authgate.protocol.handshake.ClientHandshake;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.session.SessionMessage.Close;
+import dev.authgate.protocol.session.UploadBegin;
+import dev.authgate.protocol.session.UploadData;
+import dev.authgate.protocol.session.UploadEnd;
+import dev.authgate.protocol.session.UploadReady;
+import dev.authgate.protocol.session.UploadResult;
+import dev.authgate.server.testing.RawClient;
+import dev.authgate.server.testing.TestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A scripted hostile client against the real server: every message type a sealed frame can carry,
+ * and the AUTH of the handshake, each delivered dripped, corrupted, duplicated, reordered,
+ * truncated or cut off. Each case asserts what the client hears (the CLOSE, or the REFUSED code)
+ * and exactly how the server audits the end of that connection.
+ */
+@SuppressWarnings("try") // the CUT_OFF fault closes the client socket mid-test on purpose
+class HostilePeerMatrixTest {
+  @TempDir static Path dir;
+  static TestServer server;
+  static Credential sensor;
+
+  /** One sample of every message type; a new type without a sample fails the test below. */
+  static final Map<Class<?>, SessionMessage> SAMPLES = new LinkedHashMap<>();
+
+  static {
+    SAMPLES.put(SessionMessage.Ping.class, new SessionMessage.Ping(1));
+    SAMPLES.put(SessionMessage.Pong.class, new SessionMessage.Pong(2));
+    SAMPLES.put(Close.class, new Close(Close.NORMAL, "bye"));
+    SAMPLES.put(UploadBegin.class, new UploadBegin("matrix.bin", 4, false, false));
+    SAMPLES.put(UploadData.class, new UploadData(new byte[] {1, 2, 3, 4}));
+    SAMPLES.put(UploadEnd.class, new UploadEnd(new byte[32]));
+    SAMPLES.put(UploadReady.class, new UploadReady(0, new byte[32]));
+    SAMPLES.put(UploadResult.class, new UploadResult(true, 0, new byte[32], "", "stored"));
+    SAMPLES.put(ChatMessage.Join.class, new ChatMessage.Join("matrix"));
+    SAMPLES.put(ChatMessage.Say.class, ChatMessage.Say.of("hello"));
+    SAMPLES.put(ChatMessage.Who.class, new ChatMessage.Who());
+    SAMPLES.put(ChatMessage.Rooms.class, new ChatMessage.Rooms());
+    SAMPLES.put(ChatMessage.Leave.class, new ChatMessage.Leave());
+    SAMPLES.put(
+        ChatMessage.Event.class,
+        new ChatMessage.Event(ChatMessage.Event.Kind.MESSAGE, 0, "matrix", "admin", "forged"));
+  }
+
+  /** Types a client may not send at that point, or at all: the session ends as malformed. */
+  private static final Set<Class<?>> REFUSED_WHEN_CLEAN =
+      Set.of(
+          UploadData.class,
+          UploadEnd.class,
+          UploadReady.class,
+          UploadResult.class,
+          ChatMessage.Event.class);
+
+  enum Fault {
+    /** One byte per write: must make no difference. */
+    DRIPPED,
+    /** One bit of the tag flipped. */
+    CORRUPTED,
+    /** The same frame sent twice. */
+    DUPLICATED,
+    /** A later frame (PING) sent before this one. */
+    REORDERED,
+    /** Half the frame, then the client's output is shut. */
+    TRUNCATED,
+    /** The header only, then the socket is closed. */
+    CUT_OFF
+  }
+
+  @BeforeAll
+  static void start() throws IOException {
+    server = TestServer.start(dir);
+    sensor = server.provision("sensor-1");
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    server.close();
+  }
+
+  @Test
+  void everySessionMessageTypeHasASampleInTheMatrix() {
+    Set<String> leaves = new TreeSet<>();
+    collectLeaves(SessionMessage.class, leaves);
+    assertThat(SAMPLES.keySet().stream().map(Class::getName).sorted().toList())
+        .containsExactlyElementsOf(leaves);
+  }
+
+  private static void collectLeaves(Class<?> type, Set<String> into) {
+    Class<?>[] permitted = type.getPermittedSubclasses();
+    if (permitted == null) {
+      into.add(type.getName());
+      return;
+    }
+    for (Class<?> sub : permitted) {
+      collectLeaves(sub, into);
+    }
+  }
+
+  static Stream<Arguments> sessionCases() {
+    return SAMPLES.values().stream()
+        .flatMap(
+            m ->
+                Arrays.stream(Fault.values())
+                    .map(f -> Arguments.of(m.getClass().getSimpleName(), f, m)));
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("sessionCases")
+  void aHostileSessionFrameEndsAsDocumented(String type, Fault fault, SessionMessage message)
+      throws IOException {
+    int port;
+    Close heard;
+    try (RawClient client = RawClient.connect(server.port())) {
+      port = client.localPort();
+      ByteArrayOutputStream held = new ByteArrayOutputStream();
+      SecureChannel channel = client.handshakeHolding(sensor.identity(), held);
+      byte[] frame = seal(channel, held, message);
+      deliver(client, channel, held, frame, fault, message);
+      heard = lastClose(channel);
+    }
+    String outcome = expectedOutcome(message, fault);
+    JsonNode closed =
+        server.awaitEvent("session.closed", e -> e.path("remote").asText().endsWith(":" + port));
+    assertThat(closed.path("outcome").asText()).as("server's outcome").isEqualTo(outcome);
+    if (outcome.equals("closed") || fault == Fault.CUT_OFF) {
+      assertThat(heard).as("what the client heard").isNull();
+    } else {
+      assertThat(heard)
+          .as("what the client heard")
+          .isEqualTo(new Close(Close.PROTOCOL_ERROR, outcome));
+    }
+  }
+
+  private static String expectedOutcome(SessionMessage message, Fault fault) {
+    boolean refused = REFUSED_WHEN_CLEAN.contains(message.getClass());
+    return switch (fault) {
+      case DRIPPED -> refused ? "malformed" : "closed";
+      case CORRUPTED, REORDERED -> "integrity";
+      case DUPLICATED -> refused ? "malformed" : message instanceof Close ? "closed" : "integrity";
+      case TRUNCATED, CUT_OFF -> "malformed";
+    };
+  }
+
+  private static byte[] seal(SecureChannel channel, ByteArrayOutputStream held, SessionMessage m)
+      throws IOException {
+    channel.send(m);
+    byte[] frame = held.toByteArray();
+    held.reset();
+    return frame;
+  }
+
+  private static void deliver(
+      RawClient client,
+      SecureChannel channel,
+      ByteArrayOutputStream held,
+      byte[] frame,
+      Fault fault,
+      SessionMessage message)
+      throws IOException {
+    switch (fault) {
+      case DRIPPED -> {
+        for (byte b : frame) {
+          client.send(new byte[] {b});
+        }
+        if (!(message instanceof Close)) {
+          client.send(seal(channel, held, new Close(Close.NORMAL, "done")));
+        }
+      }
+      case CORRUPTED -> {
+        frame[frame.length - 1] ^= 0x01;
+        client.send(frame);
+      }
+      case DUPLICATED -> {
+        client.send(frame);
+        client.send(frame);
+      }
+      case REORDERED -> {
+        byte[] later = seal(channel, held, new SessionMessage.Ping(99));
+        client.send(later);
+        client.send(frame);
+      }
+      case TRUNCATED -> {
+        client.send(Arrays.copyOf(frame, frame.length / 2));
+        client.shutdownOutput();
+      }
+      case CUT_OFF -> {
+        client.send(Arrays.copyOf(frame, FrameCodec.HEADER_BYTES));
+        client.close();
+      }
+    }
+  }
+
+  /** Reads until the server ends the session; returns its CLOSE, or null if it sent none. */
+  private static Close lastClose(SecureChannel channel) {
+    Close last = null;
+    try {
+      while (true) {
+        if (channel.receive() instanceof Close close) {
+          last = close;
+        }
+      }
+    } catch (IOException endOfSession) {
+      return last;
+    }
+  }
+
+  enum AuthFault {
+    DRIPPED,
+    CORRUPTED,
+    DUPLICATED,
+    TRUNCATED,
+    CUT_OFF
+  }
+
+  @ParameterizedTest(name = "AUTH {0}")
+  @org.junit.jupiter.params.provider.EnumSource(AuthFault.class)
+  void aHostileAuthEndsAsDocumented(AuthFault fault) throws IOException {
+    int port;
+    Frame answer = null;
+    try (RawClient client = RawClient.connect(server.port())) {
+      port = client.localPort();
+      ClientHandshake handshake = new ClientHandshake(sensor.identity(), RandomSource.secure());
+      byte[] auth = handshake.onHello(client.readFrame());
+      switch (fault) {
+        case DRIPPED -> {
+          for (byte b : auth) {
+            client.send(new byte[] {b});
+          }
+        }
+        case CORRUPTED -> {
+          auth[auth.length - 1] ^= 0x01;
+          client.send(auth);
+        }
+        case DUPLICATED -> {
+          client.send(auth);
+          client.send(auth);
+        }
+        case TRUNCATED -> {
+          client.send(Arrays.copyOf(auth, auth.length / 2));
+          client.shutdownOutput();
+        }
+        case CUT_OFF -> {
+          client.send(Arrays.copyOf(auth, FrameCodec.HEADER_BYTES));
+          client.close();
+        }
+      }
+      if (fault != AuthFault.CUT_OFF) {
+        answer = client.readFrame();
+      }
+    }
+    switch (fault) {
+      case DRIPPED, DUPLICATED -> {
+        assertThat(answer.type()).isEqualTo(FrameType.WELCOME);
+        JsonNode accepted =
+            server.awaitEvent("auth.accepted", e -> e.path("remote").asText().endsWith(":" + port));
+        assertThat(accepted.path("client_id").asText()).isEqualTo("sensor-1");
+        JsonNode closed =
+            server.awaitEvent(
+                "session.closed", e -> e.path("remote").asText().endsWith(":" + port));
+        // A second AUTH arrives as an unsealed frame inside the session.
+        assertThat(closed.path("outcome").asText())
+            .isEqualTo(fault == AuthFault.DUPLICATED ? "malformed" : "connection-lost");
+      }
+      case CORRUPTED, TRUNCATED, CUT_OFF -> {
+        if (answer != null) {
+          assertThat(answer.type()).isEqualTo(FrameType.REFUSED);
+          assertThat(answer.payload()).containsExactly(0x02);
+        }
+        JsonNode rejected =
+            server.awaitEvent("auth.rejected", e -> e.path("remote").asText().endsWith(":" + port));
+        assertThat(rejected.path("reason").asText()).isEqualTo("malformed");
+      }
+    }
+  }
+}
