@@ -150,10 +150,12 @@ public sealed interface SessionMessage
       if (body.remaining() < 2 || body.remaining() != 2 + (body.get(1) & 0xff)) {
         throw new ProtocolException(Reason.MALFORMED, "CLOSE body has a bad length");
       }
-      int code = body.get() & 0xff;
-      byte[] text = new byte[body.get() & 0xff];
-      body.get(text);
-      return new Close(code, new String(text, StandardCharsets.UTF_8));
+      // Strict UTF-8 like every other text field (the fuzzer found CLOSE decoding leniently).
+      BodyReader in = new BodyReader(body, "CLOSE");
+      int code = in.u8();
+      String text = in.utf8(in.u8());
+      in.end();
+      return new Close(code, text);
     }
   }
 }
