@@ -1,6 +1,7 @@
 package dev.authgate.protocol.session;
 
 import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -47,7 +48,13 @@ public record UploadResult(boolean stored, long size, byte[] sha256, String reas
   }
 
   static UploadResult decode(BodyReader in) throws ProtocolException {
-    boolean stored = in.u8() != 0;
+    int flag = in.u8();
+    if (flag > 1) {
+      // A boolean is 0 or 1; anything else is malformed (found by the session-message fuzzer).
+      throw new ProtocolException(
+          Reason.MALFORMED, "UPLOAD_RESULT stored is " + flag + ", not 0 or 1");
+    }
+    boolean stored = flag == 1;
     long size = in.u64();
     byte[] sha256 = in.bytes(32);
     String reason = in.utf8(in.u8());
