@@ -27,6 +27,9 @@ import java.util.zip.GZIPInputStream;
 public final class AuditReader {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The suffix of a rotated file still being compressed; never read. */
+  static final String PARTIAL = ".partial";
+
   private long malformedLines;
 
   /** The live log and its rotated files, oldest first (by modification time, live log last). */
@@ -38,6 +41,7 @@ public final class AuditReader {
       try (Stream<Path> siblings = Files.list(dir)) {
         siblings
             .filter(p -> p.getFileName().toString().startsWith(name + "."))
+            .filter(p -> !p.getFileName().toString().endsWith(PARTIAL))
             .filter(Files::isRegularFile)
             .forEach(rotated::add);
       }

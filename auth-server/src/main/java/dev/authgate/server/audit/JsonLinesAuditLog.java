@@ -59,6 +59,7 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
               t.setDaemon(true);
               return t;
             });
+    recoverRotated();
     openLive();
   }
 
@@ -213,16 +214,24 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
     }
   }
 
+  /**
+   * Compresses a rotated file crash-safely: the gzip is written under a temporary name and renamed
+   * into place, and only then is the plain file removed. A kill at any point leaves either the
+   * plain file, or the plain file and a complete gzip (resolved by {@link #recoverRotated} at the
+   * next start) — never a truncated gzip under a name the reader takes.
+   */
   private void compressAndPrune(Path rotated) {
     try {
       if (rotation.compress()) {
         Path gz = rotated.resolveSibling(rotated.getFileName() + ".gz");
+        Path partial = rotated.resolveSibling(rotated.getFileName() + ".gz" + AuditReader.PARTIAL);
         try (var in = Files.newInputStream(rotated);
-            var zip = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz), 1 << 16)) {
+            var zip = new java.util.zip.GZIPOutputStream(Files.newOutputStream(partial), 1 << 16)) {
           in.transferTo(zip);
         }
-        Files.setPosixFilePermissions(gz, PosixFilePermissions.fromString("rw-------"));
-        Files.setLastModifiedTime(gz, Files.getLastModifiedTime(rotated));
+        Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
+        Files.setLastModifiedTime(partial, Files.getLastModifiedTime(rotated));
+        Files.move(partial, gz, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Files.delete(rotated);
       }
       var kept = AuditReader.files(file);
@@ -232,6 +241,30 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
       }
     } catch (IOException e) {
       LOG.warn("rotating audit log {}: {}", rotated, e.getMessage());
+    }
+  }
+
+  /**
+   * Cleans up after a process that was killed while compressing: a partial gzip is removed, and a
+   * plain rotated file whose gzip is complete is removed, so no event is read twice.
+   */
+  private void recoverRotated() {
+    Path dir = file.toAbsolutePath().getParent();
+    String prefix = file.getFileName() + ".";
+    try (var siblings = Files.list(dir)) {
+      for (Path p : siblings.toList()) {
+        String name = p.getFileName().toString();
+        if (!name.startsWith(prefix)) {
+          continue;
+        }
+        if (name.endsWith(AuditReader.PARTIAL)) {
+          Files.deleteIfExists(p);
+        } else if (!name.endsWith(".gz") && Files.exists(p.resolveSibling(name + ".gz"))) {
+          Files.deleteIfExists(p);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot check rotated audit files beside {}: {}", file, e.getMessage());
     }
   }
 

@@ -98,4 +98,36 @@ class AuditRotationTest {
     assertThat(siblings()).containsExactly("audit.jsonl", "audit.jsonl.2026-11-22.0.gz");
     assertThat(Files.readString(log)).contains("after-midnight").doesNotContain("before");
   }
+
+  @Test
+  void aCompressionCutByAKillIsCleanedUpAtTheNextStartSoNoEventIsLostOrReadTwice()
+      throws Exception {
+    Path log = dir.resolve("audit.jsonl");
+    String line = "{\"ts\":\"2026-11-20T10:00:00.000Z\",\"event\":\"auth.accepted\"}\n";
+    Path plain = dir.resolve("audit.jsonl.2026-11-20.0");
+    Files.writeString(plain, line.repeat(3));
+    try (var zip =
+        new java.util.zip.GZIPOutputStream(
+            Files.newOutputStream(dir.resolve("audit.jsonl.2026-11-20.0.gz")))) {
+      zip.write(line.repeat(3).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Files.write(dir.resolve("audit.jsonl.2026-11-21.0.gz.partial"), new byte[] {0x1f, (byte) 0x8b});
+
+    JsonLinesAuditLog.open(log, Clock.systemUTC()).close();
+
+    assertThat(plain).doesNotExist();
+    assertThat(dir.resolve("audit.jsonl.2026-11-21.0.gz.partial")).doesNotExist();
+    List<JsonNode> events = new ArrayList<>();
+    new AuditReader().read(AuditReader.files(log), events::add);
+    assertThat(events).hasSize(3);
+  }
+
+  @Test
+  void theReaderNeverTakesAPartialGzip() throws Exception {
+    Path log = dir.resolve("audit.jsonl");
+    Files.writeString(log, "");
+    Files.write(dir.resolve("audit.jsonl.2026-11-21.0.gz.partial"), new byte[] {0x1f, (byte) 0x8b});
+
+    assertThat(AuditReader.files(log)).containsExactly(log);
+  }
 }
