@@ -1,0 +1,195 @@
+package dev.authgate.client.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server killed with SIGKILL mid-upload, and frozen with SIGSTOP mid-chat, as real processes:
+ * nothing half-written becomes visible, the audit log has no torn line, the upload resumes
+ * byte-identical after a restart on the same directories, and a chat carries on after SIGCONT.
+ */
+class CrashConsistencyProcessIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  private Jars.Server serve() throws IOException {
+    return Jars.serve(
+        dir,
+        List.of(),
+        "serve",
+        "--port",
+        "0",
+        "--keys",
+        "keys",
+        "--uploads",
+        "uploads",
+        "--audit-log",
+        "audit.jsonl");
+  }
+
+  private Path bigFile(long size) throws IOException {
+    Path file = dir.resolve("big.bin");
+    byte[] chunk = new byte[1 << 20];
+    new Random(size).nextBytes(chunk);
+    try (OutputStream out = Files.newOutputStream(file)) {
+      for (long left = size; left > 0; left -= chunk.length) {
+        out.write(chunk, 0, (int) Math.min(chunk.length, left));
+      }
+    }
+    return file;
+  }
+
+  private Process upload(String address, String... extra) throws IOException {
+    List<String> command =
+        new java.util.ArrayList<>(
+            Jars.client(List.of(), "upload", "--server", address, "--key", "s1.credential"));
+    command.addAll(List.of(extra));
+    command.add("big.bin");
+    return new ProcessBuilder(command)
+        .directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("upload-" + System.nanoTime() + ".out").toFile())
+        .start();
+  }
+
+  private boolean partialGrowing() throws IOException {
+    Path clientDir = dir.resolve("uploads/s1");
+    if (!Files.isDirectory(clientDir)) {
+      return false;
+    }
+    try (Stream<Path> files = Files.list(clientDir)) {
+      return files.anyMatch(
+          f ->
+              f.getFileName().toString().startsWith(".authgate-part-")
+                  && f.toFile().length() > 1 << 20);
+    }
+  }
+
+  private void assertEveryAuditLineParses() throws IOException {
+    for (String line : Files.readAllLines(dir.resolve("audit.jsonl"))) {
+      assertThat(JSON.readTree(line).isObject()).as(line).isTrue();
+    }
+  }
+
+  @Test
+  void aServerKilledMidUploadShowsNothingHalfWrittenAndTheUploadResumesAfterARestart()
+      throws Exception {
+    Jars.provision(dir, "s1");
+    Path file = bigFile(200L << 20);
+    Jars.Server first = serve();
+    Process client = upload(first.address());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(5))
+        .until(this::partialGrowing);
+
+    first.process().destroyForcibly();
+    assertThat(first.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(client.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(client.exitValue()).as("the client lost its server").isEqualTo(4);
+    assertThat(dir.resolve("uploads/s1/big.bin")).doesNotExist();
+    assertEveryAuditLineParses();
+
+    Jars.Server second = serve();
+    try {
+      Process resumed = upload(second.address(), "--resume");
+      assertThat(resumed.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      assertThat(resumed.exitValue()).isZero();
+      assertThat(Files.mismatch(file, dir.resolve("uploads/s1/big.bin"))).isEqualTo(-1);
+      assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("\"resumed_from\":");
+      assertEveryAuditLineParses();
+    } finally {
+      second.process().destroy();
+      second.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aChatCarriesOnAfterTheServerIsFrozenForTwentySeconds() throws Exception {
+    Jars.provision(dir, "script");
+    Jars.provision(dir, "human");
+    Jars.Server server = serve();
+    Process script = jsonChat(server.address(), "script");
+    Process human = jsonChat(server.address(), "human");
+    try {
+      BufferedReader heard =
+          new BufferedReader(new InputStreamReader(human.getInputStream(), StandardCharsets.UTF_8));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  Files.readString(dir.resolve("audit.jsonl")).split("chat.joined", -1).length
+                      == 3);
+
+      signal("STOP", server.process());
+      script
+          .getOutputStream()
+          .write("said while the server was frozen\n".getBytes(StandardCharsets.UTF_8));
+      script.getOutputStream().flush();
+      // The test is about a 20 s freeze: no shorter wait would do.
+      Thread.sleep(20_000);
+      signal("CONT", server.process());
+
+      var line =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  for (String l; (l = heard.readLine()) != null; ) {
+                    if (l.contains("\"type\":\"message\"")) {
+                      return l;
+                    }
+                  }
+                  return null;
+                } catch (IOException e) {
+                  return null;
+                }
+              });
+      assertThat(line.get(30, TimeUnit.SECONDS)).contains("said while the server was frozen");
+      script.getOutputStream().close();
+      human.getOutputStream().close();
+      assertThat(script.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(human.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(script.exitValue()).isZero();
+      assertThat(human.exitValue()).isZero();
+    } finally {
+      script.destroyForcibly();
+      human.destroyForcibly();
+      signal("CONT", server.process());
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private Process jsonChat(String address, String id) throws IOException {
+    return new ProcessBuilder(
+            Jars.client(
+                List.of(), "chat", "--server", address, "--key", id + ".credential", "--json"))
+        .directory(dir.toFile())
+        .redirectError(dir.resolve(id + ".err").toFile())
+        .start();
+  }
+
+  private static void signal(String name, Process process) throws Exception {
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+  }
+}
