@@ -40,7 +40,7 @@ public final class NonReader implements AutoCloseable {
 
   /** Connects as {@code credential} with a small receive buffer and starts flooding. */
   public static NonReader connect(int port, Credential credential) throws IOException {
-    RawClient client = RawClient.connect(port, "127.0.0.1", 4096);
+    RawClient client = RawClient.connect(port, "127.0.0.1", 4096).withoutRecording();
     return new NonReader(client, client.handshake(credential.identity()));
   }
 

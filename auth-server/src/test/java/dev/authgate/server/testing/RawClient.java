@@ -78,6 +78,14 @@ public final class RawClient implements AutoCloseable {
   }
 
   private int flipBit = -1;
+  private boolean recording = true;
+
+  /** Stops keeping what is sent: for peers that send without end (floods, soaks). */
+  public RawClient withoutRecording() {
+    recording = false;
+    sent.reset();
+    return this;
+  }
 
   /** Corrupts the next {@link #send}: bit {@code bit} (0 = first bit of its bytes) is flipped. */
   public void flipBitOfNextSend(int bit) {
@@ -91,7 +99,9 @@ public final class RawClient implements AutoCloseable {
       bytes[flipBit / 8] ^= (byte) (1 << (flipBit % 8));
       flipBit = -1;
     }
-    sent.writeBytes(bytes);
+    if (recording) {
+      sent.writeBytes(bytes);
+    }
     out.write(bytes);
     out.flush();
   }
