@@ -30,7 +30,8 @@ final class SizeConverter implements ITypeConverter<Long> {
         };
     long n = Long.parseLong(m.group(1));
     if (n > (Long.MAX_VALUE >> shift)) {
-      throw new TypeConversionException("'" + value + "' is too large");
+      throw new TypeConversionException(
+          "'" + value + "' is too large a size; the largest is " + Long.MAX_VALUE + " bytes");
     }
     return n << shift;
   }
