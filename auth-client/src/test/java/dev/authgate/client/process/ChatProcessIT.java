@@ -34,9 +34,7 @@ class ChatProcessIT {
     for (String id : new String[] {"script", "human"}) {
       Jars.provision(dir, id);
     }
-    Jars.Server started =
-        Jars.serve(
-            dir, List.of(), "serve", "--port", "0", "--keys", "keys", "--audit-log", "audit.jsonl");
+    Jars.Server started = Jars.serve(dir, List.of(), Jars.serveArgs());
     server = started.process();
     address = started.address();
   }

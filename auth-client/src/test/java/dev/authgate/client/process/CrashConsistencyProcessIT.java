@@ -30,18 +30,7 @@ class CrashConsistencyProcessIT {
   @TempDir Path dir;
 
   private Jars.Server serve() throws IOException {
-    return Jars.serve(
-        dir,
-        List.of(),
-        "serve",
-        "--port",
-        "0",
-        "--keys",
-        "keys",
-        "--uploads",
-        "uploads",
-        "--audit-log",
-        "audit.jsonl");
+    return Jars.serve(dir, List.of(), Jars.serveArgs("--uploads", "uploads"));
   }
 
   private Path bigFile(long size) throws IOException {

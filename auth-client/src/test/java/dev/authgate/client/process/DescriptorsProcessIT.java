@@ -35,18 +35,7 @@ class DescriptorsProcessIT {
   private Jars.Server serveUnderLimit(String... options) throws Exception {
     Jars.provision(dir, "s1");
     List<String> serve =
-        new ArrayList<>(
-            Jars.server(
-                List.of(),
-                "serve",
-                "--port",
-                "0",
-                "--keys",
-                "keys",
-                "--audit-log",
-                "audit.jsonl",
-                "--handshake-timeout",
-                "2m"));
+        new ArrayList<>(Jars.server(List.of(), Jars.serveArgs("--handshake-timeout", "2m")));
     serve.addAll(List.of(options));
     StringBuilder command = new StringBuilder("ulimit -n " + DESCRIPTOR_LIMIT + " && exec");
     for (String word : serve) {

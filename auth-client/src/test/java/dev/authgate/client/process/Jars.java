@@ -38,6 +38,18 @@ public final class Jars {
     return command;
   }
 
+  /**
+   * {@code serve --port 0 --keys keys --audit-log audit.jsonl} (relative to the test's directory)
+   * followed by {@code options}.
+   */
+  public static String[] serveArgs(String... options) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("serve", "--port", "0", "--keys", "keys", "--audit-log", "audit.jsonl"));
+    args.addAll(List.of(options));
+    return args.toArray(String[]::new);
+  }
+
   /** Runs {@code keys add ID --keys keys --out ID.credential} in {@code dir}; it must succeed. */
   public static void provision(Path dir, String id) throws Exception {
     assertThat(

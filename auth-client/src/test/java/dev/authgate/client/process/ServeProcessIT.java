@@ -18,9 +18,7 @@ class ServeProcessIT {
   @Test
   void sigtermStopsTheServerCleanlyWithExitZeroAndServerStoppedAudited() throws Exception {
     Jars.provision(dir, "s1");
-    Jars.Server server =
-        Jars.serve(
-            dir, List.of(), "serve", "--port", "0", "--keys", "keys", "--audit-log", "audit.jsonl");
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
     assertThat(server.address()).matches("127\\.0\\.0\\.1:\\d+");
 
     assertThat(
@@ -42,19 +40,7 @@ class ServeProcessIT {
   @Test
   void sigtermExitsWithinTheGracePeriodWhileAVerifiedClientNeverReads() throws Exception {
     Jars.provision(dir, "s1");
-    Jars.Server server =
-        Jars.serve(
-            dir,
-            List.of(),
-            "serve",
-            "--port",
-            "0",
-            "--keys",
-            "keys",
-            "--audit-log",
-            "audit.jsonl",
-            "--shutdown-grace",
-            "1s");
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs("--shutdown-grace", "1s"));
     int port = Integer.parseInt(server.address().replaceAll(".*:", ""));
     var credential = dev.authgate.protocol.keyfile.Credential.load(dir.resolve("s1.credential"));
     try (NonReader nonReader = NonReader.connect(port, credential).awaitServerStuck()) {
