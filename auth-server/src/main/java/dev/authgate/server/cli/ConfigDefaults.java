@@ -40,12 +40,28 @@ final class ConfigDefaults implements IDefaultValueProvider {
     String path = configPath(args);
     if (path != null) {
       try (Reader in = Files.newBufferedReader(Path.of(path), StandardCharsets.UTF_8)) {
-        properties.load(in);
+        properties = parse(in);
       } catch (IOException e) {
         throw new IOException("cannot read --config " + path + ": " + e.getMessage(), e);
       }
     }
     return new ConfigDefaults(properties, env);
+  }
+
+  /**
+   * Reads a properties file.
+   *
+   * @throws IOException if it cannot be read or is malformed (a bad {@code \\uXXXX} escape, which
+   *     {@link Properties#load} reports as an unchecked exception; found by the config fuzzer)
+   */
+  static Properties parse(Reader in) throws IOException {
+    Properties properties = new Properties();
+    try {
+      properties.load(in);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("malformed file: " + e.getMessage(), e);
+    }
+    return properties;
   }
 
   private static String configPath(String[] args) {

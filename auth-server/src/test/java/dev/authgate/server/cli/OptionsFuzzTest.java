@@ -36,8 +36,13 @@ class OptionsFuzzTest {
 
   @FuzzTest
   void anyConfigFileEitherParsesOrIsAUsageError(FuzzedDataProvider data) throws Exception {
-    Properties file = new Properties();
-    file.load(new StringReader(data.consumeRemainingAsString()));
+    Properties file;
+    try {
+      file = ConfigDefaults.parse(new StringReader(data.consumeRemainingAsString()));
+    } catch (java.io.IOException expected) {
+      assertThat(expected.getMessage()).startsWith("malformed file");
+      return;
+    }
     CommandLine cli = new CommandLine(new AuthServerCommand());
     cli.setDefaultValueProvider(new ConfigDefaults(file, Map.of()));
     try {

@@ -30,6 +30,20 @@ class ServeCommandTest {
   }
 
   @Test
+  void aConfigFileWithAMalformedEscapeIsOneClearLineNotAStackTrace() throws IOException {
+    Path config = Files.writeString(dir.resolve("bad.properties"), "port=\\u12G4\n");
+
+    ServerCliRun run = server("serve", "--config", config.toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "auth-server: cannot read --config "
+                + config
+                + ": malformed file: Malformed \\uxxxx encoding.\n");
+  }
+
+  @Test
   void aPortInUseNamesTheAddress() throws IOException {
     Path keys = keystore();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
