@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SoakTest {
   @TempDir Path dir;
 
-  private static final int NON_READERS = Integer.getInteger("soak.nonReaders", 50);
+  private static final int NON_READERS = Integer.getInteger("soak.nonReaders", 10);
   private static final int UPLOADS = Integer.getInteger("soak.uploads", 10);
   private static final int MEMBERS = Integer.getInteger("soak.members", 20);
 
