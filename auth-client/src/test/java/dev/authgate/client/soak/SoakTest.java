@@ -78,6 +78,7 @@ class SoakTest {
     ServerConfig config =
         ServerConfig.loopback(0, dir.resolve("uploads"))
             .withHandshakeTimeout(Duration.ofSeconds(5))
+            .withIdleTimeout(Duration.ofSeconds(10))
             .withSessions(new SessionLimits(5000, 5000, Duration.ofSeconds(2)));
     server = TestServer.start(dir.resolve("server"), config);
     try {
@@ -130,7 +131,15 @@ class SoakTest {
         drippers.add(Thread.ofVirtual().start(() -> drip(slow)));
       }
       Sample during = sample();
-      await().atMost(Duration.ofMinutes(3)).until(() -> server.server().verifiedSessions() == 0);
+      try {
+        await().atMost(Duration.ofMinutes(3)).until(() -> server.server().verifiedSessions() == 0);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError(
+            server.server().verifiedSessions()
+                + " non-reader sessions outlived their deadlines; threads (virtual ones too) are in "
+                + dumpThreads(),
+            e);
+      }
       return during;
     } finally {
       for (Socket s : idle) {
@@ -143,6 +152,20 @@ class SoakTest {
         t.join(Duration.ofSeconds(5));
       }
     }
+  }
+
+  /** Writes every thread's stack, virtual threads included, to a file; returns its path. */
+  private Path dumpThreads() {
+    Path file = Path.of("target", "soak-threads-" + System.nanoTime() + ".txt").toAbsolutePath();
+    try {
+      ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+          .dumpThreads(
+              file.toString(),
+              com.sun.management.HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+    } catch (IOException | RuntimeException e) {
+      return Path.of("(no dump: " + e + ")");
+    }
+    return file;
   }
 
   private Socket connectRaw() throws IOException {

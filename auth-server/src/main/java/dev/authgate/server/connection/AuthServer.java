@@ -137,7 +137,13 @@ public final class AuthServer implements Closeable {
   private void checkWrites(long limitNanos) {
     long now = System.nanoTime();
     for (Connection connection : connections) {
-      connection.checkWrite(limitNanos, now);
+      try {
+        connection.checkWrite(limitNanos, now);
+      } catch (RuntimeException e) {
+        // A periodic task that throws is never run again: the watchdog must outlive any one
+        // connection's trouble.
+        LOG.error("write watchdog: checking {} failed: {}", connection.id(), e.toString());
+      }
     }
   }
 
