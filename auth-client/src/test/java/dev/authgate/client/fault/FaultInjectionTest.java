@@ -16,13 +16,13 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.testing.FaultProxy;
 import dev.authgate.server.testing.FaultProxy.Fault;
+import dev.authgate.server.testing.OpenSockets;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,27 +53,12 @@ class FaultInjectionTest {
     byte[] bytes = new byte[(int) SIZE];
     new Random(7).nextBytes(bytes);
     Files.write(file, bytes);
-    descriptorsBefore = descriptors();
+    descriptorsBefore = OpenSockets.count();
   }
 
   @AfterEach
   void stop() throws IOException {
     server.close();
-  }
-
-  /** Sockets this JVM holds open (jar files opened lazily by class loading do not count). */
-  private static long descriptors() throws IOException {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.filter(FaultInjectionTest::isSocket).count();
-    }
-  }
-
-  private static boolean isSocket(Path fd) {
-    try {
-      return Files.readSymbolicLink(fd).toString().startsWith("socket:");
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   private VerifiedConnection connect(int port) throws IOException {
@@ -92,7 +77,7 @@ class FaultInjectionTest {
         .untilAsserted(
             () -> {
               assertThat(server.server().verifiedSessions()).isZero();
-              assertThat(descriptors()).isLessThanOrEqualTo(descriptorsBefore);
+              assertThat(OpenSockets.count()).isLessThanOrEqualTo(descriptorsBefore);
             });
   }
 

@@ -3,9 +3,7 @@ package dev.authgate.client.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,57 +43,8 @@ class ChatProcessIT {
     server.waitFor(30, TimeUnit.SECONDS);
   }
 
-  /**
-   * A process's stdout, line by line, read on a thread of its own so the test can wait for a line
-   * with a deadline instead of blocking forever on a read.
-   */
-  private static final class Lines {
-    private final java.util.concurrent.BlockingQueue<String> lines =
-        new java.util.concurrent.LinkedBlockingQueue<>();
-
-    Lines(Process process) {
-      BufferedReader in =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      Thread.ofVirtual()
-          .start(
-              () -> {
-                try {
-                  for (String line; (line = in.readLine()) != null; ) {
-                    lines.add(line);
-                  }
-                } catch (IOException e) {
-                  // The process is gone; waiting callers time out.
-                }
-              });
-    }
-
-    /** The next line containing {@code text}, waiting at most {@code max}; null if none came. */
-    String await(String text, Duration max) throws InterruptedException {
-      long end = System.nanoTime() + max.toNanos();
-      while (true) {
-        String line = lines.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-        if (line == null || line.contains(text)) {
-          return line;
-        }
-      }
-    }
-
-    /** Every line received and not yet taken. */
-    List<String> rest() {
-      List<String> rest = new ArrayList<>();
-      lines.drainTo(rest);
-      return rest;
-    }
-  }
-
   private Process jsonChat(String id) throws IOException {
-    return new ProcessBuilder(
-            Jars.client(
-                List.of(), "chat", "--server", address, "--key", id + ".credential", "--json"))
-        .directory(dir.toFile())
-        .redirectError(dir.resolve(id + ".err").toFile())
-        .start();
+    return Jars.jsonChat(dir, address, id);
   }
 
   @Test

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -119,8 +117,7 @@ class CrashConsistencyProcessIT {
     Process script = jsonChat(server.address(), "script");
     Process human = jsonChat(server.address(), "human");
     try {
-      BufferedReader heard =
-          new BufferedReader(new InputStreamReader(human.getInputStream(), StandardCharsets.UTF_8));
+      Lines heard = new Lines(human);
       await()
           .atMost(Duration.ofSeconds(30))
           .until(
@@ -137,21 +134,8 @@ class CrashConsistencyProcessIT {
       Thread.sleep(20_000);
       signal("CONT", server.process());
 
-      var line =
-          java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  for (String l; (l = heard.readLine()) != null; ) {
-                    if (l.contains("\"type\":\"message\"")) {
-                      return l;
-                    }
-                  }
-                  return null;
-                } catch (IOException e) {
-                  return null;
-                }
-              });
-      assertThat(line.get(30, TimeUnit.SECONDS)).contains("said while the server was frozen");
+      assertThat(heard.await("\"type\":\"message\"", Duration.ofSeconds(30)))
+          .contains("said while the server was frozen");
       script.getOutputStream().close();
       human.getOutputStream().close();
       assertThat(script.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -168,12 +152,7 @@ class CrashConsistencyProcessIT {
   }
 
   private Process jsonChat(String address, String id) throws IOException {
-    return new ProcessBuilder(
-            Jars.client(
-                List.of(), "chat", "--server", address, "--key", id + ".credential", "--json"))
-        .directory(dir.toFile())
-        .redirectError(dir.resolve(id + ".err").toFile())
-        .start();
+    return Jars.jsonChat(dir, address, id);
   }
 
   private static void signal(String name, Process process) throws Exception {

@@ -50,6 +50,18 @@ public final class Jars {
     return args.toArray(String[]::new);
   }
 
+  /**
+   * Starts {@code chat --json} in {@code dir} as {@code id} (its credential is {@code
+   * ID.credential}).
+   */
+  public static Process jsonChat(Path dir, String address, String id) throws IOException {
+    return new ProcessBuilder(
+            client(List.of(), "chat", "--server", address, "--key", id + ".credential", "--json"))
+        .directory(dir.toFile())
+        .redirectError(dir.resolve(id + ".err").toFile())
+        .start();
+  }
+
   /** Runs {@code keys add ID --keys keys --out ID.credential} in {@code dir}; it must succeed. */
   public static void provision(Path dir, String id) throws Exception {
     assertThat(

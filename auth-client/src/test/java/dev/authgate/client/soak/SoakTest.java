@@ -15,6 +15,7 @@ import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.connection.SessionLimits;
 import dev.authgate.server.testing.NonReader;
+import dev.authgate.server.testing.OpenSockets;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -327,23 +328,12 @@ class SoakTest {
   private Sample sample() throws IOException {
     System.gc();
     long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
-    long sockets;
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      sockets = fds.filter(SoakTest::isSocket).count();
-    }
+    long sockets = OpenSockets.count();
     return new Sample(
         sockets,
         ManagementFactory.getThreadMXBean().getThreadCount(),
         heap,
         Files.size(server.auditFile()) >> 10,
         server.server().verifiedSessions());
-  }
-
-  private static boolean isSocket(Path fd) {
-    try {
-      return Files.readSymbolicLink(fd).toString().startsWith("socket:");
-    } catch (IOException e) {
-      return false;
-    }
   }
 }
