@@ -1,12 +1,15 @@
 package dev.authgate.client.chat;
 
 import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import java.io.Closeable;
 import java.io.IOException;
+import java.time.Duration;
 
 /**
  * Chat over one verified connection. Requests go out at once; events arrive on a reader thread and
@@ -17,19 +20,30 @@ import java.io.IOException;
 public final class ChatClient implements Closeable {
   private final VerifiedConnection connection;
   private final SecureChannel channel;
+  private final Duration keepalive;
   private Thread reader;
 
-  /** How often a quiet session proves it is alive, keeping the server's idle limit at bay. */
-  static final java.time.Duration KEEPALIVE = java.time.Duration.ofSeconds(60);
+  /** How often a quiet session proves it is alive by default, keeping the idle limit at bay. */
+  public static final Duration KEEPALIVE = Duration.ofSeconds(60);
+
+  /** How many keepalive intervals may pass without a word from the server. */
+  public static final int MISSED_KEEPALIVES = 3;
+
+  /** Chat over {@code connection} with the default {@link #KEEPALIVE}. */
+  public ChatClient(VerifiedConnection connection) throws IOException {
+    this(connection, KEEPALIVE);
+  }
 
   /**
-   * Chat over {@code connection}, which this client then owns. Reads wait up to three keepalive
-   * intervals: a chat may be quiet for hours, but a dead server is noticed within minutes.
+   * Chat over {@code connection}, which this client then owns, sending a PING every {@code
+   * keepalive}. Reads wait up to {@link #MISSED_KEEPALIVES} intervals: a chat may be quiet for
+   * hours, but a live server answers every PING, so a dead or stalled one is noticed in time.
    */
-  public ChatClient(VerifiedConnection connection) throws IOException {
+  public ChatClient(VerifiedConnection connection, Duration keepalive) throws IOException {
     this.connection = connection;
     this.channel = connection.channel();
-    connection.setReadTimeout(KEEPALIVE.multipliedBy(3));
+    this.keepalive = keepalive;
+    connection.setReadTimeout(keepalive.multipliedBy(MISSED_KEEPALIVES));
   }
 
   /** Hears a chat session: its events, then how it ended. Called on the reader thread. */
@@ -63,9 +77,12 @@ public final class ChatClient implements Closeable {
                         }
                         case SessionMessage.Ping ping ->
                             channel.send(new SessionMessage.Pong(ping.token()));
-                        default -> {
-                          // Nothing else is meant for a chat client; ignore it.
+                        case SessionMessage.Pong pong -> {
+                          // The answer to a keepalive: reading it was the point.
                         }
+                        default ->
+                            throw new ProtocolException(
+                                Reason.MALFORMED, "the server sent " + message + " in a chat");
                       }
                     }
                   } catch (IOException e) {
@@ -78,7 +95,7 @@ public final class ChatClient implements Closeable {
     long token = 0;
     try {
       while (true) {
-        Thread.sleep(KEEPALIVE.toMillis());
+        Thread.sleep(keepalive.toMillis());
         channel.send(new SessionMessage.Ping(++token));
       }
     } catch (IOException | InterruptedException e) {

@@ -3,6 +3,7 @@ package dev.authgate.client.cli;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.text.TerminalText;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -19,6 +20,9 @@ import picocli.CommandLine.Command;
 public final class AuthClientCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Where subcommands that read input (chat) read it from. */
+  InputStream stdin = System.in;
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
@@ -30,7 +34,18 @@ public final class AuthClientCommand implements Runnable {
    * @return the process exit code
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cli = new CommandLine(new AuthClientCommand());
+    return run(args, System.in, out, err);
+  }
+
+  /**
+   * Runs {@code args} reading input from {@code in} and writing to {@code out} and {@code err}.
+   *
+   * @return the process exit code
+   */
+  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    AuthClientCommand root = new AuthClientCommand();
+    root.stdin = in;
+    CommandLine cli = new CommandLine(root);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     cli.setExecutionExceptionHandler(

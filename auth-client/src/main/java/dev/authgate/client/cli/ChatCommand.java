@@ -1,16 +1,22 @@
 package dev.authgate.client.cli;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
+
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.ExitCode;
+import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.text.TerminalText;
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -25,6 +31,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code auth-client chat}: a room for verified machines and the people running them. */
@@ -41,6 +49,8 @@ final class ChatCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin ServerOptions target;
+
+  @ParentCommand AuthClientCommand root;
 
   @Option(
       names = "--room",
@@ -59,17 +69,31 @@ final class ChatCommand implements Callable<Integer> {
       description = "Limit for connecting (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
+  @Option(
+      names = "--keepalive",
+      paramLabel = "SECONDS",
+      defaultValue = "60",
+      description = {
+        "Ping a quiet server this often; give up after three intervals without a word from it",
+        "(default: ${DEFAULT-VALUE})."
+      })
+  int keepaliveSeconds;
+
   /** How the session ended, set once by whichever side ends it first. */
   private final CompletableFuture<String> ended = new CompletableFuture<>();
 
   @Override
   public Integer call() throws Exception {
+    if (keepaliveSeconds < 1) {
+      throw new ParameterException(spec.commandLine(), "--keepalive must be at least 1 second");
+    }
     ServerAddress address = target.address();
     Credential credential = target.credential();
     ChatClient chat =
         new ChatClient(
             ServerOptions.connector(credential, Duration.ofSeconds(timeoutSeconds))
-                .connect(address));
+                .connect(address),
+            Duration.ofSeconds(keepaliveSeconds));
     // Chat sessions may be quiet for long; the server's idle limit ends them, not ours.
     try (chat) {
       return json ? runJson(chat) : runInteractive(chat, credential.clientId());
@@ -90,7 +114,7 @@ final class ChatCommand implements Callable<Integer> {
 
           @Override
           public void onEnd(String reason, Exception failure) {
-            ended.complete("the server ended the session: " + reason);
+            ended.complete(ending(reason, failure));
           }
         });
     chat.join(room);
@@ -99,7 +123,7 @@ final class ChatCommand implements Callable<Integer> {
         .start(
             () -> {
               try (BufferedReader in =
-                  new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                  new BufferedReader(new InputStreamReader(root.stdin, StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
                   if (!line.isEmpty()) {
                     chat.say(line);
@@ -107,7 +131,11 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 ended.complete("");
               } catch (IOException e) {
-                ended.complete("the connection failed: " + e.getMessage());
+                // A send fails once the session is gone; the reader says why (the server's CLOSE,
+                // a reset), so give it a moment before reporting the bare write failure.
+                ended
+                    .completeOnTimeout("the connection failed: " + e.getMessage(), 2, SECONDS)
+                    .join();
               }
             });
     return finish(ended.get());
@@ -126,8 +154,9 @@ final class ChatCommand implements Callable<Integer> {
 
             @Override
             public void onEnd(String reason, Exception failure) {
-              if (ended.complete("the server ended the session: " + reason)) {
-                reader.printAbove("! the server ended the session: " + reason + " (press Enter)");
+              String why = ending(reason, failure);
+              if (ended.complete(why)) {
+                reader.printAbove("! " + TerminalText.escape(why) + " (press Enter)");
               }
             }
           });
@@ -172,6 +201,27 @@ final class ChatCommand implements Callable<Integer> {
     } else {
       chat.say(line);
     }
+  }
+
+  /** Says how the session ended: the server's CLOSE text, or what broke the connection. */
+  private String ending(String reason, Exception failure) {
+    if (failure == null) {
+      return "the server ended the session: " + reason;
+    }
+    if (failure instanceof SocketTimeoutException) {
+      return "the server went silent: no answer to "
+          + ChatClient.MISSED_KEEPALIVES
+          + " keepalives sent "
+          + keepaliveSeconds
+          + " s apart";
+    }
+    if (failure instanceof EOFException || failure instanceof SocketException) {
+      return "the connection was lost: " + reason;
+    }
+    if (failure instanceof ProtocolException) {
+      return "the server broke the protocol: " + reason;
+    }
+    return "the connection failed: " + reason;
   }
 
   private int finish(String reason) {

@@ -68,7 +68,9 @@ public final class Uploader {
         listener.ended(outcome);
         return outcome;
       }
-      UploadReady ready = (UploadReady) reply;
+      if (!(reply instanceof UploadReady ready)) {
+        throw unexpected(reply, "UPLOAD_READY or UPLOAD_RESULT");
+      }
       MessageDigest digest = Digests.newSha256();
       if (ready.offset() > 0 && !prefixMatches(in, ready, digest)) {
         send(new UploadEnd(new byte[32]));
@@ -85,7 +87,7 @@ public final class Uploader {
         // The server forces the whole file to disk before it answers: allow for that.
         connection.setReadTimeout(readTimeout.plusSeconds(size >> 24));
         try {
-          early = (UploadResult) receive();
+          early = result(receive());
         } finally {
           connection.setReadTimeout(readTimeout);
         }
@@ -172,7 +174,7 @@ public final class Uploader {
       position += n;
       listener.advanced(position);
       if (channel.hasPendingInput()) {
-        return new SendResult((UploadResult) receive(), false);
+        return new SendResult(result(receive()), false);
       }
       if (!before.equals(SourceState.of(file))) {
         return new SendResult(null, true);
@@ -226,6 +228,18 @@ public final class Uploader {
       default ->
           throw new ProtocolException(Reason.MALFORMED, "unexpected " + message + " from server");
     };
+  }
+
+  private static UploadResult result(SessionMessage reply) throws ProtocolException {
+    if (reply instanceof UploadResult result) {
+      return result;
+    }
+    throw unexpected(reply, "UPLOAD_RESULT");
+  }
+
+  private static ProtocolException unexpected(SessionMessage reply, String expected) {
+    return new ProtocolException(
+        Reason.MALFORMED, "the server sent " + reply + " where " + expected + " belongs");
   }
 
   private static UploadOutcome outcome(

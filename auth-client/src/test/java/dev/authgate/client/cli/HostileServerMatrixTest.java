@@ -2,6 +2,7 @@ package dev.authgate.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ServerHandshake;
@@ -9,37 +10,84 @@ import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFiles;
+import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.session.SessionMessage.Close;
+import dev.authgate.protocol.session.UploadBegin;
+import dev.authgate.protocol.session.UploadData;
+import dev.authgate.protocol.session.UploadEnd;
+import dev.authgate.protocol.session.UploadReady;
+import dev.authgate.protocol.session.UploadResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The real {@code auth-client ping} against a scripted server that holds the client's verifier (so
- * it can complete the protocol) but stops, stalls, drips, corrupts, truncates or duplicates at one
- * step: HELLO, WELCOME or the PONG. Each case asserts the client's exit code and that it says why
- * in one line.
+ * The real {@code auth-client} ({@code ping}, {@code upload} and {@code chat --json}) against a
+ * scripted server that holds the client's verifier (so it can complete the protocol) but, at one
+ * step, stops, stalls, drips, corrupts, truncates, duplicates or reorders what it sends, or sends a
+ * well-sealed message that does not belong there. Each case asserts the client's exit code, the one
+ * line it says on stderr, and what it let through to stdout (nothing that did not open).
+ *
+ * <p>REORDER needs two server frames in one flight: the handshake and ping/upload replies are
+ * lockstep (every server frame answers a client frame), so a reordered frame there is
+ * indistinguishable from a corrupted one; it is run where the server sends back to back (chat).
  */
+@SuppressWarnings("try") // stdin is closed early, as a user ending input would
 class HostileServerMatrixTest {
   @TempDir Path dir;
 
+  /** The server-to-client frames of each session kind, in the order the script sends them. */
   enum Step {
-    HELLO,
-    WELCOME,
-    PONG
+    HELLO(Kind.PING, null),
+    WELCOME(Kind.PING, null),
+    PONG(Kind.PING, SessionMessage.Pong.class),
+    UPLOAD_READY(Kind.UPLOAD, UploadReady.class),
+    UPLOAD_RESULT(Kind.UPLOAD, UploadResult.class),
+    CHAT_JOINED(Kind.CHAT, Event.class),
+    CHAT_MESSAGE(Kind.CHAT, Event.class),
+    CHAT_CLOSE(Kind.CHAT, Close.class);
+
+    final Kind kind;
+    final Class<?> message;
+
+    Step(Kind kind, Class<?> message) {
+      this.kind = kind;
+      this.message = message;
+    }
+  }
+
+  enum Kind {
+    PING,
+    UPLOAD,
+    CHAT
   }
 
   enum Fault {
@@ -48,26 +96,113 @@ class HostileServerMatrixTest {
     DRIP,
     CORRUPT,
     TRUNCATE,
-    DUPLICATE
+    DUPLICATE,
+    REORDER,
+    /** A well-sealed message that does not belong at this step. */
+    WRONG_TYPE
+  }
+
+  /** Session message types only a client sends: a server sending one is covered as MALFORMED. */
+  private static final Set<Class<?>> CLIENT_ONLY =
+      Set.of(
+          SessionMessage.Ping.class,
+          UploadBegin.class,
+          UploadData.class,
+          UploadEnd.class,
+          ChatMessage.Join.class,
+          ChatMessage.Say.class,
+          ChatMessage.Who.class,
+          ChatMessage.Rooms.class,
+          ChatMessage.Leave.class);
+
+  @Test
+  void everyMessageAServerSendsIsAStepOfTheMatrix() {
+    Set<String> leaves = new TreeSet<>();
+    collectLeaves(SessionMessage.class, leaves);
+    Set<String> covered = new TreeSet<>();
+    Arrays.stream(Step.values())
+        .filter(s -> s.message != null)
+        .forEach(s -> covered.add(s.message.getName()));
+    CLIENT_ONLY.forEach(c -> covered.add(c.getName()));
+    assertThat(covered)
+        .as("a new message type must be a step here or be declared client-only")
+        .isEqualTo(leaves);
+  }
+
+  private static void collectLeaves(Class<?> type, Set<String> into) {
+    Class<?>[] permitted = type.getPermittedSubclasses();
+    if (permitted == null) {
+      into.add(type.getName());
+      return;
+    }
+    for (Class<?> sub : permitted) {
+      collectLeaves(sub, into);
+    }
   }
 
   static Stream<Arguments> cases() {
     return Arrays.stream(Step.values())
-        .flatMap(s -> Arrays.stream(Fault.values()).map(f -> Arguments.of(s, f)));
+        .flatMap(
+            s ->
+                Arrays.stream(Fault.values())
+                    .filter(f -> f != Fault.REORDER || s.kind == Kind.CHAT && s != Step.CHAT_CLOSE)
+                    .filter(f -> f != Fault.WRONG_TYPE || s.message != null)
+                    .map(f -> Arguments.of(s, f)));
   }
 
-  /** What the documented client does: 0 ok, 3 the server is not verified, 4 anything else. */
-  private static int expectedExit(Step step, Fault fault) {
-    if (fault == Fault.DRIP) {
+  /** What the client is expected to do: exit code, and the stdout lines it prints. */
+  private record Expected(int exit, List<String> stdout) {}
+
+  private static Expected expected(Step step, Fault fault) {
+    return switch (step.kind) {
+      case PING -> new Expected(pingExit(step, fault), List.of());
+      case UPLOAD -> uploadExpected(step, fault);
+      case CHAT -> chatExpected(step, fault);
+    };
+  }
+
+  /** 0 ok, 3 the server is not verified, 4 anything else. */
+  private static int pingExit(Step step, Fault fault) {
+    if (fault == Fault.DRIP || step == Step.PONG && fault == Fault.DUPLICATE) {
       return 0;
     }
-    if (step == Step.WELCOME && fault == Fault.CORRUPT) {
-      return 3;
+    return step == Step.WELCOME && fault == Fault.CORRUPT ? 3 : 4;
+  }
+
+  private static Expected uploadExpected(Step step, Fault fault) {
+    // A duplicated UPLOAD_RESULT is never read: the client has its answer and closes.
+    boolean clean = fault == Fault.DRIP || step == Step.UPLOAD_RESULT && fault == Fault.DUPLICATE;
+    return clean ? new Expected(0, List.of("stored")) : new Expected(4, List.of());
+  }
+
+  private static Expected chatExpected(Step step, Fault fault) {
+    List<String> lines = new ArrayList<>();
+    if (fault == Fault.DRIP || step == Step.CHAT_CLOSE && fault == Fault.DUPLICATE) {
+      return new Expected(4, List.of("joined", "message"));
     }
-    if (step == Step.PONG && fault == Fault.DUPLICATE) {
-      return 0;
+    // Frames before the faulty step were delivered intact; one duplicated is shown once.
+    if (step.ordinal() > Step.CHAT_JOINED.ordinal() || fault == Fault.DUPLICATE) {
+      lines.add("joined");
     }
-    return 4;
+    if (step == Step.CHAT_CLOSE || step == Step.CHAT_MESSAGE && fault == Fault.DUPLICATE) {
+      lines.add("message");
+    }
+    return new Expected(4, lines);
+  }
+
+  /** The one stderr line expected, by its start. */
+  private static String expectedError(Step step, Fault fault) {
+    if (step.kind != Kind.CHAT) {
+      return "auth-client: ";
+    }
+    if (fault == Fault.DRIP || step == Step.CHAT_CLOSE && fault == Fault.DUPLICATE) {
+      return "auth-client: the server ended the session: maintenance";
+    }
+    return switch (fault) {
+      case STOP -> "auth-client: the connection was lost: ";
+      case STALL -> "auth-client: the server went silent: no answer to 3 keepalives sent 1 s apart";
+      default -> "auth-client: the server broke the protocol: ";
+    };
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -77,98 +212,243 @@ class HostileServerMatrixTest {
     Credential credential = new Credential("sensor-1", "k1", RandomSource.secure().bytes(32));
     Path key = dir.resolve("sensor-1.credential");
     KeyFiles.writePrivate(key, credential.format(), true);
-    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Thread script = Thread.ofVirtual().start(() -> serveOnce(listener, credential, step, fault));
-      CliRun run =
-          CliRun.client(
-              "ping",
-              "--server",
-              "127.0.0.1:" + listener.getLocalPort(),
-              "--key",
-              key.toString(),
-              "--timeout",
-              "2");
-      script.join(java.time.Duration.ofSeconds(10));
-
-      assertThat(run.exit()).as("exit; stderr: %s", run.err()).isEqualTo(expectedExit(step, fault));
-      if (run.exit() != 0) {
-        assertThat(run.err()).startsWith("auth-client: ").hasLineCount(1);
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        PipedOutputStream typing = new PipedOutputStream();
+        PipedInputStream stdin = new PipedInputStream(typing)) {
+      Script script = new Script(credential, step, fault);
+      Thread server = Thread.ofVirtual().start(() -> script.serveOnce(listener));
+      String target = "127.0.0.1:" + listener.getLocalPort();
+      List<String> args =
+          new ArrayList<>(
+              List.of(step.kind.name().toLowerCase(), "--server", target, "--key", key.toString()));
+      switch (step.kind) {
+        case PING -> args.addAll(List.of("--timeout", "2"));
+        case UPLOAD -> {
+          Path file = dir.resolve("reading.bin");
+          Files.write(file, RandomSource.secure().bytes(300_000));
+          args.addAll(List.of("--timeout", "2", file.toString()));
+        }
+        case CHAT -> {
+          args.add("--json");
+          if (fault == Fault.STALL) {
+            args.addAll(List.of("--keepalive", "1"));
+          }
+          // One line typed; stdin then stays open, so only the server can end the session.
+          typing.write("hello\n".getBytes(StandardCharsets.UTF_8));
+          typing.flush();
+        }
       }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int exit =
+          AuthClientCommand.run(
+              args.toArray(String[]::new),
+              stdin,
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              new PrintStream(err, true, StandardCharsets.UTF_8));
+      typing.close();
+      server.join(Duration.ofSeconds(30));
+      String stdout = out.toString(StandardCharsets.UTF_8);
+      String stderr = err.toString(StandardCharsets.UTF_8);
+
+      Expected expected = expected(step, fault);
+      assertThat(exit).as("exit; stderr: %s", stderr).isEqualTo(expected.exit());
+      assertThat(kinds(step.kind, stdout)).as("stdout").isEqualTo(expected.stdout());
+      if (exit != 0) {
+        assertThat(stderr).startsWith(expectedError(step, fault)).hasLineCount(1);
+      }
+      assertThat(script.failure).as("the script itself").isNull();
     }
   }
 
-  private static void serveOnce(ServerSocket listener, Credential credential, Step step, Fault f) {
-    VerifierLookup lookup =
-        (id, kid) ->
-            Optional.of(
-                new VerifierLookup.KeyRecord(
-                    credential.scramKeys().verifier(), VerifierLookup.KeyStatus.ACTIVE));
-    try (Socket socket = listener.accept()) {
-      socket.setSoTimeout(10_000);
-      InputStream in = socket.getInputStream();
-      OutputStream out = socket.getOutputStream();
-      ServerHandshake handshake = new ServerHandshake(lookup, "scripted", RandomSource.secure());
-      if (!send(out, handshake.hello(), step == Step.HELLO ? f : null)) {
-        return;
+  /** What stdout shows, reduced to a list: chat event types, or "stored" for an upload. */
+  private static List<String> kinds(Kind kind, String stdout) {
+    List<String> lines = stdout.lines().toList();
+    return switch (kind) {
+      case PING -> List.of();
+      case UPLOAD -> lines.stream().anyMatch(l -> l.contains("stored")) ? List.of("stored") : lines;
+      case CHAT ->
+          lines.stream()
+              .map(l -> l.replaceAll("^\\{\"type\":\"([a-z]+)\".*$", "$1"))
+              .collect(Collectors.toList());
+    };
+  }
+
+  /** The scripted server for one case. */
+  private static final class Script {
+    private final Credential credential;
+    private final Step step;
+    private final Fault fault;
+    private InputStream in;
+    private OutputStream out;
+    private SecureChannel channel;
+    private final ByteArrayOutputStream held = new ByteArrayOutputStream();
+    private byte[] pending;
+
+    /** A failure of the script (not of the client): fails the test. */
+    volatile Throwable failure;
+
+    Script(Credential credential, Step step, Fault fault) {
+      this.credential = credential;
+      this.step = step;
+      this.fault = fault;
+    }
+
+    void serveOnce(ServerSocket listener) {
+      VerifierLookup lookup =
+          (id, kid) ->
+              Optional.of(
+                  new VerifierLookup.KeyRecord(
+                      credential.scramKeys().verifier(), VerifierLookup.KeyStatus.ACTIVE));
+      try (Socket socket = listener.accept()) {
+        socket.setSoTimeout(20_000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+        ServerHandshake handshake = new ServerHandshake(lookup, "scripted", RandomSource.secure());
+        if (!send(Step.HELLO, handshake.hello())) {
+          return;
+        }
+        Accepted accepted = handshake.onAuth(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
+        if (!send(Step.WELCOME, accepted.welcomeFrame())) {
+          return;
+        }
+        channel = SecureChannel.server(in, held, accepted.keys());
+        boolean goOn =
+            switch (step.kind) {
+              case PING -> ping();
+              case UPLOAD -> upload();
+              case CHAT -> chat();
+            };
+        if (goOn) {
+          drain();
+        }
+      } catch (IOException e) {
+        // The client gave up first: what many cases expect.
+      } catch (RuntimeException | Error e) {
+        failure = e;
       }
-      Accepted accepted = handshake.onAuth(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
-      if (!send(out, accepted.welcomeFrame(), step == Step.WELCOME ? f : null)) {
-        return;
+    }
+
+    private boolean ping() throws IOException {
+      SessionMessage.Ping ping = (SessionMessage.Ping) channel.receive();
+      return send(Step.PONG, seal(new SessionMessage.Pong(ping.token())));
+    }
+
+    private boolean upload() throws IOException {
+      UploadBegin begin = (UploadBegin) channel.receive();
+      if (!send(Step.UPLOAD_READY, seal(new UploadReady(0, new byte[32])))) {
+        return false;
       }
-      ByteArrayOutputStream held = new ByteArrayOutputStream();
-      SecureChannel channel = SecureChannel.server(in, held, accepted.keys());
-      SessionMessage ping = channel.receive();
-      channel.send(new SessionMessage.Pong(((SessionMessage.Ping) ping).token()));
-      if (!send(out, held.toByteArray(), step == Step.PONG ? f : null)) {
-        return;
+      MessageDigest digest = Digests.newSha256();
+      long received = 0;
+      for (SessionMessage m = channel.receive(); !(m instanceof UploadEnd); m = channel.receive()) {
+        if (m instanceof Close) {
+          return false; // the client refused what it heard and said so
+        }
+        byte[] chunk = ((UploadData) m).bytes();
+        digest.update(chunk);
+        received += chunk.length;
       }
+      assertThat(received).isEqualTo(begin.size());
+      return send(
+          Step.UPLOAD_RESULT,
+          seal(new UploadResult(true, received, digest.digest(), "", "stored")));
+    }
+
+    private boolean chat() throws IOException {
+      ChatMessage.Join join = (ChatMessage.Join) receiveAnsweringPings();
+      long now = System.currentTimeMillis();
+      if (!send(Step.CHAT_JOINED, seal(new Event(Event.Kind.JOINED, now, join.room(), "s", "")))) {
+        return false;
+      }
+      receiveAnsweringPings(); // the typed line
+      if (!send(
+          Step.CHAT_MESSAGE,
+          seal(new Event(Event.Kind.MESSAGE, now, join.room(), "peer", "hi there")))) {
+        return false;
+      }
+      return send(Step.CHAT_CLOSE, seal(new Close(Close.SHUTDOWN, "maintenance")));
+    }
+
+    private SessionMessage receiveAnsweringPings() throws IOException {
+      while (true) {
+        SessionMessage m = channel.receive();
+        if (!(m instanceof SessionMessage.Ping ping)) {
+          return m;
+        }
+        flushPending();
+        out.write(seal(new SessionMessage.Pong(ping.token())));
+      }
+    }
+
+    private byte[] seal(SessionMessage message) throws IOException {
+      channel.send(message);
+      byte[] frame = held.toByteArray();
+      held.reset();
+      return frame;
+    }
+
+    /** Reads whatever the client still sends, until it closes (or 20 s pass). */
+    private void drain() throws IOException {
+      flushPending();
       in.readAllBytes();
-    } catch (IOException e) {
-      // The client gave up first: what some cases expect.
     }
-  }
 
-  /** Sends {@code frame} with {@code fault} (or none); returns whether the script goes on. */
-  private static boolean send(OutputStream out, byte[] frame, Fault fault) throws IOException {
-    if (fault == null) {
-      out.write(frame);
+    private void flushPending() throws IOException {
+      if (pending != null) {
+        out.write(pending);
+        pending = null;
+      }
+    }
+
+    /** Sends {@code frame} for {@code at}, faulty if it is the step; returns whether to go on. */
+    private boolean send(Step at, byte[] frame) throws IOException {
+      if (at != step) {
+        out.write(frame);
+        if (pending != null) {
+          flushPending(); // REORDER: the held frame goes after the one that followed it
+        }
+        return true;
+      }
+      switch (fault) {
+        case STOP -> {
+          return false;
+        }
+        case STALL -> {
+          // Say nothing more, but keep the connection until the client gives up on it.
+          in.readAllBytes();
+          return false;
+        }
+        case DRIP -> {
+          for (byte b : frame) {
+            out.write(b);
+            out.flush();
+          }
+        }
+        case CORRUPT -> {
+          byte[] bad = frame.clone();
+          bad[bad.length - 1] ^= 0x01;
+          out.write(bad);
+        }
+        case TRUNCATE -> {
+          out.write(Arrays.copyOf(frame, frame.length / 2));
+          return false;
+        }
+        case DUPLICATE -> {
+          out.write(frame);
+          out.write(frame);
+        }
+        case REORDER -> pending = frame;
+        case WRONG_TYPE -> {
+          out.write(
+              seal(
+                  step == Step.UPLOAD_READY
+                      ? new SessionMessage.Pong(7)
+                      : new UploadReady(0, new byte[32])));
+          return false;
+        }
+      }
       return true;
     }
-    switch (fault) {
-      case STOP -> {
-        return false;
-      }
-      case STALL -> {
-        try {
-          Thread.sleep(5_000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return false;
-      }
-      case DRIP -> {
-        for (byte b : frame) {
-          out.write(b);
-          out.flush();
-        }
-        return true;
-      }
-      case CORRUPT -> {
-        byte[] bad = frame.clone();
-        bad[bad.length - 1] ^= 0x01;
-        out.write(bad);
-        return true;
-      }
-      case TRUNCATE -> {
-        out.write(Arrays.copyOf(frame, frame.length / 2));
-        return false;
-      }
-      case DUPLICATE -> {
-        out.write(frame);
-        out.write(frame);
-        return true;
-      }
-    }
-    return true;
   }
 }
