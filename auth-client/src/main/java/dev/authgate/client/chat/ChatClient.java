@@ -22,6 +22,7 @@ public final class ChatClient implements Closeable {
   private final SecureChannel channel;
   private final Duration keepalive;
   private Thread reader;
+  private volatile boolean ended;
 
   /** How often a quiet session proves it is alive by default, keeping the idle limit at bay. */
   public static final Duration KEEPALIVE = Duration.ofSeconds(60);
@@ -72,6 +73,8 @@ public final class ChatClient implements Closeable {
                       switch (message) {
                         case Event event -> listener.onEvent(event);
                         case SessionMessage.Close close -> {
+                          ended = true;
+                          closeQuietly(false);
                           listener.onEnd(close.text(), null);
                           return;
                         }
@@ -86,6 +89,8 @@ public final class ChatClient implements Closeable {
                       }
                     }
                   } catch (IOException e) {
+                    ended = true;
+                    closeQuietly(true);
                     listener.onEnd(e.getMessage(), e);
                   }
                 });
@@ -133,13 +138,34 @@ public final class ChatClient implements Closeable {
     channel.send(new ChatMessage.Leave());
   }
 
-  /** Leaves (if in a room), sends CLOSE and closes the connection. */
+  /**
+   * The session is over: answers the server's CLOSE with ours, or after a failure just closes the
+   * socket, so a blocked sender wakes and nothing is held open.
+   */
+  private void closeQuietly(boolean failed) {
+    try {
+      if (failed) {
+        connection.release();
+      } else {
+        connection.close();
+      }
+    } catch (IOException ignored) {
+      // Already closed.
+    }
+  }
+
+  /**
+   * Leaves (if in a room), sends CLOSE and closes the connection. Each send is bounded by the
+   * connection's write deadline, so a server that stopped reading cannot hold this up.
+   */
   @Override
   public void close() throws IOException {
-    try {
-      leave();
-    } catch (IOException ignored) {
-      // The connection may already be gone.
+    if (!ended) {
+      try {
+        leave();
+      } catch (IOException ignored) {
+        // The connection may already be gone.
+      }
     }
     connection.close();
     if (reader != null) {

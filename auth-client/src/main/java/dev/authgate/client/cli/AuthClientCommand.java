@@ -98,6 +98,9 @@ public final class AuthClientCommand implements Runnable {
     if (e instanceof java.net.UnknownHostException) {
       return "cannot resolve server host " + message;
     }
+    if (e instanceof dev.authgate.protocol.io.WriteStalledException) {
+      return message;
+    }
     if (e instanceof java.net.SocketTimeoutException) {
       return "the server did not answer in time";
     }

@@ -5,11 +5,11 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.handshake.ClientIdentity;
+import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.protocol.session.SecureChannel;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -28,7 +28,8 @@ public final class Connector {
 
   /**
    * @param identity who this client is
-   * @param timeout limit for connecting and for each read the server controls
+   * @param timeout limit for connecting, for each read the server controls and for each write it
+   *     can stall by not reading
    * @param randomness source of the nonce and ephemeral key
    */
   public Connector(ClientIdentity identity, Duration timeout, RandomSource randomness) {
@@ -51,13 +52,17 @@ public final class Connector {
       socket.connect(new InetSocketAddress(server.host(), server.port()), millis);
       socket.setSoTimeout(millis);
       InputStream in = new BufferedInputStream(socket.getInputStream());
-      OutputStream out = socket.getOutputStream();
+      WriteDeadline out = new WriteDeadline(socket.getOutputStream());
       ClientHandshake handshake = new ClientHandshake(identity, randomness);
       out.write(handshake.onHello(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
       ClientHandshake.Established established =
           handshake.onWelcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
       return new VerifiedConnection(
-          socket, SecureChannel.client(in, out, established.keys()), established.serverId());
+          socket,
+          SecureChannel.client(in, out, established.keys()),
+          established.serverId(),
+          out,
+          timeout);
     } catch (IOException | RuntimeException e) {
       socket.close();
       throw e;

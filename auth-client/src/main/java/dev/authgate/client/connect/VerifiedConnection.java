@@ -2,6 +2,7 @@ package dev.authgate.client.connect;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -22,12 +23,44 @@ public final class VerifiedConnection implements Closeable {
   private final Socket socket;
   private final SecureChannel channel;
   private final String serverId;
+  private final Thread watchdog;
   private long nextToken = 1;
 
-  VerifiedConnection(Socket socket, SecureChannel channel, String serverId) {
+  VerifiedConnection(
+      Socket socket,
+      SecureChannel channel,
+      String serverId,
+      WriteDeadline output,
+      Duration writeTimeout) {
     this.socket = socket;
     this.channel = channel;
     this.serverId = serverId;
+    this.watchdog =
+        Thread.ofVirtual()
+            .name("client-write-watchdog")
+            .start(() -> watchWrites(output, writeTimeout));
+  }
+
+  /**
+   * Closes the socket if a write stays blocked longer than {@code limit}: a server that stopped
+   * reading cannot hold this client forever. The blocked write then fails, saying why.
+   */
+  private void watchWrites(WriteDeadline output, Duration limit) {
+    long limitNanos = limit.toNanos();
+    long period = Math.clamp(limit.toMillis() / 4, 20, 1_000);
+    try {
+      while (!socket.isClosed()) {
+        Thread.sleep(period);
+        if (output.stalledLongerThan(limitNanos, System.nanoTime())) {
+          output.cut(
+              "the server stopped reading: a write was blocked for " + limit.toSeconds() + " s");
+          socket.close();
+          return;
+        }
+      }
+    } catch (InterruptedException | IOException e) {
+      // Closed: nothing left to watch.
+    }
   }
 
   /** The id the verified server gave. */
@@ -83,7 +116,7 @@ public final class VerifiedConnection implements Closeable {
   /** Drops the connection at once, without CLOSE, as a killed process would. */
   public void abort() throws IOException {
     socket.setSoLinger(true, 0);
-    socket.close();
+    release();
   }
 
   @Override
@@ -96,7 +129,16 @@ public final class VerifiedConnection implements Closeable {
     } catch (IOException ignored) {
       // The server may be gone; closing the socket is all that is left.
     } finally {
-      socket.close();
+      release();
     }
+  }
+
+  /**
+   * Closes the socket without a CLOSE: for a session that is already over (the server ended it, or
+   * the connection failed). Any blocked read or write fails at once. Idempotent.
+   */
+  public void release() throws IOException {
+    watchdog.interrupt();
+    socket.close();
   }
 }

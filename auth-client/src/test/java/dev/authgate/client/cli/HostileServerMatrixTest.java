@@ -28,6 +28,7 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -99,7 +102,9 @@ class HostileServerMatrixTest {
     DUPLICATE,
     REORDER,
     /** A well-sealed message that does not belong at this step. */
-    WRONG_TYPE
+    WRONG_TYPE,
+    /** The frame is sent, then the server stops reading (while the client has data to send). */
+    STOP_READING
   }
 
   /** Session message types only a client sends: a server sending one is covered as MALFORMED. */
@@ -147,6 +152,7 @@ class HostileServerMatrixTest {
                 Arrays.stream(Fault.values())
                     .filter(f -> f != Fault.REORDER || s.kind == Kind.CHAT && s != Step.CHAT_CLOSE)
                     .filter(f -> f != Fault.WRONG_TYPE || s.message != null)
+                    .filter(f -> f != Fault.STOP_READING || s == Step.UPLOAD_READY)
                     .map(f -> Arguments.of(s, f)));
   }
 
@@ -192,6 +198,9 @@ class HostileServerMatrixTest {
 
   /** The one stderr line expected, by its start. */
   private static String expectedError(Step step, Fault fault) {
+    if (fault == Fault.STOP_READING) {
+      return "auth-client: the server stopped reading: a write was blocked for 2 s";
+    }
     if (step.kind != Kind.CHAT) {
       return "auth-client: ";
     }
@@ -212,9 +221,12 @@ class HostileServerMatrixTest {
     Credential credential = new Credential("sensor-1", "k1", RandomSource.secure().bytes(32));
     Path key = dir.resolve("sensor-1.credential");
     KeyFiles.writePrivate(key, credential.format(), true);
-    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    try (ServerSocket listener = new ServerSocket();
         PipedOutputStream typing = new PipedOutputStream();
         PipedInputStream stdin = new PipedInputStream(typing)) {
+      // A small window, so a server that stops reading stalls the client's writes soon.
+      listener.setReceiveBufferSize(32 * 1024);
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
       Script script = new Script(credential, step, fault);
       Thread server = Thread.ofVirtual().start(() -> script.serveOnce(listener));
       String target = "127.0.0.1:" + listener.getLocalPort();
@@ -225,7 +237,8 @@ class HostileServerMatrixTest {
         case PING -> args.addAll(List.of("--timeout", "2"));
         case UPLOAD -> {
           Path file = dir.resolve("reading.bin");
-          Files.write(file, RandomSource.secure().bytes(300_000));
+          int size = fault == Fault.STOP_READING ? 16 << 20 : 300_000;
+          Files.write(file, RandomSource.secure().bytes(size));
           args.addAll(List.of("--timeout", "2", file.toString()));
         }
         case CHAT -> {
@@ -247,6 +260,7 @@ class HostileServerMatrixTest {
               new PrintStream(out, true, StandardCharsets.UTF_8),
               new PrintStream(err, true, StandardCharsets.UTF_8));
       typing.close();
+      script.clientDone.countDown();
       server.join(Duration.ofSeconds(30));
       String stdout = out.toString(StandardCharsets.UTF_8);
       String stderr = err.toString(StandardCharsets.UTF_8);
@@ -284,6 +298,9 @@ class HostileServerMatrixTest {
     private SecureChannel channel;
     private final ByteArrayOutputStream held = new ByteArrayOutputStream();
     private byte[] pending;
+
+    /** Counted down when the client has exited. */
+    final CountDownLatch clientDone = new CountDownLatch(1);
 
     /** A failure of the script (not of the client): fails the test. */
     volatile Throwable failure;
@@ -439,6 +456,15 @@ class HostileServerMatrixTest {
           out.write(frame);
         }
         case REORDER -> pending = frame;
+        case STOP_READING -> {
+          out.write(frame);
+          try {
+            clientDone.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return false;
+        }
         case WRONG_TYPE -> {
           out.write(
               seal(

@@ -6,6 +6,7 @@ import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
+import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.server.audit.AuditEvent;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
