@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.handshake.Hello;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.handshake.VerifierLookup;
@@ -20,6 +21,7 @@ import dev.authgate.protocol.session.UploadData;
 import dev.authgate.protocol.session.UploadEnd;
 import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.protocol.session.UploadResult;
+import dev.authgate.protocol.testing.LeakLedger;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -322,7 +324,13 @@ class HostileServerMatrixTest {
         in = socket.getInputStream();
         out = socket.getOutputStream();
         ServerHandshake handshake = new ServerHandshake(lookup, "scripted", RandomSource.secure());
-        if (!send(Step.HELLO, handshake.hello())) {
+        byte[] hello = handshake.hello();
+        LeakLedger.sawChallenge(
+            Arrays.copyOfRange(
+                hello,
+                FrameCodec.HEADER_BYTES + 2,
+                FrameCodec.HEADER_BYTES + 2 + Hello.CHALLENGE_BYTES));
+        if (!send(Step.HELLO, hello)) {
           return;
         }
         Accepted accepted = handshake.onAuth(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));

@@ -12,6 +12,7 @@ import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.testing.LeakLedger;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.defence.Defences;
 import dev.authgate.server.defence.PenaltyPolicy;
@@ -66,7 +67,9 @@ class DefencesTest {
         TestServer.start(
             dir, dualStack(dir, new Defences(SLOW_TO_DECAY, "100"), Duration.ofSeconds(10)))) {
       Credential legit = server.provision("sensor-1");
-      Credential wrong = new Credential("sensor-1", "k1", RandomSource.secure().bytes(32));
+      byte[] wrongSecret = RandomSource.secure().bytes(32);
+      LeakLedger.sawSecret(wrongSecret);
+      Credential wrong = new Credential("sensor-1", "k1", wrongSecret);
       ServerAddress v4 = new ServerAddress("127.0.0.1", server.port());
       ServerAddress v6 = new ServerAddress("::1", server.port());
       int refusedAsAuth = 0;

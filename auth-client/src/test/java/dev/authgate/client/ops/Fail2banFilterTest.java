@@ -8,6 +8,7 @@ import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.testing.LeakLedger;
 import dev.authgate.server.testing.TestServer;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,9 @@ class Fail2banFilterTest {
           .connect(address)
           .close();
       for (String id : new String[] {"sensor-1", "nobody", "x\",\"remote\":\"10.9.9.9:1"}) {
-        Credential wrong = new Credential("sensor-1", "k1", RandomSource.secure().bytes(32));
+        byte[] wrongSecret = RandomSource.secure().bytes(32);
+        LeakLedger.sawSecret(wrongSecret);
+        Credential wrong = new Credential("sensor-1", "k1", wrongSecret);
         try {
           new Connector(
                   new dev.authgate.protocol.handshake.ClientIdentity(id, "k1", wrong.scramKeys()),

@@ -12,6 +12,7 @@ import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.testing.LeakLedger;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.connection.SessionLimits;
 import dev.authgate.server.testing.NonReader;
@@ -254,7 +255,9 @@ class SoakTest {
 
   /** Until {@code length} has passed: pings and small uploads, one connection in ten hostile. */
   private Sample steadyMix(Credential legit, Duration length) throws Exception {
-    Credential forged = new Credential("legit", "k1", RandomSource.secure().bytes(32));
+    byte[] forgedSecret = RandomSource.secure().bytes(32);
+    LeakLedger.sawSecret(forgedSecret);
+    Credential forged = new Credential("legit", "k1", forgedSecret);
     long end = System.nanoTime() + length.toNanos();
     Sample peak = sample();
     List<Thread> workers = new ArrayList<>();

@@ -5,7 +5,9 @@ import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.handshake.ClientIdentity;
+import dev.authgate.protocol.handshake.Hello;
 import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.testing.LeakLedger;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,7 +76,13 @@ public final class RawClient implements AutoCloseable {
 
   /** Reads one handshake frame. */
   public Frame readFrame() throws IOException {
-    return FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD);
+    Frame frame = FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD);
+    if (frame.type() == dev.authgate.protocol.frame.FrameType.HELLO
+        && frame.payload().length == Hello.PAYLOAD_BYTES) {
+      LeakLedger.sawChallenge(
+          java.util.Arrays.copyOfRange(frame.payload(), 2, 2 + Hello.CHALLENGE_BYTES));
+    }
+    return frame;
   }
 
   private int flipBit = -1;
