@@ -7,6 +7,7 @@ import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.ExitCode;
+import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.UploadNames;
 import dev.authgate.protocol.text.TerminalText;
@@ -64,6 +65,10 @@ final class UploadCommand implements Callable<Integer> {
     ServerAddress address = target.address();
     Credential credential = target.credential();
     checkFiles();
+    if (totalBytes() >= WARM_UP_FROM_BYTES) {
+      // Compiles the crypto on the other core while this one connects and proves itself.
+      CryptoWarmup.startInBackground();
+    }
     PrintWriter out = spec.commandLine().getOut();
     UploadListener listener = showProgress() ? new ProgressBarListener() : UploadListener.silent();
     Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(timeoutSeconds));
@@ -79,6 +84,17 @@ final class UploadCommand implements Callable<Integer> {
       }
     }
     return refused == 0 ? ExitCode.OK.code() : ExitCode.TRANSFER.code();
+  }
+
+  /** Uploads at least this large start a crypto warm-up; smaller ones would not gain from it. */
+  static final long WARM_UP_FROM_BYTES = 16L << 20;
+
+  private long totalBytes() throws IOException {
+    long total = 0;
+    for (Path file : files) {
+      total += Files.size(file);
+    }
+    return total;
   }
 
   private boolean showProgress() {

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Arrays;
 
 /**
  * Uploads files over one verified connection, one after another. Each file is read once, in chunks
@@ -170,7 +169,7 @@ public final class Uploader {
         return new SendResult(null, true);
       }
       digest.update(buffer.array(), 0, n);
-      send(new UploadData(Arrays.copyOf(buffer.array(), n)));
+      send(new UploadData(buffer.array(), 0, n));
       position += n;
       listener.advanced(position);
       if (channel.hasPendingInput()) {

@@ -23,6 +23,7 @@ public final class FrameSealer {
   private final SecretKeySpec key;
   private final byte[] iv;
   private final Cipher cipher;
+  private final byte[] innerTypeByte = new byte[1];
   private long counter;
   private boolean exhausted;
 
@@ -73,14 +74,32 @@ public final class FrameSealer {
    * large upload chunks cost one pass of AES-GCM and one array.
    */
   public byte[] sealFrame(byte[] header, int innerType, byte[] body, int offset, int length) {
-    byte[] frame = new byte[header.length + 1 + length + TAG_BYTES];
+    byte[] frame = new byte[frameBytes(header, length)];
+    sealFrameInto(header, innerType, body, offset, length, frame);
+    return frame;
+  }
+
+  /** Bytes of the frame {@link #sealFrameInto} writes for a body of {@code length} bytes. */
+  public static int frameBytes(byte[] header, int length) {
+    return header.length + 1 + length + TAG_BYTES;
+  }
+
+  /**
+   * As {@link #sealFrame}, into {@code frame} (at least {@link #frameBytes} long), so a sender can
+   * reuse one buffer for every chunk.
+   *
+   * @return the frame's length
+   */
+  public int sealFrameInto(
+      byte[] header, int innerType, byte[] body, int offset, int length, byte[] frame) {
     System.arraycopy(header, 0, frame, 0, header.length);
     try {
       cipher.init(Cipher.ENCRYPT_MODE, key, nextNonce());
       cipher.updateAAD(header);
-      int written = cipher.update(new byte[] {(byte) innerType}, 0, 1, frame, header.length);
+      innerTypeByte[0] = (byte) innerType;
+      int written = cipher.update(innerTypeByte, 0, 1, frame, header.length);
       cipher.doFinal(body, offset, length, frame, header.length + written);
-      return frame;
+      return frameBytes(header, length);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM sealing failed", e);
     }
@@ -100,6 +119,30 @@ public final class FrameSealer {
       cipher.init(Cipher.DECRYPT_MODE, key, nextNonce());
       cipher.updateAAD(aad);
       return cipher.doFinal(sealed);
+    } catch (AEADBadTagException e) {
+      throw new ProtocolException(
+          Reason.INTEGRITY, "sealed frame failed authentication: altered, reordered or replayed");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM opening failed", e);
+    }
+  }
+
+  /**
+   * Opens the next message in place: the {@code length} sealed bytes at {@code offset} of {@code
+   * buffer} are replaced by the plaintext, which starts at {@code offset}.
+   *
+   * @return the plaintext's length ({@code length} less the tag)
+   * @throws ProtocolException as {@link #open}
+   */
+  public int openInPlace(byte[] aad, byte[] buffer, int offset, int length)
+      throws ProtocolException {
+    if (length < TAG_BYTES) {
+      throw new ProtocolException(Reason.MALFORMED, "sealed message shorter than its tag");
+    }
+    try {
+      cipher.init(Cipher.DECRYPT_MODE, key, nextNonce());
+      cipher.updateAAD(aad);
+      return cipher.doFinal(buffer, offset, length, buffer, offset);
     } catch (AEADBadTagException e) {
       throw new ProtocolException(
           Reason.INTEGRITY, "sealed frame failed authentication: altered, reordered or replayed");

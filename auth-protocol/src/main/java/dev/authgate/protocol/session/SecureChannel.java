@@ -29,6 +29,11 @@ public final class SecureChannel {
   private final AtomicLong bytesSent = new AtomicLong();
   private final AtomicLong bytesReceived = new AtomicLong();
 
+  /** Frames this large are sealed into {@link #bulkFrame}, reused. */
+  private static final int BULK_FRAME_BYTES = 64 * 1024;
+
+  private byte[] bulkFrame;
+
   private SecureChannel(
       InputStream in, OutputStream out, FrameSealer sendSealer, FrameSealer receiveSealer) {
     this.in = in;
@@ -51,14 +56,38 @@ public final class SecureChannel {
 
   /** Seals and writes one message in one write, then flushes. */
   public void send(SessionMessage message) throws IOException {
-    byte[] body = message.body();
+    if (message instanceof UploadData data) {
+      send(message.type(), data.buffer(), data.offset(), data.length());
+    } else {
+      byte[] body = message.body();
+      send(message.type(), body, 0, body.length);
+    }
+  }
+
+  /**
+   * Seals and writes one message whose body is {@code length} bytes of {@code body} from {@code
+   * offset}. Bulk frames are sealed into one buffer kept for the next, so a chunk is copied only by
+   * the encryption itself; small frames get their own array (a chat server holds thousands of
+   * channels and should not keep a bulk buffer for each).
+   */
+  private void send(int type, byte[] body, int offset, int length) throws IOException {
     sendLock.lock();
     try {
-      byte[] header = FrameCodec.header(FrameType.SEALED, 1 + body.length + FrameSealer.TAG_BYTES);
-      byte[] frame = sendSealer.sealFrame(header, message.type(), body, 0, body.length);
-      out.write(frame);
+      byte[] header = FrameCodec.header(FrameType.SEALED, 1 + length + FrameSealer.TAG_BYTES);
+      int frameBytes = FrameSealer.frameBytes(header, length);
+      byte[] frame;
+      if (frameBytes >= BULK_FRAME_BYTES) {
+        if (bulkFrame == null || bulkFrame.length < frameBytes) {
+          bulkFrame = new byte[frameBytes];
+        }
+        frame = bulkFrame;
+      } else {
+        frame = new byte[frameBytes];
+      }
+      sendSealer.sealFrameInto(header, type, body, offset, length, frame);
+      out.write(frame, 0, frameBytes);
       out.flush();
-      bytesSent.addAndGet(frame.length);
+      bytesSent.addAndGet(frameBytes);
     } finally {
       sendLock.unlock();
     }
@@ -78,7 +107,10 @@ public final class SecureChannel {
       throw new ProtocolException(
           Reason.MALFORMED, "unsealed " + frame.type() + " frame after the handshake");
     }
-    return SessionMessage.decode(receiveSealer.open(frame.header(), frame.payload()));
+    // Opened in the frame's own array: an UPLOAD_DATA is then a view of it, with no copy at all.
+    byte[] payload = frame.payload();
+    int plain = receiveSealer.openInPlace(frame.header(), payload, 0, payload.length);
+    return SessionMessage.decode(payload, plain);
   }
 
   /** Whether bytes from the peer are waiting, so {@link #receive} would not block for long. */

@@ -31,10 +31,20 @@ public sealed interface SessionMessage
    * @throws ProtocolException {@link Reason#MALFORMED} for an unknown type or bad body
    */
   static SessionMessage decode(byte[] plain) throws ProtocolException {
-    if (plain.length == 0) {
+    return decode(plain, plain.length);
+  }
+
+  /**
+   * Decodes the first {@code length} bytes of {@code plain}. An UPLOAD_DATA keeps a view of {@code
+   * plain}; every other message copies what it keeps.
+   *
+   * @throws ProtocolException {@link Reason#MALFORMED} for an unknown type or bad body
+   */
+  static SessionMessage decode(byte[] plain, int length) throws ProtocolException {
+    if (length == 0) {
       throw new ProtocolException(Reason.MALFORMED, "empty session message");
     }
-    ByteBuffer body = ByteBuffer.wrap(plain, 1, plain.length - 1).slice();
+    ByteBuffer body = ByteBuffer.wrap(plain, 1, length - 1).slice();
     return switch (plain[0]) {
       case Ping.TYPE -> new Ping(readLong(body, "PING"));
       case Pong.TYPE -> new Pong(readLong(body, "PONG"));

@@ -59,4 +59,41 @@ class FrameSealerTest {
         .extracting(e -> ((ProtocolException) e).reason())
         .isEqualTo(Reason.MALFORMED);
   }
+
+  @Test
+  void opensInPlaceWhatWasSealedIntoAReusedFrame() throws ProtocolException {
+    FrameSealer sender = new FrameSealer(KEYS);
+    FrameSealer receiver = new FrameSealer(KEYS);
+    byte[] header = {5, 0, 0, 0, 20};
+    byte[] frame = new byte[FrameSealer.frameBytes(header, 3)];
+    for (String word : new String[] {"one", "two"}) {
+      int length = sender.sealFrameInto(header, 0x22, word.getBytes(), 0, 3, frame);
+      byte[] wire = java.util.Arrays.copyOf(frame, length);
+      int plain = receiver.openInPlace(header, wire, header.length, length - header.length);
+      assertThat(plain).isEqualTo(4);
+      assertThat(java.util.Arrays.copyOfRange(wire, header.length, header.length + plain))
+          .isEqualTo(("\"" + word).getBytes()); // inner type 0x22 is a double quote
+    }
+  }
+
+  @Test
+  void anInPlaceOpenRefusesATamperedFrame() {
+    byte[] header = {5, 0, 0, 0, 20};
+    byte[] frame = new FrameSealer(KEYS).sealFrame(header, 0x22, "abc".getBytes(), 0, 3);
+    frame[header.length] ^= 1;
+    assertThatThrownBy(
+            () ->
+                new FrameSealer(KEYS)
+                    .openInPlace(header, frame, header.length, frame.length - header.length))
+        .isInstanceOf(ProtocolException.class)
+        .extracting(e -> ((ProtocolException) e).reason())
+        .isEqualTo(Reason.INTEGRITY);
+  }
+
+  @Test
+  void theWarmUpRunsToItsEnd() throws InterruptedException {
+    CryptoWarmup.startInBackground();
+    CryptoWarmup.startInBackground(); // once per process
+    assertThat(CryptoWarmup.awaitDone(120_000)).isTrue();
+  }
 }

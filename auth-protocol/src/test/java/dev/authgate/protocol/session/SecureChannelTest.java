@@ -99,4 +99,39 @@ class SecureChannelTest {
         .hasMessageContaining("CLOSE body");
     assertThatThrownBy(() -> SessionMessage.decode(new byte[0])).hasMessageContaining("empty");
   }
+
+  @Test
+  void bulkChunksSealedFromOneReusedBufferArriveIntactAsViewsOfTheirFrames() throws IOException {
+    byte[] file = RANDOM.bytes(3 * 256 * 1024 + 17);
+    byte[] chunk = new byte[256 * 1024];
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    SecureChannel client = SecureChannel.client(new ByteArrayInputStream(new byte[0]), wire, keys);
+    for (int at = 0; at < file.length; at += chunk.length) {
+      int n = Math.min(chunk.length, file.length - at);
+      System.arraycopy(file, at, chunk, 0, n);
+      client.send(new UploadData(chunk, 0, n)); // the sender reuses its buffer too
+    }
+    client.send(new SessionMessage.Ping(9));
+
+    SecureChannel server = serverReading(wire.toByteArray());
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    for (int i = 0; i < 4; i++) {
+      UploadData data = (UploadData) server.receive();
+      assertThat(data.offset()).as("a view after the inner type byte").isEqualTo(1);
+      received.write(data.buffer(), data.offset(), data.length());
+    }
+    assertThat(received.toByteArray()).isEqualTo(file);
+    assertThat(server.receive()).isEqualTo(new SessionMessage.Ping(9));
+  }
+
+  @Test
+  void anUploadDataViewEqualsAndReencodesAsItsBytes() {
+    byte[] buffer = {9, 1, 2, 3, 9};
+    UploadData view = new UploadData(buffer, 1, 3);
+    assertThat(view).isEqualTo(new UploadData(new byte[] {1, 2, 3}));
+    assertThat(view.body()).containsExactly(1, 2, 3);
+    assertThat(view.hashCode()).isEqualTo(new UploadData(new byte[] {1, 2, 3}).hashCode());
+    assertThatThrownBy(() -> new UploadData(buffer, 3, 3))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
 }

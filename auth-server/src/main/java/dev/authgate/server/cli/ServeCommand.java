@@ -1,5 +1,6 @@
 package dev.authgate.server.cli;
 
+import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.chat.ChatLimits;
@@ -149,6 +150,8 @@ final class ServeCommand implements Callable<Integer> {
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();
     snapshot.skipped().forEach(s -> err.println("auth-server: skipped " + s.problem()));
+    // The first upload then runs at full speed instead of through interpreted GHASH and SHA-256.
+    CryptoWarmup.startInBackground();
     JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, clock, auditRotation.rotation());
     LiveKeystore live = new LiveKeystore(snapshot, clock);
     AuthServer server;

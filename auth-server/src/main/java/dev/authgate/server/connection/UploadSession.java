@@ -79,7 +79,7 @@ final class UploadSession {
     }
     expect(State.RECEIVING, "UPLOAD_DATA");
     try {
-      current.write(data.bytes());
+      current.write(data.buffer(), data.offset(), data.length());
     } catch (UploadRefused e) {
       refuse(e, current.written());
       state = State.DRAINING;

@@ -99,19 +99,24 @@ public final class PartialUpload {
    *     storage-error} if the disk is full or failing; the staging file is deleted then
    */
   public void write(byte[] bytes) throws UploadRefused {
-    if (written + bytes.length > size) {
+    write(bytes, 0, bytes.length);
+  }
+
+  /** Appends {@code length} bytes of {@code bytes} from {@code offset}. */
+  public void write(byte[] bytes, int offset, int length) throws UploadRefused {
+    if (written + length > size) {
       throw abort("size-mismatch", "more bytes arrived than the declared " + size);
     }
     try {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
+      ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
       while (buffer.hasRemaining()) {
         out.write(buffer);
       }
     } catch (IOException e) {
       throw abort("storage-error", "the server could not write '" + name + "': " + describe(e));
     }
-    digest.update(bytes);
-    written += bytes.length;
+    digest.update(bytes, offset, length);
+    written += length;
   }
 
   private static String describe(IOException e) {
