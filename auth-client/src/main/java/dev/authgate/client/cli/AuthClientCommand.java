@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "authgate client",
     description = "authgate client: proves this machine holds its secret, then talks.",
-    subcommands = {PingCommand.class, UploadCommand.class, ChatCommand.class})
+    subcommands = {PingCommand.class, UploadCommand.class, ChatCommand.class, BenchCommand.class})
 public final class AuthClientCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
