@@ -3,8 +3,23 @@
 
 AUTHGATE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# Prints the major version of the java binary $1, or nothing if it does not run.
+# Prints the major version of the java binary $1, or nothing if it does not run. Reads the JDK's
+# `release` file when there is one (no JVM start); only a JDK without one is asked to run.
 authgate_java_major() {
+  local home release version
+  home="$(dirname "$(dirname "$(readlink -f "$1")")")"
+  release="$home/release"
+  if [ -f "$release" ]; then
+    version="$(sed -n 's/^JAVA_VERSION="\([0-9][0-9.]*\).*/\1/p' "$release" | head -n 1)"
+    case "$version" in
+      1.*) version="${version#1.}" ;;
+    esac
+    version="${version%%.*}"
+    if [ -n "$version" ]; then
+      printf '%s\n' "$version"
+      return 0
+    fi
+  fi
   "$1" -XshowSettings:properties -version 2>&1 |
     sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p' | head -n 1
 }
@@ -54,5 +69,20 @@ authgate_run() {
   authgate_build_if_needed "$jar" || exit 1
   # Java cannot ask whether stderr is a terminal; progress bars need to know.
   if [ -t 2 ]; then export AUTHGATE_STDERR_TTY=1; else export AUTHGATE_STDERR_TTY=0; fi
-  exec "$java" ${AUTHGATE_JAVA_OPTS:-} -jar "$jar" "$@"
+  # Class data sharing: the first run writes an archive of the classes it loaded beside the jar
+  # (the JVM rebuilds it when the jar or the JDK changes); later runs map it instead of loading
+  # and verifying those classes again, which is most of a short command's start-up.
+  local cds=()
+  if [ -w "$(dirname "$jar")" ] && [ -z "${AUTHGATE_NO_CDS:-}" ]; then
+    cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -XX:+AutoCreateSharedArchive)
+  fi
+  # Commands that live for a fraction of a second spend more on the optimising compiler than it
+  # saves them: `ping` and `keys` run with the quick compiler only (0.27 s instead of 0.39 s wall
+  # for a ping here). Bulk commands need the optimising one: it is what uses the CPU's AES, GHASH
+  # and SHA instructions (an upload with the quick compiler alone runs at a tenth of the speed).
+  local jit=()
+  case "$module:${1:-}" in
+    auth-client:ping | auth-server:keys) jit=(-XX:TieredStopAtLevel=1) ;;
+  esac
+  exec "$java" "${cds[@]}" "${jit[@]}" ${AUTHGATE_JAVA_OPTS:-} -jar "$jar" "$@"
 }

@@ -68,6 +68,17 @@ final class BenchCommand implements Runnable {
         description = "How long to run, e.g. 10s or 1m (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
+    @Option(
+        names = "--warmup",
+        paramLabel = "DURATION",
+        defaultValue = "2s",
+        converter = DurationConverter.class,
+        description = {
+          "Run this long first without counting, so this JVM's own JIT compiler is not what gets",
+          "measured (default: ${DEFAULT-VALUE}; 0s to count from the first connection)."
+        })
+    Duration warmup;
+
     @Option(names = "--json", description = "One JSON object on stdout instead of a sentence.")
     boolean json;
 
@@ -79,12 +90,12 @@ final class BenchCommand implements Runnable {
       ServerAddress address = target.address();
       Credential credential = target.credential();
       Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(10));
-      long end = System.nanoTime() + duration.toNanos();
+      long measureFrom = System.nanoTime() + warmup.toNanos();
+      long end = measureFrom + duration.toNanos();
       List<long[]> latencies = new ArrayList<>();
       AtomicLong failed = new AtomicLong();
       AtomicReference<Exception> firstFailure = new AtomicReference<>();
       List<Thread> workers = new ArrayList<>();
-      long start = System.nanoTime();
       for (int i = 0; i < threads; i++) {
         Recorder recorder = new Recorder();
         workers.add(
@@ -94,14 +105,20 @@ final class BenchCommand implements Runnable {
                     () -> {
                       while (System.nanoTime() < end) {
                         long t0 = System.nanoTime();
+                        boolean counted = t0 >= measureFrom;
                         try (VerifiedConnection connection = connector.connect(address)) {
                           connection.ping();
                         } catch (IOException | RuntimeException e) {
+                          if (!counted) {
+                            continue;
+                          }
                           failed.incrementAndGet();
                           firstFailure.compareAndSet(null, e);
                           continue;
                         }
-                        recorder.add(System.nanoTime() - t0);
+                        if (counted) {
+                          recorder.add(System.nanoTime() - t0);
+                        }
                       }
                       synchronized (latencies) {
                         latencies.add(recorder.values());
@@ -111,7 +128,7 @@ final class BenchCommand implements Runnable {
       for (Thread worker : workers) {
         worker.join();
       }
-      double seconds = (System.nanoTime() - start) / 1e9;
+      double seconds = (System.nanoTime() - measureFrom) / 1e9;
       long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
       report(all, seconds, failed.get(), firstFailure.get());
       // Nothing got through: exit as a single failed connection would (3 refused, 4 unreachable).

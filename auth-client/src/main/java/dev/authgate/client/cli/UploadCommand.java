@@ -67,7 +67,7 @@ final class UploadCommand implements Callable<Integer> {
     checkFiles();
     if (totalBytes() >= WARM_UP_FROM_BYTES) {
       // Compiles the crypto on the other core while this one connects and proves itself.
-      CryptoWarmup.startInBackground();
+      CryptoWarmup.startInBackground(CryptoWarmup.Side.SENDER);
     }
     PrintWriter out = spec.commandLine().getOut();
     UploadListener listener = showProgress() ? new ProgressBarListener() : UploadListener.silent();

@@ -45,6 +45,8 @@ class BenchCommandTest {
             "2",
             "--duration",
             "1s",
+            "--warmup",
+            "200ms",
             "--json");
 
     assertThat(run.exit()).as(run.err()).isZero();
@@ -73,7 +75,9 @@ class BenchCommandTest {
             "--key",
             wrong.toString(),
             "--duration",
-            "200ms");
+            "200ms",
+            "--warmup",
+            "0s");
 
     assertThat(run.exit()).isEqualTo(3);
     assertThat(run.out()).startsWith("0 verified connections");

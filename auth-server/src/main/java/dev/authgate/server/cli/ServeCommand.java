@@ -151,7 +151,7 @@ final class ServeCommand implements Callable<Integer> {
     KeystoreSnapshot snapshot = directory.load();
     snapshot.skipped().forEach(s -> err.println("auth-server: skipped " + s.problem()));
     // The first upload then runs at full speed instead of through interpreted GHASH and SHA-256.
-    CryptoWarmup.startInBackground();
+    CryptoWarmup.startInBackground(CryptoWarmup.Side.RECEIVER);
     JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, clock, auditRotation.rotation());
     LiveKeystore live = new LiveKeystore(snapshot, clock);
     AuthServer server;
