@@ -57,6 +57,9 @@ authgate_build_if_needed() {
     echo "authgate: build failed; run ./mvnw -B package in $AUTHGATE_ROOT to see why" >&2
     return 1
   }
+  # Maven leaves a jar it found up to date untouched, and a POM edit that changes no class would
+  # then make every later start build again: the jars now match the sources, so say so.
+  touch "$AUTHGATE_ROOT"/auth-*/target/auth-*-all.jar 2>/dev/null || true
 }
 
 # Runs module $1's shaded jar with the remaining arguments.
