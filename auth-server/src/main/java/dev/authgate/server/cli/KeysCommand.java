@@ -4,6 +4,8 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyEntry;
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import java.io.IOException;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Spec;
       KeysCommand.Add.class,
       KeysCommand.List.class,
       KeysCommand.Rotate.class,
-      KeysCommand.Revoke.class
+      KeysCommand.Revoke.class,
+      KeysCommand.Reinstate.class
     })
 final class KeysCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -36,7 +39,7 @@ final class KeysCommand implements Runnable {
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(
-        spec.commandLine(), "missing subcommand: add, list or revoke");
+        spec.commandLine(), "missing subcommand: add, list, rotate, revoke or reinstate");
   }
 
   /** Options every keys subcommand takes. */
@@ -207,6 +210,65 @@ final class KeysCommand implements Runnable {
                   + " key(s) of client '"
                   + clientId
                   + "'; a running server refuses them and closes their sessions within seconds");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "reinstate",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Give a revoked client a new key, letting its id in again. The only way to do that:",
+        "'add' and 'rotate' refuse a revoked id. Written to the audit log as keys.reinstated."
+      })
+  static final class Reinstate implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "Client id")
+    String clientId;
+
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description = "Where to write the new credential (default: ID.credential; - for stdout).")
+    String out;
+
+    @Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
+        defaultValue = "logs/audit.jsonl",
+        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
+    Path auditLog;
+
+    @Override
+    public Integer call() throws IOException {
+      CredentialOut target = CredentialOut.of(out, clientId);
+      // Opened first: a reinstatement that cannot be audited does not happen.
+      try (JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, Clock.systemUTC())) {
+        KeystoreDirectory dir = keystore.open();
+        KeystoreDirectory.Rotation rotation = dir.reinstate(clientId);
+        Credential credential = rotation.credential();
+        target.write(credential, spec.commandLine().getOut(), () -> dir.undo(clientId, rotation));
+        String fingerprint = credential.scramKeys().verifier().fingerprint();
+        audit.record(
+            AuditEvent.of("keys.reinstated")
+                .with("client_id", clientId)
+                .with("key_id", credential.keyId())
+                .with("fingerprint", fingerprint)
+                .with("operator", System.getProperty("user.name")));
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            "reinstated client '"
+                + clientId
+                + "' with new key "
+                + credential.keyId()
+                + " ("
+                + fingerprint
+                + "); its revoked keys stay refused; audited in "
+                + auditLog);
+        target.report(err, "copy it to the client machine, then delete it here");
+      }
       return 0;
     }
   }

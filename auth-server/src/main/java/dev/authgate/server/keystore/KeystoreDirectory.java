@@ -124,7 +124,9 @@ public final class KeystoreDirectory {
     ClientIds.requireValid(clientId, "client id");
     Path file = fileFor(clientId);
     if (Files.exists(file)) {
-      throw alreadyExists(clientId, file);
+      throw isRevoked(readFile(file))
+          ? revokedId(clientId, file, "it cannot be added again")
+          : alreadyExists(clientId, file);
     }
     byte[] secret = randomness.bytes(32);
     Credential credential = new Credential(clientId, "k1", secret);
@@ -148,7 +150,26 @@ public final class KeystoreDirectory {
             + clientId
             + "' already exists in "
             + dir
-            + "; revoke it first or choose another id");
+            + "; give it a new key with 'keys rotate "
+            + clientId
+            + "', or choose another id");
+  }
+
+  /** Whether every key of a client is revoked: its id stays refused until reinstated on purpose. */
+  private static boolean isRevoked(ClientKeys keys) {
+    return !keys.keys().isEmpty() && keys.keys().stream().allMatch(k -> k.revoked() != null);
+  }
+
+  private KeyFileException revokedId(String clientId, Path file, String what) {
+    return new KeyFileException(
+        file,
+        "client '"
+            + clientId
+            + "' is revoked, so "
+            + what
+            + "; to let this id in again on purpose, run: auth-server keys reinstate "
+            + clientId
+            + " (audited)");
   }
 
   /**
@@ -195,6 +216,9 @@ public final class KeystoreDirectory {
     }
     String previousText = KeyFiles.readPrivate(file);
     ClientKeys keys = readFile(file);
+    if (isRevoked(keys)) {
+      throw revokedId(clientId, file, "rotating would let it in again");
+    }
     Instant now = now();
     Instant until = now.plus(grace);
     ClientKeys updated = keys;
@@ -213,6 +237,42 @@ public final class KeystoreDirectory {
             new KeyEntry(keyId, now, null, null, ScramKeys.fromSaltedPassword(secret).verifier()));
     KeyFiles.writePrivate(file, updated.format(), true);
     return new Rotation(new Credential(clientId, keyId, secret), until, previousText);
+  }
+
+  /**
+   * Gives a revoked client a new key: the only way a revoked id is let in again. Its revoked keys
+   * stay in the file (the audit can still tell them apart); the new key gets the next key id.
+   *
+   * @return the new key's credential, for the caller to deliver ({@code oldKeysUntil} is now)
+   * @throws KeyFileException if the client does not exist, is not revoked (use {@link #rotate}), or
+   *     the file cannot be rewritten
+   */
+  public Rotation reinstate(String clientId) throws IOException {
+    ClientIds.requireValid(clientId, "client id");
+    requireUsableDirectory();
+    Path file = fileFor(clientId);
+    if (!Files.exists(file)) {
+      throw new KeyFileException(file, "no client '" + clientId + "' in " + dir);
+    }
+    String previousText = KeyFiles.readPrivate(file);
+    ClientKeys keys = readFile(file);
+    if (!isRevoked(keys)) {
+      throw new KeyFileException(
+          file,
+          "client '"
+              + clientId
+              + "' is not revoked; give it a new key with 'keys rotate "
+              + clientId
+              + "'");
+    }
+    Instant now = now();
+    String keyId = nextKeyId(keys);
+    byte[] secret = randomness.bytes(32);
+    ClientKeys updated =
+        keys.with(
+            new KeyEntry(keyId, now, null, null, ScramKeys.fromSaltedPassword(secret).verifier()));
+    KeyFiles.writePrivate(file, updated.format(), true);
+    return new Rotation(new Credential(clientId, keyId, secret), now, previousText);
   }
 
   /** Puts a client's file back as it was before a rotation whose credential could not be saved. */

@@ -77,7 +77,7 @@ class KeysCommandTest {
         .isEqualTo(
             "auth-server: client 'sensor-1' already exists in "
                 + keys()
-                + "; revoke it first or choose another id\n");
+                + "; give it a new key with 'keys rotate sensor-1', or choose another id\n");
     assertThat(dir.resolve("other.credential")).doesNotExist();
   }
 
