@@ -14,7 +14,6 @@ import picocli.CommandLine.Command;
 @Command(
     name = "auth-client",
     mixinStandardHelpOptions = true,
-    version = "authgate client",
     description = "authgate client: proves this machine holds its secret, then talks.",
     subcommands = {PingCommand.class, UploadCommand.class, ChatCommand.class, BenchCommand.class})
 public final class AuthClientCommand implements Runnable {
@@ -46,6 +45,7 @@ public final class AuthClientCommand implements Runnable {
     AuthClientCommand root = new AuthClientCommand();
     root.stdin = in;
     CommandLine cli = new CommandLine(root);
+    VersionProvider.everywhere(cli);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     cli.setExecutionExceptionHandler(

@@ -35,6 +35,7 @@ public final class AuthServerCommand implements Runnable {
   /** Runs {@code args} with {@code env} as the environment for option defaults. */
   static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
     CommandLine cli = new CommandLine(new AuthServerCommand());
+    VersionProvider.everywhere(cli);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     try {

@@ -1,12 +1,21 @@
 package dev.authgate.server.cli;
 
+import dev.authgate.protocol.Version;
+import picocli.CommandLine;
 import picocli.CommandLine.IVersionProvider;
 
-/** The version from the jar manifest, or "development" when run from classes. */
+/** Version, commit and JDK, for {@code --version} on every command. */
 final class VersionProvider implements IVersionProvider {
   @Override
   public String[] getVersion() {
-    String version = VersionProvider.class.getPackage().getImplementationVersion();
-    return new String[] {"authgate " + (version == null ? "development" : version)};
+    return new String[] {Version.describe()};
+  }
+
+  /** Gives {@code cli} and every subcommand under it this provider. */
+  static void everywhere(CommandLine cli) {
+    cli.getCommandSpec().versionProvider(new VersionProvider());
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      everywhere(sub);
+    }
   }
 }
