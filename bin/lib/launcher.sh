@@ -1,5 +1,7 @@
-# Shared by bin/auth-server and bin/auth-client: find a JDK 21+, build the jar if it is missing
-# or older than the sources, then run it. Sourced, not executed.
+# Shared by bin/auth-server and bin/auth-client: find a JDK 21+ and run the jar. Sourced, not
+# executed. Two layouts:
+#   installed (the release tarball): lib/auth-server.jar and lib/auth-client.jar; never builds.
+#   repository (developers): builds the shaded jars when they are missing or older than the sources.
 
 AUTHGATE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
@@ -62,22 +64,51 @@ authgate_build_if_needed() {
   touch "$AUTHGATE_ROOT"/auth-*/target/auth-*-all.jar 2>/dev/null || true
 }
 
-# Runs module $1's shaded jar with the remaining arguments.
+# Prints the jar of module $1: lib/$1.jar when installed, else the repository's shaded jar.
+authgate_jar() {
+  if [ -f "$AUTHGATE_ROOT/lib/$1.jar" ]; then
+    printf '%s\n' "$AUTHGATE_ROOT/lib/$1.jar"
+  else
+    ls "$AUTHGATE_ROOT/$1/target/$1"-*-all.jar 2>/dev/null | head -n 1 |
+      grep . || printf '%s\n' "$AUTHGATE_ROOT/$1/target/$1-0.1.0-SNAPSHOT-all.jar"
+  fi
+}
+
+# Where the class-data-sharing archive of jar $1 goes: beside a jar we may write, else a per-user
+# cache; nothing when neither is writable (a service user without a home, say).
+authgate_cds_archive() {
+  local jar="$1" name cache
+  name="$(basename "${jar%.jar}").jsa"
+  if [ -w "$(dirname "$jar")" ]; then
+    printf '%s\n' "${jar%.jar}.jsa"
+    return 0
+  fi
+  cache="${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/authgate"
+  if mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ]; then
+    printf '%s\n' "$cache/$name"
+  fi
+}
+
+# Runs module $1's jar with the remaining arguments.
 authgate_run() {
   local module="$1"
   shift
-  local jar="$AUTHGATE_ROOT/$module/target/$module-0.1.0-SNAPSHOT-all.jar"
+  local jar
+  jar="$(authgate_jar "$module")"
   local java
   java="$(authgate_find_java)" || exit 1
-  authgate_build_if_needed "$jar" || exit 1
+  if [ ! -f "$AUTHGATE_ROOT/lib/$module.jar" ]; then
+    authgate_build_if_needed "$jar" || exit 1
+  fi
   # Java cannot ask whether stderr is a terminal; progress bars need to know.
   if [ -t 2 ]; then export AUTHGATE_STDERR_TTY=1; else export AUTHGATE_STDERR_TTY=0; fi
   # Class data sharing: the first run writes an archive of the classes it loaded beside the jar
   # (the JVM rebuilds it when the jar or the JDK changes); later runs map it instead of loading
   # and verifying those classes again, which is most of a short command's start-up.
-  local cds=()
-  if [ -w "$(dirname "$jar")" ] && [ -z "${AUTHGATE_NO_CDS:-}" ]; then
-    cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -XX:+AutoCreateSharedArchive)
+  local cds=() archive=""
+  [ -z "${AUTHGATE_NO_CDS:-}" ] && archive="$(authgate_cds_archive "$jar")"
+  if [ -n "$archive" ]; then
+    cds=(-XX:SharedArchiveFile="$archive" -XX:+AutoCreateSharedArchive)
   fi
   # Commands that live for a fraction of a second spend more on the optimising compiler than it
   # saves them: `ping` and `keys` run with the quick compiler only (0.27 s instead of 0.39 s wall

@@ -1,0 +1,119 @@
+package dev.authgate.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The release tarball as an operator installs it: unpacked where there are no sources and no Maven,
+ * its launchers provision a client, serve and ping, and never try to build.
+ */
+class TarballIT {
+  @TempDir Path dir;
+
+  private record Run(int exit, String out, String err) {}
+
+  private Run run(Path workDir, List<String> command) throws Exception {
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(workDir.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process process = builder.start();
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+    return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  @Test
+  void anUnpackedTarballProvisionsServesAndPingsWithoutEverBuilding() throws Exception {
+    Path tarball = Path.of(System.getProperty("authgate.tarball"));
+    assertThat(tarball).exists();
+    Path install = Files.createDirectories(dir.resolve("opt"));
+    assertThat(run(install, List.of("tar", "-xzf", tarball.toString())).exit()).isZero();
+    Path root;
+    try (Stream<Path> top = Files.list(install)) {
+      root = top.findFirst().orElseThrow();
+    }
+    assertThat(root.getFileName().toString()).startsWith("authgate-");
+    for (String file :
+        List.of(
+            "bin/auth-server",
+            "bin/auth-client",
+            "bin/lib/launcher.sh",
+            "lib/auth-server.jar",
+            "lib/auth-client.jar",
+            "contrib/systemd/authgate.service",
+            "contrib/authgate.properties",
+            "docs/OPERATIONS.md",
+            "README.md")) {
+      assertThat(root.resolve(file)).as(file).isRegularFile();
+    }
+    assertThat(Files.isExecutable(root.resolve("bin/auth-server"))).isTrue();
+    for (String absent : List.of("pom.xml", "mvnw", "auth-server", "auth-protocol")) {
+      assertThat(root.resolve(absent)).as("no %s in a release", absent).doesNotExist();
+    }
+
+    Path work = Files.createDirectories(dir.resolve("var"));
+    String server = root.resolve("bin/auth-server").toString();
+    String client = root.resolve("bin/auth-client").toString();
+    List<String> stderrs = new ArrayList<>();
+
+    Run add = run(work, List.of(server, "keys", "add", "sensor-1", "--out", "sensor-1.credential"));
+    stderrs.add(add.err());
+    assertThat(add.exit()).as(add.err()).isZero();
+
+    ProcessBuilder serveBuilder =
+        new ProcessBuilder(
+                server,
+                "serve",
+                "--port",
+                "0",
+                "--uploads",
+                "uploads",
+                "--audit-log",
+                "audit.jsonl")
+            .directory(work.toFile())
+            .redirectError(dir.resolve("serve.err").toFile());
+    serveBuilder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process serve = serveBuilder.start();
+    try {
+      String listening =
+          new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
+      assertThat(listening).as("serve's first line").startsWith("listening on ");
+      String address = listening.substring("listening on ".length());
+
+      Run ping =
+          run(work, List.of(client, "ping", "--server", address, "--key", "sensor-1.credential"));
+      stderrs.add(ping.err());
+      assertThat(ping.exit()).as(ping.err()).isZero();
+      assertThat(ping.out()).startsWith("verified server '").contains(" as sensor-1 (key k1)");
+
+      Run clientVersion = run(work, List.of(client, "--version"));
+      Run serverVersion = run(work, List.of(server, "serve", "--version"));
+      assertThat(clientVersion.out())
+          .startsWith("authgate ")
+          .contains("(commit ")
+          .isEqualTo(serverVersion.out());
+    } finally {
+      serve.destroy();
+      assertThat(serve.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+    stderrs.add(Files.readString(dir.resolve("serve.err")));
+    assertThat(String.join("\n", stderrs)).doesNotContain("building").doesNotContain("mvnw");
+    assertThat(root.resolve("target")).doesNotExist();
+  }
+}
