@@ -48,6 +48,18 @@ public final class AuthClientCommand implements Runnable {
     VersionProvider.everywhere(cli);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
+    // A usage error is one line, a suggestion for a misspelled option, and where help is; not the
+    // whole usage text (85 lines for serve).
+    cli.setParameterExceptionHandler(
+        (ex, arguments) -> {
+          PrintWriter errors = ex.getCommandLine().getErr();
+          errors.println("auth-client: " + TerminalText.escape(ex.getMessage()));
+          CommandLine.UnmatchedArgumentException.printSuggestions(ex, errors);
+          errors.println(
+              "see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
+          errors.flush();
+          return ExitCode.USAGE.code();
+        });
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           err.println("auth-client: " + TerminalText.escape(describe(e)));

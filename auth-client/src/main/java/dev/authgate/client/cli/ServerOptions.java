@@ -13,16 +13,22 @@ import picocli.CommandLine.Option;
 final class ServerOptions {
   @Option(
       names = "--server",
-      required = true,
-      paramLabel = "HOST:PORT",
-      description = "Server address, e.g. 127.0.0.1:7350 or [::1]:7350.")
+      paramLabel = "HOST[:PORT]",
+      defaultValue = "${env:AUTHGATE_SERVER}",
+      description = {
+        "Server address, e.g. gate.example, 10.0.0.1:7350 or [::1]; port 7350 unless given.",
+        "Default: the AUTHGATE_SERVER environment variable."
+      })
   String server;
 
   @Option(
       names = "--key",
-      required = true,
       paramLabel = "FILE",
-      description = "This client's credential file (mode 0600).")
+      defaultValue = "${env:AUTHGATE_KEY}",
+      description = {
+        "This client's credential file (mode 0600).",
+        "Default: the AUTHGATE_KEY environment variable."
+      })
   Path key;
 
   @Option(names = "--verbose", description = "Show stack traces on errors.")
@@ -30,11 +36,18 @@ final class ServerOptions {
 
   /** The parsed server address; a malformed one is a usage error. */
   ServerAddress address() {
+    if (server == null || server.isBlank()) {
+      throw new IllegalArgumentException(
+          "no server: give --server HOST[:PORT] or set AUTHGATE_SERVER");
+    }
     return ServerAddress.parse(server);
   }
 
   /** The credential, refused if group or others can read it. */
   Credential credential() throws KeyFileException {
+    if (key == null || key.toString().isBlank()) {
+      throw new IllegalArgumentException("no credential: give --key FILE or set AUTHGATE_KEY");
+    }
     return Credential.load(key);
   }
 

@@ -194,10 +194,11 @@ class PingCommandTest {
 
   @Test
   void aBadServerAddressIsAUsageError() {
-    CliRun run = CliRun.client("ping", "--server", "no-port", "--key", sensorKey.toString());
+    CliRun run =
+        CliRun.client("ping", "--server", "host:not-a-port", "--key", sensorKey.toString());
 
     assertThat(run.exit()).isEqualTo(2);
-    assertThat(run.err()).contains("use HOST:PORT");
+    assertThat(run.err()).contains("use HOST[:PORT]");
   }
 
   @Test

@@ -44,6 +44,18 @@ public final class AuthServerCommand implements Runnable {
       err.println("auth-server: " + e.getMessage());
       return ExitCode.FAILURE.code();
     }
+    // A usage error is one line, a suggestion for a misspelled option, and where help is; not the
+    // whole usage text (85 lines for serve).
+    cli.setParameterExceptionHandler(
+        (ex, arguments) -> {
+          PrintWriter errors = ex.getCommandLine().getErr();
+          errors.println("auth-server: " + OneLine.message(ex));
+          CommandLine.UnmatchedArgumentException.printSuggestions(ex, errors);
+          errors.println(
+              "see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
+          errors.flush();
+          return ExitCode.USAGE.code();
+        });
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           err.println("auth-server: " + OneLine.message(e));

@@ -1,0 +1,40 @@
+package dev.authgate.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.authgate.server.cli.ServerCliRun;
+import org.junit.jupiter.api.Test;
+
+/** A usage error is one line, a suggestion for a misspelled option, and where help is. */
+class UsageErrorTest {
+  @Test
+  void aMisspelledServeOptionGetsOneLineASuggestionAndWhereHelpIs() {
+    ServerCliRun run = ServerCliRun.server("serve", "--uplods", "/srv/drop");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err().lines().toList())
+        .containsExactly(
+            "auth-server: Unknown options: '--uplods', '/srv/drop'",
+            "Possible solutions: --uploads",
+            "see 'auth-server serve --help'");
+  }
+
+  @Test
+  void aMisspelledClientOptionGetsTheSame() {
+    CliRun run = CliRun.client("ping", "--sever", "127.0.0.1:7350", "--key", "k");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).startsWith("auth-client: ").contains("--server");
+    assertThat(run.err().lines().toList()).last().isEqualTo("see 'auth-client ping --help'");
+    assertThat(run.err().lines().count()).isLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void aMissingSubcommandSaysWhereHelpIs() {
+    CliRun run = CliRun.client();
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).isEqualTo("auth-client: missing subcommand\nsee 'auth-client --help'\n");
+  }
+}
