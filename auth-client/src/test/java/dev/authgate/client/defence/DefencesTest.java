@@ -96,7 +96,7 @@ class DefencesTest {
       assertThat(refusedAtAccept).isEqualTo(197);
       assertThat(server.events("auth.accepted"))
           .hasSize(20)
-          .allSatisfy(e -> assertThat(e.path("remote").asText()).startsWith("[0:0:0:0:0:0:0:1]"));
+          .allSatisfy(e -> assertThat(e.path("remote").asText()).startsWith("[::1]:"));
       assertThat(server.events("auth.rejected"))
           .filteredOn(e -> e.path("reason").asText().equals("penalized"))
           .hasSize(1)

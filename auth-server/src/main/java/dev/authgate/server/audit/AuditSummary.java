@@ -83,9 +83,10 @@ public final class AuditSummary {
     long count = Math.max(1, event.path("count").asLong(1));
     rejected += count;
     String source =
-        event.hasNonNull("source")
-            ? event.path("source").asText()
-            : host(event.path("remote").asText());
+        sourceKey(
+            event.hasNonNull("source")
+                ? event.path("source").asText()
+                : host(event.path("remote").asText()));
     tally(bySource, source, count, ts);
     tally(
         byClientId,
@@ -93,6 +94,23 @@ public final class AuditSummary {
         count,
         ts);
     tally(byReason, event.path("reason").asText("-"), count, ts);
+  }
+
+  /**
+   * One name per source, whichever event named it: a single address's netblock ({@code /32}, {@code
+   * /128}) is the address, and IPv6 is compact (older logs printed it long).
+   */
+  static String sourceKey(String source) {
+    String key = source;
+    if (key.endsWith("/32") && !key.contains(":")) {
+      key = key.substring(0, key.length() - 3);
+    } else if (key.endsWith("/128")) {
+      key = key.substring(0, key.length() - 4);
+    }
+    int slash = key.indexOf('/');
+    String address = slash < 0 ? key : key.substring(0, slash);
+    return dev.authgate.server.connection.Addresses.compactIpv6(address)
+        + (slash < 0 ? "" : key.substring(slash));
   }
 
   /** {@code 127.0.0.1:5000} to {@code 127.0.0.1}, {@code [::1]:5000} to {@code ::1}. */

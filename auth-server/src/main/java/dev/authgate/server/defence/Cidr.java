@@ -62,7 +62,9 @@ public record Cidr(byte[] network, int prefix) {
   @Override
   public String toString() {
     try {
-      return InetAddress.getByAddress(network).getHostAddress() + "/" + prefix;
+      return dev.authgate.server.connection.Addresses.host(InetAddress.getByAddress(network))
+          + "/"
+          + prefix;
     } catch (UnknownHostException e) {
       throw new IllegalStateException(e);
     }

@@ -51,7 +51,10 @@ public final class PenaltyTable {
     byte[] bytes = address.getAddress();
     int prefix = bytes.length == 4 ? policy.ipv4Prefix() : policy.ipv6Prefix();
     try {
-      return InetAddress.getByAddress(Cidr.mask(bytes, prefix)).getHostAddress() + "/" + prefix;
+      return dev.authgate.server.connection.Addresses.host(
+              InetAddress.getByAddress(Cidr.mask(bytes, prefix)))
+          + "/"
+          + prefix;
     } catch (java.net.UnknownHostException e) {
       return HexFormat.of().formatHex(bytes) + "/" + prefix;
     }

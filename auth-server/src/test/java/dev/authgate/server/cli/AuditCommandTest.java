@@ -91,8 +91,11 @@ class AuditCommandTest {
         .isEqualTo("2026-11-20T08:00:00.000Z");
     assertThat(summary.path("by_reason").get(1).path("last").asText())
         .isEqualTo("2026-11-22T10:01:09.000Z");
+    // The penalty's "10.0.0.1/32" and the connections' "10.0.0.1:5000" are one source.
     assertThat(summary.path("by_source").findValuesAsText("source"))
-        .containsExactly("10.0.0.1/32", "10.0.0.1", "2001:db8::7");
+        .containsExactly("10.0.0.1", "2001:db8::7");
+    assertThat(summary.path("by_source").get(0).path("count").asLong())
+        .isEqualTo(7 + 10 + 5 + 100 - 5);
     assertThat(summary.path("by_client_id").get(0).path("client_id").asText()).isEqualTo("-");
   }
 

@@ -60,7 +60,7 @@ class PenaltyTableTest {
     }
     assertThat(table.refusal(ip("2001:db8:1:2::ffff"))).isPresent();
     assertThat(table.refusal(ip("2001:db8:1:3::1"))).isEmpty();
-    assertThat(table.source(ip("2001:db8:1:2::9"))).isEqualTo("2001:db8:1:2:0:0:0:0/64");
+    assertThat(table.source(ip("2001:db8:1:2::9"))).isEqualTo("2001:db8:1:2::/64");
   }
 
   @Test
