@@ -225,11 +225,19 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
       if (rotation.compress()) {
         Path gz = rotated.resolveSibling(rotated.getFileName() + ".gz");
         Path partial = rotated.resolveSibling(rotated.getFileName() + ".gz" + AuditReader.PARTIAL);
-        try (var in = Files.newInputStream(rotated);
-            var zip = new java.util.zip.GZIPOutputStream(Files.newOutputStream(partial), 1 << 16)) {
-          in.transferTo(zip);
+        // Created 0600: audit records name clients and addresses, even for the instant before a
+        // later chmod would have tightened it.
+        try (var in = Files.newInputStream(rotated)) {
+          // (Opened first: a file pruned while it waited for compression leaves no partial.)
+          Files.deleteIfExists(partial);
+          createPrivate(partial);
+          try (var zip =
+              new java.util.zip.GZIPOutputStream(
+                  Files.newOutputStream(partial, java.nio.file.StandardOpenOption.WRITE),
+                  1 << 16)) {
+            in.transferTo(zip);
+          }
         }
-        Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
         Files.setLastModifiedTime(partial, Files.getLastModifiedTime(rotated));
         Files.move(partial, gz, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Files.delete(rotated);
@@ -239,6 +247,8 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
       for (int i = 0; i < kept.size() - rotation.maxFiles(); i++) {
         Files.deleteIfExists(kept.get(i));
       }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // Pruned as one of the oldest while it waited to be compressed: nothing to do.
     } catch (IOException e) {
       LOG.warn("rotating audit log {}: {}", rotated, e.getMessage());
     }

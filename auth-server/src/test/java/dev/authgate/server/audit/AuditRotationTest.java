@@ -84,6 +84,13 @@ class AuditRotationTest {
     assertThat(events).allMatch(e -> e.path("event").asText().equals("test"));
     // Only the newest rotated files are kept, so the oldest events are gone, none are torn.
     assertThat(events.size()).isBetween(200, 999);
+    for (String name : siblings()) {
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(dir.resolve(name))))
+          .as("%s holds client ids and addresses", name)
+          .isEqualTo("rw-------");
+    }
   }
 
   @Test
