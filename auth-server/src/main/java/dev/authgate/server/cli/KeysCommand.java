@@ -110,33 +110,92 @@ final class KeysCommand implements Runnable {
     @Mixin KeystoreOption keystore;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--json", description = "One JSON array of keys on stdout instead of a table.")
+    boolean json;
+
     @Override
     public Integer call() throws IOException {
       PrintWriter stdout = spec.commandLine().getOut();
       KeystoreSnapshot snapshot = keystore.open().load();
-      String format = "%-24s %-8s %-8s %-20s %-20s %s%n";
-      stdout.printf(format, "CLIENT", "KEY", "STATE", "CREATED", "UNTIL", "FINGERPRINT");
       java.time.Instant now = java.time.Instant.now();
+      java.util.List<String[]> rows = new java.util.ArrayList<>();
       snapshot.clients().values().stream()
           .sorted(Comparator.comparing(ClientKeys::clientId))
           .forEach(
               client -> {
                 for (KeyEntry key : client.keys()) {
-                  stdout.printf(
-                      format,
-                      client.clientId(),
-                      key.keyId(),
-                      key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT),
-                      key.created(),
-                      key.revoked() != null ? "-" : key.expires() == null ? "-" : key.expires(),
-                      key.verifier().fingerprint());
+                  rows.add(
+                      new String[] {
+                        client.clientId(),
+                        key.keyId(),
+                        key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT),
+                        String.valueOf(key.created()),
+                        key.revoked() != null || key.expires() == null
+                            ? "-"
+                            : String.valueOf(key.expires()),
+                        key.verifier().fingerprint()
+                      });
                 }
               });
+      if (json) {
+        printJson(stdout, rows);
+      } else {
+        printTable(
+            stdout,
+            new String[] {"CLIENT", "KEY", "STATE", "CREATED", "UNTIL", "FINGERPRINT"},
+            rows);
+      }
       stdout.flush();
       for (KeystoreSnapshot.Skipped skipped : snapshot.skipped()) {
         spec.commandLine().getErr().println("auth-server: skipped " + skipped.problem());
       }
       return 0;
+    }
+
+    private static void printJson(PrintWriter out, java.util.List<String[]> rows)
+        throws IOException {
+      com.fasterxml.jackson.databind.ObjectMapper mapper =
+          new com.fasterxml.jackson.databind.ObjectMapper();
+      com.fasterxml.jackson.databind.node.ArrayNode array = mapper.createArrayNode();
+      for (String[] row : rows) {
+        com.fasterxml.jackson.databind.node.ObjectNode key = array.addObject();
+        key.put("client_id", row[0]);
+        key.put("key_id", row[1]);
+        key.put("state", row[2]);
+        key.put("created", row[3]);
+        if (row[4].equals("-")) {
+          key.putNull("until");
+        } else {
+          key.put("until", row[4]);
+        }
+        key.put("fingerprint", row[5]);
+      }
+      out.println(mapper.writeValueAsString(array));
+    }
+
+    /** Columns as wide as their widest cell, so long ids never shift the others. */
+    private static void printTable(
+        PrintWriter out, String[] header, java.util.List<String[]> rows) {
+      int[] widths = new int[header.length];
+      for (String[] row :
+          java.util.stream.Stream.concat(
+                  java.util.stream.Stream.<String[]>of(header), rows.stream())
+              .toList()) {
+        for (int i = 0; i < row.length; i++) {
+          widths[i] = Math.max(widths[i], row[i].length());
+        }
+      }
+      for (String[] row :
+          java.util.stream.Stream.concat(
+                  java.util.stream.Stream.<String[]>of(header), rows.stream())
+              .toList()) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < row.length; i++) {
+          line.append(
+              i == row.length - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
+        }
+        out.println(line.toString().stripTrailing());
+      }
     }
   }
 

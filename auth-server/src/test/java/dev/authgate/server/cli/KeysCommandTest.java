@@ -133,6 +133,30 @@ class KeysCommandTest {
   }
 
   @Test
+  void listColumnsAreAsWideAsTheirWidestCellAndJsonListsTheSame() throws IOException {
+    String longId = "build-agent-eu-west-1-rack-12-node-07";
+    add("s1");
+    add(longId);
+
+    java.util.List<String> lines =
+        server("keys", "list", "--keys", keys().toString()).out().lines().toList();
+    assertThat(lines).hasSize(3);
+    int keyColumn = lines.get(0).indexOf("KEY");
+    assertThat(keyColumn).isEqualTo(longId.length() + 2);
+    assertThat(lines.get(1).indexOf("k1")).isEqualTo(keyColumn);
+    assertThat(lines.get(2).indexOf("k1")).isEqualTo(keyColumn);
+
+    ServerCliRun json = server("keys", "list", "--keys", keys().toString(), "--json");
+    assertThat(json.exit()).isZero();
+    com.fasterxml.jackson.databind.JsonNode keys =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+    assertThat(keys.findValuesAsText("client_id")).containsExactly(longId, "s1");
+    assertThat(keys.get(0).path("state").asText()).isEqualTo("active");
+    assertThat(keys.get(0).path("until").isNull()).isTrue();
+    assertThat(keys.get(0).path("fingerprint").asText()).startsWith("SHA256:");
+  }
+
+  @Test
   void listReportsAKeyFileReadableByOthersWithTheChmodThatFixesIt() throws IOException {
     add("sensor-1");
     add("sensor-2");
