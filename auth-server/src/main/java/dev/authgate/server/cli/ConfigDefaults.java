@@ -76,6 +76,25 @@ final class ConfigDefaults implements IDefaultValueProvider {
     return null;
   }
 
+  /**
+   * Settings in the file that name no option of {@code command}: a misspelling would otherwise be
+   * ignored silently and the built-in default used instead.
+   */
+  java.util.List<String> unknownSettings(picocli.CommandLine.Model.CommandSpec command) {
+    Set<String> known = new java.util.HashSet<>();
+    for (OptionSpec option : command.options()) {
+      for (String name : option.names()) {
+        if (name.startsWith("--")) {
+          known.add(name.substring(2));
+        }
+      }
+    }
+    return file.stringPropertyNames().stream()
+        .filter(key -> !known.contains(key) || NOT_CONFIGURABLE.contains(key))
+        .sorted()
+        .toList();
+  }
+
   @Override
   public String defaultValue(ArgSpec arg) {
     if (!(arg instanceof OptionSpec option) || !option.longestName().startsWith("--")) {

@@ -133,6 +133,20 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    if (config != null
+        && spec.commandLine().getDefaultValueProvider() instanceof ConfigDefaults defaults) {
+      java.util.List<String> unknown = defaults.unknownSettings(spec);
+      if (!unknown.isEmpty()) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(),
+            "--config "
+                + config
+                + ": unknown setting"
+                + (unknown.size() == 1 ? " " : "s ")
+                + String.join(", ", unknown.stream().map(k -> "'" + k + "'").toList())
+                + "; settings are serve's long options without the dashes, e.g. port=7350");
+      }
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ServerConfig config =

@@ -79,6 +79,29 @@ class ConfigDefaultsTest {
   }
 
   @Test
+  void aMisspelledSettingInTheConfigFileIsRefusedByName() throws IOException {
+    Path config =
+        Files.writeString(
+            dir.resolve("typo.properties"), "prot=7351\nmax-sesions=10\nhandshake-timeout=5s\n");
+
+    assertThat(serveError(Map.of(), "serve", "--config", config.toString()))
+        .startsWith(
+            "auth-server: --config "
+                + config
+                + ": unknown settings 'max-sesions', 'prot'; settings are serve's long options"
+                + " without the dashes, e.g. port=7350\n");
+  }
+
+  @Test
+  void theShippedConfigurationNamesOnlyRealSettings() throws IOException {
+    Path shipped = Path.of("..", "contrib", "authgate.properties");
+    ConfigDefaults defaults =
+        ConfigDefaults.from(new String[] {"--config", shipped.toString()}, Map.of());
+    picocli.CommandLine serve = new picocli.CommandLine(new ServeCommand());
+    assertThat(defaults.unknownSettings(serve.getCommandSpec())).isEmpty();
+  }
+
+  @Test
   void aMissingConfigFileIsOneClearLine() {
     assertThat(serveError(Map.of(), "serve", "--config", dir.resolve("nope").toString()))
         .startsWith("auth-server: cannot read --config " + dir.resolve("nope"));
