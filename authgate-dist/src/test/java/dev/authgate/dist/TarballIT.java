@@ -112,7 +112,14 @@ class TarballIT {
       serve.destroy();
       assertThat(serve.waitFor(60, TimeUnit.SECONDS)).isTrue();
     }
-    stderrs.add(Files.readString(dir.resolve("serve.err")));
+    String serveLog = Files.readString(dir.resolve("serve.err"));
+    assertThat(serveLog)
+        .contains("authgate ")
+        .contains(" listening on ")
+        .contains("1 clients with 1 keys")
+        .contains("accepted sensor-1 (key k1) from ")
+        .contains("closed sensor-1 from ");
+    stderrs.add(serveLog);
     assertThat(String.join("\n", stderrs)).doesNotContain("building").doesNotContain("mvnw");
     assertThat(root.resolve("target")).doesNotExist();
   }

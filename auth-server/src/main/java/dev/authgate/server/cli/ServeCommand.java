@@ -1,7 +1,9 @@
 package dev.authgate.server.cli;
 
+import dev.authgate.protocol.Version;
 import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.server.audit.ConnectionLog;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.connection.Addresses;
@@ -32,6 +34,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Accept connections, verify machines, audit every refusal.")
 final class ServeCommand implements Callable<Integer> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("serve");
+
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
 
   @Spec CommandSpec spec;
@@ -170,7 +174,8 @@ final class ServeCommand implements Callable<Integer> {
     LiveKeystore live = new LiveKeystore(snapshot, clock);
     AuthServer server;
     try {
-      server = AuthServer.start(config, live, audit, clock, RandomSource.secure());
+      server =
+          AuthServer.start(config, live, new ConnectionLog(audit), clock, RandomSource.secure());
     } catch (IOException e) {
       audit.close();
       throw e;
@@ -184,6 +189,14 @@ final class ServeCommand implements Callable<Integer> {
             new Thread(() -> stop(watcher, server, audit, shutdownGrace), "authgate-shutdown"));
     out.println("listening on " + Addresses.format(server.address()));
     out.flush();
+    LOG.info(
+        "{} listening on {}; {} clients with {} keys from {}; audit log {}",
+        Version.describe(),
+        Addresses.format(server.address()),
+        snapshot.clients().size(),
+        snapshot.keyCount(),
+        keys,
+        auditLog);
     new CountDownLatch(1).await();
     return 0;
   }
