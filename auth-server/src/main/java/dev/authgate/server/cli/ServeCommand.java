@@ -13,6 +13,7 @@ import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import dev.authgate.server.keystore.KeystoreWatcher;
 import dev.authgate.server.keystore.LiveKeystore;
+import dev.authgate.server.metrics.ServerMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -132,6 +133,15 @@ final class ServeCommand implements Callable<Integer> {
               + " dropped (default: ${DEFAULT-VALUE}).")
   int chatQueue;
 
+  @Option(
+      names = "--metrics",
+      paramLabel = "ADDR:PORT",
+      description = {
+        "Serve Prometheus metrics at http://ADDR:PORT/metrics (off unless given; e.g.",
+        "127.0.0.1:9350). Bind it to an address only your monitoring can reach."
+      })
+  String metrics;
+
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
@@ -173,10 +183,26 @@ final class ServeCommand implements Callable<Integer> {
     JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, clock, auditRotation.rotation());
     LiveKeystore live = new LiveKeystore(snapshot, clock);
     AuthServer server;
+    java.util.concurrent.atomic.AtomicReference<AuthServer> started =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.io.Closeable metricsServer = null;
     try {
+      ServerMetrics counted =
+          new ServerMetrics(
+              audit,
+              () -> started.get() == null ? 0 : started.get().verifiedSessions(),
+              () -> started.get() == null ? 0 : started.get().penalizedSources(),
+              audit::lostEvents);
       server =
-          AuthServer.start(config, live, new ConnectionLog(audit), clock, RandomSource.secure());
-    } catch (IOException e) {
+          AuthServer.start(config, live, new ConnectionLog(counted), clock, RandomSource.secure());
+      started.set(server);
+      if (metrics != null) {
+        metricsServer = counted.serve(metricsAddress(metrics));
+      }
+    } catch (IOException | RuntimeException e) {
+      if (started.get() != null) {
+        started.get().close(Duration.ZERO); // the metrics address was taken: do not half-start
+      }
       audit.close();
       throw e;
     }
@@ -189,6 +215,9 @@ final class ServeCommand implements Callable<Integer> {
             new Thread(() -> stop(watcher, server, audit, shutdownGrace), "authgate-shutdown"));
     out.println("listening on " + Addresses.format(server.address()));
     out.flush();
+    if (metricsServer != null) {
+      LOG.info("metrics at http://{}/metrics", metrics);
+    }
     LOG.info(
         "{} listening on {}; {} clients with {} keys from {}; audit log {}",
         Version.describe(),
@@ -199,6 +228,25 @@ final class ServeCommand implements Callable<Integer> {
         auditLog);
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /** {@code 127.0.0.1:9350} or {@code [::1]:9350}; a malformed one is a usage error. */
+  private java.net.InetSocketAddress metricsAddress(String text) {
+    int colon = text.lastIndexOf(':');
+    String host = colon > 0 ? text.substring(0, colon) : "";
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    try {
+      int port = Integer.parseInt(text.substring(colon + 1));
+      if (host.isEmpty() || port < 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+      return new java.net.InetSocketAddress(java.net.InetAddress.getByName(host), port);
+    } catch (NumberFormatException | java.net.UnknownHostException e) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--metrics '" + text + "': use ADDR:PORT, e.g. 127.0.0.1:9350");
+    }
   }
 
   /**

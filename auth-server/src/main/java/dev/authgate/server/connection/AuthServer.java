@@ -152,6 +152,11 @@ public final class AuthServer implements Closeable {
     return (InetSocketAddress) listener.getLocalSocketAddress();
   }
 
+  /** Sources (addresses or netblocks) refused at accept for earlier failures, now. */
+  public int penalizedSources() {
+    return context.penalties().penalizedSources();
+  }
+
   /** Verified sessions open now. */
   public int verifiedSessions() {
     return context.sessions().total();

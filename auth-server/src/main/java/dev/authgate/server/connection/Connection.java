@@ -79,6 +79,7 @@ final class Connection implements Runnable {
   }
 
   private Accepted handshake(InputStream in) {
+    long started = System.nanoTime();
     HandshakeDeadline deadline =
         HandshakeDeadline.arm(socket, context.config().handshakeTimeout(), context.deadlines());
     ServerHandshake handshake =
@@ -96,7 +97,8 @@ final class Connection implements Runnable {
           .record(
               event("auth.accepted")
                   .with("client_id", accepted.clientId())
-                  .with("key_id", accepted.keyId()));
+                  .with("key_id", accepted.keyId())
+                  .with("handshake_us", (System.nanoTime() - started) / 1_000));
       out.write(accepted.welcomeFrame());
       return accepted;
     } catch (ProtocolException e) {

@@ -39,6 +39,14 @@ public final class PenaltyTable {
         };
   }
 
+  /** Sources whose penalty has not yet run out, as of now. */
+  public int penalizedSources() {
+    Instant now = clock.instant();
+    synchronized (penaltyEnds) {
+      return (int) penaltyEnds.values().stream().filter(end -> end.isAfter(now)).count();
+    }
+  }
+
   /** The policy in force. */
   public PenaltyPolicy policy() {
     return policy;

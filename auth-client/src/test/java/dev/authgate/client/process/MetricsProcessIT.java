@@ -1,0 +1,94 @@
+package dev.authgate.client.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyFiles;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code serve --metrics}: a scrape after a verified ping and a refused client counts both. */
+class MetricsProcessIT {
+  @TempDir Path dir;
+
+  private static String scrape(int port) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
+  }
+
+  @Test
+  void aScrapeCountsTheVerifiedPingAndTheRefusedClient() throws Exception {
+    Jars.provision(dir, "sensor-1");
+    KeyFiles.writePrivate(
+        dir.resolve("wrong.credential"),
+        new Credential("sensor-1", "k1", RandomSource.secure().bytes(32)).format(),
+        false);
+    int metricsPort;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      metricsPort = probe.getLocalPort();
+    }
+    Jars.Server server =
+        Jars.serve(dir, List.of(), Jars.serveArgs("--metrics", "127.0.0.1:" + metricsPort));
+    try {
+      assertThat(
+              Jars.run(
+                  dir,
+                  Jars.client(
+                      List.of(),
+                      "ping",
+                      "--server",
+                      server.address(),
+                      "--key",
+                      "sensor-1.credential")))
+          .isZero();
+      assertThat(
+              Jars.run(
+                  dir,
+                  Jars.client(
+                      List.of(),
+                      "ping",
+                      "--server",
+                      server.address(),
+                      "--key",
+                      "wrong.credential")))
+          .isEqualTo(3);
+
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(scrape(metricsPort))
+                      .contains("authgate_handshakes_total{outcome=\"accepted\",reason=\"\"} 1.0")
+                      .contains(
+                          "authgate_handshakes_total{outcome=\"refused\",reason=\"bad-proof\"} 1.0")
+                      .contains("authgate_handshake_seconds_count 1")
+                      .contains(
+                          "authgate_sessions_closed_total{kind=\"ping\",outcome=\"closed\"} 1.0")
+                      .contains("authgate_sessions 0.0")
+                      .contains("authgate_penalized_sources 1.0")
+                      .contains("authgate_audit_lost_records 0.0"));
+    } finally {
+      server.process().destroy();
+      assertThat(server.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+}

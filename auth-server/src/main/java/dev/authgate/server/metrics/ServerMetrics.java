@@ -1,0 +1,178 @@
+package dev.authgate.server.metrics;
+
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditLog;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The server's Prometheus metrics. Most are counted from the audit events as they are recorded
+ * (this is an {@link AuditLog} decorator), so a metric and the audit log can never disagree; the
+ * rest are read from the server when scraped. Served over HTTP by {@link #serve} when the operator
+ * asks for it ({@code serve --metrics ADDR:PORT}); off by default.
+ *
+ * <p>Thread-safe: the Prometheus client's metrics are.
+ */
+public final class ServerMetrics implements AuditLog {
+  private final AuditLog audit;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Counter handshakes;
+  private final Histogram handshakeSeconds;
+  private final Counter sessionsClosed;
+  private final Counter bytesReceived;
+  private final Counter bytesSent;
+  private final Counter uploads;
+  private final Counter uploadedBytes;
+  private final Gauge chatMembers;
+
+  /**
+   * Metrics counted from what is recorded to {@code audit}, which every event still reaches.
+   *
+   * @param verifiedSessions sessions open now, read at scrape time
+   * @param penalizedSources sources penalised now, read at scrape time
+   * @param lostAuditEvents events the audit log could not write, read at scrape time
+   */
+  public ServerMetrics(
+      AuditLog audit,
+      LongSupplier verifiedSessions,
+      LongSupplier penalizedSources,
+      LongSupplier lostAuditEvents) {
+    this.audit = audit;
+    handshakes =
+        Counter.builder()
+            .name("authgate_handshakes_total")
+            .help("Handshakes by outcome (accepted, refused) and refusal reason")
+            .labelNames("outcome", "reason")
+            .register(registry);
+    handshakeSeconds =
+        Histogram.builder()
+            .name("authgate_handshake_seconds")
+            .help("Time from accept to WELCOME of accepted handshakes")
+            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .register(registry);
+    sessionsClosed =
+        Counter.builder()
+            .name("authgate_sessions_closed_total")
+            .help("Verified sessions ended, by kind (ping, upload, chat) and outcome")
+            .labelNames("kind", "outcome")
+            .register(registry);
+    bytesReceived =
+        Counter.builder()
+            .name("authgate_session_received_bytes_total")
+            .help("Sealed frame bytes received in ended sessions")
+            .register(registry);
+    bytesSent =
+        Counter.builder()
+            .name("authgate_session_sent_bytes_total")
+            .help("Sealed frame bytes sent in ended sessions")
+            .register(registry);
+    uploads =
+        Counter.builder()
+            .name("authgate_uploads_total")
+            .help("Uploads by outcome (stored, failed) and failure reason")
+            .labelNames("outcome", "reason")
+            .register(registry);
+    uploadedBytes =
+        Counter.builder()
+            .name("authgate_uploaded_bytes_total")
+            .help("Bytes of files stored")
+            .register(registry);
+    chatMembers =
+        Gauge.builder()
+            .name("authgate_chat_members")
+            .help("Chat members in a room now")
+            .register(registry);
+    GaugeWithCallback.builder()
+        .name("authgate_sessions")
+        .help("Verified sessions open now")
+        .callback(cb -> cb.call(verifiedSessions.getAsLong()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("authgate_penalized_sources")
+        .help("Sources refused at accept for earlier failures, now")
+        .callback(cb -> cb.call(penalizedSources.getAsLong()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("authgate_audit_lost_records")
+        .help("Audit lines that could not be written (disk full, I/O error) since start")
+        .callback(cb -> cb.call(lostAuditEvents.getAsLong()))
+        .register(registry);
+  }
+
+  @Override
+  public void record(AuditEvent event) {
+    audit.record(event);
+    Map<String, Object> f = event.fields();
+    switch (event.name()) {
+      case "auth.accepted" -> {
+        handshakes.labelValues("accepted", "").inc();
+        if (f.get("handshake_us") instanceof Number us) {
+          handshakeSeconds.observe(us.longValue() / 1e6);
+        }
+      }
+      case "auth.rejected" ->
+          handshakes
+              .labelValues("refused", String.valueOf(f.getOrDefault("reason", "-")))
+              .inc(f.get("count") instanceof Number n ? n.longValue() : 1);
+      case "session.closed" -> {
+        sessionsClosed
+            .labelValues(
+                String.valueOf(f.getOrDefault("kind", "-")),
+                String.valueOf(f.getOrDefault("outcome", "-")))
+            .inc();
+        if (f.get("bytes_in") instanceof Number n) {
+          bytesReceived.inc(n.longValue());
+        }
+        if (f.get("bytes_out") instanceof Number n) {
+          bytesSent.inc(n.longValue());
+        }
+      }
+      case "upload.stored" -> {
+        uploads.labelValues("stored", "").inc();
+        if (f.get("size") instanceof Number n) {
+          uploadedBytes.inc(n.longValue());
+        }
+      }
+      case "upload.failed" ->
+          uploads.labelValues("failed", String.valueOf(f.getOrDefault("reason", "-"))).inc();
+      case "chat.joined" -> chatMembers.inc();
+      case "chat.left" -> chatMembers.dec();
+      default -> {
+        // Only the audit log keeps the rest.
+      }
+    }
+  }
+
+  /** The registry, for tests and for serving. */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Serves {@code /metrics} on {@code address} until the returned handle is closed.
+   *
+   * @throws IOException naming the address, if it cannot be bound
+   */
+  public Closeable serve(InetSocketAddress address) throws IOException {
+    try {
+      HTTPServer server =
+          HTTPServer.builder()
+              .inetAddress(address.getAddress())
+              .port(address.getPort())
+              .registry(registry)
+              .buildAndStart();
+      return server::close;
+    } catch (IOException e) {
+      throw new IOException("cannot serve metrics on " + address + ": " + e.getMessage(), e);
+    }
+  }
+}
