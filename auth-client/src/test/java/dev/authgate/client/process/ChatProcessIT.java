@@ -110,6 +110,12 @@ class ChatProcessIT {
       }
       assertThat(line).contains("\"from\":\"human\"").contains("hello from a person");
 
+      // What a person types arrives exactly: backslashes, quotes, a bang (ChatLineEditorTest: more).
+      tmux("send-keys", "-t", session, "-l", "C:\\temp\\new it's \"quoted !!");
+      tmux("send-keys", "-t", session, "Enter");
+      String exact = watched.await("\"type\":\"message\"", Duration.ofSeconds(10));
+      assertThat(exact).contains("\"text\":\"C:\\\\temp\\\\new it's \\\"quoted !!\"");
+
       watcher.getOutputStream().write("hi human\n".getBytes(StandardCharsets.UTF_8));
       watcher.getOutputStream().flush();
       tmux("send-keys", "-t", session, "/who", "Enter");
