@@ -38,7 +38,13 @@ final class UploadCommand implements Callable<Integer> {
 
   @Option(
       names = "--resume",
-      description = "Continue interrupted uploads from where the server's verified copy ends.")
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = {
+        "Continue an interrupted upload from where the server's kept copy ends, once its SHA-256",
+        "is checked against this file's start (default); --no-resume starts over."
+      })
   boolean resume;
 
   @Option(names = "--overwrite", description = "Replace files of the same name on the server.")
@@ -69,8 +75,34 @@ final class UploadCommand implements Callable<Integer> {
       // Compiles the crypto on the other core while this one connects and proves itself.
       CryptoWarmup.startInBackground(CryptoWarmup.Side.SENDER);
     }
+    InProgress inProgress =
+        new InProgress(showProgress() ? new ProgressBarListener() : UploadListener.silent());
+    // Ctrl-C or SIGTERM mid-file: say what the server kept and how to go on. Removed before
+    // returning, so only an interruption of this very command prints it.
+    Thread interrupted =
+        new Thread(
+            () -> {
+              String note = inProgress.interruptedNote();
+              if (note != null) {
+                System.err.println("\nauth-client: " + TerminalText.escape(note));
+              }
+            },
+            "upload-interrupted");
+    Runtime.getRuntime().addShutdownHook(interrupted);
+    try {
+      return upload(address, credential, inProgress);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // The hook is running or about to: it says what it has to.
+      }
+    }
+  }
+
+  private int upload(ServerAddress address, Credential credential, UploadListener listener)
+      throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    UploadListener listener = showProgress() ? new ProgressBarListener() : UploadListener.silent();
     Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(timeoutSeconds));
     int refused = 0;
     try (VerifiedConnection connection = connector.connect(address)) {
@@ -95,6 +127,53 @@ final class UploadCommand implements Callable<Integer> {
       total += Files.size(file);
     }
     return total;
+  }
+
+  /** Remembers the file being sent, for the note an interruption prints. */
+  private static final class InProgress implements UploadListener {
+    private final UploadListener next;
+    private volatile String name;
+    private volatile long size;
+    private volatile long position;
+
+    InProgress(UploadListener next) {
+      this.next = next;
+    }
+
+    @Override
+    public void started(String name, long size, long offset) {
+      this.size = size;
+      this.position = offset;
+      this.name = name;
+      next.started(name, size, offset);
+    }
+
+    @Override
+    public void advanced(long position) {
+      this.position = position;
+      next.advanced(position);
+    }
+
+    @Override
+    public void ended(UploadOutcome outcome) {
+      name = null;
+      next.ended(outcome);
+    }
+
+    /** What to tell the person who interrupted us, or null if no file was being sent. */
+    String interruptedNote() {
+      String current = name;
+      if (current == null) {
+        return null;
+      }
+      return "interrupted while sending "
+          + current
+          + ": the server keeps what it received and verified (up to "
+          + position
+          + " of "
+          + size
+          + " bytes); run the same command again to continue from there";
+    }
   }
 
   private boolean showProgress() {

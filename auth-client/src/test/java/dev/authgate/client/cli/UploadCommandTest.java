@@ -218,4 +218,50 @@ class UploadCommandTest {
     assertThat(run.err()).contains("revoked this client's key");
     assertThat(dir.resolve("server/uploads/sensor-1/big.bin")).doesNotExist();
   }
+
+  /** Sends the first MiB of {@code file} as {@code name}, then drops the connection (RST). */
+  private void interruptAfterOneMebibyte(Path file, String name) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    try (dev.authgate.client.connect.VerifiedConnection connection =
+        new dev.authgate.client.connect.Connector(
+                dev.authgate.protocol.keyfile.Credential.load(key).identity(),
+                java.time.Duration.ofSeconds(10),
+                dev.authgate.protocol.crypto.RandomSource.secure())
+            .connect(new dev.authgate.client.connect.ServerAddress("127.0.0.1", server.port()))) {
+      var channel = connection.channel();
+      channel.send(new dev.authgate.protocol.session.UploadBegin(name, bytes.length, false, true));
+      assertThat(channel.receive()).isInstanceOf(dev.authgate.protocol.session.UploadReady.class);
+      channel.send(
+          new dev.authgate.protocol.session.UploadData(java.util.Arrays.copyOf(bytes, 1 << 20)));
+      connection.ping(); // answered in order: the chunk is on the server's disk by now
+      connection.abort();
+    }
+    server.awaitEvent("upload.failed");
+  }
+
+  @Test
+  void anInterruptedUploadResumesByDefaultAndSaysSo() throws IOException {
+    byte[] bytes = new byte[3 << 20];
+    new java.util.Random(5).nextBytes(bytes);
+    Path big = Files.write(dir.resolve("big.bin"), bytes);
+    interruptAfterOneMebibyte(big, "big.bin");
+
+    CliRun run = upload(big.toString());
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).startsWith("stored big.bin: 3145728 bytes (resumed from ");
+    assertThat(Files.mismatch(big, dir.resolve("server/uploads/sensor-1/big.bin"))).isEqualTo(-1);
+  }
+
+  @Test
+  void noResumeStartsOver() throws IOException {
+    Path big = Files.write(dir.resolve("big.bin"), new byte[3 << 20]);
+    interruptAfterOneMebibyte(big, "big.bin");
+
+    CliRun run = upload("--no-resume", big.toString());
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).startsWith("stored big.bin: 3145728 bytes, sha256 ");
+    assertThat(server.awaitEvent("upload.stored").has("resumed_from")).isFalse();
+  }
 }

@@ -110,7 +110,8 @@ class ChatProcessIT {
       }
       assertThat(line).contains("\"from\":\"human\"").contains("hello from a person");
 
-      // What a person types arrives exactly: backslashes, quotes, a bang (ChatLineEditorTest: more).
+      // What a person types arrives exactly: backslashes, quotes, a bang (ChatLineEditorTest:
+      // more).
       tmux("send-keys", "-t", session, "-l", "C:\\temp\\new it's \"quoted !!");
       tmux("send-keys", "-t", session, "Enter");
       String exact = watched.await("\"type\":\"message\"", Duration.ofSeconds(10));

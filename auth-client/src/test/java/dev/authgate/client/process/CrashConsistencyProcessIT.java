@@ -110,6 +110,50 @@ class CrashConsistencyProcessIT {
   }
 
   @Test
+  void ctrlCMidUploadSaysWhatTheServerKeptAndTheSameCommandResumes() throws Exception {
+    Jars.provision(dir, "s1");
+    Path file = bigFile(200L << 20);
+    Jars.Server server = serve();
+    try {
+      Path output = dir.resolve("interrupted.out");
+      Process client =
+          new ProcessBuilder(
+                  Jars.client(
+                      List.of(),
+                      "upload",
+                      "--server",
+                      server.address(),
+                      "--key",
+                      "s1.credential",
+                      "big.bin"))
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(5))
+          .until(this::partialGrowing);
+      signal("INT", client);
+      assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(client.exitValue()).isEqualTo(130);
+      assertThat(Files.readString(output))
+          .contains("auth-client: interrupted while sending big.bin: the server keeps what it")
+          .contains("run the same command again to continue from there");
+
+      Process again = upload(server.address());
+      assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      assertThat(again.exitValue()).isZero();
+      assertThat(Files.mismatch(file, dir.resolve("uploads/s1/big.bin"))).isEqualTo(-1);
+      assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("\"resumed_from\":");
+    } finally {
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aChatCarriesOnAfterTheServerIsFrozenForTwentySeconds() throws Exception {
     Jars.provision(dir, "script");
     Jars.provision(dir, "human");
