@@ -65,36 +65,35 @@ final class ChatCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "10",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
       description = "Limit for connecting (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
+  Duration timeout;
 
   @Option(
       names = "--keepalive",
-      paramLabel = "SECONDS",
-      defaultValue = "60",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
       description = {
         "Ping a quiet server this often; give up after three intervals without a word from it",
         "(default: ${DEFAULT-VALUE})."
       })
-  int keepaliveSeconds;
+  Duration keepalive;
 
   /** How the session ended, set once by whichever side ends it first. */
   private final CompletableFuture<String> ended = new CompletableFuture<>();
 
   @Override
   public Integer call() throws Exception {
-    if (keepaliveSeconds < 1) {
-      throw new ParameterException(spec.commandLine(), "--keepalive must be at least 1 second");
+    if (keepalive.compareTo(Duration.ofMillis(100)) < 0) {
+      throw new ParameterException(spec.commandLine(), "--keepalive must be at least 100ms");
     }
     ServerAddress address = target.address();
     Credential credential = target.credential();
     ChatClient chat =
-        new ChatClient(
-            ServerOptions.connector(credential, Duration.ofSeconds(timeoutSeconds))
-                .connect(address),
-            Duration.ofSeconds(keepaliveSeconds));
+        new ChatClient(ServerOptions.connector(credential, timeout).connect(address), keepalive);
     // Chat sessions may be quiet for long; the server's idle limit ends them, not ours.
     try (chat) {
       return json ? runJson(chat) : runInteractive(chat, credential.clientId());
@@ -231,8 +230,10 @@ final class ChatCommand implements Callable<Integer> {
       return "the server went silent: no answer to "
           + ChatClient.MISSED_KEEPALIVES
           + " keepalives sent "
-          + keepaliveSeconds
-          + " s apart";
+          + (keepalive.toMillis() % 1000 == 0
+              ? keepalive.toSeconds() + " s"
+              : keepalive.toMillis() + " ms")
+          + " apart";
     }
     if (failure instanceof EOFException || failure instanceof SocketException) {
       return "the connection was lost: " + reason;

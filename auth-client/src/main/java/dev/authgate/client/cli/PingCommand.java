@@ -27,16 +27,17 @@ final class PingCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "10",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
       description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
+  Duration timeout;
 
   @Override
   public Integer call() throws IOException {
     ServerAddress address = target.address();
     Credential credential = target.credential();
-    Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(timeoutSeconds));
+    Connector connector = ServerOptions.connector(credential, timeout);
     long start = System.nanoTime();
     try (VerifiedConnection connection = connector.connect(address)) {
       Duration handshake = Duration.ofNanos(System.nanoTime() - start);

@@ -58,10 +58,11 @@ final class UploadCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "30",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
       description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
+  Duration timeout;
 
   @Parameters(paramLabel = "FILE", arity = "1..*", description = "Files to upload.")
   List<Path> files;
@@ -103,7 +104,7 @@ final class UploadCommand implements Callable<Integer> {
   private int upload(ServerAddress address, Credential credential, UploadListener listener)
       throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(timeoutSeconds));
+    Connector connector = ServerOptions.connector(credential, timeout);
     int refused = 0;
     try (VerifiedConnection connection = connector.connect(address)) {
       Uploader uploader = new Uploader(connection, listener);

@@ -219,4 +219,31 @@ class PingCommandTest {
     assertThat(CliRun.client("ping").exit()).isEqualTo(2);
     assertThat(CliRun.client().exit()).isEqualTo(2);
   }
+
+  @Test
+  void theTimeoutTakesADurationOrBareSecondsLikeTheServersOptions() {
+    for (String timeout : new String[] {"2s", "1500ms", "5", "PT3S"}) {
+      CliRun run =
+          CliRun.client(
+              "ping",
+              "--server",
+              server.hostPort(),
+              "--key",
+              sensorKey.toString(),
+              "--timeout",
+              timeout);
+      assertThat(run.exit()).as(timeout + ": " + run.err()).isZero();
+    }
+    CliRun bad =
+        CliRun.client(
+            "ping",
+            "--server",
+            server.hostPort(),
+            "--key",
+            sensorKey.toString(),
+            "--timeout",
+            "soon");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("'soon' is not a duration");
+  }
 }
