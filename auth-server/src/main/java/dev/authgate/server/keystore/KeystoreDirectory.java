@@ -180,12 +180,7 @@ public final class KeystoreDirectory {
    * @throws KeyFileException if the client does not exist or the file cannot be rewritten
    */
   public int revoke(String clientId) throws IOException {
-    ClientIds.requireValid(clientId, "client id");
-    requireUsableDirectory();
-    Path file = fileFor(clientId);
-    if (!Files.exists(file)) {
-      throw new KeyFileException(file, "no client '" + clientId + "' in " + dir);
-    }
+    Path file = existingClientFile(clientId);
     ClientKeys keys = readFile(file);
     Instant when = now();
     int revoked = 0;
@@ -208,12 +203,7 @@ public final class KeystoreDirectory {
    * @throws KeyFileException if the client does not exist or the file cannot be rewritten
    */
   public Rotation rotate(String clientId, Duration grace) throws IOException {
-    ClientIds.requireValid(clientId, "client id");
-    requireUsableDirectory();
-    Path file = fileFor(clientId);
-    if (!Files.exists(file)) {
-      throw new KeyFileException(file, "no client '" + clientId + "' in " + dir);
-    }
+    Path file = existingClientFile(clientId);
     String previousText = KeyFiles.readPrivate(file);
     ClientKeys keys = readFile(file);
     if (isRevoked(keys)) {
@@ -230,13 +220,7 @@ public final class KeystoreDirectory {
             updated.with(new KeyEntry(key.keyId(), key.created(), null, until, key.verifier()));
       }
     }
-    String keyId = nextKeyId(keys);
-    byte[] secret = randomness.bytes(32);
-    updated =
-        updated.with(
-            new KeyEntry(keyId, now, null, null, ScramKeys.fromSaltedPassword(secret).verifier()));
-    KeyFiles.writePrivate(file, updated.format(), true);
-    return new Rotation(new Credential(clientId, keyId, secret), until, previousText);
+    return withNewKey(file, clientId, updated, now, until, previousText);
   }
 
   /**
@@ -248,12 +232,7 @@ public final class KeystoreDirectory {
    *     the file cannot be rewritten
    */
   public Rotation reinstate(String clientId) throws IOException {
-    ClientIds.requireValid(clientId, "client id");
-    requireUsableDirectory();
-    Path file = fileFor(clientId);
-    if (!Files.exists(file)) {
-      throw new KeyFileException(file, "no client '" + clientId + "' in " + dir);
-    }
+    Path file = existingClientFile(clientId);
     String previousText = KeyFiles.readPrivate(file);
     ClientKeys keys = readFile(file);
     if (!isRevoked(keys)) {
@@ -266,13 +245,31 @@ public final class KeystoreDirectory {
               + "'");
     }
     Instant now = now();
+    return withNewKey(file, clientId, keys, now, now, previousText);
+  }
+
+  /** The file of a client that must exist, after checking the id and the directory. */
+  private Path existingClientFile(String clientId) throws IOException {
+    ClientIds.requireValid(clientId, "client id");
+    requireUsableDirectory();
+    Path file = fileFor(clientId);
+    if (!Files.exists(file)) {
+      throw new KeyFileException(file, "no client '" + clientId + "' in " + dir);
+    }
+    return file;
+  }
+
+  /** Adds the next key with a fresh secret to {@code keys} and writes the file. */
+  private Rotation withNewKey(
+      Path file, String clientId, ClientKeys keys, Instant now, Instant oldUntil, String previous)
+      throws IOException {
     String keyId = nextKeyId(keys);
     byte[] secret = randomness.bytes(32);
     ClientKeys updated =
         keys.with(
             new KeyEntry(keyId, now, null, null, ScramKeys.fromSaltedPassword(secret).verifier()));
     KeyFiles.writePrivate(file, updated.format(), true);
-    return new Rotation(new Credential(clientId, keyId, secret), now, previousText);
+    return new Rotation(new Credential(clientId, keyId, secret), oldUntil, previous);
   }
 
   /** Puts a client's file back as it was before a rotation whose credential could not be saved. */
