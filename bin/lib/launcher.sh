@@ -108,7 +108,9 @@ authgate_run() {
   local cds=() archive=""
   [ -z "${AUTHGATE_NO_CDS:-}" ] && archive="$(authgate_cds_archive "$jar")"
   if [ -n "$archive" ]; then
-    cds=(-XX:SharedArchiveFile="$archive" -XX:+AutoCreateSharedArchive)
+    # Quiet: after a rebuild the old archive no longer matches; the JVM says so, then rebuilds it.
+    cds=(-XX:SharedArchiveFile="$archive" -XX:+AutoCreateSharedArchive -Xlog:cds=off
+      -Xlog:cds+dynamic=off)
   fi
   # Commands that live for a fraction of a second spend more on the optimising compiler than it
   # saves them: `ping` and `keys` run with the quick compiler only (0.27 s instead of 0.39 s wall
