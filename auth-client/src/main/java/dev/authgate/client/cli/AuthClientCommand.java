@@ -15,7 +15,13 @@ import picocli.CommandLine.Command;
     name = "auth-client",
     mixinStandardHelpOptions = true,
     description = "authgate client: proves this machine holds its secret, then talks.",
-    subcommands = {PingCommand.class, UploadCommand.class, ChatCommand.class, BenchCommand.class})
+    subcommands = {
+      PingCommand.class,
+      UploadCommand.class,
+      ChatCommand.class,
+      BenchCommand.class,
+      picocli.CommandLine.HelpCommand.class
+    })
 public final class AuthClientCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -37,4 +37,15 @@ class UsageErrorTest {
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).isEqualTo("auth-client: missing subcommand\nsee 'auth-client --help'\n");
   }
+
+  @Test
+  void helpIsASubcommandOfBothPrograms() {
+    ServerCliRun serve = ServerCliRun.server("help", "serve");
+    assertThat(serve.exit()).isZero();
+    assertThat(serve.out()).startsWith("Usage: auth-server serve ");
+
+    CliRun upload = CliRun.client("help", "upload");
+    assertThat(upload.exit()).isZero();
+    assertThat(upload.out()).startsWith("Usage: auth-client upload ");
+  }
 }

@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "authgate server: verifies machines by HMAC challenge-response.",
-    subcommands = {ServeCommand.class, KeysCommand.class, AuditCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      KeysCommand.class,
+      AuditCommand.class,
+      picocli.CommandLine.HelpCommand.class
+    })
 public final class AuthServerCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
