@@ -22,6 +22,7 @@ import dev.authgate.protocol.session.UploadEnd;
 import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.protocol.testing.LeakLedger;
+import dev.authgate.protocol.testing.SealedTypes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -124,8 +125,7 @@ class HostileServerMatrixTest {
 
   @Test
   void everyMessageAServerSendsIsAStepOfTheMatrix() {
-    Set<String> leaves = new TreeSet<>();
-    collectLeaves(SessionMessage.class, leaves);
+    Set<String> leaves = SealedTypes.leaves(SessionMessage.class);
     Set<String> covered = new TreeSet<>();
     Arrays.stream(Step.values())
         .filter(s -> s.message != null)
@@ -134,17 +134,6 @@ class HostileServerMatrixTest {
     assertThat(covered)
         .as("a new message type must be a step here or be declared client-only")
         .isEqualTo(leaves);
-  }
-
-  private static void collectLeaves(Class<?> type, Set<String> into) {
-    Class<?>[] permitted = type.getPermittedSubclasses();
-    if (permitted == null) {
-      into.add(type.getName());
-      return;
-    }
-    for (Class<?> sub : permitted) {
-      collectLeaves(sub, into);
-    }
   }
 
   static Stream<Arguments> cases() {

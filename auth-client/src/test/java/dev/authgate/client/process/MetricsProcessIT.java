@@ -35,6 +35,11 @@ class MetricsProcessIT {
     return response.body();
   }
 
+  private int ping(Jars.Server server, String key) throws Exception {
+    return Jars.run(
+        dir, Jars.client(List.of(), "ping", "--server", server.address(), "--key", key));
+  }
+
   @Test
   void aScrapeCountsTheVerifiedPingAndTheRefusedClient() throws Exception {
     Jars.provision(dir, "sensor-1");
@@ -49,28 +54,8 @@ class MetricsProcessIT {
     Jars.Server server =
         Jars.serve(dir, List.of(), Jars.serveArgs("--metrics", "127.0.0.1:" + metricsPort));
     try {
-      assertThat(
-              Jars.run(
-                  dir,
-                  Jars.client(
-                      List.of(),
-                      "ping",
-                      "--server",
-                      server.address(),
-                      "--key",
-                      "sensor-1.credential")))
-          .isZero();
-      assertThat(
-              Jars.run(
-                  dir,
-                  Jars.client(
-                      List.of(),
-                      "ping",
-                      "--server",
-                      server.address(),
-                      "--key",
-                      "wrong.credential")))
-          .isEqualTo(3);
+      assertThat(ping(server, "sensor-1.credential")).isZero();
+      assertThat(ping(server, "wrong.credential")).isEqualTo(3);
 
       await()
           .atMost(Duration.ofSeconds(20))

@@ -42,6 +42,22 @@ final class KeysCommand implements Runnable {
         spec.commandLine(), "missing subcommand: add, list, rotate, revoke or reinstate");
   }
 
+  /** The client that gets a new key, and where its credential goes (rotate, reinstate). */
+  static final class NewKey {
+    @Parameters(paramLabel = "ID", description = "Client id")
+    String clientId;
+
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description = "Where to write the new credential (default: ID.credential; - for stdout).")
+    String out;
+
+    CredentialOut target() throws IOException {
+      return CredentialOut.of(out, clientId);
+    }
+  }
+
   /** Options every keys subcommand takes. */
   static final class KeystoreOption {
     @Option(
@@ -208,14 +224,7 @@ final class KeysCommand implements Runnable {
     @Mixin KeystoreOption keystore;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "ID", description = "Client id")
-    String clientId;
-
-    @Option(
-        names = "--out",
-        paramLabel = "FILE",
-        description = "Where to write the new credential (default: ID.credential; - for stdout).")
-    String out;
+    @Mixin NewKey newKey;
 
     @Option(
         names = "--grace",
@@ -227,15 +236,16 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      CredentialOut target = CredentialOut.of(out, clientId);
+      CredentialOut target = newKey.target();
       KeystoreDirectory dir = keystore.open();
-      KeystoreDirectory.Rotation rotation = dir.rotate(clientId, grace);
+      KeystoreDirectory.Rotation rotation = dir.rotate(newKey.clientId, grace);
       Credential credential = rotation.credential();
-      target.write(credential, spec.commandLine().getOut(), () -> dir.undo(clientId, rotation));
+      target.write(
+          credential, spec.commandLine().getOut(), () -> dir.undo(newKey.clientId, rotation));
       PrintWriter err = spec.commandLine().getErr();
       err.println(
           "rotated client '"
-              + clientId
+              + newKey.clientId
               + "': new key "
               + credential.keyId()
               + " ("
@@ -284,14 +294,7 @@ final class KeysCommand implements Runnable {
     @Mixin KeystoreOption keystore;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "ID", description = "Client id")
-    String clientId;
-
-    @Option(
-        names = "--out",
-        paramLabel = "FILE",
-        description = "Where to write the new credential (default: ID.credential; - for stdout).")
-    String out;
+    @Mixin NewKey newKey;
 
     @Option(
         names = "--audit-log",
@@ -302,24 +305,25 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      CredentialOut target = CredentialOut.of(out, clientId);
+      CredentialOut target = newKey.target();
       // Opened first: a reinstatement that cannot be audited does not happen.
       try (JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, Clock.systemUTC())) {
         KeystoreDirectory dir = keystore.open();
-        KeystoreDirectory.Rotation rotation = dir.reinstate(clientId);
+        KeystoreDirectory.Rotation rotation = dir.reinstate(newKey.clientId);
         Credential credential = rotation.credential();
-        target.write(credential, spec.commandLine().getOut(), () -> dir.undo(clientId, rotation));
+        target.write(
+            credential, spec.commandLine().getOut(), () -> dir.undo(newKey.clientId, rotation));
         String fingerprint = credential.scramKeys().verifier().fingerprint();
         audit.record(
             AuditEvent.of("keys.reinstated")
-                .with("client_id", clientId)
+                .with("client_id", newKey.clientId)
                 .with("key_id", credential.keyId())
                 .with("fingerprint", fingerprint)
                 .with("operator", System.getProperty("user.name")));
         PrintWriter err = spec.commandLine().getErr();
         err.println(
             "reinstated client '"
-                + clientId
+                + newKey.clientId
                 + "' with new key "
                 + credential.keyId()
                 + " ("

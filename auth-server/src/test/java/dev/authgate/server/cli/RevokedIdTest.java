@@ -38,6 +38,16 @@ class RevokedIdTest {
     return server(all.toArray(String[]::new));
   }
 
+  private ServerCliRun reinstate(String id, String credential) {
+    return keysCommand(
+        "reinstate",
+        id,
+        "--out",
+        dir.resolve(credential).toString(),
+        "--audit-log",
+        audit().toString());
+  }
+
   @BeforeEach
   void provisionAndRevoke() {
     assertThat(
@@ -77,14 +87,7 @@ class RevokedIdTest {
 
   @Test
   void reinstatingGivesANewKeyKeepsTheOldOnesRevokedAndIsAudited() throws IOException {
-    ServerCliRun run =
-        keysCommand(
-            "reinstate",
-            "sensor-2",
-            "--out",
-            dir.resolve("new.credential").toString(),
-            "--audit-log",
-            audit().toString());
+    ServerCliRun run = reinstate("sensor-2", "new.credential");
 
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.err()).startsWith("reinstated client 'sensor-2' with new key k2 (SHA256:");
@@ -119,14 +122,7 @@ class RevokedIdTest {
     assertThat(
             keysCommand("add", "sensor-3", "--out", dir.resolve("s3.credential").toString()).exit())
         .isZero();
-    ServerCliRun run =
-        keysCommand(
-            "reinstate",
-            "sensor-3",
-            "--out",
-            dir.resolve("x.credential").toString(),
-            "--audit-log",
-            audit().toString());
+    ServerCliRun run = reinstate("sensor-3", "x.credential");
 
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err())

@@ -18,6 +18,7 @@ import dev.authgate.protocol.session.UploadData;
 import dev.authgate.protocol.session.UploadEnd;
 import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.protocol.session.UploadResult;
+import dev.authgate.protocol.testing.SealedTypes;
 import dev.authgate.server.testing.RawClient;
 import dev.authgate.server.testing.TestServer;
 import java.io.ByteArrayOutputStream;
@@ -27,7 +28,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,21 +108,9 @@ class HostilePeerMatrixTest {
 
   @Test
   void everySessionMessageTypeHasASampleInTheMatrix() {
-    Set<String> leaves = new TreeSet<>();
-    collectLeaves(SessionMessage.class, leaves);
+    Set<String> leaves = SealedTypes.leaves(SessionMessage.class);
     assertThat(SAMPLES.keySet().stream().map(Class::getName).sorted().toList())
         .containsExactlyElementsOf(leaves);
-  }
-
-  private static void collectLeaves(Class<?> type, Set<String> into) {
-    Class<?>[] permitted = type.getPermittedSubclasses();
-    if (permitted == null) {
-      into.add(type.getName());
-      return;
-    }
-    for (Class<?> sub : permitted) {
-      collectLeaves(sub, into);
-    }
   }
 
   static Stream<Arguments> sessionCases() {
