@@ -95,8 +95,9 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      CredentialOut target = CredentialOut.of(out, clientId);
       KeystoreDirectory dir = keystore.open();
+      dir.requireNotRevoked(clientId, KeystoreDirectory.ADD_REVOKED);
+      CredentialOut target = CredentialOut.of(out, clientId);
       Credential credential = dir.add(clientId);
       target.write(
           credential,
@@ -236,8 +237,9 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      CredentialOut target = newKey.target();
       KeystoreDirectory dir = keystore.open();
+      dir.requireNotRevoked(newKey.clientId, KeystoreDirectory.ROTATE_REVOKED);
+      CredentialOut target = newKey.target();
       KeystoreDirectory.Rotation rotation = dir.rotate(newKey.clientId, grace);
       Credential credential = rotation.credential();
       target.write(

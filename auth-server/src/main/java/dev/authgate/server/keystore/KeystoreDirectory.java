@@ -125,7 +125,7 @@ public final class KeystoreDirectory {
     Path file = fileFor(clientId);
     if (Files.exists(file)) {
       throw isRevoked(readFile(file))
-          ? revokedId(clientId, file, "it cannot be added again")
+          ? revokedId(clientId, file, ADD_REVOKED)
           : alreadyExists(clientId, file);
     }
     byte[] secret = randomness.bytes(32);
@@ -154,6 +154,12 @@ public final class KeystoreDirectory {
             + clientId
             + "', or choose another id");
   }
+
+  /** Why {@code add} refuses a revoked id. */
+  public static final String ADD_REVOKED = "it cannot be added again";
+
+  /** Why {@code rotate} refuses a revoked id. */
+  public static final String ROTATE_REVOKED = "rotating would let it in again";
 
   /** Whether every key of a client is revoked: its id stays refused until reinstated on purpose. */
   private static boolean isRevoked(ClientKeys keys) {
@@ -207,7 +213,7 @@ public final class KeystoreDirectory {
     String previousText = KeyFiles.readPrivate(file);
     ClientKeys keys = readFile(file);
     if (isRevoked(keys)) {
-      throw revokedId(clientId, file, "rotating would let it in again");
+      throw revokedId(clientId, file, ROTATE_REVOKED);
     }
     Instant now = now();
     Instant until = now.plus(grace);
@@ -246,6 +252,20 @@ public final class KeystoreDirectory {
     }
     Instant now = now();
     return withNewKey(file, clientId, keys, now, now, previousText);
+  }
+
+  /**
+   * Refuses a revoked id before anything else is checked or written, so an operator who runs {@code
+   * add} or {@code rotate} on it learns that first (and that {@code reinstate} is the way).
+   *
+   * @param doing what the refused command would do, for the message
+   */
+  public void requireNotRevoked(String clientId, String doing) throws IOException {
+    ClientIds.requireValid(clientId, "client id");
+    Path file = fileFor(clientId);
+    if (Files.exists(file) && isRevoked(readFile(file))) {
+      throw revokedId(clientId, file, doing);
+    }
   }
 
   /** The file of a client that must exist, after checking the id and the directory. */

@@ -74,6 +74,16 @@ class RevokedIdTest {
   }
 
   @Test
+  void theRevocationIsWhatAnOperatorHearsFirstEvenWhenTheCredentialFileExists() {
+    // old.credential exists: "already exists" would hide the real reason.
+    String oldFile = dir.resolve("old.credential").toString();
+    assertThat(keysCommand("rotate", "sensor-2", "--out", oldFile).err())
+        .contains("client 'sensor-2' is revoked, so rotating would let it in again");
+    assertThat(keysCommand("add", "sensor-2", "--out", oldFile).err())
+        .contains("client 'sensor-2' is revoked, so it cannot be added again");
+  }
+
+  @Test
   void addingARevokedIdAgainSaysHowToReinstateIt() {
     ServerCliRun run =
         keysCommand("add", "sensor-2", "--out", dir.resolve("new.credential").toString());
