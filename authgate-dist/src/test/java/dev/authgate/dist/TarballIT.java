@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +67,8 @@ class TarballIT {
     for (String absent : List.of("pom.xml", "mvnw", "auth-server", "auth-protocol")) {
       assertThat(root.resolve(absent)).as("no %s in a release", absent).doesNotExist();
     }
+
+    assertClientJarIsLean(root.resolve("lib/auth-client.jar"));
 
     Path work = Files.createDirectories(dir.resolve("var"));
     String server = root.resolve("bin/auth-server").toString();
@@ -122,5 +126,24 @@ class TarballIT {
     stderrs.add(serveLog);
     assertThat(String.join("\n", stderrs)).doesNotContain("building").doesNotContain("mvnw");
     assertThat(root.resolve("target")).doesNotExist();
+  }
+
+  /**
+   * The client logs nothing and writes JSON with the streaming generator: no Logback, SLF4J or
+   * jackson-databind, and of BouncyCastle only what the handshake reaches.
+   */
+  private static void assertClientJarIsLean(Path jar) throws Exception {
+    List<String> entries;
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      entries = zip.stream().map(ZipEntry::getName).toList();
+    }
+    assertThat(entries).contains("dev/authgate/client/cli/AuthClientMain.class");
+    assertThat(entries)
+        .noneMatch(name -> name.startsWith("ch/qos/logback/"))
+        .noneMatch(name -> name.startsWith("org/slf4j/"))
+        .noneMatch(name -> name.startsWith("com/fasterxml/jackson/databind/"))
+        .noneMatch(name -> name.startsWith("org/bouncycastle/pqc/"))
+        .noneMatch(name -> name.startsWith("org/bouncycastle/jcajce/provider/"));
+    assertThat(Files.size(jar)).as("client jar bytes").isLessThan(4L << 20);
   }
 }

@@ -1,15 +1,16 @@
 package dev.authgate.client.chat;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.text.TerminalText;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * How chat events are printed: one JSON object per line for scripts (a documented contract), or one
@@ -17,7 +18,7 @@ import java.util.Map;
  * another line, sender or event. Stateless and thread-safe.
  */
 public final class ChatFormat {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory JSON = new JsonFactory();
   private static final DateTimeFormatter CLOCK =
       DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
 
@@ -28,19 +29,21 @@ public final class ChatFormat {
    * the event kind in lower case.
    */
   public static String json(Event event) {
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("type", event.kind().name().toLowerCase(Locale.ROOT));
-    fields.put("room", event.room());
-    fields.put("from", event.from());
-    fields.put("text", event.text());
-    fields.put("ts", Instant.ofEpochMilli(event.timestamp()).toString());
-    try {
-      // Jackson escapes C0 controls; TerminalText turns C1, DEL, bidi controls and the line
-      // separators into \\u escapes too, which keeps the line valid JSON with the same meaning.
-      return TerminalText.escape(JSON.writeValueAsString(fields));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a map of strings always serialises", e);
+    StringWriter line = new StringWriter(96);
+    try (JsonGenerator json = JSON.createGenerator(line)) {
+      json.writeStartObject();
+      json.writeStringField("type", event.kind().name().toLowerCase(Locale.ROOT));
+      json.writeStringField("room", event.room());
+      json.writeStringField("from", event.from());
+      json.writeStringField("text", event.text());
+      json.writeStringField("ts", Instant.ofEpochMilli(event.timestamp()).toString());
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("a StringWriter does not fail", e);
     }
+    // Jackson escapes C0 controls; TerminalText turns C1, DEL, bidi controls and the line
+    // separators into \\u escapes too, which keeps the line valid JSON with the same meaning.
+    return TerminalText.escape(line.toString());
   }
 
   /** A line for a terminal, e.g. {@code 10:42 [lobby] <sensor-1> hello}. */
