@@ -1,12 +1,14 @@
 package dev.authgate.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,14 +43,7 @@ class TarballIT {
 
   @Test
   void anUnpackedTarballProvisionsServesAndPingsWithoutEverBuilding() throws Exception {
-    Path tarball = Path.of(System.getProperty("authgate.tarball"));
-    assertThat(tarball).exists();
-    Path install = Files.createDirectories(dir.resolve("opt"));
-    assertThat(run(install, List.of("tar", "-xzf", tarball.toString())).exit()).isZero();
-    Path root;
-    try (Stream<Path> top = Files.list(install)) {
-      root = top.findFirst().orElseThrow();
-    }
+    Path root = unpack();
     assertThat(root.getFileName().toString()).startsWith("authgate-");
     for (String file :
         List.of(
@@ -126,6 +121,65 @@ class TarballIT {
     stderrs.add(serveLog);
     assertThat(String.join("\n", stderrs)).doesNotContain("building").doesNotContain("mvnw");
     assertThat(root.resolve("target")).doesNotExist();
+  }
+
+  /** Unpacks the release into {@code dir/opt} and returns its top directory. */
+  private Path unpack() throws Exception {
+    Path tarball = Path.of(System.getProperty("authgate.tarball"));
+    assertThat(tarball).exists();
+    Path install = Files.createDirectories(dir.resolve("opt"));
+    assertThat(run(install, List.of("tar", "-xzf", tarball.toString())).exit()).isZero();
+    try (Stream<Path> top = Files.list(install)) {
+      return top.findFirst().orElseThrow();
+    }
+  }
+
+  /**
+   * The usual slip: an operator runs {@code keys} as themselves against the service user's
+   * keystore. Every command says whose it is and how to run as them, never a Java class name or a
+   * bare path. Needs root (to be another user) and runuser; skipped otherwise.
+   */
+  @Test
+  void anOperatorWhoIsNotTheKeystoresOwnerIsToldWhoIs() throws Exception {
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")), "only root can run a command as nobody");
+    assumeTrue(
+        run(dir, List.of("sh", "-c", "command -v runuser")).exit() == 0, "runuser is installed");
+    Path root = unpack();
+    Path work = Files.createDirectories(dir.resolve("srv"));
+    for (Path open : List.of(dir, dir.resolve("opt"), work)) {
+      Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    String server = root.resolve("bin/auth-server").toString();
+    Run add = run(work, List.of(server, "keys", "add", "sensor-1", "--out", "sensor-1.credential"));
+    assertThat(add.exit()).as(add.err()).isZero();
+    Files.createDirectories(work.resolve("logs"));
+    Files.writeString(work.resolve("logs/audit.jsonl"), "");
+    Files.setPosixFilePermissions(
+        work.resolve("logs/audit.jsonl"), PosixFilePermissions.fromString("rw-------"));
+
+    for (List<String> command :
+        List.of(
+            List.of("keys", "list"),
+            List.of("keys", "add", "sensor-2", "--out", "-"),
+            List.of("keys", "revoke", "sensor-1"),
+            List.of("keys", "rotate", "sensor-1", "--out", "-"),
+            List.of("serve", "--port", "0"))) {
+      List<String> asNobody = new ArrayList<>(List.of("runuser", "-u", "nobody", "--", server));
+      asNobody.addAll(command);
+      Run refused = run(work, asNobody);
+      assertThat(refused.exit()).as("%s: %s", command, refused.err()).isEqualTo(1);
+      assertThat(refused.err())
+          .as("%s", command)
+          .isEqualTo(
+              "auth-server: keystore directory keys is not readable by nobody (owned by root,"
+                  + " mode 0700); run this command as root, e.g. sudo -u root auth-server …\n");
+    }
+    Run audit = run(work, List.of("runuser", "-u", "nobody", "--", server, "audit"));
+    assertThat(audit.exit()).isEqualTo(1);
+    assertThat(audit.err())
+        .isEqualTo("auth-server: logs/audit.jsonl: permission denied (running as nobody)\n");
+    assertThat(work.resolve("keys/sensor-2.keys")).doesNotExist();
   }
 
   /**

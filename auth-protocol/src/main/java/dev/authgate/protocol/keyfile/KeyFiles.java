@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -103,7 +104,13 @@ public final class KeyFiles {
   /** Creates {@code dir} (and parents) with mode 0700 if missing; tightens it to 0700 if not. */
   public static void ensurePrivateDirectory(Path dir) throws IOException {
     Files.createDirectories(dir);
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    Set<PosixFilePermission> privateMode = PosixFilePermissions.fromString("rwx------");
+    // Only when needed: chmod of a directory that belongs to someone else fails ("Operation not
+    // permitted") even when there is nothing to change, and then the caller's own check of who may
+    // use the directory says more than that.
+    if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(privateMode)) {
+      Files.setPosixFilePermissions(dir, privateMode);
+    }
   }
 
   /**

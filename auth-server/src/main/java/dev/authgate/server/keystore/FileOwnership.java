@@ -1,6 +1,7 @@
 package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.keyfile.KeyFileException;
+import dev.authgate.protocol.text.IoErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -96,7 +97,8 @@ final class FileOwnership {
     try {
       return Files.readAttributes(path, PosixFileAttributes.class, NOFOLLOW);
     } catch (IOException e) {
-      throw new KeyFileException(path, "cannot check " + what + " " + path + ": " + e, e);
+      throw new KeyFileException(
+          path, "cannot check " + what + " " + path + ": " + IoErrors.reason(e), e);
     }
   }
 
@@ -104,7 +106,8 @@ final class FileOwnership {
     try {
       return (Integer) Files.getAttribute(path, "unix:uid", NOFOLLOW);
     } catch (IOException | UnsupportedOperationException e) {
-      throw new KeyFileException(path, "cannot read the owner of " + path + ": " + e, e);
+      String why = e instanceof IOException io ? IoErrors.reason(io) : "not a POSIX file system";
+      throw new KeyFileException(path, "cannot read the owner of " + path + ": " + why, e);
     }
   }
 

@@ -8,6 +8,7 @@ import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.keyfile.KeyFiles;
+import dev.authgate.protocol.text.IoErrors;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
@@ -98,6 +99,29 @@ public final class KeystoreDirectory {
     return keys;
   }
 
+  /**
+   * "is not readable by nobody (owned by root, mode 0700); run this as root, e.g. sudo -u root …":
+   * the usual cause is an operator running {@code keys} as themselves against the service's
+   * keystore.
+   */
+  static String notYours(Path path) {
+    String owner = IoErrors.ownerAndMode(path);
+    String who = IoErrors.user();
+    if (owner.isEmpty()) {
+      return "is not readable by " + who + "; run this command as the keystore's owner";
+    }
+    String ownerName = owner.substring("owned by ".length(), owner.indexOf(','));
+    return "is not readable by "
+        + who
+        + " ("
+        + owner
+        + "); run this command as "
+        + ownerName
+        + ", e.g. sudo -u "
+        + ownerName
+        + " auth-server …";
+  }
+
   private void requireUsableDirectory() throws KeyFileException {
     if (!Files.isDirectory(dir)) {
       throw new KeyFileException(
@@ -108,7 +132,7 @@ public final class KeystoreDirectory {
               + dir);
     }
     if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
-      throw new KeyFileException(dir, "keystore directory " + dir + " is not readable");
+      throw new KeyFileException(dir, "keystore directory " + dir + " " + notYours(dir));
     }
     ownership.checkDirectory(dir);
   }
@@ -123,6 +147,10 @@ public final class KeystoreDirectory {
   public Credential add(String clientId) throws IOException {
     ClientIds.requireValid(clientId, "client id");
     Path file = fileFor(clientId);
+    if (Files.isDirectory(dir) && !(Files.isReadable(dir) && Files.isExecutable(dir))) {
+      // Someone else's keystore: say so before "exists?" gets a wrong answer.
+      throw new KeyFileException(dir, "keystore directory " + dir + " " + notYours(dir));
+    }
     if (Files.exists(file)) {
       throw isRevoked(readFile(file))
           ? revokedId(clientId, file, ADD_REVOKED)
