@@ -5,22 +5,32 @@ import dev.authgate.client.upload.UploadOutcome;
 import java.time.Duration;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Shows a progress bar with rate and ETA on stderr for each file. Not thread-safe. */
+/**
+ * Shows a progress line (bar, sizes, rate, ETA: as much as the terminal's width holds) on stderr
+ * for each file. Not thread-safe.
+ */
 final class ProgressBarListener implements UploadListener {
   private ProgressBar bar;
 
   @Override
   public void started(String name, long size, long offset) {
+    // The library keeps time, redraws and finds the terminal's width; ProgressLine draws a line
+    // that fits that width, however narrow.
     bar =
         new ProgressBarBuilder()
-            .setTaskName(name.length() > 24 ? name.substring(0, 21) + "..." : name)
+            .setTaskName(name)
             .setInitialMax(size)
             .startsFrom(offset, Duration.ZERO)
-            .setUnit("MiB", 1 << 20)
-            .showSpeed()
-            .setStyle(ProgressBarStyle.ASCII)
+            .setRenderer(
+                (state, width) ->
+                    ProgressLine.render(
+                        name,
+                        state.getCurrent(),
+                        state.getMax(),
+                        state.getCurrent() - state.getStart(),
+                        state.getElapsedAfterStart(),
+                        width))
             .setUpdateIntervalMillis(200)
             .build();
   }

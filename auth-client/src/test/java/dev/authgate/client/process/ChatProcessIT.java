@@ -1,7 +1,6 @@
 package dev.authgate.client.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -82,8 +80,6 @@ class ChatProcessIT {
 
   @Test
   void theInteractiveModeWorksInARealTerminal() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/tmux")), "tmux not installed");
-    String session = "authgate-" + ProcessHandle.current().pid();
     Process watcher = jsonChat("script");
     Lines watched = new Lines(watcher);
     String command =
@@ -96,38 +92,37 @@ class ChatProcessIT {
                 address,
                 "--key",
                 dir.resolve("human.credential").toString()));
-    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "20", command);
-    try {
+    try (Tmux terminal = Tmux.start("chat", 120, 20, command)) {
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> capture(session).contains("Commands: /who"));
+          .until(() -> terminal.screen().contains("Commands: /who"));
       // Keys typed before the line editor puts the terminal in raw mode may be discarded with
       // the pending input: type again (a bounded number of times) until the line arrives.
       String line = null;
       for (int attempt = 0; attempt < 5 && line == null; attempt++) {
-        tmux("send-keys", "-t", session, "hello from a person", "Enter");
+        terminal.sendKeys("hello from a person", "Enter");
         line = watched.await("\"type\":\"message\"", Duration.ofSeconds(10));
       }
       assertThat(line).contains("\"from\":\"human\"").contains("hello from a person");
 
       // What a person types arrives exactly: backslashes, quotes, a bang (ChatLineEditorTest:
       // more).
-      tmux("send-keys", "-t", session, "-l", "C:\\temp\\new it's \"quoted !!");
-      tmux("send-keys", "-t", session, "Enter");
+      terminal.type("C:\\temp\\new it's \"quoted !!");
+      terminal.sendKeys("Enter");
       String exact = watched.await("\"type\":\"message\"", Duration.ofSeconds(10));
       assertThat(exact).contains("\"text\":\"C:\\\\temp\\\\new it's \\\"quoted !!\"");
 
       watcher.getOutputStream().write("hi human\n".getBytes(StandardCharsets.UTF_8));
       watcher.getOutputStream().flush();
-      tmux("send-keys", "-t", session, "/who", "Enter");
+      terminal.sendKeys("/who", "Enter");
       Awaitility.await()
           .atMost(Duration.ofSeconds(10))
           .until(
               () -> {
-                String screen = capture(session);
+                String screen = terminal.screen();
                 return screen.contains("<script> hi human") && screen.contains("* here:");
               });
-      tmux("send-keys", "-t", session, "C-d");
+      terminal.sendKeys("C-d");
       Awaitility.await()
           .atMost(Duration.ofSeconds(10))
           .until(
@@ -135,26 +130,8 @@ class ChatProcessIT {
                   Files.readString(dir.resolve("audit.jsonl"))
                       .contains("\"client_id\":\"human\",\"room\":\"lobby\",\"reason\":\"left\""));
     } finally {
-      new ProcessBuilder("tmux", "kill-session", "-t", session).start().waitFor();
       watcher.getOutputStream().close();
       watcher.waitFor(30, TimeUnit.SECONDS);
     }
-  }
-
-  private static void tmux(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("tmux"));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-  }
-
-  private static String capture(String session) throws Exception {
-    Process p =
-        new ProcessBuilder("tmux", "capture-pane", "-p", "-t", session)
-            .redirectErrorStream(true)
-            .start();
-    String screen = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor(10, TimeUnit.SECONDS);
-    return screen;
   }
 }
