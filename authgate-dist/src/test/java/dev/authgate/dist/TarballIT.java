@@ -115,7 +115,7 @@ class TarballIT {
     assertThat(serveLog)
         .contains("authgate ")
         .contains(" listening on ")
-        .contains("1 clients with 1 keys")
+        .contains("1 client with 1 key from")
         .contains("accepted sensor-1 (key k1) from ")
         .contains("closed sensor-1 from ");
     stderrs.add(serveLog);

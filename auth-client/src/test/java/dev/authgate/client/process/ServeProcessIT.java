@@ -2,6 +2,8 @@ package dev.authgate.client.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authgate.server.testing.NonReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +40,55 @@ class ServeProcessIT {
     assertThat(Files.readAllLines(dir.resolve("server.err")))
         .allMatch(l -> l.contains(" INFO  "), "INFO lines only")
         .anyMatch(l -> l.contains("accepted s1 (key k1) from 127.0.0.1:"));
+  }
+
+  @Test
+  void withLogFormatJsonEveryStderrLineIsAJsonObjectWithTheEventsFields() throws Exception {
+    Jars.provision(dir, "s1");
+    Path impostor = java.nio.file.Files.createDirectory(dir.resolve("impostor"));
+    Jars.provision(impostor, "s1"); // same id, another secret
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs("--log-format", "json"));
+    assertThat(
+            Jars.run(
+                dir,
+                Jars.client(
+                    List.of(), "ping", "--server", server.address(), "--key", "s1.credential")))
+        .isZero();
+    assertThat(
+            Jars.run(
+                impostor,
+                Jars.client(
+                    List.of(), "ping", "--server", server.address(), "--key", "s1.credential")))
+        .isEqualTo(3);
+    server.process().destroy();
+    assertThat(server.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("server.err"))) {
+      JsonNode node = json.readTree(line);
+      assertThat(node.isObject()).as(line).isTrue();
+      assertThat(node.has("ts") && node.has("level") && node.has("msg")).as(line).isTrue();
+      lines.add(node);
+    }
+    JsonNode started = event(lines, "server.started");
+    assertThat(started.get("listen").asText()).isEqualTo(server.address());
+    assertThat(started.get("clients").asInt()).isEqualTo(1);
+    assertThat(started.get("msg").asText()).contains("1 client with 1 key from keys");
+    JsonNode accepted = event(lines, "auth.accepted");
+    assertThat(accepted.get("client_id").asText()).isEqualTo("s1");
+    assertThat(accepted.get("msg").asText()).startsWith("accepted s1 (key k1) from 127.0.0.1:");
+    JsonNode refused = event(lines, "auth.rejected");
+    assertThat(refused.get("reason").asText()).isEqualTo("bad-proof");
+    assertThat(refused.get("level").asText()).isEqualTo("INFO");
+    assertThat(event(lines, "session.closed").get("bytes_in").isIntegralNumber()).isTrue();
+  }
+
+  private static JsonNode event(List<JsonNode> lines, String name) {
+    return lines.stream()
+        .filter(l -> name.equals(l.path("event").asText()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name + " line in " + lines));
   }
 
   @Test

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The audit log, plus one human line per connection outcome on the operational log (stderr, the
@@ -28,7 +29,11 @@ public final class ConnectionLog implements AuditLog {
     if (LOG.isInfoEnabled()) {
       String line = line(event.name(), event.fields());
       if (line != null) {
-        LOG.info(line);
+        // The fields ride along as key-value pairs: the text log ignores them, the JSON log
+        // (--log-format json) writes each as its own field.
+        LoggingEventBuilder entry = LOG.atInfo().addKeyValue("event", event.name());
+        event.fields().forEach(entry::addKeyValue);
+        entry.log(line);
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.authgate.server.cli;
 
 import dev.authgate.protocol.ExitCode;
+import dev.authgate.server.log.LogFormat;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -63,9 +64,18 @@ public final class AuthServerCommand implements Runnable {
         });
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          err.println("auth-server: " + OneLine.message(e));
-          if (Arrays.asList(args).contains("--verbose")) {
-            e.printStackTrace(err);
+          boolean verbose = Arrays.asList(args).contains("--verbose");
+          if (LogFormat.current() == LogFormat.JSON) {
+            // serve --log-format json: a shipper parses every stderr line, this one too.
+            org.slf4j.LoggerFactory.getLogger("auth-server")
+                .atError()
+                .setCause(verbose ? e : null)
+                .log(OneLine.message(e));
+          } else {
+            err.println("auth-server: " + OneLine.message(e));
+            if (verbose) {
+              e.printStackTrace(err);
+            }
           }
           return e instanceof IllegalArgumentException
               ? ExitCode.USAGE.code()

@@ -13,6 +13,7 @@ import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import dev.authgate.server.keystore.KeystoreWatcher;
 import dev.authgate.server.keystore.LiveKeystore;
+import dev.authgate.server.log.LogFormat;
 import dev.authgate.server.metrics.ServerMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -142,8 +143,34 @@ final class ServeCommand implements Callable<Integer> {
       })
   String metrics;
 
+  @Option(
+      names = "--log-format",
+      paramLabel = "text|json",
+      defaultValue = "text",
+      converter = LogFormatConverter.class,
+      description = {
+        "The operational log on stderr: readable lines, or one JSON object per line (ts, level,",
+        "logger, msg and the event's fields) for log shippers (default: ${DEFAULT-VALUE}).",
+        "The audit log is JSON lines either way."
+      })
+  LogFormat logFormat;
+
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
+
+  /** "text" or "json", case-insensitive; anything else is a usage error naming both. */
+  static final class LogFormatConverter implements picocli.CommandLine.ITypeConverter<LogFormat> {
+    @Override
+    public LogFormat convert(String value) {
+      return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+        case "text" -> LogFormat.TEXT;
+        case "json" -> LogFormat.JSON;
+        default ->
+            throw new picocli.CommandLine.TypeConversionException(
+                "'" + value + "' is not a log format; use text or json");
+      };
+    }
+  }
 
   @Override
   public Integer call() throws IOException, InterruptedException {
@@ -161,6 +188,7 @@ final class ServeCommand implements Callable<Integer> {
                 + "; settings are serve's long options without the dashes, e.g. port=7350");
       }
     }
+    logFormat.apply();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ServerConfig config =
@@ -177,7 +205,19 @@ final class ServeCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();
-    snapshot.skipped().forEach(s -> err.println("auth-server: skipped " + s.problem()));
+    snapshot
+        .skipped()
+        .forEach(
+            s -> {
+              if (logFormat == LogFormat.JSON) {
+                LOG.atWarn()
+                    .setMessage("skipped " + s.problem())
+                    .addKeyValue("event", "keys.skipped")
+                    .log();
+              } else {
+                err.println("auth-server: skipped " + s.problem());
+              }
+            });
     // The first upload then runs at full speed instead of through interpreted GHASH and SHA-256.
     CryptoWarmup.startInBackground(CryptoWarmup.Side.RECEIVER);
     JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, clock, auditRotation.rotation());
@@ -218,16 +258,28 @@ final class ServeCommand implements Callable<Integer> {
     if (metricsServer != null) {
       LOG.info("metrics at http://{}/metrics", metrics);
     }
-    LOG.info(
-        "{} listening on {}; {} clients with {} keys from {}; audit log {}",
-        Version.describe(),
-        Addresses.format(server.address()),
-        snapshot.clients().size(),
-        snapshot.keyCount(),
-        keys,
-        auditLog);
+    LOG.atInfo()
+        .addKeyValue("event", "server.started")
+        .addKeyValue("version", Version.describe())
+        .addKeyValue("listen", Addresses.format(server.address()))
+        .addKeyValue("clients", snapshot.clients().size())
+        .addKeyValue("keys", snapshot.keyCount())
+        .addKeyValue("keystore", keys.toString())
+        .addKeyValue("audit_log", auditLog.toString())
+        .log(
+            "{} listening on {}; {} with {} from {}; audit log {}",
+            Version.describe(),
+            Addresses.format(server.address()),
+            plural(snapshot.clients().size(), "client"),
+            plural(snapshot.keyCount(), "key"),
+            keys,
+            auditLog);
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  private static String plural(long count, String noun) {
+    return count + " " + noun + (count == 1 ? "" : "s");
   }
 
   /** {@code 127.0.0.1:9350} or {@code [::1]:9350}; a malformed one is a usage error. */
