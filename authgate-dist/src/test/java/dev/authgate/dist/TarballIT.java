@@ -64,6 +64,7 @@ class TarballIT {
     }
 
     assertClientJarIsLean(root.resolve("lib/auth-client.jar"));
+    assertManPagesAndCompletion(root);
 
     Path work = Files.createDirectories(dir.resolve("var"));
     String server = root.resolve("bin/auth-server").toString();
@@ -180,6 +181,66 @@ class TarballIT {
     assertThat(audit.err())
         .isEqualTo("auth-server: logs/audit.jsonl: permission denied (running as nobody)\n");
     assertThat(work.resolve("keys/sensor-2.keys")).doesNotExist();
+  }
+
+  /**
+   * A man page for every command and subcommand, and bash/zsh completion that completes
+   * subcommands, options and option values.
+   */
+  private void assertManPagesAndCompletion(Path root) throws Exception {
+    for (String page :
+        List.of(
+            "auth-server",
+            "auth-server-serve",
+            "auth-server-keys-add",
+            "auth-server-keys-reinstate",
+            "auth-server-audit",
+            "auth-client",
+            "auth-client-ping",
+            "auth-client-upload",
+            "auth-client-chat")) {
+      Path file = root.resolve("man/man1/" + page + ".1");
+      assertThat(file).as(page).isRegularFile();
+      String roff = Files.readString(file);
+      assertThat(roff)
+          .as(page)
+          .contains(
+              ".TH \"" + page.toUpperCase(java.util.Locale.ROOT).replace("-", "\\-") + "\" \"1\"")
+          .contains("authgate manual");
+    }
+    assertThat(Files.readString(root.resolve("man/man1/auth-server-serve.1")))
+        .contains("\\-\\-log\\-format");
+
+    String complete =
+        "source %s; t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMP_LINE=\"$*\";"
+            + " COMP_POINT=${#COMP_LINE}; _complete_%s %s \"${@: -1}\" \"${@: -2:1}\""
+            + " 2>/dev/null; echo \"${COMPREPLY[*]}\"; }; %s";
+    Run server =
+        run(
+            dir,
+            List.of(
+                "bash",
+                "-c",
+                complete.formatted(
+                    root.resolve("completion/auth-server"),
+                    "auth-server",
+                    "auth-server",
+                    "t auth-server ke; t auth-server keys rein; t auth-server serve --log-f;"
+                        + " t auth-server serve --log-format ''")));
+    assertThat(server.out().lines().toList())
+        .containsExactly("keys", "reinstate", "--log-format", "text json");
+    Run client =
+        run(
+            dir,
+            List.of(
+                "bash",
+                "-c",
+                complete.formatted(
+                    root.resolve("completion/auth-client"),
+                    "auth-client",
+                    "auth-client",
+                    "t auth-client up; t auth-client upload --over")));
+    assertThat(client.out().lines().toList()).containsExactly("upload", "--overwrite");
   }
 
   /**

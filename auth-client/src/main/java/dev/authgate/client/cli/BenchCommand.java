@@ -43,11 +43,10 @@ final class BenchCommand implements Runnable {
   @Command(
       name = "handshake",
       mixinStandardHelpOptions = true,
-      description = {
-        "Verified connections per second (connect, handshake, PING/PONG, CLOSE) from THREADS",
-        "concurrent clients, with latency percentiles. The server's per-source limits apply: raise",
-        "--max-startups and --per-source-max-startups on a test server for high THREADS."
-      })
+      description =
+          "Verified connections per second (connect, handshake, PING/PONG, CLOSE) from THREADS "
+              + "concurrent clients, with latency percentiles. The server's per-source limits apply: raise "
+              + "--max-startups and --per-source-max-startups on a test server for high THREADS.")
   static final class Handshake implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -73,10 +72,9 @@ final class BenchCommand implements Runnable {
         paramLabel = "DURATION",
         defaultValue = "2s",
         converter = DurationConverter.class,
-        description = {
-          "Run this long first without counting, so this JVM's own JIT compiler is not what gets",
-          "measured (default: ${DEFAULT-VALUE}; 0s to count from the first connection)."
-        })
+        description =
+            "Run this long first without counting, so this JVM's own JIT compiler is not what gets "
+                + "measured (default: ${DEFAULT-VALUE}; 0s to count from the first connection).")
     Duration warmup;
 
     @Option(names = "--json", description = "One JSON object on stdout instead of a sentence.")

@@ -76,10 +76,9 @@ final class ChatCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       defaultValue = "60s",
       converter = DurationConverter.class,
-      description = {
-        "Ping a quiet server this often; give up after three intervals without a word from it",
-        "(default: ${DEFAULT-VALUE})."
-      })
+      description =
+          "Ping a quiet server this often; give up after three intervals without a word from it "
+              + "(default: ${DEFAULT-VALUE}).")
   Duration keepalive;
 
   /** How the session ended, set once by whichever side ends it first. */

@@ -15,20 +15,18 @@ final class ServerOptions {
       names = "--server",
       paramLabel = "HOST[:PORT]",
       defaultValue = "${env:AUTHGATE_SERVER}",
-      description = {
-        "Server address, e.g. gate.example, 10.0.0.1:7350 or [::1]; port 7350 unless given.",
-        "Default: the AUTHGATE_SERVER environment variable."
-      })
+      description =
+          "Server address, e.g. gate.example, 10.0.0.1:7350 or [::1]; port 7350 unless given. "
+              + "Default: the AUTHGATE_SERVER environment variable.")
   String server;
 
   @Option(
       names = "--key",
       paramLabel = "FILE",
       defaultValue = "${env:AUTHGATE_KEY}",
-      description = {
-        "This client's credential file (mode 0600).",
-        "Default: the AUTHGATE_KEY environment variable."
-      })
+      description =
+          "This client's credential file (mode 0600). "
+              + "Default: the AUTHGATE_KEY environment variable.")
   Path key;
 
   @Option(names = "--verbose", description = "Show stack traces on errors.")

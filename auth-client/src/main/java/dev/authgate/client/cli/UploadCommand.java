@@ -41,10 +41,9 @@ final class UploadCommand implements Callable<Integer> {
       negatable = true,
       defaultValue = "true",
       fallbackValue = "true",
-      description = {
-        "Continue an interrupted upload from where the server's kept copy ends, once its SHA-256",
-        "is checked against this file's start (default); --no-resume starts over."
-      })
+      description =
+          "Continue an interrupted upload from where the server's kept copy ends, once its SHA-256 "
+              + "is checked against this file's start (default); --no-resume starts over.")
   boolean resume;
 
   @Option(names = "--overwrite", description = "Replace files of the same name on the server.")

@@ -137,10 +137,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--metrics",
       paramLabel = "ADDR:PORT",
-      description = {
-        "Serve Prometheus metrics at http://ADDR:PORT/metrics (off unless given; e.g.",
-        "127.0.0.1:9350). Bind it to an address only your monitoring can reach."
-      })
+      description =
+          "Serve Prometheus metrics at http://ADDR:PORT/metrics (off unless given; e.g. "
+              + "127.0.0.1:9350). Bind it to an address only your monitoring can reach.")
   String metrics;
 
   @Option(
@@ -148,18 +147,24 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "text|json",
       defaultValue = "text",
       converter = LogFormatConverter.class,
-      description = {
-        "The operational log on stderr: readable lines, or one JSON object per line (ts, level,",
-        "logger, msg and the event's fields) for log shippers (default: ${DEFAULT-VALUE}).",
-        "The audit log is JSON lines either way."
-      })
+      completionCandidates = LogFormatConverter.class,
+      description =
+          "The operational log on stderr: readable lines, or one JSON object per line (ts, level, "
+              + "logger, msg and the event's fields) for log shippers (default: ${DEFAULT-VALUE}). "
+              + "The audit log is JSON lines either way.")
   LogFormat logFormat;
 
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
   /** "text" or "json", case-insensitive; anything else is a usage error naming both. */
-  static final class LogFormatConverter implements picocli.CommandLine.ITypeConverter<LogFormat> {
+  static final class LogFormatConverter
+      implements picocli.CommandLine.ITypeConverter<LogFormat>, Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.List.of("text", "json").iterator();
+    }
+
     @Override
     public LogFormat convert(String value) {
       return switch (value.toLowerCase(java.util.Locale.ROOT)) {
