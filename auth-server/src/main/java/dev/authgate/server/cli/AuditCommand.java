@@ -102,7 +102,12 @@ final class AuditCommand implements Callable<Integer> {
   /** {@code 1h} means an hour ago; a date means its start (UTC); an instant means itself. */
   static Instant parseSince(String text, Clock clock) {
     try {
-      return clock.instant().minus(new DurationConverter().convert(text));
+      // Whole seconds: "since 2026-11-23T05:49:47Z" reads better than nanoseconds, and counts the
+      // same events give or take the second an operator cannot have meant.
+      return clock
+          .instant()
+          .minus(new DurationConverter().convert(text))
+          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     } catch (RuntimeException notADuration) {
       try {
         return Instant.parse(text);
