@@ -14,7 +14,9 @@ public enum ExitCode {
   AUTH_REFUSED(3),
   /** Cannot connect, or the connection was lost. */
   CONNECTION(4),
-  /** A transfer was refused or failed verification. */
+  /**
+   * A transfer was refused or failed verification, or the session is not permitted for the client.
+   */
   TRANSFER(5);
 
   private final int code;

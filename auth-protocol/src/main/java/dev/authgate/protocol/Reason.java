@@ -35,7 +35,12 @@ public enum Reason {
   /** Client side: the server could not prove it holds this client's verifier. */
   SERVER_NOT_VERIFIED("server-not-verified"),
   /** The peer closed the connection in the middle of a frame or exchange. */
-  CONNECTION_LOST("connection-lost");
+  CONNECTION_LOST("connection-lost"),
+  /**
+   * The client is verified, but its keystore entry does not allow what it asked (a session kind;
+   * rooms and upload limits have their own reasons).
+   */
+  NOT_PERMITTED("not-permitted");
 
   private final String auditName;
 

@@ -281,8 +281,8 @@ class DocumentedCommandsIT {
           Run list = sh(root, documented);
           assertThat(list.exit()).isZero();
           assertThat(list.out().lines().toList().getFirst())
-              .matches("CLIENT +KEY +STATE +CREATED +UNTIL +FINGERPRINT");
-          assertThat(list.out()).containsPattern("sensor-1 +k1 +active +\\S+Z +- +SHA256:");
+              .matches("CLIENT +KEY +STATE +CREATED +UNTIL +ACCESS +FINGERPRINT");
+          assertThat(list.out()).containsPattern("sensor-1 +k1 +active +\\S+Z +- +all +SHA256:");
         });
     steps.put(
         "bin/auth-server keys revoke sensor-1 --keys keys",
@@ -314,6 +314,25 @@ class DocumentedCommandsIT {
           assertThat(rotate.err())
               .startsWith("rotated client 'sensor-1': new key k3")
               .contains("older keys work until ");
+        });
+    steps.put(
+        "bin/auth-server keys set sensor-1 --sessions upload,chat --rooms ops,sensors-* --quota 10G"
+            + " --max-file 2G --expires 365d",
+        documented -> {
+          Run set = sh(root, documented);
+          assertThat(set.exit()).as(set.all()).isZero();
+          assertThat(set.err())
+              .startsWith(
+                  "client 'sensor-1' may now: chat, upload sessions; rooms ops, sensors-*; largest"
+                      + " file 2147483648 bytes; quota 10737418240 bytes; expires 20");
+          assertThat(sh(root, "bin/auth-server keys list --json").out())
+              .contains("\"access\":\"sessions=chat,upload rooms=ops,sensors-*");
+          assertThat(Files.readString(root.resolve("logs/audit.jsonl")))
+              .contains("\"event\":\"keys.permissions\",\"client_id\":\"sensor-1\"");
+          // The steps below ping as sensor-1: give it back ping sessions and any room.
+          assertThat(
+                  sh(root, "bin/auth-server keys set sensor-1 --sessions all --rooms all").exit())
+              .isZero();
         });
     steps.put(
         "bin/auth-server serve --bind 0.0.0.0 --port 7350 --keys keys --audit-log logs/audit.jsonl",

@@ -75,7 +75,11 @@ public final class ChatClient implements Closeable {
                         case SessionMessage.Close close -> {
                           ended = true;
                           closeQuietly(false);
-                          listener.onEnd(close.text(), null);
+                          listener.onEnd(
+                              close.text(),
+                              close.code() == SessionMessage.Close.NOT_PERMITTED
+                                  ? new ProtocolException(Reason.NOT_PERMITTED, close.text())
+                                  : null);
                           return;
                         }
                         case SessionMessage.Ping ping ->

@@ -82,6 +82,7 @@ public final class AuthClientCommand implements Runnable {
       return switch (p.reason()) {
         case REFUSED, SERVER_NOT_VERIFIED, UNSUPPORTED_VERSION, REVOKED_KEY ->
             ExitCode.AUTH_REFUSED;
+        case NOT_PERMITTED -> ExitCode.TRANSFER;
         default -> ExitCode.CONNECTION;
       };
     }
@@ -107,6 +108,7 @@ public final class AuthClientCommand implements Runnable {
             "the server asked us to try later: it is busy, this address is penalised for earlier"
                 + " failures, or this client already has as many sessions as it may";
         case HANDSHAKE_TIMEOUT -> "the server cut the handshake: it took too long";
+        case NOT_PERMITTED -> "the server refused: " + message;
         default -> message;
       };
     }

@@ -7,6 +7,7 @@ import dev.authgate.client.chat.ChatFormat;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.text.TerminalText;
@@ -84,6 +85,12 @@ final class ChatCommand implements Callable<Integer> {
   /** How the session ended, set once by whichever side ends it first. */
   private final CompletableFuture<String> ended = new CompletableFuture<>();
 
+  /** Counted down by the server's first answer to JOIN (joined, an error, or its CLOSE). */
+  private final java.util.concurrent.CountDownLatch answered =
+      new java.util.concurrent.CountDownLatch(1);
+
+  private volatile boolean notPermitted;
+
   @Override
   public Integer call() throws Exception {
     if (keepalive.compareTo(Duration.ofMillis(100)) < 0) {
@@ -109,11 +116,13 @@ final class ChatCommand implements Callable<Integer> {
               out.println(ChatFormat.json(event));
               out.flush();
             }
+            answered.countDown();
           }
 
           @Override
           public void onEnd(String reason, Exception failure) {
             ended.complete(ending(reason, failure));
+            answered.countDown();
           }
         });
     chat.join(room);
@@ -128,6 +137,12 @@ final class ChatCommand implements Callable<Integer> {
                     chat.say(line);
                   }
                 }
+                // A script whose input is shorter than the round trip still learns how its join
+                // went (joined, a refused room, or a refused session) before the session ends.
+                answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                ended.complete("");
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 ended.complete("");
               } catch (IOException e) {
                 // A send fails once the session is gone; the reader says why (the server's CLOSE,
@@ -225,6 +240,10 @@ final class ChatCommand implements Callable<Integer> {
     if (failure == null) {
       return "the server ended the session: " + reason;
     }
+    if (failure instanceof ProtocolException p && p.reason() == Reason.NOT_PERMITTED) {
+      notPermitted = true;
+      return "the server refused: " + reason;
+    }
     if (failure instanceof SocketTimeoutException) {
       return "the server went silent: no answer to "
           + ChatClient.MISSED_KEEPALIVES
@@ -248,6 +267,6 @@ final class ChatCommand implements Callable<Integer> {
       return ExitCode.OK.code();
     }
     spec.commandLine().getErr().println("auth-client: " + TerminalText.escape(reason));
-    return ExitCode.CONNECTION.code();
+    return notPermitted ? ExitCode.TRANSFER.code() : ExitCode.CONNECTION.code();
   }
 }

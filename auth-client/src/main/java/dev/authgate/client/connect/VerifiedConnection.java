@@ -89,8 +89,10 @@ public final class VerifiedConnection implements Closeable {
         }
         case Ping p -> channel.send(new Pong(p.token()));
         case Close c ->
-            throw new ProtocolException(
-                Reason.CONNECTION_LOST, "the server closed the session: " + c.text());
+            throw c.code() == Close.NOT_PERMITTED
+                ? new ProtocolException(Reason.NOT_PERMITTED, c.text())
+                : new ProtocolException(
+                    Reason.CONNECTION_LOST, "the server closed the session: " + c.text());
         default ->
             throw new ProtocolException(
                 Reason.MALFORMED, "unexpected " + reply + " while waiting for PONG");

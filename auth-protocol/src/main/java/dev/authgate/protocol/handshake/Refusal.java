@@ -41,7 +41,13 @@ public record Refusal(Code code) implements HandshakeMessage {
     /** What the peer is told for a failure of this reason. */
     public static Code forReason(Reason reason) {
       return switch (reason) {
-        case UNKNOWN_CLIENT, BAD_PROOF, REVOKED_KEY, EXPIRED_KEY, REFUSED, SERVER_NOT_VERIFIED ->
+        case UNKNOWN_CLIENT,
+            BAD_PROOF,
+            REVOKED_KEY,
+            EXPIRED_KEY,
+            REFUSED,
+            SERVER_NOT_VERIFIED,
+            NOT_PERMITTED ->
             AUTH_REFUSED;
         case UNSUPPORTED_VERSION -> UNSUPPORTED_VERSION;
         case HANDSHAKE_TIMEOUT -> TIMEOUT;

@@ -19,6 +19,14 @@ public interface VerifierLookup {
    */
   Optional<KeyRecord> find(String clientId, String keyId);
 
+  /**
+   * What the client may do once verified, as of now (it may change while a session lasts); a lookup
+   * without per-client permissions allows everything.
+   */
+  default dev.authgate.protocol.keyfile.Permissions permissions(String clientId) {
+    return dev.authgate.protocol.keyfile.Permissions.ALL;
+  }
+
   /** The state of a key as of the lookup. */
   enum KeyStatus {
     /** The key may be used. */

@@ -22,18 +22,31 @@ import java.util.Optional;
  * key k2 created=... revoked=2026-12-01T10:00:00Z stored-key=... server-key=...
  * </pre>
  *
- * Optional attributes: {@code revoked=} and {@code expires=} (ISO-8601 instants). Immutable.
+ * Optional attributes: {@code revoked=} and {@code expires=} (ISO-8601 instants). An optional
+ * {@code permissions} line limits what the client may do ({@link Permissions}). Immutable.
  *
  * @param clientId the client id
  * @param keys the keys, in file order
+ * @param permissions what the client may do once verified
  */
-public record ClientKeys(String clientId, List<KeyEntry> keys) {
+public record ClientKeys(String clientId, List<KeyEntry> keys, Permissions permissions) {
   static final String MAGIC = "authgate-verifiers";
 
   /** Validates the id and copies the list. */
   public ClientKeys {
     ClientIds.requireValid(clientId, "client id");
     keys = List.copyOf(keys);
+    java.util.Objects.requireNonNull(permissions, "permissions");
+  }
+
+  /** A client with these keys that may do everything the server allows. */
+  public ClientKeys(String clientId, List<KeyEntry> keys) {
+    this(clientId, keys, Permissions.ALL);
+  }
+
+  /** A copy with these permissions. */
+  public ClientKeys with(Permissions updated) {
+    return new ClientKeys(clientId, keys, updated);
   }
 
   /** The file name for a client's verifiers in the keystore directory. */
@@ -55,7 +68,7 @@ public record ClientKeys(String clientId, List<KeyEntry> keys) {
       at++;
     }
     updated.add(Math.min(at, updated.size()), entry);
-    return new ClientKeys(clientId, updated);
+    return new ClientKeys(clientId, updated, permissions);
   }
 
   /** The file text. */
@@ -68,6 +81,9 @@ public record ClientKeys(String clientId, List<KeyEntry> keys) {
         .append(" 1\nclient-id ")
         .append(clientId)
         .append('\n');
+    if (!permissions.unrestricted()) {
+      out.append(Permissions.LINE).append(' ').append(permissions.format()).append('\n');
+    }
     for (KeyEntry key : keys) {
       out.append("key ").append(key.keyId()).append(" created=").append(key.created());
       if (key.revoked() != null) {
@@ -94,10 +110,17 @@ public record ClientKeys(String clientId, List<KeyEntry> keys) {
     List<Line> lines = KeyText.parse(file, text);
     KeyText.requireHeader(file, lines, MAGIC);
     String clientId = null;
+    Permissions permissions = null;
     List<KeyEntry> keys = new ArrayList<>();
     for (Line line : lines.subList(1, lines.size())) {
       switch (line.name()) {
         case "client-id" -> clientId = KeyText.id(file, line);
+        case Permissions.LINE -> {
+          if (permissions != null) {
+            throw KeyText.error(file, line.number(), "a second permissions line");
+          }
+          permissions = Permissions.parse(file, line);
+        }
         case "key" -> keys.add(parseKey(file, line, keys));
         default -> throw KeyText.error(file, line.number(), "unknown field '" + line.name() + "'");
       }
@@ -105,7 +128,7 @@ public record ClientKeys(String clientId, List<KeyEntry> keys) {
     if (clientId == null) {
       throw new KeyFileException(file, file + " has no client-id line");
     }
-    return new ClientKeys(clientId, keys);
+    return new ClientKeys(clientId, keys, permissions == null ? Permissions.ALL : permissions);
   }
 
   private static KeyEntry parseKey(Path file, Line line, List<KeyEntry> earlier)

@@ -140,6 +140,12 @@ public sealed interface SessionMessage
     /** The peer stopped reading and fell too far behind (a chat member's queue filled). */
     public static final int SLOW = 5;
 
+    /**
+     * The client may not do what it asked (a session kind its keystore entry does not allow, e.g.
+     * chat for an upload-only machine); the text says what.
+     */
+    public static final int NOT_PERMITTED = 6;
+
     @Override
     public int type() {
       return TYPE;

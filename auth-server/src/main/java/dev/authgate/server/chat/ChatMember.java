@@ -67,6 +67,12 @@ public final class ChatMember {
     return room;
   }
 
+  /** The room this member is in, or null. Safe from any thread. */
+  public String roomName() {
+    Room now = room;
+    return now == null ? null : now.name();
+  }
+
   void room(Room newRoom) {
     room = newRoom;
   }

@@ -4,6 +4,7 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyEntry;
+import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.keystore.KeystoreDirectory;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Spec;
       KeysCommand.List.class,
       KeysCommand.Rotate.class,
       KeysCommand.Revoke.class,
-      KeysCommand.Reinstate.class
+      KeysCommand.Reinstate.class,
+      KeysCommand.Set.class
     })
 final class KeysCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -39,7 +41,7 @@ final class KeysCommand implements Runnable {
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(
-        spec.commandLine(), "missing subcommand: add, list, rotate, revoke or reinstate");
+        spec.commandLine(), "missing subcommand: add, list, rotate, revoke, reinstate or set");
   }
 
   /** The client that gets a new key, and where its credential goes (rotate, reinstate). */
@@ -150,6 +152,9 @@ final class KeysCommand implements Runnable {
                         key.revoked() != null || key.expires() == null
                             ? "-"
                             : String.valueOf(key.expires()),
+                        client.permissions().unrestricted()
+                            ? "all"
+                            : client.permissions().describe(),
                         key.verifier().fingerprint()
                       });
                 }
@@ -159,7 +164,7 @@ final class KeysCommand implements Runnable {
       } else {
         printTable(
             stdout,
-            new String[] {"CLIENT", "KEY", "STATE", "CREATED", "UNTIL", "FINGERPRINT"},
+            new String[] {"CLIENT", "KEY", "STATE", "CREATED", "UNTIL", "ACCESS", "FINGERPRINT"},
             rows);
       }
       stdout.flush();
@@ -185,7 +190,8 @@ final class KeysCommand implements Runnable {
         } else {
           key.put("until", row[4]);
         }
-        key.put("fingerprint", row[5]);
+        key.put("access", row[5]);
+        key.put("fingerprint", row[6]);
       }
       out.println(mapper.writeValueAsString(array));
     }
@@ -335,6 +341,191 @@ final class KeysCommand implements Runnable {
         target.report(err, "copy it to the client machine, then delete it here");
       }
       return 0;
+    }
+  }
+
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      description =
+          "Change what a client may do: session kinds, chat rooms, largest file, upload quota,"
+              + " expiry. Options not given stay as they are. A running server applies the change"
+              + " within seconds, at each client's next request. Audited as keys.permissions.")
+  static final class Set implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "Client id")
+    String clientId;
+
+    @Option(
+        names = "--sessions",
+        paramLabel = "KINDS",
+        description = "Session kinds it may open: ping,chat,upload (any of them), all or none.")
+    String sessions;
+
+    @Option(
+        names = "--rooms",
+        paramLabel = "ROOMS",
+        description =
+            "Chat rooms it may join: names and prefixes ending in * (ops,sensors-*), all or none.")
+    String rooms;
+
+    @Option(
+        names = "--max-file",
+        paramLabel = "SIZE",
+        description = "Its largest file (100M, 2G), or 'default' for the server's --max-file-size.")
+    String maxFile;
+
+    @Option(
+        names = "--quota",
+        paramLabel = "SIZE",
+        description =
+            "What its stored files may take in all, or 'default' for the server's --quota.")
+    String quota;
+
+    @Option(
+        names = "--expires",
+        paramLabel = "WHEN",
+        description =
+            "When it stops being let in: a duration from now (90d), an instant"
+                + " (2027-01-01T00:00:00Z), or 'never'. Refused then as expired-key.")
+    String expires;
+
+    @Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
+        defaultValue = "logs/audit.jsonl",
+        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
+    Path auditLog;
+
+    @Override
+    public Integer call() throws IOException {
+      if (sessions == null
+          && rooms == null
+          && maxFile == null
+          && quota == null
+          && expires == null) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(),
+            "nothing to set: give --sessions, --rooms, --max-file, --quota or --expires");
+      }
+      java.util.function.UnaryOperator<Permissions> change = parse();
+      try (JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, Clock.systemUTC())) {
+        Permissions[] beforeAfter = keystore.open().setPermissions(clientId, change);
+        Permissions now = beforeAfter[1];
+        audit.record(
+            AuditEvent.of("keys.permissions")
+                .with("client_id", clientId)
+                .with("sessions", String.join(",", kinds(now)))
+                .with("rooms", now.rooms() == null ? "all" : String.join(",", now.rooms()))
+                .with("max_file", now.maxFileSize())
+                .with("quota", now.quota())
+                .with("expires", now.expires() == null ? null : now.expires().toString())
+                .with("operator", System.getProperty("user.name")));
+        spec.commandLine()
+            .getErr()
+            .println(
+                "client '"
+                    + clientId
+                    + "' may now: "
+                    + describe(now)
+                    + "; a running server applies it within seconds; audited in "
+                    + auditLog);
+      }
+      return 0;
+    }
+
+    /** The change, or a usage error naming the bad value (before anything is opened). */
+    private java.util.function.UnaryOperator<Permissions> parse() {
+      try {
+        java.util.Set<Permissions.SessionKind> newSessions =
+            sessions == null ? null : Permissions.sessions(sessions);
+        java.util.List<String> newRooms =
+            rooms == null || rooms.equals("all")
+                ? null
+                : rooms.equals("none")
+                    ? java.util.List.of()
+                    : java.util.List.of(rooms.split(",", -1));
+        // Validate the patterns now, not when the file is written.
+        new Permissions(Permissions.ALL.sessions(), newRooms, null, null, null);
+        Long newMaxFile = size(maxFile, "--max-file");
+        Long newQuota = size(quota, "--quota");
+        java.time.Instant newExpires =
+            expires == null || expires.equals("never") ? null : parseExpires(expires);
+        return p -> {
+          Permissions q = p;
+          if (sessions != null) {
+            q = q.withSessions(newSessions);
+          }
+          if (rooms != null) {
+            q = q.withRooms(newRooms);
+          }
+          if (maxFile != null) {
+            q = q.withMaxFileSize(newMaxFile);
+          }
+          if (quota != null) {
+            q = q.withQuota(newQuota);
+          }
+          if (expires != null) {
+            q = q.withExpires(newExpires);
+          }
+          return q;
+        };
+      } catch (IllegalArgumentException | picocli.CommandLine.TypeConversionException e) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
+
+    private static Long size(String text, String option) {
+      if (text == null || text.equals("default")) {
+        return null;
+      }
+      try {
+        return new SizeConverter().convert(text);
+      } catch (picocli.CommandLine.TypeConversionException e) {
+        throw new IllegalArgumentException(option + ": " + e.getMessage());
+      }
+    }
+
+    private static java.time.Instant parseExpires(String text) {
+      try {
+        return java.time.Instant.now()
+            .plus(new DurationConverter().convert(text))
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      } catch (RuntimeException notADuration) {
+        try {
+          return java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+          throw new IllegalArgumentException(
+              "--expires '"
+                  + text
+                  + "' is neither a duration (90d), an instant (2027-01-01T00:00:00Z) nor never");
+        }
+      }
+    }
+
+    private static java.util.List<String> kinds(Permissions p) {
+      return java.util.Arrays.stream(Permissions.SessionKind.values())
+          .filter(p::allows)
+          .map(Permissions.SessionKind::label)
+          .toList();
+    }
+
+    /** "ping, upload; rooms ops, dev-*; largest file 10485760 bytes; ..." */
+    static String describe(Permissions p) {
+      java.util.List<String> kinds = kinds(p);
+      return (kinds.isEmpty() ? "no sessions" : String.join(", ", kinds) + " sessions")
+          + "; rooms "
+          + (p.rooms() == null
+              ? "all"
+              : p.rooms().isEmpty() ? "none" : String.join(", ", p.rooms()))
+          + "; largest file "
+          + (p.maxFileSize() == null ? "the server's" : p.maxFileSize() + " bytes")
+          + "; quota "
+          + (p.quota() == null ? "the server's" : p.quota() + " bytes")
+          + "; expires "
+          + (p.expires() == null ? "never" : p.expires().toString());
     }
   }
 }

@@ -241,6 +241,8 @@ public final class AuthServer implements Closeable {
               .orElse(false);
       if (!active) {
         connection.revoke();
+      } else {
+        connection.revalidate(context.keys().permissions(accepted.clientId()));
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.authgate.server.connection;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.keyfile.ClientIds;
+import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.SecureChannel;
@@ -29,7 +30,8 @@ final class ChatSession {
   private final SecureChannel channel;
   private final int queueCapacity;
   private final Runnable closeSoon;
-  private ChatMember member;
+  private final java.util.function.Consumer<String> roomRefused;
+  private volatile ChatMember member;
   private long received;
 
   ChatSession(
@@ -38,13 +40,15 @@ final class ChatSession {
       String connectionId,
       SecureChannel channel,
       int queueCapacity,
-      Runnable closeSoon) {
+      Runnable closeSoon,
+      java.util.function.Consumer<String> roomRefused) {
     this.rooms = rooms;
     this.clientId = clientId;
     this.connectionId = connectionId;
     this.channel = channel;
     this.queueCapacity = queueCapacity;
     this.closeSoon = closeSoon;
+    this.roomRefused = roomRefused;
   }
 
   /**
@@ -52,10 +56,10 @@ final class ChatSession {
    *
    * @throws ProtocolException for CHAT_EVENT, which only the server sends: a protocol error
    */
-  void handle(ChatMessage message) throws ProtocolException {
+  void handle(ChatMessage message, Permissions permissions) throws ProtocolException {
     ChatMember me = member();
     switch (message) {
-      case ChatMessage.Join join -> join(me, join.room());
+      case ChatMessage.Join join -> join(me, join.room(), permissions);
       case ChatMessage.Say say -> say(me, say.text());
       case ChatMessage.Who who -> answer(me, Event.Kind.WHO, rooms.who(me), "join a room first");
       case ChatMessage.Rooms list ->
@@ -66,9 +70,22 @@ final class ChatSession {
     }
   }
 
-  private void join(ChatMember me, String room) {
+  private void join(ChatMember me, String room, Permissions permissions) {
     if (!ClientIds.isValid(room)) {
       error(me, "invalid room name: use " + ClientIds.RULE);
+      return;
+    }
+    if (!permissions.allowsRoom(room)) {
+      // The session carries on: the member may join a room it is allowed.
+      roomRefused.accept(room);
+      error(
+          me,
+          "room '"
+              + room
+              + "' is not permitted for this client"
+              + (permissions.rooms().isEmpty()
+                  ? ""
+                  : "; allowed: " + String.join(", ", permissions.rooms())));
       return;
     }
     rooms.join(me, room);
@@ -150,6 +167,12 @@ final class ChatSession {
 
   boolean used() {
     return member != null;
+  }
+
+  /** The room the member is in, or null. Safe from any thread. */
+  String roomName() {
+    ChatMember now = member;
+    return now == null ? null : now.roomName();
   }
 
   long received() {

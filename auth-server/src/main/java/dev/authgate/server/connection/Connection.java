@@ -7,6 +7,7 @@ import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
 import dev.authgate.protocol.io.WriteDeadline;
+import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.server.audit.AuditEvent;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -209,6 +210,18 @@ final class Connection implements Runnable {
   /** Ends a verified session whose key is no longer valid: its owner sends CLOSE (revoked). */
   void revoke() {
     if (request(ConnectionState.REVOKED)) {
+      wakeOwner();
+    }
+  }
+
+  /**
+   * Ends the session if the client's new permissions no longer allow what it is doing (chatting, or
+   * being in its room); the owner sends CLOSE (not permitted). Anything else is checked at the
+   * client's next request.
+   */
+  void revalidate(Permissions permissions) {
+    Session now = session;
+    if (now != null && !now.stillPermitted(permissions) && request(ConnectionState.NOT_PERMITTED)) {
       wakeOwner();
     }
   }

@@ -14,6 +14,14 @@ enum ConnectionState {
   OPEN(null, -1, null),
   /** Its key was revoked or removed; the owner sends CLOSE (revoked). */
   REVOKED("revoked", Close.REVOKED, "this client's key was revoked"),
+  /**
+   * Its keystore entry changed and no longer allows this session (chat, or the room it is in); the
+   * owner sends CLOSE (not permitted).
+   */
+  NOT_PERMITTED(
+      "not-permitted",
+      Close.NOT_PERMITTED,
+      "this client's permissions changed and no longer allow this session"),
   /** The server is stopping; the owner sends CLOSE (shutdown). */
   SHUTTING_DOWN("server-shutdown", Close.SHUTDOWN, "server shutting down"),
   /** A chat member that stopped reading; its writer sends the notice and CLOSE (slow). */

@@ -3,6 +3,8 @@ package dev.authgate.server.connection;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
+import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.protocol.keyfile.Permissions.SessionKind;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
@@ -62,7 +64,16 @@ final class Session {
             connection.id(),
             channel,
             context.config().chat().queue(),
-            connection::closeSoonAsTooSlow);
+            connection::closeSoonAsTooSlow,
+            room ->
+                context
+                    .audit()
+                    .record(
+                        connection
+                            .event("chat.refused")
+                            .with("client_id", accepted.clientId())
+                            .with("room", room)
+                            .with("reason", "room-not-permitted")));
   }
 
   /** Serves until the session ends, then audits how. */
@@ -101,6 +112,8 @@ final class Session {
           (int) Math.min(Integer.MAX_VALUE, context.config().idleTimeout().toMillis()));
       serve();
       return new Ending("closed", null, -1);
+    } catch (NotPermitted e) {
+      return new Ending(Reason.NOT_PERMITTED.auditName(), e.getMessage(), Close.NOT_PERMITTED);
     } catch (SocketTimeoutException e) {
       String why = "idle for " + context.config().idleTimeout().toSeconds() + " s";
       return new Ending("idle-timeout", null, Close.IDLE, why);
@@ -114,21 +127,51 @@ final class Session {
     }
   }
 
+  /** The client asked for a kind of session its keystore entry does not allow. */
+  private static final class NotPermitted extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotPermitted(SessionKind kind) {
+      super(kind.label() + " sessions are not permitted for this client");
+    }
+  }
+
+  /** What the client may do now: read at each use, so a change applies on the next request. */
+  private Permissions permissions() {
+    return context.keys().permissions(accepted.clientId());
+  }
+
+  private void require(SessionKind kind) throws NotPermitted {
+    if (!permissions().allows(kind)) {
+      throw new NotPermitted(kind);
+    }
+  }
+
   private void serve() throws IOException {
     while (true) {
       SessionMessage message = channel.receive();
       switch (message) {
-        case Ping p -> channel.send(new Pong(p.token()));
+        case Ping p -> {
+          // A chat member's keepalives are part of its chat session; only a session that has
+          // done nothing else is a ping session.
+          if (!chat.used() && !uploads.used()) {
+            require(SessionKind.PING);
+          }
+          channel.send(new Pong(p.token()));
+        }
         case Pong p -> {
           // An unsolicited pong is harmless; ignore it.
         }
         case Close c -> {
           return;
         }
-        case UploadBegin b -> uploads.begin(b);
+        case UploadBegin b -> uploads.begin(b, permissions());
         case UploadData d -> uploads.data(d);
         case UploadEnd e -> uploads.end(e);
-        case ChatMessage c -> chat.handle(c);
+        case ChatMessage c -> {
+          require(SessionKind.CHAT);
+          chat.handle(c, permissions());
+        }
         case UploadReady r -> throw serverOnly("UPLOAD_READY");
         case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
       }
@@ -166,6 +209,18 @@ final class Session {
                 .with("duration_ms", duration.toMillis())
                 .with("outcome", ending.outcome())
                 .with("detail", ending.detail()));
+  }
+
+  /**
+   * Whether {@code permissions} still allow what this session is doing: a chat member must still be
+   * allowed to chat and to be in its room. Safe to call from any thread.
+   */
+  boolean stillPermitted(Permissions permissions) {
+    if (!chat.used()) {
+      return true;
+    }
+    String room = chat.roomName();
+    return permissions.allows(SessionKind.CHAT) && (room == null || permissions.allowsRoom(room));
   }
 
   /** Whether a file is being received now. Safe to call from any thread. */

@@ -2,6 +2,7 @@ package dev.authgate.server.connection;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.UploadBegin;
 import dev.authgate.protocol.session.UploadData;
@@ -61,11 +62,14 @@ final class UploadSession {
     this.clock = clock;
   }
 
-  void begin(UploadBegin begin) throws IOException {
+  void begin(UploadBegin begin, Permissions permissions) throws IOException {
     expect(State.IDLE, "UPLOAD_BEGIN");
     request = begin;
     try {
-      current = store.begin(clientId, begin);
+      if (!permissions.allows(Permissions.SessionKind.UPLOAD)) {
+        throw new UploadRefused("not-permitted", "uploads are not permitted for this client");
+      }
+      current = store.begin(clientId, begin, permissions);
       state = State.RECEIVING;
       channel.send(new UploadReady(current.offset(), current.prefixSha256()));
     } catch (UploadRefused e) {

@@ -8,6 +8,7 @@ import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.keyfile.KeyFiles;
+import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.text.IoErrors;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -227,6 +228,22 @@ public final class KeystoreDirectory {
     }
     KeyFiles.writePrivate(file, updated.format(), true);
     return revoked;
+  }
+
+  /**
+   * Changes what a client may do: {@code change} gets its permissions now and returns the new ones,
+   * which replace them atomically (a running server applies them within its reload interval).
+   *
+   * @return the permissions before and after
+   * @throws KeyFileException if the client does not exist or the file cannot be rewritten
+   */
+  public Permissions[] setPermissions(
+      String clientId, java.util.function.UnaryOperator<Permissions> change) throws IOException {
+    Path file = existingClientFile(clientId);
+    ClientKeys keys = readFile(file);
+    Permissions updated = change.apply(keys.permissions());
+    KeyFiles.writePrivate(file, keys.with(updated).format(), true);
+    return new Permissions[] {keys.permissions(), updated};
   }
 
   /**

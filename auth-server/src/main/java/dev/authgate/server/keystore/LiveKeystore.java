@@ -1,8 +1,12 @@
 package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
+import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.KeyEntry;
+import dev.authgate.protocol.keyfile.Permissions;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,7 +40,22 @@ public final class LiveKeystore implements VerifierLookup {
 
   @Override
   public Optional<KeyRecord> find(String clientId, String keyId) {
-    Optional<KeyEntry> key = current.get().client(clientId).flatMap(c -> c.key(keyId));
-    return key.map(k -> new KeyRecord(k.verifier(), k.statusAt(clock.instant())));
+    Optional<ClientKeys> client = current.get().client(clientId);
+    Optional<KeyEntry> key = client.flatMap(c -> c.key(keyId));
+    Instant now = clock.instant();
+    return key.map(
+        k -> {
+          KeyStatus status = k.statusAt(now);
+          // A client past its own expiry (keys set ID --expires) is refused as expired-key.
+          if (status == KeyStatus.ACTIVE && client.get().permissions().expiredAt(now)) {
+            status = KeyStatus.EXPIRED;
+          }
+          return new KeyRecord(k.verifier(), status);
+        });
+  }
+
+  @Override
+  public Permissions permissions(String clientId) {
+    return current.get().client(clientId).map(ClientKeys::permissions).orElse(Permissions.ALL);
   }
 }

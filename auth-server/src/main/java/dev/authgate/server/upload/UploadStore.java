@@ -1,6 +1,7 @@
 package dev.authgate.server.upload;
 
 import dev.authgate.protocol.crypto.Digests;
+import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.session.UploadBegin;
 import dev.authgate.protocol.session.UploadNames;
 import java.io.IOException;
@@ -86,22 +87,38 @@ public final class UploadStore implements java.io.Closeable {
    * @throws UploadRefused if the file may not be stored; nothing has been written then
    */
   public PartialUpload begin(String clientId, UploadBegin request) throws UploadRefused {
+    return begin(clientId, request, Permissions.ALL);
+  }
+
+  /**
+   * Starts (or resumes) an upload for {@code clientId} within its own limits: its largest file and
+   * quota, where its keystore entry sets them, else the server's.
+   *
+   * @throws UploadRefused if the file may not be stored; nothing has been written then
+   */
+  public PartialUpload begin(String clientId, UploadBegin request, Permissions permissions)
+      throws UploadRefused {
     String name = request.name();
     String problem = UploadNames.problem(name);
     if (problem != null) {
       throw new UploadRefused("bad-name", problem + "; " + UploadNames.RULE);
     }
-    if (request.size() < 0 || request.size() > limits.maxFileSize()) {
+    boolean own = permissions.maxFileSize() != null;
+    long maxFileSize = own ? permissions.maxFileSize() : limits.maxFileSize();
+    if (request.size() < 0 || request.size() > maxFileSize) {
       throw new UploadRefused(
           "too-large",
           "'"
               + name
               + "' is "
               + request.size()
-              + " bytes; the largest file this server accepts is "
-              + limits.maxFileSize()
+              + " bytes; the largest file "
+              + (own ? "this client may store" : "this server accepts")
+              + " is "
+              + maxFileSize
               + " bytes");
     }
+    long quota = permissions.quota() != null ? permissions.quota() : limits.quotaPerClient();
     String lock = clientId + "/" + name;
     if (!namesInUse.add(lock)) {
       throw new UploadRefused("busy", "another upload of '" + name + "' is in progress");
@@ -117,7 +134,8 @@ public final class UploadStore implements java.io.Closeable {
       }
       String partial = partialName(name);
       long offset = resumableOffset(dir, partial, request);
-      long reserved = reserve(clientId, dir, request.size() - Math.max(existing, 0) - offset);
+      long reserved =
+          reserve(clientId, dir, request.size() - Math.max(existing, 0) - offset, quota);
       try {
         return startPartial(clientId, name, partial, dir, offset, request.size(), lock, reserved);
       } catch (IOException e) {
@@ -202,7 +220,8 @@ public final class UploadStore implements java.io.Closeable {
   }
 
   /** Checks the quota and reserves the bytes this upload will add; returns the reservation. */
-  private synchronized long reserve(String clientId, ClientDirectory dir, long additional)
+  private synchronized long reserve(
+      String clientId, ClientDirectory dir, long additional, long quota)
       throws IOException, UploadRefused {
     long used = reservedBytes.getOrDefault(clientId, 0L);
     for (ClientDirectory.Entry entry : dir.entries()) {
@@ -211,13 +230,13 @@ public final class UploadStore implements java.io.Closeable {
       }
     }
     long needed = Math.max(additional, 0);
-    if (used + needed > limits.quotaPerClient()) {
+    if (used + needed > quota) {
       throw new UploadRefused(
           "quota",
           "storing this file would use "
               + (used + needed)
               + " bytes; this client's quota is "
-              + limits.quotaPerClient()
+              + quota
               + " bytes");
     }
     reservedBytes.merge(clientId, needed, Long::sum);

@@ -1,0 +1,289 @@
+package dev.authgate.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.authgate.client.chat.ChatClient;
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.protocol.keyfile.Permissions.SessionKind;
+import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.server.testing.TestServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Per-client permissions ({@code keys set}) as a machine meets them: the real client against a real
+ * server whose keystore entry limits it. Each refusal has its own reason, in the audit log and in
+ * the client's exit code.
+ */
+class PermissionsTest {
+  private static final long MIB = 1 << 20;
+
+  @TempDir Path dir;
+  TestServer server;
+  Path key;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = TestServer.start(dir.resolve("server"));
+    server.provision("sensor-1");
+    key = server.credentialFile("sensor-1");
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    server.close();
+  }
+
+  private void limit(java.util.function.UnaryOperator<Permissions> change) throws IOException {
+    server.keystore().setPermissions("sensor-1", change);
+    server.reloadKeys();
+  }
+
+  private CliRun client(String stdin, String command, String... extra) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(command, "--server", server.hostPort(), "--key", key.toString()));
+    args.addAll(List.of(extra));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit =
+        AuthClientCommand.run(
+            args.toArray(String[]::new),
+            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new CliRun(
+        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private Path file(String name, long size) throws IOException {
+    Path file = dir.resolve(name);
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.setLength(size);
+    }
+    return file;
+  }
+
+  @Test
+  void aClientLimitedToRoomOpsCannotJoinDev_andTheRefusalIsAudited() throws IOException {
+    limit(p -> p.withRooms(List.of("ops", "sensors-*")));
+
+    CliRun dev = client("hello dev\n", "chat", "--room", "dev", "--json");
+    assertThat(dev.out())
+        .contains(
+            "\"type\":\"error\",\"room\":\"\",\"from\":\"\",\"text\":\"room 'dev' is not"
+                + " permitted for this client; allowed: ops, sensors-*\"");
+    assertThat(server.awaitEvent("chat.refused").path("reason").asText())
+        .isEqualTo("room-not-permitted");
+    assertThat(server.events("chat.refused").getFirst().path("room").asText()).isEqualTo("dev");
+    assertThat(server.events("chat.joined")).isEmpty();
+
+    CliRun ops = client("hello ops\n", "chat", "--room", "sensors-east", "--json");
+    assertThat(ops.exit()).isZero();
+    assertThat(ops.out()).contains("\"type\":\"joined\",\"room\":\"sensors-east\"");
+  }
+
+  @Test
+  void aClientWithATenMebibyteQuotaCannotStoreAnElevenMebibyteFileEvenInOneUpload()
+      throws IOException {
+    limit(p -> p.withQuota(10 * MIB));
+
+    CliRun refused = client("", "upload", file("big.bin", 11 * MIB).toString());
+
+    assertThat(refused.exit()).isEqualTo(5);
+    assertThat(refused.out())
+        .isEqualTo(
+            "refused big.bin: storing this file would use 11534336 bytes; this client's quota"
+                + " is 10485760 bytes [quota]\n");
+    assertThat(server.awaitEvent("upload.failed").path("reason").asText()).isEqualTo("quota");
+    assertThat(dir.resolve("server/uploads/sensor-1/big.bin")).doesNotExist();
+
+    // Under the quota, and then a second file that would take the total over it.
+    assertThat(client("", "upload", file("six.bin", 6 * MIB).toString()).exit()).isZero();
+    CliRun second = client("", "upload", file("five.bin", 5 * MIB).toString());
+    assertThat(second.exit()).isEqualTo(5);
+    assertThat(second.out()).contains("[quota]");
+  }
+
+  @Test
+  void theLargestFileIsTheClientsOwnWhenItHasOne() throws IOException {
+    limit(p -> p.withMaxFileSize(MIB));
+
+    CliRun refused = client("", "upload", file("two.bin", 2 * MIB).toString());
+
+    assertThat(refused.exit()).isEqualTo(5);
+    assertThat(refused.out())
+        .contains("the largest file this client may store is 1048576 bytes [too-large]");
+    assertThat(client("", "upload", file("one.bin", MIB).toString()).exit()).isZero();
+  }
+
+  @Test
+  void anUploadOnlyMachineMayNeitherPingNorChat_eachRefusalEndsTheSessionWithExitFive()
+      throws IOException {
+    limit(p -> p.withSessions(EnumSet.of(SessionKind.UPLOAD)));
+
+    CliRun ping = client("", "ping");
+    assertThat(ping.exit()).isEqualTo(5);
+    assertThat(ping.err())
+        .isEqualTo(
+            "auth-client: the server refused: ping sessions are not permitted for this client\n");
+    CliRun chat = client("hi\n", "chat", "--json");
+    assertThat(chat.exit()).isEqualTo(5);
+    assertThat(chat.err())
+        .isEqualTo(
+            "auth-client: the server refused: chat sessions are not permitted for this client\n");
+    assertThat(
+            server.awaitEvent(
+                "session.closed",
+                e ->
+                    e.path("outcome").asText().equals("not-permitted")
+                        && e.path("detail").asText().startsWith("chat")))
+        .isNotNull();
+
+    assertThat(client("", "upload", file("ok.bin", 10).toString()).exit()).isZero();
+  }
+
+  @Test
+  void aChatOnlyMachineMayNotUpload_andItsChatKeepalivesAreNotPingSessions() throws IOException {
+    limit(p -> p.withSessions(EnumSet.of(SessionKind.CHAT)));
+
+    CliRun upload = client("", "upload", file("x.bin", 10).toString());
+    assertThat(upload.exit()).isEqualTo(5);
+    assertThat(upload.out()).contains("uploads are not permitted for this client [not-permitted]");
+    assertThat(server.awaitEvent("upload.failed").path("reason").asText())
+        .isEqualTo("not-permitted");
+
+    CliRun chat = client("hello\n", "chat", "--json", "--keepalive", "200ms");
+    assertThat(chat.exit()).as(chat.err()).isZero();
+  }
+
+  @Test
+  void aClientPastItsExpiryIsRefusedAsExpiredKey() throws IOException {
+    limit(p -> p.withExpires(Instant.now().minusSeconds(1)));
+
+    CliRun ping = client("", "ping");
+
+    assertThat(ping.exit()).isEqualTo(3);
+    assertThat(server.awaitEvent("auth.rejected").path("reason").asText()).isEqualTo("expired-key");
+    limit(p -> p.withExpires(Instant.now().plusSeconds(3600)));
+    assertThat(client("", "ping").exit()).isZero();
+  }
+
+  @Test
+  void theQuotaCountsFilesStoredEarlierOnTheSameConnection() throws IOException {
+    limit(p -> p.withQuota(3 * MIB));
+    Path a = file("a.bin", 2 * MIB);
+    Path b = file("b.bin", 2 * MIB);
+
+    CliRun both = client("", "upload", a.toString(), b.toString());
+
+    assertThat(both.exit()).isEqualTo(5);
+    assertThat(both.out()).contains("stored a.bin").contains("refused b.bin").contains("[quota]");
+    limit(p -> p.withQuota(null));
+    assertThat(client("", "upload", b.toString()).exit()).isZero();
+  }
+
+  @Test
+  void aChangeAppliesToALiveSessionAtItsNextRequest() throws Exception {
+    Credential credential = Credential.load(key);
+    BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    try (ChatClient chat =
+        new ChatClient(
+            new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure())
+                .connect(new ServerAddress("127.0.0.1", server.port())))) {
+      chat.start(
+          new ChatClient.Listener() {
+            @Override
+            public void onEvent(Event event) {
+              events.add(event);
+            }
+
+            @Override
+            public void onEnd(String reason, Exception failure) {}
+          });
+      chat.join("dev");
+      assertThat(next(events).kind()).isEqualTo(Event.Kind.JOINED);
+
+      limit(p -> p.withRooms(List.of("ops")));
+      chat.join("dev-2");
+      Event refused = next(events);
+      assertThat(refused.kind()).isEqualTo(Event.Kind.ERROR);
+      assertThat(refused.text()).startsWith("room 'dev-2' is not permitted");
+      chat.join("ops");
+      Event joined = next(events);
+      while (joined.kind() != Event.Kind.JOINED) {
+        joined = next(events);
+      }
+      assertThat(joined.room()).isEqualTo("ops");
+    }
+  }
+
+  @Test
+  void aMemberWhoseRoomIsNoLongerPermittedIsClosedWithinTheReloadInterval() throws Exception {
+    server.watchKeys();
+    Credential credential = Credential.load(key);
+    java.util.concurrent.CompletableFuture<Exception> ended =
+        new java.util.concurrent.CompletableFuture<>();
+    BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    try (ChatClient chat =
+        new ChatClient(
+            new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure())
+                .connect(new ServerAddress("127.0.0.1", server.port())))) {
+      chat.start(
+          new ChatClient.Listener() {
+            @Override
+            public void onEvent(Event event) {
+              events.add(event);
+            }
+
+            @Override
+            public void onEnd(String reason, Exception failure) {
+              ended.complete(failure);
+            }
+          });
+      chat.join("dev");
+      assertThat(next(events).kind()).isEqualTo(Event.Kind.JOINED);
+
+      // As `keys set sensor-1 --rooms ops` does: the file changes, the watcher reloads it.
+      server.keystore().setPermissions("sensor-1", p -> p.withRooms(List.of("ops")));
+
+      Exception why = ended.get(30, TimeUnit.SECONDS);
+      assertThat(why)
+          .isInstanceOf(dev.authgate.protocol.ProtocolException.class)
+          .hasMessageContaining("permissions changed");
+    }
+    assertThat(
+            server
+                .awaitEvent(
+                    "session.closed", e -> e.path("outcome").asText().equals("not-permitted"))
+                .path("client_id")
+                .asText())
+        .isEqualTo("sensor-1");
+  }
+
+  private static Event next(BlockingQueue<Event> events) throws InterruptedException {
+    Event event = events.poll(30, TimeUnit.SECONDS);
+    assertThat(event).as("a chat event within 30 s").isNotNull();
+    return event;
+  }
+}
