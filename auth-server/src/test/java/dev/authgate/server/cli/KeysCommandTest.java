@@ -125,7 +125,7 @@ class KeysCommandTest {
 
     assertThat(run.exit()).isZero();
     assertThat(run.out())
-        .containsPattern("sensor-1 +k1 +active +\\S+Z +- +SHA256:")
+        .containsPattern("sensor-1 +k1 +active +\\S+Z +- +all +SHA256:")
         .containsPattern("sensor-2 +k1 +revoked");
     String keyFile = Files.readString(keys().resolve("sensor-1.keys"));
     String storedKey = keyFile.replaceAll("(?s).*stored-key=(\\S+).*", "$1");
@@ -197,8 +197,8 @@ class KeysCommandTest {
     assertThat(Credential.load(fresh).keyId()).isEqualTo("k2");
     String list = server("keys", "list", "--keys", keys().toString()).out();
     assertThat(list)
-        .containsPattern("sensor-1 +k1 +active +\\S+Z +\\S+Z +SHA256:")
-        .containsPattern("sensor-1 +k2 +active +\\S+Z +- +SHA256:");
+        .containsPattern("sensor-1 +k1 +active +\\S+Z +\\S+Z +all +SHA256:")
+        .containsPattern("sensor-1 +k2 +active +\\S+Z +- +all +SHA256:");
   }
 
   @Test
