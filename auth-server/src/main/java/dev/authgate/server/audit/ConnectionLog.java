@@ -85,6 +85,18 @@ public final class ConnectionLog implements AuditLog {
               + text(f, "client_id")
               + " failed: "
               + text(f, "reason");
+      case "upload.hook", "upload.webhook" ->
+          "ok".equals(f.get("outcome"))
+              ? null
+              : (name.equals("upload.hook") ? "--on-upload" : "--on-upload-url")
+                  + " for "
+                  + text(f, "name")
+                  + " of "
+                  + text(f, "client_id")
+                  + ": "
+                  + text(f, "outcome")
+                  + (f.containsKey("exit") ? " (exit " + f.get("exit") + ")" : "")
+                  + (f.containsKey("detail") ? ": " + text(f, "detail") : "");
       default -> null;
     };
   }

@@ -3,12 +3,14 @@ package dev.authgate.server.cli;
 import dev.authgate.protocol.Version;
 import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.audit.ConnectionLog;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.connection.Addresses;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.hooks.UploadHooks;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import dev.authgate.server.keystore.KeystoreWatcher;
@@ -36,6 +38,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Accept connections, verify machines, audit every refusal.")
 final class ServeCommand implements Callable<Integer> {
+  /** On stop, how long running upload hooks may finish (after uploads had theirs). */
+  private static final Duration HOOKS_GRACE = Duration.ofSeconds(5);
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("serve");
 
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
@@ -77,6 +82,8 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin AuditRotationOptions auditRotation;
 
   @Mixin SessionOptions sessionOptions;
+
+  @Mixin HookOptions hookOptions;
 
   @Option(
       names = "--handshake-timeout",
@@ -194,6 +201,7 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     logFormat.apply();
+    UploadHooks.Config hookConfig = hookOptions.config(spec.commandLine());
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ServerConfig config =
@@ -231,6 +239,7 @@ final class ServeCommand implements Callable<Integer> {
     java.util.concurrent.atomic.AtomicReference<AuthServer> started =
         new java.util.concurrent.atomic.AtomicReference<>();
     java.io.Closeable metricsServer = null;
+    UploadHooks hooks = null;
     try {
       ServerMetrics counted =
           new ServerMetrics(
@@ -238,8 +247,12 @@ final class ServeCommand implements Callable<Integer> {
               () -> started.get() == null ? 0 : started.get().verifiedSessions(),
               () -> started.get() == null ? 0 : started.get().penalizedSources(),
               audit::lostEvents);
-      server =
-          AuthServer.start(config, live, new ConnectionLog(counted), clock, RandomSource.secure());
+      AuditLog sink = new ConnectionLog(counted);
+      if (hookConfig.any()) {
+        hooks = new UploadHooks(sink, hookConfig, config.uploads().root(), clock);
+        sink = hooks;
+      }
+      server = AuthServer.start(config, live, sink, clock, RandomSource.secure());
       started.set(server);
       if (metrics != null) {
         metricsServer = counted.serve(metricsAddress(metrics));
@@ -248,16 +261,22 @@ final class ServeCommand implements Callable<Integer> {
       if (started.get() != null) {
         started.get().close(Duration.ZERO); // the metrics address was taken: do not half-start
       }
+      if (hooks != null) {
+        hooks.close(Duration.ZERO);
+      }
       audit.close();
       throw e;
     }
+    UploadHooks finalHooks = hooks;
     KeystoreWatcher.record(audit, keys, snapshot);
     KeystoreWatcher watcher =
         new KeystoreWatcher(directory, live, audit, server::revalidateSessions);
     watcher.start(WATCH_INTERVAL);
     Runtime.getRuntime()
         .addShutdownHook(
-            new Thread(() -> stop(watcher, server, audit, shutdownGrace), "authgate-shutdown"));
+            new Thread(
+                () -> stop(watcher, server, finalHooks, audit, shutdownGrace),
+                "authgate-shutdown"));
     out.println("listening on " + Addresses.format(server.address()));
     out.flush();
     if (metricsServer != null) {
@@ -311,9 +330,16 @@ final class ServeCommand implements Callable<Integer> {
    * the audit log, then end the process with status 0 — a requested stop is not a failure.
    */
   private static void stop(
-      KeystoreWatcher watcher, AuthServer server, JsonLinesAuditLog audit, Duration grace) {
+      KeystoreWatcher watcher,
+      AuthServer server,
+      UploadHooks hooks,
+      JsonLinesAuditLog audit,
+      Duration grace) {
     watcher.close();
     server.close(grace);
+    if (hooks != null) {
+      hooks.close(HOOKS_GRACE); // hooks of the last uploads may finish and be audited
+    }
     try {
       audit.close();
     } catch (IOException ignored) {

@@ -1,0 +1,320 @@
+package dev.authgate.server.hooks;
+
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditLog;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Tells other software about each stored file: after the verified file was renamed into place (the
+ * {@code upload.stored} audit event, written only then, once per file), runs a command ({@code
+ * --on-upload}) and/or POSTs JSON to a URL ({@code --on-upload-url}). An audit-log decorator, so
+ * the upload path does not know hooks exist.
+ *
+ * <p>Never in an upload's way: {@link #record} only queues (bounded); commands run on their own
+ * threads with a time limit and bounded concurrency; a URL is retried with backoff off any thread
+ * that serves clients. A full queue drops the hook, never the file. Every outcome is audited:
+ * {@code upload.hook} (command: {@code ok}, {@code failed} with the exit status, {@code timeout},
+ * {@code not-started}, {@code dropped}) and {@code upload.webhook} ({@code ok} with the HTTP
+ * status, {@code failed} after the last attempt, {@code dropped}).
+ *
+ * <p>Thread-safe.
+ */
+public final class UploadHooks implements AuditLog, Closeable {
+  /**
+   * What to run, and within which bounds.
+   *
+   * @param command the program and its arguments (no shell), or empty for none
+   * @param url where to POST, or null for none
+   * @param timeout how long a command may run, and one HTTP attempt may take
+   * @param concurrency commands (and POSTs) running at once
+   * @param queue hooks that may wait; more are dropped (and audited)
+   * @param attempts tries per POST, with exponential backoff between them
+   */
+  public record Config(
+      List<String> command, URI url, Duration timeout, int concurrency, int queue, int attempts) {
+    /** Validates and copies. */
+    public Config {
+      command = List.copyOf(command);
+      if (concurrency < 1 || queue < 1 || attempts < 1) {
+        throw new IllegalArgumentException("hook concurrency, queue and attempts must be positive");
+      }
+    }
+
+    /** Whether there is anything to run. */
+    public boolean any() {
+      return !command.isEmpty() || url != null;
+    }
+  }
+
+  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+
+  private final AuditLog audit;
+  private final Config config;
+  private final Path uploads;
+  private final Clock clock;
+  private final ThreadPoolExecutor commands;
+  private final ThreadPoolExecutor posts;
+  private final ScheduledExecutorService retries;
+  private final HttpClient http;
+  private final AtomicInteger waitingRetries = new AtomicInteger();
+
+  /**
+   * @param audit where every event goes first, and the hooks' outcomes after
+   * @param uploads the uploads root: a stored file is {@code uploads/CLIENT/NAME}
+   */
+  public UploadHooks(AuditLog audit, Config config, Path uploads, Clock clock) {
+    this.audit = audit;
+    this.config = config;
+    this.uploads = uploads.toAbsolutePath().normalize();
+    this.clock = clock;
+    this.commands = pool("authgate-hook", config);
+    this.posts = pool("authgate-webhook", config);
+    this.retries =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "authgate-webhook-retry");
+              t.setDaemon(true);
+              return t;
+            });
+    this.http =
+        config.url() == null
+            ? null
+            : HttpClient.newBuilder()
+                .connectTimeout(config.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+  }
+
+  private static ThreadPoolExecutor pool(String name, Config config) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            config.concurrency(),
+            config.concurrency(),
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(config.queue()),
+            r -> {
+              Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            },
+            new ThreadPoolExecutor.AbortPolicy());
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  @Override
+  public void record(AuditEvent event) {
+    audit.record(event);
+    if (!event.name().equals("upload.stored")) {
+      return;
+    }
+    StoredFile file = StoredFile.of(event, uploads);
+    if (file == null) {
+      return;
+    }
+    if (!config.command().isEmpty()) {
+      submit(commands, () -> runCommand(file), file, "upload.hook");
+    }
+    if (config.url() != null) {
+      submit(posts, () -> post(file, 1), file, "upload.webhook");
+    }
+  }
+
+  private void submit(ThreadPoolExecutor pool, Runnable task, StoredFile file, String event) {
+    try {
+      pool.execute(task);
+    } catch (RejectedExecutionException full) {
+      audit.record(
+          file.event(event)
+              .with("outcome", "dropped")
+              .with("detail", "more than " + config.queue() + " hooks were waiting"));
+    }
+  }
+
+  /** The file a stored event names. */
+  record StoredFile(String clientId, String name, Path path, long size, String sha256) {
+    static StoredFile of(AuditEvent event, Path uploads) {
+      Map<String, Object> f = event.fields();
+      if (!(f.get("client_id") instanceof String clientId)
+          || !(f.get("name") instanceof String name)
+          || !(f.get("size") instanceof Number size)
+          || !(f.get("sha256") instanceof String sha256)) {
+        return null;
+      }
+      return new StoredFile(
+          clientId, name, uploads.resolve(clientId).resolve(name), size.longValue(), sha256);
+    }
+
+    AuditEvent event(String event) {
+      return AuditEvent.of(event).with("client_id", clientId).with("name", name);
+    }
+
+    Map<String, String> environment() {
+      Map<String, String> env = new LinkedHashMap<>();
+      env.put("AUTHGATE_CLIENT_ID", clientId);
+      env.put("AUTHGATE_NAME", name);
+      env.put("AUTHGATE_PATH", path.toString());
+      env.put("AUTHGATE_SIZE", Long.toString(size));
+      env.put("AUTHGATE_SHA256", sha256);
+      return env;
+    }
+  }
+
+  /**
+   * Runs the command with the file's path, client id, size and SHA-256 as its last arguments and in
+   * AUTHGATE_* variables; its output is discarded (it should log for itself).
+   */
+  private void runCommand(StoredFile file) {
+    List<String> argv = new ArrayList<>(config.command());
+    argv.add(file.path().toString());
+    argv.add(file.clientId());
+    argv.add(Long.toString(file.size()));
+    argv.add(file.sha256());
+    ProcessBuilder builder =
+        new ProcessBuilder(argv)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().putAll(file.environment());
+    Instant start = clock.instant();
+    AuditEvent outcome = file.event("upload.hook");
+    try {
+      Process process = builder.start();
+      if (!process.waitFor(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+        outcome
+            .with("outcome", "timeout")
+            .with("detail", "still running after " + config.timeout().toMillis() + " ms; killed");
+      } else {
+        int exit = process.exitValue();
+        outcome.with("outcome", exit == 0 ? "ok" : "failed").with("exit", exit);
+      }
+    } catch (IOException e) {
+      outcome.with("outcome", "not-started").with("detail", String.valueOf(e.getMessage()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      outcome.with("outcome", "interrupted");
+    }
+    audit.record(outcome.with("duration_ms", Duration.between(start, clock.instant()).toMillis()));
+  }
+
+  /** One POST attempt; a failure schedules the next with exponential backoff and jitter. */
+  private void post(StoredFile file, int attempt) {
+    String why;
+    try {
+      HttpResponse<Void> response =
+          http.send(
+              HttpRequest.newBuilder(config.url())
+                  .timeout(config.timeout())
+                  .header("Content-Type", "application/json")
+                  .header("User-Agent", "authgate")
+                  .POST(HttpRequest.BodyPublishers.ofString(json(file)))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      int status = response.statusCode();
+      if (status / 100 == 2) {
+        audit.record(
+            file.event("upload.webhook")
+                .with("outcome", "ok")
+                .with("status", status)
+                .with("attempts", attempt));
+        return;
+      }
+      why = "HTTP " + status;
+    } catch (IOException e) {
+      why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (attempt >= config.attempts() || waitingRetries.get() >= config.queue()) {
+      audit.record(
+          file.event("upload.webhook")
+              .with("outcome", "failed")
+              .with("attempts", attempt)
+              .with("detail", why));
+      return;
+    }
+    long backoff = FIRST_RETRY.toMillis() << Math.min(attempt - 1, 10);
+    long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+    waitingRetries.incrementAndGet();
+    retries.schedule(
+        () -> {
+          waitingRetries.decrementAndGet();
+          submit(posts, () -> post(file, attempt + 1), file, "upload.webhook");
+        },
+        delay,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** {@code {"event":"upload.stored","client_id":…,"name":…,"path":…,"size":…,"sha256":…}}. */
+  static String json(StoredFile file) {
+    com.fasterxml.jackson.databind.node.ObjectNode node =
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    node.put("event", "upload.stored");
+    node.put("client_id", file.clientId());
+    node.put("name", file.name());
+    node.put("path", file.path().toString());
+    node.put("size", file.size());
+    node.put("sha256", file.sha256());
+    return node.toString();
+  }
+
+  /** Hooks running or waiting now (for tests and shutdown). */
+  int pending() {
+    return commands.getActiveCount()
+        + commands.getQueue().size()
+        + posts.getActiveCount()
+        + posts.getQueue().size()
+        + waitingRetries.get();
+  }
+
+  /**
+   * Stops taking hooks and gives the running ones up to {@code grace} to finish; retries still
+   * waiting are abandoned (the audit log has each file's {@code upload.stored} to replay from).
+   */
+  public void close(Duration grace) {
+    retries.shutdownNow();
+    commands.shutdown();
+    posts.shutdown();
+    try {
+      long end = System.nanoTime() + grace.toNanos();
+      commands.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      posts.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    commands.shutdownNow();
+    posts.shutdownNow();
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(5));
+  }
+}
