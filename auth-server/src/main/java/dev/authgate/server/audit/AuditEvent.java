@@ -11,6 +11,7 @@ import java.util.Map;
 public final class AuditEvent {
   private final String name;
   private final Map<String, Object> fields = new LinkedHashMap<>();
+  private java.time.Instant at;
 
   private AuditEvent(String name) {
     this.name = name;
@@ -27,6 +28,17 @@ public final class AuditEvent {
       fields.put(field, value);
     }
     return this;
+  }
+
+  /**
+   * When the event happened: read from {@code clock} the first time it is asked, the same ever
+   * after, so every sink that records it (file, syslog) writes one timestamp.
+   */
+  public java.time.Instant stamp(java.time.Clock clock) {
+    if (at == null) {
+      at = clock.instant();
+    }
+    return at;
   }
 
   /** The event name. */

@@ -1,6 +1,5 @@
 package dev.authgate.server.audit;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * record. If it cannot be cut back, the next line that is written starts with a newline. When
  * writing works again, the recovery is logged and audited as {@code audit.lost} with the count.
  */
-public final class JsonLinesAuditLog implements AuditLog, Closeable {
+public final class JsonLinesAuditLog implements AuditFile {
   private static final Logger LOG = LoggerFactory.getLogger(JsonLinesAuditLog.class);
   private static final DateTimeFormatter TS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -104,7 +103,7 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
 
   @Override
   public void record(AuditEvent event) {
-    java.time.Instant now = clock.instant();
+    java.time.Instant now = event.stamp(clock);
     String ts = TS.format(now.truncatedTo(ChronoUnit.MILLIS));
     byte[] line = JsonLine.render(ts, event).getBytes(StandardCharsets.UTF_8);
     lock.lock();
@@ -179,6 +178,7 @@ public final class JsonLinesAuditLog implements AuditLog, Closeable {
   }
 
   /** Events that could not be written since the log was opened; for status lines. */
+  @Override
   public long lostEvents() {
     return lost.get();
   }

@@ -3,9 +3,12 @@ package dev.authgate.server.cli;
 import dev.authgate.protocol.Version;
 import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.server.audit.AuditFile;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.audit.ConnectionLog;
 import dev.authgate.server.audit.JsonLinesAuditLog;
+import dev.authgate.server.audit.StdoutAuditLog;
+import dev.authgate.server.audit.SyslogForwarder;
 import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.connection.Addresses;
 import dev.authgate.server.connection.AuthServer;
@@ -41,6 +44,9 @@ final class ServeCommand implements Callable<Integer> {
   /** On stop, how long running upload hooks may finish (after uploads had theirs). */
   private static final Duration HOOKS_GRACE = Duration.ofSeconds(5);
 
+  /** On stop, how long queued audit events may take to reach the syslog receiver. */
+  private static final Duration SYSLOG_GRACE = Duration.ofSeconds(2);
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("serve");
 
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
@@ -72,8 +78,28 @@ final class ServeCommand implements Callable<Integer> {
       names = "--audit-log",
       paramLabel = "FILE",
       defaultValue = "logs/audit.jsonl",
-      description = "Audit log, JSON Lines, appended (default: ${DEFAULT-VALUE}).")
+      description =
+          "Audit log, JSON Lines, appended; - for stdout (journald; then 'listening on' goes to"
+              + " stderr) (default: ${DEFAULT-VALUE}).")
   Path auditLog;
+
+  @Option(
+      names = "--audit-syslog",
+      paramLabel = "URL",
+      description =
+          "Also send every audit event to this syslog receiver, udp://HOST:PORT or"
+              + " tcp://HOST:PORT (RFC 5424, facility auth, the fields as structured data). A slow"
+              + " or dead receiver never blocks connections: events wait in a bounded queue and the"
+              + " overflow is dropped, counted and audited.")
+  String auditSyslog;
+
+  @Option(
+      names = "--audit-syslog-queue",
+      paramLabel = "N",
+      defaultValue = "10000",
+      description =
+          "Audit events that may wait for the syslog receiver (default: ${DEFAULT-VALUE}).")
+  int auditSyslogQueue;
 
   @Mixin UploadOptions uploadOptions;
 
@@ -202,6 +228,19 @@ final class ServeCommand implements Callable<Integer> {
     }
     logFormat.apply();
     UploadHooks.Config hookConfig = hookOptions.config(spec.commandLine());
+    SyslogForwarder.Target syslogTarget = null;
+    if (auditSyslog != null) {
+      try {
+        syslogTarget = SyslogForwarder.Target.parse(auditSyslog);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      if (auditSyslogQueue < 1) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "--audit-syslog-queue must be at least 1");
+      }
+    }
+    boolean auditToStdout = auditLog.toString().equals("-");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ServerConfig config =
@@ -233,7 +272,16 @@ final class ServeCommand implements Callable<Integer> {
             });
     // The first upload then runs at full speed instead of through interpreted GHASH and SHA-256.
     CryptoWarmup.startInBackground(CryptoWarmup.Side.RECEIVER);
-    JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, clock, auditRotation.rotation());
+    AuditFile auditFile =
+        auditToStdout
+            ? new StdoutAuditLog(System.out, clock)
+            : JsonLinesAuditLog.open(auditLog, clock, auditRotation.rotation());
+    SyslogForwarder syslog =
+        syslogTarget == null
+            ? null
+            : new SyslogForwarder(
+                auditFile, syslogTarget, config.serverId(), auditSyslogQueue, clock);
+    AuditLog audit = syslog == null ? auditFile : syslog;
     LiveKeystore live = new LiveKeystore(snapshot, clock);
     AuthServer server;
     java.util.concurrent.atomic.AtomicReference<AuthServer> started =
@@ -246,7 +294,7 @@ final class ServeCommand implements Callable<Integer> {
               audit,
               () -> started.get() == null ? 0 : started.get().verifiedSessions(),
               () -> started.get() == null ? 0 : started.get().penalizedSources(),
-              audit::lostEvents);
+              auditFile::lostEvents);
       AuditLog sink = new ConnectionLog(counted);
       if (hookConfig.any()) {
         hooks = new UploadHooks(sink, hookConfig, config.uploads().root(), clock);
@@ -264,7 +312,10 @@ final class ServeCommand implements Callable<Integer> {
       if (hooks != null) {
         hooks.close(Duration.ZERO);
       }
-      audit.close();
+      if (syslog != null) {
+        syslog.close(Duration.ZERO);
+      }
+      auditFile.close();
       throw e;
     }
     UploadHooks finalHooks = hooks;
@@ -275,10 +326,12 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
-                () -> stop(watcher, server, finalHooks, audit, shutdownGrace),
+                () -> stop(watcher, server, finalHooks, syslog, auditFile, shutdownGrace),
                 "authgate-shutdown"));
-    out.println("listening on " + Addresses.format(server.address()));
-    out.flush();
+    // With the audit log on stdout, stdout is JSON lines only.
+    PrintWriter listening = auditToStdout ? err : out;
+    listening.println("listening on " + Addresses.format(server.address()));
+    listening.flush();
     if (metricsServer != null) {
       LOG.info("metrics at http://{}/metrics", metrics);
     }
@@ -333,12 +386,16 @@ final class ServeCommand implements Callable<Integer> {
       KeystoreWatcher watcher,
       AuthServer server,
       UploadHooks hooks,
-      JsonLinesAuditLog audit,
+      SyslogForwarder syslog,
+      AuditFile audit,
       Duration grace) {
     watcher.close();
     server.close(grace);
     if (hooks != null) {
       hooks.close(HOOKS_GRACE); // hooks of the last uploads may finish and be audited
+    }
+    if (syslog != null) {
+      syslog.close(SYSLOG_GRACE); // server.stopped and what is queued still reach the receiver
     }
     try {
       audit.close();
