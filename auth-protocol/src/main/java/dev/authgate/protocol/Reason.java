@@ -13,6 +13,10 @@ public enum Reason {
   REVOKED_KEY("revoked-key"),
   /** The proof verified, but the key's grace period is over. */
   EXPIRED_KEY("expired-key"),
+  /**
+   * The proof verified, but the client enrolled with a token that needs approval, not given yet.
+   */
+  PENDING_APPROVAL("pending-approval"),
   /** The handshake did not complete within its total deadline. */
   HANDSHAKE_TIMEOUT("handshake-timeout"),
   /** Bytes that do not form a valid frame or message: bad type, size, layout or seal. */

@@ -399,6 +399,71 @@ class DocumentedCommandsIT {
           assertThat(ping.out()).contains(" as sensor-1 (key k3)");
         });
     steps.put(
+        "bin/auth-server keys token create --prefix sensor- --uses 100 --expires 2h > fleet.token",
+        documented -> {
+          Run create = sh(root, documented);
+          assertThat(create.exit()).as(create.all()).isZero();
+          assertThat(Files.readString(root.resolve("fleet.token")))
+              .matches("agt1-[0-9a-f]{16}-[A-Za-z0-9_-]{43}\n");
+          assertThat(create.err()).contains("enrolls ids starting with 'sensor-', 100 times");
+        });
+    steps.put(
+        "bin/auth-client enroll --server gate.example:7350 --token - --out"
+            + " /etc/authgate/machine.credential < fleet.token",
+        documented -> {
+          Run enroll = sh(root, moved(documented).replace("gate.example:7350", address[0]));
+          assertThat(enroll.exit()).as(enroll.all()).isZero();
+          assertThat(enroll.err()).startsWith("enrolled as sensor-");
+          Run ping =
+              sh(
+                  root,
+                  "bin/auth-client ping --server "
+                      + address[0]
+                      + " --key "
+                      + dir.resolve("etc/authgate/machine.credential"));
+          assertThat(ping.exit()).as(ping.all()).isZero();
+          String secret =
+              Files.readAllLines(dir.resolve("etc/authgate/machine.credential")).stream()
+                  .filter(l -> l.startsWith("secret "))
+                  .findFirst()
+                  .orElseThrow();
+          try (var files = Files.walk(root.resolve("keys"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+              assertThat(Files.readString(file)).doesNotContain(secret.substring(7));
+            }
+          }
+        });
+    steps.put(
+        "bin/auth-server keys token list",
+        documented -> {
+          Run list = sh(root, documented);
+          assertThat(list.exit()).isZero();
+          assertThat(list.out())
+              .containsPattern("[0-9a-f]{16} +usable +1/100 +\\S+Z +sensor-\\* +false");
+        });
+    Process[] waiting = new Process[1];
+    steps.put(
+        "bin/auth-server keys token create --id kiosk-3 --approve > kiosk.token",
+        documented -> assertThat(sh(root, documented).exit()).isZero());
+    steps.put(
+        "bin/auth-client enroll --server gate.example:7350 --token - --out kiosk.credential --wait"
+            + " 10m < kiosk.token",
+        documented -> {
+          waiting[0] =
+              start(root, documented.replace("gate.example:7350", address[0]), "kiosk.err");
+          awaitFileContains(root.resolve("kiosk.err"), "waiting for approval");
+          assertThat(waiting[0].isAlive()).isTrue();
+        });
+    steps.put(
+        "bin/auth-server keys approve kiosk-3",
+        documented -> {
+          Run approve = sh(root, documented);
+          assertThat(approve.exit()).as(approve.all()).isZero();
+          assertThat(waiting[0].waitFor(120, TimeUnit.SECONDS)).isTrue();
+          assertThat(waiting[0].exitValue()).isZero();
+          assertThat(Files.readString(root.resolve("kiosk.err"))).contains("approved: kiosk-3");
+        });
+    steps.put(
         "bin/auth-server audit [--audit-log FILE] [--since 1h|2026-11-22|2026-11-22T10:00:00Z]"
             + " [--top N] [--json]",
         documented -> {
@@ -420,12 +485,12 @@ class DocumentedCommandsIT {
                   " --since 2026-11-22T10:00:00Z")) {
             Run audit = sh(root, "bin/auth-server audit" + variant);
             assertThat(audit.exit()).as(variant + ": " + audit.all()).isZero();
-            assertThat(audit.out()).as(variant).containsPattern(": \\d+ accepted, 1 rejected");
+            assertThat(audit.out()).as(variant).containsPattern(": \\d+ accepted, \\d+ rejected");
             assertThat(audit.out()).as(variant).contains("unknown-client");
           }
           Run json = sh(root, "bin/auth-server audit --json");
           assertThat(json.exit()).isZero();
-          assertThat(json.out()).startsWith("{").contains("\"rejected\":1");
+          assertThat(json.out()).startsWith("{").contains("\"unknown-client\"");
         });
     steps.put(
         "bin/auth-server audit --follow [--json]",

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       UploadCommand.class,
       ChatCommand.class,
       BenchCommand.class,
+      EnrollCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class AuthClientCommand implements Runnable {

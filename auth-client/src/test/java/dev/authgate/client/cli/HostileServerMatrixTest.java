@@ -79,7 +79,8 @@ class HostileServerMatrixTest {
     UPLOAD_RESULT(Kind.UPLOAD, UploadResult.class),
     CHAT_JOINED(Kind.CHAT, Event.class),
     CHAT_MESSAGE(Kind.CHAT, Event.class),
-    CHAT_CLOSE(Kind.CHAT, Close.class);
+    CHAT_CLOSE(Kind.CHAT, Close.class),
+    ENROLL_RESULT(Kind.ENROLL, dev.authgate.protocol.session.EnrollResult.class);
 
     final Kind kind;
     final Class<?> message;
@@ -93,7 +94,8 @@ class HostileServerMatrixTest {
   enum Kind {
     PING,
     UPLOAD,
-    CHAT
+    CHAT,
+    ENROLL
   }
 
   enum Fault {
@@ -121,7 +123,8 @@ class HostileServerMatrixTest {
           ChatMessage.Say.class,
           ChatMessage.Who.class,
           ChatMessage.Rooms.class,
-          ChatMessage.Leave.class);
+          ChatMessage.Leave.class,
+          dev.authgate.protocol.session.Enroll.class);
 
   @Test
   void everyMessageAServerSendsIsAStepOfTheMatrix() {
@@ -153,6 +156,9 @@ class HostileServerMatrixTest {
   private static Expected expected(Step step, Fault fault) {
     return switch (step.kind) {
       case PING -> new Expected(pingExit(step, fault), List.of());
+      // A duplicated ENROLL_RESULT is never read: the client has its answer and closes.
+      case ENROLL ->
+          new Expected(fault == Fault.DRIP || fault == Fault.DUPLICATE ? 0 : 4, List.of());
       case UPLOAD -> uploadExpected(step, fault);
       case CHAT -> chatExpected(step, fault);
     };
@@ -210,6 +216,8 @@ class HostileServerMatrixTest {
   void theClientEndsAsDocumentedWhateverTheServerDoesAtEachStep(Step step, Fault fault)
       throws Exception {
     Credential credential = new Credential("sensor-1", "k1", RandomSource.secure().bytes(32));
+    dev.authgate.protocol.keyfile.EnrollmentToken token =
+        dev.authgate.protocol.keyfile.EnrollmentToken.generate(RandomSource.secure());
     Path key = dir.resolve("sensor-1.credential");
     KeyFiles.writePrivate(key, credential.format(), true);
     try (ServerSocket listener = new ServerSocket();
@@ -218,13 +226,32 @@ class HostileServerMatrixTest {
       // A small window, so a server that stops reading stalls the client's writes soon.
       listener.setReceiveBufferSize(32 * 1024);
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
-      Script script = new Script(credential, step, fault);
+      Script script =
+          new Script(
+              step.kind == Kind.ENROLL ? token.scramKeys() : credential.scramKeys(), step, fault);
       Thread server = Thread.ofVirtual().start(() -> script.serveOnce(listener));
       String target = "127.0.0.1:" + listener.getLocalPort();
+      Path enrolled = dir.resolve("enrolled.credential");
       List<String> args =
-          new ArrayList<>(
-              List.of(step.kind.name().toLowerCase(), "--server", target, "--key", key.toString()));
+          step.kind == Kind.ENROLL
+              ? new ArrayList<>(
+                  List.of(
+                      "enroll",
+                      "--server",
+                      target,
+                      "--token",
+                      token.text(),
+                      "--out",
+                      enrolled.toString(),
+                      "--timeout",
+                      "2"))
+              : new ArrayList<>(
+                  List.of(
+                      step.kind.name().toLowerCase(), "--server", target, "--key", key.toString()));
       switch (step.kind) {
+        case ENROLL -> {
+          // the token and --out above are all it needs
+        }
         case PING -> args.addAll(List.of("--timeout", "2"));
         case UPLOAD -> {
           Path file = dir.resolve("reading.bin");
@@ -262,6 +289,10 @@ class HostileServerMatrixTest {
       if (exit != 0) {
         assertThat(stderr).startsWith(expectedError(step, fault)).hasLineCount(1);
       }
+      if (step.kind == Kind.ENROLL) {
+        // A credential is written only for an enrollment the server confirmed.
+        assertThat(Files.exists(enrolled)).as("credential written").isEqualTo(exit == 0);
+      }
       assertThat(script.failure).as("the script itself").isNull();
     }
   }
@@ -270,7 +301,7 @@ class HostileServerMatrixTest {
   private static List<String> kinds(Kind kind, String stdout) {
     List<String> lines = stdout.lines().toList();
     return switch (kind) {
-      case PING -> List.of();
+      case PING, ENROLL -> List.of();
       case UPLOAD -> lines.stream().anyMatch(l -> l.contains("stored")) ? List.of("stored") : lines;
       case CHAT ->
           lines.stream()
@@ -281,7 +312,7 @@ class HostileServerMatrixTest {
 
   /** The scripted server for one case. */
   private static final class Script {
-    private final Credential credential;
+    private final dev.authgate.protocol.crypto.ScramKeys keys;
     private final Step step;
     private final Fault fault;
     private InputStream in;
@@ -296,8 +327,8 @@ class HostileServerMatrixTest {
     /** A failure of the script (not of the client): fails the test. */
     volatile Throwable failure;
 
-    Script(Credential credential, Step step, Fault fault) {
-      this.credential = credential;
+    Script(dev.authgate.protocol.crypto.ScramKeys keys, Step step, Fault fault) {
+      this.keys = keys;
       this.step = step;
       this.fault = fault;
     }
@@ -306,8 +337,7 @@ class HostileServerMatrixTest {
       VerifierLookup lookup =
           (id, kid) ->
               Optional.of(
-                  new VerifierLookup.KeyRecord(
-                      credential.scramKeys().verifier(), VerifierLookup.KeyStatus.ACTIVE));
+                  new VerifierLookup.KeyRecord(keys.verifier(), VerifierLookup.KeyStatus.ACTIVE));
       try (Socket socket = listener.accept()) {
         socket.setSoTimeout(20_000);
         in = socket.getInputStream();
@@ -332,6 +362,7 @@ class HostileServerMatrixTest {
               case PING -> ping();
               case UPLOAD -> upload();
               case CHAT -> chat();
+              case ENROLL -> enroll();
             };
         if (goOn) {
           drain();
@@ -367,6 +398,21 @@ class HostileServerMatrixTest {
       return send(
           Step.UPLOAD_RESULT,
           seal(new UploadResult(true, received, digest.digest(), "", "stored")));
+    }
+
+    private boolean enroll() throws IOException {
+      dev.authgate.protocol.session.Enroll request =
+          (dev.authgate.protocol.session.Enroll) receiveAnsweringPings();
+      String id = request.clientId().isEmpty() ? "sensor-9" : request.clientId();
+      return send(
+          Step.ENROLL_RESULT,
+          seal(
+              new dev.authgate.protocol.session.EnrollResult(
+                  dev.authgate.protocol.session.EnrollResult.Status.ENROLLED,
+                  id,
+                  "k1",
+                  "",
+                  "enrolled as " + id)));
     }
 
     private boolean chat() throws IOException {

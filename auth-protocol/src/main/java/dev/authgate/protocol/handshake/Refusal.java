@@ -45,6 +45,7 @@ public record Refusal(Code code) implements HandshakeMessage {
             BAD_PROOF,
             REVOKED_KEY,
             EXPIRED_KEY,
+            PENDING_APPROVAL,
             REFUSED,
             SERVER_NOT_VERIFIED,
             NOT_PERMITTED ->

@@ -122,7 +122,9 @@ public final class ServerHandshake {
   }
 
   private Optional<KeyRecord> findRecord(Identity identity) {
-    if (!ClientIds.isValid(identity.clientId())) {
+    // A client id, or an enrollment token's "token:<16 hex>" (docs/PROTOCOL.md §5.5).
+    if (!ClientIds.isValid(identity.clientId())
+        && dev.authgate.protocol.keyfile.EnrollmentToken.tokenIdOf(identity.clientId()) == null) {
       return Optional.empty();
     }
     return lookup.find(identity.clientId(), identity.keyId());
@@ -143,6 +145,9 @@ public final class ServerHandshake {
       case ACTIVE -> clientKey;
       case REVOKED -> throw reject(Reason.REVOKED_KEY, "the key is revoked", identity);
       case EXPIRED -> throw reject(Reason.EXPIRED_KEY, "the key's grace period ended", identity);
+      case PENDING ->
+          throw reject(
+              Reason.PENDING_APPROVAL, "the client waits for an operator's keys approve", identity);
     };
   }
 

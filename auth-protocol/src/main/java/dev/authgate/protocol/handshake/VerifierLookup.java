@@ -34,7 +34,9 @@ public interface VerifierLookup {
     /** The key was revoked. */
     REVOKED,
     /** The key's grace period after rotation is over. */
-    EXPIRED
+    EXPIRED,
+    /** The client enrolled with a token that needs an operator's approval, not given yet. */
+    PENDING
   }
 
   /**

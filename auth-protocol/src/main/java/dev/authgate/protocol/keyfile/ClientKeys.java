@@ -28,8 +28,11 @@ import java.util.Optional;
  * @param clientId the client id
  * @param keys the keys, in file order
  * @param permissions what the client may do once verified
+ * @param pendingToken the enrollment token it came with while it waits for {@code keys approve} (a
+ *     {@code pending TOKEN-ID} line; refused until then), or null
  */
-public record ClientKeys(String clientId, List<KeyEntry> keys, Permissions permissions) {
+public record ClientKeys(
+    String clientId, List<KeyEntry> keys, Permissions permissions, String pendingToken) {
   static final String MAGIC = "authgate-verifiers";
 
   /** Validates the id and copies the list. */
@@ -41,12 +44,27 @@ public record ClientKeys(String clientId, List<KeyEntry> keys, Permissions permi
 
   /** A client with these keys that may do everything the server allows. */
   public ClientKeys(String clientId, List<KeyEntry> keys) {
-    this(clientId, keys, Permissions.ALL);
+    this(clientId, keys, Permissions.ALL, null);
+  }
+
+  /** A client with these keys and permissions, not pending. */
+  public ClientKeys(String clientId, List<KeyEntry> keys, Permissions permissions) {
+    this(clientId, keys, permissions, null);
   }
 
   /** A copy with these permissions. */
   public ClientKeys with(Permissions updated) {
-    return new ClientKeys(clientId, keys, updated);
+    return new ClientKeys(clientId, keys, updated, pendingToken);
+  }
+
+  /** A copy pending approval for {@code tokenId}, or (null) approved. */
+  public ClientKeys pending(String tokenId) {
+    return new ClientKeys(clientId, keys, permissions, tokenId);
+  }
+
+  /** Whether it waits for an operator's {@code keys approve}. */
+  public boolean isPending() {
+    return pendingToken != null;
   }
 
   /** The file name for a client's verifiers in the keystore directory. */
@@ -68,7 +86,7 @@ public record ClientKeys(String clientId, List<KeyEntry> keys, Permissions permi
       at++;
     }
     updated.add(Math.min(at, updated.size()), entry);
-    return new ClientKeys(clientId, updated, permissions);
+    return new ClientKeys(clientId, updated, permissions, pendingToken);
   }
 
   /** The file text. */
@@ -81,6 +99,9 @@ public record ClientKeys(String clientId, List<KeyEntry> keys, Permissions permi
         .append(" 1\nclient-id ")
         .append(clientId)
         .append('\n');
+    if (pendingToken != null) {
+      out.append("pending ").append(pendingToken).append('\n');
+    }
     if (!permissions.unrestricted()) {
       out.append(Permissions.LINE).append(' ').append(permissions.format()).append('\n');
     }
@@ -111,6 +132,7 @@ public record ClientKeys(String clientId, List<KeyEntry> keys, Permissions permi
     KeyText.requireHeader(file, lines, MAGIC);
     String clientId = null;
     Permissions permissions = null;
+    String pending = null;
     List<KeyEntry> keys = new ArrayList<>();
     for (Line line : lines.subList(1, lines.size())) {
       switch (line.name()) {
@@ -121,6 +143,12 @@ public record ClientKeys(String clientId, List<KeyEntry> keys, Permissions permi
           }
           permissions = Permissions.parse(file, line);
         }
+        case "pending" -> {
+          if (pending != null || !line.value().matches("[0-9a-f]{16}")) {
+            throw KeyText.error(file, line.number(), "pending must name a token id, once");
+          }
+          pending = line.value();
+        }
         case "key" -> keys.add(parseKey(file, line, keys));
         default -> throw KeyText.error(file, line.number(), "unknown field '" + line.name() + "'");
       }
@@ -128,7 +156,8 @@ public record ClientKeys(String clientId, List<KeyEntry> keys, Permissions permi
     if (clientId == null) {
       throw new KeyFileException(file, file + " has no client-id line");
     }
-    return new ClientKeys(clientId, keys, permissions == null ? Permissions.ALL : permissions);
+    return new ClientKeys(
+        clientId, keys, permissions == null ? Permissions.ALL : permissions, pending);
   }
 
   private static KeyEntry parseKey(Path file, Line line, List<KeyEntry> earlier)

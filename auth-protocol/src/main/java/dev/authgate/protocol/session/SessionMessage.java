@@ -18,7 +18,9 @@ public sealed interface SessionMessage
         UploadData,
         UploadEnd,
         UploadResult,
-        ChatMessage {
+        ChatMessage,
+        Enroll,
+        EnrollResult {
   /** The inner type byte. */
   int type();
 
@@ -54,6 +56,8 @@ public sealed interface SessionMessage
       case UploadData.TYPE -> UploadData.decode(body);
       case UploadEnd.TYPE -> UploadEnd.decode(new BodyReader(body, "UPLOAD_END"));
       case UploadResult.TYPE -> UploadResult.decode(new BodyReader(body, "UPLOAD_RESULT"));
+      case Enroll.TYPE -> Enroll.decode(new BodyReader(body, "ENROLL"));
+      case EnrollResult.TYPE -> EnrollResult.decode(new BodyReader(body, "ENROLL_RESULT"));
       case ChatMessage.JOIN,
           ChatMessage.SAY,
           ChatMessage.WHO,

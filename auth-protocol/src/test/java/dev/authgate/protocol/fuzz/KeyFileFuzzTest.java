@@ -36,6 +36,23 @@ class KeyFileFuzzTest {
   }
 
   @FuzzTest
+  void tokenFilesThatParseFormatBackToTheSameToken(FuzzedDataProvider data)
+      throws KeyFileException {
+    String text = data.consumeRemainingAsString();
+    dev.authgate.protocol.keyfile.TokenFile token;
+    try {
+      token = dev.authgate.protocol.keyfile.TokenFile.parse(FILE, text);
+    } catch (KeyFileException expected) {
+      return;
+    }
+    assertThat(token.used()).isNotNegative();
+    assertThat(token.uses()).isPositive();
+    dev.authgate.protocol.keyfile.TokenFile again =
+        dev.authgate.protocol.keyfile.TokenFile.parse(FILE, token.format());
+    assertThat(again.format()).isEqualTo(token.format());
+  }
+
+  @FuzzTest
   void credentialsThatParseFormatBackToTheSameCredential(FuzzedDataProvider data)
       throws KeyFileException {
     String text = data.consumeRemainingAsString();

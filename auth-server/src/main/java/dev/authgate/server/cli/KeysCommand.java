@@ -33,7 +33,10 @@ import picocli.CommandLine.Spec;
       KeysCommand.Rotate.class,
       KeysCommand.Revoke.class,
       KeysCommand.Reinstate.class,
-      KeysCommand.Set.class
+      KeysCommand.Set.class,
+      KeysCommand.Token.class,
+      KeysCommand.Approve.class,
+      KeysCommand.Deny.class
     })
 final class KeysCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -41,7 +44,8 @@ final class KeysCommand implements Runnable {
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(
-        spec.commandLine(), "missing subcommand: add, list, rotate, revoke, reinstate or set");
+        spec.commandLine(),
+        "missing subcommand: add, list, rotate, revoke, reinstate, set, token, approve or deny");
   }
 
   /** The client that gets a new key, and where its credential goes (rotate, reinstate). */
@@ -197,8 +201,7 @@ final class KeysCommand implements Runnable {
     }
 
     /** Columns as wide as their widest cell, so long ids never shift the others. */
-    private static void printTable(
-        PrintWriter out, String[] header, java.util.List<String[]> rows) {
+    static void printTable(PrintWriter out, String[] header, java.util.List<String[]> rows) {
       int[] widths = new int[header.length];
       for (String[] row :
           java.util.stream.Stream.concat(
@@ -526,6 +529,276 @@ final class KeysCommand implements Runnable {
           + (p.quota() == null ? "the server's" : p.quota() + " bytes")
           + "; expires "
           + (p.expires() == null ? "never" : p.expires().toString());
+    }
+  }
+
+  /** Opens the audit log first: a change that cannot be audited does not happen. */
+  static JsonLinesAuditLog auditLog(Path file) throws IOException {
+    return JsonLinesAuditLog.open(file, Clock.systemUTC());
+  }
+
+  @Command(
+      name = "token",
+      mixinStandardHelpOptions = true,
+      description =
+          "Enrollment tokens: a machine enrolls itself with one, its secret never leaving it.",
+      subcommands = {TokenCreate.class, TokenList.class, TokenRevoke.class})
+  static final class Token implements Runnable {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "missing subcommand: create, list or revoke");
+    }
+  }
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description =
+          "Make a one-time token and print it (once: only its verifier is kept). On the machine:"
+              + " auth-client enroll --server HOST --token TOKEN --out FILE.")
+  static final class TokenCreate implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--id", paramLabel = "ID", description = "The client id it enrolls as.")
+    String clientId;
+
+    @Option(
+        names = "--prefix",
+        paramLabel = "PREFIX",
+        description =
+            "Ids it enrolls must start with this; a machine that names none gets PREFIX and 8 hex"
+                + " digits.")
+    String prefix;
+
+    @Option(
+        names = "--expires",
+        paramLabel = "DURATION",
+        defaultValue = "1h",
+        converter = DurationConverter.class,
+        description = "How long it can be used (default: ${DEFAULT-VALUE}).")
+    java.time.Duration expires;
+
+    @Option(
+        names = "--uses",
+        paramLabel = "N",
+        defaultValue = "1",
+        description = "How many machines it may enroll (default: ${DEFAULT-VALUE}).")
+    int uses;
+
+    @Option(
+        names = "--approve",
+        description = "Each enrollment waits until an operator runs 'keys approve ID'.")
+    boolean approve;
+
+    @Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
+        defaultValue = "logs/audit.jsonl",
+        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
+    Path auditLog;
+
+    @Override
+    public Integer call() throws IOException {
+      if (clientId != null && prefix != null) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "give --id or --prefix, not both");
+      }
+      if (uses < 1 || expires.isZero() || expires.isNegative()) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "--uses and --expires must be positive");
+      }
+      try (JsonLinesAuditLog audit = auditLog(auditLog)) {
+        dev.authgate.protocol.keyfile.EnrollmentToken token =
+            keystore.open().createToken(expires, uses, approve, clientId, prefix);
+        audit.record(
+            AuditEvent.of("enroll.token_created")
+                .with("token_id", token.tokenId())
+                .with("client_id", clientId)
+                .with("prefix", prefix)
+                .with("uses", uses)
+                .with("expires_s", expires.toSeconds())
+                .with("approve", approve)
+                .with("operator", System.getProperty("user.name")));
+        spec.commandLine().getOut().println(token.text());
+        spec.commandLine()
+            .getErr()
+            .println(
+                "token "
+                    + token.tokenId()
+                    + " enrolls "
+                    + (clientId != null
+                        ? "'" + clientId + "'"
+                        : prefix != null
+                            ? "ids starting with '" + prefix + "'"
+                            : "the id a machine asks for")
+                    + ", "
+                    + uses
+                    + (uses == 1 ? " time" : " times")
+                    + " until "
+                    + java.time.Instant.now()
+                        .plus(expires)
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    + (approve ? ", each after 'keys approve'" : "")
+                    + "; it is shown only now");
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List tokens: id, state, uses, expiry and what they enroll (never a secret).")
+  static final class TokenList implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--json", description = "One JSON array on stdout instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      java.time.Instant now = java.time.Instant.now();
+      java.util.List<String[]> rows = new java.util.ArrayList<>();
+      for (dev.authgate.protocol.keyfile.TokenFile t : keystore.open().tokens()) {
+        String unusable = t.unusableReason(now);
+        rows.add(
+            new String[] {
+              t.tokenId(),
+              unusable == null ? "usable" : unusable.substring("token-".length()),
+              t.used() + "/" + t.uses(),
+              String.valueOf(t.expires()),
+              t.clientId() != null ? t.clientId() : t.prefix() != null ? t.prefix() + "*" : "any",
+              String.valueOf(t.approve())
+            });
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        com.fasterxml.jackson.databind.ObjectMapper mapper =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ArrayNode array = mapper.createArrayNode();
+        for (String[] r : rows) {
+          array
+              .addObject()
+              .put("token_id", r[0])
+              .put("state", r[1])
+              .put("used", r[2])
+              .put("expires", r[3])
+              .put("enrolls", r[4])
+              .put("approve", Boolean.parseBoolean(r[5]));
+        }
+        out.println(mapper.writeValueAsString(array));
+      } else {
+        List.printTable(
+            out, new String[] {"TOKEN", "STATE", "USED", "EXPIRES", "ENROLLS", "APPROVE"}, rows);
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "revoke",
+      mixinStandardHelpOptions = true,
+      description = "Revoke a token: enrollments with it are refused from now on.")
+  static final class TokenRevoke implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "TOKEN-ID", description = "The token's id (16 hex digits).")
+    String tokenId;
+
+    @Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
+        defaultValue = "logs/audit.jsonl",
+        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
+    Path auditLog;
+
+    @Override
+    public Integer call() throws IOException {
+      try (JsonLinesAuditLog audit = auditLog(auditLog)) {
+        keystore.open().revokeToken(tokenId);
+        audit.record(
+            AuditEvent.of("enroll.token_revoked")
+                .with("token_id", tokenId)
+                .with("operator", System.getProperty("user.name")));
+        spec.commandLine().getErr().println("revoked token " + tokenId);
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "approve",
+      mixinStandardHelpOptions = true,
+      description = "Let in a machine that enrolled with an --approve token.")
+  static final class Approve implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "Client id")
+    String clientId;
+
+    @Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
+        defaultValue = "logs/audit.jsonl",
+        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
+    Path auditLog;
+
+    @Override
+    public Integer call() throws IOException {
+      try (JsonLinesAuditLog audit = auditLog(auditLog)) {
+        keystore.open().approve(clientId);
+        audit.record(
+            AuditEvent.of("enroll.approved")
+                .with("client_id", clientId)
+                .with("operator", System.getProperty("user.name")));
+        spec.commandLine()
+            .getErr()
+            .println("approved '" + clientId + "': a running server lets it in within seconds");
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "deny",
+      mixinStandardHelpOptions = true,
+      description =
+          "Refuse for good a machine that enrolled with an --approve token (its key is revoked).")
+  static final class Deny implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "Client id")
+    String clientId;
+
+    @Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
+        defaultValue = "logs/audit.jsonl",
+        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
+    Path auditLog;
+
+    @Override
+    public Integer call() throws IOException {
+      try (JsonLinesAuditLog audit = auditLog(auditLog)) {
+        keystore.open().deny(clientId);
+        audit.record(
+            AuditEvent.of("enroll.denied")
+                .with("client_id", clientId)
+                .with("operator", System.getProperty("user.name")));
+        spec.commandLine()
+            .getErr()
+            .println("denied '" + clientId + "': its key is revoked and stays refused");
+      }
+      return 0;
     }
   }
 }

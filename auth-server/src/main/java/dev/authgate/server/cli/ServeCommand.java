@@ -282,7 +282,7 @@ final class ServeCommand implements Callable<Integer> {
             : new SyslogForwarder(
                 auditFile, syslogTarget, config.serverId(), auditSyslogQueue, clock);
     AuditLog audit = syslog == null ? auditFile : syslog;
-    LiveKeystore live = new LiveKeystore(snapshot, clock);
+    LiveKeystore live = new LiveKeystore(snapshot, clock, directory);
     AuthServer server;
     java.util.concurrent.atomic.AtomicReference<AuthServer> started =
         new java.util.concurrent.atomic.AtomicReference<>();

@@ -178,6 +178,29 @@ final class Connection implements Runnable {
                 .with("key_id", e.claimedKeyId())
                 .with("reason", e.reason().auditName())
                 .with("detail", e.getMessage()));
+    String tokenId =
+        e.claimedClientId() == null
+            ? null
+            : dev.authgate.protocol.keyfile.EnrollmentToken.tokenIdOf(e.claimedClientId());
+    if (tokenId != null) {
+      // A failed use of an enrollment token, in the enrollment's own words (the auth.rejected
+      // above is what penalties, fail2ban and metrics count, like any failed login).
+      context
+          .audit()
+          .record(
+              event("enroll.rejected")
+                  .with("token_id", tokenId)
+                  .with(
+                      "reason",
+                      switch (e.reason()) {
+                        case UNKNOWN_CLIENT -> "token-unknown";
+                        case BAD_PROOF -> "token-wrong";
+                        case REVOKED_KEY -> "token-revoked";
+                        case EXPIRED_KEY -> "token-expired-or-used";
+                        default -> e.reason().auditName();
+                      })
+                  .with("detail", e.getMessage()));
+    }
   }
 
   /** Moves from the handshake to the open session, unless an end was asked for already. */

@@ -2,10 +2,14 @@ package dev.authgate.server.connection;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.crypto.Verifier;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.keyfile.Permissions.SessionKind;
 import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.Enroll;
+import dev.authgate.protocol.session.EnrollResult;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -16,6 +20,8 @@ import dev.authgate.protocol.session.UploadData;
 import dev.authgate.protocol.session.UploadEnd;
 import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.protocol.session.UploadResult;
+import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.LiveKeystore;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +29,7 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * The verified part of one connection: reads the client's messages top to bottom on the
@@ -134,6 +141,10 @@ final class Session {
     NotPermitted(SessionKind kind) {
       super(kind.label() + " sessions are not permitted for this client");
     }
+
+    NotPermitted(String why) {
+      super(why);
+    }
   }
 
   /** What the client may do now: read at each use, so a change applies on the next request. */
@@ -148,8 +159,16 @@ final class Session {
   }
 
   private void serve() throws IOException {
+    boolean tokenSession = EnrollmentToken.isTokenClientId(accepted.clientId());
     while (true) {
       SessionMessage message = channel.receive();
+      if (tokenSession
+          && !(message instanceof Enroll
+              || message instanceof Ping
+              || message instanceof Pong
+              || message instanceof Close)) {
+        throw new NotPermitted("an enrollment token's session may only enroll");
+      }
       switch (message) {
         case Ping p -> {
           // A chat member's keepalives are part of its chat session; only a session that has
@@ -172,10 +191,83 @@ final class Session {
           require(SessionKind.CHAT);
           chat.handle(c, permissions());
         }
+        case Enroll e -> {
+          if (!tokenSession) {
+            throw new NotPermitted("only an enrollment token's session may enroll");
+          }
+          enroll(e);
+        }
+        case EnrollResult r -> throw serverOnly("ENROLL_RESULT");
         case UploadReady r -> throw serverOnly("UPLOAD_READY");
         case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
       }
     }
+  }
+
+  /**
+   * Enrolls the machine on this token session: the token was proven by the handshake, the verifiers
+   * arrive sealed under keys only the two ends have. Audited either way.
+   */
+  private void enroll(Enroll request) throws IOException {
+    String tokenId = EnrollmentToken.tokenIdOf(accepted.clientId());
+    Optional<KeystoreDirectory> directory =
+        context.keys() instanceof LiveKeystore live ? live.enrollments() : Optional.empty();
+    EnrollResult result;
+    try {
+      if (directory.isEmpty()) {
+        throw new KeystoreDirectory.EnrollRefused(
+            "not-enrolling", "this server does not enroll machines");
+      }
+      KeystoreDirectory.Enrolled enrolled =
+          directory
+              .get()
+              .enroll(
+                  tokenId,
+                  request.clientId(),
+                  new Verifier(request.storedKey(), request.serverKey()));
+      context
+          .audit()
+          .record(
+              connection
+                  .event("enroll.accepted")
+                  .with("token_id", tokenId)
+                  .with("client_id", enrolled.clientId())
+                  .with("key_id", enrolled.keyId())
+                  .with("fingerprint", enrolled.fingerprint())
+                  .with("pending", enrolled.pending()));
+      result =
+          new EnrollResult(
+              enrolled.pending() ? EnrollResult.Status.PENDING : EnrollResult.Status.ENROLLED,
+              enrolled.clientId(),
+              enrolled.keyId(),
+              "",
+              enrolled.pending()
+                  ? "enrolled as "
+                      + enrolled.clientId()
+                      + ", waiting for an operator to run: auth-server keys approve "
+                      + enrolled.clientId()
+                  : "enrolled as " + enrolled.clientId());
+    } catch (KeystoreDirectory.EnrollRefused e) {
+      auditRefusedEnrollment(tokenId, request.clientId(), e.reason(), e.getMessage());
+      result = EnrollResult.refused(e.reason(), e.getMessage());
+    } catch (IOException e) {
+      auditRefusedEnrollment(tokenId, request.clientId(), "storage-error", e.getMessage());
+      result = EnrollResult.refused("storage-error", "the server could not store the enrollment");
+    }
+    channel.send(result);
+  }
+
+  private void auditRefusedEnrollment(
+      String tokenId, String requestedId, String reason, String detail) {
+    context
+        .audit()
+        .record(
+            connection
+                .event("enroll.rejected")
+                .with("token_id", tokenId)
+                .with("client_id", requestedId.isEmpty() ? null : requestedId)
+                .with("reason", reason)
+                .with("detail", detail));
   }
 
   private static ProtocolException serverOnly(String what) {

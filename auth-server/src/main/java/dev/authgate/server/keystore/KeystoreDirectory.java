@@ -2,13 +2,16 @@ package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.crypto.Verifier;
 import dev.authgate.protocol.keyfile.ClientIds;
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.protocol.keyfile.TokenFile;
 import dev.authgate.protocol.text.IoErrors;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -24,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A keystore directory on disk: {@code <client-id>.keys} files of verifiers, mode 0600, in a
@@ -335,6 +339,230 @@ public final class KeystoreDirectory {
             new KeyEntry(keyId, now, null, null, ScramKeys.fromSaltedPassword(secret).verifier()));
     KeyFiles.writePrivate(file, updated.format(), true);
     return new Rotation(new Credential(clientId, keyId, secret), oldUntil, previous);
+  }
+
+  // ---- enrollment tokens -------------------------------------------------------------------
+
+  /** {@code KEYS/tokens}: one {@code <token id>.token} per token, verifiers only. */
+  public Path tokensDir() {
+    return dir.resolve("tokens");
+  }
+
+  private Path tokenFile(String tokenId) {
+    if (!tokenId.matches("[0-9a-f]{16}")) {
+      throw new IllegalArgumentException("a token id is 16 hex digits, e.g. 7f3a09c2b1d4e856");
+    }
+    return tokensDir().resolve(tokenId + ".token");
+  }
+
+  /**
+   * Makes a token: its secret goes to the caller (to print once), its verifier to {@code tokens/}.
+   *
+   * @param clientId the one id it enrolls as, or null
+   * @param prefix the prefix of every id it enrolls, or null
+   */
+  public EnrollmentToken createToken(
+      Duration lifetime, int uses, boolean approve, String clientId, String prefix)
+      throws IOException {
+    if (clientId != null) {
+      ClientIds.requireValid(clientId, "client id");
+      requireNotRevoked(clientId, ADD_REVOKED);
+      if (Files.exists(fileFor(clientId))) {
+        throw alreadyExists(clientId, fileFor(clientId));
+      }
+    }
+    if (prefix != null && !prefix.matches("[A-Za-z0-9_-][A-Za-z0-9._-]{0,47}")) {
+      throw new IllegalArgumentException(
+          "--prefix must be the start of a client id: " + ClientIds.RULE + ", at most 48");
+    }
+    if (uses < 1) {
+      throw new IllegalArgumentException("--uses must be at least 1");
+    }
+    KeyFiles.ensurePrivateDirectory(dir);
+    KeyFiles.ensurePrivateDirectory(tokensDir());
+    EnrollmentToken token = EnrollmentToken.generate(randomness);
+    Instant now = now();
+    TokenFile file =
+        new TokenFile(
+            token.tokenId(),
+            token.scramKeys().verifier(),
+            now,
+            now.plus(lifetime),
+            uses,
+            0,
+            approve,
+            clientId,
+            prefix,
+            null);
+    KeyFiles.writePrivate(tokenFile(token.tokenId()), file.format(), false);
+    return token;
+  }
+
+  /** A token's file, if there is one (absent for an id that was never made). */
+  public Optional<TokenFile> readToken(String tokenId) {
+    Path file = tokenFile(tokenId);
+    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    try {
+      ownership.checkFile(file);
+      return Optional.of(TokenFile.parse(file, KeyFiles.readPrivate(file)));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Every token file, oldest first; unreadable ones are left out. */
+  public List<TokenFile> tokens() throws IOException {
+    List<TokenFile> tokens = new ArrayList<>();
+    if (!Files.isDirectory(tokensDir())) {
+      return tokens;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(tokensDir(), "*.token")) {
+      for (Path file : files) {
+        String name = file.getFileName().toString();
+        readToken(name.substring(0, name.length() - ".token".length())).ifPresent(tokens::add);
+      }
+    }
+    tokens.sort(java.util.Comparator.comparing(TokenFile::created));
+    return tokens;
+  }
+
+  /** Revokes a token: enrollments with it are refused from now on. */
+  public synchronized TokenFile revokeToken(String tokenId) throws IOException {
+    TokenFile token =
+        readToken(tokenId)
+            .orElseThrow(
+                () ->
+                    new KeyFileException(tokenFile(tokenId), "no token " + tokenId + " in " + dir));
+    TokenFile revoked = token.revoked() == null ? token.revokedAt(now()) : token;
+    KeyFiles.writePrivate(tokenFile(tokenId), revoked.format(), true);
+    return revoked;
+  }
+
+  /** Why an enrollment was refused: a stable reason and a sentence for the machine. */
+  public static final class EnrollRefused extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final String reason;
+
+    public EnrollRefused(String reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    /** The stable reason, e.g. {@code token-used}. */
+    public String reason() {
+      return reason;
+    }
+  }
+
+  /**
+   * The result of an enrollment.
+   *
+   * @param clientId the id the machine got
+   * @param keyId its key id
+   * @param pending whether it waits for {@code keys approve}
+   * @param fingerprint its key's fingerprint
+   */
+  public record Enrolled(String clientId, String keyId, boolean pending, String fingerprint) {}
+
+  /**
+   * Enrolls a machine with a token: checks the token is still usable, picks the id, writes the
+   * client's file with the machine's verifier (pending if the token says so) and uses the token
+   * once. Serialised: two machines racing with a single-use token get one enrollment.
+   *
+   * @param requestedId the id the machine asked for, or empty
+   * @throws EnrollRefused if the token cannot be used or the id is not allowed or taken; nothing is
+   *     written then
+   */
+  public synchronized Enrolled enroll(String tokenId, String requestedId, Verifier verifier)
+      throws EnrollRefused, IOException {
+    TokenFile token =
+        readToken(tokenId)
+            .orElseThrow(() -> new EnrollRefused("token-unknown", "the token is not known here"));
+    String unusable = token.unusableReason(now());
+    if (unusable != null) {
+      throw new EnrollRefused(
+          unusable,
+          switch (unusable) {
+            case "token-revoked" -> "the token was revoked";
+            case "token-expired" -> "the token expired at " + token.expires();
+            default -> "the token was already used " + token.used() + " time(s), its limit";
+          });
+    }
+    String clientId = chooseId(token, requestedId);
+    if (Files.exists(fileFor(clientId))) {
+      throw new EnrollRefused(
+          "id-taken",
+          "client '"
+              + clientId
+              + "' exists on the server"
+              + (token.prefix() != null && requestedId.isEmpty() ? "; try again" : "")
+              + (token.clientId() == null ? "; ask for another id (--id)" : ""));
+    }
+    ClientKeys keys =
+        new ClientKeys(clientId, List.of(new KeyEntry("k1", now(), null, null, verifier)));
+    if (token.approve()) {
+      keys = keys.pending(tokenId);
+    }
+    try {
+      KeyFiles.writePrivate(fileFor(clientId), keys.format(), false);
+    } catch (FileAlreadyExistsException e) {
+      throw new EnrollRefused("id-taken", "client '" + clientId + "' exists on the server");
+    }
+    try {
+      KeyFiles.writePrivate(tokenFile(tokenId), token.usedOnce().format(), true);
+    } catch (IOException e) {
+      Files.deleteIfExists(fileFor(clientId)); // a use that cannot be counted does not happen
+      throw e;
+    }
+    return new Enrolled(clientId, "k1", token.approve(), verifier.fingerprint());
+  }
+
+  private String chooseId(TokenFile token, String requested) throws EnrollRefused {
+    if (token.clientId() != null) {
+      if (!requested.isEmpty() && !requested.equals(token.clientId())) {
+        throw new EnrollRefused(
+            "id-not-allowed", "this token enrolls only client '" + token.clientId() + "'");
+      }
+      return token.clientId();
+    }
+    if (requested.isEmpty()) {
+      if (token.prefix() == null) {
+        throw new EnrollRefused(
+            "id-required", "this token needs the machine to name itself (--id)");
+      }
+      return token.prefix() + java.util.HexFormat.of().formatHex(randomness.bytes(4));
+    }
+    if (!ClientIds.isValid(requested)) {
+      throw new EnrollRefused("id-not-allowed", "a client id must be " + ClientIds.RULE);
+    }
+    if (token.prefix() != null && !requested.startsWith(token.prefix())) {
+      throw new EnrollRefused(
+          "id-not-allowed", "this token enrolls only ids starting with '" + token.prefix() + "'");
+    }
+    return requested;
+  }
+
+  /** Lets a pending client in. */
+  public void approve(String clientId) throws IOException {
+    Path file = existingClientFile(clientId);
+    ClientKeys keys = readFile(file);
+    if (!keys.isPending()) {
+      throw new KeyFileException(file, "client '" + clientId + "' is not waiting for approval");
+    }
+    KeyFiles.writePrivate(file, keys.pending(null).format(), true);
+  }
+
+  /** Refuses a pending client for good: its keys are revoked (only reinstate lets the id in). */
+  public void deny(String clientId) throws IOException {
+    Path file = existingClientFile(clientId);
+    ClientKeys keys = readFile(file);
+    if (!keys.isPending()) {
+      throw new KeyFileException(file, "client '" + clientId + "' is not waiting for approval");
+    }
+    KeyFiles.writePrivate(file, keys.pending(null).format(), true);
+    revoke(clientId);
   }
 
   /** Puts a client's file back as it was before a rotation whose credential could not be saved. */

@@ -3,6 +3,7 @@ package dev.authgate.server.keystore;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
 import dev.authgate.protocol.keyfile.ClientKeys;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.Permissions;
 import java.time.Clock;
@@ -21,11 +22,27 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class LiveKeystore implements VerifierLookup {
   private final AtomicReference<KeystoreSnapshot> current;
   private final Clock clock;
+  private final KeystoreDirectory directory;
 
-  /** Starts with {@code initial}. */
+  /** Starts with {@code initial}; no enrollment tokens. */
   public LiveKeystore(KeystoreSnapshot initial, Clock clock) {
+    this(initial, clock, null);
+  }
+
+  /**
+   * Starts with {@code initial}; enrollment tokens are read from {@code directory} when a token
+   * session claims one (so a token made or revoked a moment ago counts at once), and enrollments
+   * are written there.
+   */
+  public LiveKeystore(KeystoreSnapshot initial, Clock clock, KeystoreDirectory directory) {
     this.current = new AtomicReference<>(Objects.requireNonNull(initial));
     this.clock = clock;
+    this.directory = directory;
+  }
+
+  /** Where enrollments go, if this server enrolls machines. */
+  public Optional<KeystoreDirectory> enrollments() {
+    return Optional.ofNullable(directory);
   }
 
   /** Replaces the snapshot for new lookups. */
@@ -40,6 +57,10 @@ public final class LiveKeystore implements VerifierLookup {
 
   @Override
   public Optional<KeyRecord> find(String clientId, String keyId) {
+    String tokenId = EnrollmentToken.tokenIdOf(clientId);
+    if (tokenId != null) {
+      return findToken(tokenId, keyId);
+    }
     Optional<ClientKeys> client = current.get().client(clientId);
     Optional<KeyEntry> key = client.flatMap(c -> c.key(keyId));
     Instant now = clock.instant();
@@ -50,8 +71,33 @@ public final class LiveKeystore implements VerifierLookup {
           if (status == KeyStatus.ACTIVE && client.get().permissions().expiredAt(now)) {
             status = KeyStatus.EXPIRED;
           }
+          if (status == KeyStatus.ACTIVE && client.get().isPending()) {
+            status = KeyStatus.PENDING;
+          }
           return new KeyRecord(k.verifier(), status);
         });
+  }
+
+  /**
+   * A token session's key: the token's verifier, active while it can still enroll (revoked: a
+   * revoked token; expired or used up: expired), so a token that cannot be used is refused at the
+   * handshake like any dead key, and a wrong token is a failed login with its penalty.
+   */
+  private Optional<KeyRecord> findToken(String tokenId, String keyId) {
+    if (directory == null || !EnrollmentToken.KEY_ID.equals(keyId)) {
+      return Optional.empty();
+    }
+    return directory
+        .readToken(tokenId)
+        .map(
+            token -> {
+              String unusable = token.unusableReason(clock.instant());
+              KeyStatus status =
+                  unusable == null
+                      ? KeyStatus.ACTIVE
+                      : unusable.equals("token-revoked") ? KeyStatus.REVOKED : KeyStatus.EXPIRED;
+              return new KeyRecord(token.verifier(), status);
+            });
   }
 
   @Override

@@ -69,7 +69,17 @@ class HostilePeerMatrixTest {
     SAMPLES.put(
         ChatMessage.Event.class,
         new ChatMessage.Event(ChatMessage.Event.Kind.MESSAGE, 0, "matrix", "admin", "forged"));
+    SAMPLES.put(
+        dev.authgate.protocol.session.Enroll.class,
+        new dev.authgate.protocol.session.Enroll("matrix", new byte[32], new byte[32]));
+    SAMPLES.put(
+        dev.authgate.protocol.session.EnrollResult.class,
+        dev.authgate.protocol.session.EnrollResult.refused("forged", "forged"));
   }
+
+  /** Types only an enrollment token's session may send: a client's session ends not-permitted. */
+  private static final Set<Class<?>> NOT_PERMITTED_WHEN_CLEAN =
+      Set.of(dev.authgate.protocol.session.Enroll.class);
 
   /** Types a client may not send at that point, or at all: the session ends as malformed. */
   private static final Set<Class<?>> REFUSED_WHEN_CLEAN =
@@ -78,7 +88,8 @@ class HostilePeerMatrixTest {
           UploadEnd.class,
           UploadReady.class,
           UploadResult.class,
-          ChatMessage.Event.class);
+          ChatMessage.Event.class,
+          dev.authgate.protocol.session.EnrollResult.class);
 
   enum Fault {
     /** One byte per write: must make no difference. */
@@ -141,6 +152,9 @@ class HostilePeerMatrixTest {
     assertThat(closed.path("outcome").asText()).as("server's outcome").isEqualTo(outcome);
     if (outcome.equals("closed") || fault == Fault.CUT_OFF) {
       assertThat(heard).as("what the client heard").isNull();
+    } else if (outcome.equals("not-permitted")) {
+      assertThat(heard).as("what the client heard").isNotNull();
+      assertThat(heard.code()).isEqualTo(Close.NOT_PERMITTED);
     } else {
       assertThat(heard)
           .as("what the client heard")
@@ -150,10 +164,14 @@ class HostilePeerMatrixTest {
 
   private static String expectedOutcome(SessionMessage message, Fault fault) {
     boolean refused = REFUSED_WHEN_CLEAN.contains(message.getClass());
+    boolean notPermitted = NOT_PERMITTED_WHEN_CLEAN.contains(message.getClass());
     return switch (fault) {
-      case DRIPPED -> refused ? "malformed" : "closed";
+      case DRIPPED -> refused ? "malformed" : notPermitted ? "not-permitted" : "closed";
       case CORRUPTED, REORDERED -> "integrity";
-      case DUPLICATED -> refused ? "malformed" : message instanceof Close ? "closed" : "integrity";
+      case DUPLICATED ->
+          refused
+              ? "malformed"
+              : notPermitted ? "not-permitted" : message instanceof Close ? "closed" : "integrity";
       case TRUNCATED, CUT_OFF -> "malformed";
     };
   }

@@ -45,7 +45,7 @@ public final class TestServer implements AutoCloseable {
     this.keystore =
         new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
     dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keystore.path());
-    this.live = new LiveKeystore(keystore.load(), Clock.systemUTC());
+    this.live = new LiveKeystore(keystore.load(), Clock.systemUTC(), keystore);
     this.audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
     this.server =
         AuthServer.start(

@@ -1,0 +1,252 @@
+package dev.authgate.client.cli;
+
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.ExitCode;
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
+import dev.authgate.protocol.keyfile.KeyFiles;
+import dev.authgate.protocol.session.Enroll;
+import dev.authgate.protocol.session.EnrollResult;
+import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.text.TerminalText;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code auth-client enroll}: become a client with a one-time token. The machine makes its own
+ * secret; over a session verified with the token (so the server proves it holds the token's
+ * verifier) it sends only the secret's verifiers, and writes the credential once the server has
+ * stored them.
+ */
+@Command(
+    name = "enroll",
+    mixinStandardHelpOptions = true,
+    description =
+        "Enroll this machine with a one-time token from 'auth-server keys token create': the secret"
+            + " is made here and never leaves it; the server stores only its verifiers.")
+final class EnrollCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--server",
+      paramLabel = "HOST[:PORT]",
+      defaultValue = "${env:AUTHGATE_SERVER}",
+      description = "Server address; port 7350 unless given. Default: AUTHGATE_SERVER.")
+  String server;
+
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      defaultValue = "${env:AUTHGATE_TOKEN}",
+      description =
+          "The token (agt1-...), or - to read it from stdin (keeps it out of the process list)."
+              + " Default: AUTHGATE_TOKEN.")
+  String token;
+
+  @Option(
+      names = "--id",
+      paramLabel = "ID",
+      description = "The client id to ask for, where the token lets the machine choose.")
+  String clientId;
+
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      required = true,
+      description = "Where to write the new credential (mode 0600); never overwritten.")
+  Path out;
+
+  @Option(
+      names = "--wait",
+      paramLabel = "DURATION",
+      defaultValue = "0s",
+      converter = DurationConverter.class,
+      description =
+          "If the token needs an operator's approval, keep checking (with backoff) this long for"
+              + " it; exit 0 once let in, 3 if still not (default: ${DEFAULT-VALUE}: do not wait).")
+  Duration wait;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--verbose", description = "Show stack traces on errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    if (server == null || server.isBlank()) {
+      throw new ParameterException(
+          spec.commandLine(), "no server: give --server HOST[:PORT] or set AUTHGATE_SERVER");
+    }
+    ServerAddress address = ServerAddress.parse(server);
+    EnrollmentToken parsed = readToken();
+    PrintWriter err = spec.commandLine().getErr();
+    reserve();
+    boolean written = false;
+    try {
+      byte[] secret = RandomSource.secure().bytes(32);
+      ScramKeys keys = ScramKeys.fromSaltedPassword(secret);
+      EnrollResult result;
+      String serverId;
+      VerifiedConnection opened;
+      try {
+        opened = new Connector(parsed.identity(), timeout, RandomSource.secure()).connect(address);
+      } catch (ProtocolException e) {
+        if (e.reason() != Reason.REFUSED) {
+          throw e;
+        }
+        err.println(
+            "auth-client: the server refused the token: it is wrong, expired, used up or revoked"
+                + " (token "
+                + parsed.tokenId()
+                + ")");
+        return ExitCode.AUTH_REFUSED.code();
+      }
+      try (VerifiedConnection connection = opened) {
+        serverId = connection.serverId();
+        connection
+            .channel()
+            .send(
+                new Enroll(
+                    clientId == null ? "" : clientId,
+                    keys.verifier().storedKey(),
+                    keys.verifier().serverKey()));
+        result = awaitResult(connection);
+      }
+      if (result.status() == EnrollResult.Status.REFUSED) {
+        err.println(
+            "auth-client: enrollment refused: "
+                + TerminalText.escape(result.text())
+                + " ["
+                + TerminalText.escape(result.reason())
+                + "]");
+        return ExitCode.TRANSFER.code();
+      }
+      Credential credential = new Credential(result.clientId(), result.keyId(), secret);
+      KeyFiles.writePrivate(out, credential.format(), true);
+      written = true;
+      err.println(
+          "enrolled as "
+              + TerminalText.escape(result.clientId())
+              + " (key "
+              + TerminalText.escape(result.keyId())
+              + ") with server '"
+              + TerminalText.escape(serverId)
+              + "'; credential written to "
+              + out
+              + " (mode 0600)");
+      if (result.status() == EnrollResult.Status.PENDING) {
+        err.println(
+            "waiting for approval: on the server run: auth-server keys approve "
+                + TerminalText.escape(result.clientId()));
+        if (!wait.isZero()) {
+          return awaitApproval(address, credential, err);
+        }
+      }
+      return ExitCode.OK.code();
+    } finally {
+      if (!written) {
+        Files.deleteIfExists(out);
+      }
+    }
+  }
+
+  private EnrollmentToken readToken() throws IOException {
+    String text = token;
+    if ("-".equals(text)) {
+      text = new String(((AuthClientCommand) spec.parent().userObject()).stdin.readAllBytes());
+    }
+    if (text == null || text.isBlank()) {
+      throw new ParameterException(
+          spec.commandLine(), "no token: give --token TOKEN (or -) or set AUTHGATE_TOKEN");
+    }
+    try {
+      return EnrollmentToken.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /** Claims {@code --out} (empty, 0600) before anything is sent, so the credential has a home. */
+  private void reserve() throws IOException {
+    try {
+      Files.createFile(
+          out, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (FileAlreadyExistsException e) {
+      throw new ParameterException(
+          spec.commandLine(),
+          out + " exists; enroll writes a new credential and never overwrites one");
+    }
+  }
+
+  private EnrollResult awaitResult(VerifiedConnection connection) throws IOException {
+    while (true) {
+      SessionMessage message = connection.channel().receive();
+      switch (message) {
+        case EnrollResult r -> {
+          return r;
+        }
+        case SessionMessage.Ping p -> connection.channel().send(new SessionMessage.Pong(p.token()));
+        case SessionMessage.Close c ->
+            throw new ProtocolException(
+                c.code() == SessionMessage.Close.NOT_PERMITTED
+                    ? Reason.NOT_PERMITTED
+                    : Reason.CONNECTION_LOST,
+                "the server closed the session: " + c.text());
+        default ->
+            throw new ProtocolException(
+                Reason.MALFORMED, "unexpected " + message + " while waiting for ENROLL_RESULT");
+      }
+    }
+  }
+
+  /** Pings with the new credential, backing off, until it is let in or the wait is over. */
+  private int awaitApproval(ServerAddress address, Credential credential, PrintWriter err)
+      throws InterruptedException {
+    long end = System.nanoTime() + wait.toNanos();
+    long pause = 2_000;
+    Connector connector = ServerOptions.connector(credential, timeout);
+    while (true) {
+      try (VerifiedConnection connection = connector.connect(address)) {
+        connection.ping();
+        err.println("approved: " + TerminalText.escape(credential.clientId()) + " is let in");
+        return ExitCode.OK.code();
+      } catch (IOException notYet) {
+        // Refused (pending, or denied: the server does not say which) or unreachable: try later.
+      }
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        err.println(
+            "auth-client: not let in after "
+                + wait.toSeconds()
+                + " s: still waiting for approval, or denied; the credential stays in "
+                + out);
+        return ExitCode.AUTH_REFUSED.code();
+      }
+      Thread.sleep(Math.min(pause, Math.max(1, left / 1_000_000)));
+      pause = Math.min(pause * 2, 30_000);
+    }
+  }
+}

@@ -1,0 +1,313 @@
+package dev.authgate.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
+import dev.authgate.server.testing.TestServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code auth-client enroll} against a real server: a token enrolls exactly what it says, once; the
+ * machine's secret never reaches the server; every use and failed use is audited.
+ */
+class EnrollTest {
+  @TempDir Path dir;
+  TestServer server;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = TestServer.start(dir.resolve("server"));
+    server.provision("existing");
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    server.close();
+  }
+
+  private EnrollmentToken token(int uses, boolean approve, String id, String prefix)
+      throws IOException {
+    return server.keystore().createToken(Duration.ofHours(1), uses, approve, id, prefix);
+  }
+
+  private CliRun client(String stdin, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit =
+        AuthClientCommand.run(
+            args,
+            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new CliRun(
+        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private CliRun enroll(EnrollmentToken token, String out, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "enroll",
+                "--server",
+                server.hostPort(),
+                "--token",
+                token.text(),
+                "--out",
+                dir.resolve(out).toString()));
+    args.addAll(List.of(extra));
+    return client("", args.toArray(String[]::new));
+  }
+
+  private CliRun ping(String credential) {
+    return client(
+        "", "ping", "--server", server.hostPort(), "--key", dir.resolve(credential).toString());
+  }
+
+  @Test
+  void aTokenEnrollsExactlyOneMachine_whichPingsWithTheCredentialItMade() throws IOException {
+    EnrollmentToken token = token(1, false, "sensor-7", null);
+
+    CliRun enrolled = enroll(token, "sensor-7.credential");
+
+    assertThat(enrolled.exit()).as(enrolled.err()).isZero();
+    assertThat(enrolled.err()).startsWith("enrolled as sensor-7 (key k1) with server '");
+    Path credential = dir.resolve("sensor-7.credential");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(credential)))
+        .isEqualTo("rw-------");
+    server.reloadKeys(); // as the watcher of a running server does within a second
+    assertThat(ping("sensor-7.credential").exit()).isZero();
+    assertThat(server.awaitEvent("enroll.accepted").path("client_id").asText())
+        .isEqualTo("sensor-7");
+
+    CliRun second = enroll(token, "again.credential");
+    assertThat(second.exit()).isEqualTo(3);
+    assertThat(second.err()).contains("the server refused the token");
+    assertThat(dir.resolve("again.credential")).doesNotExist();
+    assertThat(server.awaitEvent("enroll.rejected").path("reason").asText())
+        .isEqualTo("token-expired-or-used");
+  }
+
+  @Test
+  void theSecretNeverLeavesTheMachine_andNeitherTheTokenNorTheSecretIsStoredOrLogged()
+      throws IOException {
+    EnrollmentToken token = token(1, false, null, "sensor-");
+
+    assertThat(enroll(token, "m.credential").exit()).isZero();
+
+    Credential credential = Credential.load(dir.resolve("m.credential"));
+    String secret =
+        credential
+            .format()
+            .lines()
+            .filter(l -> l.startsWith("secret "))
+            .findFirst()
+            .orElseThrow()
+            .substring(7);
+    String tokenSecret = token.text().substring(token.text().lastIndexOf('-') + 1);
+    try (Stream<Path> files = Files.walk(dir.resolve("server"))) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+        assertThat(text).as(file.toString()).doesNotContain(secret).doesNotContain(tokenSecret);
+      }
+    }
+    assertThat(credential.clientId()).matches("sensor-[0-9a-f]{8}");
+  }
+
+  @Test
+  void aWrongTokenIsRefusedAndAuditedAsAFailedLogin() {
+    EnrollmentToken guessed = EnrollmentToken.parse("agt1-0123456789abcdef-" + "A".repeat(43));
+
+    CliRun refused = enroll(guessed, "x.credential");
+
+    assertThat(refused.exit()).isEqualTo(3);
+    assertThat(dir.resolve("x.credential")).doesNotExist();
+    assertThat(server.awaitEvent("auth.rejected").path("client_id").asText())
+        .isEqualTo("token:0123456789abcdef");
+    assertThat(server.awaitEvent("enroll.rejected").path("reason").asText())
+        .isEqualTo("token-unknown");
+  }
+
+  @Test
+  void anExpiredOrRevokedTokenIsRefused() throws IOException {
+    EnrollmentToken expired =
+        server.keystore().createToken(Duration.ofMillis(1), 1, false, "late", null);
+    EnrollmentToken revoked = token(1, false, "gone", null);
+    server.keystore().revokeToken(revoked.tokenId());
+
+    assertThat(enroll(expired, "late.credential").exit()).isEqualTo(3);
+    assertThat(enroll(revoked, "gone.credential").exit()).isEqualTo(3);
+    assertThat(server.events("enroll.rejected").stream().map(e -> e.path("reason").asText()))
+        .contains("token-expired-or-used", "token-revoked");
+    assertThat(server.keystore().path().resolve("late.keys")).doesNotExist();
+  }
+
+  @Test
+  void idsOutsideWhatTheTokenAllowsAreRefusedAndTheTokenStaysUsable() throws IOException {
+    EnrollmentToken prefixed = token(1, false, null, "sensor-");
+
+    CliRun wrong = enroll(prefixed, "a.credential", "--id", "printer-1");
+    assertThat(wrong.exit()).isEqualTo(5);
+    assertThat(wrong.err()).contains("only ids starting with 'sensor-' [id-not-allowed]");
+    CliRun taken = enroll(token(1, false, null, null), "b.credential", "--id", "existing");
+    assertThat(taken.exit()).isEqualTo(5);
+    assertThat(taken.err()).contains("[id-taken]");
+    assertThat(dir.resolve("a.credential")).doesNotExist();
+
+    assertThat(enroll(prefixed, "c.credential", "--id", "sensor-east").exit()).isZero();
+  }
+
+  @Test
+  void withApproveTheMachineGetsInOnlyAfterApproval_andDenyRefusesItForGood() throws Exception {
+    EnrollmentToken first = token(1, true, "m1", null);
+    EnrollmentToken second = token(1, true, "m2", null);
+
+    CliRun pending = enroll(first, "m1.credential");
+    assertThat(pending.exit()).isZero();
+    assertThat(pending.err())
+        .contains("waiting for approval: on the server run: auth-server keys approve m1");
+    server.reloadKeys();
+    assertThat(ping("m1.credential").exit()).isEqualTo(3);
+    assertThat(
+            server
+                .awaitEvent("auth.rejected", e -> e.path("client_id").asText().equals("m1"))
+                .path("reason")
+                .asText())
+        .isEqualTo("pending-approval");
+
+    server.keystore().approve("m1");
+    server.reloadKeys();
+    assertThat(ping("m1.credential").exit()).isZero();
+
+    assertThat(enroll(second, "m2.credential").exit()).isZero();
+    server.keystore().deny("m2");
+    server.reloadKeys();
+    assertThat(ping("m2.credential").exit()).isEqualTo(3);
+    assertThat(
+            server
+                .awaitEvent("auth.rejected", e -> e.path("client_id").asText().equals("m2"))
+                .path("reason")
+                .asText())
+        .isEqualTo("revoked-key");
+  }
+
+  @Test
+  void twoMachinesRacingWithASingleUseTokenGetOneEnrollment() throws Exception {
+    EnrollmentToken token = token(1, false, null, "race-");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<CliRun>> runs = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String out = "race" + i + ".credential";
+        runs.add(pool.submit((Callable<CliRun>) () -> enroll(token, out)));
+      }
+      int enrolled = 0;
+      for (Future<CliRun> run : runs) {
+        enrolled += run.get().exit() == 0 ? 1 : 0;
+      }
+      assertThat(enrolled).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+    try (Stream<Path> keys = Files.list(server.keystore().path())) {
+      assertThat(keys.filter(p -> p.getFileName().toString().startsWith("race-"))).hasSize(1);
+    }
+  }
+
+  @Test
+  void anExistingOutFileIsNeverOverwrittenAndNothingIsSent() throws IOException {
+    EnrollmentToken token = token(1, false, "m5", null);
+    Files.writeString(dir.resolve("mine.credential"), "precious");
+
+    CliRun run = enroll(token, "mine.credential");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("exists; enroll writes a new credential and never overwrites one");
+    assertThat(Files.readString(dir.resolve("mine.credential"))).isEqualTo("precious");
+    assertThat(enroll(token, "m5.credential").exit()).isZero();
+  }
+
+  @Test
+  void theTokenCanComeFromStdinAndAMalformedTokenIsAUsageError() throws IOException {
+    EnrollmentToken token = token(1, false, "m6", null);
+
+    CliRun fromStdin =
+        client(
+            token.text() + "\n",
+            "enroll",
+            "--server",
+            server.hostPort(),
+            "--token",
+            "-",
+            "--out",
+            dir.resolve("m6.credential").toString());
+    assertThat(fromStdin.exit()).as(fromStdin.err()).isZero();
+
+    CliRun malformed =
+        client(
+            "",
+            "enroll",
+            "--server",
+            server.hostPort(),
+            "--token",
+            "hello",
+            "--out",
+            dir.resolve("z").toString());
+    assertThat(malformed.exit()).isEqualTo(2);
+    assertThat(malformed.err()).contains("not an enrollment token").doesNotContain("hello");
+  }
+
+  @Test
+  void aTokenSessionMayOnlyEnroll() throws IOException {
+    EnrollmentToken token = token(1, false, "m7", null);
+
+    try (VerifiedConnection session =
+        new Connector(token.identity(), Duration.ofSeconds(10), RandomSource.secure())
+            .connect(new ServerAddress("127.0.0.1", server.port()))) {
+      // Pings are fine (keepalives); anything but ENROLL ends the session.
+      session.ping();
+      session
+          .channel()
+          .send(new dev.authgate.protocol.session.UploadBegin("x.bin", 1, false, false));
+      dev.authgate.protocol.session.SessionMessage reply = session.channel().receive();
+      assertThat(reply)
+          .isEqualTo(
+              new dev.authgate.protocol.session.SessionMessage.Close(
+                  dev.authgate.protocol.session.SessionMessage.Close.NOT_PERMITTED,
+                  "an enrollment token's session may only enroll"));
+    }
+    assertThat(
+            server
+                .awaitEvent(
+                    "session.closed", e -> e.path("outcome").asText().equals("not-permitted"))
+                .path("client_id")
+                .asText())
+        .isEqualTo("token:" + token.tokenId());
+    // The token was not used up by the refused session.
+    assertThat(enroll(token, "m7.credential").exit()).isZero();
+  }
+}
