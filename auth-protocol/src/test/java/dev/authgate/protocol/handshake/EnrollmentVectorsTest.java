@@ -72,7 +72,7 @@ class EnrollmentVectorsTest {
           "4000" + "00".repeat(63), // verifiers one byte short
           "4000" + "00".repeat(65), // one byte too many
           "4103000000000000", // unknown status
-          "41000000000000", // text length missing
+          "410000000000", // text length cut short
         }) {
       assertThatThrownBy(() -> SessionMessage.decode(HEX.parseHex(hex)))
           .as(hex)

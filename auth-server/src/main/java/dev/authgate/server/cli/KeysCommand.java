@@ -1,6 +1,7 @@
 package dev.authgate.server.cli;
 
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyEntry;
@@ -151,7 +152,9 @@ final class KeysCommand implements Runnable {
                       new String[] {
                         client.clientId(),
                         key.keyId(),
-                        key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT),
+                        client.isPending() && key.statusAt(now) == VerifierLookup.KeyStatus.ACTIVE
+                            ? "pending"
+                            : key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT),
                         String.valueOf(key.created()),
                         key.revoked() != null || key.expires() == null
                             ? "-"
