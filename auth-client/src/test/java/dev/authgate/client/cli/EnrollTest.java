@@ -160,8 +160,15 @@ class EnrollTest {
 
     assertThat(enroll(expired, "late.credential").exit()).isEqualTo(3);
     assertThat(enroll(revoked, "gone.credential").exit()).isEqualTo(3);
-    assertThat(server.events("enroll.rejected").stream().map(e -> e.path("reason").asText()))
-        .contains("token-expired-or-used", "token-revoked");
+    // The audit may be written just after the refusal is sent: wait for each.
+    assertThat(
+            server.awaitEvent(
+                "enroll.rejected", e -> e.path("token_id").asText().equals(expired.tokenId())))
+        .satisfies(e -> assertThat(e.path("reason").asText()).isEqualTo("token-expired-or-used"));
+    assertThat(
+            server.awaitEvent(
+                "enroll.rejected", e -> e.path("token_id").asText().equals(revoked.tokenId())))
+        .satisfies(e -> assertThat(e.path("reason").asText()).isEqualTo("token-revoked"));
     assertThat(server.keystore().path().resolve("late.keys")).doesNotExist();
   }
 

@@ -205,22 +205,8 @@ class PermissionsTest {
 
   @Test
   void aChangeAppliesToALiveSessionAtItsNextRequest() throws Exception {
-    Credential credential = Credential.load(key);
     BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    try (ChatClient chat =
-        new ChatClient(
-            new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure())
-                .connect(new ServerAddress("127.0.0.1", server.port())))) {
-      chat.start(
-          new ChatClient.Listener() {
-            @Override
-            public void onEvent(Event event) {
-              events.add(event);
-            }
-
-            @Override
-            public void onEnd(String reason, Exception failure) {}
-          });
+    try (ChatClient chat = chat(events, new java.util.concurrent.CompletableFuture<>())) {
       chat.join("dev");
       assertThat(next(events).kind()).isEqualTo(Event.Kind.JOINED);
 
@@ -241,26 +227,10 @@ class PermissionsTest {
   @Test
   void aMemberWhoseRoomIsNoLongerPermittedIsClosedWithinTheReloadInterval() throws Exception {
     server.watchKeys();
-    Credential credential = Credential.load(key);
     java.util.concurrent.CompletableFuture<Exception> ended =
         new java.util.concurrent.CompletableFuture<>();
     BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    try (ChatClient chat =
-        new ChatClient(
-            new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure())
-                .connect(new ServerAddress("127.0.0.1", server.port())))) {
-      chat.start(
-          new ChatClient.Listener() {
-            @Override
-            public void onEvent(Event event) {
-              events.add(event);
-            }
-
-            @Override
-            public void onEnd(String reason, Exception failure) {
-              ended.complete(failure);
-            }
-          });
+    try (ChatClient chat = chat(events, ended)) {
       chat.join("dev");
       assertThat(next(events).kind()).isEqualTo(Event.Kind.JOINED);
 
@@ -279,6 +249,30 @@ class PermissionsTest {
                 .path("client_id")
                 .asText())
         .isEqualTo("sensor-1");
+  }
+
+  /** A chat session as sensor-1: events into {@code events}, how it ended into {@code ended}. */
+  private ChatClient chat(
+      BlockingQueue<Event> events, java.util.concurrent.CompletableFuture<Exception> ended)
+      throws IOException {
+    ChatClient chat =
+        new ChatClient(
+            new Connector(
+                    Credential.load(key).identity(), Duration.ofSeconds(10), RandomSource.secure())
+                .connect(new ServerAddress("127.0.0.1", server.port())));
+    chat.start(
+        new ChatClient.Listener() {
+          @Override
+          public void onEvent(Event event) {
+            events.add(event);
+          }
+
+          @Override
+          public void onEnd(String reason, Exception failure) {
+            ended.complete(failure);
+          }
+        });
+    return chat;
   }
 
   private static Event next(BlockingQueue<Event> events) throws InterruptedException {

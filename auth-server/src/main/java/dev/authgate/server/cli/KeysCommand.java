@@ -310,18 +310,13 @@ final class KeysCommand implements Runnable {
 
     @Mixin NewKey newKey;
 
-    @Option(
-        names = "--audit-log",
-        paramLabel = "FILE",
-        defaultValue = "logs/audit.jsonl",
-        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
-    Path auditLog;
+    @Mixin AuditLogOption auditLog;
 
     @Override
     public Integer call() throws IOException {
       CredentialOut target = newKey.target();
       // Opened first: a reinstatement that cannot be audited does not happen.
-      try (JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, Clock.systemUTC())) {
+      try (JsonLinesAuditLog audit = auditLog.open()) {
         KeystoreDirectory dir = keystore.open();
         KeystoreDirectory.Rotation rotation = dir.reinstate(newKey.clientId);
         Credential credential = rotation.credential();
@@ -343,7 +338,7 @@ final class KeysCommand implements Runnable {
                 + " ("
                 + fingerprint
                 + "); its revoked keys stay refused; audited in "
-                + auditLog);
+                + auditLog.file);
         target.report(err, "copy it to the client machine, then delete it here");
       }
       return 0;
@@ -398,12 +393,7 @@ final class KeysCommand implements Runnable {
                 + " (2027-01-01T00:00:00Z), or 'never'. Refused then as expired-key.")
     String expires;
 
-    @Option(
-        names = "--audit-log",
-        paramLabel = "FILE",
-        defaultValue = "logs/audit.jsonl",
-        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
-    Path auditLog;
+    @Mixin AuditLogOption auditLog;
 
     @Override
     public Integer call() throws IOException {
@@ -417,7 +407,7 @@ final class KeysCommand implements Runnable {
             "nothing to set: give --sessions, --rooms, --max-file, --quota or --expires");
       }
       java.util.function.UnaryOperator<Permissions> change = parse();
-      try (JsonLinesAuditLog audit = JsonLinesAuditLog.open(auditLog, Clock.systemUTC())) {
+      try (JsonLinesAuditLog audit = auditLog.open()) {
         Permissions[] beforeAfter = keystore.open().setPermissions(clientId, change);
         Permissions now = beforeAfter[1];
         audit.record(
@@ -437,7 +427,7 @@ final class KeysCommand implements Runnable {
                     + "' may now: "
                     + describe(now)
                     + "; a running server applies it within seconds; audited in "
-                    + auditLog);
+                    + auditLog.file);
       }
       return 0;
     }
@@ -535,9 +525,34 @@ final class KeysCommand implements Runnable {
     }
   }
 
-  /** Opens the audit log first: a change that cannot be audited does not happen. */
-  static JsonLinesAuditLog auditLog(Path file) throws IOException {
-    return JsonLinesAuditLog.open(file, Clock.systemUTC());
+  /**
+   * {@code --audit-log} of the commands that change the keystore. Opened before the change, so a
+   * change that cannot be audited does not happen.
+   */
+  static final class AuditLogOption {
+    @Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
+        defaultValue = "logs/audit.jsonl",
+        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
+    Path file;
+
+    JsonLinesAuditLog open() throws IOException {
+      return JsonLinesAuditLog.open(file, Clock.systemUTC());
+    }
+
+    /** A change to the keystore. */
+    interface Change {
+      void apply() throws IOException;
+    }
+
+    /** Applies {@code change} with the log open, then records {@code event} and the operator. */
+    void audited(AuditEvent event, Change change) throws IOException {
+      try (JsonLinesAuditLog audit = open()) {
+        change.apply();
+        audit.record(event.with("operator", System.getProperty("user.name")));
+      }
+    }
   }
 
   @Command(
@@ -597,12 +612,7 @@ final class KeysCommand implements Runnable {
         description = "Each enrollment waits until an operator runs 'keys approve ID'.")
     boolean approve;
 
-    @Option(
-        names = "--audit-log",
-        paramLabel = "FILE",
-        defaultValue = "logs/audit.jsonl",
-        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
-    Path auditLog;
+    @Mixin AuditLogOption auditLog;
 
     @Override
     public Integer call() throws IOException {
@@ -614,7 +624,7 @@ final class KeysCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(
             spec.commandLine(), "--uses and --expires must be positive");
       }
-      try (JsonLinesAuditLog audit = auditLog(auditLog)) {
+      try (JsonLinesAuditLog audit = auditLog.open()) {
         dev.authgate.protocol.keyfile.EnrollmentToken token =
             keystore.open().createToken(expires, uses, approve, clientId, prefix);
         audit.record(
@@ -715,23 +725,14 @@ final class KeysCommand implements Runnable {
     @Parameters(paramLabel = "TOKEN-ID", description = "The token's id (16 hex digits).")
     String tokenId;
 
-    @Option(
-        names = "--audit-log",
-        paramLabel = "FILE",
-        defaultValue = "logs/audit.jsonl",
-        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
-    Path auditLog;
+    @Mixin AuditLogOption auditLog;
 
     @Override
     public Integer call() throws IOException {
-      try (JsonLinesAuditLog audit = auditLog(auditLog)) {
-        keystore.open().revokeToken(tokenId);
-        audit.record(
-            AuditEvent.of("enroll.token_revoked")
-                .with("token_id", tokenId)
-                .with("operator", System.getProperty("user.name")));
-        spec.commandLine().getErr().println("revoked token " + tokenId);
-      }
+      auditLog.audited(
+          AuditEvent.of("enroll.token_revoked").with("token_id", tokenId),
+          () -> keystore.open().revokeToken(tokenId));
+      spec.commandLine().getErr().println("revoked token " + tokenId);
       return 0;
     }
   }
@@ -747,25 +748,16 @@ final class KeysCommand implements Runnable {
     @Parameters(paramLabel = "ID", description = "Client id")
     String clientId;
 
-    @Option(
-        names = "--audit-log",
-        paramLabel = "FILE",
-        defaultValue = "logs/audit.jsonl",
-        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
-    Path auditLog;
+    @Mixin AuditLogOption auditLog;
 
     @Override
     public Integer call() throws IOException {
-      try (JsonLinesAuditLog audit = auditLog(auditLog)) {
-        keystore.open().approve(clientId);
-        audit.record(
-            AuditEvent.of("enroll.approved")
-                .with("client_id", clientId)
-                .with("operator", System.getProperty("user.name")));
-        spec.commandLine()
-            .getErr()
-            .println("approved '" + clientId + "': a running server lets it in within seconds");
-      }
+      auditLog.audited(
+          AuditEvent.of("enroll.approved").with("client_id", clientId),
+          () -> keystore.open().approve(clientId));
+      spec.commandLine()
+          .getErr()
+          .println("approved '" + clientId + "': a running server lets it in within seconds");
       return 0;
     }
   }
@@ -782,25 +774,16 @@ final class KeysCommand implements Runnable {
     @Parameters(paramLabel = "ID", description = "Client id")
     String clientId;
 
-    @Option(
-        names = "--audit-log",
-        paramLabel = "FILE",
-        defaultValue = "logs/audit.jsonl",
-        description = "The server's audit log, appended to (default: ${DEFAULT-VALUE}).")
-    Path auditLog;
+    @Mixin AuditLogOption auditLog;
 
     @Override
     public Integer call() throws IOException {
-      try (JsonLinesAuditLog audit = auditLog(auditLog)) {
-        keystore.open().deny(clientId);
-        audit.record(
-            AuditEvent.of("enroll.denied")
-                .with("client_id", clientId)
-                .with("operator", System.getProperty("user.name")));
-        spec.commandLine()
-            .getErr()
-            .println("denied '" + clientId + "': its key is revoked and stays refused");
-      }
+      auditLog.audited(
+          AuditEvent.of("enroll.denied").with("client_id", clientId),
+          () -> keystore.open().deny(clientId));
+      spec.commandLine()
+          .getErr()
+          .println("denied '" + clientId + "': its key is revoked and stays refused");
       return 0;
     }
   }
