@@ -1,0 +1,152 @@
+package dev.authgate.client.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Python client in clients/python (written from docs/PROTOCOL.md alone) against the real Java
+ * server, and its own unit tests (the worked example of §9, byte for byte). Skipped, saying so,
+ * where python3 or its {@code cryptography} package is missing ({@code .ci/run} installs Debian's
+ * python3-cryptography when it can).
+ */
+class PythonClientIT {
+  private static final Path PROJECT =
+      Path.of("..", "clients", "python").toAbsolutePath().normalize();
+
+  @TempDir Path dir;
+
+  private record Run(int exit, String out, String err) {}
+
+  @BeforeAll
+  static void pythonWithCryptography() throws Exception {
+    Run probe = python(Path.of("."), "-c", "import cryptography");
+    assumeTrue(
+        probe.exit() == 0,
+        "python3 with the cryptography package is not installed: the Python client is not tested"
+            + " (apt-get install python3-cryptography)");
+  }
+
+  private static Run python(Path cwd, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("python3"));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile("py", ".out");
+    Path err = Files.createTempFile("py", ".err");
+    Process process;
+    try {
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .directory(cwd.toFile())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile());
+      builder.environment().put("PYTHONPATH", PROJECT.toString());
+      builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+      process = builder.start();
+    } catch (java.io.IOException noPython) {
+      return new Run(127, "", String.valueOf(noPython.getMessage()));
+    }
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+    Run run = new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+    Files.delete(out);
+    Files.delete(err);
+    return run;
+  }
+
+  @Test
+  void thePythonUnitTestsPass() throws Exception {
+    Run tests = python(PROJECT, "-m", "unittest", "discover", "-s", "tests", "-t", ".");
+
+    assertThat(tests.exit()).as(tests.err()).isZero();
+    assertThat(tests.err()).contains("OK");
+  }
+
+  @Test
+  void thePythonClientPingsTheJavaServer_andIsRefusedWithAWrongKey() throws Exception {
+    Jars.provision(dir, "sensor-1");
+    Path impostor = Files.createDirectory(dir.resolve("impostor"));
+    Jars.provision(impostor, "sensor-1");
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
+    try {
+      Run ping =
+          python(
+              dir,
+              "-m",
+              "authgate",
+              "ping",
+              "--server",
+              server.address(),
+              "--key",
+              "sensor-1.credential");
+      assertThat(ping.exit()).as(ping.err()).isZero();
+      assertThat(ping.out())
+          .matches(
+              "verified server '[^']+' at "
+                  + server.address().replace(".", "\\.")
+                  + " as sensor-1 \\(key k1\\): handshake [0-9.]+ ms, round trip [0-9.]+ ms\\n");
+
+      Run wrong =
+          python(
+              impostor,
+              "-m",
+              "authgate",
+              "ping",
+              "--server",
+              server.address(),
+              "--key",
+              "sensor-1.credential");
+      assertThat(wrong.exit()).isEqualTo(3);
+      assertThat(wrong.err())
+          .isEqualTo("authgate: the server refused this client (wrong, unknown or revoked key)\n");
+    } finally {
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+    String audit = Files.readString(dir.resolve("audit.jsonl"));
+    assertThat(audit).contains("\"event\":\"auth.accepted\"").contains("\"reason\":\"bad-proof\"");
+    assertThat(audit).contains("\"kind\":\"ping\"").contains("\"outcome\":\"closed\"");
+  }
+
+  @Test
+  void usageAndConnectionFailuresHaveTheJavaClientsExitCodes() throws Exception {
+    Jars.provision(dir, "sensor-1");
+    Run noServer = python(dir, "-m", "authgate", "ping", "--key", "sensor-1.credential");
+    assertThat(noServer.exit()).isEqualTo(2);
+    assertThat(noServer.err()).contains("no server");
+
+    Run nobodyListens =
+        python(
+            dir,
+            "-m",
+            "authgate",
+            "ping",
+            "--server",
+            "127.0.0.1:1",
+            "--key",
+            "sensor-1.credential");
+    assertThat(nobodyListens.exit()).isEqualTo(4);
+
+    Files.setPosixFilePermissions(
+        dir.resolve("sensor-1.credential"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Run open =
+        python(
+            dir,
+            "-m",
+            "authgate",
+            "ping",
+            "--server",
+            "127.0.0.1:1",
+            "--key",
+            "sensor-1.credential");
+    assertThat(open.exit()).isEqualTo(1);
+    assertThat(open.err()).contains("accessible by group or others").contains("chmod 600");
+  }
+}

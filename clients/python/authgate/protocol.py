@@ -1,0 +1,271 @@
+"""The authgate wire protocol, version 1, as docs/PROTOCOL.md specifies it.
+
+Framing (section 3), the handshake and key schedule (section 4), sealed session frames (section 5)
+and the session messages this client sends and reads. Only the ``cryptography`` package is used
+for X25519, HKDF and AES-GCM; SHA-256 and HMAC come from the standard library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import socket
+import struct
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+
+VERSION = 1
+HELLO, AUTH, WELCOME, REFUSED, SEALED = 0x01, 0x02, 0x03, 0x04, 0x10
+PRE_AUTH_MAX = 4096
+SEALED_MAX = 1_048_593
+HELLO_BYTES = 66
+AUTH_CLEAR_BYTES = 66
+IDENTITY_BYTES = 192
+
+PING, PONG, CLOSE = 0x01, 0x02, 0x0F
+
+REFUSAL_TEXT = {
+    0x01: "authentication refused",
+    0x02: "protocol error",
+    0x03: "unsupported version",
+    0x04: "handshake timeout",
+    0x05: "try later",
+}
+
+
+class ProtocolError(Exception):
+    """The peer broke the protocol, or a frame failed to open."""
+
+
+class Refused(Exception):
+    """The server sent REFUSED; ``code`` is its byte (section 6)."""
+
+    def __init__(self, code: int):
+        super().__init__(REFUSAL_TEXT.get(code, "refused (code 0x%02x)" % code))
+        self.code = code
+
+
+class ServerNotVerified(Exception):
+    """The server could not prove it holds this client's verifier."""
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def hmac_sha256(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def hkdf_extract(salt: bytes, ikm: bytes) -> bytes:
+    """RFC 5869 Extract with SHA-256 (it is HMAC(salt, ikm))."""
+    return hmac_sha256(salt, ikm)
+
+
+def hkdf_expand(prk: bytes, info: str, length: int) -> bytes:
+    return HKDFExpand(algorithm=hashes.SHA256(), length=length, info=info.encode("ascii")).derive(prk)
+
+
+@dataclass(frozen=True)
+class ScramKeys:
+    """Section 4.5: the keys of a 32-byte secret S."""
+
+    client_key: bytes
+    stored_key: bytes
+    server_key: bytes
+
+    @staticmethod
+    def of(secret: bytes) -> "ScramKeys":
+        client_key = hmac_sha256(secret, b"Client Key")
+        return ScramKeys(client_key, sha256(client_key), hmac_sha256(secret, b"Server Key"))
+
+    def client_proof(self, auth_message: bytes) -> bytes:
+        signature = hmac_sha256(self.stored_key, auth_message)
+        return bytes(a ^ b for a, b in zip(self.client_key, signature))
+
+    def server_signature(self, auth_message: bytes) -> bytes:
+        return hmac_sha256(self.server_key, auth_message)
+
+
+def header(frame_type: int, length: int) -> bytes:
+    return struct.pack(">BI", frame_type, length)
+
+
+def frame(frame_type: int, payload: bytes) -> bytes:
+    return header(frame_type, len(payload)) + payload
+
+
+def read_exactly(sock: socket.socket, n: int) -> bytes:
+    chunks = []
+    while n > 0:
+        chunk = sock.recv(min(n, 1 << 20))
+        if not chunk:
+            raise EOFError("the connection ended inside a frame")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(sock: socket.socket, cap: int) -> tuple[bytes, int, bytes]:
+    """Reads one frame; checks the length against ``cap`` before reading the payload."""
+    head = read_exactly(sock, 5)
+    frame_type, length = struct.unpack(">BI", head)
+    if length > cap:
+        raise ProtocolError("frame length %d is over the cap %d" % (length, cap))
+    return head, frame_type, read_exactly(sock, length)
+
+
+def nonce(iv: bytes, n: int) -> bytes:
+    """Section 5.1: the counter XORed into the IV's last 8 bytes."""
+    counter = struct.pack(">Q", n)
+    return iv[:4] + bytes(a ^ b for a, b in zip(iv[4:], counter))
+
+
+@dataclass(frozen=True)
+class DirectionKeys:
+    key: bytes
+    iv: bytes
+
+
+@dataclass(frozen=True)
+class KeySchedule:
+    """Section 4.4, from the HELLO payload, the AUTH clear part and the X25519 shared secret."""
+
+    transcript: bytes
+    shared: bytes
+    hs_c2s: DirectionKeys
+    hs_s2c: DirectionKeys
+
+    @staticmethod
+    def of(hello_payload: bytes, auth_clear: bytes, shared: bytes) -> "KeySchedule":
+        if shared == bytes(32):
+            raise ProtocolError("the X25519 shared secret is all zero")
+        prk = hkdf_extract(sha256(hello_payload + auth_clear), shared)
+        return KeySchedule(
+            hello_payload + auth_clear,
+            shared,
+            DirectionKeys(hkdf_expand(prk, "authgate/1 hs c2s key", 32), hkdf_expand(prk, "authgate/1 hs c2s iv", 12)),
+            DirectionKeys(hkdf_expand(prk, "authgate/1 hs s2c key", 32), hkdf_expand(prk, "authgate/1 hs s2c iv", 12)),
+        )
+
+    def auth_message(self, client_id: str, key_id: str) -> bytes:
+        cid, kid = client_id.encode("utf-8"), key_id.encode("utf-8")
+        return sha256(self.transcript + bytes([len(cid)]) + cid + bytes([len(kid)]) + kid)
+
+    def session(self, auth_message: bytes, client_key: bytes) -> tuple[DirectionKeys, DirectionKeys]:
+        prk = hkdf_extract(auth_message, self.shared + client_key)
+        return (
+            DirectionKeys(hkdf_expand(prk, "authgate/1 c2s key", 32), hkdf_expand(prk, "authgate/1 c2s iv", 12)),
+            DirectionKeys(hkdf_expand(prk, "authgate/1 s2c key", 32), hkdf_expand(prk, "authgate/1 s2c iv", 12)),
+        )
+
+
+def identity_plaintext(client_id: str, key_id: str, proof: bytes) -> bytes:
+    cid, kid = client_id.encode("utf-8"), key_id.encode("utf-8")
+    if not (1 <= len(cid) <= 64 and 1 <= len(kid) <= 64):
+        raise ValueError("client and key ids are 1 to 64 bytes")
+    plain = bytes([len(cid)]) + cid + bytes([len(kid)]) + kid + proof
+    return plain + bytes(IDENTITY_BYTES - len(plain))
+
+
+@dataclass
+class ClientHandshake:
+    """The client's side of section 4: HELLO in, AUTH out, WELCOME in."""
+
+    client_id: str
+    key_id: str
+    keys: ScramKeys
+    nonce: bytes
+    ephemeral: X25519PrivateKey
+    schedule: KeySchedule | None = None
+    auth_message: bytes | None = None
+
+    def on_hello(self, frame_type: int, payload: bytes) -> bytes:
+        if frame_type == REFUSED and len(payload) == 1:
+            raise Refused(payload[0])
+        if frame_type != HELLO or len(payload) < 2:
+            raise ProtocolError("expected HELLO")
+        (version,) = struct.unpack(">H", payload[:2])
+        if version != VERSION:
+            raise ProtocolError("the server speaks version %d" % version)
+        if len(payload) != HELLO_BYTES:
+            raise ProtocolError("HELLO is %d bytes, not 66" % len(payload))
+        server_pub = X25519PublicKey.from_public_bytes(payload[34:66])
+        shared = self.ephemeral.exchange(server_pub)
+        client_pub = self.ephemeral.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        clear = struct.pack(">H", VERSION) + self.nonce + client_pub
+        self.schedule = KeySchedule.of(payload, clear, shared)
+        self.auth_message = self.schedule.auth_message(self.client_id, self.key_id)
+        plain = identity_plaintext(self.client_id, self.key_id, self.keys.client_proof(self.auth_message))
+        head = header(AUTH, AUTH_CLEAR_BYTES + IDENTITY_BYTES + 16)
+        sealed = AESGCM(self.schedule.hs_c2s.key).encrypt(self.schedule.hs_c2s.iv, plain, head + clear)
+        return head + clear + sealed
+
+    def on_welcome(self, head: bytes, frame_type: int, payload: bytes) -> tuple[str, DirectionKeys, DirectionKeys]:
+        if frame_type == REFUSED and len(payload) == 1:
+            raise Refused(payload[0])
+        if frame_type != WELCOME:
+            raise ProtocolError("expected WELCOME")
+        assert self.schedule is not None and self.auth_message is not None
+        try:
+            plain = AESGCM(self.schedule.hs_s2c.key).decrypt(self.schedule.hs_s2c.iv, payload, head)
+        except InvalidTag:
+            raise ServerNotVerified("the server's WELCOME did not open under the handshake key") from None
+        if len(plain) < 33 or len(plain) != 33 + plain[32]:
+            raise ProtocolError("WELCOME layout is invalid")
+        if not hmac.compare_digest(plain[:32], self.keys.server_signature(self.auth_message)):
+            raise ServerNotVerified("the server could not prove it holds the verifier for client " + self.client_id)
+        c2s, s2c = self.schedule.session(self.auth_message, self.keys.client_key)
+        return plain[33:].decode("utf-8", "strict"), c2s, s2c
+
+
+class SecureChannel:
+    """Section 5: sealed frames, one counter per direction."""
+
+    def __init__(self, sock: socket.socket, send_keys: DirectionKeys, receive_keys: DirectionKeys):
+        self._sock = sock
+        self._send = send_keys
+        self._receive = receive_keys
+        self._sent = 0
+        self._received = 0
+
+    def seal(self, inner_type: int, body: bytes) -> bytes:
+        plain = bytes([inner_type]) + body
+        head = header(SEALED, len(plain) + 16)
+        sealed = AESGCM(self._send.key).encrypt(nonce(self._send.iv, self._sent), plain, head)
+        self._sent += 1
+        return head + sealed
+
+    def send(self, inner_type: int, body: bytes) -> None:
+        self._sock.sendall(self.seal(inner_type, body))
+
+    def receive(self) -> tuple[int, bytes]:
+        head, frame_type, payload = read_frame(self._sock, SEALED_MAX)
+        if frame_type != SEALED:
+            raise ProtocolError("expected a sealed frame, got type 0x%02x" % frame_type)
+        try:
+            plain = AESGCM(self._receive.key).decrypt(nonce(self._receive.iv, self._received), payload, head)
+        except InvalidTag:
+            raise ProtocolError("a sealed frame failed to open: altered, reordered or replayed") from None
+        self._received += 1
+        if not plain:
+            raise ProtocolError("empty session message")
+        return plain[0], plain[1:]
+
+
+def close_body(code: int, text: str) -> bytes:
+    data = text.encode("utf-8")[:255]
+    return bytes([code, len(data)]) + data
+
+
+def parse_close(body: bytes) -> tuple[int, str]:
+    if len(body) < 2 or len(body) != 2 + body[1]:
+        raise ProtocolError("CLOSE body has a bad length")
+    return body[0], body[2:].decode("utf-8", "strict")
