@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import select
 import socket
 import struct
 import time
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
@@ -39,6 +42,42 @@ def parse_server(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+@dataclass(frozen=True)
+class UploadOutcome:
+    """How one file's upload ended, as ``auth-client upload`` reports it."""
+
+    name: str
+    stored: bool
+    size: int
+    sha256: bytes
+    reason: str
+    text: str
+    resumed_from: int
+    seconds: float
+
+    def describe(self) -> str:
+        """``stored NAME: SIZE bytes, sha256 HEX, S s (R MiB/s)`` or ``refused NAME: why [reason]``."""
+        if not self.stored:
+            return "refused %s: %s [%s]" % (self.name, self.text, self.reason)
+        seconds = max(self.seconds, 1e-9)
+        return "stored %s: %d bytes%s, sha256 %s, %.2f s (%.1f MiB/s)" % (
+            self.name,
+            self.size,
+            " (resumed from %d)" % self.resumed_from if self.resumed_from else "",
+            self.sha256.hex(),
+            seconds,
+            (self.size - self.resumed_from) / (1024 * 1024) / seconds,
+        )
+
+
+SOURCE_CHANGED = "source-changed"
+
+
+def _state(fd: int) -> tuple[int, int, int]:
+    st = os.fstat(fd)
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
 class Connection:
     """A verified session. Use as a context manager; ``close`` says CLOSE to the server."""
 
@@ -67,6 +106,98 @@ class Connection:
                 raise protocol.ProtocolError("the server closed the session: " + text)
             else:
                 raise protocol.ProtocolError("unexpected message 0x%02x while waiting for PONG" % inner)
+
+
+    def _reply(self) -> tuple[int, bytes]:
+        """The next message that is not a PING (which is answered); a CLOSE ends the session."""
+        while True:
+            inner, body = self._channel.receive()
+            if inner == protocol.PING and len(body) == 8:
+                self._channel.send(protocol.PONG, body)
+            elif inner == protocol.CLOSE:
+                code, text = protocol.parse_close(body)
+                raise protocol.ProtocolError("the server closed the session: " + text)
+            else:
+                return inner, body
+
+    def upload(self, path: str, name: str | None = None, overwrite: bool = False, resume: bool = True) -> UploadOutcome:
+        """Uploads one file (section 5.3): streamed, SHA-256 checked by the server, resumed from a
+        partial copy the server kept when its prefix matches. A refusal is an outcome, not an
+        exception; a file that changes while it is read is not stored (``source-changed``)."""
+        name = name if name is not None else os.path.basename(path)
+        start = time.perf_counter()
+        with open(path, "rb") as f:
+            before = _state(f.fileno())
+            size = before[0]
+            self._channel.send(protocol.UPLOAD_BEGIN, protocol.upload_begin_body(name, size, overwrite, resume))
+            inner, body = self._reply()
+            if inner == protocol.UPLOAD_RESULT:
+                return self._outcome(name, protocol.parse_upload_result(body), size, 0, start)
+            if inner != protocol.UPLOAD_READY:
+                raise protocol.ProtocolError("unexpected message 0x%02x instead of UPLOAD_READY" % inner)
+            offset, prefix = protocol.parse_upload_ready(body)
+            digest = hashlib.sha256()
+            if offset > 0 and not self._prefix_matches(f, offset, prefix, size, digest):
+                self._channel.send(protocol.UPLOAD_END, bytes(32))
+                self._reply()  # size-mismatch: the server dropped its partial
+                return self.upload(path, name, overwrite, resume=False)
+            f.seek(offset)
+            position = offset
+            early = None
+            while position < size:
+                chunk = f.read(min(protocol.MAX_CHUNK, size - position))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                self._channel.send(protocol.UPLOAD_DATA, chunk)
+                position += len(chunk)
+                if select.select([self._sock], [], [], 0)[0]:
+                    inner, body = self._reply()
+                    if inner != protocol.UPLOAD_RESULT:
+                        raise protocol.ProtocolError("unexpected message 0x%02x during an upload" % inner)
+                    early = protocol.parse_upload_result(body)
+                    break
+            changed = early is None and (position != size or f.read(1) != b"" or _state(f.fileno()) != before)
+            self._channel.send(protocol.UPLOAD_END, bytes(32) if changed else digest.digest())
+            if early is None:
+                timeout = self._sock.gettimeout()
+                # The server forces the whole file to disk before it answers: allow for that.
+                self._sock.settimeout(None if timeout is None else timeout + (size >> 24))
+                try:
+                    inner, body = self._reply()
+                finally:
+                    self._sock.settimeout(timeout)
+                if inner != protocol.UPLOAD_RESULT:
+                    raise protocol.ProtocolError("unexpected message 0x%02x instead of UPLOAD_RESULT" % inner)
+                early = protocol.parse_upload_result(body)
+            if changed:
+                return UploadOutcome(
+                    name, False, size, bytes(32), SOURCE_CHANGED,
+                    "%s changed while it was being read; nothing was stored: upload it again once it is complete" % path,
+                    offset, time.perf_counter() - start,
+                )
+            return self._outcome(name, early, size, offset, start)
+
+    @staticmethod
+    def _prefix_matches(f, offset: int, prefix: bytes, size: int, digest) -> bool:
+        if offset > size:
+            return False
+        f.seek(0)
+        remaining = offset
+        while remaining > 0:
+            chunk = f.read(min(protocol.MAX_CHUNK, remaining))
+            if not chunk:
+                return False
+            digest.update(chunk)
+            remaining -= len(chunk)
+        return digest.copy().digest() == prefix
+
+    @staticmethod
+    def _outcome(name: str, result: protocol.UploadResult, size: int, offset: int, start: float) -> UploadOutcome:
+        return UploadOutcome(
+            name, result.stored, result.size if result.stored else size, result.sha256,
+            result.reason, result.text, offset if result.stored else 0, time.perf_counter() - start,
+        )
 
     def close(self) -> None:
         if self._closed:

@@ -28,6 +28,9 @@ AUTH_CLEAR_BYTES = 66
 IDENTITY_BYTES = 192
 
 PING, PONG, CLOSE = 0x01, 0x02, 0x0F
+UPLOAD_BEGIN, UPLOAD_READY, UPLOAD_DATA, UPLOAD_END, UPLOAD_RESULT = 0x20, 0x21, 0x22, 0x23, 0x24
+UPLOAD_OVERWRITE, UPLOAD_RESUME = 0x01, 0x02
+MAX_CHUNK = 1 << 20
 
 REFUSAL_TEXT = {
     0x01: "authentication refused",
@@ -269,3 +272,43 @@ def parse_close(body: bytes) -> tuple[int, str]:
     if len(body) < 2 or len(body) != 2 + body[1]:
         raise ProtocolError("CLOSE body has a bad length")
     return body[0], body[2:].decode("utf-8", "strict")
+
+
+def upload_begin_body(name: str, size: int, overwrite: bool, resume: bool) -> bytes:
+    data = name.encode("utf-8")
+    flags = (UPLOAD_OVERWRITE if overwrite else 0) | (UPLOAD_RESUME if resume else 0)
+    return struct.pack(">BQH", flags, size, len(data)) + data
+
+
+def parse_upload_ready(body: bytes) -> tuple[int, bytes]:
+    if len(body) != 40:
+        raise ProtocolError("UPLOAD_READY body must be 40 bytes")
+    return struct.unpack(">Q", body[:8])[0], body[8:]
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """Section 5.3: how one upload ended."""
+
+    stored: bool
+    size: int
+    sha256: bytes
+    reason: str
+    text: str
+
+
+def parse_upload_result(body: bytes) -> UploadResult:
+    try:
+        flag, size = struct.unpack(">BQ", body[:9])
+        sha = body[9:41]
+        at = 41
+        reason_len = body[at]
+        reason = body[at + 1 : at + 1 + reason_len].decode("utf-8", "strict")
+        at += 1 + reason_len
+        (text_len,) = struct.unpack(">H", body[at : at + 2])
+        text = body[at + 2 : at + 2 + text_len].decode("utf-8", "strict")
+        if flag > 1 or len(sha) != 32 or at + 2 + text_len != len(body):
+            raise ProtocolError("UPLOAD_RESULT layout is invalid")
+    except (struct.error, IndexError, UnicodeDecodeError):
+        raise ProtocolError("UPLOAD_RESULT layout is invalid") from None
+    return UploadResult(flag == 1, size, sha, reason, text)

@@ -121,5 +121,27 @@ class CredentialTest(unittest.TestCase):
             self.assertIn(message, str(e.exception))
 
 
+
+class UploadMessagesTest(unittest.TestCase):
+    def test_upload_begin_layout(self):
+        self.assertEqual(
+            protocol.upload_begin_body("a.log", 5, overwrite=True, resume=True).hex(),
+            "03" + "0000000000000005" + "0005" + b"a.log".hex(),
+        )
+
+    def test_upload_result_round_trip_and_bad_layouts(self):
+        body = bytes([1]) + (5).to_bytes(8, "big") + bytes(32) + b"\x00" + b"\x00\x06stored"
+        result = protocol.parse_upload_result(body)
+        self.assertEqual((result.stored, result.size, result.reason, result.text), (True, 5, "", "stored"))
+        for bad in (body[:-1], body + b"x", bytes([2]) + body[1:]):
+            with self.assertRaises(protocol.ProtocolError):
+                protocol.parse_upload_result(bad)
+
+    def test_upload_ready_is_forty_bytes(self):
+        self.assertEqual(protocol.parse_upload_ready((7).to_bytes(8, "big") + bytes(32)), (7, bytes(32)))
+        with self.assertRaises(protocol.ProtocolError):
+            protocol.parse_upload_ready(bytes(39))
+
+
 if __name__ == "__main__":
     unittest.main()

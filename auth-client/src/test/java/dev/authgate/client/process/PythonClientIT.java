@@ -115,6 +115,80 @@ class PythonClientIT {
   }
 
   @Test
+  void aHundredMebibyteUploadIsStoredByteIdentical_andACutUploadResumes() throws Exception {
+    Jars.provision(dir, "sensor-1");
+    Path file = dir.resolve("big.bin");
+    try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+      raf.setLength(100L << 20);
+      raf.seek(77L << 20);
+      raf.writeUTF("not all zeros");
+    }
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs("--uploads", "uploads"));
+    try {
+      Run upload =
+          python(
+              dir,
+              "-m",
+              "authgate",
+              "upload",
+              "--server",
+              server.address(),
+              "--key",
+              "sensor-1.credential",
+              "big.bin");
+      assertThat(upload.exit()).as(upload.err()).isZero();
+      assertThat(upload.out()).startsWith("stored big.bin: 104857600 bytes, sha256 ");
+      assertThat(dir.resolve("uploads/sensor-1/big.bin")).hasSameBinaryContentAs(file);
+
+      // Cut one mid-file: the process dies (no CLOSE, no END) after its 20th chunk of data.
+      Files.copy(file, dir.resolve("again.bin"));
+      Run killed =
+          python(
+              dir,
+              "-c",
+              String.join(
+                  "\n",
+                  "import os, authgate",
+                  "from authgate import protocol",
+                  "send = protocol.SecureChannel.send",
+                  "chunks = [0]",
+                  "def dying(self, inner, body):",
+                  "    send(self, inner, body)",
+                  "    if inner == protocol.UPLOAD_DATA:",
+                  "        chunks[0] += 1",
+                  "        if chunks[0] == 20:",
+                  "            os._exit(9)",
+                  "protocol.SecureChannel.send = dying",
+                  "conn = authgate.connect('"
+                      + server.address()
+                      + "',"
+                      + " authgate.Credential.load('sensor-1.credential'))",
+                  "conn.upload('again.bin')"));
+      assertThat(killed.exit()).isEqualTo(9);
+      Run resumed =
+          python(
+              dir,
+              "-m",
+              "authgate",
+              "upload",
+              "--server",
+              server.address(),
+              "--key",
+              "sensor-1.credential",
+              "again.bin");
+      assertThat(resumed.exit()).as(resumed.err()).isZero();
+      assertThat(resumed.out()).contains("(resumed from ");
+      assertThat(Long.parseLong(resumed.out().replaceAll("(?s).*resumed from (\\d+).*", "$1")))
+          .isPositive()
+          .isLessThanOrEqualTo(20L << 20);
+      assertThat(dir.resolve("uploads/sensor-1/again.bin")).hasSameBinaryContentAs(file);
+    } finally {
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void usageAndConnectionFailuresHaveTheJavaClientsExitCodes() throws Exception {
     Jars.provision(dir, "sensor-1");
     Run noServer = python(dir, "-m", "authgate", "ping", "--key", "sensor-1.credential");
