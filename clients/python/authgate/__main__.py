@@ -78,6 +78,70 @@ def _upload(args: argparse.Namespace) -> int:
     return OK if refused == 0 else TRANSFER
 
 
+def _iso(ms: int) -> str:
+    """Java's Instant.toString() of epoch milliseconds: no fraction when it is zero."""
+    import datetime
+
+    t = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return t + ("" if ms % 1000 == 0 else ".%03d" % (ms % 1000)) + "Z"
+
+
+def _event_json(event) -> str:
+    import json
+
+    line = json.dumps(
+        {"type": event.kind, "room": event.room, "from": event.sender, "text": event.text, "ts": _iso(event.ts)},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    # As auth-client: anything that could act on a terminal or end a line is a \u escape.
+    return "".join(c if c.isprintable() or c == " " else "\\u%04x" % ord(c) for c in line)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    """JSON lines mode: every stdin line is a message, every event a JSON line on stdout."""
+    import threading
+
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    server, _, _, credential = target
+    from .client import SessionEnded
+
+    try:
+        conn = connect(server, credential, args.timeout)
+    except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
+        return _failure(e)
+    ended: list = []
+
+    def read() -> None:
+        try:
+            for event in conn.events(args.keepalive):
+                print(_event_json(event), flush=True)
+        except SessionEnded as e:
+            ended.append(e)
+        except (OSError, EOFError, protocol.ProtocolError) as e:
+            ended.append(e)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        conn.join(args.room)
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            if line and not ended:
+                conn.say(line)
+        reader.join(0.5)
+        if ended:
+            e = ended[0]
+            print("authgate: the server ended the session: %s" % _printable(str(e)), file=sys.stderr)
+            return TRANSFER if isinstance(e, SessionEnded) and e.code == 6 else CONNECTION
+        conn.close()
+        return OK
+    except OSError as e:
+        return _failure(e)
+
+
 def _ping(args: argparse.Namespace) -> int:
     target = _target(args)
     if isinstance(target, int):
@@ -113,11 +177,18 @@ def main(argv: list[str] | None = None) -> int:
     upload.add_argument("--overwrite", action="store_true", help="replace files of the same name on the server")
     upload.add_argument("--no-resume", dest="resume", action="store_false", help="start over instead of resuming")
     upload.add_argument("files", nargs="+", metavar="FILE")
+    chat = commands.add_parser("chat", help="chat in a room: JSON lines out, stdin lines in")
+    chat.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
+    chat.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    chat.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting (default 10)")
+    chat.add_argument("--room", default="lobby", help="the room to join (default lobby)")
+    chat.add_argument("--keepalive", type=float, default=60.0, help="ping a quiet server this often, seconds (default 60)")
+    chat.add_argument("--json", action="store_true", help="JSON lines (the only mode of this client; accepted for auth-client's scripts)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code else OK
-    return _upload(args) if args.command == "upload" else _ping(args)
+    return {"upload": _upload, "chat": _chat}.get(args.command, _ping)(args)
 
 
 if __name__ == "__main__":

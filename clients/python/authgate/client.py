@@ -73,6 +73,15 @@ class UploadOutcome:
 SOURCE_CHANGED = "source-changed"
 
 
+class SessionEnded(Exception):
+    """The server ended the session with CLOSE ``code`` and ``text``."""
+
+    def __init__(self, code: int, text: str):
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
 def _state(fd: int) -> tuple[int, int, int]:
     st = os.fstat(fd)
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns
@@ -198,6 +207,46 @@ class Connection:
             name, result.stored, result.size if result.stored else size, result.sha256,
             result.reason, result.text, offset if result.stored else 0, time.perf_counter() - start,
         )
+
+    def join(self, room: str) -> None:
+        """Joins ``room`` (leaving the current one); the answer arrives as an event."""
+        data = room.encode("utf-8")
+        self._channel.send(protocol.CHAT_JOIN, bytes([len(data)]) + data)
+
+    def say(self, text: str) -> None:
+        """Says ``text`` in the current room (1 to 4096 bytes of UTF-8)."""
+        self._channel.send(protocol.CHAT_SAY, text.encode("utf-8"))
+
+    def events(self, keepalive: float = 60.0):
+        """Yields chat events until the server ends the session; PINGs are answered, and a PING
+        is sent after ``keepalive`` seconds of quiet (three unanswered end the session).
+        Not safe to call from two threads; ``say`` may be called from another."""
+        quiet = 0
+        self._sock.settimeout(keepalive)
+        while True:
+            try:
+                inner, body = self._channel.receive()
+            except (socket.timeout, TimeoutError):
+                quiet += 1
+                if quiet >= 3:
+                    raise protocol.ProtocolError("the server went silent: no answer to 3 keepalives")
+                self._tokens += 1
+                self._channel.send(protocol.PING, struct.pack(">Q", self._tokens))
+                continue
+            quiet = 0
+            if inner == protocol.CHAT_EVENT:
+                yield protocol.parse_chat_event(body)
+            elif inner == protocol.PING and len(body) == 8:
+                self._channel.send(protocol.PONG, body)
+            elif inner == protocol.PONG:
+                continue
+            elif inner == protocol.CLOSE:
+                code, text = protocol.parse_close(body)
+                self._closed = True
+                self._sock.close()
+                raise SessionEnded(code, text)
+            else:
+                raise protocol.ProtocolError("the server sent message 0x%02x in a chat" % inner)
 
     def close(self) -> None:
         if self._closed:

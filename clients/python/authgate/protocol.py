@@ -31,6 +31,8 @@ PING, PONG, CLOSE = 0x01, 0x02, 0x0F
 UPLOAD_BEGIN, UPLOAD_READY, UPLOAD_DATA, UPLOAD_END, UPLOAD_RESULT = 0x20, 0x21, 0x22, 0x23, 0x24
 UPLOAD_OVERWRITE, UPLOAD_RESUME = 0x01, 0x02
 MAX_CHUNK = 1 << 20
+CHAT_JOIN, CHAT_SAY, CHAT_WHO, CHAT_ROOMS, CHAT_LEAVE, CHAT_EVENT = 0x30, 0x31, 0x32, 0x33, 0x34, 0x38
+EVENT_KINDS = {1: "message", 2: "joined", 3: "left", 4: "who", 5: "rooms", 6: "error", 7: "history", 8: "notice"}
 
 REFUSAL_TEXT = {
     0x01: "authentication refused",
@@ -312,3 +314,34 @@ def parse_upload_result(body: bytes) -> UploadResult:
     except (struct.error, IndexError, UnicodeDecodeError):
         raise ProtocolError("UPLOAD_RESULT layout is invalid") from None
     return UploadResult(flag == 1, size, sha, reason, text)
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    """Section 5.4: one chat event; ``kind`` is its lower-case name."""
+
+    kind: str
+    ts: int
+    room: str
+    sender: str
+    text: str
+
+
+def parse_chat_event(body: bytes) -> ChatEvent:
+    try:
+        kind, ts = struct.unpack(">BQ", body[:9])
+        at = 9
+        room = body[at + 1 : at + 1 + body[at]]
+        at += 1 + body[at]
+        sender = body[at + 1 : at + 1 + body[at]]
+        at += 1 + body[at]
+        (text_len,) = struct.unpack(">H", body[at : at + 2])
+        text = body[at + 2 : at + 2 + text_len]
+        if kind not in EVENT_KINDS or at + 2 + text_len != len(body):
+            raise ProtocolError("CHAT_EVENT layout is invalid")
+        return ChatEvent(
+            EVENT_KINDS[kind], ts, room.decode("utf-8", "strict"), sender.decode("utf-8", "strict"),
+            text.decode("utf-8", "strict"),
+        )
+    except (struct.error, IndexError, UnicodeDecodeError):
+        raise ProtocolError("CHAT_EVENT layout is invalid") from None

@@ -189,6 +189,64 @@ class PythonClientIT {
   }
 
   @Test
+  void aPythonAndAJavaMemberChatInOneRoom() throws Exception {
+    Jars.provision(dir, "java-1");
+    Jars.provision(dir, "py-1");
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
+    Process javaMember = Jars.jsonChat(dir, server.address(), "java-1");
+    Lines javaSees = new Lines(javaMember);
+    // The Java member is in the room first, so it sees the Python member join.
+    assertThat(javaSees.await("\"from\":\"java-1\"", java.time.Duration.ofSeconds(60)))
+        .contains("\"type\":\"joined\"");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "python3",
+                "-m",
+                "authgate",
+                "chat",
+                "--server",
+                server.address(),
+                "--key",
+                "py-1.credential",
+                "--json")
+            .directory(dir.toFile())
+            .redirectError(dir.resolve("py.err").toFile());
+    builder.environment().put("PYTHONPATH", PROJECT.toString());
+    builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+    Process python = builder.start();
+    Lines pythonSees = new Lines(python);
+    try {
+      assertThat(javaSees.await("\"from\":\"py-1\"", java.time.Duration.ofSeconds(60)))
+          .contains("\"type\":\"joined\"");
+      python
+          .getOutputStream()
+          .write("hello from python\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      python.getOutputStream().flush();
+      assertThat(javaSees.await("hello from python", java.time.Duration.ofSeconds(60)))
+          .startsWith("{\"type\":\"message\",\"room\":\"lobby\",\"from\":\"py-1\"");
+      javaMember
+          .getOutputStream()
+          .write("hello from java\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      javaMember.getOutputStream().flush();
+      assertThat(pythonSees.await("hello from java", java.time.Duration.ofSeconds(60)))
+          .matches(
+              "\\{\"type\":\"message\",\"room\":\"lobby\",\"from\":\"java-1\","
+                  + "\"text\":\"hello from java\",\"ts\":\"[0-9T:.-]+Z\"}");
+      python.getOutputStream().close();
+      assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(python.exitValue()).as(Files.readString(dir.resolve("py.err"))).isZero();
+      assertThat(javaSees.await("\"type\":\"left\"", java.time.Duration.ofSeconds(60)))
+          .contains("\"from\":\"py-1\"");
+    } finally {
+      javaMember.getOutputStream().close();
+      javaMember.waitFor(30, TimeUnit.SECONDS);
+      python.destroy();
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void usageAndConnectionFailuresHaveTheJavaClientsExitCodes() throws Exception {
     Jars.provision(dir, "sensor-1");
     Run noServer = python(dir, "-m", "authgate", "ping", "--key", "sensor-1.credential");
