@@ -5,17 +5,19 @@
         print(conn.server_id, conn.ping())
 """
 
-from .client import Connection, connect, parse_server
-from .credential import Credential, CredentialError
+from .client import Connection, connect, enroll, parse_server
+from .credential import Credential, CredentialError, EnrollmentToken
 from .protocol import ProtocolError, Refused, ServerNotVerified
 
 __all__ = [
     "Connection",
     "Credential",
     "CredentialError",
+    "EnrollmentToken",
     "ProtocolError",
     "Refused",
     "ServerNotVerified",
     "connect",
+    "enroll",
     "parse_server",
 ]

@@ -1,4 +1,4 @@
-"""``python3 -m authgate ping|upload --server HOST[:PORT] --key FILE``: the same output and exit
+"""``python3 -m authgate ping|upload|chat|enroll --server HOST[:PORT] ...``: the same output and exit
 codes as ``auth-client`` (0 ok, 1 other failure, 2 usage, 3 authentication refused either way, 4
 cannot connect or connection lost, 5 a file refused)."""
 
@@ -142,6 +142,51 @@ def _chat(args: argparse.Namespace) -> int:
         return _failure(e)
 
 
+def _enroll(args: argparse.Namespace) -> int:
+    from .client import enroll
+    from .credential import EnrollmentToken
+
+    server = args.server or os.environ.get("AUTHGATE_SERVER", "")
+    text = args.token or os.environ.get("AUTHGATE_TOKEN", "")
+    try:
+        parse_server(server)
+        if text == "-":
+            text = sys.stdin.read()
+        if not text.strip():
+            raise ValueError("no token: give --token TOKEN (or -) or set AUTHGATE_TOKEN")
+        token = EnrollmentToken.parse(text)
+    except (ValueError, CredentialError) as e:
+        print("authgate: %s" % e, file=sys.stderr)
+        return USAGE
+    try:
+        result, server_id = enroll(server, token, args.out, args.id or "", args.timeout)
+    except FileExistsError:
+        print("authgate: %s exists; enroll writes a new credential and never overwrites one" % args.out, file=sys.stderr)
+        return USAGE
+    except protocol.Refused as e:
+        if e.code != 0x01:
+            return _failure(e)
+        print(
+            "authgate: the server refused the token: it is wrong, expired, used up or revoked (token %s)"
+            % token.token_id,
+            file=sys.stderr,
+        )
+        return AUTH_REFUSED
+    except (protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
+        return _failure(e)
+    if result.status == "refused":
+        print("authgate: enrollment refused: %s [%s]" % (_printable(result.text), _printable(result.reason)), file=sys.stderr)
+        return TRANSFER
+    print(
+        "enrolled as %s (key %s) with server '%s'; credential written to %s (mode 0600)"
+        % (_printable(result.client_id), _printable(result.key_id), _printable(server_id), args.out),
+        file=sys.stderr,
+    )
+    if result.status == "pending":
+        print("waiting for approval: on the server run: auth-server keys approve %s" % _printable(result.client_id), file=sys.stderr)
+    return OK
+
+
 def _ping(args: argparse.Namespace) -> int:
     target = _target(args)
     if isinstance(target, int):
@@ -184,11 +229,17 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--room", default="lobby", help="the room to join (default lobby)")
     chat.add_argument("--keepalive", type=float, default=60.0, help="ping a quiet server this often, seconds (default 60)")
     chat.add_argument("--json", action="store_true", help="JSON lines (the only mode of this client; accepted for auth-client's scripts)")
+    enrol = commands.add_parser("enroll", help="enroll this machine with a one-time token")
+    enrol.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
+    enrol.add_argument("--token", help="the token (agt1-...), or - for stdin; default AUTHGATE_TOKEN")
+    enrol.add_argument("--id", help="the client id to ask for, where the token lets the machine choose")
+    enrol.add_argument("--out", required=True, help="where to write the new credential (mode 0600)")
+    enrol.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting and each reply (default 10)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code else OK
-    return {"upload": _upload, "chat": _chat}.get(args.command, _ping)(args)
+    return {"upload": _upload, "chat": _chat, "enroll": _enroll}.get(args.command, _ping)(args)
 
 
 if __name__ == "__main__":

@@ -291,3 +291,34 @@ def connect(server: str, credential: Credential, timeout: float = 10.0) -> Conne
     except BaseException:
         sock.close()
         raise
+
+
+def enroll(server: str, token, out: str, client_id: str = "", timeout: float = 10.0):
+    """Enrolls this machine with ``token`` (an :class:`EnrollmentToken`): makes its secret here,
+    sends the server only its verifiers over a session verified with the token, and writes the
+    credential to ``out`` (mode 0600, never overwriting a file) once the server stored them.
+
+    Returns ``(result, server_id)``; a refusal is a result, nothing is written then.
+    Raises FileExistsError if ``out`` exists.
+    """
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    written = False
+    try:
+        secret = os.urandom(32)
+        keys = protocol.ScramKeys.of(secret)
+        with connect(server, token.credential(), timeout) as conn:
+            conn._channel.send(protocol.ENROLL, protocol.enroll_body(client_id, keys.stored_key, keys.server_key))
+            inner, body = conn._reply()
+            if inner != protocol.ENROLL_RESULT:
+                raise protocol.ProtocolError("unexpected message 0x%02x instead of ENROLL_RESULT" % inner)
+            result = protocol.parse_enroll_result(body)
+            server_id = conn.server_id
+        if result.status != "refused":
+            os.write(fd, Credential(result.client_id, result.key_id, secret).format().encode("utf-8"))
+            os.fsync(fd)
+            written = True
+        return result, server_id
+    finally:
+        os.close(fd)
+        if not written:
+            os.unlink(out)

@@ -30,6 +30,14 @@ class Credential:
     def keys(self) -> ScramKeys:
         return ScramKeys.of(self.secret)
 
+    def format(self) -> str:
+        """The file text, as auth-server and auth-client write it."""
+        return (
+            "# authgate client credential for '%s'. It holds the secret: keep it mode 0600 on this"
+            " machine only.\nauthgate-credential 1\nclient-id %s\nkey-id %s\nsecret %s\n"
+            % (self.client_id, self.client_id, self.key_id, base64.b64encode(self.secret).decode("ascii"))
+        )
+
     @staticmethod
     def parse(text: str, name: str = "credential") -> "Credential":
         lines = [
@@ -80,3 +88,28 @@ class Credential:
             raise CredentialError("key file %s does not exist" % path) from None
         except PermissionError:
             raise CredentialError("cannot read %s: permission denied" % path) from None
+
+
+_TOKEN = re.compile(r"agt1-([0-9a-f]{16})-([A-Za-z0-9_-]{43})")
+
+
+@dataclass(frozen=True)
+class EnrollmentToken:
+    """A one-time token from ``auth-server keys token create`` (docs/PROTOCOL.md section 5.5)."""
+
+    token_id: str
+    secret: bytes = field(repr=False)
+
+    @staticmethod
+    def parse(text: str) -> "EnrollmentToken":
+        m = _TOKEN.fullmatch(text.strip())
+        if not m:
+            raise CredentialError(
+                "not an enrollment token: expected agt1-<16 hex digits>-<43 characters>, as printed"
+                " by 'auth-server keys token create'"
+            )
+        return EnrollmentToken(m.group(1), base64.urlsafe_b64decode(m.group(2) + "="))
+
+    def credential(self) -> Credential:
+        """What a token session claims: client id ``token:<id>``, key id ``t1``."""
+        return Credential("token:" + self.token_id, "t1", self.secret)

@@ -31,6 +31,8 @@ PING, PONG, CLOSE = 0x01, 0x02, 0x0F
 UPLOAD_BEGIN, UPLOAD_READY, UPLOAD_DATA, UPLOAD_END, UPLOAD_RESULT = 0x20, 0x21, 0x22, 0x23, 0x24
 UPLOAD_OVERWRITE, UPLOAD_RESUME = 0x01, 0x02
 MAX_CHUNK = 1 << 20
+ENROLL, ENROLL_RESULT = 0x40, 0x41
+ENROLL_STATUS = {0: "enrolled", 1: "pending", 2: "refused"}
 CHAT_JOIN, CHAT_SAY, CHAT_WHO, CHAT_ROOMS, CHAT_LEAVE, CHAT_EVENT = 0x30, 0x31, 0x32, 0x33, 0x34, 0x38
 EVENT_KINDS = {1: "message", 2: "joined", 3: "left", 4: "who", 5: "rooms", 6: "error", 7: "history", 8: "notice"}
 
@@ -345,3 +347,41 @@ def parse_chat_event(body: bytes) -> ChatEvent:
         )
     except (struct.error, IndexError, UnicodeDecodeError):
         raise ProtocolError("CHAT_EVENT layout is invalid") from None
+
+
+def enroll_body(client_id: str, stored_key: bytes, server_key: bytes) -> bytes:
+    data = client_id.encode("utf-8")
+    if len(data) > 64:
+        raise ValueError("a client id is at most 64 bytes")
+    return bytes([len(data)]) + data + stored_key + server_key
+
+
+@dataclass(frozen=True)
+class EnrollResult:
+    """Section 5.5: ``status`` is enrolled, pending or refused."""
+
+    status: str
+    client_id: str
+    key_id: str
+    reason: str
+    text: str
+
+
+def parse_enroll_result(body: bytes) -> EnrollResult:
+    try:
+        status = body[0]
+        at = 1
+        fields = []
+        for _ in range(3):
+            n = body[at]
+            fields.append(body[at + 1 : at + 1 + n].decode("utf-8", "strict"))
+            if len(body[at + 1 : at + 1 + n]) != n:
+                raise ProtocolError("ENROLL_RESULT layout is invalid")
+            at += 1 + n
+        (text_len,) = struct.unpack(">H", body[at : at + 2])
+        text = body[at + 2 : at + 2 + text_len].decode("utf-8", "strict")
+        if status not in ENROLL_STATUS or at + 2 + text_len != len(body):
+            raise ProtocolError("ENROLL_RESULT layout is invalid")
+    except (struct.error, IndexError, UnicodeDecodeError):
+        raise ProtocolError("ENROLL_RESULT layout is invalid") from None
+    return EnrollResult(ENROLL_STATUS[status], fields[0], fields[1], fields[2], text)

@@ -143,5 +143,42 @@ class UploadMessagesTest(unittest.TestCase):
             protocol.parse_upload_ready(bytes(39))
 
 
+
+class EnrollmentExampleTest(unittest.TestCase):
+    """docs/PROTOCOL.md section 9.1."""
+
+    def test_the_token_and_its_claimed_identity(self):
+        from authgate.credential import EnrollmentToken
+
+        token = EnrollmentToken.parse("agt1-0123456789abcdef-AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
+        self.assertEqual((token.token_id, token.secret), ("0123456789abcdef", SECRET))
+        claimed = token.credential()
+        self.assertEqual((claimed.client_id, claimed.key_id), ("token:0123456789abcdef", "t1"))
+        self.assertNotIn("AAEC", repr(token))
+        with self.assertRaises(CredentialError):
+            EnrollmentToken.parse("agt1-nothex-abc")
+
+    def test_enroll_and_enroll_result_bytes(self):
+        keys = protocol.ScramKeys.of(bytes(range(0x20, 0x40)))
+        body = protocol.enroll_body("sensor-7", keys.stored_key, keys.server_key)
+        self.assertEqual(
+            (bytes([protocol.ENROLL]) + body).hex(),
+            "400873656e736f722d3737c19b79cb46e9cdfbcdf0a4d0999b2180d4152a1643edf70d6b5aef2d8d70f9"
+            "59dab0b9b4791c070ae13065a16a0932e69c758d37f0a4bd7f83fdefd40e33d8",
+        )
+        result = protocol.parse_enroll_result(
+            H("41000873656e736f722d37026b31000014656e726f6c6c65642061732073656e736f722d37")[1:]
+        )
+        self.assertEqual(result, protocol.EnrollResult("enrolled", "sensor-7", "k1", "", "enrolled as sensor-7"))
+        for bad in ("03000000000000", "0000000000"):
+            with self.assertRaises(protocol.ProtocolError):
+                protocol.parse_enroll_result(H(bad))
+
+    def test_a_credential_formats_as_the_java_side_writes_it(self):
+        credential = Credential("sensor-1", "k1", SECRET)
+        self.assertEqual(Credential.parse(credential.format()), credential)
+        self.assertIn("\nsecret AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", credential.format())
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -247,6 +247,80 @@ class PythonClientIT {
   }
 
   @Test
+  void thePythonClientEnrollsWithATokenOnceAndPingsWithTheCredentialItMade() throws Exception {
+    Jars.provision(dir, "base"); // the keystore exists
+    Path tokenFile = dir.resolve("fleet.token");
+    assertThat(
+            Jars.run(
+                dir,
+                List.of(
+                    "sh",
+                    "-c",
+                    String.join(
+                            " ",
+                            Jars.server(List.of(), "keys", "token", "create", "--prefix", "py-"))
+                        + " > fleet.token")))
+        .isZero();
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
+    try {
+      String token = Files.readString(tokenFile).strip();
+      Run enrolled =
+          python(
+              dir,
+              "-m",
+              "authgate",
+              "enroll",
+              "--server",
+              server.address(),
+              "--token",
+              token,
+              "--id",
+              "py-7",
+              "--out",
+              "py-7.credential");
+      assertThat(enrolled.exit()).as(enrolled.err()).isZero();
+      assertThat(enrolled.err()).startsWith("enrolled as py-7 (key k1) with server '");
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(dir.resolve("py-7.credential"))))
+          .isEqualTo("rw-------");
+      org.awaitility.Awaitility.await() // the server's watcher loads the new client
+          .atMost(java.time.Duration.ofSeconds(60))
+          .until(
+              () ->
+                  python(
+                              dir,
+                              "-m",
+                              "authgate",
+                              "ping",
+                              "--server",
+                              server.address(),
+                              "--key",
+                              "py-7.credential")
+                          .exit()
+                      == 0);
+      Run again =
+          python(
+              dir,
+              "-m",
+              "authgate",
+              "enroll",
+              "--server",
+              server.address(),
+              "--token",
+              token,
+              "--out",
+              "py-8.credential");
+      assertThat(again.exit()).isEqualTo(3);
+      assertThat(again.err()).contains("the server refused the token");
+      assertThat(dir.resolve("py-8.credential")).doesNotExist();
+    } finally {
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void usageAndConnectionFailuresHaveTheJavaClientsExitCodes() throws Exception {
     Jars.provision(dir, "sensor-1");
     Run noServer = python(dir, "-m", "authgate", "ping", "--key", "sensor-1.credential");
