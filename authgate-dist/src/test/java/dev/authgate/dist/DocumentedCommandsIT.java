@@ -326,7 +326,9 @@ class DocumentedCommandsIT {
                   "client 'sensor-1' may now: chat, upload sessions; rooms ops, sensors-*; largest"
                       + " file 2147483648 bytes; quota 10737418240 bytes; expires 20");
           assertThat(sh(root, "bin/auth-server keys list --json").out())
-              .contains("\"access\":\"sessions=chat,upload rooms=ops,sensors-*");
+              .contains(
+                  "\"access\":{\"sessions\":[\"chat\",\"upload\"],\"rooms\":[\"ops\",\"sensors-*\"],"
+                      + "\"max_file\":2147483648,\"quota\":10737418240,\"expires\":\"20");
           assertThat(Files.readString(root.resolve("logs/audit.jsonl")))
               .contains("\"event\":\"keys.permissions\",\"client_id\":\"sensor-1\"");
           // The steps below ping as sensor-1: give it back ping sessions and any room.

@@ -143,11 +143,13 @@ final class KeysCommand implements Runnable {
       KeystoreSnapshot snapshot = keystore.open().load();
       java.time.Instant now = java.time.Instant.now();
       java.util.List<String[]> rows = new java.util.ArrayList<>();
+      java.util.List<Permissions> access = new java.util.ArrayList<>();
       snapshot.clients().values().stream()
           .sorted(Comparator.comparing(ClientKeys::clientId))
           .forEach(
               client -> {
                 for (KeyEntry key : client.keys()) {
+                  access.add(client.permissions());
                   rows.add(
                       new String[] {
                         client.clientId(),
@@ -167,7 +169,7 @@ final class KeysCommand implements Runnable {
                 }
               });
       if (json) {
-        printJson(stdout, rows);
+        printJson(stdout, rows, access);
       } else {
         printTable(
             stdout,
@@ -181,12 +183,14 @@ final class KeysCommand implements Runnable {
       return 0;
     }
 
-    private static void printJson(PrintWriter out, java.util.List<String[]> rows)
+    private static void printJson(
+        PrintWriter out, java.util.List<String[]> rows, java.util.List<Permissions> access)
         throws IOException {
       com.fasterxml.jackson.databind.ObjectMapper mapper =
           new com.fasterxml.jackson.databind.ObjectMapper();
       com.fasterxml.jackson.databind.node.ArrayNode array = mapper.createArrayNode();
-      for (String[] row : rows) {
+      for (int i = 0; i < rows.size(); i++) {
+        String[] row = rows.get(i);
         com.fasterxml.jackson.databind.node.ObjectNode key = array.addObject();
         key.put("client_id", row[0]);
         key.put("key_id", row[1]);
@@ -197,7 +201,23 @@ final class KeysCommand implements Runnable {
         } else {
           key.put("until", row[4]);
         }
-        key.put("access", row[5]);
+        // What the client may do: null for "what the server allows" (no limit of its own).
+        Permissions p = access.get(i);
+        com.fasterxml.jackson.databind.node.ObjectNode a = key.putObject("access");
+        com.fasterxml.jackson.databind.node.ArrayNode sessions = a.putArray("sessions");
+        for (Permissions.SessionKind kind : Permissions.SessionKind.values()) {
+          if (p.allows(kind)) {
+            sessions.add(kind.label());
+          }
+        }
+        if (p.rooms() == null) {
+          a.putNull("rooms");
+        } else {
+          p.rooms().forEach(a.putArray("rooms")::add);
+        }
+        a.put("max_file", p.maxFileSize());
+        a.put("quota", p.quota());
+        a.put("expires", p.expires() == null ? null : p.expires().toString());
         key.put("fingerprint", row[6]);
       }
       out.println(mapper.writeValueAsString(array));

@@ -68,6 +68,10 @@ class KeysSetTest {
                 + " quota=10485760\n");
     String list = server("keys", "list", "--keys", keys().toString()).out();
     assertThat(list).contains(" ACCESS ").contains("sessions=chat,upload rooms=ops,sensors-*");
+    assertThat(server("keys", "list", "--json", "--keys", keys().toString()).out())
+        .contains(
+            "\"access\":{\"sessions\":[\"chat\",\"upload\"],\"rooms\":[\"ops\",\"sensors-*\"],"
+                + "\"max_file\":1048576,\"quota\":10485760,\"expires\":null}");
   }
 
   @Test
