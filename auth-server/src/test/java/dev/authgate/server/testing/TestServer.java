@@ -144,10 +144,13 @@ public final class TestServer implements AutoCloseable {
     return auditEvents().stream().filter(e -> e.path("event").asText().equals(name)).toList();
   }
 
-  /** Waits (up to 10 s) until an event called {@code name} matching {@code test} is written. */
+  /**
+   * Waits until an event called {@code name} matching {@code test} is written: up to 60 s, which
+   * only a busy machine ever needs (it returns as soon as the event is there).
+   */
   public JsonNode awaitEvent(String name, Predicate<JsonNode> test) {
     return await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(20))
         .until(() -> events(name).stream().filter(test).findFirst(), o -> o.isPresent())
         .orElseThrow();
