@@ -60,6 +60,15 @@ class PythonClientIT {
     return run;
   }
 
+  /** {@code python3 -m authgate COMMAND --server ADDRESS --key KEY [args]} in {@code cwd}. */
+  private static Run authgate(Path cwd, String command, String address, String key, String... args)
+      throws Exception {
+    List<String> all =
+        new ArrayList<>(List.of("-m", "authgate", command, "--server", address, "--key", key));
+    all.addAll(List.of(args));
+    return python(cwd, all.toArray(String[]::new));
+  }
+
   @Test
   void thePythonUnitTestsPass() throws Exception {
     Run tests = python(PROJECT, "-m", "unittest", "discover", "-s", "tests", "-t", ".");
@@ -75,16 +84,7 @@ class PythonClientIT {
     Jars.provision(impostor, "sensor-1");
     Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
     try {
-      Run ping =
-          python(
-              dir,
-              "-m",
-              "authgate",
-              "ping",
-              "--server",
-              server.address(),
-              "--key",
-              "sensor-1.credential");
+      Run ping = authgate(dir, "ping", server.address(), "sensor-1.credential");
       assertThat(ping.exit()).as(ping.err()).isZero();
       assertThat(ping.out())
           .matches(
@@ -92,16 +92,7 @@ class PythonClientIT {
                   + server.address().replace(".", "\\.")
                   + " as sensor-1 \\(key k1\\): handshake [0-9.]+ ms, round trip [0-9.]+ ms\\n");
 
-      Run wrong =
-          python(
-              impostor,
-              "-m",
-              "authgate",
-              "ping",
-              "--server",
-              server.address(),
-              "--key",
-              "sensor-1.credential");
+      Run wrong = authgate(impostor, "ping", server.address(), "sensor-1.credential");
       assertThat(wrong.exit()).isEqualTo(3);
       assertThat(wrong.err())
           .isEqualTo("authgate: the server refused this client (wrong, unknown or revoked key)\n");
@@ -125,17 +116,7 @@ class PythonClientIT {
     }
     Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs("--uploads", "uploads"));
     try {
-      Run upload =
-          python(
-              dir,
-              "-m",
-              "authgate",
-              "upload",
-              "--server",
-              server.address(),
-              "--key",
-              "sensor-1.credential",
-              "big.bin");
+      Run upload = authgate(dir, "upload", server.address(), "sensor-1.credential", "big.bin");
       assertThat(upload.exit()).as(upload.err()).isZero();
       assertThat(upload.out()).startsWith("stored big.bin: 104857600 bytes, sha256 ");
       assertThat(dir.resolve("uploads/sensor-1/big.bin")).hasSameBinaryContentAs(file);
@@ -165,17 +146,7 @@ class PythonClientIT {
                       + " authgate.Credential.load('sensor-1.credential'))",
                   "conn.upload('again.bin')"));
       assertThat(killed.exit()).isEqualTo(9);
-      Run resumed =
-          python(
-              dir,
-              "-m",
-              "authgate",
-              "upload",
-              "--server",
-              server.address(),
-              "--key",
-              "sensor-1.credential",
-              "again.bin");
+      Run resumed = authgate(dir, "upload", server.address(), "sensor-1.credential", "again.bin");
       assertThat(resumed.exit()).as(resumed.err()).isZero();
       assertThat(resumed.out()).contains("(resumed from ");
       assertThat(Long.parseLong(resumed.out().replaceAll("(?s).*resumed from (\\d+).*", "$1")))
@@ -286,19 +257,7 @@ class PythonClientIT {
           .isEqualTo("rw-------");
       org.awaitility.Awaitility.await() // the server's watcher loads the new client
           .atMost(java.time.Duration.ofSeconds(60))
-          .until(
-              () ->
-                  python(
-                              dir,
-                              "-m",
-                              "authgate",
-                              "ping",
-                              "--server",
-                              server.address(),
-                              "--key",
-                              "py-7.credential")
-                          .exit()
-                      == 0);
+          .until(() -> authgate(dir, "ping", server.address(), "py-7.credential").exit() == 0);
       Run again =
           python(
               dir,
@@ -327,31 +286,13 @@ class PythonClientIT {
     assertThat(noServer.exit()).isEqualTo(2);
     assertThat(noServer.err()).contains("no server");
 
-    Run nobodyListens =
-        python(
-            dir,
-            "-m",
-            "authgate",
-            "ping",
-            "--server",
-            "127.0.0.1:1",
-            "--key",
-            "sensor-1.credential");
+    Run nobodyListens = authgate(dir, "ping", "127.0.0.1:1", "sensor-1.credential");
     assertThat(nobodyListens.exit()).isEqualTo(4);
 
     Files.setPosixFilePermissions(
         dir.resolve("sensor-1.credential"),
         java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-    Run open =
-        python(
-            dir,
-            "-m",
-            "authgate",
-            "ping",
-            "--server",
-            "127.0.0.1:1",
-            "--key",
-            "sensor-1.credential");
+    Run open = authgate(dir, "ping", "127.0.0.1:1", "sensor-1.credential");
     assertThat(open.exit()).isEqualTo(1);
     assertThat(open.err()).contains("accessible by group or others").contains("chmod 600");
   }

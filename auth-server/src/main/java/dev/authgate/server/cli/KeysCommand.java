@@ -757,11 +757,8 @@ final class KeysCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "approve",
-      mixinStandardHelpOptions = true,
-      description = "Let in a machine that enrolled with an --approve token.")
-  static final class Approve implements Callable<Integer> {
+  /** {@code approve} and {@code deny}: an audited decision on a client waiting for approval. */
+  abstract static class Decision implements Callable<Integer> {
     @Mixin KeystoreOption keystore;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -770,15 +767,42 @@ final class KeysCommand implements Runnable {
 
     @Mixin AuditLogOption auditLog;
 
+    /** The audit event name. */
+    abstract String event();
+
+    /** Applies the decision to the keystore. */
+    abstract void decide(KeystoreDirectory keys) throws IOException;
+
+    /** What the operator is told afterwards. */
+    abstract String said();
+
     @Override
     public Integer call() throws IOException {
       auditLog.audited(
-          AuditEvent.of("enroll.approved").with("client_id", clientId),
-          () -> keystore.open().approve(clientId));
-      spec.commandLine()
-          .getErr()
-          .println("approved '" + clientId + "': a running server lets it in within seconds");
+          AuditEvent.of(event()).with("client_id", clientId), () -> decide(keystore.open()));
+      spec.commandLine().getErr().println(said());
       return 0;
+    }
+  }
+
+  @Command(
+      name = "approve",
+      mixinStandardHelpOptions = true,
+      description = "Let in a machine that enrolled with an --approve token.")
+  static final class Approve extends Decision {
+    @Override
+    String event() {
+      return "enroll.approved";
+    }
+
+    @Override
+    void decide(KeystoreDirectory keys) throws IOException {
+      keys.approve(clientId);
+    }
+
+    @Override
+    String said() {
+      return "approved '" + clientId + "': a running server lets it in within seconds";
     }
   }
 
@@ -787,24 +811,20 @@ final class KeysCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description =
           "Refuse for good a machine that enrolled with an --approve token (its key is revoked).")
-  static final class Deny implements Callable<Integer> {
-    @Mixin KeystoreOption keystore;
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-    @Parameters(paramLabel = "ID", description = "Client id")
-    String clientId;
-
-    @Mixin AuditLogOption auditLog;
+  static final class Deny extends Decision {
+    @Override
+    String event() {
+      return "enroll.denied";
+    }
 
     @Override
-    public Integer call() throws IOException {
-      auditLog.audited(
-          AuditEvent.of("enroll.denied").with("client_id", clientId),
-          () -> keystore.open().deny(clientId));
-      spec.commandLine()
-          .getErr()
-          .println("denied '" + clientId + "': its key is revoked and stays refused");
-      return 0;
+    void decide(KeystoreDirectory keys) throws IOException {
+      keys.deny(clientId);
+    }
+
+    @Override
+    String said() {
+      return "denied '" + clientId + "': its key is revoked and stays refused";
     }
   }
 }
