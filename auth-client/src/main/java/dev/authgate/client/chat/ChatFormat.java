@@ -29,21 +29,39 @@ public final class ChatFormat {
    * the event kind in lower case.
    */
   public static String json(Event event) {
-    StringWriter line = new StringWriter(96);
-    try (JsonGenerator json = JSON.createGenerator(line)) {
+    return json(
+        event.kind().name().toLowerCase(Locale.ROOT),
+        event.room(),
+        event.from(),
+        event.text(),
+        event.timestamp(),
+        -1);
+  }
+
+  /**
+   * A line of the same shape for what the client itself reports ({@code sent}, {@code
+   * disconnected}, {@code reconnected}); {@code line} is added when not negative.
+   */
+  public static String json(
+      String type, String room, String from, String text, long timestamp, long line) {
+    StringWriter out = new StringWriter(96);
+    try (JsonGenerator json = JSON.createGenerator(out)) {
       json.writeStartObject();
-      json.writeStringField("type", event.kind().name().toLowerCase(Locale.ROOT));
-      json.writeStringField("room", event.room());
-      json.writeStringField("from", event.from());
-      json.writeStringField("text", event.text());
-      json.writeStringField("ts", Instant.ofEpochMilli(event.timestamp()).toString());
+      json.writeStringField("type", type);
+      json.writeStringField("room", room);
+      json.writeStringField("from", from);
+      json.writeStringField("text", text);
+      json.writeStringField("ts", Instant.ofEpochMilli(timestamp).toString());
+      if (line >= 0) {
+        json.writeNumberField("line", line);
+      }
       json.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException("a StringWriter does not fail", e);
     }
     // Jackson escapes C0 controls; TerminalText turns C1, DEL, bidi controls and the line
     // separators into \\u escapes too, which keeps the line valid JSON with the same meaning.
-    return TerminalText.escape(line.toString());
+    return TerminalText.escape(out.toString());
   }
 
   /** A line for a terminal, e.g. {@code 10:42 [lobby] <sensor-1> hello}. */

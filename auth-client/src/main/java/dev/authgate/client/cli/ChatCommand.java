@@ -2,9 +2,10 @@ package dev.authgate.client.cli;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 
+import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
-import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.chat.ReconnectingChat;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
@@ -82,6 +83,23 @@ final class ChatCommand implements Callable<Integer> {
               + "(default: ${DEFAULT-VALUE}).")
   Duration keepalive;
 
+  @Option(
+      names = "--reconnect",
+      description =
+          "With --json: on a lost connection or a server restart, reconnect with backoff, rejoin "
+              + "and resend unconfirmed lines; reports sent, disconnected and reconnected events. "
+              + "A refused key is not retried (exit 3).")
+  boolean reconnect;
+
+  @Option(
+      names = "--buffer",
+      paramLabel = "LINES",
+      defaultValue = "1000",
+      description =
+          "With --reconnect: lines that may wait for the server's confirmation; when full, stdin "
+              + "is not read until some are confirmed (default: ${DEFAULT-VALUE}).")
+  int buffer;
+
   /** How the session ended, set once by whichever side ends it first. */
   private final CompletableFuture<String> ended = new CompletableFuture<>();
 
@@ -96,13 +114,113 @@ final class ChatCommand implements Callable<Integer> {
     if (keepalive.compareTo(Duration.ofMillis(100)) < 0) {
       throw new ParameterException(spec.commandLine(), "--keepalive must be at least 100ms");
     }
-    ServerAddress address = target.address();
-    Credential credential = target.credential();
-    ChatClient chat =
-        new ChatClient(ServerOptions.connector(credential, timeout).connect(address), keepalive);
+    if (reconnect && !json) {
+      throw new ParameterException(spec.commandLine(), "--reconnect needs --json");
+    }
+    if (buffer < 1) {
+      throw new ParameterException(spec.commandLine(), "--buffer must be at least 1");
+    }
+    AuthgateClient client = target.client(timeout);
+    Credential credential = client.credential();
+    if (reconnect) {
+      return runReconnecting(client);
+    }
+    ChatClient chat = new ChatClient(client.connect(), keepalive);
     // Chat sessions may be quiet for long; the server's idle limit ends them, not ours.
     try (chat) {
       return json ? runJson(chat) : runInteractive(chat, credential.clientId());
+    }
+  }
+
+  /**
+   * {@code --json --reconnect}: stdin lines go into a {@link ReconnectingChat}; its events, and
+   * {@code sent}, {@code disconnected} and {@code reconnected} lines of our own, go to stdout.
+   */
+  private int runReconnecting(AuthgateClient client) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    String me = client.credential().clientId();
+    ReconnectingChat chat =
+        client.reconnectingChat(
+            room,
+            keepalive,
+            buffer,
+            new ReconnectingChat.Listener() {
+              @Override
+              public void onEvent(Event event) {
+                print(out, ChatFormat.json(event));
+              }
+
+              @Override
+              public void onSent(long line, String text) {
+                print(
+                    out, ChatFormat.json("sent", room, me, text, System.currentTimeMillis(), line));
+              }
+
+              @Override
+              public void onDisconnected(String why, Exception failure) {
+                print(
+                    out,
+                    ChatFormat.json("disconnected", room, "", why, System.currentTimeMillis(), -1));
+              }
+
+              @Override
+              public void onReconnected(int attempts) {
+                print(
+                    out,
+                    ChatFormat.json(
+                        "reconnected",
+                        room,
+                        "",
+                        "after " + attempts + (attempts == 1 ? " attempt" : " attempts"),
+                        System.currentTimeMillis(),
+                        -1));
+              }
+            });
+    Thread stdin =
+        Thread.ofVirtual()
+            .name("chat-stdin")
+            .start(
+                () -> {
+                  try (BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(root.stdin, StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                      if (line.isEmpty()) {
+                        continue;
+                      }
+                      try {
+                        chat.say(line);
+                      } catch (IllegalArgumentException refused) {
+                        print(
+                            out,
+                            ChatFormat.json(
+                                "error",
+                                room,
+                                "",
+                                "not sent: " + refused.getMessage(),
+                                System.currentTimeMillis(),
+                                -1));
+                      }
+                    }
+                  } catch (IOException | InterruptedException | IllegalStateException e) {
+                    // Input ended or failed: send what was read, then stop.
+                  } finally {
+                    chat.finish();
+                  }
+                });
+    try {
+      chat.run();
+    } finally {
+      chat.close();
+      stdin.interrupt();
+    }
+    return ExitCode.OK.code();
+  }
+
+  private static void print(PrintWriter out, String line) {
+    synchronized (out) {
+      out.println(line);
+      out.flush();
     }
   }
 

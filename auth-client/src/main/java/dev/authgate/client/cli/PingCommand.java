@@ -1,6 +1,6 @@
 package dev.authgate.client.cli;
 
-import dev.authgate.client.connect.Connector;
+import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.keyfile.Credential;
@@ -35,11 +35,11 @@ final class PingCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    ServerAddress address = target.address();
-    Credential credential = target.credential();
-    Connector connector = ServerOptions.connector(credential, timeout);
+    AuthgateClient client = target.client(timeout);
+    ServerAddress address = client.server();
+    Credential credential = client.credential();
     long start = System.nanoTime();
-    try (VerifiedConnection connection = connector.connect(address)) {
+    try (VerifiedConnection connection = client.connect()) {
       Duration handshake = Duration.ofNanos(System.nanoTime() - start);
       Duration rtt = connection.ping();
       spec.commandLine()

@@ -1,5 +1,6 @@
 package dev.authgate.client.cli;
 
+import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.crypto.RandomSource;
@@ -52,5 +53,11 @@ final class ServerOptions {
   /** A connector for {@code credential} with {@code timeout} on connecting and replies. */
   static Connector connector(Credential credential, Duration timeout) {
     return new Connector(credential.identity(), timeout, RandomSource.secure());
+  }
+
+  /** The embeddable client for these options, with {@code timeout} on connecting and replies. */
+  AuthgateClient client(Duration timeout) throws KeyFileException {
+    ServerAddress address = address();
+    return AuthgateClient.of(address, credential()).withTimeout(timeout);
   }
 }

@@ -1,14 +1,12 @@
 package dev.authgate.client.cli;
 
-import dev.authgate.client.connect.Connector;
-import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.crypto.CryptoWarmup;
-import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.UploadNames;
 import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;
@@ -68,8 +66,7 @@ final class UploadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    ServerAddress address = target.address();
-    Credential credential = target.credential();
+    AuthgateClient client = target.client(timeout);
     checkFiles();
     if (totalBytes() >= WARM_UP_FROM_BYTES) {
       // Compiles the crypto on the other core while this one connects and proves itself.
@@ -90,7 +87,7 @@ final class UploadCommand implements Callable<Integer> {
             "upload-interrupted");
     Runtime.getRuntime().addShutdownHook(interrupted);
     try {
-      return upload(address, credential, inProgress);
+      return upload(client, inProgress);
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(interrupted);
@@ -100,12 +97,10 @@ final class UploadCommand implements Callable<Integer> {
     }
   }
 
-  private int upload(ServerAddress address, Credential credential, UploadListener listener)
-      throws IOException {
+  private int upload(AuthgateClient client, UploadListener listener) throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    Connector connector = ServerOptions.connector(credential, timeout);
     int refused = 0;
-    try (VerifiedConnection connection = connector.connect(address)) {
+    try (VerifiedConnection connection = client.connect()) {
       Uploader uploader = new Uploader(connection, listener);
       for (Path file : files) {
         UploadOutcome outcome =

@@ -6,12 +6,10 @@ import dev.authgate.protocol.keyfile.ClientIds;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.ChatText;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.server.chat.ChatMember;
 import dev.authgate.server.chat.ChatRooms;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -21,9 +19,6 @@ import java.nio.charset.StandardCharsets;
  * <p>Not thread-safe: driven by the connection's thread.
  */
 final class ChatSession {
-  /** The largest message, in bytes of UTF-8. */
-  static final int MAX_MESSAGE_BYTES = 4096;
-
   private final ChatRooms rooms;
   private final String clientId;
   private final String connectionId;
@@ -93,46 +88,18 @@ final class ChatSession {
 
   private void say(ChatMember me, byte[] bytes) {
     received++;
-    if (bytes.length > MAX_MESSAGE_BYTES) {
-      error(me, "message is " + bytes.length + " bytes; at most " + MAX_MESSAGE_BYTES);
-      return;
-    }
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
-    } catch (CharacterCodingException e) {
-      error(me, "message is not valid UTF-8");
-      return;
-    }
-    if (text.isEmpty() || text.codePoints().anyMatch(ChatSession::isForbidden)) {
-      error(
-          me,
-          text.isEmpty()
-              ? "message is empty"
-              : "message contains control characters (only tab is allowed)");
+    String problem = ChatText.problem(bytes);
+    if (problem != null) {
+      error(me, problem);
       return;
     }
     try {
-      if (!rooms.say(me, text)) {
+      if (!rooms.say(me, new String(bytes, StandardCharsets.UTF_8))) {
         error(me, "join a room first");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static boolean isForbidden(int c) {
-    return (c < 0x20 && c != '\t')
-        || c == 0x7f
-        || (c >= 0x80 && c < 0xa0)
-        || c == 0x2028
-        || c == 0x2029;
   }
 
   private void answer(ChatMember me, Event.Kind kind, String value, String otherwise) {

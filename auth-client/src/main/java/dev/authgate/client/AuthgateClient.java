@@ -1,0 +1,195 @@
+package dev.authgate.client;
+
+import dev.authgate.client.chat.ChatClient;
+import dev.authgate.client.chat.ReconnectingChat;
+import dev.authgate.client.connect.Backoff;
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.Reconnector;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.client.upload.UploadListener;
+import dev.authgate.client.upload.UploadOutcome;
+import dev.authgate.client.upload.Uploader;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyFileException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The embeddable client: one server, one credential, and what a machine does with them. Every
+ * method opens its own verified connection (TCP, then the proof in both directions and the X25519
+ * exchange); {@link #connect()} hands one out for several operations.
+ *
+ * <pre>{@code
+ * AuthgateClient client = AuthgateClient.of("gate.example:7350", Path.of("/etc/authgate/m1.key"));
+ * client.ping();
+ * UploadOutcome outcome = client.upload(Path.of("report.csv"));
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe; {@code with…} methods return a changed copy. The {@code
+ * auth-client} command line is built on this class.
+ */
+public final class AuthgateClient {
+  /**
+   * The limit on connecting and on each server reply unless {@link #withTimeout} says otherwise.
+   */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+  private final ServerAddress server;
+  private final Credential credential;
+  private final Duration timeout;
+  private final Backoff backoff;
+
+  private AuthgateClient(
+      ServerAddress server, Credential credential, Duration timeout, Backoff backoff) {
+    this.server = Objects.requireNonNull(server, "server");
+    this.credential = Objects.requireNonNull(credential, "credential");
+    this.timeout = Objects.requireNonNull(timeout, "timeout");
+    this.backoff = Objects.requireNonNull(backoff, "backoff");
+  }
+
+  /** A client of {@code server} holding {@code credential}. */
+  public static AuthgateClient of(ServerAddress server, Credential credential) {
+    return new AuthgateClient(server, credential, DEFAULT_TIMEOUT, Backoff.DEFAULT);
+  }
+
+  /**
+   * A client of {@code server} ({@code HOST[:PORT]}) with the credential file {@code key}.
+   *
+   * @throws KeyFileException if the file cannot be read, is malformed, or group or others may read
+   *     it
+   * @throws IllegalArgumentException if {@code server} is malformed
+   */
+  public static AuthgateClient of(String server, Path key) throws KeyFileException {
+    return of(ServerAddress.parse(server), Credential.load(key));
+  }
+
+  /** This client with {@code timeout} on connecting, each server reply, and each stalled write. */
+  public AuthgateClient withTimeout(Duration timeout) {
+    return new AuthgateClient(server, credential, timeout, backoff);
+  }
+
+  /** This client waiting {@code backoff} between attempts wherever it reconnects. */
+  public AuthgateClient withBackoff(Backoff backoff) {
+    return new AuthgateClient(server, credential, timeout, backoff);
+  }
+
+  /** The server this client connects to. */
+  public ServerAddress server() {
+    return server;
+  }
+
+  /** The credential this client proves. */
+  public Credential credential() {
+    return credential;
+  }
+
+  /** The limit on connecting and each server reply. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /** The wait between attempts wherever this client reconnects. */
+  public Backoff backoff() {
+    return backoff;
+  }
+
+  /**
+   * One verified connection, tried once; close it when done.
+   *
+   * @throws dev.authgate.protocol.ProtocolException if the server refused this client or could not
+   *     prove itself
+   * @throws IOException if the connection could not be made
+   */
+  public VerifiedConnection connect() throws IOException {
+    return connector().connect(server);
+  }
+
+  /**
+   * One verified connection, retried with {@link #backoff()} for as long as failures may pass
+   * ({@link Reconnector#isPermanent}); {@code listener} hears each failed attempt.
+   *
+   * @throws IOException the first failure that waiting cannot fix (e.g. a revoked key)
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public VerifiedConnection connectRetrying(Reconnector.Listener listener)
+      throws IOException, InterruptedException {
+    return reconnector().connect(listener);
+  }
+
+  /** Connects with retries as {@link #connectRetrying} does; for long-running users. */
+  public Reconnector reconnector() {
+    return new Reconnector(connector(), server, backoff, new SecureRandom());
+  }
+
+  /**
+   * Connects, times one sealed PING round trip, and closes.
+   *
+   * @return the round-trip time (the handshake not included)
+   */
+  public Duration ping() throws IOException {
+    try (VerifiedConnection connection = connect()) {
+      return connection.ping();
+    }
+  }
+
+  /**
+   * Uploads {@code file} under its own name, resuming a partial copy the server kept; an existing
+   * file of that name is not replaced.
+   *
+   * @return how it ended: stored, or refused with the server's reason
+   * @throws IOException if the file cannot be read or the connection fails
+   */
+  public UploadOutcome upload(Path file) throws IOException {
+    return upload(file, file.getFileName().toString(), false, UploadListener.silent());
+  }
+
+  /**
+   * Uploads {@code file} as {@code name} over a connection of its own.
+   *
+   * @param overwrite replace a file of the same name on the server
+   * @param listener hears the progress
+   */
+  public UploadOutcome upload(Path file, String name, boolean overwrite, UploadListener listener)
+      throws IOException {
+    try (VerifiedConnection connection = connect()) {
+      return new Uploader(connection, listener).upload(file, name, overwrite, true);
+    }
+  }
+
+  /**
+   * Joins {@code room} and hands its events to {@code listener} on a reader thread until the
+   * session ends; no reconnecting. Close the returned chat to leave.
+   */
+  public ChatClient chat(String room, Duration keepalive, ChatClient.Listener listener)
+      throws IOException {
+    ChatClient chat = new ChatClient(connect(), keepalive);
+    try {
+      chat.start(listener);
+      chat.join(room);
+      return chat;
+    } catch (IOException | RuntimeException e) {
+      chat.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A chat in {@code room} that reconnects after a lost connection or a server restart, rejoins,
+   * and resends what the server had not confirmed. Call {@link ReconnectingChat#run()} to start.
+   *
+   * @param buffer how many lines may wait for the server to confirm them
+   */
+  public ReconnectingChat reconnectingChat(
+      String room, Duration keepalive, int buffer, ReconnectingChat.Listener listener) {
+    return new ReconnectingChat(this, room, keepalive, buffer, listener);
+  }
+
+  private Connector connector() {
+    return new Connector(credential.identity(), timeout, RandomSource.secure());
+  }
+}
