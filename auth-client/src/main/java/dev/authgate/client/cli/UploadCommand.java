@@ -2,6 +2,7 @@ package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.client.upload.FolderWatcher;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -61,11 +63,56 @@ final class UploadCommand implements Callable<Integer> {
       description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Parameters(paramLabel = "FILE", arity = "1..*", description = "Files to upload.")
-  List<Path> files;
+  @Option(
+      names = "--watch",
+      paramLabel = "DIR",
+      description =
+          "Upload every file that lands in DIR once it is complete (renamed in, or unchanged for "
+              + "--settle; dotfiles and *.tmp ignored), then move it to --done or --delete it. "
+              + "Refused files stay and are retried; runs until SIGTERM.")
+  Path watch;
+
+  @Option(
+      names = "--done",
+      paramLabel = "DIR",
+      description = "With --watch: move each stored file here.")
+  Path done;
+
+  @Option(names = "--delete", description = "With --watch: delete each file once stored.")
+  boolean delete;
+
+  @Option(
+      names = "--settle",
+      paramLabel = "DURATION",
+      defaultValue = "2s",
+      converter = DurationConverter.class,
+      description =
+          "With --watch: how long a file must stay unchanged before it is sent "
+              + "(default: ${DEFAULT-VALUE}).")
+  Duration settle;
+
+  @Option(
+      names = "--poll",
+      paramLabel = "DURATION",
+      defaultValue = "1s",
+      converter = DurationConverter.class,
+      description = "With --watch: how often DIR is listed (default: ${DEFAULT-VALUE}).")
+  Duration poll;
+
+  @Parameters(paramLabel = "FILE", arity = "0..*", description = "Files to upload.")
+  List<Path> files = List.of();
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws Exception {
+    if (watch != null) {
+      return watch();
+    }
+    if (done != null || delete) {
+      throw new ParameterException(spec.commandLine(), "--done and --delete need --watch DIR");
+    }
+    if (files.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "give the FILEs to upload, or --watch DIR");
+    }
     AuthgateClient client = target.client(timeout);
     checkFiles();
     if (totalBytes() >= WARM_UP_FROM_BYTES) {
@@ -94,6 +141,112 @@ final class UploadCommand implements Callable<Integer> {
       } catch (IllegalStateException alreadyShuttingDown) {
         // The hook is running or about to: it says what it has to.
       }
+    }
+  }
+
+  private int watch() throws Exception {
+    if (!files.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "--watch takes no FILE arguments");
+    }
+    if ((done == null) == !delete) {
+      throw new ParameterException(
+          spec.commandLine(), "--watch needs --done DIR or --delete: what to do with stored files");
+    }
+    if (poll.compareTo(Duration.ofMillis(10)) < 0) {
+      throw new ParameterException(spec.commandLine(), "--poll must be at least 10ms");
+    }
+    if (!Files.isDirectory(watch)) {
+      throw new NoSuchFileException(watch + ": no such directory");
+    }
+    if (done != null
+        && done.toAbsolutePath().normalize().equals(watch.toAbsolutePath().normalize())) {
+      throw new ParameterException(spec.commandLine(), "--done must not be the watched folder");
+    }
+    AuthgateClient client = target.client(timeout);
+    FolderWatcher.Options options =
+        FolderWatcher.Options.deleting(watch)
+            .movingTo(done)
+            .timing(settle, poll)
+            .overwriting(overwrite);
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    FolderWatcher watcher = new FolderWatcher(client, options, new WatchReport(out, err, watch));
+    err.println(
+        "auth-client: watching "
+            + TerminalText.escape(watch.toString())
+            + " (settle "
+            + WatchReport.format(settle)
+            + "); stored files are "
+            + (done == null ? "deleted" : "moved to " + TerminalText.escape(done.toString())));
+    err.flush();
+    // SIGTERM or Ctrl-C: finish the current chunk, close the session (the server keeps the partial
+    // for the next run), then let the JVM exit.
+    java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    Thread stopper =
+        new Thread(
+            () -> {
+              watcher.stop();
+              try {
+                finished.await(
+                    timeout.toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "watch-stop");
+    Runtime.getRuntime().addShutdownHook(stopper);
+    try {
+      watcher.run();
+      return ExitCode.OK.code();
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopper);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // The hook is what stopped us.
+      }
+    }
+  }
+
+  /** Reports the watcher: stored files on stdout, everything that needs a retry on stderr. */
+  private record WatchReport(PrintWriter out, PrintWriter err, Path folder)
+      implements FolderWatcher.Listener {
+    @Override
+    public void stored(Path file, UploadOutcome outcome, Path movedTo) {
+      out.println(TerminalText.escape(outcome.describe()));
+      out.flush();
+    }
+
+    @Override
+    public void refused(Path file, UploadOutcome outcome, Duration retryIn) {
+      warn(outcome.describe() + "; it stays in " + folder + ", retrying in " + format(retryIn));
+    }
+
+    @Override
+    public void skipped(Path file, String why, Duration retryIn) {
+      warn(
+          "skipping "
+              + file.getFileName()
+              + ": "
+              + why
+              + "; it stays in "
+              + folder
+              + ", retrying in "
+              + format(retryIn));
+    }
+
+    @Override
+    public void disconnected(Exception failure, Duration retryIn) {
+      warn(AuthClientCommand.describe(failure) + "; reconnecting in " + format(retryIn));
+    }
+
+    private void warn(String line) {
+      err.println("auth-client: " + TerminalText.escape(line));
+      err.flush();
+    }
+
+    private static String format(Duration wait) {
+      return String.format(java.util.Locale.ROOT, "%.1f s", wait.toMillis() / 1000.0);
     }
   }
 

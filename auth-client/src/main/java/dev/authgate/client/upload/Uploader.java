@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /**
  * Uploads files over one verified connection, one after another. Each file is read once, in chunks
@@ -38,6 +39,7 @@ public final class Uploader {
   private final UploadListener listener;
   private final ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES);
   private final Duration readTimeout;
+  private volatile BooleanSupplier cancelled = () -> false;
 
   /** Uploads over {@code connection}, reporting to {@code listener}. */
   public Uploader(VerifiedConnection connection, UploadListener listener) throws IOException {
@@ -45,6 +47,15 @@ public final class Uploader {
     this.channel = connection.channel();
     this.listener = listener;
     this.readTimeout = connection.readTimeout();
+  }
+
+  /**
+   * Checks {@code cancelled} after each chunk: once it is true, the upload stops there with {@link
+   * UploadCancelledException}, and the connection must be closed (the server keeps what it
+   * received, for a resume).
+   */
+  public void cancelWhen(BooleanSupplier cancelled) {
+    this.cancelled = cancelled;
   }
 
   /**
@@ -172,6 +183,9 @@ public final class Uploader {
       send(new UploadData(buffer.array(), 0, n));
       position += n;
       listener.advanced(position);
+      if (cancelled.getAsBoolean() && position < size) {
+        throw new UploadCancelledException(name, position, size);
+      }
       if (channel.hasPendingInput()) {
         return new SendResult(result(receive()), false);
       }

@@ -137,7 +137,7 @@ class SyslogForwarderTest {
 
   @Test
   void aDeadReceiverNeverBlocksRecord_overflowIsDroppedThenReportedWhenItIsBack() throws Exception {
-    int port = freePortBelowTheEphemeralRange();
+    int port = dev.authgate.server.testing.Ports.belowTheEphemeralRange();
     forwarder =
         new SyslogForwarder(
             file::add,
@@ -189,23 +189,6 @@ class SyslogForwarderTest {
       }
       assertThat(report).contains("count=\"" + forwarder.dropped() + "\"");
     }
-  }
-
-  /**
-   * A port nobody listens on that the kernel never picks as a source port: retried connects to a
-   * closed port in the ephemeral range can connect to themselves (TCP simultaneous open).
-   */
-  private static int freePortBelowTheEphemeralRange() throws IOException {
-    // Linux picks source ports from 32768 up by default (net.ipv4.ip_local_port_range).
-    for (int port = 32767; port > 20000; port -= 7) {
-      try (ServerSocket probe = new ServerSocket()) {
-        probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        return port;
-      } catch (IOException taken) {
-        // try another
-      }
-    }
-    throw new IOException("no free port below the ephemeral range");
   }
 
   @Test

@@ -1,0 +1,297 @@
+package dev.authgate.client.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.authgate.server.testing.Ports;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The unattended modes as a machine runs them, against a server process that is killed with SIGKILL
+ * and restarted on the same port: {@code upload --watch} and {@code chat --json --reconnect}.
+ */
+class UnattendedClientProcessIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration WAIT = Duration.ofSeconds(90);
+
+  @TempDir Path dir;
+  private int port;
+  private Process server;
+  private final List<Process> clients = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws InterruptedException {
+    for (Process client : clients) {
+      client.destroyForcibly();
+      client.waitFor(30, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.destroy();
+      server.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private void startServer() throws IOException {
+    if (port == 0) {
+      port = Ports.belowTheEphemeralRange();
+    }
+    server =
+        Jars.serve(
+                dir,
+                Jars.server(
+                    List.of(),
+                    "serve",
+                    "--port",
+                    Integer.toString(port),
+                    "--keys",
+                    "keys",
+                    "--audit-log",
+                    "audit.jsonl",
+                    "--uploads",
+                    "uploads"))
+            .process();
+  }
+
+  private void killServer() throws InterruptedException {
+    server.destroyForcibly();
+    assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+  }
+
+  private Process client(Path out, Path err, String... args) throws IOException {
+    List<String> command = new ArrayList<>(Jars.client(List.of(), args));
+    Process process =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+    clients.add(process);
+    return process;
+  }
+
+  private List<String> names(Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void twoHundredFilesDroppedWhileTheServerIsKilledTwiceAreEachStoredOnceAndTheFolderEmpties()
+      throws Exception {
+    Jars.provision(dir, "m1");
+    Path outbox = Files.createDirectories(dir.resolve("outbox"));
+    Path staging = Files.createDirectories(dir.resolve("staging"));
+    startServer();
+    Process watcher =
+        client(
+            dir.resolve("watch.out"),
+            dir.resolve("watch.err"),
+            "upload",
+            "--server",
+            "127.0.0.1:" + port,
+            "--key",
+            "m1.credential",
+            "--watch",
+            "outbox",
+            "--done",
+            "sent",
+            "--settle",
+            "300ms",
+            "--poll",
+            "100ms");
+    Random random = new Random(200);
+    List<byte[]> contents = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      byte[] bytes = new byte[1000 + random.nextInt(400_000)];
+      random.nextBytes(bytes);
+      contents.add(bytes);
+      String name = String.format("data-%03d.bin", i);
+      Files.write(staging.resolve(name), bytes);
+      Files.move(staging.resolve(name), outbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+      if (i == 70 || i == 140) {
+        killServer();
+        Thread.sleep(500);
+        startServer();
+      }
+      Thread.sleep(10);
+    }
+    // One file is still being written when the rest are done: it must not be sent half.
+    Path slow = outbox.resolve("slow.log");
+    StringBuilder written = new StringBuilder();
+    try (OutputStream out = Files.newOutputStream(slow)) {
+      for (int i = 0; i < 15; i++) {
+        String line = "reading " + i + "\n";
+        out.write(line.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        written.append(line);
+        Thread.sleep(100);
+      }
+    }
+
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> names(outbox).isEmpty());
+    for (int i = 0; i < 200; i++) {
+      String name = String.format("data-%03d.bin", i);
+      assertThat(Files.readAllBytes(dir.resolve("uploads/m1/" + name)))
+          .as(name)
+          .isEqualTo(contents.get(i));
+      assertThat(dir.resolve("sent/" + name)).exists();
+    }
+    assertThat(Files.readString(dir.resolve("uploads/m1/slow.log"))).isEqualTo(written.toString());
+    assertThat(names(dir.resolve("uploads/m1"))).hasSize(201);
+    assertThat(names(dir.resolve("sent"))).hasSize(201);
+    List<String> storedLines =
+        Files.readAllLines(dir.resolve("watch.out")).stream()
+            .filter(l -> l.startsWith("stored "))
+            .toList();
+    assertThat(storedLines).hasSize(201);
+    assertThat(watcher.isAlive()).as("the watcher keeps running").isTrue();
+
+    watcher.destroy(); // SIGTERM
+    assertThat(watcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(watcher.exitValue()).isEqualTo(143);
+  }
+
+  @Test
+  void aReconnectingChatLosesNoLineItReportedSentAcrossAServerKillAndEndsOnRevocation()
+      throws Exception {
+    Jars.provision(dir, "m1");
+    Jars.provision(dir, "ear");
+    startServer();
+    Process chat =
+        new ProcessBuilder(
+                Jars.client(
+                    List.of(),
+                    "chat",
+                    "--server",
+                    "127.0.0.1:" + port,
+                    "--key",
+                    "m1.credential",
+                    "--json",
+                    "--reconnect"))
+            .directory(dir.toFile())
+            .redirectError(dir.resolve("chat.err").toFile())
+            .start();
+    clients.add(chat);
+    Seen out = new Seen(new Lines(chat));
+    OutputStream in = chat.getOutputStream();
+    await().atMost(WAIT).until(() -> out.has("\"type\":\"joined\""));
+
+    Process ear = earOn();
+    Seen heard = new Seen(new Lines(ear));
+    await().atMost(WAIT).until(() -> heard.has("\"type\":\"joined\""));
+    for (int i = 1; i <= 20; i++) {
+      say(in, "before " + i);
+    }
+    await().atMost(WAIT).until(() -> sentLines(out).size() >= 20);
+
+    killServer();
+    ear.waitFor(30, TimeUnit.SECONDS);
+    for (int i = 1; i <= 10; i++) {
+      say(in, "during " + i);
+    }
+    await().atMost(WAIT).until(() -> out.has("\"type\":\"disconnected\""));
+    startServer();
+    await().atMost(WAIT).until(() -> out.has("\"type\":\"reconnected\""));
+    Process ear2 = earOn();
+    Seen heard2 = new Seen(new Lines(ear2));
+    await().atMost(WAIT).until(() -> heard2.has("\"type\":\"joined\""));
+    for (int i = 1; i <= 10; i++) {
+      say(in, "after " + i);
+    }
+    await().atMost(WAIT).until(() -> sentLines(out).size() >= 40);
+
+    Set<String> received = new HashSet<>(texts(heard));
+    // The lines sent while the ear was away are in the room's history when it joins.
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              received.addAll(texts(heard2));
+              assertThat(received)
+                  .as("every line the client reported as sent reached the room")
+                  .containsAll(sentLines(out));
+            });
+    assertThat(sentLines(out)).doesNotHaveDuplicates().hasSize(40);
+
+    assertThat(Jars.run(dir, Jars.server(List.of(), "keys", "revoke", "m1", "--keys", "keys")))
+        .isZero();
+    assertThat(chat.waitFor(60, TimeUnit.SECONDS)).as("ended by the revocation").isTrue();
+    assertThat(chat.exitValue()).isEqualTo(3);
+    assertThat(Files.readString(dir.resolve("chat.err"))).contains("revoked");
+  }
+
+  private Process earOn() throws IOException {
+    Process ear = Jars.jsonChat(dir, "127.0.0.1:" + port, "ear");
+    clients.add(ear);
+    return ear;
+  }
+
+  private static void say(OutputStream in, String line) throws IOException {
+    in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    in.flush();
+  }
+
+  /**
+   * Every line a process printed so far, kept (unlike {@link Lines}, which hands each out once).
+   */
+  private static final class Seen {
+    private final Lines lines;
+    private final List<String> all = new ArrayList<>();
+
+    Seen(Lines lines) {
+      this.lines = lines;
+    }
+
+    synchronized List<String> all() {
+      all.addAll(lines.rest());
+      return all;
+    }
+
+    boolean has(String text) {
+      return all().stream().anyMatch(l -> l.contains(text));
+    }
+  }
+
+  /** The texts the chat reported as sent so far. */
+  private static List<String> sentLines(Seen out) throws IOException {
+    List<String> sent = new ArrayList<>();
+    for (String line : out.all()) {
+      JsonNode event = JSON.readTree(line);
+      if (event.path("type").asText().equals("sent")) {
+        sent.add(event.path("text").asText());
+      }
+    }
+    return sent;
+  }
+
+  /** The texts of messages and history events heard so far. */
+  private static List<String> texts(Seen heard) throws IOException {
+    List<String> texts = new ArrayList<>();
+    for (String line : heard.all()) {
+      JsonNode event = JSON.readTree(line);
+      String type = event.path("type").asText();
+      if (type.equals("message") || type.equals("history")) {
+        texts.add(event.path("text").asText());
+      }
+    }
+    return texts;
+  }
+}
