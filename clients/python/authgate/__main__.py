@@ -58,6 +58,14 @@ def _failure(e: BaseException) -> int:
 
 
 def _upload(args: argparse.Namespace) -> int:
+    if args.watch is not None:
+        return _watch(args)
+    if args.done is not None or args.delete:
+        print("authgate: --done and --delete need --watch DIR", file=sys.stderr)
+        return USAGE
+    if not args.files:
+        print("authgate: give the FILEs to upload, or --watch DIR", file=sys.stderr)
+        return USAGE
     target = _target(args)
     if isinstance(target, int):
         return target
@@ -78,6 +86,76 @@ def _upload(args: argparse.Namespace) -> int:
     return OK if refused == 0 else TRANSFER
 
 
+def _seconds(wait: float) -> str:
+    return "%.1f s" % wait
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """``upload --watch DIR``: as auth-client's; runs until SIGTERM or Ctrl-C."""
+    import signal
+
+    from .unattended import FolderWatcher, WatchListener, is_permanent
+
+    if args.files:
+        print("authgate: --watch takes no FILE arguments", file=sys.stderr)
+        return USAGE
+    if (args.done is None) == (not args.delete):
+        print("authgate: --watch needs --done DIR or --delete: what to do with stored files", file=sys.stderr)
+        return USAGE
+    if not os.path.isdir(args.watch):
+        print("authgate: %s: no such directory" % args.watch, file=sys.stderr)
+        return FAILURE
+    if args.done is not None and os.path.abspath(args.done) == os.path.abspath(args.watch):
+        print("authgate: --done must not be the watched folder", file=sys.stderr)
+        return USAGE
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    server, _, _, credential = target
+    folder = args.watch
+
+    class Report(WatchListener):
+        def stored(self, path, outcome, moved_to):
+            print(_printable(outcome.describe()), flush=True)
+
+        def refused(self, path, outcome, retry_in):
+            print("authgate: %s; it stays in %s, retrying in %s" % (_printable(outcome.describe()), folder, _seconds(retry_in)), file=sys.stderr, flush=True)
+
+        def skipped(self, path, why, retry_in):
+            print("authgate: skipping %s: %s; it stays in %s, retrying in %s" % (_printable(os.path.basename(path)), why, folder, _seconds(retry_in)), file=sys.stderr, flush=True)
+
+        def disconnected(self, failure, retry_in):
+            print("authgate: %s; reconnecting in %s" % (_printable(str(failure) or type(failure).__name__), _seconds(retry_in)), file=sys.stderr, flush=True)
+
+    watcher = FolderWatcher(
+        server, credential, folder, args.done, Report(),
+        settle=args.settle, poll=args.poll, timeout=args.timeout, overwrite=args.overwrite,
+    )
+    stopped_by: list[int] = []
+
+    def stop(signum, frame) -> None:
+        stopped_by.append(signum)
+        watcher.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(
+        "authgate: watching %s (settle %s); stored files are %s"
+        % (folder, _seconds(args.settle), "deleted" if args.done is None else "moved to " + args.done),
+        file=sys.stderr, flush=True,
+    )
+    try:
+        watcher.run()
+    except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
+        return _failure(e)
+    except Exception as e:  # SessionEnded: revoked or not permitted
+        if is_permanent(e):
+            print("authgate: the server ended the session: %s" % _printable(str(e)), file=sys.stderr)
+            return AUTH_REFUSED if getattr(e, "code", 0) == 2 else TRANSFER
+        raise
+    return 128 + stopped_by[0] if stopped_by else OK
+
+
 def _iso(ms: int) -> str:
     """Java's Instant.toString() of epoch milliseconds: no fraction when it is zero."""
     import datetime
@@ -87,15 +165,82 @@ def _iso(ms: int) -> str:
 
 
 def _event_json(event) -> str:
+    return _json_line(event.kind, event.room, event.sender, event.text, event.ts)
+
+
+def _json_line(kind: str, room: str, sender: str, text: str, ts: int, line: int | None = None) -> str:
     import json
 
-    line = json.dumps(
-        {"type": event.kind, "room": event.room, "from": event.sender, "text": event.text, "ts": _iso(event.ts)},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    fields = {"type": kind, "room": room, "from": sender, "text": text, "ts": _iso(ts)}
+    if line is not None:
+        fields["line"] = line
+    line_text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     # As auth-client: anything that could act on a terminal or end a line is a \u escape.
-    return "".join(c if c.isprintable() or c == " " else "\\u%04x" % ord(c) for c in line)
+    return "".join(c if c.isprintable() or c == " " else "\\u%04x" % ord(c) for c in line_text)
+
+
+def _chat_reconnecting(args: argparse.Namespace, server: str, credential) -> int:
+    """``chat --json --reconnect``: as auth-client's, with sent, disconnected and reconnected lines."""
+    import threading
+
+    from .unattended import ChatListener, ReconnectingChat, is_permanent
+
+    room = args.room
+    me = credential.client_id
+    out_lock = threading.Lock()
+
+    def emit(line: str) -> None:
+        with out_lock:
+            print(line, flush=True)
+
+    def now() -> int:
+        return int(time.time() * 1000)
+
+    class Report(ChatListener):
+        def on_event(self, event):
+            emit(_event_json(event))
+
+        def on_sent(self, line, text):
+            emit(_json_line("sent", room, me, text, now(), line))
+
+        def on_disconnected(self, why):
+            emit(_json_line("disconnected", room, "", why, now()))
+
+        def on_reconnected(self, attempts):
+            emit(_json_line("reconnected", room, "", "after %d attempt%s" % (attempts, "" if attempts == 1 else "s"), now()))
+
+    chat = ReconnectingChat(
+        server, credential, room, Report(), timeout=args.timeout, keepalive=args.keepalive, buffer=args.buffer
+    )
+
+    def feed() -> None:
+        try:
+            for line in sys.stdin:
+                line = line.rstrip("\n")
+                if not line:
+                    continue
+                try:
+                    chat.say(line)
+                except ValueError as e:
+                    emit(_json_line("error", room, "", "not sent: %s" % e, now()))
+        except (OSError, RuntimeError):
+            pass
+        finally:
+            chat.finish()
+
+    threading.Thread(target=feed, name="chat-stdin", daemon=True).start()
+    try:
+        chat.run()
+    except (protocol.Refused, protocol.ServerNotVerified) as e:
+        return _failure(e)
+    except Exception as e:
+        if is_permanent(e):
+            print("authgate: the server ended the session: %s" % _printable(str(e)), file=sys.stderr)
+            return AUTH_REFUSED if getattr(e, "code", 0) == 2 else TRANSFER
+        raise
+    finally:
+        chat.close()
+    return OK
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -106,6 +251,11 @@ def _chat(args: argparse.Namespace) -> int:
     if isinstance(target, int):
         return target
     server, _, _, credential = target
+    if args.buffer < 1:
+        print("authgate: --buffer must be at least 1", file=sys.stderr)
+        return USAGE
+    if args.reconnect:
+        return _chat_reconnecting(args, server, credential)
     from .client import SessionEnded
 
     try:
@@ -221,7 +371,12 @@ def main(argv: list[str] | None = None) -> int:
     upload.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting and each reply (default 10)")
     upload.add_argument("--overwrite", action="store_true", help="replace files of the same name on the server")
     upload.add_argument("--no-resume", dest="resume", action="store_false", help="start over instead of resuming")
-    upload.add_argument("files", nargs="+", metavar="FILE")
+    upload.add_argument("--watch", metavar="DIR", help="upload every file that lands in DIR once complete; runs until SIGTERM")
+    upload.add_argument("--done", metavar="DIR", help="with --watch: move each stored file here")
+    upload.add_argument("--delete", action="store_true", help="with --watch: delete each file once stored")
+    upload.add_argument("--settle", type=float, default=2.0, help="with --watch: seconds a file must stay unchanged (default 2)")
+    upload.add_argument("--poll", type=float, default=1.0, help="with --watch: seconds between listings of DIR (default 1)")
+    upload.add_argument("files", nargs="*", metavar="FILE")
     chat = commands.add_parser("chat", help="chat in a room: JSON lines out, stdin lines in")
     chat.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     chat.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
@@ -229,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--room", default="lobby", help="the room to join (default lobby)")
     chat.add_argument("--keepalive", type=float, default=60.0, help="ping a quiet server this often, seconds (default 60)")
     chat.add_argument("--json", action="store_true", help="JSON lines (the only mode of this client; accepted for auth-client's scripts)")
+    chat.add_argument("--reconnect", action="store_true", help="reconnect with backoff, rejoin and resend unconfirmed lines; a refused key is not retried")
+    chat.add_argument("--buffer", type=int, default=1000, help="with --reconnect: lines that may wait for confirmation (default 1000)")
     enrol = commands.add_parser("enroll", help="enroll this machine with a one-time token")
     enrol.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     enrol.add_argument("--token", help="the token (agt1-...), or - for stdin; default AUTHGATE_TOKEN")

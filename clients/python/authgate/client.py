@@ -73,6 +73,11 @@ class UploadOutcome:
 SOURCE_CHANGED = "source-changed"
 
 
+class UploadCancelled(Exception):
+    """An upload stopped between chunks because its ``cancel`` said so. The server keeps what it
+    received; close the connection, and the same upload with resume continues from there."""
+
+
 class SessionEnded(Exception):
     """The server ended the session with CLOSE ``code`` and ``text``."""
 
@@ -129,10 +134,20 @@ class Connection:
             else:
                 return inner, body
 
-    def upload(self, path: str, name: str | None = None, overwrite: bool = False, resume: bool = True) -> UploadOutcome:
+    def upload(
+        self,
+        path: str,
+        name: str | None = None,
+        overwrite: bool = False,
+        resume: bool = True,
+        cancel=None,
+        on_ready=None,
+    ) -> UploadOutcome:
         """Uploads one file (section 5.3): streamed, SHA-256 checked by the server, resumed from a
         partial copy the server kept when its prefix matches. A refusal is an outcome, not an
-        exception; a file that changes while it is read is not stored (``source-changed``)."""
+        exception; a file that changes while it is read is not stored (``source-changed``).
+        ``cancel()`` is asked after each chunk: when true, :class:`UploadCancelled` is raised.
+        ``on_ready()`` is called once the server has accepted the name (UPLOAD_READY)."""
         name = name if name is not None else os.path.basename(path)
         start = time.perf_counter()
         with open(path, "rb") as f:
@@ -149,7 +164,9 @@ class Connection:
             if offset > 0 and not self._prefix_matches(f, offset, prefix, size, digest):
                 self._channel.send(protocol.UPLOAD_END, bytes(32))
                 self._reply()  # size-mismatch: the server dropped its partial
-                return self.upload(path, name, overwrite, resume=False)
+                return self.upload(path, name, overwrite, False, cancel, on_ready)
+            if on_ready is not None:
+                on_ready()
             f.seek(offset)
             position = offset
             early = None
@@ -160,6 +177,8 @@ class Connection:
                 digest.update(chunk)
                 self._channel.send(protocol.UPLOAD_DATA, chunk)
                 position += len(chunk)
+                if cancel is not None and position < size and cancel():
+                    raise UploadCancelled("stopped sending %s after %d of %d bytes" % (name, position, size))
                 if select.select([self._sock], [], [], 0)[0]:
                     inner, body = self._reply()
                     if inner != protocol.UPLOAD_RESULT:

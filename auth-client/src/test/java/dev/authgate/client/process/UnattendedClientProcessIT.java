@@ -3,7 +3,6 @@ package dev.authgate.client.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authgate.server.testing.Ports;
 import java.io.IOException;
@@ -190,17 +189,17 @@ class UnattendedClientProcessIT {
             .redirectError(dir.resolve("chat.err").toFile())
             .start();
     clients.add(chat);
-    Seen out = new Seen(new Lines(chat));
+    Seen out = new Seen(chat);
     OutputStream in = chat.getOutputStream();
     await().atMost(WAIT).until(() -> out.has("\"type\":\"joined\""));
 
     Process ear = earOn();
-    Seen heard = new Seen(new Lines(ear));
+    Seen heard = new Seen(ear);
     await().atMost(WAIT).until(() -> heard.has("\"type\":\"joined\""));
     for (int i = 1; i <= 20; i++) {
       say(in, "before " + i);
     }
-    await().atMost(WAIT).until(() -> sentLines(out).size() >= 20);
+    await().atMost(WAIT).until(() -> out.sent().size() >= 20);
 
     killServer();
     ear.waitFor(30, TimeUnit.SECONDS);
@@ -211,25 +210,25 @@ class UnattendedClientProcessIT {
     startServer();
     await().atMost(WAIT).until(() -> out.has("\"type\":\"reconnected\""));
     Process ear2 = earOn();
-    Seen heard2 = new Seen(new Lines(ear2));
+    Seen heard2 = new Seen(ear2);
     await().atMost(WAIT).until(() -> heard2.has("\"type\":\"joined\""));
     for (int i = 1; i <= 10; i++) {
       say(in, "after " + i);
     }
-    await().atMost(WAIT).until(() -> sentLines(out).size() >= 40);
+    await().atMost(WAIT).until(() -> out.sent().size() >= 40);
 
-    Set<String> received = new HashSet<>(texts(heard));
+    Set<String> received = new HashSet<>(heard.heard());
     // The lines sent while the ear was away are in the room's history when it joins.
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              received.addAll(texts(heard2));
+              received.addAll(heard2.heard());
               assertThat(received)
                   .as("every line the client reported as sent reached the room")
-                  .containsAll(sentLines(out));
+                  .containsAll(out.sent());
             });
-    assertThat(sentLines(out)).doesNotHaveDuplicates().hasSize(40);
+    assertThat(out.sent()).doesNotHaveDuplicates().hasSize(40);
 
     assertThat(Jars.run(dir, Jars.server(List.of(), "keys", "revoke", "m1", "--keys", "keys")))
         .isZero();
@@ -247,51 +246,5 @@ class UnattendedClientProcessIT {
   private static void say(OutputStream in, String line) throws IOException {
     in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
     in.flush();
-  }
-
-  /**
-   * Every line a process printed so far, kept (unlike {@link Lines}, which hands each out once).
-   */
-  private static final class Seen {
-    private final Lines lines;
-    private final List<String> all = new ArrayList<>();
-
-    Seen(Lines lines) {
-      this.lines = lines;
-    }
-
-    synchronized List<String> all() {
-      all.addAll(lines.rest());
-      return all;
-    }
-
-    boolean has(String text) {
-      return all().stream().anyMatch(l -> l.contains(text));
-    }
-  }
-
-  /** The texts the chat reported as sent so far. */
-  private static List<String> sentLines(Seen out) throws IOException {
-    List<String> sent = new ArrayList<>();
-    for (String line : out.all()) {
-      JsonNode event = JSON.readTree(line);
-      if (event.path("type").asText().equals("sent")) {
-        sent.add(event.path("text").asText());
-      }
-    }
-    return sent;
-  }
-
-  /** The texts of messages and history events heard so far. */
-  private static List<String> texts(Seen heard) throws IOException {
-    List<String> texts = new ArrayList<>();
-    for (String line : heard.all()) {
-      JsonNode event = JSON.readTree(line);
-      String type = event.path("type").asText();
-      if (type.equals("message") || type.equals("history")) {
-        texts.add(event.path("text").asText());
-      }
-    }
-    return texts;
   }
 }
