@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.testing.Ear;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
@@ -28,33 +29,6 @@ class ChatTest {
   @TempDir Path dir;
   TestServer server;
   final List<ChatClient> clients = new CopyOnWriteArrayList<>();
-
-  /** A member that records everything it hears. */
-  static final class Ear implements ChatClient.Listener {
-    final List<Event> events = new CopyOnWriteArrayList<>();
-    volatile String endReason;
-
-    @Override
-    public void onEvent(Event event) {
-      events.add(event);
-    }
-
-    @Override
-    public void onEnd(String reason, Exception failure) {
-      endReason = reason == null ? "failed" : reason;
-    }
-
-    List<String> messages() {
-      return events.stream()
-          .filter(e -> e.kind() == Event.Kind.MESSAGE)
-          .map(e -> e.from() + ": " + e.text())
-          .toList();
-    }
-
-    List<Event> of(Event.Kind kind) {
-      return events.stream().filter(e -> e.kind() == kind).toList();
-    }
-  }
 
   @BeforeEach
   void start() throws IOException {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.connect.Backoff;
 import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.testing.Ear;
 import dev.authgate.client.testing.Gate;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
@@ -81,8 +82,8 @@ class ReconnectingChatTest {
     return server;
   }
 
-  private ChatTest.Ear observer(TestServer server, Credential credential) throws Exception {
-    ChatTest.Ear ear = new ChatTest.Ear();
+  private Ear observer(TestServer server, Credential credential) throws Exception {
+    Ear ear = new Ear();
     ChatClient chat =
         AuthgateClient.of(new ServerAddress("127.0.0.1", server.port()), credential)
             .chat("lobby", ChatClient.KEEPALIVE, ear);
@@ -110,7 +111,7 @@ class ReconnectingChatTest {
     TestServer first = server();
     Credential sender = first.provision("sensor-1");
     Credential listener = first.provision("listener");
-    ChatTest.Ear before = observer(first, listener);
+    Ear before = observer(first, listener);
     Gate gate = Gate.create();
     open.add(gate);
     gate.open(first.port());
@@ -132,7 +133,7 @@ class ReconnectingChatTest {
     }
     await().atMost(WAIT).until(() -> !record.disconnects.isEmpty());
     TestServer second = server();
-    ChatTest.Ear after = observer(second, listener);
+    Ear after = observer(second, listener);
     gate.open(second.port());
     chat.finish();
     running.get(60, java.util.concurrent.TimeUnit.SECONDS);
@@ -154,7 +155,7 @@ class ReconnectingChatTest {
   void linesSaidWhileTheNetworkIsDownWaitInTheBufferAndGoOutAfterReconnecting() throws Exception {
     TestServer server = server();
     Credential sender = server.provision("sensor-1");
-    ChatTest.Ear ear = observer(server, server.provision("listener"));
+    Ear ear = observer(server, server.provision("listener"));
     Gate gate = Gate.create();
     open.add(gate);
     gate.open(server.port());
