@@ -7,16 +7,21 @@ import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.client.download.DownloadListener;
+import dev.authgate.client.download.DownloadOutcome;
+import dev.authgate.client.download.Downloader;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFileException;
+import dev.authgate.protocol.session.FileListing;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -28,6 +33,7 @@ import java.util.Objects;
  * AuthgateClient client = AuthgateClient.of("gate.example:7350", Path.of("/etc/authgate/m1.key"));
  * client.ping();
  * UploadOutcome outcome = client.upload(Path.of("report.csv"));
+ * DownloadOutcome config = client.get("agent.conf", Path.of("/etc/agent"), true);
  * }</pre>
  *
  * <p>Immutable and thread-safe; {@code with…} methods return a changed copy. The {@code
@@ -158,6 +164,27 @@ public final class AuthgateClient {
       throws IOException {
     try (VerifiedConnection connection = connect()) {
       return new Uploader(connection, listener).upload(file, name, overwrite, true);
+    }
+  }
+
+  /** The files published for this client (its own and the shared ones), by name. */
+  public List<FileListing.Entry> list() throws IOException {
+    try (VerifiedConnection connection = connect()) {
+      return new Downloader(connection, DownloadListener.silent()).list();
+    }
+  }
+
+  /**
+   * Fetches the published file {@code name} into {@code directory}, resuming a staging file an
+   * interrupted download left; with {@code ifChanged}, transfers nothing if the local copy already
+   * has the server's SHA-256.
+   *
+   * @return how it ended: fetched, unchanged, or refused with the server's reason
+   */
+  public DownloadOutcome get(String name, Path directory, boolean ifChanged) throws IOException {
+    try (VerifiedConnection connection = connect()) {
+      return new Downloader(connection, DownloadListener.silent())
+          .get(name, directory, true, ifChanged);
     }
   }
 

@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       PingCommand.class,
       UploadCommand.class,
+      ListCommand.class,
+      GetCommand.class,
       ChatCommand.class,
       BenchCommand.class,
       EnrollCommand.class,

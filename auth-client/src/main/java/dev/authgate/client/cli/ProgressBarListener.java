@@ -1,5 +1,7 @@
 package dev.authgate.client.cli;
 
+import dev.authgate.client.download.DownloadListener;
+import dev.authgate.client.download.DownloadOutcome;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import java.time.Duration;
@@ -8,9 +10,9 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
  * Shows a progress line (bar, sizes, rate, ETA: as much as the terminal's width holds) on stderr
- * for each file. Not thread-safe.
+ * for each file uploaded or fetched. Not thread-safe.
  */
-final class ProgressBarListener implements UploadListener {
+final class ProgressBarListener implements UploadListener, DownloadListener {
   private ProgressBar bar;
 
   @Override
@@ -44,6 +46,15 @@ final class ProgressBarListener implements UploadListener {
 
   @Override
   public void ended(UploadOutcome outcome) {
+    close();
+  }
+
+  @Override
+  public void ended(DownloadOutcome outcome) {
+    close();
+  }
+
+  private void close() {
     if (bar != null) {
       bar.close();
       bar = null;

@@ -13,6 +13,12 @@ import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.FileListing;
+import dev.authgate.protocol.session.GetData;
+import dev.authgate.protocol.session.GetEnd;
+import dev.authgate.protocol.session.GetFile;
+import dev.authgate.protocol.session.GetReady;
+import dev.authgate.protocol.session.ListFiles;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -80,7 +86,11 @@ class HostileServerMatrixTest {
     CHAT_JOINED(Kind.CHAT, Event.class),
     CHAT_MESSAGE(Kind.CHAT, Event.class),
     CHAT_CLOSE(Kind.CHAT, Close.class),
-    ENROLL_RESULT(Kind.ENROLL, dev.authgate.protocol.session.EnrollResult.class);
+    ENROLL_RESULT(Kind.ENROLL, dev.authgate.protocol.session.EnrollResult.class),
+    FILE_LISTING(Kind.LIST, FileListing.class),
+    GET_READY(Kind.GET, GetReady.class),
+    GET_DATA(Kind.GET, GetData.class),
+    GET_END(Kind.GET, GetEnd.class);
 
     final Kind kind;
     final Class<?> message;
@@ -95,7 +105,9 @@ class HostileServerMatrixTest {
     PING,
     UPLOAD,
     CHAT,
-    ENROLL
+    ENROLL,
+    LIST,
+    GET
   }
 
   enum Fault {
@@ -124,7 +136,9 @@ class HostileServerMatrixTest {
           ChatMessage.Who.class,
           ChatMessage.Rooms.class,
           ChatMessage.Leave.class,
-          dev.authgate.protocol.session.Enroll.class);
+          dev.authgate.protocol.session.Enroll.class,
+          ListFiles.class,
+          GetFile.class);
 
   @Test
   void everyMessageAServerSendsIsAStepOfTheMatrix() {
@@ -161,6 +175,15 @@ class HostileServerMatrixTest {
           new Expected(fault == Fault.DRIP || fault == Fault.DUPLICATE ? 0 : 4, List.of());
       case UPLOAD -> uploadExpected(step, fault);
       case CHAT -> chatExpected(step, fault);
+      // A duplicated last answer (the listing, GET_END) is never read: the client has it.
+      case LIST ->
+          fault == Fault.DRIP || fault == Fault.DUPLICATE
+              ? new Expected(0, List.of("listed"))
+              : new Expected(4, List.of());
+      case GET ->
+          fault == Fault.DRIP || step == Step.GET_END && fault == Fault.DUPLICATE
+              ? new Expected(0, List.of("fetched"))
+              : new Expected(4, List.of());
     };
   }
 
@@ -253,6 +276,8 @@ class HostileServerMatrixTest {
           // the token and --out above are all it needs
         }
         case PING -> args.addAll(List.of("--timeout", "2"));
+        case LIST -> args.addAll(List.of("--timeout", "2", "--json"));
+        case GET -> args.addAll(List.of("--timeout", "2", "--out", dir.toString(), "fetched.bin"));
         case UPLOAD -> {
           Path file = dir.resolve("reading.bin");
           int size = fault == Fault.STOP_READING ? 16 << 20 : 300_000;
@@ -289,6 +314,12 @@ class HostileServerMatrixTest {
       if (exit != 0) {
         assertThat(stderr).startsWith(expectedError(step, fault)).hasLineCount(1);
       }
+      if (step.kind == Kind.GET) {
+        // A file appears under its name only once it arrived whole and verified.
+        assertThat(Files.exists(dir.resolve("fetched.bin")))
+            .as("file in place")
+            .isEqualTo(exit == 0);
+      }
       if (step.kind == Kind.ENROLL) {
         // A credential is written only for an enrollment the server confirmed.
         assertThat(Files.exists(enrolled)).as("credential written").isEqualTo(exit == 0);
@@ -303,6 +334,12 @@ class HostileServerMatrixTest {
     return switch (kind) {
       case PING, ENROLL -> List.of();
       case UPLOAD -> lines.stream().anyMatch(l -> l.contains("stored")) ? List.of("stored") : lines;
+      case LIST ->
+          lines.stream().anyMatch(l -> l.contains("\"name\":\"fetched.bin\""))
+              ? List.of("listed")
+              : lines;
+      case GET ->
+          lines.stream().anyMatch(l -> l.startsWith("fetched ")) ? List.of("fetched") : lines;
       case CHAT ->
           lines.stream()
               .map(l -> l.replaceAll("^\\{\"type\":\"([a-z]+)\".*$", "$1"))
@@ -363,6 +400,8 @@ class HostileServerMatrixTest {
               case UPLOAD -> upload();
               case CHAT -> chat();
               case ENROLL -> enroll();
+              case LIST -> list();
+              case GET -> get();
             };
         if (goOn) {
           drain();
@@ -398,6 +437,33 @@ class HostileServerMatrixTest {
       return send(
           Step.UPLOAD_RESULT,
           seal(new UploadResult(true, received, digest.digest(), "", "stored")));
+    }
+
+    private static final byte[] FILE = "a published file, fetched".getBytes(StandardCharsets.UTF_8);
+
+    private boolean list() throws IOException {
+      receiveAnsweringPings(); // LIST_FILES
+      return send(
+          Step.FILE_LISTING,
+          seal(
+              new FileListing(
+                  false,
+                  List.of(
+                      new FileListing.Entry(
+                          "fetched.bin", FILE.length, 0, Digests.sha256(FILE), false)))));
+    }
+
+    private boolean get() throws IOException {
+      receiveAnsweringPings(); // GET_FILE
+      if (!send(Step.GET_READY, seal(new GetReady(FILE.length, 0, 0)))) {
+        return false;
+      }
+      if (!send(Step.GET_DATA, seal(new GetData(FILE, 0, FILE.length)))) {
+        return false;
+      }
+      return send(
+          Step.GET_END,
+          seal(new GetEnd(GetEnd.Status.SENT, FILE.length, Digests.sha256(FILE), "", "sent")));
     }
 
     private boolean enroll() throws IOException {

@@ -39,9 +39,11 @@ public record Permissions(
     /** A session in the chat rooms. */
     CHAT,
     /** A session that uploads files. */
-    UPLOAD;
+    UPLOAD,
+    /** A session that lists and fetches published files. */
+    DOWNLOAD;
 
-    /** {@code ping}, {@code chat}, {@code upload}. */
+    /** {@code ping}, {@code chat}, {@code upload}, {@code download}. */
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -193,7 +195,7 @@ public record Permissions(
         kinds.add(SessionKind.valueOf(name.strip().toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            "'" + name + "' is not a session kind; use ping, chat, upload, all or none");
+            "'" + name + "' is not a session kind; use ping, chat, upload, download, all or none");
       }
     }
     return kinds;

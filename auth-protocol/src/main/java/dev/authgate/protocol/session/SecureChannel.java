@@ -58,6 +58,8 @@ public final class SecureChannel {
   public void send(SessionMessage message) throws IOException {
     if (message instanceof UploadData data) {
       send(message.type(), data.buffer(), data.offset(), data.length());
+    } else if (message instanceof GetData data) {
+      send(message.type(), data.buffer(), data.offset(), data.length());
     } else {
       byte[] body = message.body();
       send(message.type(), body, 0, body.length);

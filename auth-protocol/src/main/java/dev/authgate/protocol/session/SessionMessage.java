@@ -20,7 +20,13 @@ public sealed interface SessionMessage
         UploadResult,
         ChatMessage,
         Enroll,
-        EnrollResult {
+        EnrollResult,
+        ListFiles,
+        FileListing,
+        GetFile,
+        GetReady,
+        GetData,
+        GetEnd {
   /** The inner type byte. */
   int type();
 
@@ -37,8 +43,8 @@ public sealed interface SessionMessage
   }
 
   /**
-   * Decodes the first {@code length} bytes of {@code plain}. An UPLOAD_DATA keeps a view of {@code
-   * plain}; every other message copies what it keeps.
+   * Decodes the first {@code length} bytes of {@code plain}. An UPLOAD_DATA or GET_DATA keeps a
+   * view of {@code plain}; every other message copies what it keeps.
    *
    * @throws ProtocolException {@link Reason#MALFORMED} for an unknown type or bad body
    */
@@ -58,6 +64,12 @@ public sealed interface SessionMessage
       case UploadResult.TYPE -> UploadResult.decode(new BodyReader(body, "UPLOAD_RESULT"));
       case Enroll.TYPE -> Enroll.decode(new BodyReader(body, "ENROLL"));
       case EnrollResult.TYPE -> EnrollResult.decode(new BodyReader(body, "ENROLL_RESULT"));
+      case ListFiles.TYPE -> ListFiles.decode(new BodyReader(body, "LIST_FILES"));
+      case FileListing.TYPE -> FileListing.decode(new BodyReader(body, "FILE_LISTING"));
+      case GetFile.TYPE -> GetFile.decode(new BodyReader(body, "GET_FILE"));
+      case GetReady.TYPE -> GetReady.decode(new BodyReader(body, "GET_READY"));
+      case GetData.TYPE -> GetData.decode(body);
+      case GetEnd.TYPE -> GetEnd.decode(new BodyReader(body, "GET_END"));
       case ChatMessage.JOIN,
           ChatMessage.SAY,
           ChatMessage.WHO,

@@ -85,6 +85,22 @@ public final class ConnectionLog implements AuditLog {
               + text(f, "client_id")
               + " failed: "
               + text(f, "reason");
+      case "download.sent" ->
+          "sent "
+              + text(f, "name")
+              + " to "
+              + text(f, "client_id")
+              + ": "
+              + bytes(f.get("size"))
+              + " in "
+              + seconds(f.get("duration_ms"));
+      case "download.failed" ->
+          "download of "
+              + text(f, "name")
+              + " by "
+              + text(f, "client_id")
+              + " failed: "
+              + text(f, "reason");
       case "upload.hook", "upload.webhook" ->
           "ok".equals(f.get("outcome"))
               ? null

@@ -382,7 +382,8 @@ final class KeysCommand implements Runnable {
     @Option(
         names = "--sessions",
         paramLabel = "KINDS",
-        description = "Session kinds it may open: ping,chat,upload (any of them), all or none.")
+        description =
+            "Session kinds it may open: ping,chat,upload,download (any of them), all or none.")
     String sessions;
 
     @Option(

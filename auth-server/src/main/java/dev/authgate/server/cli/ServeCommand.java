@@ -253,7 +253,8 @@ final class ServeCommand implements Callable<Integer> {
             uploadOptions.limits(),
             defenceOptions.defences(),
             new ChatLimits(chatHistory, chatQueue),
-            sessionOptions.limits());
+            sessionOptions.limits(),
+            uploadOptions.published);
     Clock clock = Clock.systemUTC();
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();

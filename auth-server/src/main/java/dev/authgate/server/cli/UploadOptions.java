@@ -18,6 +18,15 @@ final class UploadOptions {
   Path uploads;
 
   @Option(
+      names = "--published",
+      paramLabel = "DIR",
+      defaultValue = "published",
+      description =
+          "Files machines may fetch: DIR/CLIENT-ID/ for one client, DIR/_all/ for every client;"
+              + " drop files in by rename, no restart needed (default: ${DEFAULT-VALUE}).")
+  Path published;
+
+  @Option(
       names = "--max-file-size",
       paramLabel = "SIZE",
       defaultValue = "10G",

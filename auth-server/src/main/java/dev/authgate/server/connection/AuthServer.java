@@ -9,6 +9,7 @@ import dev.authgate.server.chat.ChatRooms;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
+import dev.authgate.server.download.PublishedFiles;
 import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
 import java.io.IOException;
@@ -95,7 +96,8 @@ public final class AuthServer implements Closeable {
                 startups,
                 new RefusalAudit(audit, clock, REFUSAL_WINDOW),
                 new ChatRooms(config.chat().history(), audit, clock),
-                new SessionCount(config.sessions())),
+                new SessionCount(config.sessions()),
+                new PublishedFiles(config.published())),
             executors);
     server.startBackgroundWork();
     DescriptorBudget.warnIfShort(config.sessions().maxSessions(), startups.full());

@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param defences penalties and the cap on handshakes in progress
  * @param chat chat history and per-member queue
  * @param sessions caps on verified sessions and the write deadline
+ * @param published where the files machines may fetch are published ({@code published/<client>/}
+ *     and {@code published/_all/}); it need not exist
  */
 public record ServerConfig(
     InetAddress bindAddress,
@@ -30,7 +32,8 @@ public record ServerConfig(
     UploadLimits uploads,
     Defences defences,
     ChatLimits chat,
-    SessionLimits sessions) {
+    SessionLimits sessions,
+    Path published) {
   /** The default port. */
   public static final int DEFAULT_PORT = 7350;
 
@@ -48,6 +51,7 @@ public record ServerConfig(
     Objects.requireNonNull(defences, "defences");
     Objects.requireNonNull(chat, "chat");
     Objects.requireNonNull(sessions, "sessions");
+    Objects.requireNonNull(published, "published");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is outside 0-65535");
     }
@@ -65,9 +69,9 @@ public record ServerConfig(
   }
 
   /**
-   * Defaults on loopback, on {@code port}, storing uploads under {@code uploads}, with {@link
-   * Defences#relaxed() relaxed defences} and session caps out of the way: tests and benchmarks
-   * connect, and fail, from one address, many times over.
+   * Defaults on loopback, on {@code port}, storing uploads under {@code uploads} and publishing
+   * from {@code published} beside it, with {@link Defences#relaxed() relaxed defences} and session
+   * caps out of the way: tests and benchmarks connect, and fail, from one address, many times over.
    */
   public static ServerConfig loopback(int port, Path uploads) {
     return new ServerConfig(
@@ -79,19 +83,38 @@ public record ServerConfig(
         UploadLimits.defaults(uploads),
         Defences.relaxed(),
         ChatLimits.defaults(),
-        new SessionLimits(10_000, 10_000, SessionLimits.DEFAULT_WRITE_TIMEOUT));
+        new SessionLimits(10_000, 10_000, SessionLimits.DEFAULT_WRITE_TIMEOUT),
+        uploads.resolveSibling("published"));
   }
 
   /** A copy with another handshake deadline. */
   public ServerConfig withHandshakeTimeout(Duration timeout) {
     return new ServerConfig(
-        bindAddress, port, serverId, timeout, idleTimeout, uploads, defences, chat, sessions);
+        bindAddress,
+        port,
+        serverId,
+        timeout,
+        idleTimeout,
+        uploads,
+        defences,
+        chat,
+        sessions,
+        published);
   }
 
   /** A copy with another idle limit. */
   public ServerConfig withIdleTimeout(Duration timeout) {
     return new ServerConfig(
-        bindAddress, port, serverId, handshakeTimeout, timeout, uploads, defences, chat, sessions);
+        bindAddress,
+        port,
+        serverId,
+        handshakeTimeout,
+        timeout,
+        uploads,
+        defences,
+        chat,
+        sessions,
+        published);
   }
 
   /** A copy with other chat limits. */
@@ -105,7 +128,8 @@ public record ServerConfig(
         uploads,
         defences,
         limits,
-        sessions);
+        sessions,
+        published);
   }
 
   /** A copy with other defences. */
@@ -119,7 +143,8 @@ public record ServerConfig(
         uploads,
         newDefences,
         chat,
-        sessions);
+        sessions,
+        published);
   }
 
   /** A copy with other upload limits. */
@@ -133,7 +158,8 @@ public record ServerConfig(
         limits,
         defences,
         chat,
-        sessions);
+        sessions,
+        published);
   }
 
   /** A copy bound to another address and port. */
@@ -147,7 +173,23 @@ public record ServerConfig(
         uploads,
         defences,
         chat,
-        sessions);
+        sessions,
+        published);
+  }
+
+  /** A copy publishing files from {@code dir}. */
+  public ServerConfig withPublished(Path dir) {
+    return new ServerConfig(
+        bindAddress,
+        port,
+        serverId,
+        handshakeTimeout,
+        idleTimeout,
+        uploads,
+        defences,
+        chat,
+        sessions,
+        dir);
   }
 
   /** A copy with other session caps and write deadline. */
@@ -161,6 +203,7 @@ public record ServerConfig(
         uploads,
         defences,
         chat,
-        limits);
+        limits,
+        published);
   }
 }

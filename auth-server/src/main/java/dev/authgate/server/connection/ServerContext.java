@@ -7,6 +7,7 @@ import dev.authgate.server.chat.ChatRooms;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
+import dev.authgate.server.download.PublishedFiles;
 import dev.authgate.server.upload.UploadStore;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param refusals the aggregated audit of connections refused at accept
  * @param chat the chat rooms
  * @param sessions the count of verified sessions against their caps
+ * @param published the files machines may fetch
  */
 record ServerContext(
     ServerConfig config,
@@ -39,4 +41,5 @@ record ServerContext(
     StartupLimit startups,
     RefusalAudit refusals,
     ChatRooms chat,
-    SessionCount sessions) {}
+    SessionCount sessions,
+    PublishedFiles published) {}

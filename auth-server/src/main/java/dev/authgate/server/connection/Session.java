@@ -10,6 +10,12 @@ import dev.authgate.protocol.keyfile.Permissions.SessionKind;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.Enroll;
 import dev.authgate.protocol.session.EnrollResult;
+import dev.authgate.protocol.session.FileListing;
+import dev.authgate.protocol.session.GetData;
+import dev.authgate.protocol.session.GetEnd;
+import dev.authgate.protocol.session.GetFile;
+import dev.authgate.protocol.session.GetReady;
+import dev.authgate.protocol.session.ListFiles;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -45,6 +51,7 @@ final class Session {
   private final ServerContext context;
   private final UploadSession uploads;
   private final ChatSession chat;
+  private final DownloadSession downloads;
 
   Session(
       Connection connection,
@@ -59,6 +66,14 @@ final class Session {
     this.uploads =
         new UploadSession(
             context.uploads(),
+            accepted.clientId(),
+            channel,
+            name -> connection.event(name).with("client_id", accepted.clientId()),
+            context.audit()::record,
+            context.clock());
+    this.downloads =
+        new DownloadSession(
+            context.published(),
             accepted.clientId(),
             channel,
             name -> connection.event(name).with("client_id", accepted.clientId()),
@@ -173,7 +188,7 @@ final class Session {
         case Ping p -> {
           // A chat member's keepalives are part of its chat session; only a session that has
           // done nothing else is a ping session.
-          if (!chat.used() && !uploads.used()) {
+          if (!chat.used() && !uploads.used() && !downloads.used()) {
             require(SessionKind.PING);
           }
           channel.send(new Pong(p.token()));
@@ -198,6 +213,15 @@ final class Session {
           enroll(e);
         }
         case EnrollResult r -> throw serverOnly("ENROLL_RESULT");
+        case ListFiles l -> {
+          require(SessionKind.DOWNLOAD);
+          downloads.list();
+        }
+        case GetFile g -> downloads.get(g, permissions());
+        case FileListing l -> throw serverOnly("FILE_LISTING");
+        case GetReady r -> throw serverOnly("GET_READY");
+        case GetData d -> throw serverOnly("GET_DATA");
+        case GetEnd e -> throw serverOnly("GET_END");
         case UploadReady r -> throw serverOnly("UPLOAD_READY");
         case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
       }
@@ -291,16 +315,29 @@ final class Session {
                 .event("session.closed")
                 .with("client_id", accepted.clientId())
                 .with("key_id", accepted.keyId())
-                .with("kind", chat.used() ? "chat" : uploads.used() ? "upload" : "ping")
+                .with("kind", kind())
                 .with("messages_in", chat.used() ? chat.received() : null)
                 .with("messages_out", chat.used() ? chat.sent() : null)
                 .with("files_stored", uploads.used() ? uploads.stored() : null)
                 .with("files_failed", uploads.used() ? uploads.failed() : null)
+                .with("files_sent", downloads.used() ? downloads.sent() : null)
+                .with("files_skipped", downloads.used() ? downloads.skipped() : null)
+                .with("downloads_failed", downloads.used() ? downloads.failed() : null)
                 .with("bytes_in", channel.bytesReceived())
                 .with("bytes_out", channel.bytesSent())
                 .with("duration_ms", duration.toMillis())
                 .with("outcome", ending.outcome())
                 .with("detail", ending.detail()));
+  }
+
+  private String kind() {
+    if (chat.used()) {
+      return "chat";
+    }
+    if (uploads.used()) {
+      return "upload";
+    }
+    return downloads.used() ? "download" : "ping";
   }
 
   /**

@@ -32,6 +32,8 @@ public final class ServerMetrics implements AuditLog {
   private final Counter bytesSent;
   private final Counter uploads;
   private final Counter uploadedBytes;
+  private final Counter downloads;
+  private final Counter downloadedBytes;
   private final Gauge chatMembers;
 
   /**
@@ -62,7 +64,7 @@ public final class ServerMetrics implements AuditLog {
     sessionsClosed =
         Counter.builder()
             .name("authgate_sessions_closed_total")
-            .help("Verified sessions ended, by kind (ping, upload, chat) and outcome")
+            .help("Verified sessions ended, by kind (ping, upload, download, chat) and outcome")
             .labelNames("kind", "outcome")
             .register(registry);
     bytesReceived =
@@ -85,6 +87,17 @@ public final class ServerMetrics implements AuditLog {
         Counter.builder()
             .name("authgate_uploaded_bytes_total")
             .help("Bytes of files stored")
+            .register(registry);
+    downloads =
+        Counter.builder()
+            .name("authgate_downloads_total")
+            .help("Downloads by outcome (sent, skipped as unchanged, failed) and failure reason")
+            .labelNames("outcome", "reason")
+            .register(registry);
+    downloadedBytes =
+        Counter.builder()
+            .name("authgate_downloaded_bytes_total")
+            .help("Bytes of published files sent (from the resume offset)")
             .register(registry);
     chatMembers =
         Gauge.builder()
@@ -144,6 +157,16 @@ public final class ServerMetrics implements AuditLog {
       }
       case "upload.failed" ->
           uploads.labelValues("failed", String.valueOf(f.getOrDefault("reason", "-"))).inc();
+      case "download.sent" -> {
+        downloads.labelValues("sent", "").inc();
+        if (f.get("size") instanceof Number n) {
+          long from = f.get("resumed_from") instanceof Number r ? r.longValue() : 0;
+          downloadedBytes.inc(n.longValue() - from);
+        }
+      }
+      case "download.skipped" -> downloads.labelValues("skipped", "").inc();
+      case "download.failed" ->
+          downloads.labelValues("failed", String.valueOf(f.getOrDefault("reason", "-"))).inc();
       case "chat.joined" -> chatMembers.inc();
       case "chat.left" -> chatMembers.dec();
       default -> {

@@ -10,6 +10,12 @@ import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.FileListing;
+import dev.authgate.protocol.session.GetData;
+import dev.authgate.protocol.session.GetEnd;
+import dev.authgate.protocol.session.GetFile;
+import dev.authgate.protocol.session.GetReady;
+import dev.authgate.protocol.session.ListFiles;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -75,6 +81,12 @@ class HostilePeerMatrixTest {
     SAMPLES.put(
         dev.authgate.protocol.session.EnrollResult.class,
         dev.authgate.protocol.session.EnrollResult.refused("forged", "forged"));
+    SAMPLES.put(ListFiles.class, new ListFiles());
+    SAMPLES.put(FileListing.class, new FileListing(false, java.util.List.of()));
+    SAMPLES.put(GetFile.class, new GetFile("matrix.bin", 0, new byte[32], false, new byte[32]));
+    SAMPLES.put(GetReady.class, new GetReady(4, 0, 0));
+    SAMPLES.put(GetData.class, new GetData(new byte[] {1, 2, 3, 4}, 0, 4));
+    SAMPLES.put(GetEnd.class, GetEnd.refused("forged", "forged"));
   }
 
   /** Types only an enrollment token's session may send: a client's session ends not-permitted. */
@@ -89,7 +101,11 @@ class HostilePeerMatrixTest {
           UploadReady.class,
           UploadResult.class,
           ChatMessage.Event.class,
-          dev.authgate.protocol.session.EnrollResult.class);
+          dev.authgate.protocol.session.EnrollResult.class,
+          FileListing.class,
+          GetReady.class,
+          GetData.class,
+          GetEnd.class);
 
   enum Fault {
     /** One byte per write: must make no difference. */

@@ -1,0 +1,275 @@
+package dev.authgate.server.connection;
+
+import dev.authgate.protocol.crypto.Digests;
+import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.protocol.session.FileListing;
+import dev.authgate.protocol.session.GetData;
+import dev.authgate.protocol.session.GetEnd;
+import dev.authgate.protocol.session.GetFile;
+import dev.authgate.protocol.session.GetReady;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.UploadNames;
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.download.PublishedFiles;
+import dev.authgate.server.download.PublishedFiles.Published;
+import dev.authgate.server.download.PublishedFiles.State;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The download side of one verified session: LIST_FILES answered with listings, GET_FILE with
+ * GET_READY, the data and one GET_END. A file is streamed on the connection's thread from one open
+ * descriptor, hashed as it is read (with the prefix a resuming client already holds), and checked
+ * against its path before and after each chunk: a file replaced or rewritten while it is sent ends
+ * with GET_END {@code changed}, and the client stores nothing.
+ *
+ * <p>Not thread-safe: driven by the connection's thread.
+ */
+final class DownloadSession {
+  /** Bytes per GET_DATA message, as uploads use. */
+  static final int CHUNK_BYTES = 256 * 1024;
+
+  private final PublishedFiles files;
+  private final String clientId;
+  private final SecureChannel channel;
+  private final Function<String, AuditEvent> events;
+  private final Consumer<AuditEvent> audit;
+  private final Clock clock;
+  private byte[] buffer;
+  private int sent;
+  private int failed;
+  private int skipped;
+  private boolean listed;
+
+  DownloadSession(
+      PublishedFiles files,
+      String clientId,
+      SecureChannel channel,
+      Function<String, AuditEvent> events,
+      Consumer<AuditEvent> audit,
+      Clock clock) {
+    this.files = files;
+    this.clientId = clientId;
+    this.channel = channel;
+    this.events = events;
+    this.audit = audit;
+    this.clock = clock;
+  }
+
+  /** Sends what this client may fetch, {@link FileListing#MAX_ENTRIES} entries per listing. */
+  void list() throws IOException {
+    listed = true;
+    List<FileListing.Entry> entries;
+    try {
+      entries = files.list(clientId);
+    } catch (IOException e) {
+      // Listed as empty, and said why in the audit log: the client learns nothing of the disk.
+      audit.accept(
+          events
+              .apply("download.failed")
+              .with("reason", "storage-error")
+              .with("detail", e.getMessage()));
+      entries = List.of();
+    }
+    int from = 0;
+    do {
+      int to = Math.min(entries.size(), from + FileListing.MAX_ENTRIES);
+      channel.send(new FileListing(to < entries.size(), entries.subList(from, to)));
+      from = to;
+    } while (from < entries.size());
+  }
+
+  /** Sends one file, or says why not; exactly one GET_END either way. */
+  void get(GetFile request, Permissions permissions) throws IOException {
+    Instant start = clock.instant();
+    String name = request.name();
+    if (!permissions.allows(Permissions.SessionKind.DOWNLOAD)) {
+      refuse(name, "not-permitted", "downloads are not permitted for this client", 0);
+      return;
+    }
+    String problem = UploadNames.problem(name);
+    if (problem != null) {
+      refuse(name, "bad-name", problem + "; " + UploadNames.RULE, 0);
+      return;
+    }
+    Optional<Published> found = files.find(clientId, name);
+    if (found.isEmpty()) {
+      refuse(name, "not-found", "'" + name + "' is not published for this client", 0);
+      return;
+    }
+    Published file = found.get();
+    State before = file.state();
+    FileChannel in;
+    try {
+      in = FileChannel.open(file.path(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException gone) {
+      refuse(name, "not-found", "'" + name + "' is not published for this client", 0);
+      return;
+    } catch (IOException e) {
+      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0);
+      return;
+    }
+    try (in) {
+      send(file, request, in, before, start);
+    }
+  }
+
+  private void send(Published file, GetFile request, FileChannel in, State before, Instant start)
+      throws IOException {
+    String name = file.name();
+    long size = before.size();
+    if (request.ifChanged()) {
+      byte[] sha256;
+      try {
+        sha256 = files.sha256(file.path(), before);
+      } catch (IOException e) {
+        refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0);
+        return;
+      }
+      if (MessageDigest.isEqual(sha256, request.haveSha256())) {
+        skipped++;
+        audit.accept(
+            events
+                .apply("download.skipped")
+                .with("name", name)
+                .with("size", size)
+                .with("sha256", HexFormat.of().formatHex(sha256))
+                .with("reason", "unchanged"));
+        channel.send(new GetEnd(GetEnd.Status.UNCHANGED, size, sha256, "", "unchanged"));
+        return;
+      }
+    }
+    if (buffer == null) {
+      buffer = new byte[CHUNK_BYTES];
+    }
+    MessageDigest digest = Digests.newSha256();
+    long offset = 0;
+    try {
+      if (request.offset() > 0 && request.offset() <= size) {
+        hash(in, request.offset(), digest);
+        byte[] prefix = clone(digest).digest();
+        if (MessageDigest.isEqual(prefix, request.prefixSha256())) {
+          offset = request.offset();
+        } else {
+          digest = Digests.newSha256(); // the client's prefix is of another file: start over
+        }
+      }
+    } catch (IOException e) {
+      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0);
+      return;
+    }
+    channel.send(new GetReady(size, before.modifiedMillis(), offset));
+    long position = offset;
+    ByteBuffer chunk = ByteBuffer.wrap(buffer);
+    while (position < size) {
+      int n;
+      try {
+        chunk.clear().limit((int) Math.min(buffer.length, size - position));
+        n = in.read(chunk, position);
+      } catch (IOException e) {
+        refuse(
+            name, "storage-error", "the server could not read '" + name + "'", position - offset);
+        return;
+      }
+      if (n < 0 || !unchanged(file, before)) {
+        refuse(name, "changed", changedText(name), position - offset);
+        return;
+      }
+      digest.update(buffer, 0, n);
+      channel.send(new GetData(buffer, 0, n));
+      position += n;
+    }
+    if (!unchanged(file, before)) {
+      refuse(name, "changed", changedText(name), position - offset);
+      return;
+    }
+    byte[] sha256 = digest.digest();
+    files.remember(file.path(), before, sha256);
+    sent++;
+    audit.accept(
+        events
+            .apply("download.sent")
+            .with("name", name)
+            .with("size", size)
+            .with("sha256", HexFormat.of().formatHex(sha256))
+            .with("shared", file.shared())
+            .with("resumed_from", offset > 0 ? offset : null)
+            .with("duration_ms", Duration.between(start, clock.instant()).toMillis()));
+    channel.send(new GetEnd(GetEnd.Status.SENT, size, sha256, "", "sent"));
+  }
+
+  private static String changedText(String name) {
+    return "'"
+        + name
+        + "' changed on the server while it was being sent; nothing was stored:"
+        + " fetch it again";
+  }
+
+  private static boolean unchanged(Published file, State before) throws IOException {
+    return State.of(file.path()).equals(Optional.of(before));
+  }
+
+  private void hash(FileChannel in, long length, MessageDigest digest) throws IOException {
+    ByteBuffer chunk = ByteBuffer.wrap(buffer);
+    long position = 0;
+    while (position < length) {
+      chunk.clear().limit((int) Math.min(buffer.length, length - position));
+      int n = in.read(chunk, position);
+      if (n < 0) {
+        throw new IOException("the file ended early");
+      }
+      digest.update(buffer, 0, n);
+      position += n;
+    }
+  }
+
+  private static MessageDigest clone(MessageDigest digest) {
+    try {
+      return (MessageDigest) digest.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 digests cannot be cloned here", e);
+    }
+  }
+
+  private void refuse(String name, String reason, String text, long bytes) throws IOException {
+    failed++;
+    audit.accept(
+        events
+            .apply("download.failed")
+            .with("name", name)
+            .with("reason", reason)
+            .with("detail", text)
+            .with("bytes", bytes));
+    channel.send(GetEnd.refused(reason, text));
+  }
+
+  /** Whether the client listed or asked for any file. */
+  boolean used() {
+    return listed || sent + failed + skipped > 0;
+  }
+
+  int sent() {
+    return sent;
+  }
+
+  int failed() {
+    return failed;
+  }
+
+  int skipped() {
+    return skipped;
+  }
+}
