@@ -1,4 +1,4 @@
-"""``python3 -m authgate ping|upload|chat|enroll --server HOST[:PORT] ...``: the same output and exit
+"""``python3 -m authgate ping|upload|list|get|chat|enroll --server HOST[:PORT] ...``: the same output and exit
 codes as ``auth-client`` (0 ok, 1 other failure, 2 usage, 3 authentication refused either way, 4
 cannot connect or connection lost, 5 a file refused)."""
 
@@ -11,7 +11,7 @@ import sys
 import time
 
 from . import protocol
-from .client import connect, parse_server
+from .client import SessionEnded, connect, parse_server
 from .credential import Credential, CredentialError
 
 OK, FAILURE, USAGE, AUTH_REFUSED, CONNECTION, TRANSFER = 0, 1, 2, 3, 4, 5
@@ -50,6 +50,12 @@ def _failure(e: BaseException) -> int:
     if isinstance(e, protocol.ServerNotVerified):
         print("authgate: %s; not talking to it" % e, file=sys.stderr)
         return AUTH_REFUSED
+    if isinstance(e, SessionEnded):
+        if e.code == 6:
+            print("authgate: the server refused: %s" % _printable(e.text), file=sys.stderr)
+            return TRANSFER
+        print("authgate: the server ended the session: %s" % _printable(e.text), file=sys.stderr)
+        return AUTH_REFUSED if e.code == 2 else CONNECTION
     if isinstance(e, (socket.timeout, TimeoutError)):
         print("authgate: the server did not answer in time", file=sys.stderr)
         return CONNECTION
@@ -337,6 +343,67 @@ def _enroll(args: argparse.Namespace) -> int:
     return OK
 
 
+def _list(args: argparse.Namespace) -> int:
+    """``list [--json]``: as auth-client's."""
+    import json
+
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    server, _, _, credential = target
+    try:
+        with connect(server, credential, args.timeout) as conn:
+            files = conn.list()
+    except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
+        return _failure(e)
+    if args.json:
+        print(_printable(json.dumps(
+            [{"name": f.name, "size": f.size, "modified": _iso(f.modified_ms), "sha256": f.sha256.hex(), "shared": f.shared}
+             for f in files],
+            ensure_ascii=False, separators=(",", ":"),
+        )))
+    elif not files:
+        print("authgate: no files are published for this client", file=sys.stderr)
+    else:
+        import datetime
+
+        width = max(4, min(60, max(len(f.name) for f in files)))
+        row = "%-" + str(width) + "s  %14s  %-16s  %-12s  %s"
+        print(row % ("NAME", "SIZE", "MODIFIED (UTC)", "SHA256", "FROM"))
+        for f in files:
+            when = datetime.datetime.fromtimestamp(f.modified_ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+            print(row % (_printable(f.name), f.size, when, f.sha256.hex()[:12], "shared" if f.shared else "own"))
+    return OK
+
+
+def _get(args: argparse.Namespace) -> int:
+    """``get NAME... [--out DIR] [--no-resume] [--if-changed]``: as auth-client's."""
+    from .unattended import upload_name_problem
+
+    for name in args.names:
+        problem = upload_name_problem(name) or ("names do not start with '.'" if name.startswith(".") else None)
+        if problem:
+            print("authgate: '%s' is not a published file name: %s" % (_printable(name), problem), file=sys.stderr)
+            return USAGE
+    if not os.path.isdir(args.out):
+        print("authgate: %s: no such directory" % args.out, file=sys.stderr)
+        return FAILURE
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    server, _, _, credential = target
+    refused = 0
+    try:
+        with connect(server, credential, args.timeout) as conn:
+            for name in args.names:
+                outcome = conn.get(name, args.out, resume=args.resume, if_changed=args.if_changed)
+                print(_printable(outcome.describe()), flush=True)
+                refused += 0 if outcome.ok else 1
+    except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
+        return _failure(e)
+    return OK if refused == 0 else TRANSFER
+
+
 def _ping(args: argparse.Namespace) -> int:
     target = _target(args)
     if isinstance(target, int):
@@ -377,6 +444,20 @@ def main(argv: list[str] | None = None) -> int:
     upload.add_argument("--settle", type=float, default=2.0, help="with --watch: seconds a file must stay unchanged (default 2)")
     upload.add_argument("--poll", type=float, default=1.0, help="with --watch: seconds between listings of DIR (default 1)")
     upload.add_argument("files", nargs="*", metavar="FILE")
+    listing = commands.add_parser("list", help="list the files published for this machine")
+    listing.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
+    listing.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    listing.add_argument("--timeout", type=float, default=30.0, help="seconds for connecting and each reply (default 30)")
+    listing.add_argument("--json", action="store_true", help="one JSON array instead of a table")
+    get = commands.add_parser("get", help="fetch published files: staged, SHA-256 checked, renamed into place")
+    get.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
+    get.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    get.add_argument("--timeout", type=float, default=30.0, help="seconds for connecting and each reply (default 30)")
+    get.add_argument("--out", default=".", help="where the files go (default: the current directory)")
+    get.add_argument("--resume", dest="resume", action="store_true", default=True, help="continue an interrupted download (default)")
+    get.add_argument("--no-resume", dest="resume", action="store_false", help="start over")
+    get.add_argument("--if-changed", action="store_true", help="transfer nothing when the local copy has the server's SHA-256")
+    get.add_argument("names", nargs="+", metavar="NAME")
     chat = commands.add_parser("chat", help="chat in a room: JSON lines out, stdin lines in")
     chat.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     chat.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
@@ -396,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code else OK
-    return {"upload": _upload, "chat": _chat, "enroll": _enroll}.get(args.command, _ping)(args)
+    return {"upload": _upload, "chat": _chat, "enroll": _enroll, "list": _list, "get": _get}.get(args.command, _ping)(args)
 
 
 if __name__ == "__main__":

@@ -73,13 +73,64 @@ class UploadOutcome:
 SOURCE_CHANGED = "source-changed"
 
 
+STAGING_SUFFIX = ".authgate-part"
+
+
+def staging_file(directory: str, name: str) -> str:
+    """Where ``name`` is staged in ``directory`` while it is fetched."""
+    return os.path.join(directory, "." + name + STAGING_SUFFIX)
+
+
+def _sha256_of(path: str):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest
+
+
+@dataclass(frozen=True)
+class DownloadOutcome:
+    """How one file's download ended, as ``auth-client get`` reports it; ``status`` is fetched,
+    unchanged or refused."""
+
+    name: str
+    status: str
+    path: str | None
+    size: int
+    sha256: bytes
+    reason: str
+    text: str
+    resumed_from: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "refused"
+
+    def describe(self) -> str:
+        if self.status == "refused":
+            return "refused %s: %s [%s]" % (self.name, self.text, self.reason)
+        if self.status == "unchanged":
+            return "unchanged %s: %d bytes, sha256 %s" % (self.name, self.size, self.sha256.hex())
+        seconds = max(self.seconds, 1e-9)
+        return "fetched %s: %d bytes%s, sha256 %s, %.2f s (%.1f MiB/s)" % (
+            self.name,
+            self.size,
+            " (resumed from %d)" % self.resumed_from if self.resumed_from else "",
+            self.sha256.hex(),
+            seconds,
+            (self.size - self.resumed_from) / (1024 * 1024) / seconds,
+        )
+
+
 class UploadCancelled(Exception):
     """An upload stopped between chunks because its ``cancel`` said so. The server keeps what it
     received; close the connection, and the same upload with resume continues from there."""
 
 
-class SessionEnded(Exception):
-    """The server ended the session with CLOSE ``code`` and ``text``."""
+class SessionEnded(protocol.ProtocolError):
+    """The server ended the session with CLOSE ``code`` and ``text`` (2 revoked, 6 not permitted)."""
 
     def __init__(self, code: int, text: str):
         super().__init__(text)
@@ -123,14 +174,15 @@ class Connection:
 
 
     def _reply(self) -> tuple[int, bytes]:
-        """The next message that is not a PING (which is answered); a CLOSE ends the session."""
+        """The next message that is not a PING (which is answered); a CLOSE ends the session
+        (:class:`SessionEnded`)."""
         while True:
             inner, body = self._channel.receive()
             if inner == protocol.PING and len(body) == 8:
                 self._channel.send(protocol.PONG, body)
             elif inner == protocol.CLOSE:
                 code, text = protocol.parse_close(body)
-                raise protocol.ProtocolError("the server closed the session: " + text)
+                raise SessionEnded(code, text)
             else:
                 return inner, body
 
@@ -226,6 +278,106 @@ class Connection:
             name, result.stored, result.size if result.stored else size, result.sha256,
             result.reason, result.text, offset if result.stored else 0, time.perf_counter() - start,
         )
+
+    def list(self) -> list[protocol.PublishedFile]:
+        """The files published for this client (section 5.6), by name."""
+        self._channel.send(protocol.LIST_FILES, b"")
+        files: list[protocol.PublishedFile] = []
+        while True:
+            inner, body = self._reply()
+            if inner != protocol.FILE_LISTING:
+                raise protocol.ProtocolError("unexpected message 0x%02x instead of FILE_LISTING" % inner)
+            more, entries = protocol.parse_file_listing(body)
+            files.extend(entries)
+            if not more:
+                return files
+
+    def get(self, name: str, directory: str = ".", resume: bool = True, if_changed: bool = False) -> "DownloadOutcome":
+        """Fetches the published file ``name`` into ``directory`` (section 5.6): staged as
+        ``.NAME.authgate-part`` (mode 0600), SHA-256 checked against the server's, fsync'ed and
+        renamed into place; a staged prefix is resumed when the server confirms it. With
+        ``if_changed`` nothing is transferred if the local copy already has the file's hash.
+        A refusal is an outcome, not an exception."""
+        if name.startswith(".") or "/" in name or "\\" in name or not name:
+            raise ValueError("'%s' is not a published file name" % name)
+        start = time.perf_counter()
+        target = os.path.join(directory, name)
+        staging = staging_file(directory, name)
+        have = bytes(32)
+        if if_changed and os.path.isfile(target):
+            have = _sha256_of(target).digest()
+        digest = hashlib.sha256()
+        offset = 0
+        if resume and os.path.isfile(staging):
+            digest = _sha256_of(staging)
+            offset = os.path.getsize(staging)
+        elif os.path.lexists(staging):
+            os.unlink(staging)
+        self._channel.send(protocol.GET_FILE, protocol.get_file_body(name, offset, digest.copy().digest(), if_changed, have))
+        timeout = self._sock.gettimeout()
+        # The server hashes what is resumed, or the whole file to compare, before it answers.
+        self._sock.settimeout(None if timeout is None else timeout + (offset >> 26) + (60 if if_changed else 0))
+        try:
+            inner, body = self._reply()
+        finally:
+            self._sock.settimeout(timeout)
+        if inner == protocol.GET_END:
+            end = protocol.parse_get_end(body)
+            return DownloadOutcome(name, end.status, target if end.status == "unchanged" else None,
+                                   end.size, end.sha256, end.reason, end.text, 0, time.perf_counter() - start)
+        if inner != protocol.GET_READY:
+            raise protocol.ProtocolError("unexpected message 0x%02x instead of GET_READY" % inner)
+        size, modified_ms, ready_offset = protocol.parse_get_ready(body)
+        if ready_offset != offset:
+            if ready_offset != 0:
+                raise protocol.ProtocolError("the server resumed at %d where this client holds %d" % (ready_offset, offset))
+            digest = hashlib.sha256()  # the staged bytes are of another file: start over
+        if ready_offset == 0 and os.path.lexists(staging):
+            os.unlink(staging)
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            os.ftruncate(fd, ready_offset)
+            os.lseek(fd, ready_offset, os.SEEK_SET)
+            position = ready_offset
+            while True:
+                inner, body = self._reply()
+                if inner == protocol.GET_END:
+                    end = protocol.parse_get_end(body)
+                    break
+                if inner != protocol.GET_DATA or not body:
+                    raise protocol.ProtocolError("unexpected message 0x%02x instead of GET_DATA" % inner)
+                if len(body) > size - position:
+                    raise protocol.ProtocolError("the server sent more than the %d bytes it announced" % size)
+                digest.update(body)
+                view = memoryview(body)
+                while view:
+                    view = view[os.write(fd, view):]
+                position += len(body)
+            verified = end.status == "sent" and position == size and digest.digest() == end.sha256
+            if verified:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if end.status != "sent" or not verified:
+            os.unlink(staging)  # changed on the server, unreadable there, or corrupt: not trusted
+            if end.status == "sent":
+                end = protocol.GetEnd("refused", size, bytes(32), "hash-mismatch",
+                                      "what arrived does not have the SHA-256 the server computed;"
+                                      " nothing was stored: fetch it again")
+            return DownloadOutcome(name, end.status, None, end.size, end.sha256, end.reason, end.text, 0,
+                                   time.perf_counter() - start)
+        os.utime(staging, ns=(modified_ms * 1_000_000, modified_ms * 1_000_000))
+        os.replace(staging, target)
+        try:
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError:
+            pass
+        return DownloadOutcome(name, "fetched", target, size, end.sha256, "", end.text, ready_offset,
+                               time.perf_counter() - start)
 
     def join(self, room: str) -> None:
         """Joins ``room`` (leaving the current one); the answer arrives as an event."""

@@ -34,6 +34,8 @@ MAX_CHUNK = 1 << 20
 ENROLL, ENROLL_RESULT = 0x40, 0x41
 ENROLL_STATUS = {0: "enrolled", 1: "pending", 2: "refused"}
 CHAT_JOIN, CHAT_SAY, CHAT_WHO, CHAT_ROOMS, CHAT_LEAVE, CHAT_EVENT = 0x30, 0x31, 0x32, 0x33, 0x34, 0x38
+LIST_FILES, FILE_LISTING, GET_FILE, GET_READY, GET_DATA, GET_END = 0x50, 0x51, 0x52, 0x53, 0x54, 0x55
+GET_IF_CHANGED = 0x01
 EVENT_KINDS = {1: "message", 2: "joined", 3: "left", 4: "who", 5: "rooms", 6: "error", 7: "history", 8: "notice"}
 
 REFUSAL_TEXT = {
@@ -385,3 +387,84 @@ def parse_enroll_result(body: bytes) -> EnrollResult:
     except (struct.error, IndexError, UnicodeDecodeError):
         raise ProtocolError("ENROLL_RESULT layout is invalid") from None
     return EnrollResult(ENROLL_STATUS[status], fields[0], fields[1], fields[2], text)
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    """Section 5.6: one file this client may fetch."""
+
+    name: str
+    size: int
+    modified_ms: int
+    sha256: bytes
+    shared: bool
+
+
+def parse_file_listing(body: bytes) -> tuple[bool, list[PublishedFile]]:
+    """(more, entries) of one FILE_LISTING."""
+    try:
+        more, count = struct.unpack(">BH", body[:3])
+        at = 3
+        entries = []
+        for _ in range(count):
+            n = body[at]
+            name = body[at + 1 : at + 1 + n].decode("utf-8", "strict")
+            at += 1 + n
+            size, modified = struct.unpack(">QQ", body[at : at + 16])
+            sha = body[at + 16 : at + 48]
+            shared = body[at + 48]
+            at += 49
+            if len(sha) != 32 or shared > 1 or size >= 1 << 63 or "/" in name or name in ("", ".", ".."):
+                raise ProtocolError("FILE_LISTING entry is invalid")
+            entries.append(PublishedFile(name, size, modified, sha, shared == 1))
+        if more > 1 or count > 256 or at != len(body):
+            raise ProtocolError("FILE_LISTING layout is invalid")
+        return more == 1, entries
+    except (struct.error, IndexError, UnicodeDecodeError):
+        raise ProtocolError("FILE_LISTING layout is invalid") from None
+
+
+def get_file_body(name: str, offset: int, prefix_sha256: bytes, if_changed: bool, have_sha256: bytes) -> bytes:
+    data = name.encode("utf-8")
+    return (
+        bytes([len(data)]) + data + struct.pack(">Q", offset) + prefix_sha256
+        + bytes([GET_IF_CHANGED if if_changed else 0]) + have_sha256
+    )
+
+
+def parse_get_ready(body: bytes) -> tuple[int, int, int]:
+    """(size, modified_ms, offset)."""
+    if len(body) != 24:
+        raise ProtocolError("GET_READY body must be 24 bytes")
+    size, modified, offset = struct.unpack(">QQQ", body)
+    if offset > size or size >= 1 << 63:
+        raise ProtocolError("GET_READY offset is outside the file")
+    return size, modified, offset
+
+
+@dataclass(frozen=True)
+class GetEnd:
+    """Section 5.6: how one GET ended; ``status`` is sent, unchanged or refused."""
+
+    status: str
+    size: int
+    sha256: bytes
+    reason: str
+    text: str
+
+
+def parse_get_end(body: bytes) -> GetEnd:
+    try:
+        status, size = struct.unpack(">BQ", body[:9])
+        sha = body[9:41]
+        at = 41
+        reason_len = body[at]
+        reason = body[at + 1 : at + 1 + reason_len].decode("utf-8", "strict")
+        at += 1 + reason_len
+        (text_len,) = struct.unpack(">H", body[at : at + 2])
+        text = body[at + 2 : at + 2 + text_len].decode("utf-8", "strict")
+        if status > 2 or len(sha) != 32 or at + 2 + text_len != len(body):
+            raise ProtocolError("GET_END layout is invalid")
+    except (struct.error, IndexError, UnicodeDecodeError):
+        raise ProtocolError("GET_END layout is invalid") from None
+    return GetEnd(("sent", "unchanged", "refused")[status], size, sha, reason, text)

@@ -280,6 +280,85 @@ class PythonClientIT {
   }
 
   @Test
+  void thePythonClientListsLikeTheJavaClientAndFetchesResumesAndSkipsUnchangedFiles()
+      throws Exception {
+    Jars.provision(dir, "sensor-1");
+    Path own = Files.createDirectories(dir.resolve("published/sensor-1"));
+    Files.createDirectories(dir.resolve("published/_all"));
+    byte[] image = new byte[12 << 20];
+    new java.util.Random(12).nextBytes(image);
+    Files.write(own.resolve("image.bin"), image);
+    Files.writeString(dir.resolve("published/_all/ca.pem"), "certificate\n");
+    Path etc = Files.createDirectories(dir.resolve("etc"));
+    // What an interrupted fetch left: the first 5 MiB, staged.
+    Files.write(etc.resolve(".image.bin.authgate-part"), java.util.Arrays.copyOf(image, 5 << 20));
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs("--published", "published"));
+    try {
+      Run pyList = authgate(dir, "list", server.address(), "sensor-1.credential", "--json");
+      assertThat(pyList.exit()).as(pyList.err()).isZero();
+      Path javaOut = dir.resolve("java-list.out");
+      Process java =
+          new ProcessBuilder(
+                  Jars.client(
+                      List.of(),
+                      "list",
+                      "--server",
+                      server.address(),
+                      "--key",
+                      "sensor-1.credential",
+                      "--json"))
+              .directory(dir.toFile())
+              .redirectOutput(javaOut.toFile())
+              .start();
+      assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(pyList.out())
+          .as("the same JSON, byte for byte")
+          .isEqualTo(Files.readString(javaOut));
+
+      Run get =
+          authgate(
+              dir,
+              "get",
+              server.address(),
+              "sensor-1.credential",
+              "--out",
+              "etc",
+              "image.bin",
+              "ca.pem");
+      assertThat(get.exit()).as(get.err()).isZero();
+      assertThat(get.out())
+          .contains("fetched image.bin: " + (12 << 20) + " bytes (resumed from " + (5 << 20) + ")")
+          .contains("fetched ca.pem: 12 bytes");
+      assertThat(Files.readAllBytes(etc.resolve("image.bin"))).isEqualTo(image);
+      assertThat(etc.resolve(".image.bin.authgate-part")).doesNotExist();
+
+      Run poll =
+          authgate(
+              dir,
+              "get",
+              server.address(),
+              "sensor-1.credential",
+              "--out",
+              "etc",
+              "--if-changed",
+              "image.bin");
+      assertThat(poll.exit()).isZero();
+      assertThat(poll.out()).startsWith("unchanged image.bin: " + (12 << 20) + " bytes, sha256 ");
+
+      Run missing =
+          authgate(dir, "get", server.address(), "sensor-1.credential", "--out", "etc", "nope");
+      assertThat(missing.exit()).isEqualTo(5);
+      assertThat(missing.out()).startsWith("refused nope: ");
+      Run traversal =
+          authgate(dir, "get", server.address(), "sensor-1.credential", "--out", "etc", "../keys");
+      assertThat(traversal.exit()).isEqualTo(2);
+    } finally {
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void usageAndConnectionFailuresHaveTheJavaClientsExitCodes() throws Exception {
     Jars.provision(dir, "sensor-1");
     Run noServer = python(dir, "-m", "authgate", "ping", "--key", "sensor-1.credential");
