@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ReconnectingChat;
 import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.client.download.DownloadOutcome;
 import dev.authgate.client.testing.Ear;
 import dev.authgate.client.upload.FolderWatcher;
 import dev.authgate.client.upload.UploadListener;
@@ -15,6 +16,7 @@ import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.FileListing;
 import dev.authgate.server.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +73,22 @@ class AuthgateClientTest {
       }
     }
     assertThat(server.events("session.closed")).hasSizeGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void listsAndFetchesWhatIsPublished() throws Exception {
+    Path published = Files.createDirectories(dir.resolve("server/published/m1"));
+    Files.writeString(published.resolve("agent.conf"), "interval=60\n");
+    Path etc = Files.createDirectories(dir.resolve("etc"));
+
+    List<FileListing.Entry> listed = client.list();
+    DownloadOutcome config = client.get("agent.conf", etc, true);
+    DownloadOutcome again = client.get("agent.conf", etc, true);
+
+    assertThat(listed).extracting(FileListing.Entry::name).containsExactly("agent.conf");
+    assertThat(config.status()).isEqualTo(DownloadOutcome.Status.FETCHED);
+    assertThat(etc.resolve("agent.conf")).hasContent("interval=60");
+    assertThat(again.status()).isEqualTo(DownloadOutcome.Status.UNCHANGED);
   }
 
   @Test

@@ -361,6 +361,50 @@ class DocumentedCommandsIT {
               .hasSameBinaryContentAs(root.resolve("report.csv"));
         });
     steps.put(
+        "install -d -m 0750 published/_all published/sensor-1",
+        documented -> {
+          Run install = sh(root, documented);
+          assertThat(install.exit()).as(install.all()).isZero();
+          // What the reader publishes next, as the same block shows it.
+          Files.writeString(root.resolve("agent.conf"), "interval=60\n");
+          Run publish =
+              sh(
+                  root,
+                  "cp agent.conf published/sensor-1/.agent.conf.tmp && mv"
+                      + " published/sensor-1/.agent.conf.tmp published/sensor-1/agent.conf");
+          assertThat(publish.exit()).as(publish.all()).isZero();
+          Files.writeString(root.resolve("published/_all/ca.pem"), "certificate\n");
+        });
+    steps.put(
+        "bin/auth-client list --server host:7350 --key sensor-1.credential [--json]",
+        documented -> {
+          String list =
+              "bin/auth-client list --server " + address[0] + " --key sensor-1.credential";
+          Run table = sh(root, list);
+          assertThat(table.exit()).as(table.all()).isZero();
+          assertThat(table.out())
+              .startsWith("NAME ")
+              .containsPattern("agent\\.conf +12 .* own\n")
+              .containsPattern("ca\\.pem +12 .* shared\n");
+          Run json = sh(root, list + " --json");
+          assertThat(json.exit()).isZero();
+          assertThat(json.out()).startsWith("[{\"name\":\"agent.conf\",\"size\":12,");
+        });
+    steps.put(
+        "bin/auth-client get --server host:7350 --key sensor-1.credential --out /etc/agent"
+            + " --if-changed agent.conf",
+        documented -> {
+          Files.createDirectories(dir.resolve("etc/agent"));
+          String get = moved(documented).replace("host:7350", address[0]);
+          Run first = sh(root, get);
+          assertThat(first.exit()).as(first.all()).isZero();
+          assertThat(first.out()).startsWith("fetched agent.conf: 12 bytes, sha256 ");
+          assertThat(dir.resolve("etc/agent/agent.conf")).hasContent("interval=60");
+          Run poll = sh(root, get);
+          assertThat(poll.exit()).as(poll.all()).isZero();
+          assertThat(poll.out()).startsWith("unchanged agent.conf: 12 bytes");
+        });
+    steps.put(
         "bin/auth-client chat --server host:7350 --key sensor-1.credential [--room ops] [--json]",
         documented -> {
           Member watcher = member(root, address[0], "watcher.credential", "ops");
