@@ -6,6 +6,7 @@ import dev.authgate.client.download.DownloadListener;
 import dev.authgate.client.download.DownloadOutcome;
 import dev.authgate.client.download.Downloader;
 import dev.authgate.protocol.ExitCode;
+import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.protocol.session.UploadNames;
 import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;
@@ -97,6 +98,9 @@ final class GetCommand implements Callable<Integer> {
       throw new IOException("cannot write to " + out + ": permission denied");
     }
     AuthgateClient client = target.client(timeout);
+    // Compiles the opening and hashing on the other core while this one connects: a fetched file
+    // then arrives at full speed from its first megabytes (a small one does not wait for it).
+    CryptoWarmup.startInBackground(CryptoWarmup.Side.RECEIVER);
     DownloadListener listener =
         showProgress() ? new ProgressBarListener() : DownloadListener.silent();
     PrintWriter printer = spec.commandLine().getOut();

@@ -90,6 +90,13 @@ class FrameSealerTest {
         .isEqualTo(Reason.INTEGRITY);
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(CryptoWarmup.Side.class)
+  void theWarmUpRunsEveryIterationOnEachSide(CryptoWarmup.Side side) throws ProtocolException {
+    // It once stopped at the receiver's first open (a nonce behind) and nothing said so.
+    assertThat(CryptoWarmup.warm(side)).isEqualTo(CryptoWarmup.ITERATIONS);
+  }
+
   @Test
   void theWarmUpRunsToItsEnd() throws InterruptedException {
     CryptoWarmup.startInBackground(CryptoWarmup.Side.RECEIVER);

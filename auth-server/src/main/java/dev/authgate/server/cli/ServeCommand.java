@@ -271,8 +271,9 @@ final class ServeCommand implements Callable<Integer> {
                 err.println("auth-server: skipped " + s.problem());
               }
             });
-    // The first upload then runs at full speed instead of through interpreted GHASH and SHA-256.
-    CryptoWarmup.startInBackground(CryptoWarmup.Side.RECEIVER);
+    // The first upload and download then run at full speed instead of through interpreted GHASH
+    // and SHA-256.
+    CryptoWarmup.startInBackground(CryptoWarmup.Side.BOTH);
     AuditFile auditFile =
         auditToStdout
             ? new StdoutAuditLog(System.out, clock)
