@@ -303,9 +303,11 @@ class UploadResult:
     text: str
 
 
-def parse_upload_result(body: bytes) -> UploadResult:
+def _parse_outcome(body: bytes, what: str, largest_status: int) -> tuple[int, int, bytes, str, str]:
+    """``status u8 | size u64 | sha256[32] | reason_len u8 | reason | text_len u16 | text``, the
+    shape UPLOAD_RESULT and GET_END share."""
     try:
-        flag, size = struct.unpack(">BQ", body[:9])
+        status, size = struct.unpack(">BQ", body[:9])
         sha = body[9:41]
         at = 41
         reason_len = body[at]
@@ -313,10 +315,15 @@ def parse_upload_result(body: bytes) -> UploadResult:
         at += 1 + reason_len
         (text_len,) = struct.unpack(">H", body[at : at + 2])
         text = body[at + 2 : at + 2 + text_len].decode("utf-8", "strict")
-        if flag > 1 or len(sha) != 32 or at + 2 + text_len != len(body):
-            raise ProtocolError("UPLOAD_RESULT layout is invalid")
+        if status > largest_status or len(sha) != 32 or at + 2 + text_len != len(body):
+            raise ProtocolError("%s layout is invalid" % what)
     except (struct.error, IndexError, UnicodeDecodeError):
-        raise ProtocolError("UPLOAD_RESULT layout is invalid") from None
+        raise ProtocolError("%s layout is invalid" % what) from None
+    return status, size, sha, reason, text
+
+
+def parse_upload_result(body: bytes) -> UploadResult:
+    flag, size, sha, reason, text = _parse_outcome(body, "UPLOAD_RESULT", 1)
     return UploadResult(flag == 1, size, sha, reason, text)
 
 
@@ -454,17 +461,5 @@ class GetEnd:
 
 
 def parse_get_end(body: bytes) -> GetEnd:
-    try:
-        status, size = struct.unpack(">BQ", body[:9])
-        sha = body[9:41]
-        at = 41
-        reason_len = body[at]
-        reason = body[at + 1 : at + 1 + reason_len].decode("utf-8", "strict")
-        at += 1 + reason_len
-        (text_len,) = struct.unpack(">H", body[at : at + 2])
-        text = body[at + 2 : at + 2 + text_len].decode("utf-8", "strict")
-        if status > 2 or len(sha) != 32 or at + 2 + text_len != len(body):
-            raise ProtocolError("GET_END layout is invalid")
-    except (struct.error, IndexError, UnicodeDecodeError):
-        raise ProtocolError("GET_END layout is invalid") from None
+    status, size, sha, reason, text = _parse_outcome(body, "GET_END", 2)
     return GetEnd(("sent", "unchanged", "refused")[status], size, sha, reason, text)

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.authgate.server.testing.Ports;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +36,7 @@ class PythonUnattendedIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   @TempDir Path dir;
-  private int port;
-  private Process server;
+  private SamePortServer server;
   private final List<Process> clients = new ArrayList<>();
 
   @BeforeAll
@@ -63,37 +61,8 @@ class PythonUnattendedIT {
       client.waitFor(30, TimeUnit.SECONDS);
     }
     if (server != null) {
-      server.destroy();
-      server.waitFor(30, TimeUnit.SECONDS);
+      server.close();
     }
-  }
-
-  private void startServer() throws IOException {
-    if (port == 0) {
-      port = Ports.belowTheEphemeralRange();
-    }
-    server =
-        Jars.serve(
-                dir,
-                Jars.server(
-                    List.of(),
-                    "serve",
-                    "--port",
-                    Integer.toString(port),
-                    "--keys",
-                    "keys",
-                    "--audit-log",
-                    "audit.jsonl",
-                    "--uploads",
-                    "uploads"))
-            .process();
-  }
-
-  private void killAndRestartServer() throws Exception {
-    server.destroyForcibly();
-    assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    Thread.sleep(300);
-    startServer();
   }
 
   /**
@@ -128,13 +97,13 @@ class PythonUnattendedIT {
     Jars.provision(dir, "m1");
     Path outbox = Files.createDirectories(dir.resolve("outbox"));
     Path staging = Files.createDirectories(dir.resolve("staging"));
-    startServer();
+    server = SamePortServer.start(dir);
     Process watcher =
         python(
             "watch",
             "upload",
             "--server",
-            "127.0.0.1:" + port,
+            server.address(),
             "--key",
             "m1.credential",
             "--watch",
@@ -155,7 +124,7 @@ class PythonUnattendedIT {
       Files.write(staging.resolve(name), bytes);
       Files.move(staging.resolve(name), outbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
       if (i == 20 || i == 40) {
-        killAndRestartServer();
+        server.killAndRestart();
       }
       Thread.sleep(10);
     }
@@ -182,13 +151,13 @@ class PythonUnattendedIT {
       throws Exception {
     Jars.provision(dir, "py");
     Jars.provision(dir, "java");
-    startServer();
+    server = SamePortServer.start(dir);
     Process chat =
         python(
             "chat",
             "chat",
             "--server",
-            "127.0.0.1:" + port,
+            server.address(),
             "--key",
             "py.credential",
             "--json",
@@ -204,7 +173,7 @@ class PythonUnattendedIT {
     }
     await().atMost(WAIT).until(() -> out.sent().size() >= 15);
 
-    killAndRestartServer();
+    server.killAndRestart();
     for (int i = 1; i <= 10; i++) {
       say(in, "during " + i);
     }
@@ -238,7 +207,7 @@ class PythonUnattendedIT {
   }
 
   private Process javaMember() throws IOException {
-    Process member = Jars.jsonChat(dir, "127.0.0.1:" + port, "java");
+    Process member = Jars.jsonChat(dir, server.address(), "java");
     clients.add(member);
     return member;
   }

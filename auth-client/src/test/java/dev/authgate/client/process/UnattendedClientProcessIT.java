@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.authgate.server.testing.Ports;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +31,7 @@ class UnattendedClientProcessIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   @TempDir Path dir;
-  private int port;
-  private Process server;
+  private SamePortServer server;
   private final List<Process> clients = new ArrayList<>();
 
   @AfterEach
@@ -43,35 +41,8 @@ class UnattendedClientProcessIT {
       client.waitFor(30, TimeUnit.SECONDS);
     }
     if (server != null) {
-      server.destroy();
-      server.waitFor(30, TimeUnit.SECONDS);
+      server.close();
     }
-  }
-
-  private void startServer() throws IOException {
-    if (port == 0) {
-      port = Ports.belowTheEphemeralRange();
-    }
-    server =
-        Jars.serve(
-                dir,
-                Jars.server(
-                    List.of(),
-                    "serve",
-                    "--port",
-                    Integer.toString(port),
-                    "--keys",
-                    "keys",
-                    "--audit-log",
-                    "audit.jsonl",
-                    "--uploads",
-                    "uploads"))
-            .process();
-  }
-
-  private void killServer() throws InterruptedException {
-    server.destroyForcibly();
-    assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
   }
 
   private Process client(Path out, Path err, String... args) throws IOException {
@@ -98,14 +69,14 @@ class UnattendedClientProcessIT {
     Jars.provision(dir, "m1");
     Path outbox = Files.createDirectories(dir.resolve("outbox"));
     Path staging = Files.createDirectories(dir.resolve("staging"));
-    startServer();
+    server = SamePortServer.start(dir);
     Process watcher =
         client(
             dir.resolve("watch.out"),
             dir.resolve("watch.err"),
             "upload",
             "--server",
-            "127.0.0.1:" + port,
+            server.address(),
             "--key",
             "m1.credential",
             "--watch",
@@ -126,9 +97,7 @@ class UnattendedClientProcessIT {
       Files.write(staging.resolve(name), bytes);
       Files.move(staging.resolve(name), outbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
       if (i == 70 || i == 140) {
-        killServer();
-        Thread.sleep(500);
-        startServer();
+        server.killAndRestart();
       }
       Thread.sleep(10);
     }
@@ -173,14 +142,14 @@ class UnattendedClientProcessIT {
       throws Exception {
     Jars.provision(dir, "m1");
     Jars.provision(dir, "ear");
-    startServer();
+    server = SamePortServer.start(dir);
     Process chat =
         new ProcessBuilder(
                 Jars.client(
                     List.of(),
                     "chat",
                     "--server",
-                    "127.0.0.1:" + port,
+                    server.address(),
                     "--key",
                     "m1.credential",
                     "--json",
@@ -201,13 +170,13 @@ class UnattendedClientProcessIT {
     }
     await().atMost(WAIT).until(() -> out.sent().size() >= 20);
 
-    killServer();
+    server.kill();
     ear.waitFor(30, TimeUnit.SECONDS);
     for (int i = 1; i <= 10; i++) {
       say(in, "during " + i);
     }
     await().atMost(WAIT).until(() -> out.has("\"type\":\"disconnected\""));
-    startServer();
+    server.startAgain();
     await().atMost(WAIT).until(() -> out.has("\"type\":\"reconnected\""));
     Process ear2 = earOn();
     Seen heard2 = new Seen(ear2);
@@ -238,7 +207,7 @@ class UnattendedClientProcessIT {
   }
 
   private Process earOn() throws IOException {
-    Process ear = Jars.jsonChat(dir, "127.0.0.1:" + port, "ear");
+    Process ear = Jars.jsonChat(dir, server.address(), "ear");
     clients.add(ear);
     return ear;
   }
