@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * on the same port (one below the ephemeral range), as a server restarted by its supervisor: for
  * clients that must reconnect on their own.
  */
-final class SamePortServer implements AutoCloseable {
+final class SamePortServer {
   private final Path dir;
   private final int port;
   private Process process;
@@ -71,8 +71,8 @@ final class SamePortServer implements AutoCloseable {
     startAgain();
   }
 
-  @Override
-  public void close() throws InterruptedException {
+  /** SIGTERM, and waits (up to 30 s) for the process to end. */
+  void close() throws InterruptedException {
     process.destroy();
     process.waitFor(30, TimeUnit.SECONDS);
   }
