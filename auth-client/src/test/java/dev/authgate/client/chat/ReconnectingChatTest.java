@@ -141,11 +141,17 @@ class ReconnectingChatTest {
     assertThat(record.sent)
         .as("every line reported sent once, in order")
         .containsExactlyElementsOf(LongStream.rangeClosed(1, 100).boxed().toList());
-    List<String> heard = new ArrayList<>(before.messages());
-    heard.addAll(after.messages());
-    assertThat(heard)
-        .as("each line reported sent reached the room")
-        .containsAll(record.sentText.stream().map(t -> "sensor-1: " + t).toList());
+    // A PONG confirms the server took the lines into the room; reaching a member's socket follows.
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<String> heard = new ArrayList<>(before.messages());
+              heard.addAll(after.messages());
+              assertThat(heard)
+                  .as("each line reported sent reached the room")
+                  .containsAll(record.sentText.stream().map(t -> "sensor-1: " + t).toList());
+            });
     assertThat(record.disconnects).hasSize(1);
     assertThat(record.reconnects).hasSize(1);
     assertThat(chat.pending()).isZero();
