@@ -24,17 +24,26 @@ final class ProgressBarListener implements UploadListener, DownloadListener {
             .setTaskName(name)
             .setInitialMax(size)
             .startsFrom(offset, Duration.ZERO)
-            .setRenderer(
-                (state, width) ->
-                    ProgressLine.render(
-                        name,
-                        state.getCurrent(),
-                        state.getMax(),
-                        state.getCurrent() - state.getStart(),
-                        state.getElapsedAfterStart(),
-                        width))
+            .setRenderer((state, width) -> padded(name, state, width))
             .setUpdateIntervalMillis(200)
             .build();
+  }
+
+  /**
+   * The line for now, padded with spaces to the width: the library returns the cursor and writes
+   * over the last line without clearing it, so a line shorter than the last (the bar dropped when
+   * the rate grew a digit) would leave the old line's end on screen.
+   */
+  private static String padded(String name, me.tongfei.progressbar.ProgressState state, int width) {
+    String line =
+        ProgressLine.render(
+            name,
+            state.getCurrent(),
+            state.getMax(),
+            state.getCurrent() - state.getStart(),
+            state.getElapsedAfterStart(),
+            width);
+    return width > line.length() ? line + " ".repeat(width - line.length()) : line;
   }
 
   @Override
