@@ -10,12 +10,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -114,28 +112,11 @@ class PythonUnattendedIT {
             "0.3",
             "--poll",
             "0.1");
-    Random random = new Random(60);
-    List<byte[]> contents = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      byte[] bytes = new byte[1000 + random.nextInt(300_000)];
-      random.nextBytes(bytes);
-      contents.add(bytes);
-      String name = String.format("py-%03d.bin", i);
-      Files.write(staging.resolve(name), bytes);
-      Files.move(staging.resolve(name), outbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-      if (i == 20 || i == 40) {
-        server.killAndRestart();
-      }
-      Thread.sleep(10);
-    }
+    List<byte[]> contents =
+        new Outbox(staging, outbox).dropWhileRestarting("py", 60, 300_000, server, 20, 40);
 
     await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> names(outbox).isEmpty());
-    for (int i = 0; i < 60; i++) {
-      String name = String.format("py-%03d.bin", i);
-      assertThat(Files.readAllBytes(dir.resolve("uploads/m1/" + name)))
-          .as(name)
-          .isEqualTo(contents.get(i));
-    }
+    Outbox.assertStored(dir.resolve("uploads/m1"), "py", contents);
     assertThat(names(dir.resolve("uploads/m1"))).hasSize(60);
     assertThat(names(dir.resolve("sent"))).hasSize(60);
 

@@ -9,12 +9,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -87,20 +85,8 @@ class UnattendedClientProcessIT {
             "300ms",
             "--poll",
             "100ms");
-    Random random = new Random(200);
-    List<byte[]> contents = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      byte[] bytes = new byte[1000 + random.nextInt(400_000)];
-      random.nextBytes(bytes);
-      contents.add(bytes);
-      String name = String.format("data-%03d.bin", i);
-      Files.write(staging.resolve(name), bytes);
-      Files.move(staging.resolve(name), outbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-      if (i == 70 || i == 140) {
-        server.killAndRestart();
-      }
-      Thread.sleep(10);
-    }
+    List<byte[]> contents =
+        new Outbox(staging, outbox).dropWhileRestarting("data", 200, 400_000, server, 70, 140);
     // One file is still being written when the rest are done: it must not be sent half.
     Path slow = outbox.resolve("slow.log");
     StringBuilder written = new StringBuilder();
@@ -115,13 +101,8 @@ class UnattendedClientProcessIT {
     }
 
     await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> names(outbox).isEmpty());
-    for (int i = 0; i < 200; i++) {
-      String name = String.format("data-%03d.bin", i);
-      assertThat(Files.readAllBytes(dir.resolve("uploads/m1/" + name)))
-          .as(name)
-          .isEqualTo(contents.get(i));
-      assertThat(dir.resolve("sent/" + name)).exists();
-    }
+    Outbox.assertStored(dir.resolve("uploads/m1"), "data", contents);
+    Outbox.assertStored(dir.resolve("sent"), "data", contents);
     assertThat(Files.readString(dir.resolve("uploads/m1/slow.log"))).isEqualTo(written.toString());
     assertThat(names(dir.resolve("uploads/m1"))).hasSize(201);
     assertThat(names(dir.resolve("sent"))).hasSize(201);

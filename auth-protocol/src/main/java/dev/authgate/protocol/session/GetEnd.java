@@ -2,8 +2,6 @@ package dev.authgate.protocol.session;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -46,31 +44,17 @@ public record GetEnd(Status status, long size, byte[] sha256, String reason, Str
 
   @Override
   public byte[] body() {
-    byte[] r = reason.getBytes(StandardCharsets.UTF_8);
-    byte[] t = text.getBytes(StandardCharsets.UTF_8);
-    int textLength = Math.min(t.length, 4096);
-    return ByteBuffer.allocate(1 + 8 + 32 + 1 + r.length + 2 + textLength)
-        .put((byte) status.ordinal())
-        .putLong(size)
-        .put(sha256)
-        .put((byte) r.length)
-        .put(r)
-        .putShort((short) textLength)
-        .put(t, 0, textLength)
-        .array();
+    return new OutcomeLayout(status.ordinal(), size, sha256, reason, text).encode();
   }
 
   static GetEnd decode(BodyReader in) throws ProtocolException {
-    int status = in.u8();
-    if (status >= Status.values().length) {
-      throw new ProtocolException(Reason.MALFORMED, "GET_END status " + status + " is unknown");
+    OutcomeLayout body = OutcomeLayout.decode(in);
+    if (body.status() >= Status.values().length) {
+      throw new ProtocolException(
+          Reason.MALFORMED, "GET_END status " + body.status() + " is unknown");
     }
-    long size = in.u64();
-    byte[] sha256 = in.bytes(32);
-    String reason = in.utf8(in.u8());
-    String text = in.utf8(in.u16());
-    in.end();
-    return new GetEnd(Status.values()[status], size, sha256, reason, text);
+    return new GetEnd(
+        Status.values()[body.status()], body.size(), body.sha256(), body.reason(), body.text());
   }
 
   @Override

@@ -2,8 +2,6 @@ package dev.authgate.protocol.session;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -33,34 +31,18 @@ public record UploadResult(boolean stored, long size, byte[] sha256, String reas
 
   @Override
   public byte[] body() {
-    byte[] r = reason.getBytes(StandardCharsets.UTF_8);
-    byte[] t = text.getBytes(StandardCharsets.UTF_8);
-    int textLength = Math.min(t.length, 4096);
-    return ByteBuffer.allocate(1 + 8 + 32 + 1 + r.length + 2 + textLength)
-        .put((byte) (stored ? 1 : 0))
-        .putLong(size)
-        .put(sha256)
-        .put((byte) r.length)
-        .put(r)
-        .putShort((short) textLength)
-        .put(t, 0, textLength)
-        .array();
+    return new OutcomeLayout(stored ? 1 : 0, size, sha256, reason, text).encode();
   }
 
   static UploadResult decode(BodyReader in) throws ProtocolException {
-    int flag = in.u8();
-    if (flag > 1) {
+    OutcomeLayout body = OutcomeLayout.decode(in);
+    if (body.status() > 1) {
       // A boolean is 0 or 1; anything else is malformed (found by the session-message fuzzer).
       throw new ProtocolException(
-          Reason.MALFORMED, "UPLOAD_RESULT stored is " + flag + ", not 0 or 1");
+          Reason.MALFORMED, "UPLOAD_RESULT stored is " + body.status() + ", not 0 or 1");
     }
-    boolean stored = flag == 1;
-    long size = in.u64();
-    byte[] sha256 = in.bytes(32);
-    String reason = in.utf8(in.u8());
-    String text = in.utf8(in.u16());
-    in.end();
-    return new UploadResult(stored, size, sha256, reason, text);
+    return new UploadResult(
+        body.status() == 1, body.size(), body.sha256(), body.reason(), body.text());
   }
 
   @Override
