@@ -25,15 +25,17 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Measure a server from this machine: verified connections per second.",
-    subcommands = {BenchCommand.Handshake.class})
+    description =
+        "Measure a server from this machine: verified connections per second (handshake), idle "
+            + "sessions held and their cost to the server (sessions), chat fan-out (chat).",
+    subcommands = {BenchCommand.Handshake.class, BenchSessions.class, BenchChat.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(
-        spec.commandLine(), "missing benchmark: handshake");
+        spec.commandLine(), "missing benchmark: handshake, sessions or chat");
   }
 
   /**
@@ -173,18 +175,19 @@ final class BenchCommand implements Runnable {
                     + TerminalText.escape(AuthClientCommand.describe(firstFailure)));
       }
     }
+  }
 
-    private static double millis(long[] sorted, double quantile) {
-      if (sorted.length == 0) {
-        return 0;
-      }
-      int index = (int) Math.ceil(quantile * sorted.length) - 1;
-      return sorted[Math.clamp(index, 0, sorted.length - 1)] / 1e6;
+  /** The {@code quantile} of {@code sorted} nanoseconds, in milliseconds (0 when empty). */
+  static double millis(long[] sorted, double quantile) {
+    if (sorted.length == 0) {
+      return 0;
     }
+    int index = (int) Math.ceil(quantile * sorted.length) - 1;
+    return sorted[Math.clamp(index, 0, sorted.length - 1)] / 1e6;
   }
 
   /** One thread's latencies, in nanoseconds. */
-  private static final class Recorder {
+  static final class Recorder {
     private long[] values = new long[1024];
     private int size;
 

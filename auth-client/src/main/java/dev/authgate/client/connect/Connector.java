@@ -10,6 +10,7 @@ import dev.authgate.protocol.session.SecureChannel;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -45,9 +46,25 @@ public final class Connector {
    * @throws IOException if the connection could not be made or was lost
    */
   public VerifiedConnection connect(ServerAddress server) throws IOException {
+    return connect(server, null);
+  }
+
+  /**
+   * Connects from {@code localAddress} (a port the system chooses) and completes the handshake: for
+   * a load test that needs more connections than one source address has ephemeral ports.
+   *
+   * @param localAddress the address to connect from, or null for the system's choice
+   * @throws ProtocolException if the server refused us or could not be verified
+   * @throws IOException if the connection could not be made or was lost
+   */
+  public VerifiedConnection connect(ServerAddress server, InetAddress localAddress)
+      throws IOException {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
+      if (localAddress != null) {
+        socket.bind(new InetSocketAddress(localAddress, 0));
+      }
       int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
       socket.connect(new InetSocketAddress(server.host(), server.port()), millis);
       socket.setSoTimeout(millis);

@@ -85,6 +85,155 @@ class BenchCommandTest {
   }
 
   @Test
+  void sessionsAreHeldUntilTheEndAndThenClosed() throws Exception {
+    CliRun run =
+        CliRun.client(
+            "bench",
+            "sessions",
+            "--server",
+            server.hostPort(),
+            "--key",
+            server.credentialFile("bench-1").toString(),
+            "--count",
+            "12",
+            "--hold",
+            "300ms",
+            "--keepalive",
+            "100ms",
+            "--json");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    JsonNode result = new ObjectMapper().readTree(run.out());
+    assertThat(result.path("opened").asInt()).isEqualTo(12);
+    assertThat(result.path("failed").asInt()).isZero();
+    assertThat(result.path("alive").asInt())
+        .as("every held session answered at the end")
+        .isEqualTo(12);
+    assertThat(result.path("probes").asInt()).isPositive();
+    assertThat(result.path("probe_failed").asInt()).isZero();
+    assertThat(result.has("server_sessions")).as("no --metrics, no server figures").isFalse();
+    // The held sessions and the probes all end with CLOSE from the client.
+    int verified = server.events("auth.accepted").size();
+    assertThat(verified).isEqualTo(12 + result.path("probes").asInt());
+    org.awaitility.Awaitility.await()
+        .untilAsserted(
+            () ->
+                assertThat(server.events("session.closed"))
+                    .hasSize(verified)
+                    .allSatisfy(e -> assertThat(e.path("outcome").asText()).isEqualTo("closed")));
+  }
+
+  @Test
+  void sessionsOverTheServersPerClientCapAreCountedAsFailedWithTheReason() throws Exception {
+    server.close();
+    server =
+        TestServer.start(
+            dir.resolve("capped"),
+            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("uploads"))
+                .withSessions(
+                    new dev.authgate.server.connection.SessionLimits(
+                        100, 10, java.time.Duration.ofSeconds(30))));
+    server.provision("bench-1");
+    CliRun run =
+        CliRun.client(
+            "bench",
+            "sessions",
+            "--server",
+            server.hostPort(),
+            "--key",
+            server.credentialFile("bench-1").toString(),
+            "--count",
+            "12",
+            "--hold",
+            "0s");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .startsWith("10 of 12 verified sessions opened")
+        .contains("2 failed")
+        .contains("10 still answering at the end");
+    assertThat(run.err())
+        .startsWith("auth-client: first failure: the server asked us to try later")
+        .contains("already has as many sessions as it may");
+  }
+
+  @Test
+  void everyMessageReachesEveryOtherMemberOfTheRoom() throws Exception {
+    CliRun run =
+        CliRun.client(
+            "bench",
+            "chat",
+            "--server",
+            server.hostPort(),
+            "--key",
+            server.credentialFile("bench-1").toString(),
+            "--members",
+            "5",
+            "--senders",
+            "2",
+            "--rate",
+            "20",
+            "--duration",
+            "1s",
+            "--warmup",
+            "200ms",
+            "--json");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    JsonNode result = new ObjectMapper().readTree(run.out());
+    long said = result.path("said").asLong();
+    assertThat(said).as("about 20 a second for 1 s").isBetween(10L, 30L);
+    assertThat(result.path("expected").asLong()).isEqualTo(said * 4);
+    assertThat(result.path("delivered").asLong()).isEqualTo(said * 4);
+    assertThat(result.path("lost").asLong()).isZero();
+    assertThat(result.path("dropped_members").asLong()).isZero();
+    assertThat(result.path("p99_ms").asDouble())
+        .isGreaterThanOrEqualTo(result.path("p50_ms").asDouble())
+        .isPositive();
+    // Warm-up messages were said too, but not counted.
+    org.awaitility.Awaitility.await()
+        .untilAsserted(
+            () ->
+                assertThat(server.events("session.closed"))
+                    .filteredOn(e -> e.path("kind").asText().equals("chat"))
+                    .hasSize(5)
+                    .extracting(e -> e.path("messages_in").asLong())
+                    .satisfies(
+                        in ->
+                            assertThat(in.stream().mapToLong(Long::longValue).sum())
+                                .isGreaterThan(said)));
+  }
+
+  @Test
+  void aRoomTheClientMayNotEnterExitsFiveAndSaysWhy() throws Exception {
+    server.keystore().setPermissions("bench-1", p -> p.withRooms(java.util.List.of("ops")));
+    server.reloadKeys();
+    CliRun run =
+        CliRun.client(
+            "bench",
+            "chat",
+            "--server",
+            server.hostPort(),
+            "--key",
+            server.credentialFile("bench-1").toString(),
+            "--members",
+            "3");
+
+    assertThat(run.exit()).isEqualTo(5);
+    assertThat(run.out()).startsWith("only 0 of 3 members could join; nothing measured");
+    assertThat(run.err()).startsWith("auth-client: first failure:").contains("room");
+  }
+
+  @Test
+  void aCountOfZeroIsRefused() {
+    CliRun run =
+        CliRun.client(
+            "bench", "sessions", "--server", server.hostPort(), "--key", "x", "--count", "0");
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("--count must be from 1 to 1000000");
+  }
+
+  @Test
   void aBadDurationIsAUsageError() {
     CliRun run =
         CliRun.client(

@@ -3,6 +3,8 @@ package dev.authgate.client.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFiles;
@@ -12,6 +14,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -70,7 +74,63 @@ class MetricsProcessIT {
                           "authgate_sessions_closed_total{kind=\"ping\",outcome=\"closed\"} 1.0")
                       .contains("authgate_sessions 0.0")
                       .contains("authgate_penalized_sources 1.0")
-                      .contains("authgate_audit_lost_records 0.0"));
+                      .contains("authgate_audit_lost_records 0.0")
+                      // The JVM's and the process's own, for sizing (bench sessions --metrics).
+                      .contains("process_resident_memory_bytes ")
+                      .contains("jvm_memory_pool_collection_used_bytes{pool=\"G1 Old Gen\"}")
+                      .contains("jvm_gc_collection_seconds_count{"));
+    } finally {
+      server.process().destroy();
+      assertThat(server.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void benchSessionsReadsWhatItsHeldSessionsCostTheServer() throws Exception {
+    Jars.provision(dir, "sensor-1");
+    int metricsPort;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      metricsPort = probe.getLocalPort();
+    }
+    Jars.Server server =
+        Jars.serve(dir, List.of(), Jars.serveArgs("--metrics", "127.0.0.1:" + metricsPort));
+    try {
+      Process bench =
+          new ProcessBuilder(
+                  Jars.client(
+                      List.of(),
+                      "bench",
+                      "sessions",
+                      "--server",
+                      server.address(),
+                      "--key",
+                      "sensor-1.credential",
+                      "--count",
+                      "20",
+                      "--hold",
+                      "1s",
+                      "--metrics",
+                      "http://127.0.0.1:" + metricsPort + "/metrics",
+                      "--json"))
+              .directory(dir.toFile())
+              .redirectError(dir.resolve("bench.err").toFile())
+              .start();
+      String out = new String(bench.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(bench.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      assertThat(bench.exitValue()).as(Files.readString(dir.resolve("bench.err"))).isZero();
+
+      JsonNode result = new ObjectMapper().readTree(out);
+      assertThat(result.path("opened").asInt()).isEqualTo(20);
+      assertThat(result.path("alive").asInt()).isEqualTo(20);
+      assertThat(result.path("server_sessions").asInt())
+          .as("the server's own count while they were held")
+          .isEqualTo(20);
+      assertThat(result.path("server_rss_bytes_per_session").isNumber()).isTrue();
+      assertThat(result.path("server_heap_used_bytes_per_session").isNumber()).isTrue();
+      assertThat(result.has("server_heap_after_gc_bytes_per_session")).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> assertThat(scrape(metricsPort)).contains("authgate_sessions 0.0"));
     } finally {
       server.process().destroy();
       assertThat(server.process().waitFor(30, TimeUnit.SECONDS)).isTrue();

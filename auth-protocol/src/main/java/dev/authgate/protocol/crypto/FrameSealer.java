@@ -92,13 +92,31 @@ public final class FrameSealer {
    */
   public int sealFrameInto(
       byte[] header, int innerType, byte[] body, int offset, int length, byte[] frame) {
-    System.arraycopy(header, 0, frame, 0, header.length);
+    return sealFrameInto(header, innerType, body, offset, length, frame, 0);
+  }
+
+  /**
+   * As {@link #sealFrameInto(byte[], int, byte[], int, int, byte[])}, at {@code frameOffset} of
+   * {@code frame}: several frames can be sealed one after another into one array and written at
+   * once.
+   *
+   * @return the frame's length
+   */
+  public int sealFrameInto(
+      byte[] header,
+      int innerType,
+      byte[] body,
+      int offset,
+      int length,
+      byte[] frame,
+      int frameOffset) {
+    System.arraycopy(header, 0, frame, frameOffset, header.length);
     try {
       cipher.init(Cipher.ENCRYPT_MODE, key, nextNonce());
       cipher.updateAAD(header);
       innerTypeByte[0] = (byte) innerType;
-      int written = cipher.update(innerTypeByte, 0, 1, frame, header.length);
-      cipher.doFinal(body, offset, length, frame, header.length + written);
+      int written = cipher.update(innerTypeByte, 0, 1, frame, frameOffset + header.length);
+      cipher.doFinal(body, offset, length, frame, frameOffset + header.length + written);
       return frameBytes(header, length);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM sealing failed", e);

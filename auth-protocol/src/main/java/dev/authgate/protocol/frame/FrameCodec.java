@@ -22,6 +22,16 @@ public final class FrameCodec {
   /** Largest sealed payload after authentication: a 1 MiB body plus inner type and GCM tag. */
   public static final int SESSION_MAX_PAYLOAD = (1 << 20) + 1 + 16;
 
+  /**
+   * The read buffer to put in front of a socket for {@link #read}: big enough for a frame header
+   * and any small frame (PING, a chat line, a handshake frame) in one read, small because every
+   * idle session holds one. A bigger payload is read straight into its own array past the buffer
+   * ({@link java.io.BufferedInputStream} does when a read asks for more than it holds), so bulk
+   * transfer costs no extra copy or system call. With the JDK's 8 KiB default this buffer was more
+   * than half of an idle session's heap (docs/PERFORMANCE.md, "Idle sessions").
+   */
+  public static final int READ_BUFFER_BYTES = 512;
+
   private FrameCodec() {}
 
   /** The 5-byte header for a payload of {@code length} bytes. */

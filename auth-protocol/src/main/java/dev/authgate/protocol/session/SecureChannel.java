@@ -10,6 +10,7 @@ import dev.authgate.protocol.handshake.SessionKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -63,6 +64,47 @@ public final class SecureChannel {
     } else {
       byte[] body = message.body();
       send(message.type(), body, 0, body.length);
+    }
+  }
+
+  /**
+   * Seals several messages and writes them in one write, then flushes. Each is its own sealed
+   * frame, in order, exactly as {@link #send} would have written them one by one; only the system
+   * calls are shared. A chat member's writer sends everything that queued up while it wrote the
+   * last batch, so a busy room costs one write per member per batch rather than per message. For
+   * small messages: an upload or download chunk goes through {@link #send}.
+   */
+  public void sendAll(List<? extends SessionMessage> messages) throws IOException {
+    if (messages.size() == 1) {
+      send(messages.getFirst());
+      return;
+    }
+    byte[][] bodies = new byte[messages.size()][];
+    int total = 0;
+    for (int i = 0; i < bodies.length; i++) {
+      SessionMessage message = messages.get(i);
+      if (message instanceof UploadData || message instanceof GetData) {
+        throw new IllegalArgumentException("bulk chunks are sent one at a time");
+      }
+      bodies[i] = message.body();
+      total += FrameCodec.HEADER_BYTES + 1 + bodies[i].length + FrameSealer.TAG_BYTES;
+    }
+    sendLock.lock();
+    try {
+      byte[] frames = new byte[total];
+      int at = 0;
+      for (int i = 0; i < bodies.length; i++) {
+        byte[] header =
+            FrameCodec.header(FrameType.SEALED, 1 + bodies[i].length + FrameSealer.TAG_BYTES);
+        at +=
+            sendSealer.sealFrameInto(
+                header, messages.get(i).type(), bodies[i], 0, bodies[i].length, frames, at);
+      }
+      out.write(frames, 0, total);
+      out.flush();
+      bytesSent.addAndGet(total);
+    } finally {
+      sendLock.unlock();
     }
   }
 

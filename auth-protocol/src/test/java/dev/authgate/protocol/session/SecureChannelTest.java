@@ -48,6 +48,62 @@ class SecureChannelTest {
   }
 
   @Test
+  void aBatchIsTheSameBytesAsItsMessagesSentOneByOneInOneWrite() throws IOException {
+    SessionMessage[] messages = {
+      new SessionMessage.Ping(1),
+      ChatMessage.Say.of("first line"),
+      ChatMessage.Say.of("second, longer line with more to say"),
+      new SessionMessage.Close(0, "bye")
+    };
+    CountingOutput wire = new CountingOutput();
+    SecureChannel batched = SecureChannel.client(new ByteArrayInputStream(new byte[0]), wire, keys);
+    batched.send(new SessionMessage.Ping(0));
+    batched.sendAll(java.util.List.of(messages));
+
+    byte[] oneByOne = clientSends(prepend(new SessionMessage.Ping(0), messages));
+    assertThat(wire.toByteArray()).isEqualTo(oneByOne);
+    assertThat(wire.writes).as("one write for the single PING, one for the batch").isEqualTo(2);
+    assertThat(batched.bytesSent()).isEqualTo(oneByOne.length);
+    SecureChannel server = serverReading(wire.toByteArray());
+    assertThat(server.receive()).isEqualTo(new SessionMessage.Ping(0));
+    for (SessionMessage message : messages) {
+      assertThat(server.receive()).usingRecursiveComparison().isEqualTo(message);
+    }
+  }
+
+  @Test
+  void aBatchRefusesBulkChunks() {
+    SecureChannel client =
+        SecureChannel.client(
+            new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), keys);
+    byte[] chunk = new byte[16];
+    assertThatThrownBy(
+            () ->
+                client.sendAll(
+                    java.util.List.of(
+                        new SessionMessage.Ping(1), new UploadData(chunk, 0, chunk.length))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static SessionMessage[] prepend(SessionMessage first, SessionMessage[] rest) {
+    SessionMessage[] all = new SessionMessage[rest.length + 1];
+    all[0] = first;
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
+  }
+
+  /** Counts the writes that reach it, as a socket would see them. */
+  private static final class CountingOutput extends ByteArrayOutputStream {
+    int writes;
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) {
+      writes++;
+      super.write(b, off, len);
+    }
+  }
+
+  @Test
   void aDroppedFrameMakesTheNextOneFailToOpen() throws IOException {
     byte[] first = clientSends(new SessionMessage.Ping(1));
     byte[] both = clientSends(new SessionMessage.Ping(1), new SessionMessage.Ping(2));

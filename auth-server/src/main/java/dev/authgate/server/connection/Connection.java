@@ -61,7 +61,8 @@ final class Connection implements Runnable {
     Instant start = context.clock().instant();
     try (socket) {
       socket.setTcpNoDelay(true);
-      InputStream in = new BufferedInputStream(socket.getInputStream());
+      InputStream in =
+          new BufferedInputStream(socket.getInputStream(), FrameCodec.READ_BUFFER_BYTES);
       out = new WriteDeadline(socket.getOutputStream());
       Accepted accepted = handshake(in);
       if (accepted != null) {

@@ -49,9 +49,9 @@ final class Session {
   private final Accepted accepted;
   private final SecureChannel channel;
   private final ServerContext context;
-  private final UploadSession uploads;
-  private final ChatSession chat;
-  private final DownloadSession downloads;
+  private volatile UploadSession uploads;
+  private volatile ChatSession chat;
+  private volatile DownloadSession downloads;
 
   Session(
       Connection connection,
@@ -63,39 +63,68 @@ final class Session {
     this.accepted = accepted;
     this.context = context;
     this.channel = SecureChannel.server(in, out, accepted.keys());
-    this.uploads =
-        new UploadSession(
-            context.uploads(),
-            accepted.clientId(),
-            channel,
-            name -> connection.event(name).with("client_id", accepted.clientId()),
-            context.audit()::record,
-            context.clock());
-    this.downloads =
-        new DownloadSession(
-            context.published(),
-            accepted.clientId(),
-            channel,
-            name -> connection.event(name).with("client_id", accepted.clientId()),
-            context.audit()::record,
-            context.clock());
-    this.chat =
-        new ChatSession(
-            context.chat(),
-            accepted.clientId(),
-            connection.id(),
-            channel,
-            context.config().chat().queue(),
-            connection::closeSoonAsTooSlow,
-            room ->
-                context
-                    .audit()
-                    .record(
-                        connection
-                            .event("chat.refused")
-                            .with("client_id", accepted.clientId())
-                            .with("room", room)
-                            .with("reason", "room-not-permitted")));
+  }
+
+  // The three kinds of work are set up at their first message, not for every session: most
+  // sessions only ping or do one kind, and an idle session's heap is what limits how many a server
+  // holds (docs/PERFORMANCE.md, "Idle sessions"). Volatile: uploading() and stillPermitted() read
+  // them from other threads.
+
+  private UploadSession uploads() {
+    UploadSession now = uploads;
+    if (now == null) {
+      now =
+          new UploadSession(
+              context.uploads(),
+              accepted.clientId(),
+              channel,
+              name -> connection.event(name).with("client_id", accepted.clientId()),
+              context.audit()::record,
+              context.clock());
+      uploads = now;
+    }
+    return now;
+  }
+
+  private DownloadSession downloads() {
+    DownloadSession now = downloads;
+    if (now == null) {
+      now =
+          new DownloadSession(
+              context.published(),
+              accepted.clientId(),
+              channel,
+              name -> connection.event(name).with("client_id", accepted.clientId()),
+              context.audit()::record,
+              context.clock());
+      downloads = now;
+    }
+    return now;
+  }
+
+  private ChatSession chat() {
+    ChatSession now = chat;
+    if (now == null) {
+      now =
+          new ChatSession(
+              context.chat(),
+              accepted.clientId(),
+              connection.id(),
+              channel,
+              context.config().chat().queue(),
+              connection::closeSoonAsTooSlow,
+              room ->
+                  context
+                      .audit()
+                      .record(
+                          connection
+                              .event("chat.refused")
+                              .with("client_id", accepted.clientId())
+                              .with("room", room)
+                              .with("reason", "room-not-permitted")));
+      chat = now;
+    }
+    return now;
   }
 
   /** Serves until the session ends, then audits how. */
@@ -109,8 +138,12 @@ final class Session {
       sendClose(ending.closeCode(), ending.closeText());
       connection.finishOutput();
     }
-    uploads.connectionEnded(ending.outcome());
-    chat.connectionEnded(ending.outcome());
+    if (uploads != null) {
+      uploads.connectionEnded(ending.outcome());
+    }
+    if (chat != null) {
+      chat.connectionEnded(ending.outcome());
+    }
     audit(ending, start);
   }
 
@@ -188,7 +221,7 @@ final class Session {
         case Ping p -> {
           // A chat member's keepalives are part of its chat session; only a session that has
           // done nothing else is a ping session.
-          if (!chat.used() && !uploads.used() && !downloads.used()) {
+          if (!chatUsed() && !uploadsUsed() && !downloadsUsed()) {
             require(SessionKind.PING);
           }
           channel.send(new Pong(p.token()));
@@ -199,12 +232,12 @@ final class Session {
         case Close c -> {
           return;
         }
-        case UploadBegin b -> uploads.begin(b, permissions());
-        case UploadData d -> uploads.data(d);
-        case UploadEnd e -> uploads.end(e);
+        case UploadBegin b -> uploads().begin(b, permissions());
+        case UploadData d -> uploads().data(d);
+        case UploadEnd e -> uploads().end(e);
         case ChatMessage c -> {
           require(SessionKind.CHAT);
-          chat.handle(c, permissions());
+          chat().handle(c, permissions());
         }
         case Enroll e -> {
           if (!tokenSession) {
@@ -215,9 +248,9 @@ final class Session {
         case EnrollResult r -> throw serverOnly("ENROLL_RESULT");
         case ListFiles l -> {
           require(SessionKind.DOWNLOAD);
-          downloads.list();
+          downloads().list();
         }
-        case GetFile g -> downloads.get(g, permissions());
+        case GetFile g -> downloads().get(g, permissions());
         case FileListing l -> throw serverOnly("FILE_LISTING");
         case GetReady r -> throw serverOnly("GET_READY");
         case GetData d -> throw serverOnly("GET_DATA");
@@ -316,13 +349,13 @@ final class Session {
                 .with("client_id", accepted.clientId())
                 .with("key_id", accepted.keyId())
                 .with("kind", kind())
-                .with("messages_in", chat.used() ? chat.received() : null)
-                .with("messages_out", chat.used() ? chat.sent() : null)
-                .with("files_stored", uploads.used() ? uploads.stored() : null)
-                .with("files_failed", uploads.used() ? uploads.failed() : null)
-                .with("files_sent", downloads.used() ? downloads.sent() : null)
-                .with("files_skipped", downloads.used() ? downloads.skipped() : null)
-                .with("downloads_failed", downloads.used() ? downloads.failed() : null)
+                .with("messages_in", chatUsed() ? chat.received() : null)
+                .with("messages_out", chatUsed() ? chat.sent() : null)
+                .with("files_stored", uploadsUsed() ? uploads.stored() : null)
+                .with("files_failed", uploadsUsed() ? uploads.failed() : null)
+                .with("files_sent", downloadsUsed() ? downloads.sent() : null)
+                .with("files_skipped", downloadsUsed() ? downloads.skipped() : null)
+                .with("downloads_failed", downloadsUsed() ? downloads.failed() : null)
                 .with("bytes_in", channel.bytesReceived())
                 .with("bytes_out", channel.bytesSent())
                 .with("duration_ms", duration.toMillis())
@@ -331,13 +364,13 @@ final class Session {
   }
 
   private String kind() {
-    if (chat.used()) {
+    if (chatUsed()) {
       return "chat";
     }
-    if (uploads.used()) {
+    if (uploadsUsed()) {
       return "upload";
     }
-    return downloads.used() ? "download" : "ping";
+    return downloadsUsed() ? "download" : "ping";
   }
 
   /**
@@ -345,15 +378,29 @@ final class Session {
    * allowed to chat and to be in its room. Safe to call from any thread.
    */
   boolean stillPermitted(Permissions permissions) {
-    if (!chat.used()) {
+    ChatSession member = chat;
+    if (member == null || !member.used()) {
       return true;
     }
-    String room = chat.roomName();
+    String room = member.roomName();
     return permissions.allows(SessionKind.CHAT) && (room == null || permissions.allowsRoom(room));
   }
 
   /** Whether a file is being received now. Safe to call from any thread. */
   boolean uploading() {
-    return uploads.receiving();
+    UploadSession now = uploads;
+    return now != null && now.receiving();
+  }
+
+  private boolean chatUsed() {
+    return chat != null && chat.used();
+  }
+
+  private boolean uploadsUsed() {
+    return uploads != null && uploads.used();
+  }
+
+  private boolean downloadsUsed() {
+    return downloads != null && downloads.used();
   }
 }

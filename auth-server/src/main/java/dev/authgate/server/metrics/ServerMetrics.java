@@ -7,6 +7,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.Closeable;
 import java.io.IOException;
@@ -35,6 +36,7 @@ public final class ServerMetrics implements AuditLog {
   private final Counter downloads;
   private final Counter downloadedBytes;
   private final Gauge chatMembers;
+  private boolean jvmMetrics;
 
   /**
    * Metrics counted from what is recorded to {@code audit}, which every event still reaches.
@@ -181,11 +183,24 @@ public final class ServerMetrics implements AuditLog {
   }
 
   /**
+   * Adds the JVM's and the process's own metrics (resident memory, heap in use and after the last
+   * collection, threads, GC, descriptors): what an operator sizing a server reads per session, e.g.
+   * with {@code auth-client bench sessions --metrics}. Registered once, only in a served registry.
+   */
+  private synchronized void includeJvmMetrics() {
+    if (!jvmMetrics) {
+      JvmMetrics.builder().register(registry);
+      jvmMetrics = true;
+    }
+  }
+
+  /**
    * Serves {@code /metrics} on {@code address} until the returned handle is closed.
    *
    * @throws IOException naming the address, if it cannot be bound
    */
   public Closeable serve(InetSocketAddress address) throws IOException {
+    includeJvmMetrics();
     try {
       HTTPServer server =
           HTTPServer.builder()

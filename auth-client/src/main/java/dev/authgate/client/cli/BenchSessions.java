@@ -1,0 +1,383 @@
+package dev.authgate.client.cli;
+
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.text.TerminalText;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench sessions}: opens COUNT verified sessions, holds them idle, and measures what new
+ * clients see meanwhile — and, read from the server's metrics, what each held session costs it.
+ */
+@Command(
+    name = "sessions",
+    mixinStandardHelpOptions = true,
+    description =
+        "Open COUNT verified sessions and hold them idle for --hold, while a probe client measures "
+            + "new handshakes (p50/p99). With --metrics, read the server's resident memory and heap "
+            + "(after its last collection) before and after, per held session. The server's "
+            + "--max-sessions, --max-sessions-per-client (or keys set --sessions), --max-startups "
+            + "and its descriptor limit apply: raise them on a test server.")
+final class BenchSessions implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin ServerOptions target;
+
+  @Option(
+      names = "--count",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description = "Sessions to open and hold (default: ${DEFAULT-VALUE}).")
+  int count;
+
+  @Option(
+      names = "--open-threads",
+      paramLabel = "N",
+      defaultValue = "4",
+      description =
+          "Sessions opened concurrently (default: ${DEFAULT-VALUE}, under the server's default "
+              + "--per-source-max-startups of 5; more are refused as busy unless it is raised).")
+  int openThreads;
+
+  @Option(
+      names = "--sources",
+      paramLabel = "ADDR",
+      split = ",",
+      description =
+          "Local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2): one address has "
+              + "about 28 000 ephemeral ports towards one server port. Default: the system's choice.")
+  List<InetAddress> sources = new ArrayList<>();
+
+  @Option(
+      names = "--hold",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description =
+          "How long to hold the sessions once open, probing meanwhile (default: ${DEFAULT-VALUE}).")
+  Duration hold;
+
+  @Option(
+      names = "--keepalive",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
+      description =
+          "Ping every held session this often, to stay inside the server's --idle-timeout "
+              + "(default: ${DEFAULT-VALUE}).")
+  Duration keepalive;
+
+  @Option(
+      names = "--probe-interval",
+      paramLabel = "DURATION",
+      defaultValue = "20ms",
+      converter = DurationConverter.class,
+      description =
+          "Pause between the probe client's handshakes while holding (default: ${DEFAULT-VALUE}).")
+  Duration probeInterval;
+
+  @Option(
+      names = "--metrics",
+      paramLabel = "URL",
+      description =
+          "The server's metrics (serve --metrics), e.g. http://127.0.0.1:9750/metrics. For an "
+              + "exact heap figure, force a collection in the server (jcmd PID GC.run) before the "
+              + "end of --hold.")
+  URI metrics;
+
+  @Option(names = "--json", description = "One JSON object on stdout instead of sentences.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (count < 1 || count > 1_000_000) {
+      throw new IllegalArgumentException("--count must be from 1 to 1000000");
+    }
+    if (openThreads < 1 || openThreads > 1_000) {
+      throw new IllegalArgumentException("--open-threads must be from 1 to 1000");
+    }
+    if (keepalive.isZero() || keepalive.isNegative()) {
+      throw new IllegalArgumentException("--keepalive must be positive");
+    }
+    ServerAddress address = target.address();
+    Credential credential = target.credential();
+    Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(30));
+    ServerMemory.Reader server = metrics == null ? null : new ServerMemory.Reader(metrics);
+    ServerMemory before = server == null ? null : server.read();
+
+    AtomicReferenceArray<VerifiedConnection> held = new AtomicReferenceArray<>(count);
+    AtomicLong failed = new AtomicLong();
+    AtomicReference<Exception> firstFailure = new AtomicReference<>();
+    long openStart = System.nanoTime();
+    open(connector, address, held, failed, firstFailure);
+    double openSeconds = (System.nanoTime() - openStart) / 1e9;
+    int opened = count - (int) failed.get();
+    ServerMemory open = server == null ? null : server.read();
+
+    BenchCommand.Recorder probes = new BenchCommand.Recorder();
+    AtomicLong probeFailures = new AtomicLong();
+    AtomicLong lost = new AtomicLong();
+    try {
+      holdAndProbe(connector, address, held, probes, probeFailures, lost);
+      ServerMemory after = server == null ? null : server.read();
+      int alive = pingAll(held, lost);
+      report(
+          new Result(
+              opened,
+              openSeconds,
+              failed.get(),
+              alive,
+              probes.values(),
+              probeFailures.get(),
+              before,
+              open,
+              after),
+          firstFailure.get());
+      return opened == 0 ? AuthClientCommand.exitCode(firstFailure.get()).code() : 0;
+    } finally {
+      closeAll(held);
+    }
+  }
+
+  private InetAddress source(int index) {
+    return sources.isEmpty() ? null : sources.get(index % sources.size());
+  }
+
+  private void open(
+      Connector connector,
+      ServerAddress address,
+      AtomicReferenceArray<VerifiedConnection> held,
+      AtomicLong failed,
+      AtomicReference<Exception> firstFailure)
+      throws InterruptedException {
+    AtomicInteger next = new AtomicInteger();
+    List<Thread> openers = new ArrayList<>();
+    for (int t = 0; t < openThreads; t++) {
+      openers.add(
+          Thread.ofVirtual()
+              .name("bench-open-" + t)
+              .start(
+                  () -> {
+                    for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                      try {
+                        VerifiedConnection connection = connector.connect(address, source(i));
+                        connection.ping();
+                        held.set(i, connection);
+                      } catch (IOException | RuntimeException e) {
+                        failed.incrementAndGet();
+                        firstFailure.compareAndSet(null, e);
+                      }
+                    }
+                  }));
+    }
+    for (Thread opener : openers) {
+      opener.join();
+    }
+  }
+
+  /**
+   * Holds the sessions for {@code hold}: one thread pings each every {@code keepalive}, spread
+   * evenly; another times a new verified connection every {@code probeInterval}.
+   */
+  private void holdAndProbe(
+      Connector connector,
+      ServerAddress address,
+      AtomicReferenceArray<VerifiedConnection> held,
+      BenchCommand.Recorder probes,
+      AtomicLong probeFailures,
+      AtomicLong lost)
+      throws InterruptedException {
+    long end = System.nanoTime() + hold.toNanos();
+    Thread keeper =
+        Thread.ofVirtual()
+            .name("bench-keepalive")
+            .start(
+                () -> {
+                  long gap = Math.max(1, keepalive.toNanos() / count);
+                  long due = System.nanoTime() + keepalive.toNanos();
+                  for (int i = 0; System.nanoTime() < end; i = (i + 1) % count) {
+                    if (!sleepUntil(Math.min(due, end))) {
+                      return;
+                    }
+                    due += gap;
+                    VerifiedConnection connection = held.get(i);
+                    if (connection != null && !pingOnce(connection)) {
+                      held.set(i, null);
+                      lost.incrementAndGet();
+                    }
+                  }
+                });
+    InetAddress probeSource = source(0);
+    while (System.nanoTime() < end) {
+      long t0 = System.nanoTime();
+      try (VerifiedConnection probe = connector.connect(address, probeSource)) {
+        probe.ping();
+        probes.add(System.nanoTime() - t0);
+      } catch (IOException | RuntimeException e) {
+        probeFailures.incrementAndGet();
+      }
+      if (!sleepUntil(Math.min(end, System.nanoTime() + probeInterval.toNanos()))) {
+        break;
+      }
+    }
+    keeper.interrupt();
+    keeper.join();
+  }
+
+  private static boolean sleepUntil(long nanoTime) {
+    long wait = nanoTime - System.nanoTime();
+    if (wait <= 0) {
+      return true;
+    }
+    try {
+      Thread.sleep(Duration.ofNanos(wait));
+      return true;
+    } catch (InterruptedException e) {
+      return false;
+    }
+  }
+
+  private static boolean pingOnce(VerifiedConnection connection) {
+    try {
+      connection.ping();
+      return true;
+    } catch (IOException | RuntimeException e) {
+      try {
+        connection.release();
+      } catch (IOException ignored) {
+        // Gone already.
+      }
+      return false;
+    }
+  }
+
+  /** Pings every held session once more: how many the server really kept. */
+  private static int pingAll(AtomicReferenceArray<VerifiedConnection> held, AtomicLong lost) {
+    int alive = 0;
+    for (int i = 0; i < held.length(); i++) {
+      VerifiedConnection connection = held.get(i);
+      if (connection == null) {
+        continue;
+      }
+      if (pingOnce(connection)) {
+        alive++;
+      } else {
+        held.set(i, null);
+        lost.incrementAndGet();
+      }
+    }
+    return alive;
+  }
+
+  private static void closeAll(AtomicReferenceArray<VerifiedConnection> held) {
+    for (int i = 0; i < held.length(); i++) {
+      VerifiedConnection connection = held.getAndSet(i, null);
+      if (connection != null) {
+        try {
+          connection.close();
+        } catch (IOException ignored) {
+          // Best effort: the process is about to end anyway.
+        }
+      }
+    }
+  }
+
+  private record Result(
+      int opened,
+      double openSeconds,
+      long failed,
+      int alive,
+      long[] probeNanos,
+      long probeFailures,
+      ServerMemory before,
+      ServerMemory open,
+      ServerMemory after) {}
+
+  private void report(Result r, Exception firstFailure) {
+    PrintWriter out = spec.commandLine().getOut();
+    long[] probes = r.probeNanos().clone();
+    java.util.Arrays.sort(probes);
+    double rate = r.opened() / Math.max(r.openSeconds(), 1e-9);
+    ServerMemory.PerSession memory =
+        r.before() == null
+            ? null
+            : ServerMemory.perSession(r.before(), r.open(), r.after(), r.alive());
+    if (json) {
+      StringBuilder line = new StringBuilder();
+      line.append(
+          String.format(
+              Locale.ROOT,
+              "{\"benchmark\":\"sessions\",\"count\":%d,\"opened\":%d,\"open_seconds\":%.2f,"
+                  + "\"opened_per_second\":%.1f,\"failed\":%d,\"held_seconds\":%.1f,\"alive\":%d,"
+                  + "\"probes\":%d,\"probe_p50_ms\":%.3f,\"probe_p99_ms\":%.3f,"
+                  + "\"probe_max_ms\":%.3f,\"probe_failed\":%d",
+              count,
+              r.opened(),
+              r.openSeconds(),
+              rate,
+              r.failed(),
+              hold.toMillis() / 1e3,
+              r.alive(),
+              probes.length,
+              BenchCommand.millis(probes, 0.50),
+              BenchCommand.millis(probes, 0.99),
+              BenchCommand.millis(probes, 1.0),
+              r.probeFailures()));
+      if (memory != null) {
+        line.append(memory.json());
+      }
+      out.println(line.append('}'));
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "%d of %d verified sessions opened in %.1f s (%.0f/s), %d failed; held %.0f s, %d still"
+              + " answering at the end%n",
+          r.opened(),
+          count,
+          r.openSeconds(),
+          rate,
+          r.failed(),
+          hold.toMillis() / 1e3,
+          r.alive());
+      out.printf(
+          Locale.ROOT,
+          "new verified connections meanwhile: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d"
+              + " failed%n",
+          probes.length,
+          BenchCommand.millis(probes, 0.50),
+          BenchCommand.millis(probes, 0.99),
+          BenchCommand.millis(probes, 1.0),
+          r.probeFailures());
+      if (memory != null) {
+        out.println(memory.sentence());
+      }
+    }
+    out.flush();
+    if (firstFailure != null) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "auth-client: first failure: "
+                  + TerminalText.escape(AuthClientCommand.describe(firstFailure)));
+    }
+  }
+}
