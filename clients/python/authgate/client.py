@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import select
 import socket
 import struct
@@ -437,11 +438,40 @@ class Connection:
         self.close()
 
 
-def connect(server: str, credential: Credential, timeout: float = 10.0) -> Connection:
+BUSY_RETRY = 10.0
+"""Seconds :func:`connect` keeps trying a server that answers "try later" (as the Java client)."""
+
+
+def connect(
+    server: str, credential: Credential, timeout: float = 10.0, busy_retry: float = BUSY_RETRY
+) -> Connection:
     """Connects, runs the handshake and verifies the server; raises on any failure.
 
-    ``timeout`` bounds connecting and every read and write of the session.
+    ``timeout`` bounds connecting and every read and write of the session. A server that answers
+    "try later" (too many handshakes at once, this address penalised, or this client at its session
+    cap) is tried again after a jittered 0.25 s doubling to 2 s, for up to ``busy_retry`` seconds
+    (0 tries once); then the refusal is raised.
     """
+    give_up = time.monotonic() + busy_retry
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return _connect_once(server, credential, timeout)
+        except protocol.Refused as refused:
+            if refused.code != protocol.REFUSED_TRY_LATER:
+                raise
+            step = min(2.0, 0.25 * 2 ** min(attempt - 1, 8))
+            wait = step / 2 + _JITTER.uniform(0, step / 2)
+            if time.monotonic() + wait > give_up:
+                raise
+            time.sleep(wait)
+
+
+_JITTER = random.SystemRandom()
+
+
+def _connect_once(server: str, credential: Credential, timeout: float) -> Connection:
     host, port = parse_server(server)
     sock = socket.create_connection((host, port), timeout=timeout)
     try:

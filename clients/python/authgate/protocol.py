@@ -38,6 +38,8 @@ LIST_FILES, FILE_LISTING, GET_FILE, GET_READY, GET_DATA, GET_END = 0x50, 0x51, 0
 GET_IF_CHANGED = 0x01
 EVENT_KINDS = {1: "message", 2: "joined", 3: "left", 4: "who", 5: "rooms", 6: "error", 7: "history", 8: "notice"}
 
+REFUSED_TRY_LATER = 0x05
+
 REFUSAL_TEXT = {
     0x01: "authentication refused",
     0x02: "protocol error",

@@ -81,7 +81,7 @@ def connect_retrying(
     while stop is None or not stop.is_set():
         attempt += 1
         try:
-            return connect(server, credential, timeout)
+            return connect(server, credential, timeout, busy_retry=0)
         except TRANSIENT as e:
             if is_permanent(e):
                 raise
@@ -444,7 +444,7 @@ class FolderWatcher:
         self._conn: Connection | None = None
         self._failures = 0
         #: Opens a verified connection; tests put a fake here.
-        self.connect: Callable[[], Connection] = lambda: connect(self.server, self.credential, self.timeout)
+        self.connect: Callable[[], Connection] = lambda: connect(self.server, self.credential, self.timeout, busy_retry=0)
 
     def stop(self) -> None:
         """Asks :meth:`run` to return after the chunk being sent."""

@@ -45,22 +45,44 @@ public final class AuthgateClient {
    */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
+  /**
+   * How long {@link #connect} keeps trying a server that answers "try later" unless {@link
+   * #withBusyRetry} says otherwise: long enough for a burst of machines starting at once to get in
+   * one after another (docs/PERFORMANCE.md, "Bursts"), short enough for a script to hear the
+   * refusal while it still matters.
+   */
+  public static final Duration DEFAULT_BUSY_RETRY = Duration.ofSeconds(10);
+
+  /** The waits between "try later" attempts: a quarter second doubling to two, jittered. */
+  private static final Backoff BUSY_BACKOFF =
+      new Backoff(Duration.ofMillis(250), Duration.ofSeconds(2));
+
   private final ServerAddress server;
   private final Credential credential;
   private final Duration timeout;
   private final Backoff backoff;
+  private final Duration busyRetry;
 
   private AuthgateClient(
-      ServerAddress server, Credential credential, Duration timeout, Backoff backoff) {
+      ServerAddress server,
+      Credential credential,
+      Duration timeout,
+      Backoff backoff,
+      Duration busyRetry) {
     this.server = Objects.requireNonNull(server, "server");
     this.credential = Objects.requireNonNull(credential, "credential");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.backoff = Objects.requireNonNull(backoff, "backoff");
+    this.busyRetry = Objects.requireNonNull(busyRetry, "busyRetry");
+    if (busyRetry.isNegative()) {
+      throw new IllegalArgumentException("busyRetry must not be negative");
+    }
   }
 
   /** A client of {@code server} holding {@code credential}. */
   public static AuthgateClient of(ServerAddress server, Credential credential) {
-    return new AuthgateClient(server, credential, DEFAULT_TIMEOUT, Backoff.DEFAULT);
+    return new AuthgateClient(
+        server, credential, DEFAULT_TIMEOUT, Backoff.DEFAULT, DEFAULT_BUSY_RETRY);
   }
 
   /**
@@ -76,12 +98,21 @@ public final class AuthgateClient {
 
   /** This client with {@code timeout} on connecting, each server reply, and each stalled write. */
   public AuthgateClient withTimeout(Duration timeout) {
-    return new AuthgateClient(server, credential, timeout, backoff);
+    return new AuthgateClient(server, credential, timeout, backoff, busyRetry);
+  }
+
+  /**
+   * This client trying a server that answers "try later" (too many handshakes at once, this address
+   * penalised, or this client at its session cap: the server does not say which) again for up to
+   * {@code busyRetry} in {@link #connect}; {@link Duration#ZERO} tries once.
+   */
+  public AuthgateClient withBusyRetry(Duration busyRetry) {
+    return new AuthgateClient(server, credential, timeout, backoff, busyRetry);
   }
 
   /** This client waiting {@code backoff} between attempts wherever it reconnects. */
   public AuthgateClient withBackoff(Backoff backoff) {
-    return new AuthgateClient(server, credential, timeout, backoff);
+    return new AuthgateClient(server, credential, timeout, backoff, busyRetry);
   }
 
   /** The server this client connects to. */
@@ -105,14 +136,40 @@ public final class AuthgateClient {
   }
 
   /**
-   * One verified connection, tried once; close it when done.
+   * One verified connection; close it when done. A server that answers "try later" is tried again
+   * after a short jittered wait (0.25 s doubling to 2 s) for up to {@link #withBusyRetry} (10 s
+   * unless set); every other failure is reported at once.
    *
    * @throws dev.authgate.protocol.ProtocolException if the server refused this client or could not
-   *     prove itself
+   *     prove itself, or still said "try later" when the busy retry ran out
    * @throws IOException if the connection could not be made
    */
   public VerifiedConnection connect() throws IOException {
-    return connector().connect(server);
+    Connector connector = connector();
+    long giveUp = System.nanoTime() + busyRetry.toNanos();
+    SecureRandom jitter = null;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return connector.connect(server);
+      } catch (dev.authgate.protocol.ProtocolException e) {
+        if (e.reason() != dev.authgate.protocol.Reason.OVERLOADED) {
+          throw e;
+        }
+        if (jitter == null) {
+          jitter = new SecureRandom();
+        }
+        Duration wait = BUSY_BACKOFF.delay(attempt, jitter);
+        if (System.nanoTime() + wait.toNanos() - giveUp > 0) {
+          throw e;
+        }
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   /**

@@ -50,6 +50,66 @@ class AuthgateClientTest {
     server.close();
   }
 
+  /** A server that lets each client hold one session, so a second connection hears "try later". */
+  private TestServer oneSessionPerClient() throws Exception {
+    server.close();
+    server =
+        TestServer.start(
+            dir.resolve("capped"),
+            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("uploads"))
+                .withSessions(
+                    new dev.authgate.server.connection.SessionLimits(
+                        100, 1, Duration.ofSeconds(30))));
+    server.provision("m1");
+    client = AuthgateClient.of(server.hostPort(), server.credentialFile("m1"));
+    return server;
+  }
+
+  @Test
+  void aServerThatSaysTryLaterIsTriedAgainUntilItLetsTheClientIn() throws Exception {
+    oneSessionPerClient();
+    VerifiedConnection held = client.connect();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              // Room opens only once the retrying client has been turned away at least once.
+              await().until(() -> !server.events("auth.rejected").isEmpty());
+              try {
+                held.close();
+              } catch (java.io.IOException ignored) {
+                // Closed either way.
+              }
+            });
+
+    try (VerifiedConnection second = client.connect()) {
+      assertThat(second.ping()).isPositive();
+    }
+    assertThat(server.events("auth.rejected"))
+        .isNotEmpty()
+        .allSatisfy(e -> assertThat(e.path("reason").asText()).isEqualTo("session-limit"));
+  }
+
+  @Test
+  void theBusyRetryEndsWithTheRefusalAndZeroTriesOnce() throws Exception {
+    oneSessionPerClient();
+    try (VerifiedConnection held = client.connect()) {
+      assertThatThrownBy(() -> client.withBusyRetry(Duration.ZERO).connect())
+          .isInstanceOf(ProtocolException.class)
+          .extracting(e -> ((ProtocolException) e).reason())
+          .isEqualTo(dev.authgate.protocol.Reason.OVERLOADED);
+      assertThat(server.events("auth.rejected")).hasSize(1);
+
+      assertThatThrownBy(() -> client.withBusyRetry(Duration.ofSeconds(1)).connect())
+          .isInstanceOf(ProtocolException.class)
+          .extracting(e -> ((ProtocolException) e).reason())
+          .isEqualTo(dev.authgate.protocol.Reason.OVERLOADED);
+      assertThat(server.events("auth.rejected").size())
+          .as("tried more than once within the second")
+          .isGreaterThan(2);
+      assertThat(held.ping()).isPositive();
+    }
+  }
+
   @Test
   void pingsAndUploadsOneFileOrSeveralOverOneSession() throws Exception {
     assertThat(client.ping()).isPositive();

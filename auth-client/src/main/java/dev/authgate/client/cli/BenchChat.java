@@ -103,15 +103,19 @@ final class BenchChat implements Callable<Integer> {
       defaultValue = "4",
       description =
           "Members connected concurrently (default: ${DEFAULT-VALUE}, under the server's default "
-              + "--per-source-max-startups of 5).")
+              + "--per-source-max-startups of 16).")
   int openThreads;
 
   @Option(
       names = "--sources",
-      paramLabel = "ADDR",
+      paramLabel = "ADDR[-ADDR]",
       split = ",",
-      description = "Local addresses to connect from, in turn. Default: the system's choice.")
-  List<InetAddress> sources = new ArrayList<>();
+      description =
+          "Local addresses to connect from, in turn (a list, or an IPv4 range "
+              + "127.0.0.1-127.0.0.20). Default: the system's choice.")
+  List<String> sourceSpecs = new ArrayList<>();
+
+  private List<InetAddress> sources = List.of();
 
   @Option(names = "--json", description = "One JSON object on stdout instead of sentences.")
   boolean json;
@@ -127,6 +131,7 @@ final class BenchChat implements Callable<Integer> {
     if (!(rate > 0) || rate > 1_000_000) {
       throw new IllegalArgumentException("--rate must be above 0 and at most 1000000");
     }
+    sources = Sources.parse(sourceSpecs);
     ServerAddress address = target.address();
     Credential credential = target.credential();
     Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(30));

@@ -1,6 +1,8 @@
 package dev.authgate.client.cli;
 
+import dev.authgate.client.connect.Backoff;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.keyfile.Credential;
@@ -54,18 +56,39 @@ final class BenchSessions implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "4",
       description =
-          "Sessions opened concurrently (default: ${DEFAULT-VALUE}, under the server's default "
-              + "--per-source-max-startups of 5; more are refused as busy unless it is raised).")
+          "Sessions opened concurrently (default: ${DEFAULT-VALUE}). From one source address, more "
+              + "than the server's --per-source-max-startups (16 by default) are refused as busy "
+              + "unless --retry is given or the cap raised.")
   int openThreads;
 
   @Option(
       names = "--sources",
-      paramLabel = "ADDR",
+      paramLabel = "ADDR[-ADDR]",
       split = ",",
       description =
-          "Local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2): one address has "
-              + "about 28 000 ephemeral ports towards one server port. Default: the system's choice.")
-  List<InetAddress> sources = new ArrayList<>();
+          "Local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2, or a range "
+              + "127.0.0.1-127.0.0.200 to look like 200 machines): one address has about 28 000 "
+              + "ephemeral ports towards one server port. Default: the system's choice.")
+  List<String> sourceSpecs = new ArrayList<>();
+
+  private List<InetAddress> sources = List.of();
+
+  @Option(
+      names = "--retry",
+      description =
+          "Retry a connection the server turns away for now (busy, penalised, timed out) after "
+              + "the client's usual backoff (0.5 s doubling to 60 s, jittered), as reconnecting "
+              + "machines do: with --open-threads as high as --count, a burst of machines after an "
+              + "outage. Refusals that are final (wrong key, revoked) are not retried.")
+  boolean retry;
+
+  @Option(
+      names = "--retry-for",
+      paramLabel = "DURATION",
+      defaultValue = "2m",
+      converter = DurationConverter.class,
+      description = "With --retry, give a session up after this long (default: ${DEFAULT-VALUE}).")
+  Duration retryFor;
 
   @Option(
       names = "--hold",
@@ -112,12 +135,13 @@ final class BenchSessions implements Callable<Integer> {
     if (count < 1 || count > 1_000_000) {
       throw new IllegalArgumentException("--count must be from 1 to 1000000");
     }
-    if (openThreads < 1 || openThreads > 1_000) {
-      throw new IllegalArgumentException("--open-threads must be from 1 to 1000");
+    if (openThreads < 1 || openThreads > 10_000) {
+      throw new IllegalArgumentException("--open-threads must be from 1 to 10000");
     }
     if (keepalive.isZero() || keepalive.isNegative()) {
       throw new IllegalArgumentException("--keepalive must be positive");
     }
+    sources = Sources.parse(sourceSpecs);
     ServerAddress address = target.address();
     Credential credential = target.credential();
     Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(30));
@@ -129,7 +153,7 @@ final class BenchSessions implements Callable<Integer> {
     AtomicReference<Exception> firstFailure = new AtomicReference<>();
     long openStart = System.nanoTime();
     open(connector, address, held, failed, firstFailure);
-    double openSeconds = (System.nanoTime() - openStart) / 1e9;
+    double openSeconds = (Math.max(lastIn.get(), openStart) - openStart) / 1e9;
     int opened = count - (int) failed.get();
     ServerMemory open = server == null ? null : server.read();
 
@@ -162,6 +186,12 @@ final class BenchSessions implements Callable<Integer> {
     return sources.isEmpty() ? null : sources.get(index % sources.size());
   }
 
+  /** Connection attempts turned away and retried (with --retry). */
+  private final AtomicLong retried = new AtomicLong();
+
+  /** When the last session got in. */
+  private final AtomicLong lastIn = new AtomicLong();
+
   private void open(
       Connector connector,
       ServerAddress address,
@@ -177,14 +207,33 @@ final class BenchSessions implements Callable<Integer> {
               .name("bench-open-" + t)
               .start(
                   () -> {
+                    java.util.Random jitter = new java.util.Random();
                     for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                      try {
-                        VerifiedConnection connection = connector.connect(address, source(i));
-                        connection.ping();
-                        held.set(i, connection);
-                      } catch (IOException | RuntimeException e) {
-                        failed.incrementAndGet();
-                        firstFailure.compareAndSet(null, e);
+                      long giveUp = System.nanoTime() + retryFor.toNanos();
+                      for (int attempt = 0; ; attempt++) {
+                        try {
+                          VerifiedConnection connection = connector.connect(address, source(i));
+                          connection.ping();
+                          held.set(i, connection);
+                          lastIn.accumulateAndGet(System.nanoTime(), Math::max);
+                          break;
+                        } catch (IOException | RuntimeException e) {
+                          Duration wait = Backoff.DEFAULT.delay(attempt, jitter);
+                          if (retry
+                              && !Reconnector.isPermanent(e)
+                              && System.nanoTime() + wait.toNanos() < giveUp) {
+                            retried.incrementAndGet();
+                            try {
+                              Thread.sleep(wait);
+                            } catch (InterruptedException stop) {
+                              return;
+                            }
+                            continue;
+                          }
+                          failed.incrementAndGet();
+                          firstFailure.compareAndSet(null, e);
+                          break;
+                        }
                       }
                     }
                   }));
@@ -329,7 +378,7 @@ final class BenchSessions implements Callable<Integer> {
               "{\"benchmark\":\"sessions\",\"count\":%d,\"opened\":%d,\"open_seconds\":%.2f,"
                   + "\"opened_per_second\":%.1f,\"failed\":%d,\"held_seconds\":%.1f,\"alive\":%d,"
                   + "\"probes\":%d,\"probe_p50_ms\":%.3f,\"probe_p99_ms\":%.3f,"
-                  + "\"probe_max_ms\":%.3f,\"probe_failed\":%d",
+                  + "\"probe_max_ms\":%.3f,\"probe_failed\":%d,\"retried\":%d",
               count,
               r.opened(),
               r.openSeconds(),
@@ -341,7 +390,8 @@ final class BenchSessions implements Callable<Integer> {
               BenchCommand.millis(probes, 0.50),
               BenchCommand.millis(probes, 0.99),
               BenchCommand.millis(probes, 1.0),
-              r.probeFailures()));
+              r.probeFailures(),
+              retried.get()));
       if (memory != null) {
         line.append(memory.json());
       }
@@ -349,13 +399,14 @@ final class BenchSessions implements Callable<Integer> {
     } else {
       out.printf(
           Locale.ROOT,
-          "%d of %d verified sessions opened in %.1f s (%.0f/s), %d failed; held %.0f s, %d still"
-              + " answering at the end%n",
+          "%d of %d verified sessions opened in %.1f s (%.0f/s), %d failed%s; held %.0f s, %d"
+              + " still answering at the end%n",
           r.opened(),
           count,
           r.openSeconds(),
           rate,
           r.failed(),
+          retry ? ", " + retried.get() + " attempts turned away and retried" : "",
           hold.toMillis() / 1e3,
           r.alive());
       out.printf(

@@ -225,6 +225,60 @@ class BenchCommandTest {
   }
 
   @Test
+  void withRetryASessionTurnedAwayIsTriedAgainUntilItGivesUp() throws Exception {
+    server.close();
+    server =
+        TestServer.start(
+            dir.resolve("capped"),
+            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("uploads"))
+                .withSessions(
+                    new dev.authgate.server.connection.SessionLimits(
+                        100, 3, java.time.Duration.ofSeconds(30))));
+    server.provision("bench-1");
+    CliRun run =
+        CliRun.client(
+            "bench",
+            "sessions",
+            "--server",
+            server.hostPort(),
+            "--key",
+            server.credentialFile("bench-1").toString(),
+            "--count",
+            "4",
+            "--open-threads",
+            "4",
+            "--retry",
+            "--retry-for",
+            "1500ms",
+            "--sources",
+            "127.0.0.1-127.0.0.4",
+            "--hold",
+            "0s",
+            "--json");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    JsonNode result = new ObjectMapper().readTree(run.out());
+    assertThat(result.path("opened").asInt()).isEqualTo(3);
+    assertThat(result.path("failed").asInt()).isEqualTo(1);
+    assertThat(result.path("retried").asInt())
+        .as("the fourth was turned away more than once")
+        .isGreaterThan(1);
+    assertThat(server.events("auth.rejected"))
+        .extracting(e -> e.path("remote").asText().replaceAll(":[0-9]+$", ""))
+        .as("each session connected from its own source address")
+        .containsOnly(
+            server
+                .events("auth.rejected")
+                .get(0)
+                .path("remote")
+                .asText()
+                .replaceAll(":[0-9]+$", ""));
+    assertThat(server.events("auth.accepted"))
+        .extracting(e -> e.path("remote").asText().replaceAll(":[0-9]+$", ""))
+        .doesNotHaveDuplicates();
+  }
+
+  @Test
   void aCountOfZeroIsRefused() {
     CliRun run =
         CliRun.client(

@@ -14,7 +14,7 @@ final class DefenceOptions {
   @Option(
       names = "--max-startups",
       paramLabel = "START:RATE:FULL",
-      defaultValue = "10:30:100",
+      defaultValue = Defences.DEFAULT_MAX_STARTUPS,
       description =
           "Handshakes in progress: from START on, drop new connections with RATE%% chance, rising"
               + " to all at FULL (default: ${DEFAULT-VALUE}).")

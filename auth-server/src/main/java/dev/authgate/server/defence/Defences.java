@@ -11,9 +11,19 @@ import java.util.Objects;
  */
 public record Defences(PenaltyPolicy penalties, String maxStartups, int perSourceMaxStartups) {
   /**
-   * The default per-source cap: half of the default {@code start}, so one source never reaches it.
+   * Handshakes in progress from one source: enough for a rack of machines behind one NAT address
+   * starting at once, a quarter of the global start so one source's slowloris never reaches it
+   * (docs/PERFORMANCE.md, "Bursts of legitimate machines").
    */
-  public static final int DEFAULT_PER_SOURCE_MAX_STARTUPS = 5;
+  public static final int DEFAULT_PER_SOURCE_MAX_STARTUPS = 16;
+
+  /**
+   * The global handshake cap: random early drop from 64 handshakes in progress, all refused at 256.
+   * Sized from the handshake's cost (about 0.2 ms of server CPU): a full table is well under a
+   * second of work, so legitimate clients in it finish long before the handshake deadline, while a
+   * flood still meets a hard cap and dropped connections are refused at once.
+   */
+  public static final String DEFAULT_MAX_STARTUPS = "64:30:256";
 
   /** Validates every part. */
   public Defences {
@@ -26,9 +36,13 @@ public record Defences(PenaltyPolicy penalties, String maxStartups, int perSourc
     this(penalties, maxStartups, Integer.MAX_VALUE);
   }
 
-  /** OpenSSH-like defaults: the default penalty policy, max-startups 10:30:100, 5 per source. */
+  /**
+   * The defaults: the default penalty policy, max-startups 64:30:256, 16 per source (OpenSSH's
+   * shape, sized for machines that reconnect together after an outage).
+   */
   public static Defences defaults() {
-    return new Defences(PenaltyPolicy.defaults(), "10:30:100", DEFAULT_PER_SOURCE_MAX_STARTUPS);
+    return new Defences(
+        PenaltyPolicy.defaults(), DEFAULT_MAX_STARTUPS, DEFAULT_PER_SOURCE_MAX_STARTUPS);
   }
 
   /** No penalties and room for 1 000 concurrent handshakes: for tests and benchmarks. */

@@ -128,7 +128,7 @@ class ConfigDefaultsTest {
     assertThat(run.out())
         .contains("(default: 10s)")
         .contains("(default: 7350)")
-        .contains("(default: 10:30:100)")
+        .contains("(default: 64:30:256)")
         .contains("(default: 30s)")
         .contains("AUTHGATE_")
         .contains("RATE% chance");

@@ -33,7 +33,7 @@ class FloodTest {
             .withDefences(
                 new Defences(
                     PenaltyPolicy.disabled(),
-                    "10:30:100",
+                    Defences.DEFAULT_MAX_STARTUPS,
                     Defences.DEFAULT_PER_SOURCE_MAX_STARTUPS));
     List<RawClient> slowloris = new ArrayList<>();
     try (TestServer server = TestServer.start(dir, config)) {
