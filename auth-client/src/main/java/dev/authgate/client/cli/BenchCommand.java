@@ -27,15 +27,21 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Measure a server from this machine: verified connections per second (handshake), idle "
-            + "sessions held and their cost to the server (sessions), chat fan-out (chat).",
-    subcommands = {BenchCommand.Handshake.class, BenchSessions.class, BenchChat.class})
+            + "sessions held and their cost to the server (sessions), chat fan-out (chat), upload "
+            + "throughput (upload).",
+    subcommands = {
+      BenchCommand.Handshake.class,
+      BenchSessions.class,
+      BenchChat.class,
+      BenchUpload.class
+    })
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(
-        spec.commandLine(), "missing benchmark: handshake, sessions or chat");
+        spec.commandLine(), "missing benchmark: handshake, sessions, chat or upload");
   }
 
   /**

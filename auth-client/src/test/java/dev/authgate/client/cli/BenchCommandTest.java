@@ -279,6 +279,67 @@ class BenchCommandTest {
   }
 
   @Test
+  void parallelUploadsAreCountedAndStoredAsOneFilePerSession() throws Exception {
+    CliRun run =
+        CliRun.client(
+            "bench",
+            "upload",
+            "--server",
+            server.hostPort(),
+            "--key",
+            server.credentialFile("bench-1").toString(),
+            "--parallel",
+            "2",
+            "--size",
+            "300K",
+            "--duration",
+            "500ms",
+            "--warmup",
+            "0s",
+            "--json");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    JsonNode result = new ObjectMapper().readTree(run.out());
+    long uploads = result.path("uploads").asLong();
+    assertThat(uploads).isGreaterThanOrEqualTo(2);
+    assertThat(result.path("bytes").asLong()).isEqualTo(uploads * 300 * 1024);
+    assertThat(result.path("failed").asLong()).isZero();
+    assertThat(server.events("upload.stored")).hasSizeGreaterThanOrEqualTo((int) uploads);
+    Path stored = dir.resolve("server").resolve("uploads").resolve("bench-1");
+    assertThat(stored.resolve("bench-0.bin")).hasSize(300 * 1024);
+    assertThat(stored.resolve("bench-1.bin")).hasSize(300 * 1024);
+    try (var files = java.nio.file.Files.list(stored)) {
+      assertThat(files.filter(f -> !f.getFileName().toString().startsWith("."))).hasSize(2);
+    }
+  }
+
+  @Test
+  void anUploadTheServerRefusesEndsTheBenchmarkWithTheReason() throws Exception {
+    server.keystore().setPermissions("bench-1", p -> p.withMaxFileSize(100 * 1024L));
+    server.reloadKeys();
+    CliRun run =
+        CliRun.client(
+            "bench",
+            "upload",
+            "--server",
+            server.hostPort(),
+            "--key",
+            server.credentialFile("bench-1").toString(),
+            "--size",
+            "300K",
+            "--duration",
+            "300ms",
+            "--warmup",
+            "0s");
+
+    assertThat(run.exit()).isNotZero();
+    assertThat(run.out()).startsWith("0 uploads of 307200 bytes");
+    assertThat(run.err())
+        .startsWith("auth-client: first failure:")
+        .contains("the server refused the upload");
+  }
+
+  @Test
   void aCountOfZeroIsRefused() {
     CliRun run =
         CliRun.client(
