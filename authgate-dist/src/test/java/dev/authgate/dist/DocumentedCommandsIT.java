@@ -744,6 +744,9 @@ class DocumentedCommandsIT {
             .directory(cwd.toFile())
             .redirectError(cwd.resolve(stderrFile).toFile());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    // No background ahead-of-time cache builds racing the temporary directory's cleanup (TarballIT
+    // covers them).
+    builder.environment().put("AUTHGATE_NO_AOT", "1");
     Process process = builder.start();
     background.add(process);
     return process;
@@ -764,6 +767,9 @@ class DocumentedCommandsIT {
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    // No background ahead-of-time cache builds racing the temporary directory's cleanup (TarballIT
+    // covers them).
+    builder.environment().put("AUTHGATE_NO_AOT", "1");
     Process process = builder.start();
     if (!process.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       ChatCommand.class,
       BenchCommand.class,
       EnrollCommand.class,
+      StartupTraining.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class AuthClientCommand implements Runnable {
