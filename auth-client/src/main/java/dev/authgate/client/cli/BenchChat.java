@@ -6,7 +6,6 @@ import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
-import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -342,13 +341,7 @@ final class BenchChat implements Callable<Integer> {
       }
     }
     out.flush();
-    if (firstFailure != null) {
-      spec.commandLine()
-          .getErr()
-          .println(
-              "auth-client: first failure: "
-                  + TerminalText.escape(AuthClientCommand.describe(firstFailure)));
-    }
+    BenchCommand.reportFirstFailure(spec, firstFailure);
   }
 
   /** One member: hears the room on its reader thread and times the bench's messages. */

@@ -173,13 +173,18 @@ final class BenchCommand implements Runnable {
             failed);
       }
       out.flush();
-      if (firstFailure != null) {
-        spec.commandLine()
-            .getErr()
-            .println(
-                "auth-client: first failure: "
-                    + TerminalText.escape(AuthClientCommand.describe(firstFailure)));
-      }
+      BenchCommand.reportFirstFailure(spec, firstFailure);
+    }
+  }
+
+  /** Says on stderr what went wrong first, if anything did: a benchmark reports, then explains. */
+  static void reportFirstFailure(CommandSpec spec, Exception firstFailure) {
+    if (firstFailure != null) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "auth-client: first failure: "
+                  + TerminalText.escape(AuthClientCommand.describe(firstFailure)));
     }
   }
 

@@ -6,7 +6,6 @@ import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.keyfile.Credential;
-import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -423,12 +422,6 @@ final class BenchSessions implements Callable<Integer> {
       }
     }
     out.flush();
-    if (firstFailure != null) {
-      spec.commandLine()
-          .getErr()
-          .println(
-              "auth-client: first failure: "
-                  + TerminalText.escape(AuthClientCommand.describe(firstFailure)));
-    }
+    BenchCommand.reportFirstFailure(spec, firstFailure);
   }
 }

@@ -8,7 +8,6 @@ import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.protocol.keyfile.Credential;
-import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -235,13 +234,7 @@ final class BenchUpload implements Callable<Integer> {
           failed);
     }
     out.flush();
-    if (first != null) {
-      spec.commandLine()
-          .getErr()
-          .println(
-              "auth-client: first failure: "
-                  + TerminalText.escape(AuthClientCommand.describe(first)));
-    }
+    BenchCommand.reportFirstFailure(spec, first);
   }
 
   /** Failures that another attempt cannot fix end a session's loop. */

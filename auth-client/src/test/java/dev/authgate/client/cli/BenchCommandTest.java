@@ -31,6 +31,19 @@ class BenchCommandTest {
     server.close();
   }
 
+  /** Replaces the server with one that lets each client hold {@code perClient} sessions. */
+  private void restartWithSessionsPerClient(int perClient) throws IOException {
+    server.close();
+    server =
+        TestServer.start(
+            dir.resolve("capped"),
+            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("uploads"))
+                .withSessions(
+                    new dev.authgate.server.connection.SessionLimits(
+                        100, perClient, java.time.Duration.ofSeconds(30))));
+    server.provision("bench-1");
+  }
+
   @Test
   void countsEveryVerifiedConnectionTheServerAccepted() throws Exception {
     CliRun run =
@@ -125,15 +138,7 @@ class BenchCommandTest {
 
   @Test
   void sessionsOverTheServersPerClientCapAreCountedAsFailedWithTheReason() throws Exception {
-    server.close();
-    server =
-        TestServer.start(
-            dir.resolve("capped"),
-            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("uploads"))
-                .withSessions(
-                    new dev.authgate.server.connection.SessionLimits(
-                        100, 10, java.time.Duration.ofSeconds(30))));
-    server.provision("bench-1");
+    restartWithSessionsPerClient(10);
     CliRun run =
         CliRun.client(
             "bench",
@@ -226,15 +231,7 @@ class BenchCommandTest {
 
   @Test
   void withRetryASessionTurnedAwayIsTriedAgainUntilItGivesUp() throws Exception {
-    server.close();
-    server =
-        TestServer.start(
-            dir.resolve("capped"),
-            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("uploads"))
-                .withSessions(
-                    new dev.authgate.server.connection.SessionLimits(
-                        100, 3, java.time.Duration.ofSeconds(30))));
-    server.provision("bench-1");
+    restartWithSessionsPerClient(3);
     CliRun run =
         CliRun.client(
             "bench",
@@ -304,7 +301,11 @@ class BenchCommandTest {
     assertThat(uploads).isGreaterThanOrEqualTo(2);
     assertThat(result.path("bytes").asLong()).isEqualTo(uploads * 300 * 1024);
     assertThat(result.path("failed").asLong()).isZero();
-    assertThat(server.events("upload.stored")).hasSizeGreaterThanOrEqualTo((int) uploads);
+    org.awaitility.Awaitility.await()
+        .untilAsserted(
+            () ->
+                assertThat(server.events("upload.stored"))
+                    .hasSizeGreaterThanOrEqualTo((int) uploads));
     Path stored = dir.resolve("server").resolve("uploads").resolve("bench-1");
     assertThat(stored.resolve("bench-0.bin")).hasSize(300 * 1024);
     assertThat(stored.resolve("bench-1.bin")).hasSize(300 * 1024);
