@@ -258,11 +258,11 @@ class BenchCommandTest {
     assertThat(result.path("opened").asInt()).isEqualTo(3);
     assertThat(result.path("failed").asInt()).isEqualTo(1);
     assertThat(result.path("retried").asInt())
-        .as("the fourth was turned away more than once")
-        .isGreaterThan(1);
+        .as("the fourth was turned away and retried")
+        .isPositive();
     assertThat(server.events("auth.rejected"))
         .extracting(e -> e.path("remote").asText().replaceAll(":[0-9]+$", ""))
-        .as("each session connected from its own source address")
+        .as("the session turned away kept its own source address on every attempt")
         .containsOnly(
             server
                 .events("auth.rejected")
@@ -272,6 +272,7 @@ class BenchCommandTest {
                 .replaceAll(":[0-9]+$", ""));
     assertThat(server.events("auth.accepted"))
         .extracting(e -> e.path("remote").asText().replaceAll(":[0-9]+$", ""))
+        .as("each session connected from its own source address")
         .doesNotHaveDuplicates();
   }
 
