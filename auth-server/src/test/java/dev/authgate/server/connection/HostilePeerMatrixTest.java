@@ -154,6 +154,7 @@ class HostilePeerMatrixTest {
       throws IOException {
     int port;
     Close heard;
+    Set<String> earlier = connectionsSoFar();
     try (RawClient client = RawClient.connect(server.port())) {
       port = client.localPort();
       ByteArrayOutputStream held = new ByteArrayOutputStream();
@@ -163,8 +164,7 @@ class HostilePeerMatrixTest {
       heard = lastClose(channel);
     }
     String outcome = expectedOutcome(message, fault);
-    JsonNode closed =
-        server.awaitEvent("session.closed", e -> e.path("remote").asText().endsWith(":" + port));
+    JsonNode closed = awaitNewEvent("session.closed", port, earlier);
     assertThat(closed.path("outcome").asText()).as("server's outcome").isEqualTo(outcome);
     if (outcome.equals("closed") || fault == Fault.CUT_OFF) {
       assertThat(heard).as("what the client heard").isNull();
@@ -241,6 +241,26 @@ class HostilePeerMatrixTest {
     }
   }
 
+  /** The ids of every connection the audit log has named so far. */
+  private static Set<String> connectionsSoFar() {
+    return server.auditEvents().stream()
+        .map(e -> e.path("conn").asText())
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
+  /**
+   * The event {@code name} of the connection from local {@code port} that is not one of {@code
+   * earlier}: Linux hands a local port out again as soon as the server closed first, so an earlier
+   * case of this matrix may have used the same one (CI saw its outcome read for a later case).
+   */
+  private static JsonNode awaitNewEvent(String name, int port, Set<String> earlier) {
+    return server.awaitEvent(
+        name,
+        e ->
+            e.path("remote").asText().endsWith(":" + port)
+                && !earlier.contains(e.path("conn").asText()));
+  }
+
   /** Reads until the server ends the session; returns its CLOSE, or null if it sent none. */
   private static Close lastClose(SecureChannel channel) {
     Close last = null;
@@ -268,6 +288,7 @@ class HostilePeerMatrixTest {
   void aHostileAuthEndsAsDocumented(AuthFault fault) throws IOException {
     int port;
     Frame answer = null;
+    Set<String> earlier = connectionsSoFar();
     try (RawClient client = RawClient.connect(server.port())) {
       port = client.localPort();
       ClientHandshake handshake = new ClientHandshake(sensor.identity(), RandomSource.secure());
@@ -302,12 +323,9 @@ class HostilePeerMatrixTest {
     switch (fault) {
       case DRIPPED, DUPLICATED -> {
         assertThat(answer.type()).isEqualTo(FrameType.WELCOME);
-        JsonNode accepted =
-            server.awaitEvent("auth.accepted", e -> e.path("remote").asText().endsWith(":" + port));
+        JsonNode accepted = awaitNewEvent("auth.accepted", port, earlier);
         assertThat(accepted.path("client_id").asText()).isEqualTo("sensor-1");
-        JsonNode closed =
-            server.awaitEvent(
-                "session.closed", e -> e.path("remote").asText().endsWith(":" + port));
+        JsonNode closed = awaitNewEvent("session.closed", port, earlier);
         // A second AUTH arrives as an unsealed frame inside the session.
         assertThat(closed.path("outcome").asText())
             .isEqualTo(fault == AuthFault.DUPLICATED ? "malformed" : "connection-lost");
@@ -317,8 +335,7 @@ class HostilePeerMatrixTest {
           assertThat(answer.type()).isEqualTo(FrameType.REFUSED);
           assertThat(answer.payload()).containsExactly(0x02);
         }
-        JsonNode rejected =
-            server.awaitEvent("auth.rejected", e -> e.path("remote").asText().endsWith(":" + port));
+        JsonNode rejected = awaitNewEvent("auth.rejected", port, earlier);
         assertThat(rejected.path("reason").asText()).isEqualTo("malformed");
       }
     }
