@@ -31,6 +31,21 @@ class BenchCommandTest {
     server.close();
   }
 
+  /** {@code auth-client bench BENCHMARK --server … --key bench-1's … ARGS…}. */
+  private CliRun bench(String benchmark, String... args) {
+    java.util.List<String> all =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "bench",
+                benchmark,
+                "--server",
+                server.hostPort(),
+                "--key",
+                server.credentialFile("bench-1").toString()));
+    all.addAll(java.util.List.of(args));
+    return CliRun.client(all.toArray(String[]::new));
+  }
+
   /** Replaces the server with one that lets each client hold {@code perClient} sessions. */
   private void restartWithSessionsPerClient(int perClient) throws IOException {
     server.close();
@@ -47,20 +62,7 @@ class BenchCommandTest {
   @Test
   void countsEveryVerifiedConnectionTheServerAccepted() throws Exception {
     CliRun run =
-        CliRun.client(
-            "bench",
-            "handshake",
-            "--server",
-            server.hostPort(),
-            "--key",
-            server.credentialFile("bench-1").toString(),
-            "--threads",
-            "2",
-            "--duration",
-            "1s",
-            "--warmup",
-            "200ms",
-            "--json");
+        bench("handshake", "--threads", "2", "--duration", "1s", "--warmup", "200ms", "--json");
 
     assertThat(run.exit()).as(run.err()).isZero();
     JsonNode result = new ObjectMapper().readTree(run.out());
@@ -100,20 +102,7 @@ class BenchCommandTest {
   @Test
   void sessionsAreHeldUntilTheEndAndThenClosed() throws Exception {
     CliRun run =
-        CliRun.client(
-            "bench",
-            "sessions",
-            "--server",
-            server.hostPort(),
-            "--key",
-            server.credentialFile("bench-1").toString(),
-            "--count",
-            "12",
-            "--hold",
-            "300ms",
-            "--keepalive",
-            "100ms",
-            "--json");
+        bench("sessions", "--count", "12", "--hold", "300ms", "--keepalive", "100ms", "--json");
 
     assertThat(run.exit()).as(run.err()).isZero();
     JsonNode result = new ObjectMapper().readTree(run.out());
@@ -139,18 +128,7 @@ class BenchCommandTest {
   @Test
   void sessionsOverTheServersPerClientCapAreCountedAsFailedWithTheReason() throws Exception {
     restartWithSessionsPerClient(10);
-    CliRun run =
-        CliRun.client(
-            "bench",
-            "sessions",
-            "--server",
-            server.hostPort(),
-            "--key",
-            server.credentialFile("bench-1").toString(),
-            "--count",
-            "12",
-            "--hold",
-            "0s");
+    CliRun run = bench("sessions", "--count", "12", "--hold", "0s");
 
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out())
@@ -165,13 +143,8 @@ class BenchCommandTest {
   @Test
   void everyMessageReachesEveryOtherMemberOfTheRoom() throws Exception {
     CliRun run =
-        CliRun.client(
-            "bench",
+        bench(
             "chat",
-            "--server",
-            server.hostPort(),
-            "--key",
-            server.credentialFile("bench-1").toString(),
             "--members",
             "5",
             "--senders",
@@ -213,16 +186,7 @@ class BenchCommandTest {
   void aRoomTheClientMayNotEnterExitsFiveAndSaysWhy() throws Exception {
     server.keystore().setPermissions("bench-1", p -> p.withRooms(java.util.List.of("ops")));
     server.reloadKeys();
-    CliRun run =
-        CliRun.client(
-            "bench",
-            "chat",
-            "--server",
-            server.hostPort(),
-            "--key",
-            server.credentialFile("bench-1").toString(),
-            "--members",
-            "3");
+    CliRun run = bench("chat", "--members", "3");
 
     assertThat(run.exit()).isEqualTo(5);
     assertThat(run.out()).startsWith("only 0 of 3 members could join; nothing measured");
@@ -233,13 +197,8 @@ class BenchCommandTest {
   void withRetryASessionTurnedAwayIsTriedAgainUntilItGivesUp() throws Exception {
     restartWithSessionsPerClient(3);
     CliRun run =
-        CliRun.client(
-            "bench",
+        bench(
             "sessions",
-            "--server",
-            server.hostPort(),
-            "--key",
-            server.credentialFile("bench-1").toString(),
             "--count",
             "4",
             "--open-threads",
@@ -279,13 +238,8 @@ class BenchCommandTest {
   @Test
   void parallelUploadsAreCountedAndStoredAsOneFilePerSession() throws Exception {
     CliRun run =
-        CliRun.client(
-            "bench",
+        bench(
             "upload",
-            "--server",
-            server.hostPort(),
-            "--key",
-            server.credentialFile("bench-1").toString(),
             "--parallel",
             "2",
             "--size",
@@ -319,20 +273,7 @@ class BenchCommandTest {
   void anUploadTheServerRefusesEndsTheBenchmarkWithTheReason() throws Exception {
     server.keystore().setPermissions("bench-1", p -> p.withMaxFileSize(100 * 1024L));
     server.reloadKeys();
-    CliRun run =
-        CliRun.client(
-            "bench",
-            "upload",
-            "--server",
-            server.hostPort(),
-            "--key",
-            server.credentialFile("bench-1").toString(),
-            "--size",
-            "300K",
-            "--duration",
-            "300ms",
-            "--warmup",
-            "0s");
+    CliRun run = bench("upload", "--size", "300K", "--duration", "300ms", "--warmup", "0s");
 
     assertThat(run.exit()).isNotZero();
     assertThat(run.out()).startsWith("0 uploads of 307200 bytes");
