@@ -21,6 +21,11 @@ public enum Reason {
   HANDSHAKE_TIMEOUT("handshake-timeout"),
   /** Bytes that do not form a valid frame or message: bad type, size, layout or seal. */
   MALFORMED("malformed"),
+  /**
+   * A PROXY protocol header that is missing, malformed or too slow from a trusted proxy, or one
+   * sent by an address that is not a trusted proxy.
+   */
+  PROXY_HEADER("proxy-header"),
   /** The peer speaks a protocol version this side does not. */
   UNSUPPORTED_VERSION("unsupported-version"),
   /** The source address is serving a penalty for earlier failures. */

@@ -48,4 +48,19 @@ class UsageErrorTest {
     assertThat(upload.exit()).isZero();
     assertThat(upload.out()).startsWith("Usage: auth-client upload ");
   }
+
+  @Test
+  void theProxyProtocolAndItsTrustedProxiesComeTogetherOrAUsageErrorSaysWhichIsMissing() {
+    ServerCliRun alone = ServerCliRun.server("serve", "--port", "0", "--proxy-protocol");
+    ServerCliRun trustedOnly = ServerCliRun.server("serve", "--trusted-proxies", "10.0.0.5");
+    ServerCliRun notABlock =
+        ServerCliRun.server("serve", "--proxy-protocol", "--trusted-proxies", "haproxy.lan");
+
+    assertThat(alone.exit()).isEqualTo(2);
+    assertThat(alone.err()).contains("--proxy-protocol needs --trusted-proxies");
+    assertThat(trustedOnly.exit()).isEqualTo(2);
+    assertThat(trustedOnly.err()).contains("only used with --proxy-protocol");
+    assertThat(notABlock.exit()).isEqualTo(2);
+    assertThat(notABlock.err()).contains("'haproxy.lan' is not an address block");
+  }
 }

@@ -53,7 +53,7 @@ public record Refusal(Code code) implements HandshakeMessage {
         case UNSUPPORTED_VERSION -> UNSUPPORTED_VERSION;
         case HANDSHAKE_TIMEOUT -> TIMEOUT;
         case PENALIZED, OVERLOADED, SESSION_LIMIT -> TRY_LATER;
-        case MALFORMED, INTEGRITY, CONNECTION_LOST -> PROTOCOL_ERROR;
+        case MALFORMED, PROXY_HEADER, INTEGRITY, CONNECTION_LOST -> PROTOCOL_ERROR;
       };
     }
   }

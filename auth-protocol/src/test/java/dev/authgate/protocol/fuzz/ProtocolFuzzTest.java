@@ -14,6 +14,7 @@ import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.handshake.ClientIdentity;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.proxy.ProxyHeader;
 import dev.authgate.protocol.session.SessionMessage;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
@@ -99,5 +100,28 @@ class ProtocolFuzzTest {
       return;
     }
     throw new AssertionError("a WELCOME not made with the client's server key was accepted");
+  }
+
+  @FuzzTest
+  void proxyHeadersParseOnlyWithinTheirCapsAndEncodeBackToTheirAddresses(FuzzedDataProvider data)
+      throws Exception {
+    byte[] input = data.consumeRemainingAsBytes();
+    ByteArrayInputStream in = new ByteArrayInputStream(input);
+    ProxyHeader header;
+    try {
+      header = ProxyHeader.read(in);
+    } catch (ProtocolException | EOFException expected) {
+      return;
+    }
+    assertThat(header.length())
+        .isBetween(
+            ProxyHeader.FIXED_LENGTH, ProxyHeader.FIXED_LENGTH + ProxyHeader.MAX_VARIABLE_LENGTH)
+        .isEqualTo(input.length - in.available());
+    if (header.source() != null) {
+      assertThat(header.command()).isEqualTo(ProxyHeader.Command.PROXY);
+      ProxyHeader again = ProxyHeader.parse(header.encode());
+      assertThat(again.source()).isEqualTo(header.source());
+      assertThat(again.destination()).isEqualTo(header.destination());
+    }
   }
 }

@@ -93,7 +93,33 @@ final class DefenceOptions {
       description = "Address blocks never penalised, e.g. 10.0.0.0/8 (repeatable).")
   List<String> exempt = new ArrayList<>();
 
+  @Option(
+      names = "--proxy-protocol",
+      description =
+          "Connections from --trusted-proxies must begin with a PROXY protocol v2 header"
+              + " (HAProxy's send-proxy-v2); the client it names is the source for penalties,"
+              + " caps and the audit log. Others connect directly as before.")
+  boolean proxyProtocol;
+
+  @Option(
+      names = "--trusted-proxies",
+      paramLabel = "CIDR",
+      split = ",",
+      description =
+          "The load balancers allowed to send a PROXY header, e.g. 10.0.0.5,10.0.1.0/28"
+              + " (with --proxy-protocol).")
+  List<String> trustedProxies = new ArrayList<>();
+
   Defences defences() {
+    if (proxyProtocol && trustedProxies.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--proxy-protocol needs --trusted-proxies CIDR,... (the load balancers' addresses)");
+    }
+    if (!proxyProtocol && !trustedProxies.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--trusted-proxies is only used with --proxy-protocol; add it, or drop"
+              + " --trusted-proxies");
+    }
     return new Defences(
         new PenaltyPolicy(
             penaltyAuthFail,
@@ -106,6 +132,7 @@ final class DefenceOptions {
             penaltySources,
             exempt.stream().map(Cidr::parse).toList()),
         maxStartups,
-        perSourceMaxStartups);
+        perSourceMaxStartups,
+        trustedProxies.stream().map(Cidr::parse).toList());
   }
 }

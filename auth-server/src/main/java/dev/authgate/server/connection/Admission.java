@@ -57,6 +57,25 @@ final class Admission {
    * false at once.
    */
   boolean admit(Socket socket, String source) {
+    return admit(socket, source, false);
+  }
+
+  /**
+   * Admits {@code socket}, or starts refusing it and returns false at once. A connection from a
+   * trusted proxy ({@code viaProxy}) only takes a global handshake slot here: the proxy itself is
+   * neither penalised nor capped per source, and its client's source is checked once the PROXY
+   * header has named it.
+   *
+   * @param source the netblock of the socket's own address
+   */
+  boolean admit(Socket socket, String source, boolean viaProxy) {
+    if (viaProxy) {
+      if (context.startups().tryEnterGlobal()) {
+        return true;
+      }
+      refusals.refuse(socket, Reason.OVERLOADED, false, source);
+      return false;
+    }
     Reason refusal;
     boolean bySource;
     if (context.penalties().refusal(socket.getInetAddress()).isPresent()) {

@@ -194,8 +194,9 @@ public final class AuthServer implements Closeable {
   private void dispatch(Socket socket, String id) {
     try {
       String source = context.penalties().source(socket.getInetAddress());
-      if (admission.admit(socket, source)) {
-        run(new Connection(socket, id, source, context), id);
+      boolean viaProxy = context.config().defences().trustsProxy(socket.getInetAddress());
+      if (admission.admit(socket, source, viaProxy)) {
+        run(new Connection(socket, id, viaProxy ? null : source, context), id);
       }
     } catch (RuntimeException e) {
       LOG.error("could not start connection {}: {}", id, e.toString());

@@ -8,11 +8,13 @@ import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
 import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.protocol.proxy.ProxyHeader;
 import dev.authgate.server.audit.AuditEvent;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -32,11 +34,25 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>{@link #run()} is called once; every other method may be called from any thread.
  */
 final class Connection implements Runnable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Connection.class);
+
   private final Socket socket;
   private final String id;
-  private final String remote;
-  private final String source;
   private final ServerContext context;
+
+  /**
+   * The trusted proxy this connection came through ({@code ip:port}), or null if it came directly.
+   */
+  private final String proxy;
+
+  /** Where the client is: the socket's peer, or the source a trusted proxy's header named. */
+  private volatile InetAddress peer;
+
+  private volatile String remote;
+
+  /** The source whose per-source handshake count this connection holds, or null. */
+  private String sourceSlot;
+
   private final AtomicReference<ConnectionState> state =
       new AtomicReference<>(ConnectionState.HANDSHAKE);
   private volatile WriteDeadline out;
@@ -46,13 +62,17 @@ final class Connection implements Runnable {
   private String holdsSessionSlotOf;
 
   /**
-   * @param source the netblock the connection's handshake slot was taken for
+   * @param source the netblock the connection's handshake slot was taken for, or null for a
+   *     connection from a trusted proxy: it holds only a global slot until its PROXY header names
+   *     the client's source
    */
   Connection(Socket socket, String id, String source, ServerContext context) {
     this.socket = socket;
     this.id = id;
+    this.peer = socket.getInetAddress();
     this.remote = Addresses.format(socket.getRemoteSocketAddress());
-    this.source = source;
+    this.proxy = source == null ? remote : null;
+    this.sourceSlot = source;
     this.context = context;
   }
 
@@ -64,7 +84,10 @@ final class Connection implements Runnable {
       InputStream in =
           new BufferedInputStream(socket.getInputStream(), FrameCodec.READ_BUFFER_BYTES);
       out = new WriteDeadline(socket.getOutputStream());
-      Accepted accepted = handshake(in);
+      HandshakeDeadline deadline =
+          HandshakeDeadline.arm(socket, context.config().handshakeTimeout(), context.deadlines());
+      Accepted accepted =
+          proxy == null || readProxyHeader(in, deadline) ? handshake(in, deadline) : null;
       if (accepted != null) {
         Session verifiedSession = new Session(this, accepted, in, out, context);
         session = verifiedSession;
@@ -80,14 +103,85 @@ final class Connection implements Runnable {
     }
   }
 
-  private Accepted handshake(InputStream in) {
+  /**
+   * Reads the PROXY header a trusted proxy sends first, under the handshake's deadline, and makes
+   * the client it names this connection's peer and source: its penalty and its per-source handshake
+   * cap are checked now, as they would have been at accept for a direct connection.
+   *
+   * @return whether the handshake may begin; if not, the connection was refused and audited, or (a
+   *     proxy's health check that closed without a byte) merely logged
+   */
+  private boolean readProxyHeader(InputStream in, HandshakeDeadline deadline) {
+    try {
+      in.mark(1);
+      if (in.read() < 0) {
+        if (deadline.expired()) {
+          throw new ProtocolException(Reason.PROXY_HEADER, noHeaderInTime());
+        }
+        LOG.debug("{}: the proxy {} closed without a byte (a health check)", id, proxy);
+        deadline.disarm();
+        return false;
+      }
+      in.reset();
+      ProxyHeader header = ProxyHeader.read(in);
+      if (header.source() == null) {
+        // LOCAL (the proxy's own connection) or no TCP/IP client named: the proxy's own address
+        // stands, and the proxy is never penalised or capped per source.
+        return true;
+      }
+      peer = header.source().getAddress();
+      remote = Addresses.format(header.source());
+      String source = context.penalties().source(peer);
+      Reason refusal = null;
+      if (context.penalties().refusal(peer).isPresent()) {
+        refusal = Reason.PENALIZED;
+      } else if (context.startups().tryEnterSource(source)) {
+        sourceSlot = source;
+      } else {
+        refusal = Reason.OVERLOADED;
+      }
+      if (refusal != null) {
+        deadline.disarm();
+        sendQuietly(ServerHandshake.refusalFrame(refusal));
+        context.refusals().refused(refusal, true, source, remote, proxy);
+        return false;
+      }
+      return true;
+    } catch (ProtocolException e) {
+      refuse(e);
+    } catch (IOException e) {
+      refuse(
+          new ProtocolException(
+              Reason.PROXY_HEADER,
+              deadline.expired()
+                  ? noHeaderInTime()
+                  : "connection closed or failed inside the PROXY header: " + e.getMessage()));
+    }
+    deadline.disarm();
+    return false;
+  }
+
+  private String noHeaderInTime() {
+    return "no complete PROXY header within "
+        + context.config().handshakeTimeout().toMillis()
+        + " ms";
+  }
+
+  private void sendQuietly(byte[] frame) {
+    try {
+      out.write(frame);
+    } catch (IOException ignored) {
+      // The peer is gone or the deadline shut the socket; the outcome is audited either way.
+    }
+  }
+
+  private Accepted handshake(InputStream in, HandshakeDeadline deadline) {
     long started = System.nanoTime();
-    HandshakeDeadline deadline =
-        HandshakeDeadline.arm(socket, context.config().handshakeTimeout(), context.deadlines());
     ServerHandshake handshake =
         new ServerHandshake(context.keys(), context.config().serverId(), context.randomness());
     try {
       out.write(handshake.hello());
+      refuseProxyHeader(in);
       Accepted accepted = handshake.onAuth(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
       if (!deadline.disarm()) {
         throw new EOFException("deadline passed during verification");
@@ -112,6 +206,29 @@ final class Connection implements Runnable {
       leaveHandshake();
     }
     return null;
+  }
+
+  /**
+   * A PROXY header where AUTH should be: sent by an address that is not a trusted proxy (it could
+   * otherwise claim any source), or a second one. Named in the audit log rather than reported as a
+   * malformed frame, since it is usually a load balancer that is not in {@code --trusted-proxies}.
+   */
+  private void refuseProxyHeader(InputStream in) throws IOException {
+    in.mark(ProxyHeader.recognitionLength());
+    byte[] start = in.readNBytes(ProxyHeader.recognitionLength());
+    in.reset();
+    if (!ProxyHeader.looksLikeHeader(start, start.length)) {
+      return;
+    }
+    String why;
+    if (proxy != null) {
+      why = "a second PROXY header from the trusted proxy " + proxy;
+    } else if (context.config().defences().proxyProtocol()) {
+      why = "a PROXY header from " + remote + ", which is not in --trusted-proxies";
+    } else {
+      why = "a PROXY header, but this server does not take the PROXY protocol (--proxy-protocol)";
+    }
+    throw new ProtocolException(Reason.PROXY_HEADER, why);
   }
 
   /**
@@ -146,7 +263,10 @@ final class Connection implements Runnable {
   private void leaveHandshake() {
     if (holdsHandshakeSlot) {
       holdsHandshakeSlot = false;
-      context.startups().leave(source);
+      context.startups().leaveGlobal();
+      if (sourceSlot != null) {
+        context.startups().leaveSource(sourceSlot);
+      }
     }
   }
 
@@ -165,12 +285,12 @@ final class Connection implements Runnable {
   }
 
   private void refuse(ProtocolException e) {
-    context.penalties().penalize(socket.getInetAddress(), e.reason());
-    try {
-      out.write(ServerHandshake.refusalFrame(e.reason()));
-    } catch (IOException ignored) {
-      // The peer is gone or the deadline shut the socket; the refusal is audited either way.
+    InetAddress client = peer;
+    if (!context.config().defences().trustsProxy(client)) {
+      // A trusted proxy is never penalised for what it relays: that would refuse everyone.
+      context.penalties().penalize(client, e.reason());
     }
+    sendQuietly(ServerHandshake.refusalFrame(e.reason()));
     context
         .audit()
         .record(
@@ -337,7 +457,7 @@ final class Connection implements Runnable {
   }
 
   AuditEvent event(String name) {
-    return AuditEvent.of(name).with("conn", id).with("remote", remote);
+    return AuditEvent.of(name).with("conn", id).with("remote", remote).with("proxy", proxy);
   }
 
   String id() {

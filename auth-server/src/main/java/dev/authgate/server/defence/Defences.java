@@ -1,5 +1,7 @@
 package dev.authgate.server.defence;
 
+import java.net.InetAddress;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -8,8 +10,15 @@ import java.util.Objects;
  * @param penalties per-source penalties
  * @param maxStartups the cap on connections in their handshake, {@code start:rate:full}
  * @param perSourceMaxStartups the cap on connections in their handshake from one source
+ * @param trustedProxies load balancers whose connections must begin with a PROXY protocol v2 header
+ *     naming the real client, which then counts as the source everywhere; empty: the PROXY protocol
+ *     is off and every connection's own address is its source
  */
-public record Defences(PenaltyPolicy penalties, String maxStartups, int perSourceMaxStartups) {
+public record Defences(
+    PenaltyPolicy penalties,
+    String maxStartups,
+    int perSourceMaxStartups,
+    List<Cidr> trustedProxies) {
   /**
    * Handshakes in progress from one source: enough for a rack of machines behind one NAT address
    * starting at once, a quarter of the global start so one source's slowloris never reaches it
@@ -29,6 +38,32 @@ public record Defences(PenaltyPolicy penalties, String maxStartups, int perSourc
   public Defences {
     Objects.requireNonNull(penalties, "penalties");
     StartupLimit.parse(maxStartups, perSourceMaxStartups);
+    trustedProxies = List.copyOf(trustedProxies);
+  }
+
+  /** Settings without the PROXY protocol. */
+  public Defences(PenaltyPolicy penalties, String maxStartups, int perSourceMaxStartups) {
+    this(penalties, maxStartups, perSourceMaxStartups, List.of());
+  }
+
+  /** Whether the PROXY protocol is on. */
+  public boolean proxyProtocol() {
+    return !trustedProxies.isEmpty();
+  }
+
+  /** Whether {@code address} is a trusted proxy, whose connections carry a PROXY header. */
+  public boolean trustsProxy(InetAddress address) {
+    for (Cidr block : trustedProxies) {
+      if (block.contains(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A copy in which connections from {@code proxies} carry a PROXY protocol v2 header. */
+  public Defences withTrustedProxies(List<Cidr> proxies) {
+    return new Defences(penalties, maxStartups, perSourceMaxStartups, proxies);
   }
 
   /** Settings with no per-source cap below the global one. */

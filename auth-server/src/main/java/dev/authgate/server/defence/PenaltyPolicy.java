@@ -12,7 +12,8 @@ import java.util.Objects;
  *
  * @param authFailure added for unknown-client, bad-proof, revoked-key, expired-key
  * @param timeout added for handshake-timeout
- * @param malformed added for malformed and unsupported-version
+ * @param malformed added for malformed, unsupported-version and proxy-header (a PROXY header from
+ *     an address that is not a trusted proxy; trusted proxies themselves are never penalised)
  * @param threshold penalty above which a source is refused
  * @param max the longest penalty a source can accumulate
  * @param ipv4Prefix how many leading bits of an IPv4 address make one source (32: per address)
@@ -83,7 +84,7 @@ public record PenaltyPolicy(
     return switch (reason) {
       case UNKNOWN_CLIENT, BAD_PROOF, REVOKED_KEY, EXPIRED_KEY -> authFailure;
       case HANDSHAKE_TIMEOUT -> timeout;
-      case MALFORMED, UNSUPPORTED_VERSION, INTEGRITY -> malformed;
+      case MALFORMED, UNSUPPORTED_VERSION, INTEGRITY, PROXY_HEADER -> malformed;
       default -> Duration.ZERO;
     };
   }

@@ -55,6 +55,15 @@ public final class RefusalAudit {
    *     handshake cap), so it is counted per source
    */
   public void refused(Reason reason, boolean bySource, String source, String remote) {
+    refused(reason, bySource, source, remote, null);
+  }
+
+  /**
+   * Records one refused connection from {@code remote} (in netblock {@code source}) that came
+   * through the trusted proxy {@code proxy} (null if it came directly): such a refusal happens once
+   * the PROXY header has named the source, still before any handshake.
+   */
+  public void refused(Reason reason, boolean bySource, String source, String remote, String proxy) {
     String group = bySource ? source : "*";
     String key = reason.auditName() + " " + group;
     Instant now = clock.instant();
@@ -78,10 +87,16 @@ public final class RefusalAudit {
     audit.record(
         AuditEvent.of("auth.rejected")
             .with("remote", remote)
+            .with("proxy", proxy)
             .with("source", source)
             .with("reason", reason.auditName())
             .with("count", 1)
-            .with("detail", "refused at accept, before any handshake: " + why(reason, bySource)));
+            .with(
+                "detail",
+                (proxy == null
+                        ? "refused at accept, before any handshake: "
+                        : "refused after the PROXY header, before any handshake: ")
+                    + why(reason, bySource)));
   }
 
   private static String why(Reason reason, boolean bySource) {

@@ -91,16 +91,44 @@ public final class StartupLimit {
     if (!enterSource(source)) {
       return Admission.SOURCE_FULL;
     }
+    if (!tryEnterGlobal()) {
+      leaveSource(source);
+      return Admission.FULL;
+    }
+    return Admission.ADMITTED;
+  }
+
+  /**
+   * Takes a slot for a connection whose source is not known yet (one relayed by a trusted proxy,
+   * before its PROXY header is read): only the global cap applies.
+   *
+   * @return whether the connection may begin; it must then call {@link #leaveGlobal()}
+   */
+  public boolean tryEnterGlobal() {
     while (true) {
       int current = inHandshake.get();
       if (current >= full || (current >= start && !survivesEarlyDrop(current))) {
-        leaveSource(source);
-        return Admission.FULL;
+        return false;
       }
       if (inHandshake.compareAndSet(current, current + 1)) {
-        return Admission.ADMITTED;
+        return true;
       }
     }
+  }
+
+  /**
+   * Counts a handshake against {@code source} once it is known (after a PROXY header).
+   *
+   * @return false if that source has as many handshakes in progress as it may; otherwise the caller
+   *     must {@link #leaveSource(String)} later
+   */
+  public boolean tryEnterSource(String source) {
+    return enterSource(source);
+  }
+
+  /** Gives back a slot taken with {@link #tryEnterGlobal()}. */
+  public void leaveGlobal() {
+    inHandshake.decrementAndGet();
   }
 
   private boolean enterSource(String source) {
@@ -118,7 +146,8 @@ public final class StartupLimit {
     return entered[0];
   }
 
-  private void leaveSource(String source) {
+  /** Gives back a source's count taken with {@link #tryEnterSource(String)}. */
+  public void leaveSource(String source) {
     bySource.computeIfPresent(source, (s, n) -> n <= 1 ? null : n - 1);
   }
 
