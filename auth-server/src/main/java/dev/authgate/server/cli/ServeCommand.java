@@ -10,9 +10,12 @@ import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.audit.StdoutAuditLog;
 import dev.authgate.server.audit.SyslogForwarder;
 import dev.authgate.server.chat.ChatLimits;
+import dev.authgate.server.cluster.RedisCluster;
+import dev.authgate.server.cluster.RedisTarget;
 import dev.authgate.server.connection.Addresses;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.connection.SharedState;
 import dev.authgate.server.hooks.UploadHooks;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
@@ -187,6 +190,15 @@ final class ServeCommand implements Callable<Integer> {
               + "The audit log is JSON lines either way.")
   LogFormat logFormat;
 
+  @Option(
+      names = "--redis",
+      paramLabel = "URL",
+      description =
+          "Share penalties with the other servers behind the same load balancer through this"
+              + " Redis, e.g. redis://127.0.0.1:6379/0 (default: none, everything stays in this"
+              + " process). Give each server its own --server-id.")
+  String redis;
+
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
@@ -240,6 +252,14 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine(), "--audit-syslog-queue must be at least 1");
       }
     }
+    RedisTarget redisTarget = null;
+    if (redis != null) {
+      try {
+        redisTarget = RedisTarget.parse(redis);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
     boolean auditToStdout = auditLog.toString().equals("-");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -289,6 +309,7 @@ final class ServeCommand implements Callable<Integer> {
     java.util.concurrent.atomic.AtomicReference<AuthServer> started =
         new java.util.concurrent.atomic.AtomicReference<>();
     java.io.Closeable metricsServer = null;
+    RedisCluster cluster = null;
     UploadHooks hooks = null;
     try {
       ServerMetrics counted =
@@ -302,7 +323,17 @@ final class ServeCommand implements Callable<Integer> {
         hooks = new UploadHooks(sink, hookConfig, config.uploads().root(), clock);
         sink = hooks;
       }
-      server = AuthServer.start(config, live, sink, clock, RandomSource.secure());
+      if (redisTarget != null) {
+        cluster = RedisCluster.start(redisTarget, config.serverId(), sink, clock);
+      }
+      server =
+          AuthServer.start(
+              config,
+              live,
+              sink,
+              clock,
+              RandomSource.secure(),
+              cluster == null ? SharedState.inProcess() : cluster);
       started.set(server);
       if (metrics != null) {
         metricsServer = counted.serve(metricsAddress(metrics));
@@ -314,6 +345,9 @@ final class ServeCommand implements Callable<Integer> {
       if (hooks != null) {
         hooks.close(Duration.ZERO);
       }
+      if (cluster != null) {
+        cluster.close();
+      }
       if (syslog != null) {
         syslog.close(Duration.ZERO);
       }
@@ -321,6 +355,7 @@ final class ServeCommand implements Callable<Integer> {
       throw e;
     }
     UploadHooks finalHooks = hooks;
+    RedisCluster finalCluster = cluster;
     KeystoreWatcher.record(audit, keys, snapshot);
     KeystoreWatcher watcher =
         new KeystoreWatcher(directory, live, audit, server::revalidateSessions);
@@ -328,7 +363,15 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
-                () -> stop(watcher, server, finalHooks, syslog, auditFile, shutdownGrace),
+                () ->
+                    stop(
+                        watcher,
+                        server,
+                        finalHooks,
+                        finalCluster,
+                        syslog,
+                        auditFile,
+                        shutdownGrace),
                 "authgate-shutdown"));
     // With the audit log on stdout, stdout is JSON lines only.
     PrintWriter listening = auditToStdout ? err : out;
@@ -388,6 +431,7 @@ final class ServeCommand implements Callable<Integer> {
       KeystoreWatcher watcher,
       AuthServer server,
       UploadHooks hooks,
+      RedisCluster cluster,
       SyslogForwarder syslog,
       AuditFile audit,
       Duration grace) {
@@ -395,6 +439,9 @@ final class ServeCommand implements Callable<Integer> {
     server.close(grace);
     if (hooks != null) {
       hooks.close(HOOKS_GRACE); // hooks of the last uploads may finish and be audited
+    }
+    if (cluster != null) {
+      cluster.close();
     }
     if (syslog != null) {
       syslog.close(SYSLOG_GRACE); // server.stopped and what is queued still reach the receiver

@@ -71,6 +71,22 @@ public final class AuthServer implements Closeable {
   public static AuthServer start(
       ServerConfig config, VerifierLookup keys, AuditLog audit, Clock clock, RandomSource random)
       throws IOException {
+    return start(config, keys, audit, clock, random, SharedState.inProcess());
+  }
+
+  /**
+   * Binds and starts accepting, sharing what {@code shared} shares with other servers.
+   *
+   * @throws IOException if the address cannot be bound; the message names the address
+   */
+  public static AuthServer start(
+      ServerConfig config,
+      VerifierLookup keys,
+      AuditLog audit,
+      Clock clock,
+      RandomSource random,
+      SharedState shared)
+      throws IOException {
     UploadStore uploads = UploadStore.open(config.uploads(), clock);
     ServerSocket listener;
     try {
@@ -92,7 +108,7 @@ public final class AuthServer implements Closeable {
                 random,
                 executors.deadlines(),
                 uploads,
-                new PenaltyTable(config.defences().penalties(), clock),
+                shared.penalties(new PenaltyTable(config.defences().penalties(), clock)),
                 startups,
                 new RefusalAudit(audit, clock, REFUSAL_WINDOW),
                 new ChatRooms(config.chat().history(), audit, clock),

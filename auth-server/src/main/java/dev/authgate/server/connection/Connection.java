@@ -50,6 +50,9 @@ final class Connection implements Runnable {
 
   private volatile String remote;
 
+  /** Whether a trusted proxy said this is its own connection (LOCAL): a health check, usually. */
+  private boolean proxyCheck;
+
   /** The source whose per-source handshake count this connection holds, or null. */
   private String sourceSlot;
 
@@ -113,8 +116,7 @@ final class Connection implements Runnable {
    */
   private boolean readProxyHeader(InputStream in, HandshakeDeadline deadline) {
     try {
-      in.mark(1);
-      if (in.read() < 0) {
+      if (endsWithoutAByte(in)) {
         if (deadline.expired()) {
           throw new ProtocolException(Reason.PROXY_HEADER, noHeaderInTime());
         }
@@ -122,11 +124,11 @@ final class Connection implements Runnable {
         deadline.disarm();
         return false;
       }
-      in.reset();
       ProxyHeader header = ProxyHeader.read(in);
       if (header.source() == null) {
         // LOCAL (the proxy's own connection) or no TCP/IP client named: the proxy's own address
         // stands, and the proxy is never penalised or capped per source.
+        proxyCheck = header.command() == ProxyHeader.Command.LOCAL;
         return true;
       }
       peer = header.source().getAddress();
@@ -161,6 +163,26 @@ final class Connection implements Runnable {
     return false;
   }
 
+  /**
+   * Whether the peer ends the connection (closes or resets it) before sending a byte; if not, the
+   * byte stays in the stream. Load balancers' health checks do this.
+   */
+  private static boolean endsWithoutAByte(InputStream in) throws IOException {
+    in.mark(1);
+    try {
+      if (in.read() < 0) {
+        return true;
+      }
+    } catch (IOException e) {
+      if (e instanceof ProtocolException) {
+        throw e;
+      }
+      return true;
+    }
+    in.reset();
+    return false;
+  }
+
   private String noHeaderInTime() {
     return "no complete PROXY header within "
         + context.config().handshakeTimeout().toMillis()
@@ -179,8 +201,14 @@ final class Connection implements Runnable {
     long started = System.nanoTime();
     ServerHandshake handshake =
         new ServerHandshake(context.keys(), context.config().serverId(), context.randomness());
+    boolean beforeAuth = true;
     try {
       out.write(handshake.hello());
+      if (proxyCheck && endsWithoutAByte(in) && !deadline.expired()) {
+        healthCheck();
+        return null;
+      }
+      beforeAuth = false;
       refuseProxyHeader(in);
       Accepted accepted = handshake.onAuth(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
       if (!deadline.disarm()) {
@@ -200,12 +228,24 @@ final class Connection implements Runnable {
     } catch (ProtocolException e) {
       refuse(deadline.expired() ? timeout() : e);
     } catch (IOException e) {
-      refuse(deadline.expired() ? timeout() : lost(e));
+      if (proxyCheck && beforeAuth && !deadline.expired()) {
+        healthCheck(); // reset by the proxy before HELLO was written
+      } else {
+        refuse(deadline.expired() ? timeout() : lost(e));
+      }
     } finally {
       deadline.disarm();
       leaveHandshake();
     }
     return null;
+  }
+
+  /**
+   * The proxy's own connection (a LOCAL header) ended before AUTH: its health check, which saw the
+   * server accept (HAProxy resets it at once). Not a client, so not audited and not penalised.
+   */
+  private void healthCheck() {
+    LOG.debug("{}: health check by the proxy {}", id, proxy);
   }
 
   /**
@@ -215,9 +255,18 @@ final class Connection implements Runnable {
    */
   private void refuseProxyHeader(InputStream in) throws IOException {
     in.mark(ProxyHeader.recognitionLength());
-    byte[] start = in.readNBytes(ProxyHeader.recognitionLength());
+    int first = in.read();
+    if (first != '\r' && first != 'P') {
+      // Not how a PROXY header starts (nor a frame type): decided on one byte, so a frame that
+      // arrives a few bytes at a time is never held back waiting for more.
+      in.reset();
+      return;
+    }
+    byte[] start = new byte[ProxyHeader.recognitionLength()];
+    start[0] = (byte) first;
+    int length = 1 + in.readNBytes(start, 1, start.length - 1);
     in.reset();
-    if (!ProxyHeader.looksLikeHeader(start, start.length)) {
+    if (!ProxyHeader.looksLikeHeader(start, length)) {
       return;
     }
     String why;

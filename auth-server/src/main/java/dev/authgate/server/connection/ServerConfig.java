@@ -206,4 +206,19 @@ public record ServerConfig(
         limits,
         published);
   }
+
+  /** A copy that names itself {@code id} to clients and to its peers. */
+  public ServerConfig withServerId(String id) {
+    return new ServerConfig(
+        bindAddress,
+        port,
+        id,
+        handshakeTimeout,
+        idleTimeout,
+        uploads,
+        defences,
+        chat,
+        sessions,
+        published);
+  }
 }

@@ -4,7 +4,7 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatRooms;
-import dev.authgate.server.defence.PenaltyTable;
+import dev.authgate.server.defence.PenaltyStore;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
 import dev.authgate.server.download.PublishedFiles;
@@ -37,7 +37,7 @@ record ServerContext(
     RandomSource randomness,
     ScheduledExecutorService deadlines,
     UploadStore uploads,
-    PenaltyTable penalties,
+    PenaltyStore penalties,
     StartupLimit startups,
     RefusalAudit refusals,
     ChatRooms chat,

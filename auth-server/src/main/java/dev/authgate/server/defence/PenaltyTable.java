@@ -19,7 +19,7 @@ import java.util.Optional;
  *
  * <p>Thread-safe (one lock; every operation is a map lookup).
  */
-public final class PenaltyTable {
+public final class PenaltyTable implements PenaltyStore {
   private final PenaltyPolicy policy;
   private final Clock clock;
   private final LinkedHashMap<String, Instant> penaltyEnds;
@@ -39,7 +39,7 @@ public final class PenaltyTable {
         };
   }
 
-  /** Sources whose penalty has not yet run out, as of now. */
+  @Override
   public int penalizedSources() {
     Instant now = clock.instant();
     synchronized (penaltyEnds) {
@@ -52,9 +52,7 @@ public final class PenaltyTable {
     return policy;
   }
 
-  /**
-   * The netblock {@code address} belongs to, e.g. {@code 192.0.2.7/32} or {@code 2001:db8::/64}.
-   */
+  @Override
   public String source(InetAddress address) {
     byte[] bytes = address.getAddress();
     int prefix = bytes.length == 4 ? policy.ipv4Prefix() : policy.ipv6Prefix();
@@ -68,11 +66,21 @@ public final class PenaltyTable {
     }
   }
 
-  /** Adds the weight of a failure of {@code reason} to {@code address}'s source. */
+  @Override
   public void penalize(InetAddress address, Reason reason) {
+    penalizeAndTell(address, reason);
+  }
+
+  /**
+   * As {@link #penalize}, and says what the failure weighed.
+   *
+   * @return the weight added, or zero if none was (a reason that is not the peer's fault, or an
+   *     exempt address)
+   */
+  public Duration penalizeAndTell(InetAddress address, Reason reason) {
     Duration weight = policy.weight(reason);
     if (weight.isZero() || isExempt(address)) {
-      return;
+      return Duration.ZERO;
     }
     Instant now = clock.instant();
     String key = source(address);
@@ -83,9 +91,45 @@ public final class PenaltyTable {
       Instant cap = now.plus(policy.max());
       penaltyEnds.put(key, end.isAfter(cap) ? cap : end);
     }
+    return weight;
   }
 
-  /** How long {@code address}'s source is still refused, if it is refused now. */
+  /**
+   * Learns that {@code source}'s penalty runs until {@code end} (from another server sharing the
+   * penalties): the later of that and what this table holds stands, never more than {@link
+   * PenaltyPolicy#max()} from now. An end already past is ignored.
+   */
+  public void merge(String source, Instant end) {
+    Instant now = clock.instant();
+    if (!end.isAfter(now)) {
+      return;
+    }
+    Instant cap = now.plus(policy.max());
+    Instant bounded = end.isAfter(cap) ? cap : end;
+    synchronized (penaltyEnds) {
+      Instant current = penaltyEnds.get(source);
+      if (current == null || bounded.isAfter(current)) {
+        penaltyEnds.put(source, bounded);
+      }
+    }
+  }
+
+  /** The sources whose penalty has not run out, with when it does. */
+  public Map<String, Instant> active() {
+    Instant now = clock.instant();
+    Map<String, Instant> out = new LinkedHashMap<>();
+    synchronized (penaltyEnds) {
+      penaltyEnds.forEach(
+          (source, end) -> {
+            if (end.isAfter(now)) {
+              out.put(source, end);
+            }
+          });
+    }
+    return out;
+  }
+
+  @Override
   public Optional<Duration> refusal(InetAddress address) {
     if (isExempt(address)) {
       return Optional.empty();

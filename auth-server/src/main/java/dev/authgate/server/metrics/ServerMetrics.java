@@ -36,6 +36,8 @@ public final class ServerMetrics implements AuditLog {
   private final Counter downloads;
   private final Counter downloadedBytes;
   private final Gauge chatMembers;
+  private final Gauge clusterConnected;
+  private final Counter clusterOutages;
   private boolean jvmMetrics;
 
   /**
@@ -106,6 +108,18 @@ public final class ServerMetrics implements AuditLog {
             .name("authgate_chat_members")
             .help("Chat members in a room now")
             .register(registry);
+    clusterConnected =
+        Gauge.builder()
+            .name("authgate_cluster_connected")
+            .help(
+                "1 while the shared state (serve --redis) is reachable and in sync; 0 while this"
+                    + " server runs on its own tables, or without --redis")
+            .register(registry);
+    clusterOutages =
+        Counter.builder()
+            .name("authgate_cluster_outages_total")
+            .help("Times the shared state (serve --redis) was lost since start")
+            .register(registry);
     GaugeWithCallback.builder()
         .name("authgate_sessions")
         .help("Verified sessions open now")
@@ -156,6 +170,11 @@ public final class ServerMetrics implements AuditLog {
         if (f.get("size") instanceof Number n) {
           uploadedBytes.inc(n.longValue());
         }
+      }
+      case "cluster.connected" -> clusterConnected.set(1);
+      case "cluster.degraded" -> {
+        clusterConnected.set(0);
+        clusterOutages.inc();
       }
       case "upload.failed" ->
           uploads.labelValues("failed", String.valueOf(f.getOrDefault("reason", "-"))).inc();

@@ -170,6 +170,20 @@ class ProxyProtocolTest {
   }
 
   @Test
+  void aLocalHeaderThenAnEndBeforeAuthIsTheProxysHealthCheckAndNotAudited() throws IOException {
+    try (RawClient check = RawClient.connect(server.port())) {
+      check.send(new ProxyHeader(ProxyHeader.Command.LOCAL, null, null, 16).encode());
+      assertThat(check.readFrame().type()).isEqualTo(FrameType.HELLO);
+    }
+    try (RawClient client = viaProxy("192.0.2.7", 51000)) {
+      ping(client, sensor.identity());
+    }
+    server.awaitEvent("session.closed");
+    assertThat(server.events("auth.rejected")).isEmpty();
+    assertThat(server.events("auth.accepted")).hasSize(1);
+  }
+
+  @Test
   void aLocalHeaderIsTheProxysOwnConnectionUnderItsOwnAddress() throws IOException {
     try (RawClient local = RawClient.connect(server.port())) {
       local.send(new ProxyHeader(ProxyHeader.Command.LOCAL, null, null, 16).encode());

@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.audit.JsonLinesAuditLog;
+import dev.authgate.server.cluster.RedisCluster;
+import dev.authgate.server.cluster.RedisTarget;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.connection.SharedState;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreWatcher;
 import dev.authgate.server.keystore.LiveKeystore;
@@ -34,6 +37,7 @@ public final class TestServer implements AutoCloseable {
   private final LiveKeystore live;
   private final JsonLinesAuditLog audit;
   private final AuthServer server;
+  private final RedisCluster cluster;
   private KeystoreWatcher watcher;
 
   private TestServer(
@@ -41,15 +45,48 @@ public final class TestServer implements AutoCloseable {
       ServerConfig config,
       java.util.function.UnaryOperator<dev.authgate.protocol.handshake.VerifierLookup> lookup)
       throws IOException {
+    this(root, root.resolve("keys"), config, lookup, null);
+  }
+
+  private TestServer(
+      Path root,
+      Path keys,
+      ServerConfig config,
+      java.util.function.UnaryOperator<dev.authgate.protocol.handshake.VerifierLookup> lookup,
+      RedisTarget redis)
+      throws IOException {
     this.root = root;
-    this.keystore =
-        new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
+    Files.createDirectories(root);
+    this.keystore = new KeystoreDirectory(keys, Clock.systemUTC(), RandomSource.secure());
     dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keystore.path());
     this.live = new LiveKeystore(keystore.load(), Clock.systemUTC(), keystore);
     this.audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
+    this.cluster =
+        redis == null
+            ? null
+            : RedisCluster.start(redis, config.serverId(), audit, Clock.systemUTC());
     this.server =
         AuthServer.start(
-            config, lookup.apply(live), audit, Clock.systemUTC(), RandomSource.secure());
+            config,
+            lookup.apply(live),
+            audit,
+            Clock.systemUTC(),
+            RandomSource.secure(),
+            cluster == null ? SharedState.inProcess() : cluster);
+  }
+
+  /**
+   * One server of a cluster sharing state through {@code redis}, with its audit log under {@code
+   * root} and its keys in {@code keys} (which other servers of the test may share).
+   */
+  public static TestServer clustered(Path root, Path keys, ServerConfig config, RedisTarget redis)
+      throws IOException {
+    return new TestServer(root, keys, config, l -> l, redis);
+  }
+
+  /** The link to the cluster's Redis, or null for a server on its own. */
+  public RedisCluster cluster() {
+    return cluster;
   }
 
   /** A server with default settings on loopback. */
@@ -172,6 +209,9 @@ public final class TestServer implements AutoCloseable {
       watcher.close();
     }
     server.close();
+    if (cluster != null) {
+      cluster.close();
+    }
     audit.close();
   }
 }

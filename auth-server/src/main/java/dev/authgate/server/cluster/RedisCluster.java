@@ -1,0 +1,414 @@
+package dev.authgate.server.cluster;
+
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditLog;
+import dev.authgate.server.connection.SharedState;
+import dev.authgate.server.defence.PenaltyStore;
+import dev.authgate.server.defence.PenaltyTable;
+import java.io.Closeable;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * One server's link to the Redis its cluster shares: {@link SharedState} through Redis.
+ *
+ * <p>Two threads own the two connections. The I/O thread runs every command — work handed to it
+ * through {@link #submit} (a bounded queue: past {@link #MAX_PENDING} waiting tasks, new ones are
+ * dropped and counted, the local tables already hold what they carried), a heartbeat every second,
+ * and the re-sync when Redis comes (back). The subscriber thread holds the pub/sub connection and
+ * hands each message to the listeners, which only update memory.
+ *
+ * <p>Health is reported on transitions only: {@code cluster.degraded} (audit log, and a warning on
+ * stderr) when Redis is lost, {@code cluster.connected} when it is reached and re-synced, so a
+ * flapping Redis costs one line per change, not one per failed command. While degraded, work that
+ * needs Redis is skipped at once rather than waiting out a timeout; the subscriber retries with a
+ * backoff of 0.5 s doubling to 5 s.
+ */
+public final class RedisCluster implements SharedState, Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisCluster.class);
+
+  /** Most commands that may wait for the I/O thread. */
+  static final int MAX_PENDING = 10_000;
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(1);
+  private static final Duration HEARTBEAT = Duration.ofSeconds(1);
+  private static final Duration SUBSCRIBER_TIMEOUT = Duration.ofSeconds(4);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+  /** Something that runs a command on the I/O thread's connection. */
+  @FunctionalInterface
+  interface Command {
+    void run(Jedis redis);
+  }
+
+  /** A part of the shared state: told about messages and asked to re-sync after an outage. */
+  interface Part {
+    /** The pub/sub channel this part listens on. */
+    String channel();
+
+    /** A message on {@link #channel()}; called on the subscriber thread, must not block. */
+    void onMessage(String message);
+
+    /** Pushes what only this server knows and loads what the others know; on the I/O thread. */
+    void resync(Jedis redis);
+  }
+
+  private final RedisTarget target;
+  private final String instance;
+  private final AuditLog audit;
+  private final Clock clock;
+  private final JedisClientConfig commandConfig;
+  private final JedisClientConfig subscriberConfig;
+  private final ScheduledExecutorService io;
+  private final AtomicInteger pending = new AtomicInteger();
+  private final AtomicLong dropped = new AtomicLong();
+  private final List<Part> parts = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread subscriberThread;
+  private volatile boolean connected;
+  private volatile boolean reported;
+  private volatile long downSinceMillis;
+  private volatile JedisPubSub subscription;
+  private Jedis command;
+
+  private RedisCluster(RedisTarget target, String instance, AuditLog audit, Clock clock) {
+    this.target = target;
+    this.instance = instance;
+    this.audit = audit;
+    this.clock = clock;
+    this.commandConfig = config(target, TIMEOUT, "authgate-" + instance);
+    this.subscriberConfig = config(target, SUBSCRIBER_TIMEOUT, "authgate-" + instance + "-sub");
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1, r -> Thread.ofPlatform().name("authgate-redis-io").daemon(true).unstarted(r));
+    executor.setRemoveOnCancelPolicy(true);
+    this.io = executor;
+    this.subscriberThread =
+        Thread.ofPlatform().name("authgate-redis-sub").daemon(true).unstarted(this::subscribe);
+    this.downSinceMillis = clock.millis();
+  }
+
+  private static JedisClientConfig config(RedisTarget target, Duration timeout, String name) {
+    return DefaultJedisClientConfig.builder()
+        .connectionTimeoutMillis((int) TIMEOUT.toMillis())
+        .socketTimeoutMillis((int) timeout.toMillis())
+        .database(target.database())
+        .user(target.user())
+        .password(target.password())
+        .clientName(name.replaceAll("[^A-Za-z0-9._-]", "_"))
+        .build();
+  }
+
+  /**
+   * Starts linking this server to {@code target} and returns at once: a Redis that is not there yet
+   * is reported as {@code cluster.degraded} and retried; the server serves from its own tables
+   * meanwhile.
+   *
+   * @param instance this server's name among its peers (its server id); shown in Redis's client
+   *     list and in each message it publishes
+   */
+  public static RedisCluster start(
+      RedisTarget target, String instance, AuditLog audit, Clock clock) {
+    RedisCluster cluster = new RedisCluster(target, instance, audit, clock);
+    cluster.io.scheduleWithFixedDelay(
+        cluster::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+    cluster.subscriberThread.start();
+    return cluster;
+  }
+
+  @Override
+  public PenaltyStore penalties(PenaltyTable local) {
+    RedisPenalties penalties = new RedisPenalties(local, this);
+    attach(penalties);
+    return penalties;
+  }
+
+  /** Adds a part before or after the link is up; it is re-synced at the next (re)connection. */
+  void attach(Part part) {
+    parts.add(part);
+    JedisPubSub now = subscription;
+    if (now != null && now.isSubscribed()) {
+      // Subscribed before this part existed: subscribe again to take its channel in.
+      now.unsubscribe();
+    }
+  }
+
+  /** The pub/sub channel or key named {@code suffix}, in this cluster's database's name space. */
+  String name(String suffix) {
+    return "authgate:" + target.database() + ":" + suffix;
+  }
+
+  /** This server's name among its peers. */
+  String instance() {
+    return instance;
+  }
+
+  /** The clock shared parts compare penalty ends against. */
+  Clock clock() {
+    return clock;
+  }
+
+  /** Whether Redis is reachable and re-synced now. */
+  public boolean connected() {
+    return connected;
+  }
+
+  /** Commands dropped because the I/O thread's queue was full, since start. */
+  public long droppedCommands() {
+    return dropped.get();
+  }
+
+  /**
+   * Runs {@code work} on the I/O thread if Redis is reachable; otherwise (or if the queue is full)
+   * drops it at once. Never blocks.
+   */
+  void submit(Command work) {
+    if (!connected || closed.get()) {
+      return;
+    }
+    if (pending.incrementAndGet() > MAX_PENDING) {
+      pending.decrementAndGet();
+      dropped.incrementAndGet();
+      return;
+    }
+    io.execute(
+        () -> {
+          pending.decrementAndGet();
+          runCommand(work);
+        });
+  }
+
+  private void runCommand(Command work) {
+    if (!connected || closed.get()) {
+      return;
+    }
+    try {
+      work.run(commandConnection());
+    } catch (JedisException e) {
+      lost(e);
+    }
+  }
+
+  private Jedis commandConnection() {
+    if (command == null || !command.isConnected()) {
+      closeCommand();
+      command = new Jedis(new HostAndPort(target.host(), target.port()), commandConfig);
+      command.ping();
+    }
+    return command;
+  }
+
+  private void closeCommand() {
+    if (command != null) {
+      try {
+        command.close();
+      } catch (RuntimeException ignored) {
+        // The connection was broken already.
+      }
+      command = null;
+    }
+  }
+
+  private void heartbeat() {
+    if (!connected || closed.get()) {
+      return;
+    }
+    try {
+      commandConnection().ping();
+      JedisPubSub now = subscription;
+      if (now != null && now.isSubscribed()) {
+        // Keeps the subscriber's read from timing out while the cluster is quiet; a Redis that
+        // stopped answering is noticed by that timeout.
+        now.ping();
+      }
+    } catch (JedisException e) {
+      lost(e);
+    } catch (RuntimeException e) {
+      LOG.debug("redis heartbeat: {}", e.toString());
+    }
+  }
+
+  /** Called on the I/O thread when a command failed: Redis is lost until the subscriber is back. */
+  private void lost(RuntimeException e) {
+    closeCommand();
+    degraded(e);
+    JedisPubSub now = subscription;
+    if (now != null && now.isSubscribed()) {
+      try {
+        now.unsubscribe();
+      } catch (RuntimeException ignored) {
+        // The subscriber notices on its own.
+      }
+    }
+  }
+
+  private void degraded(Exception e) {
+    boolean wasConnected = connected;
+    connected = false;
+    if (wasConnected || !reported) {
+      reported = true;
+      downSinceMillis = clock.millis();
+      String why = describe(e);
+      LOG.warn(
+          "lost the shared state at {}: {}; serving from this server's own tables until it"
+              + " returns",
+          target,
+          why);
+      audit.record(
+          AuditEvent.of("cluster.degraded")
+              .with("redis", target.toString())
+              .with("server_id", instance)
+              .with("error", why));
+    }
+  }
+
+  private static String describe(Exception e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    String message = String.valueOf(cause.getMessage());
+    return message.length() > 200 ? message.substring(0, 200) : message;
+  }
+
+  /** The subscriber thread: (re)subscribes until closed. */
+  private void subscribe() {
+    long backoff = 500;
+    while (!closed.get()) {
+      try (Jedis redis =
+          new Jedis(new HostAndPort(target.host(), target.port()), subscriberConfig)) {
+        redis.ping();
+        Listener listener = new Listener();
+        subscription = listener;
+        if (closed.get()) {
+          return;
+        }
+        List<String> channels = parts.stream().map(Part::channel).distinct().toList();
+        if (channels.isEmpty()) {
+          channels = List.of(name("idle"));
+        }
+        redis.subscribe(listener, channels.toArray(String[]::new));
+        backoff = 500;
+        // Returned because a part was attached, or the I/O thread lost Redis: go round again.
+      } catch (JedisException e) {
+        if (closed.get()) {
+          return;
+        }
+        degraded(e);
+        sleep(backoff);
+        backoff = Math.min(MAX_BACKOFF.toMillis(), backoff * 2);
+      }
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Pub/sub messages for the parts; once all channels are subscribed, a re-sync is queued. */
+  private final class Listener extends JedisPubSub {
+    @Override
+    public void onSubscribe(String channel, int subscribedChannels) {
+      long channels = parts.stream().map(Part::channel).distinct().count();
+      if (subscribedChannels >= Math.max(1, channels)) {
+        io.execute(this::resync);
+      }
+    }
+
+    private void resync() {
+      if (closed.get()) {
+        return;
+      }
+      try {
+        Jedis redis = commandConnection();
+        for (Part part : parts) {
+          part.resync(redis);
+        }
+      } catch (JedisException e) {
+        lost(e);
+        return;
+      }
+      if (!connected) {
+        connected = true;
+        long down = clock.millis() - downSinceMillis;
+        boolean again = reported;
+        reported = true;
+        LOG.info("shared state at {} {}", target, again ? "reachable again, re-synced" : "joined");
+        audit.record(
+            AuditEvent.of("cluster.connected")
+                .with("redis", target.toString())
+                .with("server_id", instance)
+                .with("down_ms", again ? down : null));
+      }
+    }
+
+    @Override
+    public void onMessage(String channel, String message) {
+      for (Part part : parts) {
+        if (part.channel().equals(channel)) {
+          try {
+            part.onMessage(message);
+          } catch (RuntimeException e) {
+            LOG.warn("ignored a message on {}: {}", channel, e.toString());
+          }
+        }
+      }
+    }
+  }
+
+  /** Stops both threads and closes both connections; the server runs on alone. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    connected = false;
+    JedisPubSub now = subscription;
+    if (now != null && now.isSubscribed()) {
+      try {
+        now.unsubscribe();
+      } catch (RuntimeException ignored) {
+        // Closing anyway.
+      }
+    }
+    io.execute(this::closeCommand);
+    io.shutdown();
+    try {
+      if (!io.awaitTermination(2, TimeUnit.SECONDS)) {
+        io.shutdownNow();
+      }
+      subscriberThread.join(Duration.ofSeconds(2));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** For parts: runs {@code action} for every message field, split on spaces. */
+  static void fields(String message, int count, Consumer<String[]> action) {
+    String[] parts = message.split(" ", -1);
+    if (parts.length == count) {
+      action.accept(parts);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.authgate.server.cluster;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Where Redis is: {@code redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]}. The password is kept for
+ * connecting and left out of {@link #toString()}, which is what logs and the audit log show.
+ *
+ * @param host the host name or address
+ * @param port the port (6379 if not given)
+ * @param database the database number (0 if not given); it also names the pub/sub channels, which
+ *     Redis does not separate by database
+ * @param user the ACL user, or null
+ * @param password the password, or null
+ */
+public record RedisTarget(String host, int port, int database, String user, String password) {
+  /** Redis's port. */
+  public static final int DEFAULT_PORT = 6379;
+
+  /**
+   * Parses a {@code redis://} URL.
+   *
+   * @throws IllegalArgumentException naming what is wrong (never echoing a password)
+   */
+  public static RedisTarget parse(String text) {
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("--redis must be a URL like redis://127.0.0.1:6379/0");
+    }
+    if (!"redis".equals(uri.getScheme())) {
+      throw new IllegalArgumentException(
+          "--redis must be a redis:// URL (rediss:// and sockets are not supported), e.g."
+              + " redis://127.0.0.1:6379/0");
+    }
+    if (uri.getHost() == null) {
+      throw new IllegalArgumentException("--redis needs a host, e.g. redis://127.0.0.1:6379/0");
+    }
+    int database = 0;
+    String path = uri.getPath();
+    if (path != null && !path.isEmpty() && !path.equals("/")) {
+      try {
+        database = Integer.parseInt(path.substring(1));
+      } catch (NumberFormatException e) {
+        database = -1;
+      }
+      if (database < 0 || database > 15) {
+        throw new IllegalArgumentException("--redis database must be a number 0-15, as in /0");
+      }
+    }
+    String user = null;
+    String password = null;
+    String info = uri.getRawUserInfo();
+    if (info != null) {
+      int colon = info.indexOf(':');
+      String rawUser = colon < 0 ? "" : info.substring(0, colon);
+      String rawPassword = colon < 0 ? info : info.substring(colon + 1);
+      user = rawUser.isEmpty() ? null : URLDecoder.decode(rawUser, StandardCharsets.UTF_8);
+      password = URLDecoder.decode(rawPassword, StandardCharsets.UTF_8);
+    }
+    return new RedisTarget(
+        uri.getHost(), uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), database, user, password);
+  }
+
+  /** {@code redis://HOST:PORT/DB}, with no credentials. */
+  @Override
+  public String toString() {
+    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return "redis://" + h + ":" + port + "/" + database;
+  }
+}

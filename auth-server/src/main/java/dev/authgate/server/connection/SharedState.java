@@ -1,0 +1,24 @@
+package dev.authgate.server.connection;
+
+import dev.authgate.server.defence.PenaltyStore;
+import dev.authgate.server.defence.PenaltyTable;
+
+/**
+ * What several servers behind one load balancer share, one concern at a time. The in-process
+ * implementation ({@link #inProcess()}) is a server on its own, as it always was; the {@code
+ * cluster} package shares through Redis. The connection code never knows which it has.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface SharedState {
+  /**
+   * The penalties the server consults and adds to, built around its own {@code local} table, which
+   * stays the one answer at accept (memory only) whatever is shared.
+   */
+  PenaltyStore penalties(PenaltyTable local);
+
+  /** A server on its own: everything stays in this process. */
+  static SharedState inProcess() {
+    return local -> local;
+  }
+}
