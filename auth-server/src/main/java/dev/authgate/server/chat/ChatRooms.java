@@ -22,6 +22,7 @@ public final class ChatRooms {
   private final AuditLog audit;
   private final Clock clock;
   private final Map<String, Room> rooms = new TreeMap<>();
+  private volatile ChatBus bus = ChatBus.LOCAL;
 
   /**
    * @param historySize messages replayed to a member who joins
@@ -33,21 +34,55 @@ public final class ChatRooms {
     this.clock = clock;
   }
 
+  /**
+   * Shares these rooms with other servers through {@code shared}: set once, before the first member
+   * joins.
+   */
+  public void share(ChatBus shared) {
+    this.bus = shared;
+  }
+
   /** Puts {@code member} in {@code room}, leaving its current room first. */
   public void join(ChatMember member, String roomName) {
+    List<Event> shared = hasRoom(roomName) ? List.of() : bus.history(roomName);
     List<ChatMember> slow = new ArrayList<>();
     String previous;
+    long now = clock.millis();
     synchronized (this) {
       previous = member.room() == null ? null : member.room().name();
       slow.addAll(leaveLocked(member, "moved to " + roomName));
-      Room room = rooms.computeIfAbsent(roomName, name -> new Room(name, historySize));
+      Room room =
+          rooms.computeIfAbsent(roomName, name -> new Room(name, historySize).seeded(shared));
       member.room(room);
-      slow.addAll(room.join(member, clock.millis()));
+      slow.addAll(room.join(member, now));
     }
     if (previous != null) {
       audited("chat.left", member, previous, "moved to " + roomName);
+      bus.publish(new Event(Event.Kind.LEFT, now, previous, member.clientId(), "moved"));
     }
     audited("chat.joined", member, roomName, null);
+    bus.publish(new Event(Event.Kind.JOINED, now, roomName, member.clientId(), ""));
+    dropAll(slow);
+  }
+
+  private synchronized boolean hasRoom(String roomName) {
+    return rooms.containsKey(roomName);
+  }
+
+  /**
+   * Delivers what a member on another server did (a MESSAGE, JOINED or LEFT event) to the members
+   * of its room here, if any; a message also joins the room's history. Members that fall behind are
+   * dropped as for local messages. Returns at once.
+   */
+  public void relay(Event event) {
+    List<ChatMember> slow;
+    synchronized (this) {
+      Room room = rooms.get(event.room());
+      if (room == null) {
+        return;
+      }
+      slow = room.relay(event);
+    }
     dropAll(slow);
   }
 
@@ -62,6 +97,7 @@ public final class ChatRooms {
     }
     if (roomName != null) {
       audited("chat.left", member, roomName, reason);
+      bus.publish(new Event(Event.Kind.LEFT, clock.millis(), roomName, member.clientId(), reason));
     }
     dropAll(slow);
   }
@@ -79,6 +115,11 @@ public final class ChatRooms {
     return slow;
   }
 
+  /** Messages replayed to a member who joins. */
+  public int historySize() {
+    return historySize;
+  }
+
   /** How long a sender waits for a backlogged member to catch up before that member is dropped. */
   static final java.time.Duration CATCH_UP = java.time.Duration.ofSeconds(2);
 
@@ -94,13 +135,17 @@ public final class ChatRooms {
   public boolean say(ChatMember member, String text) throws InterruptedException {
     List<ChatMember> slow;
     List<ChatMember> backlogged;
+    Event said;
     synchronized (this) {
       Room room = member.room();
       if (room == null) {
         return false;
       }
-      slow = room.say(member, text, clock.millis());
+      said = new Event(Event.Kind.MESSAGE, clock.millis(), room.name(), member.clientId(), text);
+      slow = room.say(member, said);
       backlogged = room.backlogged();
+      // Published under the lock, so a sender's messages leave in the order the room took them.
+      bus.publish(said);
     }
     dropAll(slow);
     List<ChatMember> stuck = new ArrayList<>();

@@ -60,14 +60,36 @@ final class Room {
     return broadcast(new Event(Event.Kind.LEFT, now, name, member.clientId(), reason), null);
   }
 
-  /** Delivers a message to every other member and keeps it for the history. */
-  List<ChatMember> say(ChatMember from, String text, long now) {
-    Event event = new Event(Event.Kind.MESSAGE, now, name, from.clientId(), text);
+  /** Delivers a MESSAGE event to every other member and keeps it for the history. */
+  List<ChatMember> say(ChatMember from, Event event) {
+    remember(event);
+    return broadcast(event, from);
+  }
+
+  /**
+   * Delivers what a member on another server did to every member here; a message also joins the
+   * history.
+   */
+  List<ChatMember> relay(Event event) {
+    if (event.kind() == Event.Kind.MESSAGE) {
+      remember(event);
+    }
+    return broadcast(event, null);
+  }
+
+  /** Starts the history with messages kept elsewhere (oldest first); returns this room. */
+  Room seeded(List<Event> shared) {
+    for (Event event : shared) {
+      remember(event);
+    }
+    return this;
+  }
+
+  private void remember(Event event) {
     history.addLast(event);
     while (history.size() > historySize) {
       history.removeFirst();
     }
-    return broadcast(event, from);
   }
 
   /** Members with more than half their queue waiting. */

@@ -2,6 +2,8 @@ package dev.authgate.server.cluster;
 
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
+import dev.authgate.server.chat.ChatBus;
+import dev.authgate.server.chat.ChatRooms;
 import dev.authgate.server.connection.SharedState;
 import dev.authgate.server.defence.PenaltyStore;
 import dev.authgate.server.defence.PenaltyTable;
@@ -138,6 +140,13 @@ public final class RedisCluster implements SharedState, Closeable {
     RedisPenalties penalties = new RedisPenalties(local, this);
     attach(penalties);
     return penalties;
+  }
+
+  @Override
+  public ChatBus chat(ChatRooms rooms) {
+    RedisChat chat = new RedisChat(this, rooms, rooms.historySize());
+    attach(chat);
+    return chat;
   }
 
   /** Adds a part before or after the link is up; it is re-synced at the next (re)connection. */

@@ -96,6 +96,8 @@ public final class AuthServer implements Closeable {
       throw e;
     }
     ServerExecutors executors = new ServerExecutors();
+    ChatRooms rooms = new ChatRooms(config.chat().history(), audit, clock);
+    rooms.share(shared.chat(rooms));
     StartupLimit startups = config.defences().newStartupLimit();
     AuthServer server =
         new AuthServer(
@@ -111,7 +113,7 @@ public final class AuthServer implements Closeable {
                 shared.penalties(new PenaltyTable(config.defences().penalties(), clock)),
                 startups,
                 new RefusalAudit(audit, clock, REFUSAL_WINDOW),
-                new ChatRooms(config.chat().history(), audit, clock),
+                rooms,
                 new SessionCount(config.sessions()),
                 new PublishedFiles(config.published())),
             executors);

@@ -1,5 +1,7 @@
 package dev.authgate.server.connection;
 
+import dev.authgate.server.chat.ChatBus;
+import dev.authgate.server.chat.ChatRooms;
 import dev.authgate.server.defence.PenaltyStore;
 import dev.authgate.server.defence.PenaltyTable;
 
@@ -16,6 +18,14 @@ public interface SharedState {
    * stays the one answer at accept (memory only) whatever is shared.
    */
   PenaltyStore penalties(PenaltyTable local);
+
+  /**
+   * How {@code rooms} reach members on other servers; {@link ChatBus#LOCAL} (the default) keeps
+   * every room to this server.
+   */
+  default ChatBus chat(ChatRooms rooms) {
+    return ChatBus.LOCAL;
+  }
 
   /** A server on its own: everything stays in this process. */
   static SharedState inProcess() {

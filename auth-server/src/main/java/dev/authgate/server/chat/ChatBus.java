@@ -1,0 +1,28 @@
+package dev.authgate.server.chat;
+
+import dev.authgate.protocol.session.ChatMessage.Event;
+import java.util.List;
+
+/**
+ * How a server's rooms reach members on other servers: what a local member does (join, leave, say)
+ * is {@link #publish published}, and what members elsewhere do comes back through {@link
+ * ChatRooms#relay}. On a server of its own ({@link #LOCAL}) nothing leaves the process.
+ *
+ * <p>Implementations are thread-safe, and {@link #publish} returns at once: a room's lock is never
+ * held while anything is sent.
+ */
+public interface ChatBus {
+  /** A server on its own: nothing is shared. */
+  ChatBus LOCAL = new ChatBus() {};
+
+  /** Tells the other servers what a member here did: a MESSAGE, JOINED or LEFT event. */
+  default void publish(Event event) {}
+
+  /**
+   * The room's shared history, oldest first, for a room that has no members here yet; empty if
+   * nothing is shared or the shared state cannot answer promptly. May wait about a second.
+   */
+  default List<Event> history(String room) {
+    return List.of();
+  }
+}

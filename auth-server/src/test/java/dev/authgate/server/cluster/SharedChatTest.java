@@ -1,0 +1,195 @@
+package dev.authgate.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.testing.RawClient;
+import dev.authgate.server.testing.RedisProcess;
+import dev.authgate.server.testing.TestServer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Chat rooms spanning two servers that share a real redis-server. */
+class SharedChatTest {
+  @TempDir Path dir;
+  private RedisProcess redis;
+  private TestServer a;
+  private TestServer b;
+  private final List<Member> members = new ArrayList<>();
+  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (Member m : members) {
+      m.client.close();
+    }
+    threads.shutdownNow();
+    for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  private TestServer server(String name) throws IOException {
+    ServerConfig config =
+        ServerConfig.loopback(0, dir.resolve(name).resolve("uploads")).withServerId(name);
+    return TestServer.clustered(dir.resolve(name), dir.resolve("keys"), config, redis.target());
+  }
+
+  private void twoServers() throws IOException {
+    redis = RedisProcess.start(dir.resolve("redis"));
+    a = server("a");
+    b = server("b");
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.cluster().connected());
+    await().atMost(Duration.ofSeconds(20)).until(() -> b.cluster().connected());
+  }
+
+  /** A verified chat member in {@code room} on {@code server}, its own JOINED read. */
+  private Member join(TestServer server, Credential who, String room) throws IOException {
+    RawClient client = RawClient.connect(server.port());
+    SecureChannel channel = client.handshake(who.identity());
+    Member member = new Member(client, channel, new ArrayList<>());
+    members.add(member);
+    channel.send(new ChatMessage.Join(room));
+    while (true) {
+      Event event = member.next();
+      if (event.kind() == Event.Kind.JOINED && event.from().equals(who.identity().clientId())) {
+        return member;
+      }
+    }
+  }
+
+  private record Member(RawClient client, SecureChannel channel, List<Event> history) {
+    Event next() throws IOException {
+      while (true) {
+        SessionMessage message = channel.receive();
+        if (message instanceof Event event) {
+          if (event.kind() == Event.Kind.HISTORY) {
+            history.add(event);
+            continue;
+          }
+          return event;
+        }
+      }
+    }
+
+    /** The texts of the next {@code count} messages from {@code from}, skipping other events. */
+    List<String> messagesFrom(String from, int count) throws IOException {
+      List<String> texts = new ArrayList<>();
+      while (texts.size() < count) {
+        Event event = next();
+        if (event.kind() == Event.Kind.MESSAGE && event.from().equals(from)) {
+          texts.add(event.text());
+        }
+      }
+      return texts;
+    }
+
+    void say(String text) throws IOException {
+      channel.send(ChatMessage.Say.of(text));
+    }
+  }
+
+  private static List<String> numbered(String prefix, int count) {
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      texts.add(prefix + " " + i);
+    }
+    return texts;
+  }
+
+  @Test
+  void membersOnTwoServersExchangeAThousandMessagesEachWithNoneLostAndEachSendersOrderKept()
+      throws Exception {
+    twoServers();
+    Credential alpha = a.provision("alpha");
+    Credential beta = a.provision("beta");
+    b.reloadKeys();
+    Member onA = join(a, alpha, "lobby");
+    Member onB = join(b, beta, "lobby");
+    Event joined = onA.next();
+    assertThat(joined.kind()).isEqualTo(Event.Kind.JOINED);
+    assertThat(joined.from()).isEqualTo("beta");
+
+    List<String> fromAlpha = numbered("alpha says", 1000);
+    List<String> fromBeta = numbered("beta says", 1000);
+    Future<List<String>> heardOnB = threads.submit(() -> onB.messagesFrom("alpha", 1000));
+    Future<List<String>> heardOnA = threads.submit(() -> onA.messagesFrom("beta", 1000));
+    Future<?> alphaSays =
+        threads.submit(
+            () -> {
+              for (String text : fromAlpha) {
+                onA.say(text);
+              }
+              return null;
+            });
+    for (String text : fromBeta) {
+      onB.say(text);
+    }
+    alphaSays.get();
+
+    assertThat(heardOnB.get()).containsExactlyElementsOf(fromAlpha);
+    assertThat(heardOnA.get()).containsExactlyElementsOf(fromBeta);
+  }
+
+  @Test
+  void aRoomsFirstMemberOnAnotherServerGetsTheHistorySaidElsewhere() throws Exception {
+    twoServers();
+    Credential alpha = a.provision("alpha");
+    Credential beta = a.provision("beta");
+    b.reloadKeys();
+    Member onA = join(a, alpha, "ops");
+    onA.say("first");
+    onA.say("second");
+    onA.say("third");
+    // Said by the time a second member on A hears them in order.
+    Member second = join(a, beta, "ops");
+    assertThat(second.history())
+        .extracting(Event::text)
+        .containsExactly("first", "second", "third");
+
+    Member onB = join(b, beta, "ops");
+
+    assertThat(onB.history()).extracting(Event::text).containsExactly("first", "second", "third");
+    assertThat(onB.history()).extracting(Event::from).containsOnly("alpha");
+  }
+
+  @Test
+  void withRedisKilledMembersOnOneServerStillChatAndItsReturnJoinsTheServersAgain()
+      throws Exception {
+    twoServers();
+    Credential alpha = a.provision("alpha");
+    Credential beta = a.provision("beta");
+    b.reloadKeys();
+    Member alphaOnA = join(a, alpha, "lobby");
+    Member betaOnA = join(a, beta, "lobby");
+    Member betaOnB = join(b, beta, "lobby");
+
+    redis.kill();
+    a.awaitEvent("cluster.degraded");
+    alphaOnA.say("still here");
+    assertThat(betaOnA.messagesFrom("alpha", 1)).containsExactly("still here");
+
+    redis.startAgain();
+    await().atMost(Duration.ofSeconds(30)).until(() -> a.cluster().connected());
+    await().atMost(Duration.ofSeconds(30)).until(() -> b.cluster().connected());
+    alphaOnA.say("back together");
+    assertThat(betaOnB.messagesFrom("alpha", 1)).containsExactly("back together");
+  }
+}
