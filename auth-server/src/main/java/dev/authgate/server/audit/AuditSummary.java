@@ -28,6 +28,7 @@ public final class AuditSummary {
   private final Map<String, Group> bySource = new HashMap<>();
   private final Map<String, Group> byClientId = new HashMap<>();
   private final Map<String, Group> byReason = new HashMap<>();
+  private final Map<String, Group> byServer = new HashMap<>();
 
   /** One group's tally. */
   public static final class Group {
@@ -94,6 +95,12 @@ public final class AuditSummary {
         count,
         ts);
     tally(byReason, event.path("reason").asText("-"), count, ts);
+    tally(byServer, event.path("server_id").asText("-"), count, ts);
+  }
+
+  /** Whether any rejection named the server that wrote it (logs of several servers). */
+  public boolean namesServers() {
+    return byServer.keySet().stream().anyMatch(k -> !k.equals("-"));
   }
 
   /**
@@ -155,6 +162,7 @@ public final class AuditSummary {
           case "source" -> bySource;
           case "client_id" -> byClientId;
           case "reason" -> byReason;
+          case "server_id" -> byServer;
           default -> throw new IllegalArgumentException("no grouping " + grouping);
         };
     return groups.entrySet().stream()
@@ -165,13 +173,23 @@ public final class AuditSummary {
         .toList();
   }
 
+  /**
+   * The groupings worth showing: reason, source, client id, and the server when the events name
+   * theirs.
+   */
+  public List<String> groupings() {
+    return namesServers()
+        ? List.of("reason", "source", "client_id", "server_id")
+        : List.of("reason", "source", "client_id");
+  }
+
   /** The summary as one JSON document. */
   public ObjectNode toJson(ObjectMapper mapper, int n) {
     ObjectNode root = mapper.createObjectNode();
     root.put("since", since == null ? null : since.toString());
     root.put("accepted", accepted);
     root.put("rejected", rejected);
-    for (String grouping : List.of("reason", "source", "client_id")) {
+    for (String grouping : groupings()) {
       ArrayNode groups = root.putArray("by_" + grouping);
       for (Map.Entry<String, Group> e : top(grouping, n)) {
         groups

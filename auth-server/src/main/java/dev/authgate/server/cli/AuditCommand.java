@@ -40,9 +40,9 @@ final class AuditCommand implements Callable<Integer> {
       paramLabel = "FILE",
       defaultValue = "logs/audit.jsonl",
       description =
-          "The audit log; rotated files beside it (FILE.*, gzip too) are read as well"
-              + " (default: ${DEFAULT-VALUE}).")
-  Path auditLog;
+          "The audit log; rotated files beside it (FILE.*, gzip too) are read as well. Repeat it"
+              + " to read several servers' logs as one (default: ${DEFAULT-VALUE}).")
+  List<Path> auditLogs;
 
   @Option(
       names = "--since",
@@ -70,13 +70,16 @@ final class AuditCommand implements Callable<Integer> {
   public Integer call() throws IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     if (follow) {
-      new AuditFollower(auditLog)
-          .follow(event -> printRejection(out, event), () -> true, Duration.ofMillis(250));
+      follow(out);
       return 0;
     }
-    List<Path> files = AuditReader.files(auditLog);
-    if (files.isEmpty()) {
-      throw new NoSuchFileException(auditLog + ": no audit log there (see serve --audit-log)");
+    List<Path> files = new java.util.ArrayList<>();
+    for (Path auditLog : auditLogs) {
+      List<Path> these = AuditReader.files(auditLog);
+      if (these.isEmpty()) {
+        throw new NoSuchFileException(auditLog + ": no audit log there (see serve --audit-log)");
+      }
+      files.addAll(these);
     }
     Instant from = since == null ? null : parseSince(since, Clock.systemUTC());
     AuditSummary summary = new AuditSummary(from);
@@ -124,11 +127,46 @@ final class AuditCommand implements Callable<Integer> {
     }
   }
 
+  /** Follows every log at once, one thread each, printing rejections as they come. */
+  private void follow(PrintWriter out) throws IOException, InterruptedException {
+    if (auditLogs.size() == 1) {
+      new AuditFollower(auditLogs.get(0))
+          .follow(event -> printRejection(out, event), () -> true, Duration.ofMillis(250));
+      return;
+    }
+    List<Thread> followers = new java.util.ArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<Exception> failed =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    for (Path log : auditLogs) {
+      followers.add(
+          Thread.ofVirtual()
+              .name("follow-" + log.getFileName())
+              .start(
+                  () -> {
+                    try {
+                      new AuditFollower(log)
+                          .follow(
+                              event -> printRejection(out, event),
+                              () -> failed.get() == null,
+                              Duration.ofMillis(250));
+                    } catch (IOException | InterruptedException e) {
+                      failed.compareAndSet(null, e);
+                    }
+                  }));
+    }
+    for (Thread follower : followers) {
+      follower.join();
+    }
+    if (failed.get() instanceof IOException e) {
+      throw e;
+    }
+  }
+
   private void printTables(
       PrintWriter out, AuditSummary summary, int files, Instant from, long malformed) {
     out.printf(
         "%s (%d file%s)%s: %d accepted, %d rejected%n",
-        auditLog,
+        String.join(" + ", auditLogs.stream().map(Path::toString).toList()),
         files,
         files == 1 ? "" : "s",
         from == null ? "" : " since " + from,
@@ -137,7 +175,7 @@ final class AuditCommand implements Callable<Integer> {
     if (malformed > 0) {
       out.printf("(%d lines were not audit events and were skipped)%n", malformed);
     }
-    for (String grouping : List.of("reason", "source", "client_id")) {
+    for (String grouping : summary.groupings()) {
       List<Map.Entry<String, AuditSummary.Group>> groups = summary.top(grouping, top);
       if (groups.isEmpty()) {
         continue;
@@ -156,7 +194,7 @@ final class AuditCommand implements Callable<Integer> {
     }
   }
 
-  private void printRejection(PrintWriter out, JsonNode event) {
+  private synchronized void printRejection(PrintWriter out, JsonNode event) {
     if (!event.path("event").asText().equals("auth.rejected")) {
       return;
     }
@@ -166,8 +204,11 @@ final class AuditCommand implements Callable<Integer> {
       out.println(TerminalText.escape(event.toString()));
     } else {
       out.printf(
-          "%s  %-18s %-24s %-22s %s%n",
+          "%s  %s%-18s %-24s %-22s %s%n",
           TerminalText.escape(event.path("ts").asText()),
+          event.hasNonNull("server_id")
+              ? "[" + TerminalText.escape(event.path("server_id").asText()) + "] "
+              : "",
           TerminalText.escape(event.path("reason").asText()),
           TerminalText.escape(event.path("client_id").asText("-")),
           TerminalText.escape(

@@ -304,6 +304,10 @@ final class ServeCommand implements Callable<Integer> {
             : new SyslogForwarder(
                 auditFile, syslogTarget, config.serverId(), auditSyslogQueue, clock);
     AuditLog audit = syslog == null ? auditFile : syslog;
+    if (redisTarget != null) {
+      // One server of several: every event says which, so their logs can be read together.
+      audit = audit.taggedWith(config.serverId());
+    }
     LiveKeystore live = new LiveKeystore(snapshot, clock, directory);
     AuthServer server;
     java.util.concurrent.atomic.AtomicReference<AuthServer> started =

@@ -100,6 +100,50 @@ class AuditCommandTest {
   }
 
   @Test
+  void theLogsOfSeveralServersAreSummarisedAsOneAndGroupedByServer() throws IOException {
+    Path a = dir.resolve("a.jsonl");
+    Path b = dir.resolve("b.jsonl");
+    String tagA = ",\"server_id\":\"gw-a\"}";
+    String tagB = ",\"server_id\":\"gw-b\"}";
+    StringBuilder logA = new StringBuilder();
+    StringBuilder logB = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      logA.append(
+          rejected("2026-11-22T10:00:0" + i + ".000Z", "10.0.0.9:1", "x", "bad-proof")
+              .replace("}\n", tagA + "\n"));
+    }
+    for (int i = 0; i < 2; i++) {
+      logB.append(
+          rejected("2026-11-22T10:00:0" + i + ".000Z", "10.0.0.9:2", "x", "bad-proof")
+              .replace("}\n", tagB + "\n"));
+    }
+    Files.writeString(a, logA);
+    Files.writeString(b, logB);
+
+    ServerCliRun json =
+        server("audit", "--audit-log", a.toString(), "--audit-log", b.toString(), "--json");
+    ServerCliRun table = server("audit", "--audit-log", a.toString(), "--audit-log", b.toString());
+
+    assertThat(json.exit()).as(json.err()).isZero();
+    JsonNode summary = JSON.readTree(json.out());
+    assertThat(summary.path("rejected").asLong()).isEqualTo(5);
+    assertThat(summary.path("by_source").get(0).path("count").asLong()).isEqualTo(5);
+    assertThat(summary.path("by_server_id").findValuesAsText("server_id"))
+        .containsExactly("gw-a", "gw-b");
+    assertThat(table.out())
+        .contains(a + " + " + b + " (2 files)")
+        .contains("rejections by server id")
+        .containsPattern("gw-a +3");
+  }
+
+  @Test
+  void aSingleServersSummaryHasNoServerGrouping() {
+    ServerCliRun run = server("audit", "--audit-log", log.toString(), "--json");
+
+    assertThat(run.out()).doesNotContain("by_server_id");
+  }
+
+  @Test
   void sinceLeavesOutOlderEvents() throws IOException {
     ServerCliRun run =
         server("audit", "--audit-log", log.toString(), "--json", "--since", "2026-11-22T10:02:00Z");
