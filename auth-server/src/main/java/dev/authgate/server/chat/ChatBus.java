@@ -25,4 +25,20 @@ public interface ChatBus {
   default List<Event> history(String room) {
     return List.of();
   }
+
+  /**
+   * Tells the other servers who is in {@code room} here now: client ids, comma separated, one per
+   * connection ("" once the last one left). Returns at once.
+   */
+  default void members(String room, String ids) {}
+
+  /** Who is in {@code room} on the other servers, one id per connection, as last heard. */
+  default List<String> membersElsewhere(String room) {
+    return List.of();
+  }
+
+  /** Rooms on the other servers with their member counts, as last heard. */
+  default java.util.Map<String, Integer> roomsElsewhere() {
+    return java.util.Map.of();
+  }
 }

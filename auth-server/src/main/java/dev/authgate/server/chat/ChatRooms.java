@@ -55,6 +55,11 @@ public final class ChatRooms {
           rooms.computeIfAbsent(roomName, name -> new Room(name, historySize).seeded(shared));
       member.room(room);
       slow.addAll(room.join(member, now));
+      bus.members(roomName, room.who());
+      if (previous != null) {
+        Room left = rooms.get(previous);
+        bus.members(previous, left == null ? "" : left.who());
+      }
     }
     if (previous != null) {
       audited("chat.left", member, previous, "moved to " + roomName);
@@ -94,6 +99,10 @@ public final class ChatRooms {
       Room room = member.room();
       roomName = room == null ? null : room.name();
       slow = leaveLocked(member, reason);
+      if (roomName != null) {
+        Room left = rooms.get(roomName);
+        bus.members(roomName, left == null ? "" : left.who());
+      }
     }
     if (roomName != null) {
       audited("chat.left", member, roomName, reason);
@@ -158,17 +167,44 @@ public final class ChatRooms {
     return true;
   }
 
-  /** The member's room's ids, or null if it is in no room. */
-  public synchronized String who(ChatMember member) {
-    Room room = member.room();
-    return room == null ? null : room.who();
+  /**
+   * The ids in the member's room, here and (in a cluster) on the other servers, comma separated, or
+   * null if it is in no room.
+   */
+  public String who(ChatMember member) {
+    String here;
+    String name;
+    synchronized (this) {
+      Room room = member.room();
+      if (room == null) {
+        return null;
+      }
+      here = room.who();
+      name = room.name();
+    }
+    List<String> elsewhere = bus.membersElsewhere(name);
+    return elsewhere.isEmpty() ? here : here + "," + String.join(",", elsewhere);
   }
 
-  /** Every room as {@code name:members}, comma separated. */
-  public synchronized String rooms() {
-    return rooms.values().stream()
-        .map(r -> r.name() + ":" + r.size())
+  /**
+   * Every room as {@code name:members}, comma separated, counting (in a cluster) members on the
+   * other servers too.
+   */
+  public String rooms() {
+    Map<String, Integer> counts = new TreeMap<>(bus.roomsElsewhere());
+    synchronized (this) {
+      rooms.values().forEach(r -> counts.merge(r.name(), r.size(), Integer::sum));
+    }
+    return counts.entrySet().stream()
+        .map(e -> e.getKey() + ":" + e.getValue())
         .collect(Collectors.joining(","));
+  }
+
+  /** Who is in each room here: room name to ids, comma separated. */
+  public synchronized Map<String, String> members() {
+    Map<String, String> out = new TreeMap<>();
+    rooms.values().forEach(r -> out.put(r.name(), r.who()));
+    return out;
   }
 
   private void dropAll(List<ChatMember> slow) {

@@ -42,13 +42,47 @@ final class RedisChat implements ChatBus, RedisCluster.Part {
   private final int historySize;
   private final String channel;
   private final String instance;
+  private final InstanceMaps presence;
 
   RedisChat(RedisCluster cluster, ChatRooms rooms, int historySize) {
     this.cluster = cluster;
     this.rooms = rooms;
     this.historySize = historySize;
     this.channel = cluster.name("chat");
-    this.instance = cluster.instance().replace(' ', '_');
+    this.instance = cluster.instanceName();
+    this.presence = new InstanceMaps(cluster, "members", rooms::members);
+    cluster.attach(presence);
+  }
+
+  @Override
+  public void members(String room, String ids) {
+    presence.put(room, ids);
+  }
+
+  @Override
+  public List<String> membersElsewhere(String room) {
+    List<String> ids = new ArrayList<>();
+    for (java.util.Map<String, String> other : presence.others()) {
+      String list = other.get(room);
+      if (list != null && !list.isEmpty()) {
+        ids.addAll(List.of(list.split(",")));
+      }
+    }
+    return ids;
+  }
+
+  @Override
+  public java.util.Map<String, Integer> roomsElsewhere() {
+    java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+    for (java.util.Map<String, String> other : presence.others()) {
+      other.forEach(
+          (room, list) -> {
+            if (!list.isEmpty()) {
+              counts.merge(room, list.split(",").length, Integer::sum);
+            }
+          });
+    }
+    return counts;
   }
 
   private String historyKey(String room) {

@@ -4,6 +4,7 @@ import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatBus;
 import dev.authgate.server.chat.ChatRooms;
+import dev.authgate.server.connection.SessionRegistry;
 import dev.authgate.server.connection.SharedState;
 import dev.authgate.server.defence.PenaltyStore;
 import dev.authgate.server.defence.PenaltyTable;
@@ -11,6 +12,8 @@ import java.io.Closeable;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -19,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -54,6 +58,9 @@ public final class RedisCluster implements SharedState, Closeable {
   private static final Duration SUBSCRIBER_TIMEOUT = Duration.ofSeconds(4);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
+  /** How long a server counts as alive after its last "alive" (it says so every second). */
+  static final Duration ALIVE = Duration.ofSeconds(5);
+
   /** Something that runs a command on the I/O thread's connection. */
   @FunctionalInterface
   interface Command {
@@ -70,6 +77,9 @@ public final class RedisCluster implements SharedState, Closeable {
 
     /** Pushes what only this server knows and loads what the others know; on the I/O thread. */
     void resync(Jedis redis);
+
+    /** Refreshes what must not expire while this server lives; every second, on the I/O thread. */
+    default void heartbeat(Jedis redis) {}
   }
 
   private final RedisTarget target;
@@ -82,6 +92,8 @@ public final class RedisCluster implements SharedState, Closeable {
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicLong dropped = new AtomicLong();
   private final List<Part> parts = new CopyOnWriteArrayList<>();
+  private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+  private final Liveness liveness = new Liveness();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread subscriberThread;
   private volatile boolean connected;
@@ -105,6 +117,7 @@ public final class RedisCluster implements SharedState, Closeable {
     this.subscriberThread =
         Thread.ofPlatform().name("authgate-redis-sub").daemon(true).unstarted(this::subscribe);
     this.downSinceMillis = clock.millis();
+    parts.add(liveness);
   }
 
   private static JedisClientConfig config(RedisTarget target, Duration timeout, String name) {
@@ -143,6 +156,11 @@ public final class RedisCluster implements SharedState, Closeable {
   }
 
   @Override
+  public SessionRegistry sessions(Supplier<Map<String, Integer>> local) {
+    return new RedisSessions(this, local);
+  }
+
+  @Override
   public ChatBus chat(ChatRooms rooms) {
     RedisChat chat = new RedisChat(this, rooms, rooms.historySize());
     attach(chat);
@@ -172,6 +190,52 @@ public final class RedisCluster implements SharedState, Closeable {
   /** The clock shared parts compare penalty ends against. */
   Clock clock() {
     return clock;
+  }
+
+  /** This server's name in messages: its instance name with no spaces. */
+  String instanceName() {
+    return instance.replace(' ', '_');
+  }
+
+  /**
+   * Whether the server {@code name} was heard from within {@link #ALIVE} (it says so every second)
+   * and Redis is reachable now: what the others count only while both hold.
+   */
+  boolean alive(String name) {
+    Long seen = lastSeen.get(name);
+    return connected && seen != null && clock.millis() - seen <= ALIVE.toMillis();
+  }
+
+  /** Notes that the server {@code name} was heard from now. */
+  void seen(String name) {
+    lastSeen.put(name, clock.millis());
+  }
+
+  /** The servers' "alive" messages, every second each, and "gone" when one stops. */
+  private final class Liveness implements Part {
+    @Override
+    public String channel() {
+      return name("instances");
+    }
+
+    @Override
+    public void onMessage(String message) {
+      fields(
+          message,
+          2,
+          f -> {
+            if (f[1].equals("alive")) {
+              seen(f[0]);
+            } else if (f[1].equals("gone")) {
+              lastSeen.remove(f[0]);
+            }
+          });
+    }
+
+    @Override
+    public void resync(Jedis redis) {
+      redis.publish(channel(), instanceName() + " alive");
+    }
   }
 
   /** Whether Redis is reachable and re-synced now. */
@@ -240,7 +304,11 @@ public final class RedisCluster implements SharedState, Closeable {
       return;
     }
     try {
-      commandConnection().ping();
+      Jedis redis = commandConnection();
+      redis.publish(liveness.channel(), instanceName() + " alive");
+      for (Part part : parts) {
+        part.heartbeat(redis);
+      }
       JedisPubSub now = subscription;
       if (now != null && now.isSubscribed()) {
         // Keeps the subscriber's read from timing out while the cluster is quiet; a Redis that
@@ -392,6 +460,7 @@ public final class RedisCluster implements SharedState, Closeable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    boolean wasConnected = connected;
     connected = false;
     JedisPubSub now = subscription;
     if (now != null && now.isSubscribed()) {
@@ -400,6 +469,16 @@ public final class RedisCluster implements SharedState, Closeable {
       } catch (RuntimeException ignored) {
         // Closing anyway.
       }
+    }
+    if (wasConnected) {
+      io.execute(
+          () -> {
+            try {
+              commandConnection().publish(liveness.channel(), instanceName() + " gone");
+            } catch (RuntimeException ignored) {
+              // The others notice within seconds anyway.
+            }
+          });
     }
     io.execute(this::closeCommand);
     io.shutdown();

@@ -62,14 +62,18 @@ public record RedisTarget(String host, int port, int database, String user, Stri
       user = rawUser.isEmpty() ? null : URLDecoder.decode(rawUser, StandardCharsets.UTF_8);
       password = URLDecoder.decode(rawPassword, StandardCharsets.UTF_8);
     }
+    String host = uri.getHost();
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
     return new RedisTarget(
-        uri.getHost(), uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), database, user, password);
+        host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), database, user, password);
   }
 
   /** {@code redis://HOST:PORT/DB}, with no credentials. */
   @Override
   public String toString() {
-    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    String h = host.contains(":") ? "[" + host + "]" : host;
     return "redis://" + h + ":" + port + "/" + database;
   }
 }

@@ -97,6 +97,8 @@ public final class AuthServer implements Closeable {
     }
     ServerExecutors executors = new ServerExecutors();
     ChatRooms rooms = new ChatRooms(config.chat().history(), audit, clock);
+    SessionCount sessions = new SessionCount(config.sessions());
+    sessions.share(shared.sessions(sessions::perClient));
     rooms.share(shared.chat(rooms));
     StartupLimit startups = config.defences().newStartupLimit();
     AuthServer server =
@@ -114,7 +116,7 @@ public final class AuthServer implements Closeable {
                 startups,
                 new RefusalAudit(audit, clock, REFUSAL_WINDOW),
                 rooms,
-                new SessionCount(config.sessions()),
+                sessions,
                 new PublishedFiles(config.published())),
             executors);
     server.startBackgroundWork();

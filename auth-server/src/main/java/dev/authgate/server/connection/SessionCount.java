@@ -15,9 +15,25 @@ final class SessionCount {
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Integer> byClientId = new HashMap<>();
   private int total;
+  private volatile SessionRegistry registry = SessionRegistry.LOCAL;
 
   SessionCount(SessionLimits limits) {
     this.limits = limits;
+  }
+
+  /** Counts sessions on other servers too, from now on. */
+  void share(SessionRegistry shared) {
+    this.registry = shared;
+  }
+
+  /** Sessions per client id on this server now. */
+  java.util.Map<String, Integer> perClient() {
+    lock.lock();
+    try {
+      return new HashMap<>(byClientId);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -32,11 +48,18 @@ final class SessionCount {
         return "the server has " + total + " verified sessions (--max-sessions)";
       }
       int mine = byClientId.getOrDefault(clientId, 0);
-      if (mine >= limits.maxPerClient()) {
-        return "client already has " + mine + " verified sessions (--max-sessions-per-client)";
+      int elsewhere = registry.elsewhere(clientId);
+      if (mine + elsewhere >= limits.maxPerClient()) {
+        return "client already has "
+            + (mine + elsewhere)
+            + " verified sessions"
+            + (elsewhere > 0 ? " (" + elsewhere + " on other servers)" : "")
+            + " (--max-sessions-per-client)";
       }
       byClientId.put(clientId, mine + 1);
       total++;
+      // Under the lock, so the counts a client's changes publish leave in order.
+      registry.changed(clientId, mine + 1);
       return null;
     } finally {
       lock.unlock();
@@ -48,7 +71,8 @@ final class SessionCount {
     lock.lock();
     try {
       total--;
-      byClientId.computeIfPresent(clientId, (id, n) -> n <= 1 ? null : n - 1);
+      Integer left = byClientId.computeIfPresent(clientId, (id, n) -> n <= 1 ? null : n - 1);
+      registry.changed(clientId, left == null ? 0 : left);
     } finally {
       lock.unlock();
     }

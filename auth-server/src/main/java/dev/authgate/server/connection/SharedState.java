@@ -27,6 +27,15 @@ public interface SharedState {
     return ChatBus.LOCAL;
   }
 
+  /**
+   * Sessions on the other servers; {@code local} gives this server's own count per client id now.
+   * {@link SessionRegistry#LOCAL} (the default) counts none elsewhere.
+   */
+  default SessionRegistry sessions(
+      java.util.function.Supplier<java.util.Map<String, Integer>> local) {
+    return SessionRegistry.LOCAL;
+  }
+
   /** A server on its own: everything stays in this process. */
   static SharedState inProcess() {
     return local -> local;

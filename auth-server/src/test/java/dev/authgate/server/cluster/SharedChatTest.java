@@ -192,4 +192,38 @@ class SharedChatTest {
     alphaOnA.say("back together");
     assertThat(betaOnB.messagesFrom("alpha", 1)).containsExactly("back together");
   }
+
+  /** The WHO answer in {@code member}'s room, sorted. */
+  private static List<String> who(Member member) throws IOException {
+    member.channel().send(new ChatMessage.Who());
+    while (true) {
+      Event event = member.next();
+      if (event.kind() == Event.Kind.WHO) {
+        return java.util.Arrays.stream(event.text().split(",")).sorted().toList();
+      }
+    }
+  }
+
+  @Test
+  void whoAndRoomsCountMembersOnEveryServerUntilTheirServerStops() throws Exception {
+    twoServers();
+    Credential alpha = a.provision("alpha");
+    Credential beta = a.provision("beta");
+    b.reloadKeys();
+    Member onA = join(a, alpha, "lobby");
+    join(b, beta, "lobby");
+    join(b, beta, "ops");
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> who(onA).equals(List.of("alpha", "beta")));
+    onA.channel().send(new ChatMessage.Rooms());
+    Event rooms;
+    do {
+      rooms = onA.next();
+    } while (rooms.kind() != Event.Kind.ROOMS);
+    assertThat(rooms.text()).isEqualTo("lobby:2,ops:1");
+
+    b.close();
+    b = null;
+    await().atMost(Duration.ofSeconds(20)).until(() -> who(onA).equals(List.of("alpha")));
+  }
 }
