@@ -50,6 +50,12 @@ final class Connection implements Runnable {
 
   private volatile String remote;
 
+  /**
+   * Whether the peer is the trusted proxy itself: a proxy's connection until its header names a
+   * client. Such a peer is never penalised (that would refuse everyone behind it).
+   */
+  private volatile boolean peerIsProxy;
+
   /** Whether a trusted proxy said this is its own connection (LOCAL): a health check, usually. */
   private boolean proxyCheck;
 
@@ -75,6 +81,7 @@ final class Connection implements Runnable {
     this.peer = socket.getInetAddress();
     this.remote = Addresses.format(socket.getRemoteSocketAddress());
     this.proxy = source == null ? remote : null;
+    this.peerIsProxy = source == null;
     this.sourceSlot = source;
     this.context = context;
   }
@@ -133,6 +140,7 @@ final class Connection implements Runnable {
       }
       peer = header.source().getAddress();
       remote = Addresses.format(header.source());
+      peerIsProxy = false;
       String source = context.penalties().source(peer);
       Reason refusal = null;
       if (context.penalties().refusal(peer).isPresent()) {
@@ -334,10 +342,10 @@ final class Connection implements Runnable {
   }
 
   private void refuse(ProtocolException e) {
-    InetAddress client = peer;
-    if (!context.config().defences().trustsProxy(client)) {
-      // A trusted proxy is never penalised for what it relays: that would refuse everyone.
-      context.penalties().penalize(client, e.reason());
+    if (!peerIsProxy) {
+      // A trusted proxy is never penalised for what it relays: that would refuse everyone. The
+      // client its header named is, even if it shares the proxy's address.
+      context.penalties().penalize(peer, e.reason());
     }
     sendQuietly(ServerHandshake.refusalFrame(e.reason()));
     context

@@ -137,6 +137,24 @@ class ProxyProtocolTest {
   }
 
   @Test
+  void aClientOnTheProxysOwnHostIsPenalisedAsTheClientItIs() throws IOException {
+    for (int i = 0; i < 4; i++) {
+      try (RawClient attacker = viaProxy("127.0.0.1", 40000 + i)) {
+        catchThrowable(() -> attacker.handshake(stranger()));
+      }
+      rejection("127.0.0.1:" + (40000 + i));
+    }
+
+    try (RawClient again = viaProxy("127.0.0.1", 41000)) {
+      assertThat(again.readFrame().type()).isEqualTo(FrameType.REFUSED);
+    }
+    assertThat(server.server().penalizedSources()).isEqualTo(1);
+    try (RawClient other = viaProxy("192.0.2.7", 51000)) {
+      ping(other, sensor.identity());
+    }
+  }
+
+  @Test
   void aTrustedProxyConnectionWithoutAHeaderIsRefusedAndAuditedButNotPenalised()
       throws IOException {
     for (int i = 0; i < 10; i++) {
