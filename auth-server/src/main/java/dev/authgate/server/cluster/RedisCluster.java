@@ -128,6 +128,8 @@ public final class RedisCluster implements SharedState, Closeable {
         .user(target.user())
         .password(target.password())
         .clientName(name.replaceAll("[^A-Za-z0-9._-]", "_"))
+        // RESP2, which every Redis since 2.x speaks, without asking (Jedis warns otherwise).
+        .autoNegotiateProtocol(false)
         .build();
   }
 
