@@ -84,6 +84,14 @@ public final class TestServer implements AutoCloseable {
     return new TestServer(root, keys, config, l -> l, redis);
   }
 
+  /**
+   * A server on its own with its audit log under {@code root} and its keys in {@code keys}, which
+   * other servers of the test may share.
+   */
+  public static TestServer withKeys(Path root, Path keys, ServerConfig config) throws IOException {
+    return new TestServer(root, keys, config, l -> l, null);
+  }
+
   /** The link to the cluster's Redis, or null for a server on its own. */
   public RedisCluster cluster() {
     return cluster;
