@@ -119,6 +119,14 @@ public final class SyslogForwarder implements AuditLog, Closeable {
   private final Thread sender;
   private final ScheduledExecutorService deadlines;
   private volatile boolean closed;
+
+  /**
+   * Events queued or being sent: {@link #close} waits for this, not for an empty queue, so the last
+   * event (taken from the queue but not yet sent) is not cut off by the shutdown.
+   */
+  private final java.util.concurrent.atomic.AtomicInteger unsent =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private DatagramSocket udp;
   private Socket tcp;
   private boolean failing;
@@ -153,7 +161,9 @@ public final class SyslogForwarder implements AuditLog, Closeable {
     if (closed) {
       return;
     }
+    unsent.incrementAndGet();
     if (!queue.offer(message(event))) {
+      unsent.decrementAndGet();
       dropped.incrementAndGet();
     }
   }
@@ -241,7 +251,6 @@ public final class SyslogForwarder implements AuditLog, Closeable {
   }
 
   private void sendLoop() {
-    long backoffMillis = 0;
     while (!closed) {
       byte[] message;
       try {
@@ -249,39 +258,50 @@ public final class SyslogForwarder implements AuditLog, Closeable {
       } catch (InterruptedException e) {
         return;
       }
-      while (!closed) {
-        try {
-          send(message);
-          sent.incrementAndGet();
-          backoffMillis = 0;
-          recovered();
+      try {
+        sendOrDrop(message);
+      } finally {
+        unsent.decrementAndGet();
+      }
+    }
+  }
+
+  /** Sends one message, retrying a TCP receiver with backoff until sent or closed. */
+  private void sendOrDrop(byte[] message) {
+    while (!closed) {
+      try {
+        send(message);
+        sent.incrementAndGet();
+        backoffMillis = 0;
+        recovered();
+        break;
+      } catch (IOException e) {
+        closeTransport();
+        if (!failing) {
+          failing = true;
+          LOG.warn(
+              "cannot send audit events to syslog {}: {}; retrying, and dropping what does not"
+                  + " fit in the queue",
+              target,
+              e.getMessage());
+        }
+        if (!target.tcp()) {
+          // A datagram that could not be sent is lost like any UDP syslog message.
+          dropped.incrementAndGet();
           break;
-        } catch (IOException e) {
-          closeTransport();
-          if (!failing) {
-            failing = true;
-            LOG.warn(
-                "cannot send audit events to syslog {}: {}; retrying, and dropping what does not"
-                    + " fit in the queue",
-                target,
-                e.getMessage());
-          }
-          if (!target.tcp()) {
-            // A datagram that could not be sent is lost like any UDP syslog message.
-            dropped.incrementAndGet();
-            break;
-          }
-          backoffMillis =
-              Math.min(LONGEST_BACKOFF.toMillis(), backoffMillis == 0 ? 500 : backoffMillis * 2);
-          try {
-            Thread.sleep(backoffMillis);
-          } catch (InterruptedException stop) {
-            return;
-          }
+        }
+        backoffMillis =
+            Math.min(LONGEST_BACKOFF.toMillis(), backoffMillis == 0 ? 500 : backoffMillis * 2);
+        try {
+          Thread.sleep(backoffMillis);
+        } catch (InterruptedException stop) {
+          return;
         }
       }
     }
   }
+
+  private long backoffMillis;
 
   private long reportedDropped;
 
@@ -366,7 +386,7 @@ public final class SyslogForwarder implements AuditLog, Closeable {
   /** Sends what is queued for up to {@code grace}, then stops. */
   public void close(Duration grace) {
     long end = System.nanoTime() + grace.toNanos();
-    while (!queue.isEmpty() && System.nanoTime() < end && sender.isAlive()) {
+    while (unsent.get() > 0 && System.nanoTime() < end && sender.isAlive()) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {

@@ -36,6 +36,9 @@ final class InstanceMaps implements RedisCluster.Part {
       return 1
       """;
 
+  /** The field that, in a message, clears the sender's whole map (no client id or room is "*"). */
+  private static final String CLEAR = "*";
+
   private final RedisCluster cluster;
   private final String channel;
   private final String prefix;
@@ -95,7 +98,9 @@ final class InstanceMaps implements RedisCluster.Part {
       return;
     }
     Map<String, String> map = others.computeIfAbsent(f[0], i -> new ConcurrentHashMap<>());
-    if (f[2].isEmpty()) {
+    if (f[1].equals(CLEAR)) {
+      map.clear();
+    } else if (f[2].isEmpty()) {
       map.remove(f[1]);
     } else {
       map.put(f[1], f[2]);
@@ -114,6 +119,12 @@ final class InstanceMaps implements RedisCluster.Part {
     if (!now.isEmpty()) {
       redis.hset(prefix + mine, now);
       redis.pexpire(prefix + mine, KEPT.toMillis());
+    }
+    // The servers that never lost Redis hear this server's whole map again, in place of what they
+    // last heard from it.
+    redis.publish(channel, mine + " " + CLEAR + " ");
+    for (Map.Entry<String, String> entry : now.entrySet()) {
+      redis.publish(channel, mine + " " + entry.getKey() + " " + entry.getValue());
     }
     Map<String, Map<String, String>> loaded = new HashMap<>();
     ScanParams params = new ScanParams().match(prefix + "*").count(500);

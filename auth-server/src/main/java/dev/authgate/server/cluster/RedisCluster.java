@@ -276,7 +276,7 @@ public final class RedisCluster implements SharedState, Closeable {
     }
     try {
       work.run(commandConnection());
-    } catch (JedisException e) {
+    } catch (RuntimeException e) {
       lost(e);
     }
   }
@@ -374,19 +374,17 @@ public final class RedisCluster implements SharedState, Closeable {
       try (Jedis redis =
           new Jedis(new HostAndPort(target.host(), target.port()), subscriberConfig)) {
         redis.ping();
-        Listener listener = new Listener();
-        subscription = listener;
         if (closed.get()) {
           return;
         }
-        List<String> channels = parts.stream().map(Part::channel).distinct().toList();
-        if (channels.isEmpty()) {
-          channels = List.of(name("idle"));
-        }
+        List<String> channels = channels();
+        Listener listener = new Listener(channels);
+        subscription = listener;
         redis.subscribe(listener, channels.toArray(String[]::new));
         backoff = 500;
         // Returned because a part was attached, or the I/O thread lost Redis: go round again.
-      } catch (JedisException e) {
+      } catch (RuntimeException e) {
+        // JedisException mostly; anything else (a client bug) must not end the thread either.
         if (closed.get()) {
           return;
         }
@@ -406,13 +404,29 @@ public final class RedisCluster implements SharedState, Closeable {
   }
 
   /** Pub/sub messages for the parts; once all channels are subscribed, a re-sync is queued. */
+  private List<String> channels() {
+    return parts.stream().map(Part::channel).distinct().sorted().toList();
+  }
+
   private final class Listener extends JedisPubSub {
+    private final List<String> channels;
+
+    Listener(List<String> channels) {
+      this.channels = channels;
+    }
+
     @Override
     public void onSubscribe(String channel, int subscribedChannels) {
-      long channels = parts.stream().map(Part::channel).distinct().count();
-      if (subscribedChannels >= Math.max(1, channels)) {
-        io.execute(this::resync);
+      if (subscribedChannels < channels.size()) {
+        return;
       }
+      if (!channels.equals(channels())) {
+        // A part was attached while this subscription was being made: subscribe again, with its
+        // channel, before re-syncing anything.
+        unsubscribe();
+        return;
+      }
+      io.execute(this::resync);
     }
 
     private void resync() {
@@ -424,7 +438,10 @@ public final class RedisCluster implements SharedState, Closeable {
         for (Part part : parts) {
           part.resync(redis);
         }
-      } catch (JedisException e) {
+      } catch (RuntimeException e) {
+        if (!(e instanceof JedisException)) {
+          LOG.warn("re-sync with {} failed: {}", target, e.toString());
+        }
         lost(e);
         return;
       }

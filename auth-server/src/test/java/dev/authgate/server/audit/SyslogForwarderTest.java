@@ -98,6 +98,31 @@ class SyslogForwarderTest {
   }
 
   @Test
+  void closingRightAfterTheLastEventStillSendsIt() throws Exception {
+    // The shutdown's server.stopped is recorded just before close: the sender may have taken it
+    // from the queue without having sent it yet, and close must wait for that too.
+    try (DatagramSocket receiver = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      receiver.setSoTimeout(30_000);
+      for (int round = 0; round < 50; round++) {
+        SyslogForwarder shortLived =
+            new SyslogForwarder(
+                file::add,
+                new SyslogForwarder.Target(false, "127.0.0.1", receiver.getLocalPort()),
+                "gate-1",
+                100,
+                Clock.systemUTC());
+        shortLived.record(AuditEvent.of("server.stopped").with("round", round));
+        shortLived.close(java.time.Duration.ofSeconds(10));
+
+        DatagramPacket packet = new DatagramPacket(new byte[8192], 8192);
+        receiver.receive(packet);
+        assertThat(new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8))
+            .contains("round=\"" + round + "\"");
+      }
+    }
+  }
+
+  @Test
   void everyEventReachesATcpReceiverOctetCounted() throws Exception {
     try (ServerSocket receiver = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
       forwarder =

@@ -19,6 +19,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ClientKillParams;
 
 /** --max-sessions-per-client holds across two servers sharing a real redis-server. */
 class SharedSessionCapTest {
@@ -106,6 +108,47 @@ class SharedSessionCapTest {
     } finally {
       first.close();
       second.close();
+    }
+  }
+
+  @Test
+  void aServerCutOffFromRedisAloneTellsTheOthersItsSessionsWhenItIsBack() throws Exception {
+    redis = RedisProcess.start(dir.resolve("redis"));
+    try (Jedis admin = new Jedis("127.0.0.1", redis.port())) {
+      admin.aclSetUser("gw-b", "on", ">b-password", "~*", "&*", "+@all");
+      a = server("a");
+      ServerConfig config =
+          ServerConfig.loopback(0, dir.resolve("b").resolve("uploads"))
+              .withServerId("b")
+              .withSessions(new SessionLimits(100, 2, Duration.ofSeconds(30)));
+      b =
+          TestServer.clustered(
+              dir.resolve("b"),
+              dir.resolve("keys"),
+              config,
+              RedisTarget.parse("redis://gw-b:b-password@127.0.0.1:" + redis.port() + "/0"));
+      Credential sensor = a.provision("sensor-1");
+      b.reloadKeys();
+      await().atMost(Duration.ofSeconds(20)).until(() -> a.cluster().connected());
+      await().atMost(Duration.ofSeconds(20)).until(() -> b.cluster().connected());
+
+      // b alone loses Redis (its user is switched off and its connections cut), while a keeps it.
+      admin.aclSetUser("gw-b", "off");
+      admin.clientKill(ClientKillParams.clientKillParams().user("gw-b"));
+      b.awaitEvent("cluster.degraded");
+      RawClient first = session(b, sensor);
+      RawClient second = session(b, sensor);
+      try {
+        // What b did meanwhile reached nobody: a still admits the client.
+        assertThat(admitted(a, sensor)).isTrue();
+
+        admin.aclSetUser("gw-b", "on");
+        await().atMost(Duration.ofSeconds(30)).until(() -> b.cluster().connected());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !admitted(a, sensor));
+      } finally {
+        first.close();
+        second.close();
+      }
     }
   }
 }

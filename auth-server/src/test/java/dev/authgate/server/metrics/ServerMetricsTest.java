@@ -1,0 +1,64 @@
+package dev.authgate.server.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditLog;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import org.junit.jupiter.api.Test;
+
+/** The metrics counted from audit events, read from the registry as a scrape would. */
+class ServerMetricsTest {
+  private final ServerMetrics metrics =
+      new ServerMetrics(AuditLog.discard(), () -> 0, () -> 0, () -> 0);
+
+  private double value(String name) {
+    MetricSnapshots snapshots = metrics.registry().scrape();
+    for (MetricSnapshot snapshot : snapshots) {
+      if (snapshot.getMetadata().getPrometheusName().equals(name)) {
+        if (snapshot instanceof GaugeSnapshot gauge) {
+          return gauge.getDataPoints().get(0).getValue();
+        }
+        if (snapshot instanceof CounterSnapshot counter) {
+          return counter.getDataPoints().get(0).getValue();
+        }
+      }
+    }
+    throw new AssertionError("no metric " + name);
+  }
+
+  @Test
+  void theClusterGaugeFollowsTheSharedStatesEventsAndOutagesAreCounted() {
+    metrics.record(AuditEvent.of("cluster.connected").with("redis", "redis://r:6379/0"));
+    assertThat(value("authgate_cluster_connected")).isEqualTo(1.0);
+
+    metrics.record(AuditEvent.of("cluster.degraded").with("error", "Connection refused"));
+    metrics.record(AuditEvent.of("cluster.connected").with("down_ms", 1200));
+    metrics.record(AuditEvent.of("cluster.degraded").with("error", "timeout"));
+
+    assertThat(value("authgate_cluster_connected")).isZero();
+    assertThat(value("authgate_cluster_outages")).isEqualTo(2.0);
+  }
+
+  @Test
+  void proxyHeaderRefusalsAreCountedUnderTheirOwnReason() {
+    metrics.record(AuditEvent.of("auth.rejected").with("reason", "proxy-header"));
+
+    MetricSnapshots snapshots = metrics.registry().scrape();
+    CounterSnapshot handshakes =
+        (CounterSnapshot)
+            snapshots.stream()
+                .filter(s -> s.getMetadata().getPrometheusName().equals("authgate_handshakes"))
+                .findFirst()
+                .orElseThrow();
+    assertThat(handshakes.getDataPoints())
+        .anySatisfy(
+            p -> {
+              assertThat(p.getLabels().get("reason")).isEqualTo("proxy-header");
+              assertThat(p.getValue()).isEqualTo(1.0);
+            });
+  }
+}
