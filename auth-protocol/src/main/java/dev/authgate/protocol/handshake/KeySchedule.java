@@ -63,11 +63,16 @@ public final class KeySchedule {
         transcriptPrefix, new byte[] {(byte) id.length}, id, new byte[] {(byte) kid.length}, kid);
   }
 
+  /** The label of the session's datagram secret (PROTOCOL.md §11.2). */
+  static final String DATAGRAM_SECRET = "authgate/1 dg";
+
   /** The session keys, bound to the shared secret, ClientKey and T. */
   public SessionKeys sessionKeys(byte[] authMessage, byte[] clientKey) {
     byte[] prk = Hkdf.extract(authMessage, concat(sharedSecret, clientKey));
     return new SessionKeys(
-        DirectionKeys.expand(prk, SESSION_C2S), DirectionKeys.expand(prk, SESSION_S2C));
+        DirectionKeys.expand(prk, SESSION_C2S),
+        DirectionKeys.expand(prk, SESSION_S2C),
+        Hkdf.expand(prk, DATAGRAM_SECRET, 32));
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

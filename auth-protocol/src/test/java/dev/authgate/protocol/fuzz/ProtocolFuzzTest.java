@@ -124,4 +124,28 @@ class ProtocolFuzzTest {
       assertThat(again.destination()).isEqualTo(header.destination());
     }
   }
+
+  private static final byte[] FUZZ_CHANNEL = {1, 2, 3, 4, 5, 6, 7, 8};
+  private static final dev.authgate.protocol.datagram.DatagramKeys FUZZ_DATAGRAM_KEYS =
+      dev.authgate.protocol.datagram.DatagramKeys.derive(new byte[32], FUZZ_CHANNEL);
+
+  @FuzzTest
+  void datagramsOpenOnlyIfSealedForTheirChannelAndResealToTheSameBytes(FuzzedDataProvider data)
+      throws Exception {
+    byte[] input = data.consumeRemainingAsBytes();
+    dev.authgate.protocol.datagram.Datagram receiver =
+        new dev.authgate.protocol.datagram.Datagram(
+            FUZZ_CHANNEL, FUZZ_DATAGRAM_KEYS.clientToServer());
+    dev.authgate.protocol.datagram.Datagram.Opened opened;
+    try {
+      opened = receiver.open(input, input.length);
+    } catch (ProtocolException expected) {
+      return;
+    }
+    byte[] again =
+        new dev.authgate.protocol.datagram.Datagram(
+                FUZZ_CHANNEL, FUZZ_DATAGRAM_KEYS.clientToServer())
+            .seal(opened.sequence(), opened.type(), opened.body());
+    assertThat(again).isEqualTo(input);
+  }
 }
