@@ -26,7 +26,8 @@ public sealed interface SessionMessage
         GetFile,
         GetReady,
         GetData,
-        GetEnd {
+        GetEnd,
+        DatagramControl {
   /** The inner type byte. */
   int type();
 
@@ -77,6 +78,11 @@ public sealed interface SessionMessage
           ChatMessage.LEAVE,
           ChatMessage.EVENT ->
           ChatMessage.decode(plain[0], body);
+      case DatagramControl.OPEN,
+          DatagramControl.OPENED,
+          DatagramControl.STATUS,
+          DatagramControl.COUNTS ->
+          DatagramControl.decode(plain[0], body);
       default ->
           throw new ProtocolException(
               Reason.MALFORMED, String.format("unknown session message type 0x%02x", plain[0]));

@@ -142,6 +142,26 @@ public final class ChatRooms {
    * @return false if the member is in no room
    */
   public boolean say(ChatMember member, String text) throws InterruptedException {
+    return say(member, text, true);
+  }
+
+  /**
+   * Sends {@code text} from {@code member} to its room without waiting for anyone (for a message
+   * that came as a datagram, on the thread that receives every datagram): members that fell behind
+   * are dropped as always, but the sender is not paced.
+   *
+   * @return false if the member is in no room
+   */
+  public boolean sayWithoutWaiting(ChatMember member, String text) {
+    try {
+      return say(member, text, false);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private boolean say(ChatMember member, String text, boolean pace) throws InterruptedException {
     List<ChatMember> slow;
     List<ChatMember> backlogged;
     Event said;
@@ -157,6 +177,9 @@ public final class ChatRooms {
       bus.publish(said);
     }
     dropAll(slow);
+    if (!pace) {
+      return true;
+    }
     List<ChatMember> stuck = new ArrayList<>();
     for (ChatMember other : backlogged) {
       if (!other.awaitDrain(CATCH_UP)) {

@@ -14,6 +14,7 @@ import dev.authgate.server.cluster.RedisCluster;
 import dev.authgate.server.cluster.RedisTarget;
 import dev.authgate.server.connection.Addresses;
 import dev.authgate.server.connection.AuthServer;
+import dev.authgate.server.connection.DatagramLimits;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.connection.SharedState;
 import dev.authgate.server.hooks.UploadHooks;
@@ -191,6 +192,31 @@ final class ServeCommand implements Callable<Integer> {
   LogFormat logFormat;
 
   @Option(
+      names = "--udp-port",
+      paramLabel = "N",
+      defaultValue = "-1",
+      description =
+          "UDP port for verified datagrams (chat and telemetry bound to a verified session);"
+              + " 0 turns them off (default: the same number as --port).")
+  int udpPort;
+
+  @Option(
+      names = "--max-datagram-channels",
+      paramLabel = "N",
+      defaultValue = "2000",
+      description = "Datagram channels open at once (default: ${DEFAULT-VALUE}).")
+  int maxDatagramChannels;
+
+  @Option(
+      names = "--datagram-rate",
+      paramLabel = "N",
+      defaultValue = "" + DatagramLimits.DEFAULT_PER_SECOND,
+      description =
+          "Datagrams one channel may send a second, in bursts of twice that; more are dropped"
+              + " (default: ${DEFAULT-VALUE}).")
+  int datagramRate;
+
+  @Option(
       names = "--redis",
       paramLabel = "URL",
       description =
@@ -274,7 +300,8 @@ final class ServeCommand implements Callable<Integer> {
             defenceOptions.defences(),
             new ChatLimits(chatHistory, chatQueue),
             sessionOptions.limits(),
-            uploadOptions.published);
+            uploadOptions.published,
+            new DatagramLimits(udpPort, maxDatagramChannels, datagramRate));
     Clock clock = Clock.systemUTC();
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();

@@ -6,6 +6,7 @@ import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatRooms;
+import dev.authgate.server.datagram.DatagramEndpoint;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
@@ -95,6 +96,26 @@ public final class AuthServer implements Closeable {
       uploads.close();
       throw e;
     }
+    DatagramEndpoint datagrams = null;
+    if (config.datagrams().enabled()) {
+      try {
+        int udpPort =
+            config.datagrams().port() == DatagramLimits.SAME_AS_TCP
+                ? listener.getLocalPort()
+                : config.datagrams().port();
+        datagrams =
+            DatagramEndpoint.start(
+                config.bindAddress(),
+                udpPort,
+                config.datagrams().maxChannels(),
+                config.datagrams().perSecond(),
+                random);
+      } catch (IOException e) {
+        listener.close();
+        uploads.close();
+        throw e;
+      }
+    }
     ServerExecutors executors = new ServerExecutors();
     ChatRooms rooms = new ChatRooms(config.chat().history(), audit, clock);
     SessionCount sessions = new SessionCount(config.sessions());
@@ -117,7 +138,8 @@ public final class AuthServer implements Closeable {
                 new RefusalAudit(audit, clock, REFUSAL_WINDOW),
                 rooms,
                 sessions,
-                new PublishedFiles(config.published())),
+                new PublishedFiles(config.published()),
+                datagrams),
             executors);
     server.startBackgroundWork();
     DescriptorBudget.warnIfShort(config.sessions().maxSessions(), startups.full());
@@ -128,7 +150,8 @@ public final class AuthServer implements Closeable {
             .with("handshake_timeout_ms", config.handshakeTimeout().toMillis())
             .with("write_timeout_ms", config.sessions().writeTimeout().toMillis())
             .with("max_sessions", config.sessions().maxSessions())
-            .with("max_sessions_per_client", config.sessions().maxPerClient()));
+            .with("max_sessions_per_client", config.sessions().maxPerClient())
+            .with("udp_port", datagrams == null ? null : datagrams.port()));
     Thread.ofPlatform().name("authgate-accept").daemon(true).start(server::acceptLoop);
     return server;
   }
@@ -177,6 +200,18 @@ public final class AuthServer implements Closeable {
   /** Sources (addresses or netblocks) refused at accept for earlier failures, now. */
   public int penalizedSources() {
     return context.penalties().penalizedSources();
+  }
+
+  /** The UDP port taking verified datagrams, or 0 if they are off. */
+  public int udpPort() {
+    return context.datagrams() == null ? 0 : context.datagrams().port();
+  }
+
+  /** Datagrams dropped before any channel's checks (unknown channel id, impossible size). */
+  public long datagramDrops() {
+    return context.datagrams() == null
+        ? 0
+        : context.datagrams().unknownChannelDrops() + context.datagrams().badSizeDrops();
   }
 
   /** Verified sessions open now. */
@@ -308,6 +343,9 @@ public final class AuthServer implements Closeable {
       Thread.currentThread().interrupt();
     }
     executors.shutdownNow();
+    if (context.datagrams() != null) {
+      context.datagrams().close();
+    }
     try {
       context.uploads().close();
     } catch (IOException e) {

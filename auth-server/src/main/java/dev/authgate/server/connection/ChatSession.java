@@ -102,6 +102,21 @@ final class ChatSession {
     }
   }
 
+  /**
+   * A CHAT_SAY that came as a datagram: said in the member's room if it is in one and the text is
+   * valid. On the datagram thread, which never waits: nothing is answered (an error has nowhere to
+   * go but the counts).
+   *
+   * @return whether it was said
+   */
+  boolean sayFromDatagram(byte[] bytes) {
+    ChatMember me = member;
+    if (me == null || me.roomName() == null || ChatText.problem(bytes) != null) {
+      return false;
+    }
+    return rooms.sayWithoutWaiting(me, new String(bytes, StandardCharsets.UTF_8));
+  }
+
   private void answer(ChatMember me, Event.Kind kind, String value, String otherwise) {
     if (value == null) {
       error(me, otherwise);

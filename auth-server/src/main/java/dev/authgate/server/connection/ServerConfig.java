@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param sessions caps on verified sessions and the write deadline
  * @param published where the files machines may fetch are published ({@code published/<client>/}
  *     and {@code published/_all/}); it need not exist
+ * @param datagrams the UDP port for verified datagrams and its bounds
  */
 public record ServerConfig(
     InetAddress bindAddress,
@@ -33,7 +34,8 @@ public record ServerConfig(
     Defences defences,
     ChatLimits chat,
     SessionLimits sessions,
-    Path published) {
+    Path published,
+    DatagramLimits datagrams) {
   /** The default port. */
   public static final int DEFAULT_PORT = 7350;
 
@@ -52,6 +54,7 @@ public record ServerConfig(
     Objects.requireNonNull(chat, "chat");
     Objects.requireNonNull(sessions, "sessions");
     Objects.requireNonNull(published, "published");
+    Objects.requireNonNull(datagrams, "datagrams");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is outside 0-65535");
     }
@@ -84,7 +87,8 @@ public record ServerConfig(
         Defences.relaxed(),
         ChatLimits.defaults(),
         new SessionLimits(10_000, 10_000, SessionLimits.DEFAULT_WRITE_TIMEOUT),
-        uploads.resolveSibling("published"));
+        uploads.resolveSibling("published"),
+        DatagramLimits.off());
   }
 
   /** A copy with another handshake deadline. */
@@ -99,7 +103,8 @@ public record ServerConfig(
         defences,
         chat,
         sessions,
-        published);
+        published,
+        datagrams);
   }
 
   /** A copy with another idle limit. */
@@ -114,7 +119,8 @@ public record ServerConfig(
         defences,
         chat,
         sessions,
-        published);
+        published,
+        datagrams);
   }
 
   /** A copy with other chat limits. */
@@ -129,7 +135,8 @@ public record ServerConfig(
         defences,
         limits,
         sessions,
-        published);
+        published,
+        datagrams);
   }
 
   /** A copy with other defences. */
@@ -144,7 +151,8 @@ public record ServerConfig(
         newDefences,
         chat,
         sessions,
-        published);
+        published,
+        datagrams);
   }
 
   /** A copy with other upload limits. */
@@ -159,7 +167,8 @@ public record ServerConfig(
         defences,
         chat,
         sessions,
-        published);
+        published,
+        datagrams);
   }
 
   /** A copy bound to another address and port. */
@@ -174,7 +183,8 @@ public record ServerConfig(
         defences,
         chat,
         sessions,
-        published);
+        published,
+        datagrams);
   }
 
   /** A copy publishing files from {@code dir}. */
@@ -189,7 +199,8 @@ public record ServerConfig(
         defences,
         chat,
         sessions,
-        dir);
+        dir,
+        datagrams);
   }
 
   /** A copy with other session caps and write deadline. */
@@ -204,7 +215,8 @@ public record ServerConfig(
         defences,
         chat,
         limits,
-        published);
+        published,
+        datagrams);
   }
 
   /** A copy that names itself {@code id} to clients and to its peers. */
@@ -219,6 +231,23 @@ public record ServerConfig(
         defences,
         chat,
         sessions,
-        published);
+        published,
+        datagrams);
+  }
+
+  /** A copy taking verified datagrams as {@code limits} say. */
+  public ServerConfig withDatagrams(DatagramLimits limits) {
+    return new ServerConfig(
+        bindAddress,
+        port,
+        serverId,
+        handshakeTimeout,
+        idleTimeout,
+        uploads,
+        defences,
+        chat,
+        sessions,
+        published,
+        limits);
   }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param chat the chat rooms
  * @param sessions the count of verified sessions against their caps
  * @param published the files machines may fetch
+ * @param datagrams the UDP endpoint for verified datagrams, or null if they are off
  */
 record ServerContext(
     ServerConfig config,
@@ -42,4 +43,5 @@ record ServerContext(
     RefusalAudit refusals,
     ChatRooms chat,
     SessionCount sessions,
-    PublishedFiles published) {}
+    PublishedFiles published,
+    dev.authgate.server.datagram.DatagramEndpoint datagrams) {}

@@ -8,6 +8,7 @@ import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.keyfile.Permissions.SessionKind;
 import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.DatagramControl;
 import dev.authgate.protocol.session.Enroll;
 import dev.authgate.protocol.session.EnrollResult;
 import dev.authgate.protocol.session.FileListing;
@@ -26,6 +27,7 @@ import dev.authgate.protocol.session.UploadData;
 import dev.authgate.protocol.session.UploadEnd;
 import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.protocol.session.UploadResult;
+import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.LiveKeystore;
 import java.io.EOFException;
@@ -51,6 +53,7 @@ final class Session {
   private final ServerContext context;
   private volatile UploadSession uploads;
   private volatile ChatSession chat;
+  private volatile dev.authgate.server.datagram.Channel datagramChannel;
   private volatile DownloadSession downloads;
 
   Session(
@@ -134,6 +137,8 @@ final class Session {
     if (requested.ending() && !ending.byClient()) {
       ending = new Ending(requested.outcome(), requested.why(), requested.closeCode());
     }
+    // Before anything else ends, so no datagram acts for a session that is ending.
+    closeDatagrams(ending.outcome());
     if (ending.closeCode() >= 0) {
       sendClose(ending.closeCode(), ending.closeText());
       connection.finishOutput();
@@ -257,8 +262,72 @@ final class Session {
         case GetEnd e -> throw serverOnly("GET_END");
         case UploadReady r -> throw serverOnly("UPLOAD_READY");
         case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
+        case DatagramControl.Open o -> openDatagrams();
+        case DatagramControl.Status s -> {
+          dev.authgate.server.datagram.Channel now = datagramChannel;
+          channel.send(
+              now == null
+                  ? new DatagramControl.Counts(0, -1, 0)
+                  : new DatagramControl.Counts(now.received(), now.highest(), now.dropped()));
+        }
+        case DatagramControl.Opened o -> throw serverOnly("DATAGRAM_OPENED");
+        case DatagramControl.Counts c -> throw serverOnly("DATAGRAM_COUNTS");
       }
     }
+  }
+
+  /**
+   * Opens this session's datagram channel (closing any open one): its keys come from the session's
+   * datagram secret and the new channel's random id. Answered with DATAGRAM_OPENED, port 0 if this
+   * server takes no datagrams or has as many channels open as it may. Audited.
+   */
+  private void openDatagrams() throws IOException {
+    require(SessionKind.CHAT);
+    closeDatagrams("reopened");
+    dev.authgate.server.datagram.DatagramEndpoint endpoint = context.datagrams();
+    dev.authgate.server.datagram.Channel opened =
+        endpoint == null ? null : endpoint.open(accepted.keys().datagramSecret(), this::onDatagram);
+    if (opened == null) {
+      channel.send(new DatagramControl.Opened(new byte[8], 0));
+      return;
+    }
+    datagramChannel = opened;
+    context
+        .audit()
+        .record(
+            connection
+                .event("datagram.opened")
+                .with("client_id", accepted.clientId())
+                .with("udp_port", endpoint.port()));
+    channel.send(new DatagramControl.Opened(opened.id(), endpoint.port()));
+  }
+
+  /** A message that opened on this session's channel; on the datagram thread, never waiting. */
+  private boolean onDatagram(dev.authgate.server.datagram.Channel.Message message) {
+    return switch (message.type()) {
+      case dev.authgate.server.datagram.Channel.SAY ->
+          permissions().allows(SessionKind.CHAT)
+              && chat != null
+              && chat.sayFromDatagram(message.body());
+      case dev.authgate.server.datagram.Channel.CREDIT -> true;
+      default -> false;
+    };
+  }
+
+  private void closeDatagrams(String outcome) {
+    dev.authgate.server.datagram.Channel open = datagramChannel;
+    if (open == null) {
+      return;
+    }
+    datagramChannel = null;
+    context.datagrams().close(open);
+    AuditEvent event =
+        connection
+            .event("datagram.closed")
+            .with("client_id", accepted.clientId())
+            .with("outcome", outcome);
+    open.counts().forEach(event::with);
+    context.audit().record(event);
   }
 
   /**

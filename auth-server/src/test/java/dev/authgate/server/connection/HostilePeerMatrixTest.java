@@ -87,6 +87,18 @@ class HostilePeerMatrixTest {
     SAMPLES.put(GetReady.class, new GetReady(4, 0, 0));
     SAMPLES.put(GetData.class, new GetData(new byte[] {1, 2, 3, 4}, 0, 4));
     SAMPLES.put(GetEnd.class, GetEnd.refused("forged", "forged"));
+    SAMPLES.put(
+        dev.authgate.protocol.session.DatagramControl.Open.class,
+        new dev.authgate.protocol.session.DatagramControl.Open());
+    SAMPLES.put(
+        dev.authgate.protocol.session.DatagramControl.Status.class,
+        new dev.authgate.protocol.session.DatagramControl.Status());
+    SAMPLES.put(
+        dev.authgate.protocol.session.DatagramControl.Opened.class,
+        new dev.authgate.protocol.session.DatagramControl.Opened(new byte[8], 7350));
+    SAMPLES.put(
+        dev.authgate.protocol.session.DatagramControl.Counts.class,
+        new dev.authgate.protocol.session.DatagramControl.Counts(1, 0, 0));
   }
 
   /** Types only an enrollment token's session may send: a client's session ends not-permitted. */
@@ -105,7 +117,9 @@ class HostilePeerMatrixTest {
           FileListing.class,
           GetReady.class,
           GetData.class,
-          GetEnd.class);
+          GetEnd.class,
+          dev.authgate.protocol.session.DatagramControl.Opened.class,
+          dev.authgate.protocol.session.DatagramControl.Counts.class);
 
   enum Fault {
     /** One byte per write: must make no difference. */

@@ -119,7 +119,15 @@ public final class RawClient implements AutoCloseable {
     ClientHandshake handshake = new ClientHandshake(identity, RandomSource.secure());
     send(handshake.onHello(readFrame()));
     ClientHandshake.Established established = handshake.onWelcome(readFrame());
+    keys = established.keys();
     return SecureChannel.client(in, recordingOut(), established.keys());
+  }
+
+  private dev.authgate.protocol.handshake.SessionKeys keys;
+
+  /** The session keys of the last {@link #handshake}, for a test's datagrams. */
+  public dev.authgate.protocol.handshake.SessionKeys keys() {
+    return keys;
   }
 
   /**

@@ -1,0 +1,277 @@
+package dev.authgate.server.datagram;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.authgate.protocol.datagram.Datagram;
+import dev.authgate.protocol.datagram.DatagramKeys;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.DatagramControl;
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.server.connection.DatagramLimits;
+import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.testing.RawClient;
+import dev.authgate.server.testing.TestServer;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Verified datagrams against a real server: a chat member opens a channel over its TCP session and
+ * says lines as sealed datagrams; the rest of the room hears them over TCP.
+ */
+class DatagramChannelTest {
+  @TempDir Path dir;
+  private TestServer server;
+  private Credential listenerKey;
+  private Credential senderKey;
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws IOException {
+    server =
+        TestServer.start(
+            dir,
+            ServerConfig.loopback(0, dir.resolve("uploads"))
+                .withDatagrams(new DatagramLimits(DatagramLimits.SAME_AS_TCP, 10, 100)));
+    listenerKey = server.provision("listener");
+    senderKey = server.provision("sender");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+    server.close();
+  }
+
+  /** A TCP chat member of {@code room}, its own JOINED read. */
+  private SecureChannel member(Credential who, String room) throws IOException {
+    RawClient client = RawClient.connect(server.port());
+    open.add(client);
+    SecureChannel channel = client.handshake(who.identity());
+    channel.send(new ChatMessage.Join(room));
+    Event joined = nextEvent(channel);
+    assertThat(joined.kind()).isEqualTo(Event.Kind.JOINED);
+    return channel;
+  }
+
+  private static Event nextEvent(SecureChannel channel) throws IOException {
+    while (true) {
+      SessionMessage message = channel.receive();
+      if (message instanceof Event event && event.kind() != Event.Kind.HISTORY) {
+        return event;
+      }
+    }
+  }
+
+  /** A member that opened a datagram channel, and its sealer. */
+  private final class Sender {
+    final RawClient tcp;
+    final SecureChannel channel;
+    final DatagramControl.Opened opened;
+    final Datagram sealer;
+    final DatagramSocket udp;
+    long next;
+
+    Sender(String room) throws IOException {
+      tcp = RawClient.connect(server.port());
+      open.add(tcp);
+      channel = tcp.handshake(senderKey.identity());
+      channel.send(new ChatMessage.Join(room));
+      nextEvent(channel);
+      channel.send(new DatagramControl.Open());
+      opened = (DatagramControl.Opened) channel.receive();
+      DatagramKeys keys = DatagramKeys.derive(tcp.keys().datagramSecret(), opened.channelId());
+      sealer = new Datagram(opened.channelId(), keys.clientToServer());
+      udp = socket();
+    }
+
+    byte[] say(String text) {
+      return sealer.seal(next++, 0x01, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void send(byte[] datagram) throws IOException {
+      send(udp, datagram);
+    }
+
+    void send(DatagramSocket from, byte[] datagram) throws IOException {
+      from.send(
+          new DatagramPacket(
+              datagram, datagram.length, InetAddress.getLoopbackAddress(), opened.udpPort()));
+    }
+
+    DatagramControl.Counts counts() throws IOException {
+      channel.send(new DatagramControl.Status());
+      while (true) {
+        if (channel.receive() instanceof DatagramControl.Counts counts) {
+          return counts;
+        }
+      }
+    }
+  }
+
+  private DatagramSocket socket() throws IOException {
+    DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+    open.add(socket);
+    return socket;
+  }
+
+  private static List<String> messages(SecureChannel listener, int count) throws IOException {
+    List<String> texts = new ArrayList<>();
+    while (texts.size() < count) {
+      Event event = nextEvent(listener);
+      if (event.kind() == Event.Kind.MESSAGE) {
+        assertThat(event.from()).isEqualTo("sender");
+        texts.add(event.text());
+      }
+    }
+    return texts;
+  }
+
+  @Test
+  void linesSaidAsDatagramsReachTheTcpMembersOfTheRoomUnderTheSendersVerifiedId() throws Exception {
+    SecureChannel listener = member(listenerKey, "ops");
+    Sender sender = new Sender("ops");
+    nextEvent(listener); // the sender's JOINED
+
+    assertThat(sender.opened.udpPort()).isEqualTo(server.server().udpPort()).isPositive();
+    List<String> said = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      said.add("reading " + i);
+      sender.send(sender.say("reading " + i));
+    }
+
+    assertThat(messages(listener, 20)).containsExactlyElementsOf(said);
+    await().untilAsserted(() -> assertThat(sender.counts().received()).isEqualTo(20));
+    JsonNode opened = server.awaitEvent("datagram.opened");
+    assertThat(opened.path("client_id").asText()).isEqualTo("sender");
+  }
+
+  @Test
+  void replayedForgedAndStrangersDatagramsAreDroppedCountedAndNeverAnswered() throws Exception {
+    SecureChannel listener = member(listenerKey, "ops");
+    Sender sender = new Sender("ops");
+    nextEvent(listener);
+
+    byte[] first = sender.say("once");
+    sender.send(first);
+    sender.send(first); // replayed
+    byte[] forged = sender.say("forged");
+    forged[forged.length - 1] ^= 1;
+    sender.send(forged);
+    byte[] stranger = new byte[100];
+    new java.util.Random(1).nextBytes(stranger);
+    sender.send(stranger); // no such channel
+    byte[] last = sender.say("last");
+    sender.send(last);
+
+    assertThat(messages(listener, 2)).containsExactly("once", "last");
+    DatagramControl.Counts counts = sender.counts();
+    assertThat(counts.received()).isEqualTo(2);
+    assertThat(counts.dropped()).isEqualTo(2);
+    assertThat(server.server().datagramDrops()).isGreaterThanOrEqualTo(1);
+    // Nothing came back to the sending address (the server never answers a datagram).
+    sender.udp.setSoTimeout(300);
+    assertThatThrownBy(() -> sender.udp.receive(new DatagramPacket(new byte[2048], 2048)))
+        .isInstanceOf(SocketTimeoutException.class);
+  }
+
+  @Test
+  void theChannelSurvivesAChangeOfTheClientsSourcePort() throws Exception {
+    SecureChannel listener = member(listenerKey, "ops");
+    Sender sender = new Sender("ops");
+    nextEvent(listener);
+
+    sender.send(sender.say("from the first port"));
+    assertThat(messages(listener, 1)).containsExactly("from the first port");
+    sender.send(socket(), sender.say("after rebinding"));
+
+    assertThat(messages(listener, 1)).containsExactly("after rebinding");
+    sender.channel.send(new SessionMessage.Close(0, "bye"));
+    JsonNode closed = server.awaitEvent("datagram.closed");
+    assertThat(closed.path("rebinds").asLong()).isEqualTo(1);
+    assertThat(closed.path("received").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void theChannelEndsWithItsSessionAndARevokedKeysDatagramsAreDropped() throws Exception {
+    SecureChannel listener = member(listenerKey, "ops");
+    Sender sender = new Sender("ops");
+    nextEvent(listener);
+    sender.send(sender.say("before"));
+    assertThat(messages(listener, 1)).containsExactly("before");
+
+    server.revokeNow("sender");
+    server.server().revalidateSessions();
+    JsonNode closed =
+        server.awaitEvent("datagram.closed", e -> e.path("client_id").asText().equals("sender"));
+    assertThat(closed.path("outcome").asText()).isEqualTo("revoked");
+    long strangers = server.server().datagramDrops();
+    sender.send(sender.say("after"));
+
+    await().until(() -> server.server().datagramDrops() > strangers);
+    // The listener hears the sender leave, and no message after it.
+    Event next = nextEvent(listener);
+    assertThat(next.kind()).isEqualTo(Event.Kind.LEFT);
+  }
+
+  @Test
+  void aChannelSendingOverItsRateIsCutBackToItAndCounted() throws Exception {
+    member(listenerKey, "ops");
+    Sender sender = new Sender("ops");
+    long start = System.nanoTime();
+    for (int i = 0; i < 600; i++) {
+      sender.send(sender.say("flood " + i));
+      if (i % 50 == 49) {
+        Thread.sleep(20); // paced a little, so the kernel's buffer does not drop them first
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              DatagramControl.Counts counts = sender.counts();
+              assertThat(counts.received() + counts.dropped()).isGreaterThanOrEqualTo(550);
+            });
+    DatagramControl.Counts counts = sender.counts();
+    // 200 at once (the burst), then 100 a second while the flood lasts.
+    assertThat(counts.dropped()).isPositive();
+    assertThat(counts.received()).isLessThanOrEqualTo(200 + (long) (100 * (seconds + 1)));
+  }
+
+  @Test
+  void aServerWithDatagramsOffSaysSoWithPortZero() throws Exception {
+    server.close();
+    server = TestServer.start(dir.resolve("off"));
+    senderKey = server.provision("sender");
+    RawClient tcp = RawClient.connect(server.port());
+    open.add(tcp);
+    SecureChannel channel = tcp.handshake(senderKey.identity());
+    channel.send(new DatagramControl.Open());
+
+    DatagramControl.Opened opened = (DatagramControl.Opened) channel.receive();
+
+    assertThat(opened.udpPort()).isZero();
+    assertThat(server.server().udpPort()).isZero();
+  }
+}
