@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       ListCommand.class,
       GetCommand.class,
       ChatCommand.class,
+      SendCommand.class,
       BenchCommand.class,
       EnrollCommand.class,
       StartupTraining.class,

@@ -79,7 +79,8 @@ public final class Connector {
           SecureChannel.client(in, out, established.keys()),
           established.serverId(),
           out,
-          timeout);
+          timeout,
+          established.keys());
     } catch (IOException | RuntimeException e) {
       socket.close();
       throw e;

@@ -24,6 +24,7 @@ public final class VerifiedConnection implements Closeable {
   private final SecureChannel channel;
   private final String serverId;
   private final Thread watchdog;
+  private final dev.authgate.protocol.handshake.SessionKeys keys;
   private long nextToken = 1;
 
   VerifiedConnection(
@@ -31,10 +32,12 @@ public final class VerifiedConnection implements Closeable {
       SecureChannel channel,
       String serverId,
       WriteDeadline output,
-      Duration writeTimeout) {
+      Duration writeTimeout,
+      dev.authgate.protocol.handshake.SessionKeys keys) {
     this.socket = socket;
     this.channel = channel;
     this.serverId = serverId;
+    this.keys = keys;
     this.watchdog =
         Thread.ofVirtual()
             .name("client-write-watchdog")
@@ -60,6 +63,63 @@ public final class VerifiedConnection implements Closeable {
       }
     } catch (InterruptedException | IOException e) {
       // Closed: nothing left to watch.
+    }
+  }
+
+  /**
+   * Opens this session's datagram channel (PROTOCOL.md §11): asks over the sealed session, derives
+   * the channel's keys from the session's datagram secret, and returns a sender bound to the
+   * server's UDP port on the address this connection reached. Chat events that arrive meanwhile are
+   * skipped.
+   *
+   * @throws dev.authgate.client.datagram.DatagramsUnavailableException if the server takes no
+   *     datagrams (or has as many channels open as it may)
+   */
+  public dev.authgate.client.datagram.DatagramSender openDatagrams() throws IOException {
+    channel.send(new dev.authgate.protocol.session.DatagramControl.Open());
+    dev.authgate.protocol.session.DatagramControl.Opened opened =
+        awaitMessage(dev.authgate.protocol.session.DatagramControl.Opened.class);
+    if (opened.udpPort() == 0) {
+      throw new dev.authgate.client.datagram.DatagramsUnavailableException(
+          "the server takes no datagrams (its --udp-port is 0, or it has as many channels open"
+              + " as it may)");
+    }
+    return new dev.authgate.client.datagram.DatagramSender(
+        this,
+        opened.channelId(),
+        new java.net.InetSocketAddress(socket.getInetAddress(), opened.udpPort()),
+        dev.authgate.protocol.datagram.DatagramKeys.derive(
+            keys.datagramSecret(), opened.channelId()));
+  }
+
+  /**
+   * Reads until a message of {@code type} arrives and returns it: chat events and stray PONGs
+   * meanwhile are skipped, a PING is answered, a CLOSE ends the wait with the server's reason.
+   *
+   * @throws ProtocolException if the server closes the session, or sends anything else
+   */
+  public <T extends SessionMessage> T awaitMessage(Class<T> type) throws IOException {
+    while (true) {
+      SessionMessage message = channel.receive();
+      if (type.isInstance(message)) {
+        return type.cast(message);
+      }
+      if (message instanceof Ping p) {
+        channel.send(new Pong(p.token()));
+      } else if (message instanceof Close c) {
+        throw c.code() == Close.NOT_PERMITTED
+            ? new ProtocolException(Reason.NOT_PERMITTED, c.text())
+            : new ProtocolException(
+                Reason.CONNECTION_LOST, "the server closed the session: " + c.text());
+      } else if (!(message instanceof dev.authgate.protocol.session.ChatMessage.Event
+          || message instanceof Pong)) {
+        throw new ProtocolException(
+            Reason.MALFORMED,
+            "unexpected "
+                + message.getClass().getSimpleName()
+                + " while waiting for "
+                + type.getSimpleName());
+      }
     }
   }
 

@@ -13,11 +13,17 @@ import java.nio.charset.StandardCharsets;
  */
 record CliRun(int exit, String out, String err) {
   static CliRun client(String... args) {
+    return clientWithInput("", args);
+  }
+
+  /** Runs {@code auth-client args} with {@code stdin} as its standard input. */
+  static CliRun clientWithInput(String stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit =
         AuthClientCommand.run(
             args,
+            new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
     return new CliRun(

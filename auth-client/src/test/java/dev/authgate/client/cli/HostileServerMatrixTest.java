@@ -90,7 +90,10 @@ class HostileServerMatrixTest {
     FILE_LISTING(Kind.LIST, FileListing.class),
     GET_READY(Kind.GET, GetReady.class),
     GET_DATA(Kind.GET, GetData.class),
-    GET_END(Kind.GET, GetEnd.class);
+    GET_END(Kind.GET, GetEnd.class),
+    SEND_JOINED(Kind.SEND, Event.class),
+    DATAGRAM_OPENED(Kind.SEND, dev.authgate.protocol.session.DatagramControl.Opened.class),
+    DATAGRAM_COUNTS(Kind.SEND, dev.authgate.protocol.session.DatagramControl.Counts.class);
 
     final Kind kind;
     final Class<?> message;
@@ -107,7 +110,9 @@ class HostileServerMatrixTest {
     CHAT,
     ENROLL,
     LIST,
-    GET
+    GET,
+    /** {@code send --udp}: join, open a datagram channel, one datagram, ask for the counts. */
+    SEND
   }
 
   enum Fault {
@@ -138,7 +143,9 @@ class HostileServerMatrixTest {
           ChatMessage.Leave.class,
           dev.authgate.protocol.session.Enroll.class,
           ListFiles.class,
-          GetFile.class);
+          GetFile.class,
+          dev.authgate.protocol.session.DatagramControl.Open.class,
+          dev.authgate.protocol.session.DatagramControl.Status.class);
 
   @Test
   void everyMessageAServerSendsIsAStepOfTheMatrix() {
@@ -183,6 +190,11 @@ class HostileServerMatrixTest {
       case GET ->
           fault == Fault.DRIP || step == Step.GET_END && fault == Fault.DUPLICATE
               ? new Expected(0, List.of("fetched"))
+              : new Expected(4, List.of());
+      // A duplicated DATAGRAM_COUNTS is never read: the client has its answer and closes.
+      case SEND ->
+          fault == Fault.DRIP || step == Step.DATAGRAM_COUNTS && fault == Fault.DUPLICATE
+              ? new Expected(0, List.of())
               : new Expected(4, List.of());
     };
   }
@@ -278,6 +290,7 @@ class HostileServerMatrixTest {
         case PING -> args.addAll(List.of("--timeout", "2"));
         case LIST -> args.addAll(List.of("--timeout", "2", "--json"));
         case GET -> args.addAll(List.of("--timeout", "2", "--out", dir.toString(), "fetched.bin"));
+        case SEND -> args.addAll(List.of("--timeout", "2", "--udp", "--room", "ops", "t=21"));
         case UPLOAD -> {
           Path file = dir.resolve("reading.bin");
           int size = fault == Fault.STOP_READING ? 16 << 20 : 300_000;
@@ -332,7 +345,7 @@ class HostileServerMatrixTest {
   private static List<String> kinds(Kind kind, String stdout) {
     List<String> lines = stdout.lines().toList();
     return switch (kind) {
-      case PING, ENROLL -> List.of();
+      case PING, ENROLL, SEND -> List.of();
       case UPLOAD -> lines.stream().anyMatch(l -> l.contains("stored")) ? List.of("stored") : lines;
       case LIST ->
           lines.stream().anyMatch(l -> l.contains("\"name\":\"fetched.bin\""))
@@ -402,6 +415,7 @@ class HostileServerMatrixTest {
               case ENROLL -> enroll();
               case LIST -> list();
               case GET -> get();
+              case SEND -> sendUdp();
             };
         if (goOn) {
           drain();
@@ -494,6 +508,26 @@ class HostileServerMatrixTest {
         return false;
       }
       return send(Step.CHAT_CLOSE, seal(new Close(Close.SHUTDOWN, "maintenance")));
+    }
+
+    private boolean sendUdp() throws IOException {
+      ChatMessage.Join join = (ChatMessage.Join) receiveAnsweringPings();
+      long now = System.currentTimeMillis();
+      if (!send(
+          Step.SEND_JOINED, seal(new Event(Event.Kind.JOINED, now, join.room(), "sensor-1", "")))) {
+        return false;
+      }
+      receiveAnsweringPings(); // DATAGRAM_OPEN
+      // A port nobody listens on: the datagram is lost, which the counts then say.
+      if (!send(
+          Step.DATAGRAM_OPENED,
+          seal(new dev.authgate.protocol.session.DatagramControl.Opened(new byte[8], 9)))) {
+        return false;
+      }
+      receiveAnsweringPings(); // DATAGRAM_STATUS
+      return send(
+          Step.DATAGRAM_COUNTS,
+          seal(new dev.authgate.protocol.session.DatagramControl.Counts(1, 0, 0)));
     }
 
     private SessionMessage receiveAnsweringPings() throws IOException {
