@@ -102,6 +102,10 @@ public final class HandshakeVectors {
     v.put("session c2s iv", HEX.formatHex(session.clientToServer().iv()));
     v.put("session s2c key", HEX.formatHex(session.serverToClient().key()));
     v.put("session s2c iv", HEX.formatHex(session.serverToClient().iv()));
+    if (!java.util.Arrays.equals(session.datagramSecret(), accepted.keys().datagramSecret())) {
+      throw new AssertionError("client and server derived different datagram secrets");
+    }
+    v.put("datagram secret (dg_secret)", HEX.formatHex(session.datagramSecret()));
 
     ByteArrayOutputStream wire = new ByteArrayOutputStream();
     SecureChannel.client(new ByteArrayInputStream(new byte[0]), wire, session)

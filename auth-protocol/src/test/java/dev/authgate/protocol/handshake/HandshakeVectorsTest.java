@@ -94,6 +94,9 @@ class HandshakeVectorsTest {
         "session s2c key", "06713ce249c742fb973e429d4039021a497566bc66c55ec810b21a88ba719dad");
     expected.put("session s2c iv", "e786001eee966430dc284f36");
     expected.put(
+        "datagram secret (dg_secret)",
+        "dc841a2c21c3be8a30a42c56226b10850725e3a1948d9337ea2a328fc555a98d");
+    expected.put(
         "first sealed frame (client PING token 1)",
         "1000000019033ecb32fd2bcb356046a3633e9346c7e733fb7f29ab7aa29c");
     return expected;
@@ -143,6 +146,8 @@ class HandshakeVectorsTest {
         .isEqualTo(v.get("session c2s key"));
     assertThat(HEX.formatHex(Hkdf.expand(sessionPrk, "authgate/1 s2c iv", 12)))
         .isEqualTo(v.get("session s2c iv"));
+    assertThat(HEX.formatHex(Hkdf.expand(sessionPrk, "authgate/1 dg", 32)))
+        .isEqualTo(v.get("datagram secret (dg_secret)"));
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
