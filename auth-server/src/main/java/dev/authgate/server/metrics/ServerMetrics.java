@@ -37,6 +37,7 @@ public final class ServerMetrics implements AuditLog {
   private final Counter downloadedBytes;
   private final Gauge chatMembers;
   private final Gauge clusterConnected;
+  private final Counter datagrams;
   private final Counter clusterOutages;
   private boolean jvmMetrics;
 
@@ -108,6 +109,14 @@ public final class ServerMetrics implements AuditLog {
             .name("authgate_chat_members")
             .help("Chat members in a room now")
             .register(registry);
+    datagrams =
+        Counter.builder()
+            .name("authgate_datagrams_total")
+            .help(
+                "Datagrams of closed channels: received, or dropped by reason (replayed, too_old,"
+                    + " forged, rate), or refused")
+            .labelNames("outcome")
+            .register(registry);
     clusterConnected =
         Gauge.builder()
             .name("authgate_cluster_connected")
@@ -169,6 +178,21 @@ public final class ServerMetrics implements AuditLog {
         uploads.labelValues("stored", "").inc();
         if (f.get("size") instanceof Number n) {
           uploadedBytes.inc(n.longValue());
+        }
+      }
+      case "datagram.closed" -> {
+        for (String outcome :
+            new String[] {
+              "received",
+              "dropped_replayed",
+              "dropped_too_old",
+              "dropped_forged",
+              "dropped_rate",
+              "refused"
+            }) {
+          if (f.get(outcome) instanceof Number n && n.longValue() > 0) {
+            datagrams.labelValues(outcome.replace("dropped_", "")).inc(n.longValue());
+          }
         }
       }
       case "cluster.connected" -> clusterConnected.set(1);

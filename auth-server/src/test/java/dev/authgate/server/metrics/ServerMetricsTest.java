@@ -44,6 +44,25 @@ class ServerMetricsTest {
   }
 
   @Test
+  void datagramsOfClosedChannelsAreCountedByOutcome() {
+    metrics.record(
+        AuditEvent.of("datagram.closed")
+            .with("received", 10L)
+            .with("dropped_replayed", 2L)
+            .with("dropped_forged", 0L));
+
+    CounterSnapshot counted =
+        (CounterSnapshot)
+            metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getPrometheusName().equals("authgate_datagrams"))
+                .findFirst()
+                .orElseThrow();
+    assertThat(counted.getDataPoints())
+        .extracting(p -> p.getLabels().get("outcome") + "=" + (long) p.getValue())
+        .containsExactlyInAnyOrder("received=10", "replayed=2");
+  }
+
+  @Test
   void proxyHeaderRefusalsAreCountedUnderTheirOwnReason() {
     metrics.record(AuditEvent.of("auth.rejected").with("reason", "proxy-header"));
 
