@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real HAProxy (Debian's package) in TCP mode on a loopback port, balancing round robin over the
@@ -99,7 +98,7 @@ public final class HaproxyProcess implements AutoCloseable {
         probe.connect(new InetSocketAddress("127.0.0.1", ready), 500);
         return haproxy;
       } catch (IOException notYet) {
-        sleep(50);
+        ChildProcesses.sleep(50);
       }
     }
     haproxy.close();
@@ -111,25 +110,8 @@ public final class HaproxyProcess implements AutoCloseable {
     return port;
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    ChildProcesses.stop(process);
   }
 }

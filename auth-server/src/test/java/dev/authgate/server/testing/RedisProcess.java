@@ -101,7 +101,7 @@ public final class RedisProcess implements AutoCloseable {
                 + ": "
                 + Files.readString(dir.resolve("redis.out")));
       }
-      sleep(50);
+      ChildProcesses.sleep(50);
     }
     throw new IOException("redis-server did not answer on port " + port + " within " + STARTUP);
   }
@@ -146,27 +146,10 @@ public final class RedisProcess implements AutoCloseable {
     return port;
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   @Override
   public void close() {
     if (process != null) {
-      process.destroy();
-      try {
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-          process.waitFor(5, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+      ChildProcesses.stop(process);
     }
   }
 }
