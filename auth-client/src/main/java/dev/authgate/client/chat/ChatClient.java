@@ -23,6 +23,16 @@ public final class ChatClient implements Closeable {
   private final Duration keepalive;
   private Thread reader;
   private volatile boolean ended;
+  private volatile dev.authgate.client.datagram.DatagramSender datagrams;
+
+  /**
+   * Chats over {@code sender}'s datagram channel from now on (open it with events, before {@link
+   * #start}): lines that fit one datagram are said as datagrams, and the room's events arrive as
+   * datagrams on a reader of their own; requests and answers stay on the session.
+   */
+  public void useDatagrams(dev.authgate.client.datagram.DatagramSender sender) {
+    this.datagrams = sender;
+  }
 
   /** How often a quiet session proves it is alive by default, keeping the idle limit at bay. */
   public static final Duration KEEPALIVE = Duration.ofSeconds(60);
@@ -57,11 +67,21 @@ public final class ChatClient implements Closeable {
      * or by a failure of the connection.
      */
     void onEnd(String reason, Exception failure);
+
+    /**
+     * Over datagrams: {@code missed} events did not arrive (lost on the way, or not sent for lack
+     * of credit) just before the next one. Called on the datagram reader thread.
+     */
+    default void onGap(long missed) {}
   }
 
   /** Starts handing events to {@code listener} on a reader thread, and the keepalive. */
   public void start(Listener listener) {
     Thread.ofVirtual().name("chat-keepalive").start(this::keepAlive);
+    dev.authgate.client.datagram.DatagramSender udp = datagrams;
+    if (udp != null) {
+      Thread.ofVirtual().name("chat-datagrams").start(() -> readDatagrams(udp, listener));
+    }
     reader =
         Thread.ofVirtual()
             .name("chat-reader")
@@ -100,6 +120,24 @@ public final class ChatClient implements Closeable {
                 });
   }
 
+  private void readDatagrams(dev.authgate.client.datagram.DatagramSender udp, Listener listener) {
+    try {
+      while (!ended) {
+        dev.authgate.client.datagram.DatagramSender.Received received =
+            udp.receive(Duration.ofMillis(500));
+        if (received == null) {
+          continue;
+        }
+        if (received.missedBefore() > 0) {
+          listener.onGap(received.missedBefore());
+        }
+        listener.onEvent(received.event());
+      }
+    } catch (IOException e) {
+      // The socket was closed with the session; the session reader reports how it ended.
+    }
+  }
+
   private void keepAlive() {
     long token = 0;
     try {
@@ -117,8 +155,16 @@ public final class ChatClient implements Closeable {
     channel.send(new ChatMessage.Join(room));
   }
 
-  /** Says {@code text} in the current room. */
+  /** Says {@code text} in the current room (as a datagram if datagrams are used and it fits). */
   public void say(String text) throws IOException {
+    dev.authgate.client.datagram.DatagramSender udp = datagrams;
+    if (udp != null
+        && text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+            <= dev.authgate.client.datagram.DatagramSender.MAX_LINE_BYTES
+        && dev.authgate.protocol.session.ChatText.problem(text) == null) {
+      udp.say(text);
+      return;
+    }
     channel.send(ChatMessage.Say.of(text));
   }
 
@@ -172,6 +218,10 @@ public final class ChatClient implements Closeable {
       }
     }
     connection.close();
+    dev.authgate.client.datagram.DatagramSender udp = datagrams;
+    if (udp != null) {
+      udp.close();
+    }
     if (reader != null) {
       try {
         reader.join(2000);

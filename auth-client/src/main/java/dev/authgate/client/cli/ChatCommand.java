@@ -100,6 +100,14 @@ final class ChatCommand implements Callable<Integer> {
               + "is not read until some are confirmed (default: ${DEFAULT-VALUE}).")
   int buffer;
 
+  @Option(
+      names = "--udp",
+      description =
+          "Chat over verified datagrams: lines go as sealed UDP datagrams and the room's events"
+              + " come back the same way (lost ones are reported: a gap event with --json); the"
+              + " session stays for control. Not with --reconnect.")
+  boolean udp;
+
   /** How the session ended, set once by whichever side ends it first. */
   private final CompletableFuture<String> ended = new CompletableFuture<>();
 
@@ -117,6 +125,9 @@ final class ChatCommand implements Callable<Integer> {
     if (reconnect && !json) {
       throw new ParameterException(spec.commandLine(), "--reconnect needs --json");
     }
+    if (udp && reconnect) {
+      throw new ParameterException(spec.commandLine(), "--udp does not go with --reconnect yet");
+    }
     if (buffer < 1) {
       throw new ParameterException(spec.commandLine(), "--buffer must be at least 1");
     }
@@ -125,7 +136,17 @@ final class ChatCommand implements Callable<Integer> {
     if (reconnect) {
       return runReconnecting(client);
     }
-    ChatClient chat = new ChatClient(client.connect(), keepalive);
+    dev.authgate.client.connect.VerifiedConnection connection = client.connect();
+    ChatClient chat = new ChatClient(connection, keepalive);
+    if (udp) {
+      try {
+        chat.useDatagrams(connection.openDatagrams(true));
+      } catch (dev.authgate.client.datagram.DatagramsUnavailableException e) {
+        connection.close();
+        spec.commandLine().getErr().println("auth-client: " + e.getMessage());
+        return ExitCode.TRANSFER.code();
+      }
+    }
     // Chat sessions may be quiet for long; the server's idle limit ends them, not ours.
     try (chat) {
       return json ? runJson(chat) : runInteractive(chat, credential.clientId());
@@ -242,6 +263,21 @@ final class ChatCommand implements Callable<Integer> {
             ended.complete(ending(reason, failure));
             answered.countDown();
           }
+
+          @Override
+          public void onGap(long missed) {
+            synchronized (out) {
+              out.println(
+                  ChatFormat.json(
+                      "gap",
+                      room,
+                      "",
+                      missed + (missed == 1 ? " event" : " events") + " lost on the way",
+                      System.currentTimeMillis(),
+                      -1));
+              out.flush();
+            }
+          }
         });
     chat.join(room);
     Thread.ofVirtual()
@@ -289,6 +325,12 @@ final class ChatCommand implements Callable<Integer> {
               if (ended.complete(why)) {
                 reader.printAbove("! " + TerminalText.escape(why) + " (press Enter)");
               }
+            }
+
+            @Override
+            public void onGap(long missed) {
+              reader.printAbove(
+                  "! " + missed + (missed == 1 ? " message" : " messages") + " lost on the way");
             }
           });
       chat.join(room);

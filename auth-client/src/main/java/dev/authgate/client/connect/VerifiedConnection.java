@@ -76,7 +76,17 @@ public final class VerifiedConnection implements Closeable {
    *     datagrams (or has as many channels open as it may)
    */
   public dev.authgate.client.datagram.DatagramSender openDatagrams() throws IOException {
-    channel.send(new dev.authgate.protocol.session.DatagramControl.Open());
+    return openDatagrams(false);
+  }
+
+  /**
+   * Opens this session's datagram channel; with {@code events}, the room's messages, joins and
+   * leaves then come back as datagrams ({@link
+   * dev.authgate.client.datagram.DatagramSender#receive}) instead of over the session.
+   */
+  public dev.authgate.client.datagram.DatagramSender openDatagrams(boolean events)
+      throws IOException {
+    channel.send(new dev.authgate.protocol.session.DatagramControl.Open(events));
     dev.authgate.protocol.session.DatagramControl.Opened opened =
         awaitMessage(dev.authgate.protocol.session.DatagramControl.Opened.class);
     if (opened.udpPort() == 0) {
@@ -89,7 +99,9 @@ public final class VerifiedConnection implements Closeable {
         opened.channelId(),
         new java.net.InetSocketAddress(socket.getInetAddress(), opened.udpPort()),
         dev.authgate.protocol.datagram.DatagramKeys.derive(
-            keys.datagramSecret(), opened.channelId()));
+            keys.datagramSecret(), opened.channelId()),
+        opened.perSecond(),
+        events);
   }
 
   /**

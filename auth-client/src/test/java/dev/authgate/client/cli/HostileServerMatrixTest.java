@@ -521,7 +521,7 @@ class HostileServerMatrixTest {
       // A port nobody listens on: the datagram is lost, which the counts then say.
       if (!send(
           Step.DATAGRAM_OPENED,
-          seal(new dev.authgate.protocol.session.DatagramControl.Opened(new byte[8], 9)))) {
+          seal(new dev.authgate.protocol.session.DatagramControl.Opened(new byte[8], 9, 100)))) {
         return false;
       }
       receiveAnsweringPings(); // DATAGRAM_STATUS

@@ -217,6 +217,18 @@ public sealed interface ChatMessage extends SessionMessage {
           .array();
     }
 
+    /**
+     * Decodes a CHAT_EVENT body on its own (as an EVENT datagram carries it).
+     *
+     * @throws ProtocolException if it does not fit the layout
+     */
+    public static Event decodeBody(byte[] body) throws ProtocolException {
+      BodyReader in = new BodyReader(java.nio.ByteBuffer.wrap(body), "CHAT_EVENT");
+      Event event = decode(in);
+      in.end();
+      return event;
+    }
+
     static Event decode(BodyReader in) throws ProtocolException {
       Kind kind = Kind.of(in.u8());
       long ts = in.u64();

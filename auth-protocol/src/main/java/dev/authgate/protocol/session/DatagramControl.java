@@ -27,13 +27,13 @@ public sealed interface DatagramControl extends SessionMessage {
         switch (type) {
           case OPEN -> {
             int flags = in.u8();
-            if (flags != 0) {
+            if ((flags & ~Open.EVENTS) != 0) {
               throw new ProtocolException(
-                  Reason.MALFORMED, "DATAGRAM_OPEN flags " + flags + ": none are defined");
+                  Reason.MALFORMED, "DATAGRAM_OPEN flags " + flags + ": only bit 0 is defined");
             }
-            yield new Open();
+            yield new Open((flags & Open.EVENTS) != 0);
           }
-          case OPENED -> new Opened(in.bytes(8), in.u16());
+          case OPENED -> new Opened(in.bytes(8), in.u16(), in.u16());
           case STATUS -> new Status();
           case COUNTS -> new Counts(in.u64(), in.u64(), in.u64());
           default -> throw new ProtocolException(Reason.MALFORMED, "not a datagram message type");
@@ -42,8 +42,21 @@ public sealed interface DatagramControl extends SessionMessage {
     return message;
   }
 
-  /** Client to server: open a datagram channel for this session (replacing any open one). */
-  record Open() implements DatagramControl {
+  /**
+   * Client to server: open a datagram channel for this session (replacing any open one).
+   *
+   * @param events whether the room's messages, joins and leaves should come back as datagrams (flag
+   *     bit 0) instead of over the session
+   */
+  record Open(boolean events) implements DatagramControl {
+    /** Flag bit 0: chat events as datagrams. */
+    public static final int EVENTS = 1;
+
+    /** A channel for sending only. */
+    public Open() {
+      this(false);
+    }
+
     @Override
     public int type() {
       return OPEN;
@@ -51,7 +64,7 @@ public sealed interface DatagramControl extends SessionMessage {
 
     @Override
     public byte[] body() {
-      return new byte[] {0};
+      return new byte[] {(byte) (events ? EVENTS : 0)};
     }
   }
 
@@ -61,12 +74,18 @@ public sealed interface DatagramControl extends SessionMessage {
    * @param channelId the channel's 8 random bytes, the first 8 of every datagram on it
    * @param udpPort where to send them (the server's host); 0 if this server takes no datagrams, and
    *     then no channel was opened
+   * @param perSecond datagrams a second the client may send on the channel (bursts of twice that);
+   *     more are dropped
    */
-  record Opened(byte[] channelId, int udpPort) implements DatagramControl {
+  record Opened(byte[] channelId, int udpPort, int perSecond) implements DatagramControl {
     /** Validates and copies. */
     public Opened {
-      if (channelId.length != 8 || udpPort < 0 || udpPort > 65535) {
-        throw new IllegalArgumentException("an 8-byte channel id and a port");
+      if (channelId.length != 8
+          || udpPort < 0
+          || udpPort > 65535
+          || perSecond < 0
+          || perSecond > 65535) {
+        throw new IllegalArgumentException("an 8-byte channel id, a port and a rate");
       }
       channelId = channelId.clone();
     }
@@ -83,19 +102,24 @@ public sealed interface DatagramControl extends SessionMessage {
 
     @Override
     public byte[] body() {
-      return ByteBuffer.allocate(10).put(channelId).putShort((short) udpPort).array();
+      return ByteBuffer.allocate(12)
+          .put(channelId)
+          .putShort((short) udpPort)
+          .putShort((short) perSecond)
+          .array();
     }
 
     @Override
     public boolean equals(Object o) {
       return o instanceof Opened other
           && java.util.Arrays.equals(channelId, other.channelId)
-          && udpPort == other.udpPort;
+          && udpPort == other.udpPort
+          && perSecond == other.perSecond;
     }
 
     @Override
     public int hashCode() {
-      return 31 * java.util.Arrays.hashCode(channelId) + udpPort;
+      return 31 * (31 * java.util.Arrays.hashCode(channelId) + udpPort) + perSecond;
     }
 
     @Override

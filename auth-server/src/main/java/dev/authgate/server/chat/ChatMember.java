@@ -37,6 +37,18 @@ public final class ChatMember {
   private volatile boolean closed;
 
   /**
+   * Where this member's room events (messages, joins, leaves) go instead of the session, or null: a
+   * datagram channel that asked for them. Returns false for an event it cannot carry (too big),
+   * which then goes over the session.
+   */
+  private volatile java.util.function.Predicate<Event> datagrams;
+
+  /** Sends this member's room events through {@code sink} from now on; null: over the session. */
+  public void deliverRoomEventsTo(java.util.function.Predicate<Event> sink) {
+    this.datagrams = sink;
+  }
+
+  /**
    * @param clientId the authenticated client id
    * @param connectionId the connection's audit id
    * @param channel the session to write to
@@ -167,6 +179,29 @@ public final class ChatMember {
     return sent.get();
   }
 
+  /**
+   * Hands the room events of {@code batch} to the datagram channel, if there is one; returns what
+   * is left for the session, in order.
+   */
+  private List<SessionMessage> overDatagrams(List<SessionMessage> batch) {
+    java.util.function.Predicate<Event> sink = datagrams;
+    if (sink == null || dropped.get()) {
+      return batch;
+    }
+    List<SessionMessage> rest = new ArrayList<>(batch.size());
+    for (SessionMessage message : batch) {
+      if (message instanceof Event event
+          && (event.kind() == Event.Kind.MESSAGE
+              || event.kind() == Event.Kind.JOINED
+              || event.kind() == Event.Kind.LEFT)
+          && sink.test(event)) {
+        continue;
+      }
+      rest.add(message);
+    }
+    return rest;
+  }
+
   /** Stops the writer; queued events are discarded. */
   public void close() {
     closed = true;
@@ -197,7 +232,10 @@ public final class ChatMember {
           }
         }
         boolean closing = batch.get(end - 1) instanceof SessionMessage.Close;
-        channel.sendAll(batch.subList(0, end));
+        List<SessionMessage> overSession = overDatagrams(batch.subList(0, end));
+        if (!overSession.isEmpty()) {
+          channel.sendAll(overSession);
+        }
         sent.addAndGet(closing ? end - 1 : end);
         if (closing) {
           return;

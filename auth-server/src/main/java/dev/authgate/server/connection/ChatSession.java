@@ -136,6 +136,17 @@ final class ChatSession {
     return member;
   }
 
+  /**
+   * Sends this member's room events through {@code sink} (a datagram channel) from now on, or over
+   * the session again if null.
+   */
+  void deliverRoomEventsTo(java.util.function.Predicate<Event> sink) {
+    if (sink == null && member == null) {
+      return;
+    }
+    member().deliverRoomEventsTo(sink);
+  }
+
   /** The connection ended: leave the room and stop the writer. */
   void connectionEnded(String outcome) {
     if (member == null) {

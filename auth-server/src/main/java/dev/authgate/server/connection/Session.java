@@ -262,7 +262,7 @@ final class Session {
         case GetEnd e -> throw serverOnly("GET_END");
         case UploadReady r -> throw serverOnly("UPLOAD_READY");
         case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
-        case DatagramControl.Open o -> openDatagrams();
+        case DatagramControl.Open o -> openDatagrams(o.events());
         case DatagramControl.Status s -> {
           dev.authgate.server.datagram.Channel now = datagramChannel;
           channel.send(
@@ -281,25 +281,36 @@ final class Session {
    * datagram secret and the new channel's random id. Answered with DATAGRAM_OPENED, port 0 if this
    * server takes no datagrams or has as many channels open as it may. Audited.
    */
-  private void openDatagrams() throws IOException {
+  private void openDatagrams(boolean events) throws IOException {
     require(SessionKind.CHAT);
     closeDatagrams("reopened");
     dev.authgate.server.datagram.DatagramEndpoint endpoint = context.datagrams();
     dev.authgate.server.datagram.Channel opened =
         endpoint == null ? null : endpoint.open(accepted.keys().datagramSecret(), this::onDatagram);
     if (opened == null) {
-      channel.send(new DatagramControl.Opened(new byte[8], 0));
+      channel.send(new DatagramControl.Opened(new byte[8], 0, 0));
       return;
     }
     datagramChannel = opened;
+    if (events) {
+      dev.authgate.server.datagram.Channel carrying = opened;
+      chat()
+          .deliverRoomEventsTo(
+              event ->
+                  carrying.send(dev.authgate.server.datagram.Channel.EVENT, event.body())
+                      != dev.authgate.server.datagram.Channel.Sent.TOO_BIG);
+    }
     context
         .audit()
         .record(
             connection
                 .event("datagram.opened")
                 .with("client_id", accepted.clientId())
-                .with("udp_port", endpoint.port()));
-    channel.send(new DatagramControl.Opened(opened.id(), endpoint.port()));
+                .with("udp_port", endpoint.port())
+                .with("events", events));
+    channel.send(
+        new DatagramControl.Opened(
+            opened.id(), endpoint.port(), context.config().datagrams().perSecond()));
   }
 
   /** A message that opened on this session's channel; on the datagram thread, never waiting. */
@@ -320,6 +331,9 @@ final class Session {
       return;
     }
     datagramChannel = null;
+    if (chat != null) {
+      chat.deliverRoomEventsTo(null);
+    }
     context.datagrams().close(open);
     AuditEvent event =
         connection

@@ -29,9 +29,29 @@ public final class Channel {
   /** A message that opened. */
   public record Message(int type, byte[] body) {}
 
+  /** What became of an event offered to {@link #send}. */
+  public enum Sent {
+    /** Sealed and sent to the client's address. */
+    SENT,
+    /** Not sent: the client has not earned the bytes (or has no address yet); counted. */
+    NO_CREDIT,
+    /** Does not fit one datagram: the caller sends it over the session instead. */
+    TOO_BIG
+  }
+
+  /** How long a member's writer waits for credit before the event is counted unsent. */
+  private static final long CREDIT_WAIT_NANOS = 1_000_000_000L;
+
   private final byte[] id;
   private final long key;
   private final Datagram opener;
+  private final Datagram sealer;
+  private final java.nio.channels.DatagramChannel socket;
+  private long nextSequence;
+  private final AtomicLong credit = new AtomicLong();
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong noCredit = new AtomicLong();
   private final ReplayWindow window = new ReplayWindow();
   private final Predicate<Message> onMessage;
   private final double perSecond;
@@ -49,10 +69,17 @@ public final class Channel {
   private final AtomicLong overRate = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
 
-  Channel(byte[] id, DatagramKeys keys, int perSecond, Predicate<Message> onMessage) {
+  Channel(
+      byte[] id,
+      DatagramKeys keys,
+      int perSecond,
+      Predicate<Message> onMessage,
+      java.nio.channels.DatagramChannel socket) {
     this.id = id.clone();
     this.key = ByteBuffer.wrap(id).getLong();
     this.opener = new Datagram(id, keys.clientToServer());
+    this.sealer = new Datagram(id, keys.serverToClient());
+    this.socket = socket;
     this.onMessage = onMessage;
     this.perSecond = perSecond;
     this.burst = 2.0 * perSecond;
@@ -105,15 +132,91 @@ public final class Channel {
     highest.set(window.highest());
     if (!from.equals(peer)) {
       // The first datagram, or the client's address changed (NAT rebinding): believed only now
-      // that a datagram from it opened.
+      // that a datagram from it opened. A new address starts with no credit of its own: the
+      // server never sends an address more than that address sent it.
       if (peer != null) {
         rebinds.incrementAndGet();
       }
+      credit.set(0);
       peer = from;
+    }
+    credit.addAndGet(length);
+    synchronized (this) {
+      notifyAll(); // a writer may be waiting for this credit
     }
     if (!onMessage.test(new Message(opened.type(), opened.body()))) {
       refused.incrementAndGet();
     }
+  }
+
+  /**
+   * Sends {@code type} and {@code body} to the client's current address as one sealed datagram, if
+   * the bytes the client sent from that address cover it: the server never sends an address more
+   * bytes than it received from it (no amplification), and nothing to an address no datagram of
+   * this channel came from (no reflection). Called by the one thread that writes this member's
+   * events.
+   */
+  public synchronized Sent send(int type, byte[] body) {
+    if (1 + body.length > Datagram.MAX_MESSAGE_BYTES) {
+      return Sent.TOO_BIG;
+    }
+    int length = Datagram.HEADER_BYTES + 1 + body.length + Datagram.TAG_BYTES;
+    // The member's own writer waits a little for the client's next credit (its acknowledgements
+    // of what it received): a client that stops acknowledging backs up its queue and is dropped as
+    // a slow member, as over the session.
+    long deadline = System.nanoTime() + CREDIT_WAIT_NANOS;
+    while (peer == null || !spend(length)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        noCredit.incrementAndGet();
+        return Sent.NO_CREDIT;
+      }
+      try {
+        wait(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        noCredit.incrementAndGet();
+        return Sent.NO_CREDIT;
+      }
+    }
+    SocketAddress to = peer;
+    byte[] datagram = sealer.seal(nextSequence++, type, body);
+    try {
+      socket.send(ByteBuffer.wrap(datagram), to);
+      sent.incrementAndGet();
+      bytesSent.addAndGet(datagram.length);
+    } catch (java.io.IOException e) {
+      noCredit.incrementAndGet();
+      return Sent.NO_CREDIT;
+    }
+    return Sent.SENT;
+  }
+
+  private boolean spend(long length) {
+    while (true) {
+      long now = credit.get();
+      if (now < length) {
+        return false;
+      }
+      if (credit.compareAndSet(now, now - length)) {
+        return true;
+      }
+    }
+  }
+
+  /** Datagrams sent to the client. */
+  public long sent() {
+    return sent.get();
+  }
+
+  /** Bytes sent to the client, datagrams whole. */
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  /** Bytes received from the client, datagrams whole. */
+  public long bytesReceived() {
+    return bytesReceived.get();
   }
 
   /** Datagrams accepted. */
@@ -141,7 +244,9 @@ public final class Channel {
     Map<String, Object> counts = new LinkedHashMap<>();
     counts.put("received", received.get());
     counts.put("bytes_received", bytesReceived.get());
-    counts.put("sent", 0L);
+    counts.put("sent", sent.get());
+    counts.put("bytes_sent", bytesSent.get());
+    counts.put("unsent_no_credit", noCredit.get());
     counts.put("dropped_replayed", replayed.get());
     counts.put("dropped_too_old", tooOld.get());
     counts.put("dropped_forged", forged.get());

@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@code authgate-udp} (platform) owns the socket's receiving side and every channel's
  * replay window and opener; it blocks only in {@code receive}. Connection threads open and close
- * channels (table updates) and read counts. The endpoint sends nothing: no datagram is ever
- * answered, so the server cannot be used to reflect or amplify traffic.
+ * channels (table updates) and read counts; a chat member's writer sends its events through {@link
+ * Channel#send}, which never sends an address more bytes than it received from it and nothing to an
+ * address none of the channel's datagrams came from, so the server cannot be used to reflect or
+ * amplify traffic. No datagram is ever answered as such.
  *
  * <p>Costs, in order, for each datagram: its size; one table lookup of its channel id (an unknown
  * id ends here); one token from its channel's rate bucket; the replay window; AES-GCM open.
@@ -105,7 +107,7 @@ public final class DatagramEndpoint implements Closeable {
       byte[] id = random.bytes(Datagram.CHANNEL_ID_BYTES);
       long key = ByteBuffer.wrap(id).getLong();
       Channel channel =
-          new Channel(id, DatagramKeys.derive(datagramSecret, id), perSecond, onMessage);
+          new Channel(id, DatagramKeys.derive(datagramSecret, id), perSecond, onMessage, socket);
       if (key != 0 && channels.putIfAbsent(key, channel) == null) {
         return channel;
       }

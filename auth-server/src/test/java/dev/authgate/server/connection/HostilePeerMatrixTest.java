@@ -95,7 +95,7 @@ class HostilePeerMatrixTest {
         new dev.authgate.protocol.session.DatagramControl.Status());
     SAMPLES.put(
         dev.authgate.protocol.session.DatagramControl.Opened.class,
-        new dev.authgate.protocol.session.DatagramControl.Opened(new byte[8], 7350));
+        new dev.authgate.protocol.session.DatagramControl.Opened(new byte[8], 7350, 100));
     SAMPLES.put(
         dev.authgate.protocol.session.DatagramControl.Counts.class,
         new dev.authgate.protocol.session.DatagramControl.Counts(1, 0, 0));

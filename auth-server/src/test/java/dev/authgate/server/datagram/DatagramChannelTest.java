@@ -92,16 +92,27 @@ class DatagramChannelTest {
     long next;
 
     Sender(String room) throws IOException {
+      this(room, false);
+    }
+
+    Sender(String room, boolean events) throws IOException {
       tcp = RawClient.connect(server.port());
       open.add(tcp);
       channel = tcp.handshake(senderKey.identity());
       channel.send(new ChatMessage.Join(room));
       nextEvent(channel);
-      channel.send(new DatagramControl.Open());
+      channel.send(new DatagramControl.Open(events));
       opened = (DatagramControl.Opened) channel.receive();
       DatagramKeys keys = DatagramKeys.derive(tcp.keys().datagramSecret(), opened.channelId());
       sealer = new Datagram(opened.channelId(), keys.clientToServer());
+      opener = new Datagram(opened.channelId(), keys.serverToClient());
       udp = socket();
+    }
+
+    final Datagram opener;
+
+    byte[] credit(int bytes) {
+      return sealer.seal(next++, 0x03, new byte[bytes]);
     }
 
     byte[] say(String text) {
@@ -273,5 +284,48 @@ class DatagramChannelTest {
 
     assertThat(opened.udpPort()).isZero();
     assertThat(server.server().udpPort()).isZero();
+  }
+
+  @Test
+  void eventsComeBackAsDatagramsOnlyAsFarAsTheClientsOwnBytesPayForThem() throws Exception {
+    SecureChannel speaker = member(listenerKey, "ops");
+    Sender udpMember = new Sender("ops", true);
+    nextEvent(speaker); // the UDP member's JOINED, which the speaker hears over TCP
+
+    // No datagram from the client yet: the server knows no address and owes nothing; the event
+    // waits for credit.
+    speaker.send(ChatMessage.Say.of("waiting"));
+    // One credit datagram of 200 bytes: enough for two or three small events, not ten.
+    byte[] credit = udpMember.credit(200 - Datagram.HEADER_BYTES - Datagram.TAG_BYTES - 1);
+    assertThat(credit).hasSize(200);
+    udpMember.send(credit);
+    for (int i = 0; i < 10; i++) {
+      speaker.send(ChatMessage.Say.of("event " + i));
+    }
+
+    udpMember.udp.setSoTimeout(3000);
+    List<String> heard = new ArrayList<>();
+    int bytes = 0;
+    try {
+      while (true) {
+        DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
+        udpMember.udp.receive(packet);
+        bytes += packet.getLength();
+        Datagram.Opened opened = udpMember.opener.open(packet.getData(), packet.getLength());
+        assertThat(opened.type()).isEqualTo(0x02);
+        heard.add(Event.decodeBody(opened.body()).text());
+      }
+    } catch (SocketTimeoutException quiet) {
+      // no more credit: nothing more comes
+    }
+    assertThat(bytes).isLessThanOrEqualTo(200);
+    // The first event waited (a second at most) for the credit, then as many as 200 bytes pay for.
+    assertThat(heard).isNotEmpty().hasSizeLessThan(5);
+    udpMember.channel.send(new SessionMessage.Close(0, "bye"));
+    JsonNode closed = server.awaitEvent("datagram.closed");
+    assertThat(closed.path("bytes_sent").asLong())
+        .isLessThanOrEqualTo(closed.path("bytes_received").asLong());
+    assertThat(closed.path("unsent_no_credit").asLong()).isPositive();
+    assertThat(server.awaitEvent("datagram.opened").path("events").asBoolean()).isTrue();
   }
 }
