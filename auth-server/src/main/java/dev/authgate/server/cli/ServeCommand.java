@@ -366,6 +366,7 @@ final class ServeCommand implements Callable<Integer> {
               RandomSource.secure(),
               cluster == null ? SharedState.inProcess() : cluster);
       started.set(server);
+      counted.countStrayDatagrams(server::datagramDrops);
       if (metrics != null) {
         metricsServer = counted.serve(metricsAddress(metrics));
       }

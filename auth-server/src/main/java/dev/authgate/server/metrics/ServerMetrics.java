@@ -146,6 +146,19 @@ public final class ServerMetrics implements AuditLog {
         .register(registry);
   }
 
+  /**
+   * Counts datagrams dropped before any channel's checks (no open channel has their id, or their
+   * size is impossible), read from the server at scrape time: junk and strays on the UDP port.
+   */
+  public void countStrayDatagrams(LongSupplier dropped) {
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+        .name("authgate_datagrams_stray_total")
+        .help(
+            "Datagrams dropped before any channel's checks: unknown channel id or impossible size")
+        .callback(cb -> cb.call(dropped.getAsLong()))
+        .register(registry);
+  }
+
   @Override
   public void record(AuditEvent event) {
     audit.record(event);

@@ -44,6 +44,15 @@ class ServerMetricsTest {
   }
 
   @Test
+  void strayDatagramsAreReadFromTheServerAtScrapeTime() {
+    long[] strays = {3};
+    metrics.countStrayDatagrams(() -> strays[0]);
+    strays[0] = 42;
+
+    assertThat(value("authgate_datagrams_stray")).isEqualTo(42.0);
+  }
+
+  @Test
   void datagramsOfClosedChannelsAreCountedByOutcome() {
     metrics.record(
         AuditEvent.of("datagram.closed")
