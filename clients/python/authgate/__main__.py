@@ -425,6 +425,52 @@ def _ping(args: argparse.Namespace) -> int:
         return _failure(e)
 
 
+def _send(args: argparse.Namespace) -> int:
+    """``send``: says TEXT (or each stdin line) in a room and leaves; with --udp as datagrams."""
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    server, _, _, credential = target
+    lines = [" ".join(args.text)] if args.text else [l.rstrip("\n") for l in sys.stdin]
+    for line in lines:
+        size = len(line.encode("utf-8"))
+        if size == 0 or size > (protocol.DATAGRAM_MAX_LINE if args.udp else 4096):
+            print("authgate: a line of %d bytes cannot be sent%s" % (size, " in one datagram" if args.udp else ""),
+                  file=sys.stderr)
+            return USAGE
+    from .client import DatagramsUnavailable, SessionEnded
+
+    try:
+        with connect(server, credential, args.timeout) as conn:
+            conn.join(args.room)
+            if not args.udp:
+                for line in lines:
+                    conn.say(line)
+                conn.sync()
+                print("sent %d line%s to room '%s'" % (len(lines), "" if len(lines) == 1 else "s", args.room),
+                      file=sys.stderr)
+                return OK
+            try:
+                sender = conn.open_datagrams()
+            except DatagramsUnavailable as e:
+                print("authgate: %s" % e, file=sys.stderr)
+                return TRANSFER
+            try:
+                for line in lines:
+                    sender.say(line)
+                received, _, _ = sender.await_received()
+            finally:
+                sender.close()
+            print("sent %d datagram%s to room '%s': %d received by the server, %d lost"
+                  % (sender.sent, "" if sender.sent == 1 else "s", args.room, received, sender.sent - received),
+                  file=sys.stderr)
+            return OK
+    except SessionEnded as e:
+        return _failure(e)
+    except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
+        return _failure(e)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="authgate", description="authgate machine client")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -467,6 +513,13 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--json", action="store_true", help="JSON lines (the only mode of this client; accepted for auth-client's scripts)")
     chat.add_argument("--reconnect", action="store_true", help="reconnect with backoff, rejoin and resend unconfirmed lines; a refused key is not retried")
     chat.add_argument("--buffer", type=int, default=1000, help="with --reconnect: lines that may wait for confirmation (default 1000)")
+    send = commands.add_parser("send", help="say TEXT (or each stdin line) in a room and leave; --udp as datagrams")
+    send.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
+    send.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    send.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting and each reply (default 10)")
+    send.add_argument("--room", default="lobby", help="the room (default lobby)")
+    send.add_argument("--udp", action="store_true", help="each line as one verified datagram; reports how many arrived")
+    send.add_argument("text", nargs="*", metavar="TEXT")
     enrol = commands.add_parser("enroll", help="enroll this machine with a one-time token")
     enrol.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     enrol.add_argument("--token", help="the token (agt1-...), or - for stdin; default AUTHGATE_TOKEN")
@@ -477,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code else OK
-    return {"upload": _upload, "chat": _chat, "enroll": _enroll, "list": _list, "get": _get}.get(args.command, _ping)(args)
+    return {"upload": _upload, "chat": _chat, "enroll": _enroll, "list": _list, "get": _get,
+            "send": _send}.get(args.command, _ping)(args)
 
 
 if __name__ == "__main__":

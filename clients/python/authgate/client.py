@@ -147,12 +147,58 @@ def _state(fd: int) -> tuple[int, int, int]:
 class Connection:
     """A verified session. Use as a context manager; ``close`` says CLOSE to the server."""
 
-    def __init__(self, sock: socket.socket, server_id: str, channel: protocol.SecureChannel):
+    def __init__(self, sock: socket.socket, server_id: str, channel: protocol.SecureChannel,
+                 datagram_secret: bytes | None = None):
         self._sock = sock
         self.server_id = server_id
         self._channel = channel
         self._closed = False
         self._tokens = 0
+        self._datagram_secret = datagram_secret
+
+    def _await(self, wanted: int) -> bytes:
+        """Reads until a message of type ``wanted``: chat events and PONGs are skipped, PINGs
+        answered, CLOSE raised as SessionEnded, anything else a protocol error."""
+        while True:
+            inner, body = self._channel.receive()
+            if inner == wanted:
+                return body
+            if inner == protocol.PING and len(body) == 8:
+                self._channel.send(protocol.PONG, body)
+            elif inner == protocol.CLOSE:
+                code, text = protocol.parse_close(body)
+                raise SessionEnded(code, text)
+            elif inner not in (protocol.CHAT_EVENT, protocol.PONG):
+                raise protocol.ProtocolError("unexpected message 0x%02x" % inner)
+
+    def sync(self) -> None:
+        """A round trip that skips chat events: once it returns, the server has handled every
+        message sent before it (frames are handled in order)."""
+        self._tokens += 1
+        token = struct.pack(">Q", self._tokens)
+        self._channel.send(protocol.PING, token)
+        while self._await(protocol.PONG) != token:
+            pass
+
+    def open_datagrams(self) -> "DatagramSender":
+        """Opens this session's datagram channel (PROTOCOL.md section 11) for sending lines as
+        sealed UDP datagrams to the server's UDP port on the address this connection reached.
+        Raises DatagramsUnavailable if the server takes no datagrams."""
+        if self._datagram_secret is None:
+            raise protocol.ProtocolError("this session has no datagram secret")
+        self._channel.send(protocol.DATAGRAM_OPEN, b"\x00")
+        channel_id, port, rate = protocol.parse_datagram_opened(self._await(protocol.DATAGRAM_OPENED))
+        if port == 0:
+            raise DatagramsUnavailable(
+                "the server takes no datagrams (its --udp-port is 0, or it has as many channels open as it may)")
+        host = self._sock.getpeername()[0]
+        c2s, _ = protocol.datagram_keys(self._datagram_secret, channel_id)
+        return DatagramSender(self, channel_id, (host, port), c2s, rate)
+
+    def datagram_counts(self) -> tuple[int, int, int]:
+        """What the server received on this session's channel: (received, highest, dropped)."""
+        self._channel.send(protocol.DATAGRAM_STATUS, b"")
+        return protocol.parse_datagram_counts(self._await(protocol.DATAGRAM_COUNTS))
 
     def ping(self) -> float:
         """One sealed round trip; returns it in seconds."""
@@ -438,6 +484,57 @@ class Connection:
         self.close()
 
 
+class DatagramsUnavailable(protocol.ProtocolError):
+    """The server offers this session no datagram channel."""
+
+
+class DatagramSender:
+    """Lines as verified datagrams on a channel of a verified session (PROTOCOL.md section 11):
+    each ``say`` is one sealed datagram, numbered from 0 and paced to the server's rate with
+    bursts of 1/20 s, as the Java client does. The session must stay open for the channel."""
+
+    def __init__(self, conn: Connection, channel_id: bytes, address, keys, rate: int):
+        self._conn = conn
+        self._channel_id = channel_id
+        self._keys = keys
+        self._rate = max(1, rate)
+        self._burst = max(1.0, self._rate / 20)
+        self._tokens = self._burst
+        self._refilled = time.monotonic()
+        self._sock = socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.connect(address)
+        self.sent = 0
+
+    def say(self, text: str) -> None:
+        """Says ``text`` in the session's room as one datagram (fire and forget)."""
+        data = text.encode("utf-8")
+        if not data or len(data) > protocol.DATAGRAM_MAX_LINE:
+            raise ValueError("a line of %d bytes does not fit one datagram (1 to %d bytes of UTF-8)"
+                             % (len(data), protocol.DATAGRAM_MAX_LINE))
+        while True:
+            now = time.monotonic()
+            self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
+            self._refilled = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                break
+            time.sleep((1 - self._tokens) / self._rate)
+        self._sock.send(protocol.seal_datagram(self._keys, self._channel_id, self.sent, protocol.DATAGRAM_SAY, data))
+        self.sent += 1
+
+    def await_received(self, patience: float = 2.0) -> tuple[int, int, int]:
+        """Asks the server until it has every datagram sent, or ``patience`` seconds pass."""
+        end = time.monotonic() + patience
+        counts = self._conn.datagram_counts()
+        while counts[0] + counts[2] < self.sent and time.monotonic() < end:
+            time.sleep(0.02)
+            counts = self._conn.datagram_counts()
+        return counts
+
+    def close(self) -> None:
+        self._sock.close()
+
+
 BUSY_RETRY = 10.0
 """Seconds :func:`connect` keeps trying a server that answers "try later" (as the Java client)."""
 
@@ -488,7 +585,7 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
         sock.sendall(handshake.on_hello(frame_type, payload))
         head, frame_type, payload = protocol.read_frame(sock, protocol.PRE_AUTH_MAX)
         server_id, c2s, s2c = handshake.on_welcome(head, frame_type, payload)
-        return Connection(sock, server_id, protocol.SecureChannel(sock, c2s, s2c))
+        return Connection(sock, server_id, protocol.SecureChannel(sock, c2s, s2c), handshake.datagram_secret)
     except BaseException:
         sock.close()
         raise

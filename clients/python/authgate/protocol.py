@@ -168,6 +168,11 @@ class KeySchedule:
         cid, kid = client_id.encode("utf-8"), key_id.encode("utf-8")
         return sha256(self.transcript + bytes([len(cid)]) + cid + bytes([len(kid)]) + kid)
 
+    def datagram_secret(self, auth_message: bytes, client_key: bytes) -> bytes:
+        """Section 4.4's dg_secret, which datagram channels' keys come from (section 11.2)."""
+        prk = hkdf_extract(auth_message, self.shared + client_key)
+        return hkdf_expand(prk, "authgate/1 dg", 32)
+
     def session(self, auth_message: bytes, client_key: bytes) -> tuple[DirectionKeys, DirectionKeys]:
         prk = hkdf_extract(auth_message, self.shared + client_key)
         return (
@@ -195,6 +200,7 @@ class ClientHandshake:
     ephemeral: X25519PrivateKey
     schedule: KeySchedule | None = None
     auth_message: bytes | None = None
+    datagram_secret: bytes | None = None
 
     def on_hello(self, frame_type: int, payload: bytes) -> bytes:
         if frame_type == REFUSED and len(payload) == 1:
@@ -234,6 +240,7 @@ class ClientHandshake:
         if not hmac.compare_digest(plain[:32], self.keys.server_signature(self.auth_message)):
             raise ServerNotVerified("the server could not prove it holds the verifier for client " + self.client_id)
         c2s, s2c = self.schedule.session(self.auth_message, self.keys.client_key)
+        self.datagram_secret = self.schedule.datagram_secret(self.auth_message, self.keys.client_key)
         return plain[33:].decode("utf-8", "strict"), c2s, s2c
 
 
@@ -465,3 +472,65 @@ class GetEnd:
 def parse_get_end(body: bytes) -> GetEnd:
     status, size, sha, reason, text = _parse_outcome(body, "GET_END", 2)
     return GetEnd(("sent", "unchanged", "refused")[status], size, sha, reason, text)
+
+
+# Section 11: verified datagrams.
+
+DATAGRAM_OPEN = 0x60
+DATAGRAM_OPENED = 0x61
+DATAGRAM_STATUS = 0x62
+DATAGRAM_COUNTS = 0x63
+
+DATAGRAM_SAY = 0x01
+DATAGRAM_EVENT = 0x02
+DATAGRAM_CREDIT = 0x03
+
+DATAGRAM_MAX = 1200
+"""The largest datagram, header and tag included."""
+
+DATAGRAM_MAX_LINE = DATAGRAM_MAX - 16 - 16 - 1
+"""The longest line one SAY datagram holds, in UTF-8 bytes."""
+
+
+def datagram_keys(datagram_secret: bytes, channel_id: bytes) -> tuple[DirectionKeys, DirectionKeys]:
+    """Section 11.2: the channel's client-to-server and server-to-client keys."""
+    prk = hkdf_extract(channel_id, datagram_secret)
+    return (
+        DirectionKeys(hkdf_expand(prk, "authgate/1 dg c2s key", 32), hkdf_expand(prk, "authgate/1 dg c2s iv", 12)),
+        DirectionKeys(hkdf_expand(prk, "authgate/1 dg s2c key", 32), hkdf_expand(prk, "authgate/1 dg s2c iv", 12)),
+    )
+
+
+def seal_datagram(keys: DirectionKeys, channel_id: bytes, sequence: int, msg_type: int, body: bytes) -> bytes:
+    """Section 11.3: channel_id | sequence u64 | AES-256-GCM(type | body), the first 16 bytes as AAD."""
+    if 1 + len(body) > DATAGRAM_MAX - 32:
+        raise ValueError("a datagram message holds at most %d bytes" % (DATAGRAM_MAX - 32))
+    clear = channel_id + struct.pack(">Q", sequence)
+    return clear + AESGCM(keys.key).encrypt(nonce(keys.iv, sequence), bytes([msg_type]) + body, clear)
+
+
+def open_datagram(keys: DirectionKeys, channel_id: bytes, data: bytes) -> tuple[int, int, bytes]:
+    """Opens a datagram of ``channel_id``: (sequence, type, body); ProtocolError if it does not."""
+    if len(data) < 33 or len(data) > DATAGRAM_MAX or data[:8] != channel_id:
+        raise ProtocolError("not a datagram of this channel")
+    (sequence,) = struct.unpack(">Q", data[8:16])
+    try:
+        plain = AESGCM(keys.key).decrypt(nonce(keys.iv, sequence), data[16:], data[:16])
+    except InvalidTag:
+        raise ProtocolError("a datagram that does not open") from None
+    return sequence, plain[0], plain[1:]
+
+
+def parse_datagram_opened(body: bytes) -> tuple[bytes, int, int]:
+    """DATAGRAM_OPENED: (channel_id, udp_port, rate)."""
+    if len(body) != 12:
+        raise ProtocolError("DATAGRAM_OPENED is 12 bytes")
+    port, rate = struct.unpack(">HH", body[8:12])
+    return body[:8], port, rate
+
+
+def parse_datagram_counts(body: bytes) -> tuple[int, int, int]:
+    """DATAGRAM_COUNTS: (received, highest, dropped)."""
+    if len(body) != 24:
+        raise ProtocolError("DATAGRAM_COUNTS is 24 bytes")
+    return struct.unpack(">QQQ", body)

@@ -218,6 +218,34 @@ class PythonClientIT {
   }
 
   @Test
+  void thePythonClientSendsLinesAsVerifiedDatagramsThatAJavaMemberHears() throws Exception {
+    Jars.provision(dir, "java-1");
+    Jars.provision(dir, "py-1");
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
+    Process javaMember = Jars.jsonChat(dir, server.address(), "java-1");
+    Lines javaSees = new Lines(javaMember);
+    try {
+      assertThat(javaSees.await("\"from\":\"java-1\"", java.time.Duration.ofSeconds(60)))
+          .contains("\"type\":\"joined\"");
+      Run send = authgate(dir, "send", server.address(), "py-1.credential", "--udp", "temp=21.5");
+
+      assertThat(send.exit()).as(send.err()).isZero();
+      assertThat(send.err())
+          .isEqualTo("sent 1 datagram to room 'lobby': 1 received by the server, 0 lost\n");
+      assertThat(javaSees.await("temp=21.5", java.time.Duration.ofSeconds(60)))
+          .startsWith("{\"type\":\"message\",\"room\":\"lobby\",\"from\":\"py-1\"");
+      Run tooLong =
+          authgate(dir, "send", server.address(), "py-1.credential", "--udp", "x".repeat(1200));
+      assertThat(tooLong.exit()).isEqualTo(2);
+    } finally {
+      javaMember.getOutputStream().close();
+      javaMember.waitFor(30, TimeUnit.SECONDS);
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void thePythonClientEnrollsWithATokenOnceAndPingsWithTheCredentialItMade() throws Exception {
     Jars.provision(dir, "base"); // the keystore exists
     Path tokenFile = dir.resolve("fleet.token");
