@@ -40,7 +40,9 @@ public final class Channel {
   }
 
   /** How long a member's writer waits for credit before the event is counted unsent. */
-  private static final long CREDIT_WAIT_NANOS = 1_000_000_000L;
+  private static final long CREDIT_WAIT_NANOS = 2_000_000_000L;
+
+  private boolean closed;
 
   private final byte[] id;
   private final long key;
@@ -167,7 +169,7 @@ public final class Channel {
     long deadline = System.nanoTime() + CREDIT_WAIT_NANOS;
     while (peer == null || !spend(length)) {
       long left = deadline - System.nanoTime();
-      if (left <= 0) {
+      if (left <= 0 || closed) {
         noCredit.incrementAndGet();
         return Sent.NO_CREDIT;
       }
@@ -202,6 +204,12 @@ public final class Channel {
         return true;
       }
     }
+  }
+
+  /** The channel is closed: a writer waiting for credit stops waiting (its event is unsent). */
+  synchronized void close() {
+    closed = true;
+    notifyAll();
   }
 
   /** Datagrams sent to the client. */

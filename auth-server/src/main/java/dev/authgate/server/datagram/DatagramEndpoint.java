@@ -117,6 +117,7 @@ public final class DatagramEndpoint implements Closeable {
   /** Closes {@code channel}: datagrams naming it are unknown from now on. */
   public void close(Channel channel) {
     channels.remove(channel.key(), channel);
+    channel.close();
   }
 
   /** Channels open now. */
