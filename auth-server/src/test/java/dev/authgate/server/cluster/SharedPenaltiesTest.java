@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.frame.FrameType;
-import dev.authgate.protocol.handshake.ClientIdentity;
 import dev.authgate.protocol.keyfile.Credential;
-import dev.authgate.protocol.session.SecureChannel;
-import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.defence.Defences;
 import dev.authgate.server.defence.PenaltyPolicy;
@@ -19,7 +15,6 @@ import dev.authgate.server.testing.RedisProcess;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,17 +50,11 @@ class SharedPenaltiesTest {
     }
   }
 
-  private static ClientIdentity stranger() {
-    byte[] secret = new byte[32];
-    new SecureRandom().nextBytes(secret);
-    return new ClientIdentity("nobody", "k1", ScramKeys.fromSaltedPassword(secret));
-  }
-
   private static void failLogin(TestServer server, String from) throws IOException {
     int port;
     try (RawClient attacker = RawClient.connect(server.port(), from, 0)) {
       port = attacker.localPort();
-      catchThrowable(() -> attacker.handshake(stranger()));
+      catchThrowable(() -> attacker.handshake(RawClient.stranger()));
     }
     String remote = from + ":" + port;
     JsonNode rejected =
@@ -82,9 +71,7 @@ class SharedPenaltiesTest {
 
   private static void ping(TestServer server, String from, Credential who) throws IOException {
     try (RawClient client = RawClient.connect(server.port(), from, 0)) {
-      SecureChannel channel = client.handshake(who.identity());
-      channel.send(new SessionMessage.Ping(1));
-      assertThat(channel.receive()).isEqualTo(new SessionMessage.Pong(1));
+      client.ping(who.identity());
     }
   }
 

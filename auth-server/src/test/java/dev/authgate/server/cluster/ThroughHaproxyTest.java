@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.authgate.protocol.crypto.ScramKeys;
-import dev.authgate.protocol.handshake.ClientIdentity;
 import dev.authgate.protocol.keyfile.Credential;
-import dev.authgate.protocol.session.SecureChannel;
-import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.defence.Cidr;
 import dev.authgate.server.defence.Defences;
@@ -20,7 +16,6 @@ import dev.authgate.server.testing.RedisProcess;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,17 +59,9 @@ class ThroughHaproxyTest {
         TestServer.clustered(dir.resolve(name), dir.resolve("keys"), config, redis.target()));
   }
 
-  private static ClientIdentity stranger() {
-    byte[] secret = new byte[32];
-    new SecureRandom().nextBytes(secret);
-    return new ClientIdentity("nobody", "k1", ScramKeys.fromSaltedPassword(secret));
-  }
-
   private static void ping(int port, String from, Credential who) throws IOException {
     try (RawClient client = RawClient.connect(port, from, 0)) {
-      SecureChannel channel = client.handshake(who.identity());
-      channel.send(new SessionMessage.Ping(1));
-      assertThat(channel.receive()).isEqualTo(new SessionMessage.Pong(1));
+      client.ping(who.identity());
     }
   }
 
@@ -93,7 +80,7 @@ class ThroughHaproxyTest {
 
     for (int i = 0; i < 20; i++) {
       try (RawClient attacker = RawClient.connect(haproxy.port(), ATTACKER, 0)) {
-        catchThrowable(() -> attacker.handshake(stranger()));
+        catchThrowable(() -> attacker.handshake(RawClient.stranger()));
       }
     }
     // Round robin: every second attempt went to each server. Both end up refusing the source.

@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameType;
-import dev.authgate.protocol.handshake.ClientIdentity;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.proxy.ProxyHeader;
-import dev.authgate.protocol.session.SecureChannel;
-import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.server.defence.Cidr;
 import dev.authgate.server.defence.Defences;
 import dev.authgate.server.defence.PenaltyPolicy;
@@ -20,7 +16,6 @@ import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -70,18 +65,6 @@ class ProxyProtocolTest {
     return proxy;
   }
 
-  private static void ping(RawClient client, ClientIdentity identity) throws IOException {
-    SecureChannel channel = client.handshake(identity);
-    channel.send(new SessionMessage.Ping(7));
-    assertThat(channel.receive()).isEqualTo(new SessionMessage.Pong(7));
-  }
-
-  private static ClientIdentity stranger() {
-    byte[] secret = new byte[32];
-    new SecureRandom().nextBytes(secret);
-    return new ClientIdentity("nobody", "k1", ScramKeys.fromSaltedPassword(secret));
-  }
-
   private JsonNode rejection(String remote) {
     return server.awaitEvent("auth.rejected", e -> remote.equals(e.path("remote").asText()));
   }
@@ -90,7 +73,7 @@ class ProxyProtocolTest {
   void theClientTheHeaderNamesIsTheRemoteInTheAuditLogAndTheProxyIsNamedBesideIt()
       throws IOException {
     try (RawClient client = viaProxy("192.0.2.7", 51000)) {
-      ping(client, sensor.identity());
+      client.ping(sensor.identity());
 
       JsonNode accepted = server.awaitEvent("auth.accepted");
       assertThat(accepted.path("remote").asText()).isEqualTo("192.0.2.7:51000");
@@ -103,7 +86,7 @@ class ProxyProtocolTest {
   @Test
   void anIpv6ClientBehindAnIpv4ProxyIsNamedInItsOwnForm() throws IOException {
     try (RawClient client = viaProxy("2001:db8::7", 40000)) {
-      ping(client, sensor.identity());
+      client.ping(sensor.identity());
     }
     assertThat(server.awaitEvent("auth.accepted").path("remote").asText())
         .isEqualTo("[2001:db8::7]:40000");
@@ -113,7 +96,7 @@ class ProxyProtocolTest {
   void failuresPenaliseTheClientBehindTheProxyNeverTheProxyItself() throws IOException {
     for (int i = 0; i < 4; i++) {
       try (RawClient attacker = viaProxy("198.51.100.66", 40000 + i)) {
-        catchThrowable(() -> attacker.handshake(stranger()));
+        catchThrowable(() -> attacker.handshake(RawClient.stranger()));
       }
       assertThat(rejection("198.51.100.66:" + (40000 + i)).path("reason").asText())
           .isEqualTo("unknown-client");
@@ -132,7 +115,7 @@ class ProxyProtocolTest {
 
     // Another client through the same proxy, and the proxy's own health, are unaffected.
     try (RawClient other = viaProxy("192.0.2.7", 51000)) {
-      ping(other, sensor.identity());
+      other.ping(sensor.identity());
     }
   }
 
@@ -140,7 +123,7 @@ class ProxyProtocolTest {
   void aClientOnTheProxysOwnHostIsPenalisedAsTheClientItIs() throws IOException {
     for (int i = 0; i < 4; i++) {
       try (RawClient attacker = viaProxy("127.0.0.1", 40000 + i)) {
-        catchThrowable(() -> attacker.handshake(stranger()));
+        catchThrowable(() -> attacker.handshake(RawClient.stranger()));
       }
       rejection("127.0.0.1:" + (40000 + i));
     }
@@ -150,7 +133,7 @@ class ProxyProtocolTest {
     }
     assertThat(server.server().penalizedSources()).isEqualTo(1);
     try (RawClient other = viaProxy("192.0.2.7", 51000)) {
-      ping(other, sensor.identity());
+      other.ping(sensor.identity());
     }
   }
 
@@ -170,7 +153,7 @@ class ProxyProtocolTest {
     assertThat(rejected.path("detail").asText()).contains("no PROXY protocol v2 signature");
     assertThat(server.server().penalizedSources()).isZero();
     try (RawClient client = viaProxy("192.0.2.7", 51000)) {
-      ping(client, sensor.identity());
+      client.ping(sensor.identity());
     }
   }
 
@@ -181,7 +164,7 @@ class ProxyProtocolTest {
       assertThat(check.readToEnd()).isEmpty();
     }
     try (RawClient client = viaProxy("192.0.2.7", 51000)) {
-      ping(client, sensor.identity());
+      client.ping(sensor.identity());
     }
     server.awaitEvent("auth.accepted");
     assertThat(server.events("auth.rejected")).isEmpty();
@@ -194,7 +177,7 @@ class ProxyProtocolTest {
       assertThat(check.readFrame().type()).isEqualTo(FrameType.HELLO);
     }
     try (RawClient client = viaProxy("192.0.2.7", 51000)) {
-      ping(client, sensor.identity());
+      client.ping(sensor.identity());
     }
     server.awaitEvent("session.closed");
     assertThat(server.events("auth.rejected")).isEmpty();
@@ -205,7 +188,7 @@ class ProxyProtocolTest {
   void aLocalHeaderIsTheProxysOwnConnectionUnderItsOwnAddress() throws IOException {
     try (RawClient local = RawClient.connect(server.port())) {
       local.send(new ProxyHeader(ProxyHeader.Command.LOCAL, null, null, 16).encode());
-      ping(local, sensor.identity());
+      local.ping(sensor.identity());
       assertThat(server.awaitEvent("auth.accepted").path("remote").asText())
           .isEqualTo("127.0.0.1:" + local.localPort());
     }
@@ -234,7 +217,7 @@ class ProxyProtocolTest {
   @Test
   void directClientsFromOtherAddressesStillConnectAsBefore() throws IOException {
     try (RawClient direct = RawClient.connect(server.port(), DIRECT, 0)) {
-      ping(direct, sensor.identity());
+      direct.ping(sensor.identity());
     }
     assertThat(server.awaitEvent("auth.accepted").path("remote").asText()).startsWith(DIRECT);
   }
@@ -268,7 +251,7 @@ class ProxyProtocolTest {
           server.awaitEvent("auth.rejected", e -> e.path("reason").asText().equals("overloaded"));
       assertThat(overloaded.path("source").asText()).isEqualTo("198.51.100.9/32");
       try (RawClient other = viaProxy("192.0.2.7", 51000)) {
-        ping(other, sensor.identity());
+        other.ping(sensor.identity());
       }
     } finally {
       for (RawClient slow : stalled) {

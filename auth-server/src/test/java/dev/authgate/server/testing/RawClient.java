@@ -100,6 +100,24 @@ public final class RawClient implements AutoCloseable {
     flipBit = bit;
   }
 
+  /** A client id no keystore has, with a random secret: a wrong key, as an attacker would try. */
+  public static ClientIdentity stranger() {
+    return new ClientIdentity(
+        "nobody",
+        "k1",
+        dev.authgate.protocol.crypto.ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)));
+  }
+
+  /** Runs a whole handshake as {@code identity} and one PING/PONG; fails if either fails. */
+  public void ping(ClientIdentity identity) throws IOException {
+    SecureChannel channel = handshake(identity);
+    channel.send(new dev.authgate.protocol.session.SessionMessage.Ping(1));
+    Object answer = channel.receive();
+    if (!new dev.authgate.protocol.session.SessionMessage.Pong(1).equals(answer)) {
+      throw new AssertionError("expected PONG 1, got " + answer);
+    }
+  }
+
   /** Sends raw bytes. */
   public void send(byte[] bytes) throws IOException {
     if (flipBit >= 0) {
