@@ -28,9 +28,10 @@ public interface ChatBus {
 
   /**
    * Tells the other servers who is in {@code room} here now: client ids, comma separated, one per
-   * connection ("" once the last one left). Returns at once.
+   * connection ("" once the last one left). Returns at once; {@code ids} is only asked for by a bus
+   * that shares, so a server on its own never builds the list on each join and leave.
    */
-  default void members(String room, String ids) {}
+  default void members(String room, java.util.function.Supplier<String> ids) {}
 
   /** Who is in {@code room} on the other servers, one id per connection, as last heard. */
   default List<String> membersElsewhere(String room) {

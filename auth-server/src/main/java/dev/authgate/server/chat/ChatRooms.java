@@ -55,10 +55,10 @@ public final class ChatRooms {
           rooms.computeIfAbsent(roomName, name -> new Room(name, historySize).seeded(shared));
       member.room(room);
       slow.addAll(room.join(member, now));
-      bus.members(roomName, room.who());
+      bus.members(roomName, room::who);
       if (previous != null) {
         Room left = rooms.get(previous);
-        bus.members(previous, left == null ? "" : left.who());
+        bus.members(previous, left == null ? () -> "" : left::who);
       }
     }
     if (previous != null) {
@@ -101,7 +101,7 @@ public final class ChatRooms {
       slow = leaveLocked(member, reason);
       if (roomName != null) {
         Room left = rooms.get(roomName);
-        bus.members(roomName, left == null ? "" : left.who());
+        bus.members(roomName, left == null ? () -> "" : left::who);
       }
     }
     if (roomName != null) {

@@ -55,8 +55,8 @@ final class RedisChat implements ChatBus, RedisCluster.Part {
   }
 
   @Override
-  public void members(String room, String ids) {
-    presence.put(room, ids);
+  public void members(String room, java.util.function.Supplier<String> ids) {
+    presence.put(room, ids.get());
   }
 
   @Override
