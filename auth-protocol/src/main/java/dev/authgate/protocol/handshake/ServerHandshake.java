@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The server's side of one handshake: HELLO out, AUTH in, WELCOME out. A failure throws a {@link
@@ -36,6 +37,7 @@ public final class ServerHandshake {
   private final VerifierLookup lookup;
   private final String serverId;
   private final RandomSource randomness;
+  private final Supplier<X25519KeyPair> ephemerals;
   private final Verifier dummy;
   private State state = State.NEW;
   private X25519KeyPair ephemeral;
@@ -47,9 +49,25 @@ public final class ServerHandshake {
    * @param randomness the source of the challenge and ephemeral key
    */
   public ServerHandshake(VerifierLookup lookup, String serverId, RandomSource randomness) {
+    this(lookup, serverId, randomness, () -> X25519KeyPair.generate(randomness));
+  }
+
+  /**
+   * @param lookup where verifiers come from
+   * @param serverId the name the server gives verified clients; at most 255 bytes of UTF-8
+   * @param randomness the source of the challenge
+   * @param ephemerals a key pair no other handshake gets, for each call (e.g. an {@link
+   *     dev.authgate.protocol.crypto.X25519KeyPool})
+   */
+  public ServerHandshake(
+      VerifierLookup lookup,
+      String serverId,
+      RandomSource randomness,
+      Supplier<X25519KeyPair> ephemerals) {
     this.lookup = lookup;
     this.serverId = serverId;
     this.randomness = randomness;
+    this.ephemerals = ephemerals;
     this.dummy = new Verifier(randomness.bytes(32), randomness.bytes(32));
   }
 
@@ -59,7 +77,7 @@ public final class ServerHandshake {
       throw new IllegalStateException("HELLO already sent");
     }
     byte[] challenge = randomness.bytes(Hello.CHALLENGE_BYTES);
-    ephemeral = X25519KeyPair.generate(randomness);
+    ephemeral = ephemerals.get();
     helloPayload = new Hello(HandshakeMessage.VERSION, challenge, ephemeral.publicKey()).encode();
     state = State.AWAIT_AUTH;
     return FrameCodec.encode(FrameType.HELLO, helloPayload);

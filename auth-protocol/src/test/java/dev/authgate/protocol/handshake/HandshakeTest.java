@@ -58,6 +58,23 @@ class HandshakeTest {
   }
 
   @Test
+  void aServerWithPairsMadeAheadUsesEachForOneHelloAndStillVerifies() throws IOException {
+    try (var pool = new dev.authgate.protocol.crypto.X25519KeyPool(RANDOM, 2, "test-keys")) {
+      ServerHandshake first = new ServerHandshake(keystore, "test-server", RANDOM, pool);
+      ServerHandshake second = new ServerHandshake(keystore, "test-server", RANDOM, pool);
+      byte[] firstHello = first.hello();
+      byte[] secondHello = second.hello();
+      assertThat(Hello.decode(frame(firstHello).payload()).serverPublic())
+          .isNotEqualTo(Hello.decode(frame(secondHello).payload()).serverPublic());
+
+      ClientHandshake client = client("sensor-1", sensorKeys);
+      ServerHandshake.Accepted accepted = second.onAuth(frame(client.onHello(frame(secondHello))));
+      assertThat(client.onWelcome(frame(accepted.welcomeFrame())).keys().clientToServer().key())
+          .isEqualTo(accepted.keys().clientToServer().key());
+    }
+  }
+
+  @Test
   void rejectsProofMadeWithAnotherKey() throws IOException {
     ServerHandshake server = server();
     byte[] auth =

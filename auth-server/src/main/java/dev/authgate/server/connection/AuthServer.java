@@ -1,6 +1,7 @@
 package dev.authgate.server.connection;
 
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.X25519KeyPool;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditEvent;
@@ -44,6 +45,13 @@ public final class AuthServer implements Closeable {
   private static final Duration REFUSAL_WINDOW = Duration.ofSeconds(10);
   private static final Duration REFUSAL_DEADLINE = Duration.ofSeconds(1);
   private static final Duration CLOSE_NOTICE = Duration.ofSeconds(1);
+
+  /**
+   * Ephemeral key pairs made ahead: enough for a burst of connections arriving faster than one core
+   * makes pairs (~35 µs each), small enough that the filler's work is done within a couple of
+   * milliseconds of a quiet moment.
+   */
+  private static final int EPHEMERAL_KEYS_AHEAD = 32;
 
   private final ServerSocket listener;
   private final ServerContext context;
@@ -131,6 +139,7 @@ public final class AuthServer implements Closeable {
                 audit,
                 clock,
                 random,
+                new X25519KeyPool(random, EPHEMERAL_KEYS_AHEAD, "authgate-keys"),
                 executors.deadlines(),
                 uploads,
                 shared.penalties(new PenaltyTable(config.defences().penalties(), clock)),
@@ -343,6 +352,7 @@ public final class AuthServer implements Closeable {
       Thread.currentThread().interrupt();
     }
     executors.shutdownNow();
+    context.ephemerals().close();
     if (context.datagrams() != null) {
       context.datagrams().close();
     }

@@ -208,7 +208,11 @@ final class Connection implements Runnable {
   private Accepted handshake(InputStream in, HandshakeDeadline deadline) {
     long started = System.nanoTime();
     ServerHandshake handshake =
-        new ServerHandshake(context.keys(), context.config().serverId(), context.randomness());
+        new ServerHandshake(
+            context.keys(),
+            context.config().serverId(),
+            context.randomness(),
+            context.ephemerals());
     boolean beforeAuth = true;
     try {
       out.write(handshake.hello());

@@ -1,6 +1,7 @@
 package dev.authgate.server.connection;
 
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.X25519KeyPool;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatRooms;
@@ -20,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param audit where audit events go
  * @param clock the time source for durations
  * @param randomness the source of challenges and ephemeral keys
+ * @param ephemerals handshakes' ephemeral key pairs, made ahead while the server has a spare moment
  * @param deadlines fires handshake deadlines, write deadlines and other non-blocking timers only
  * @param uploads where verified clients' files go
  * @param penalties per-source penalty time
@@ -36,6 +38,7 @@ record ServerContext(
     AuditLog audit,
     Clock clock,
     RandomSource randomness,
+    X25519KeyPool ephemerals,
     ScheduledExecutorService deadlines,
     UploadStore uploads,
     PenaltyStore penalties,
