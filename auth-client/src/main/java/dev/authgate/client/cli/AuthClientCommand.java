@@ -7,6 +7,9 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,21 +17,53 @@ import picocli.CommandLine.Command;
 @Command(
     name = "auth-client",
     mixinStandardHelpOptions = true,
-    description = "authgate client: proves this machine holds its secret, then talks.",
-    subcommands = {
-      PingCommand.class,
-      UploadCommand.class,
-      ListCommand.class,
-      GetCommand.class,
-      ChatCommand.class,
-      SendCommand.class,
-      BenchCommand.class,
-      EnrollCommand.class,
-      StartupTraining.class,
-      picocli.CommandLine.HelpCommand.class
-    })
-public final class AuthClientCommand implements Runnable {
+    description = "authgate client: proves this machine holds its secret, then talks.")
+public class AuthClientCommand implements Runnable {
+  /**
+   * The subcommands, by name, in the order help lists them. Not in this class's annotation: picocli
+   * builds the model of every declared subcommand (reflection over each option, mixin and
+   * annotation) on every start, about half of a one-shot {@code ping}'s start-up. {@link #run} adds
+   * only the one a command line names, and all of them for help, usage errors and suggestions.
+   * {@link WithAllSubcommands} declares the same list for the tools that read annotations (man
+   * pages, shell completion); a test keeps the two equal.
+   */
+  static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+  private static Map<String, Class<?>> subcommands() {
+    Map<String, Class<?>> all = new LinkedHashMap<>();
+    all.put("ping", PingCommand.class);
+    all.put("upload", UploadCommand.class);
+    all.put("list", ListCommand.class);
+    all.put("get", GetCommand.class);
+    all.put("chat", ChatCommand.class);
+    all.put("send", SendCommand.class);
+    all.put("bench", BenchCommand.class);
+    all.put("enroll", EnrollCommand.class);
+    all.put("startup-training", StartupTraining.class);
+    all.put("help", CommandLine.HelpCommand.class);
+    return Collections.unmodifiableMap(all);
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /**
+   * The root command with every subcommand declared in its annotation, for picocli's man page and
+   * completion generators (the build runs them on this class).
+   */
+  @Command(
+      subcommands = {
+        PingCommand.class,
+        UploadCommand.class,
+        ListCommand.class,
+        GetCommand.class,
+        ChatCommand.class,
+        SendCommand.class,
+        BenchCommand.class,
+        EnrollCommand.class,
+        StartupTraining.class,
+        CommandLine.HelpCommand.class
+      })
+  public static final class WithAllSubcommands extends AuthClientCommand {}
 
   /** Where subcommands that read input (chat) read it from. */
   InputStream stdin = System.in;
@@ -56,6 +91,12 @@ public final class AuthClientCommand implements Runnable {
     AuthClientCommand root = new AuthClientCommand();
     root.stdin = in;
     CommandLine cli = new CommandLine(root);
+    Class<?> named = args.length == 0 || "help".equals(args[0]) ? null : SUBCOMMANDS.get(args[0]);
+    if (named != null) {
+      cli.addSubcommand(args[0], named);
+    } else {
+      SUBCOMMANDS.forEach(cli::addSubcommand);
+    }
     VersionProvider.everywhere(cli);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));

@@ -6,6 +6,9 @@ public final class AuthClientMain {
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
+    // Every command but help makes a handshake: its crypto's first use is prepared on the other
+    // core while picocli reads the command line (docs/PERFORMANCE.md, "Start-up").
+    dev.authgate.protocol.crypto.CryptoWarmup.prepareHandshakeInBackground();
     System.exit(AuthClientCommand.run(args, System.out, System.err));
   }
 }

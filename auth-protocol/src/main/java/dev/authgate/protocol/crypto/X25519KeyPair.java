@@ -2,6 +2,7 @@ package dev.authgate.protocol.crypto;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
@@ -16,10 +17,34 @@ public final class X25519KeyPair {
   private final byte[] privateKey;
   private final byte[] publicKey;
 
+  /** The u-coordinate of the curve's base point (RFC 7748 §4.1), little-endian. */
+  private static final byte[] BASE_POINT = basePoint();
+
+  /**
+   * Key pairs made with the general ladder before switching to BouncyCastle's fixed-base method.
+   * That one is ~2.5× faster per key but first builds a table of base-point multiples, ~10 ms in a
+   * JVM that has just started: more than a one-shot command's whole handshake. A process that makes
+   * few keys (a `ping`) never pays for the table; one that makes many (a server, a load test)
+   * switches after these. Both give the same public key.
+   */
+  private static final int LADDER_KEYS = 32;
+
+  private static final AtomicInteger MADE = new AtomicInteger();
+
   private X25519KeyPair(byte[] privateKey) {
     this.privateKey = privateKey.clone();
     this.publicKey = new byte[KEY_BYTES];
-    X25519.generatePublicKey(this.privateKey, 0, publicKey, 0);
+    if (MADE.get() < LADDER_KEYS && MADE.incrementAndGet() <= LADDER_KEYS) {
+      X25519.scalarMult(this.privateKey, 0, BASE_POINT, 0, publicKey, 0);
+    } else {
+      X25519.generatePublicKey(this.privateKey, 0, publicKey, 0);
+    }
+  }
+
+  private static byte[] basePoint() {
+    byte[] u = new byte[KEY_BYTES];
+    u[0] = 9;
+    return u;
   }
 
   /** A key pair whose private key is 32 bytes from {@code randomness}. */

@@ -149,4 +149,14 @@ class RfcVectorsTest {
         .startsWith("Verifier[SHA256:");
     assertThat(new DirectionKeys(repeat(1, 32), repeat(2, 12)).toString()).contains("hidden");
   }
+
+  @Test
+  void hkdfExpandGivesAnyLengthUpTo255BlocksAndRefusesMore() {
+    byte[] prk = Hkdf.extract(new byte[0], new byte[22]);
+    assertThat(Hkdf.expand(prk, new byte[0], 0)).isEmpty();
+    assertThat(Hkdf.expand(prk, new byte[0], 8160)).hasSize(8160);
+    assertThat(Hkdf.expand(prk, new byte[0], 33)).startsWith(Hkdf.expand(prk, new byte[0], 32));
+    assertThatThrownBy(() -> Hkdf.expand(prk, new byte[0], 8161))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }
