@@ -9,6 +9,7 @@ import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 
 /**
@@ -23,6 +24,10 @@ public final class ChatClient implements Closeable {
   private final Duration keepalive;
   private Thread reader;
   private volatile boolean ended;
+  // When the reader last began waiting for a message, and whether the keepalive cut the connection
+  // for the silence since (the reader then reports that rather than a closed socket).
+  private volatile long lastHeard = System.nanoTime();
+  private volatile boolean silenced;
   private volatile dev.authgate.client.datagram.DatagramSender datagrams;
 
   /**
@@ -47,14 +52,16 @@ public final class ChatClient implements Closeable {
 
   /**
    * Chat over {@code connection}, which this client then owns, sending a PING every {@code
-   * keepalive}. Reads wait up to {@link #MISSED_KEEPALIVES} intervals: a chat may be quiet for
-   * hours, but a live server answers every PING, so a dead or stalled one is noticed in time.
+   * keepalive}. A chat may be quiet for hours, but a live server answers every PING: after {@link
+   * #MISSED_KEEPALIVES} intervals without a word from it the keepalive thread cuts the connection
+   * and the session ends with a {@link SocketTimeoutException}. (Not a timeout on each read: arming
+   * and cancelling a timer for every message cost a member of a busy room ~15 % of its CPU.)
    */
   public ChatClient(VerifiedConnection connection, Duration keepalive) throws IOException {
     this.connection = connection;
     this.channel = connection.channel();
     this.keepalive = keepalive;
-    connection.setReadTimeout(keepalive.multipliedBy(MISSED_KEEPALIVES));
+    connection.clearReadTimeout();
   }
 
   /** Hears a chat session: its events, then how it ended. Called on the reader thread. */
@@ -89,6 +96,9 @@ public final class ChatClient implements Closeable {
                 () -> {
                   try {
                     while (true) {
+                      // Silence is counted from here: time the listener takes is not the
+                      // server's (a paused terminal must not look like a dead server).
+                      lastHeard = System.nanoTime();
                       SessionMessage message = channel.receive();
                       switch (message) {
                         case Event event -> listener.onEvent(event);
@@ -115,7 +125,8 @@ public final class ChatClient implements Closeable {
                   } catch (IOException e) {
                     ended = true;
                     closeQuietly(true);
-                    listener.onEnd(e.getMessage(), e);
+                    IOException why = silenced ? silence() : e;
+                    listener.onEnd(why.getMessage(), why);
                   }
                 });
   }
@@ -138,16 +149,43 @@ public final class ChatClient implements Closeable {
     }
   }
 
+  /**
+   * Sends a PING every keepalive interval and cuts the connection once the server has been silent
+   * for {@link #MISSED_KEEPALIVES} of them (a PONG, like any message, counts as a word).
+   */
   private void keepAlive() {
+    long interval = keepalive.toNanos();
+    long limit = interval * MISSED_KEEPALIVES;
+    long nextPing = System.nanoTime() + interval;
     long token = 0;
     try {
-      while (true) {
-        Thread.sleep(keepalive.toMillis());
-        channel.send(new SessionMessage.Ping(++token));
+      while (!ended) {
+        long now = System.nanoTime();
+        long silentFrom = lastHeard + limit;
+        if (now - silentFrom >= 0) {
+          silenced = true;
+          connection.release(); // the reader's receive fails at once and reports the silence
+          return;
+        }
+        if (now - nextPing >= 0) {
+          channel.send(new SessionMessage.Ping(++token));
+          nextPing = now + interval;
+          continue;
+        }
+        Thread.sleep(Duration.ofNanos(Math.min(nextPing - now, silentFrom - now)));
       }
     } catch (IOException | InterruptedException e) {
       // The session is over; the reader reports how.
     }
+  }
+
+  private SocketTimeoutException silence() {
+    return new SocketTimeoutException(
+        "no word from the server for "
+            + keepalive.multipliedBy(MISSED_KEEPALIVES).toMillis()
+            + " ms ("
+            + MISSED_KEEPALIVES
+            + " keepalives unanswered): it is gone or stalled");
   }
 
   /** Joins {@code room}, leaving the current one. */

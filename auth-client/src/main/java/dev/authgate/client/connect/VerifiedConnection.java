@@ -182,6 +182,14 @@ public final class VerifiedConnection implements Closeable {
     socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
   }
 
+  /**
+   * Lets reads wait as long as it takes, for a caller that notices a silent server another way
+   * (ChatClient's keepalive); {@link #setReadTimeout} sets a limit again.
+   */
+  public void clearReadTimeout() throws IOException {
+    socket.setSoTimeout(0);
+  }
+
   /** The channel, for session protocols built on this connection. */
   public SecureChannel channel() {
     return channel;

@@ -194,6 +194,56 @@ class ChatFaultInjectionTest {
   }
 
   @Test
+  void aServerThatFallsSilentIsNoticedAfterThreeUnansweredKeepalivesAndNotBefore()
+      throws Exception {
+    Duration keepalive = Duration.ofSeconds(1);
+    // Past AUTH and JOIN: from the first PING on, nothing reaches the server for a minute.
+    try (FaultProxy proxy = FaultProxy.stalling(server.port(), 279 + 40, 60_000)) {
+      ChatClient chat =
+          new ChatClient(
+              new Connector(talker.identity(), Duration.ofSeconds(20), RandomSource.secure())
+                  .connect(new ServerAddress("127.0.0.1", proxy.port())),
+              keepalive);
+      clients.add(chat);
+      Ear ear = new Ear();
+      chat.start(ear);
+      chat.join(ROOM);
+      await().atMost(Duration.ofSeconds(20)).until(() -> !ear.events.isEmpty());
+      long joined = System.nanoTime();
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> ear.ended);
+      long silentMillis = (System.nanoTime() - joined) / 1_000_000;
+      assertThat(proxy.awaitInjected(1)).isTrue();
+      assertThat(silentMillis).isGreaterThanOrEqualTo(2_500);
+      assertThat(ear.failure)
+          .isInstanceOf(java.net.SocketTimeoutException.class)
+          .hasMessageContaining("no word from the server for 3000 ms");
+    }
+  }
+
+  @Test
+  void aQuietRoomWithALiveServerKeepsTheSessionPastManyKeepalives() throws Exception {
+    Ear heard = new Ear();
+    member(talker, server.port(), heard);
+    ChatClient chat =
+        new ChatClient(
+            new Connector(listener.identity(), Duration.ofSeconds(20), RandomSource.secure())
+                .connect(new ServerAddress("127.0.0.1", server.port())),
+            Duration.ofMillis(300));
+    clients.add(chat);
+    Ear ear = new Ear();
+    chat.start(ear);
+    chat.join(ROOM);
+    // Twelve keepalive intervals of silence in the room: every PING is answered, so the session
+    // stays (the old timeout on each read would have cut it after three with no PONG in between).
+    Thread.sleep(3_600);
+    assertThat(ear.ended).isFalse();
+    chat.say("still here");
+    await().atMost(Duration.ofSeconds(20)).until(() -> !heard.messagesFrom("listener").isEmpty());
+    assertThat(ear.ended).isFalse();
+  }
+
+  @Test
   void aSlowLinkDeliversEveryMessageInOrder() throws Exception {
     Ear heard = new Ear();
     member(listener, server.port(), heard);

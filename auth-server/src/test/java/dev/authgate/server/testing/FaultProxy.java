@@ -57,6 +57,14 @@ public final class FaultProxy implements AutoCloseable {
     return new FaultProxy(target, fault, at, 2000, 0);
   }
 
+  /**
+   * A proxy that stops forwarding client-to-server bytes after {@code at} of them for {@code
+   * stallMillis}: the server hears nothing (no PING), so it answers nothing.
+   */
+  public static FaultProxy stalling(int target, long at, long stallMillis) throws IOException {
+    return new FaultProxy(target, Fault.STALL, at, stallMillis, 0);
+  }
+
   /** A proxy that forwards client-to-server bytes at about {@code bytesPerSecond}. */
   public static FaultProxy throttled(int target, long bytesPerSecond) throws IOException {
     return new FaultProxy(target, Fault.THROTTLE, 0, 0, bytesPerSecond);
