@@ -223,11 +223,15 @@ public final class ReconnectingChat implements Closeable {
     private String why;
     private Exception failure;
     private IOException permanent;
+    // When the reader last began waiting for a message; whether drive() cut the connection for
+    // the silence since. No timeout on each read (a timer per message), as in ChatClient.
+    private volatile long lastHeard = System.nanoTime();
+    private volatile boolean silenced;
 
     Connected(VerifiedConnection connection) throws IOException {
       this.connection = connection;
       this.channel = connection.channel();
-      connection.setReadTimeout(keepalive.multipliedBy(ChatClient.MISSED_KEEPALIVES));
+      connection.clearReadTimeout();
       this.reader = Thread.ofVirtual().name("chat-reader").unstarted(this::read);
     }
 
@@ -275,6 +279,20 @@ public final class ReconnectingChat implements Closeable {
                 continue;
               }
             }
+            long silenceLeft =
+                keepalive.toNanos() * ChatClient.MISSED_KEEPALIVES
+                    - (System.nanoTime() - lastHeard);
+            if (silenceLeft <= 0 && !silenced) {
+              // Three keepalives unanswered: cut it; the reader ends the session saying why.
+              silenced = true;
+              lock.unlock();
+              try {
+                release(); // the reader's receive fails at once; it ends the session
+              } finally {
+                lock.lock();
+              }
+              continue;
+            }
             long waited = System.nanoTime() - lastWrite;
             long left = keepalive.toNanos() - waited;
             if (left <= 0) {
@@ -288,7 +306,7 @@ public final class ReconnectingChat implements Closeable {
               }
               continue;
             }
-            changed.await(left, TimeUnit.NANOSECONDS);
+            changed.await(silenced ? left : Math.min(left, silenceLeft), TimeUnit.NANOSECONDS);
           }
         } finally {
           lock.unlock();
@@ -337,6 +355,7 @@ public final class ReconnectingChat implements Closeable {
     private void read() {
       try {
         while (true) {
+          lastHeard = System.nanoTime();
           SessionMessage message = channel.receive();
           switch (message) {
             case Event event -> onEvent(event);
@@ -355,7 +374,14 @@ public final class ReconnectingChat implements Closeable {
         lock.lock();
         try {
           if (!ended) {
-            end(describe(e), e);
+            IOException why =
+                silenced
+                    ? new java.net.SocketTimeoutException(
+                        "no word from the server for "
+                            + keepalive.multipliedBy(ChatClient.MISSED_KEEPALIVES).toMillis()
+                            + " ms")
+                    : e;
+            end(describe(why), why);
           }
         } finally {
           lock.unlock();

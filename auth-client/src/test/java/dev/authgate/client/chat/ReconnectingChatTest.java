@@ -107,6 +107,29 @@ class ReconnectingChatTest {
   }
 
   @Test
+  void aServerThatFallsSilentIsLeftAfterThreeUnansweredKeepalives() throws Exception {
+    TestServer server = server();
+    Credential sender = server.provision("sensor-1");
+    // Past AUTH and JOIN nothing more reaches the server for a minute: no PONG, no word at all.
+    dev.authgate.server.testing.FaultProxy proxy =
+        dev.authgate.server.testing.FaultProxy.stalling(server.port(), 279 + 40, 60_000);
+    open.add(proxy);
+    Record record = new Record();
+    ReconnectingChat chat =
+        AuthgateClient.of(new ServerAddress("127.0.0.1", proxy.port()), sender)
+            .withBackoff(QUICK)
+            .reconnectingChat("lobby", Duration.ofSeconds(1), 1000, record);
+    long started = System.nanoTime();
+    run(chat);
+
+    await().atMost(WAIT).until(() -> !record.disconnects.isEmpty());
+    assertThat(proxy.awaitInjected(1)).isTrue();
+    assertThat((System.nanoTime() - started) / 1_000_000).isGreaterThanOrEqualTo(2_500);
+    assertThat(record.disconnects.getFirst())
+        .isEqualTo("the server went silent: no answer to 3 keepalives");
+  }
+
+  @Test
   void aServerRestartMidConversationLosesNoLineReportedAsSent() throws Exception {
     TestServer first = server();
     Credential sender = first.provision("sensor-1");
