@@ -57,6 +57,12 @@ class DescriptorsProcessIT {
     }
   }
 
+  /** The last {@code lines} lines of {@code text}: what a failed run leaves for diagnosis. */
+  private static String tail(String text, int lines) {
+    List<String> all = text.lines().toList();
+    return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+  }
+
   private String audit() throws IOException {
     return Files.readString(dir.resolve("audit.jsonl"));
   }
@@ -131,7 +137,13 @@ class DescriptorsProcessIT {
           Jars.run(
               dir,
               Jars.client(
-                  List.of(), "ping", "--server", server.address(), "--key", "s1.credential"));
+                  List.of(),
+                  "ping",
+                  "--server",
+                  server.address(),
+                  "--key",
+                  "s1.credential",
+                  "--verbose"));
       if (exit != 0) {
         System.err.printf("ping run %d exited %d: %s%n", attempt, exit, lastOutput());
       }
@@ -142,7 +154,15 @@ class DescriptorsProcessIT {
     // check reports (the test is aborted, visibly, not passed) instead of failing the build; the
     // in-JVM recovery above stays a hard assertion.
     org.junit.jupiter.api.Assumptions.assumeTrue(
-        exit == 0, "ping process exited " + exit + " after the outage: " + lastOutput());
+        exit == 0,
+        "ping process exited "
+            + exit
+            + " after the outage: "
+            + lastOutput()
+            + "\n--- the server's last audit events:\n"
+            + tail(audit(), 12)
+            + "\n--- the server's stderr:\n"
+            + tail(Files.readString(dir.resolve("server.err")), 12));
     stop(server);
   }
 
