@@ -125,7 +125,7 @@ public final class ChatClient implements Closeable {
                   } catch (IOException e) {
                     ended = true;
                     closeQuietly(true);
-                    IOException why = silenced ? silence() : e;
+                    IOException why = silenced ? silence(keepalive) : e;
                     listener.onEnd(why.getMessage(), why);
                   }
                 });
@@ -179,7 +179,8 @@ public final class ChatClient implements Closeable {
     }
   }
 
-  private SocketTimeoutException silence() {
+  /** How a session cut for silence ends: with keepalive interval {@code keepalive}. */
+  static SocketTimeoutException silence(Duration keepalive) {
     return new SocketTimeoutException(
         "no word from the server for "
             + keepalive.multipliedBy(MISSED_KEEPALIVES).toMillis()

@@ -374,13 +374,7 @@ public final class ReconnectingChat implements Closeable {
         lock.lock();
         try {
           if (!ended) {
-            IOException why =
-                silenced
-                    ? new java.net.SocketTimeoutException(
-                        "no word from the server for "
-                            + keepalive.multipliedBy(ChatClient.MISSED_KEEPALIVES).toMillis()
-                            + " ms")
-                    : e;
+            IOException why = silenced ? ChatClient.silence(keepalive) : e;
             end(describe(why), why);
           }
         } finally {
