@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .protocol import ScramKeys
 
-_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
+_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
 
 
 class CredentialError(Exception):

@@ -3,16 +3,16 @@ package dev.authgate.protocol.keyfile;
 import java.util.regex.Pattern;
 
 /**
- * The syntax of client ids, key ids and chat room names: {@code [A-Za-z0-9_-][A-Za-z0-9._-]{0,63}}
- * — no leading dot, so never {@code .} or {@code ..} and never a hidden file when an id names a
+ * The syntax of client ids, key ids and chat room names: {@code [A-Za-z0-9_][A-Za-z0-9._-]{0,63}} —
+ * no leading dot, so never {@code .} or {@code ..} and never a hidden file when an id names a
  * directory. Stateless.
  */
 public final class ClientIds {
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
+  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
 
   /** The rule, for messages. */
   public static final String RULE =
-      "1 to 64 characters from A-Z a-z 0-9 . _ -, not starting with '.'";
+      "1 to 64 characters from A-Z a-z 0-9 . _ -, not starting with '.' or '-'";
 
   private ClientIds() {}
 

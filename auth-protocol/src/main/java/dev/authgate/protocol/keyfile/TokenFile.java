@@ -163,7 +163,7 @@ public record TokenFile(
         case "client-id" -> clientId = KeyText.id(file, line);
         case "prefix" -> {
           prefix = line.value();
-          if (!prefix.matches("[A-Za-z0-9_-][A-Za-z0-9._-]{0,47}")) {
+          if (!prefix.matches("[A-Za-z0-9_][A-Za-z0-9._-]{0,47}")) {
             throw KeyText.error(file, line.number(), "prefix must be the start of a client id");
           }
         }

@@ -69,7 +69,7 @@ class KeyFileFuzzTest {
   void idAndNameRulesNeverThrowAndNeverPassWhatTheyForbid(FuzzedDataProvider data) {
     String text = data.consumeRemainingAsString();
     if (ClientIds.isValid(text)) {
-      assertThat(text).matches("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
+      assertThat(text).matches("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
     }
     assertThat(TerminalText.hasUnsafe(ClientIds.printable(text))).isFalse();
     assertThat(TerminalText.hasUnsafe(TerminalText.escape(text))).isFalse();

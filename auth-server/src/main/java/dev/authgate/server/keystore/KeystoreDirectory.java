@@ -156,24 +156,27 @@ public final class KeystoreDirectory {
       // Someone else's keystore: say so before "exists?" gets a wrong answer.
       throw new KeyFileException(dir, "keystore directory " + dir + " " + notYours(dir));
     }
-    if (Files.exists(file)) {
-      throw isRevoked(readFile(file))
-          ? revokedId(clientId, file, ADD_REVOKED)
-          : alreadyExists(clientId, file);
-    }
-    byte[] secret = randomness.bytes(32);
-    Credential credential = new Credential(clientId, "k1", secret);
-    ScramKeys keys = ScramKeys.fromSaltedPassword(secret);
-    KeyEntry entry = new KeyEntry("k1", now(), null, null, keys.verifier());
     KeyFiles.ensurePrivateDirectory(dir);
-    try {
-      KeyFiles.writePrivate(file, new ClientKeys(clientId, List.of(entry)).format(), false);
-    } catch (FileAlreadyExistsException e) {
-      throw alreadyExists(clientId, file);
-    } catch (AccessDeniedException e) {
-      throw new KeyFileException(file, "cannot write " + file + ": permission denied", e);
-    }
-    return credential;
+    return locked(
+        () -> {
+          if (Files.exists(file)) {
+            throw isRevoked(readFile(file))
+                ? revokedId(clientId, file, ADD_REVOKED)
+                : alreadyExists(clientId, file);
+          }
+          byte[] secret = randomness.bytes(32);
+          Credential credential = new Credential(clientId, "k1", secret);
+          ScramKeys keys = ScramKeys.fromSaltedPassword(secret);
+          KeyEntry entry = new KeyEntry("k1", now(), null, null, keys.verifier());
+          try {
+            KeyFiles.writePrivate(file, new ClientKeys(clientId, List.of(entry)).format(), false);
+          } catch (FileAlreadyExistsException e) {
+            throw alreadyExists(clientId, file);
+          } catch (AccessDeniedException e) {
+            throw new KeyFileException(file, "cannot write " + file + ": permission denied", e);
+          }
+          return credential;
+        });
   }
 
   private KeyFileException alreadyExists(String clientId, Path file) {
@@ -219,19 +222,27 @@ public final class KeystoreDirectory {
    * @throws KeyFileException if the client does not exist or the file cannot be rewritten
    */
   public int revoke(String clientId) throws IOException {
-    Path file = existingClientFile(clientId);
-    ClientKeys keys = readFile(file);
-    Instant when = now();
-    int revoked = 0;
-    ClientKeys updated = keys;
-    for (KeyEntry key : keys.keys()) {
-      if (key.revoked() == null) {
-        updated = updated.with(key.revokedAt(when));
-        revoked++;
-      }
-    }
-    KeyFiles.writePrivate(file, updated.format(), true);
-    return revoked;
+    return locked(
+        () -> {
+          Path file = existingClientFile(clientId);
+          ClientKeys keys = readFile(file);
+          Instant when = now();
+          int revoked = 0;
+          ClientKeys updated = keys;
+          for (KeyEntry key : keys.keys()) {
+            if (key.revoked() == null) {
+              updated = updated.with(key.revokedAt(when));
+              revoked++;
+            }
+          }
+          KeyFiles.writePrivate(file, updated.format(), true);
+          if (!isRevoked(readFile(file))) {
+            throw new KeyFileException(
+                file,
+                "revoking '" + clientId + "' did not stick: " + file + " still has an active key");
+          }
+          return revoked;
+        });
   }
 
   /**
@@ -243,11 +254,14 @@ public final class KeystoreDirectory {
    */
   public Permissions[] setPermissions(
       String clientId, java.util.function.UnaryOperator<Permissions> change) throws IOException {
-    Path file = existingClientFile(clientId);
-    ClientKeys keys = readFile(file);
-    Permissions updated = change.apply(keys.permissions());
-    KeyFiles.writePrivate(file, keys.with(updated).format(), true);
-    return new Permissions[] {keys.permissions(), updated};
+    return locked(
+        () -> {
+          Path file = existingClientFile(clientId);
+          ClientKeys keys = readFile(file);
+          Permissions updated = change.apply(keys.permissions());
+          KeyFiles.writePrivate(file, keys.with(updated).format(), true);
+          return new Permissions[] {keys.permissions(), updated};
+        });
   }
 
   /**
@@ -258,24 +272,28 @@ public final class KeystoreDirectory {
    * @throws KeyFileException if the client does not exist or the file cannot be rewritten
    */
   public Rotation rotate(String clientId, Duration grace) throws IOException {
-    Path file = existingClientFile(clientId);
-    String previousText = KeyFiles.readPrivate(file);
-    ClientKeys keys = readFile(file);
-    if (isRevoked(keys)) {
-      throw revokedId(clientId, file, ROTATE_REVOKED);
-    }
-    Instant now = now();
-    Instant until = now.plus(grace);
-    ClientKeys updated = keys;
-    for (KeyEntry key : keys.keys()) {
-      boolean active =
-          key.revoked() == null && (key.expires() == null || key.expires().isAfter(now));
-      if (active && (key.expires() == null || key.expires().isAfter(until))) {
-        updated =
-            updated.with(new KeyEntry(key.keyId(), key.created(), null, until, key.verifier()));
-      }
-    }
-    return withNewKey(file, clientId, updated, now, until, previousText);
+    return locked(
+        () -> {
+          Path file = existingClientFile(clientId);
+          String previousText = KeyFiles.readPrivate(file);
+          ClientKeys keys = readFile(file);
+          if (isRevoked(keys)) {
+            throw revokedId(clientId, file, ROTATE_REVOKED);
+          }
+          Instant now = now();
+          Instant until = now.plus(grace);
+          ClientKeys updated = keys;
+          for (KeyEntry key : keys.keys()) {
+            boolean active =
+                key.revoked() == null && (key.expires() == null || key.expires().isAfter(now));
+            if (active && (key.expires() == null || key.expires().isAfter(until))) {
+              updated =
+                  updated.with(
+                      new KeyEntry(key.keyId(), key.created(), null, until, key.verifier()));
+            }
+          }
+          return withNewKey(file, clientId, updated, now, until, previousText);
+        });
   }
 
   /**
@@ -287,20 +305,23 @@ public final class KeystoreDirectory {
    *     the file cannot be rewritten
    */
   public Rotation reinstate(String clientId) throws IOException {
-    Path file = existingClientFile(clientId);
-    String previousText = KeyFiles.readPrivate(file);
-    ClientKeys keys = readFile(file);
-    if (!isRevoked(keys)) {
-      throw new KeyFileException(
-          file,
-          "client '"
-              + clientId
-              + "' is not revoked; give it a new key with 'keys rotate "
-              + clientId
-              + "'");
-    }
-    Instant now = now();
-    return withNewKey(file, clientId, keys, now, now, previousText);
+    return locked(
+        () -> {
+          Path file = existingClientFile(clientId);
+          String previousText = KeyFiles.readPrivate(file);
+          ClientKeys keys = readFile(file);
+          if (!isRevoked(keys)) {
+            throw new KeyFileException(
+                file,
+                "client '"
+                    + clientId
+                    + "' is not revoked; give it a new key with 'keys rotate "
+                    + clientId
+                    + "'");
+          }
+          Instant now = now();
+          return withNewKey(file, clientId, keys, now, now, previousText);
+        });
   }
 
   /**
@@ -341,6 +362,26 @@ public final class KeystoreDirectory {
     return new Rotation(new Credential(clientId, keyId, secret), oldUntil, previous);
   }
 
+  /**
+   * Runs a change holding the keystore's lock (shared with every process that changes this
+   * directory), so no read-modify-write of a file undoes another's. Without a directory there is
+   * nothing to lock yet, and the change fails on its own ("does not exist").
+   */
+  private <T> T locked(KeystoreLock.Locked<T> change) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      try {
+        return change.run();
+      } catch (EnrollRefused e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    try {
+      return KeystoreLock.holding(dir, change);
+    } catch (EnrollRefused e) {
+      throw new IllegalStateException("only enroll refuses an enrollment", e);
+    }
+  }
+
   // ---- enrollment tokens -------------------------------------------------------------------
 
   /** {@code KEYS/tokens}: one {@code <token id>.token} per token, verifiers only. */
@@ -364,38 +405,48 @@ public final class KeystoreDirectory {
   public EnrollmentToken createToken(
       Duration lifetime, int uses, boolean approve, String clientId, String prefix)
       throws IOException {
-    if (clientId != null) {
-      ClientIds.requireValid(clientId, "client id");
-      requireNotRevoked(clientId, ADD_REVOKED);
-      if (Files.exists(fileFor(clientId))) {
-        throw alreadyExists(clientId, fileFor(clientId));
-      }
-    }
-    if (prefix != null && !prefix.matches("[A-Za-z0-9_-][A-Za-z0-9._-]{0,47}")) {
-      throw new IllegalArgumentException(
-          "--prefix must be the start of a client id: " + ClientIds.RULE + ", at most 48");
-    }
     if (uses < 1) {
       throw new IllegalArgumentException("--uses must be at least 1");
     }
+    if (clientId != null) {
+      ClientIds.requireValid(clientId, "client id");
+    }
     KeyFiles.ensurePrivateDirectory(dir);
-    KeyFiles.ensurePrivateDirectory(tokensDir());
-    EnrollmentToken token = EnrollmentToken.generate(randomness);
-    Instant now = now();
-    TokenFile file =
-        new TokenFile(
-            token.tokenId(),
-            token.scramKeys().verifier(),
-            now,
-            now.plus(lifetime),
-            uses,
-            0,
-            approve,
-            clientId,
-            prefix,
-            null);
-    KeyFiles.writePrivate(tokenFile(token.tokenId()), file.format(), false);
-    return token;
+    return locked(
+        () -> {
+          if (clientId != null) {
+            ClientIds.requireValid(clientId, "client id");
+            requireNotRevoked(clientId, ADD_REVOKED);
+            if (Files.exists(fileFor(clientId))) {
+              throw alreadyExists(clientId, fileFor(clientId));
+            }
+          }
+          if (prefix != null && !prefix.matches("[A-Za-z0-9_][A-Za-z0-9._-]{0,47}")) {
+            throw new IllegalArgumentException(
+                "--prefix must be the start of a client id: " + ClientIds.RULE + ", at most 48");
+          }
+          if (uses < 1) {
+            throw new IllegalArgumentException("--uses must be at least 1");
+          }
+          KeyFiles.ensurePrivateDirectory(dir);
+          KeyFiles.ensurePrivateDirectory(tokensDir());
+          EnrollmentToken token = EnrollmentToken.generate(randomness);
+          Instant now = now();
+          TokenFile file =
+              new TokenFile(
+                  token.tokenId(),
+                  token.scramKeys().verifier(),
+                  now,
+                  now.plus(lifetime),
+                  uses,
+                  0,
+                  approve,
+                  clientId,
+                  prefix,
+                  null);
+          KeyFiles.writePrivate(tokenFile(token.tokenId()), file.format(), false);
+          return token;
+        });
   }
 
   /** A token's file, if there is one (absent for an id that was never made). */
@@ -429,15 +480,28 @@ public final class KeystoreDirectory {
   }
 
   /** Revokes a token: enrollments with it are refused from now on. */
-  public synchronized TokenFile revokeToken(String tokenId) throws IOException {
-    TokenFile token =
-        readToken(tokenId)
-            .orElseThrow(
-                () ->
-                    new KeyFileException(tokenFile(tokenId), "no token " + tokenId + " in " + dir));
-    TokenFile revoked = token.revoked() == null ? token.revokedAt(now()) : token;
-    KeyFiles.writePrivate(tokenFile(tokenId), revoked.format(), true);
-    return revoked;
+  public TokenFile revokeToken(String tokenId) throws IOException {
+    return locked(
+        () -> {
+          TokenFile token =
+              readToken(tokenId)
+                  .orElseThrow(
+                      () ->
+                          new KeyFileException(
+                              tokenFile(tokenId), "no token " + tokenId + " in " + dir));
+          TokenFile revoked = token.revoked() == null ? token.revokedAt(now()) : token;
+          KeyFiles.writePrivate(tokenFile(tokenId), revoked.format(), true);
+          if (readToken(tokenId).map(TokenFile::revoked).isEmpty()) {
+            throw new KeyFileException(
+                tokenFile(tokenId),
+                "revoking token "
+                    + tokenId
+                    + " did not stick: "
+                    + tokenFile(tokenId)
+                    + " is not revoked");
+          }
+          return revoked;
+        });
   }
 
   /** Why an enrollment was refused: a stable reason and a sentence for the machine. */
@@ -475,7 +539,15 @@ public final class KeystoreDirectory {
    * @throws EnrollRefused if the token cannot be used or the id is not allowed or taken; nothing is
    *     written then
    */
-  public synchronized Enrolled enroll(String tokenId, String requestedId, Verifier verifier)
+  public Enrolled enroll(String tokenId, String requestedId, Verifier verifier)
+      throws EnrollRefused, IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new EnrollRefused("token-unknown", "the token is not known here");
+    }
+    return KeystoreLock.holding(dir, () -> enrollLocked(tokenId, requestedId, verifier));
+  }
+
+  private Enrolled enrollLocked(String tokenId, String requestedId, Verifier verifier)
       throws EnrollRefused, IOException {
     TokenFile token =
         readToken(tokenId)
@@ -491,13 +563,15 @@ public final class KeystoreDirectory {
           });
     }
     String clientId = chooseId(token, requestedId);
-    if (Files.exists(fileFor(clientId))) {
+    if (Files.exists(fileFor(clientId), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      // Asking costs a use, as enrolling would: otherwise one single-use token could probe, id
+      // by id, which clients exist.
+      KeyFiles.writePrivate(tokenFile(tokenId), token.usedOnce().format(), true);
       throw new EnrollRefused(
           "id-taken",
           "client '"
               + clientId
-              + "' exists on the server"
-              + (token.prefix() != null && requestedId.isEmpty() ? "; try again" : "")
+              + "' exists on the server; this attempt used the token once"
               + (token.clientId() == null ? "; ask for another id (--id)" : ""));
     }
     ClientKeys keys =
@@ -546,28 +620,50 @@ public final class KeystoreDirectory {
 
   /** Lets a pending client in. */
   public void approve(String clientId) throws IOException {
-    Path file = existingClientFile(clientId);
-    ClientKeys keys = readFile(file);
-    if (!keys.isPending()) {
-      throw new KeyFileException(file, "client '" + clientId + "' is not waiting for approval");
-    }
-    KeyFiles.writePrivate(file, keys.pending(null).format(), true);
+    locked(
+        () -> {
+          Path file = existingClientFile(clientId);
+          ClientKeys keys = readFile(file);
+          if (!keys.isPending()) {
+            throw new KeyFileException(
+                file, "client '" + clientId + "' is not waiting for approval");
+          }
+          KeyFiles.writePrivate(file, keys.pending(null).format(), true);
+          return null;
+        });
   }
 
   /** Refuses a pending client for good: its keys are revoked (only reinstate lets the id in). */
   public void deny(String clientId) throws IOException {
-    Path file = existingClientFile(clientId);
-    ClientKeys keys = readFile(file);
-    if (!keys.isPending()) {
-      throw new KeyFileException(file, "client '" + clientId + "' is not waiting for approval");
-    }
-    KeyFiles.writePrivate(file, keys.pending(null).format(), true);
-    revoke(clientId);
+    locked(
+        () -> {
+          Path file = existingClientFile(clientId);
+          ClientKeys keys = readFile(file);
+          if (!keys.isPending()) {
+            throw new KeyFileException(
+                file, "client '" + clientId + "' is not waiting for approval");
+          }
+          // One write: a reload between "not pending" and "revoked" must never see an active
+          // client.
+          Instant when = now();
+          ClientKeys denied = keys.pending(null);
+          for (KeyEntry key : keys.keys()) {
+            if (key.revoked() == null) {
+              denied = denied.with(key.revokedAt(when));
+            }
+          }
+          KeyFiles.writePrivate(file, denied.format(), true);
+          return null;
+        });
   }
 
   /** Puts a client's file back as it was before a rotation whose credential could not be saved. */
   public void undo(String clientId, Rotation rotation) throws IOException {
-    KeyFiles.writePrivate(fileFor(clientId), rotation.previousFile(), true);
+    locked(
+        () -> {
+          KeyFiles.writePrivate(fileFor(clientId), rotation.previousFile(), true);
+          return null;
+        });
   }
 
   private static String nextKeyId(ClientKeys keys) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.crypto.Verifier;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFileException;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
@@ -260,5 +262,37 @@ class KeystoreDirectoryTest {
                     .contains(dir.resolve("keys/sensor-1.keys").toString())
                     .contains(dir.resolve("keys/mallory.keys").toString())
                     .contains("same verifier"));
+  }
+
+  @Test
+  void anIdThatExistsCostsTheTokenAUse_soOneTokenCannotProbeWhichIdsExist() throws Exception {
+    keystore().add("existing");
+    String tokenId = keystore().createToken(Duration.ofHours(1), 2, false, null, null).tokenId();
+    Verifier verifier = ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)).verifier();
+
+    assertThatThrownBy(() -> keystore().enroll(tokenId, "existing", verifier))
+        .isInstanceOf(KeystoreDirectory.EnrollRefused.class)
+        .hasMessageContaining("used the token once");
+    assertThat(keystore().readToken(tokenId).orElseThrow().used()).isEqualTo(1);
+    keystore().enroll(tokenId, "new-one", verifier);
+    assertThatThrownBy(() -> keystore().enroll(tokenId, "another", verifier))
+        .isInstanceOf(KeystoreDirectory.EnrollRefused.class)
+        .extracting(e -> ((KeystoreDirectory.EnrollRefused) e).reason())
+        .isEqualTo("token-used");
+  }
+
+  @Test
+  void idsStartingWithADashAreRefusedSoNoHookOrCommandTakesThemForOptions() throws Exception {
+    assertThatThrownBy(() -> keystore().add("--output"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not starting with '.' or '-'");
+    String tokenId = keystore().createToken(Duration.ofHours(1), 1, false, null, null).tokenId();
+    Verifier verifier = ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)).verifier();
+    assertThatThrownBy(() -> keystore().enroll(tokenId, "--output", verifier))
+        .isInstanceOf(KeystoreDirectory.EnrollRefused.class)
+        .extracting(e -> ((KeystoreDirectory.EnrollRefused) e).reason())
+        .isEqualTo("id-not-allowed");
+    assertThatThrownBy(() -> keystore().createToken(Duration.ofHours(1), 1, false, null, "-sensor"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
