@@ -42,7 +42,7 @@ class UploadHookProcessIT {
     Path seen = dir.resolve("seen.log");
     // The hook checks the file itself: its SHA-256 now must be the one it was told.
     Path hook =
-        hook("echo \"$AUTHGATE_NAME $(sha256sum < \"$1\" | cut -d' ' -f1) $4 $3\" >> " + seen);
+        hook("echo \"$AUTHGATE_NAME $(sha256sum < \"$2\" | cut -d' ' -f1) $5 $4\" >> " + seen);
     Files.write(dir.resolve("a.bin"), new byte[3 << 20]);
     Files.writeString(dir.resolve("b.txt"), "hello hook\n");
     Jars.Server server =
@@ -83,7 +83,7 @@ class UploadHookProcessIT {
     Path seen = dir.resolve("seen.log");
     Path hook =
         hook(
-            "echo \"$AUTHGATE_NAME $(sha256sum < \"$1\" | cut -d' ' -f1) $4\" >> "
+            "echo \"$AUTHGATE_NAME $(sha256sum < \"$2\" | cut -d' ' -f1) $5\" >> "
                 + seen
                 + "; exit 7");
     try (RandomAccessFile file = new RandomAccessFile(dir.resolve("big.bin").toFile(), "rw")) {

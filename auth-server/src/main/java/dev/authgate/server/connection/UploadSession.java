@@ -98,17 +98,24 @@ final class UploadSession {
     expect(State.RECEIVING, "UPLOAD_END");
     state = State.FINISHING;
     try {
-      byte[] sha256 = current.finish(end.sha256(), request.overwrite());
+      // Audited while the name is still this upload's, so the hooks' snapshot (taken as the
+      // event is recorded) holds these bytes even if the client overwrites the name at once.
+      byte[] sha256 =
+          current.finish(
+              end.sha256(),
+              request.overwrite(),
+              storedSha256 ->
+                  audit.accept(
+                      events
+                          .apply("upload.stored")
+                          .with("name", request.name())
+                          .with("size", request.size())
+                          .with("sha256", HexFormat.of().formatHex(storedSha256))
+                          .with("resumed_from", current.offset() > 0 ? current.offset() : null)
+                          .with(
+                              "duration_ms",
+                              Duration.between(current.started(), clock.instant()).toMillis())));
       stored++;
-      audit.accept(
-          events
-              .apply("upload.stored")
-              .with("name", request.name())
-              .with("size", request.size())
-              .with("sha256", HexFormat.of().formatHex(sha256))
-              .with("resumed_from", current.offset() > 0 ? current.offset() : null)
-              .with(
-                  "duration_ms", Duration.between(current.started(), clock.instant()).toMillis()));
       channel.send(new UploadResult(true, request.size(), sha256, "", "stored"));
     } catch (UploadRefused e) {
       refuse(e, current.written());

@@ -17,12 +17,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -35,8 +38,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * threads with a time limit and bounded concurrency; a URL is retried with backoff off any thread
  * that serves clients. A full queue drops the hook, never the file. Every outcome is audited:
  * {@code upload.hook} (command: {@code ok}, {@code failed} with the exit status, {@code timeout},
- * {@code not-started}, {@code dropped}) and {@code upload.webhook} ({@code ok} with the HTTP
- * status, {@code failed} after the last attempt, {@code dropped}).
+ * {@code not-started}, {@code dropped}, {@code replaced}) and {@code upload.webhook} ({@code ok}
+ * with the HTTP status, {@code failed} after the last attempt, {@code dropped}, {@code replaced}).
+ *
+ * <p>A hook reads a {@link HookSnapshot} (a hard link taken while the upload still holds the name,
+ * checked against the announced SHA-256), gets {@code --} before its arguments and an environment
+ * of PATH, LANG and the event's variables only.
  *
  * <p>Thread-safe.
  */
@@ -88,6 +95,7 @@ public final class UploadHooks implements AuditLog, Closeable {
     this.config = config;
     this.uploads = uploads.toAbsolutePath().normalize();
     this.clock = clock;
+    HookSnapshot.sweep(this.uploads, clock.instant());
     this.commands = pool("authgate-hook", config);
     this.posts = pool("authgate-webhook", config);
     this.retries =
@@ -131,10 +139,27 @@ public final class UploadHooks implements AuditLog, Closeable {
     if (!event.name().equals("upload.stored")) {
       return;
     }
-    StoredFile file = StoredFile.of(event, uploads);
-    if (file == null) {
+    StoredFile stored = StoredFile.of(event, uploads);
+    if (stored == null) {
       return;
     }
+    int users = (config.command().isEmpty() ? 0 : 1) + (config.url() == null ? 0 : 1);
+    HookSnapshot snapshot;
+    try {
+      snapshot = HookSnapshot.take(uploads, stored.path(), stored.size(), stored.sha256(), users);
+    } catch (IOException e) {
+      String detail = "cannot take the hooks' snapshot of the file: " + e.getMessage();
+      if (!config.command().isEmpty()) {
+        audit.record(
+            stored.event("upload.hook").with("outcome", "not-started").with("detail", detail));
+      }
+      if (config.url() != null) {
+        audit.record(
+            stored.event("upload.webhook").with("outcome", "failed").with("detail", detail));
+      }
+      return;
+    }
+    Snapshotted file = new Snapshotted(stored, snapshot);
     if (!config.command().isEmpty()) {
       submit(commands, () -> runCommand(file), file, "upload.hook");
     }
@@ -143,14 +168,37 @@ public final class UploadHooks implements AuditLog, Closeable {
     }
   }
 
-  private void submit(ThreadPoolExecutor pool, Runnable task, StoredFile file, String event) {
+  private void submit(ThreadPoolExecutor pool, Runnable task, Snapshotted file, String event) {
     try {
       pool.execute(task);
     } catch (RejectedExecutionException full) {
+      file.snapshot().release();
       audit.record(
-          file.event(event)
+          file.stored()
+              .event(event)
               .with("outcome", "dropped")
               .with("detail", "more than " + config.queue() + " hooks were waiting"));
+    }
+  }
+
+  /** A stored file and the snapshot its hooks read. */
+  record Snapshotted(StoredFile stored, HookSnapshot snapshot) {
+    /**
+     * False (and the hook audited as {@code replaced}) if the snapshot is not the announced bytes.
+     */
+    boolean verified(AuditLog audit, String event) {
+      if (snapshot.verify()) {
+        return true;
+      }
+      audit.record(
+          stored
+              .event(event)
+              .with("outcome", "replaced")
+              .with(
+                  "detail",
+                  "the name held other bytes than the SHA-256 announced by the time its snapshot"
+                      + " was taken; the hook of the upload that replaced it has those"));
+      return false;
     }
   }
 
@@ -172,11 +220,21 @@ public final class UploadHooks implements AuditLog, Closeable {
       return AuditEvent.of(event).with("client_id", clientId).with("name", name);
     }
 
-    Map<String, String> environment() {
+    /**
+     * The whole environment of a hook: PATH and LANG as the server has them (or a safe PATH), and
+     * the event's variables — nothing else of the server's (no AUTHGATE_REDIS password, no
+     * credentials directory).
+     */
+    Map<String, String> environment(Path snapshot, Map<String, String> server) {
       Map<String, String> env = new LinkedHashMap<>();
+      env.put("PATH", server.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+      if (server.containsKey("LANG")) {
+        env.put("LANG", server.get("LANG"));
+      }
       env.put("AUTHGATE_CLIENT_ID", clientId);
       env.put("AUTHGATE_NAME", name);
-      env.put("AUTHGATE_PATH", path.toString());
+      env.put("AUTHGATE_PATH", snapshot.toString());
+      env.put("AUTHGATE_STORED_PATH", path.toString());
       env.put("AUTHGATE_SIZE", Long.toString(size));
       env.put("AUTHGATE_SHA256", sha256);
       return env;
@@ -184,12 +242,24 @@ public final class UploadHooks implements AuditLog, Closeable {
   }
 
   /**
-   * Runs the command with the file's path, client id, size and SHA-256 as its last arguments and in
-   * AUTHGATE_* variables; its output is discarded (it should log for itself).
+   * Runs the command with {@code --} and then the snapshot's path, client id, size and SHA-256 as
+   * its last arguments and in AUTHGATE_* variables, in a minimal environment; its output is
+   * discarded (it should log for itself).
    */
-  private void runCommand(StoredFile file) {
+  private void runCommand(Snapshotted file) {
+    try {
+      if (file.verified(audit, "upload.hook")) {
+        runVerified(file.stored(), file.snapshot().path());
+      }
+    } finally {
+      file.snapshot().release();
+    }
+  }
+
+  private void runVerified(StoredFile file, Path snapshot) {
     List<String> argv = new ArrayList<>(config.command());
-    argv.add(file.path().toString());
+    argv.add("--");
+    argv.add(snapshot.toString());
     argv.add(file.clientId());
     argv.add(Long.toString(file.size()));
     argv.add(file.sha256());
@@ -198,7 +268,8 @@ public final class UploadHooks implements AuditLog, Closeable {
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(ProcessBuilder.Redirect.DISCARD);
-    builder.environment().putAll(file.environment());
+    builder.environment().clear();
+    builder.environment().putAll(file.environment(snapshot, System.getenv()));
     Instant start = clock.instant();
     AuditEvent outcome = file.event("upload.hook");
     try {
@@ -223,38 +294,58 @@ public final class UploadHooks implements AuditLog, Closeable {
     audit.record(outcome.with("duration_ms", Duration.between(start, clock.instant()).toMillis()));
   }
 
-  /** One POST attempt; a failure schedules the next with exponential backoff and jitter. */
-  private void post(StoredFile file, int attempt) {
+  /**
+   * One POST attempt; a failure schedules the next with exponential backoff and jitter. The whole
+   * exchange (connect, request, the answer's headers and body) is bounded by the hook timeout, so a
+   * receiver that trickles its answer cannot hold a hook thread.
+   */
+  private void post(Snapshotted file, int attempt) {
+    if (attempt == 1 && !file.verified(audit, "upload.webhook")) {
+      file.snapshot().release();
+      return;
+    }
     String why;
+    CompletableFuture<HttpResponse<Void>> exchange =
+        http.sendAsync(
+            HttpRequest.newBuilder(config.url())
+                .timeout(config.timeout())
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "authgate")
+                .POST(HttpRequest.BodyPublishers.ofString(json(file)))
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
     try {
-      HttpResponse<Void> response =
-          http.send(
-              HttpRequest.newBuilder(config.url())
-                  .timeout(config.timeout())
-                  .header("Content-Type", "application/json")
-                  .header("User-Agent", "authgate")
-                  .POST(HttpRequest.BodyPublishers.ofString(json(file)))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding());
-      int status = response.statusCode();
+      int status = exchange.get(config.timeout().toMillis(), TimeUnit.MILLISECONDS).statusCode();
       if (status / 100 == 2) {
+        file.snapshot().release();
         audit.record(
-            file.event("upload.webhook")
+            file.stored()
+                .event("upload.webhook")
                 .with("outcome", "ok")
                 .with("status", status)
                 .with("attempts", attempt));
         return;
       }
       why = "HTTP " + status;
-    } catch (IOException e) {
-      why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      why = "no complete answer within " + config.timeout().toMillis() + " ms";
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      why =
+          cause.getClass().getSimpleName()
+              + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
     } catch (InterruptedException e) {
+      exchange.cancel(true);
+      file.snapshot().release();
       Thread.currentThread().interrupt();
       return;
     }
     if (attempt >= config.attempts() || waitingRetries.get() >= config.queue()) {
+      file.snapshot().release();
       audit.record(
-          file.event("upload.webhook")
+          file.stored()
+              .event("upload.webhook")
               .with("outcome", "failed")
               .with("attempts", attempt)
               .with("detail", why));
@@ -272,16 +363,22 @@ public final class UploadHooks implements AuditLog, Closeable {
         TimeUnit.MILLISECONDS);
   }
 
-  /** {@code {"event":"upload.stored","client_id":…,"name":…,"path":…,"size":…,"sha256":…}}. */
-  static String json(StoredFile file) {
+  /**
+   * {@code {"event":"upload.stored","client_id":…,"name":…,"path":…,"stored_path":…,"size":…,
+   * "sha256":…}}: {@code path} is the snapshot (exactly the announced bytes, there until the
+   * receiver has answered), {@code stored_path} where the file lives under its name.
+   */
+  static String json(Snapshotted file) {
+    StoredFile stored = file.stored();
     com.fasterxml.jackson.databind.node.ObjectNode node =
         new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
     node.put("event", "upload.stored");
-    node.put("client_id", file.clientId());
-    node.put("name", file.name());
-    node.put("path", file.path().toString());
-    node.put("size", file.size());
-    node.put("sha256", file.sha256());
+    node.put("client_id", stored.clientId());
+    node.put("name", stored.name());
+    node.put("path", file.snapshot().path().toString());
+    node.put("stored_path", stored.path().toString());
+    node.put("size", stored.size());
+    node.put("sha256", stored.sha256());
     return node.toString();
   }
 

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.function.Consumer;
 
 /**
  * One upload in progress: bytes go to a staging file in the client's directory and into a running
@@ -134,6 +135,17 @@ public final class PartialUpload {
    *     nothing is left behind then
    */
   public byte[] finish(byte[] clientSha256, boolean overwrite) throws UploadRefused {
+    return finish(clientSha256, overwrite, sha256 -> {});
+  }
+
+  /**
+   * As {@link #finish(byte[], boolean)}, calling {@code announce} with the stored file's SHA-256
+   * after it is in place and before its name is free for another upload: whatever {@code announce}
+   * does (the {@code upload.stored} event, and the hooks' snapshot of the file taken then) sees
+   * exactly these bytes under the name, never a replacement's.
+   */
+  public byte[] finish(byte[] clientSha256, boolean overwrite, Consumer<byte[]> announce)
+      throws UploadRefused {
     if (written != size) {
       throw abort("size-mismatch", "received " + written + " bytes; the declared size is " + size);
     }
@@ -156,7 +168,11 @@ public final class PartialUpload {
     } catch (IOException e) {
       throw abort("storage-error", "the server could not store '" + name + "': " + describe(e));
     }
-    end();
+    try {
+      announce.accept(sha256);
+    } finally {
+      end();
+    }
     return sha256;
   }
 

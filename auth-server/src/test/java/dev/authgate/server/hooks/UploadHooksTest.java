@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
 import java.io.IOException;
@@ -13,12 +14,15 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,13 +63,41 @@ class UploadHooksTest {
     return hooks;
   }
 
-  private static AuditEvent stored(String name) {
+  /** A file stored under {@code name} with {@code content}, and its announcement. */
+  private AuditEvent stored(String name, String content) throws IOException {
+    Path file = dir.resolve("uploads/sensor-1").resolve(name);
+    Files.createDirectories(file.getParent());
+    Path temp = file.resolveSibling("." + name + ".tmp");
+    Files.writeString(temp, content);
+    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return announced(name, content);
+  }
+
+  private static AuditEvent announced(String name, String content) {
     return AuditEvent.of("upload.stored")
         .with("conn", "c-1")
         .with("client_id", "sensor-1")
         .with("name", name)
-        .with("size", 5L)
-        .with("sha256", "ab".repeat(32));
+        .with("size", (long) content.getBytes(StandardCharsets.UTF_8).length)
+        .with("sha256", sha256(content));
+  }
+
+  private AuditEvent stored(String name) throws IOException {
+    return stored(name, "hello");
+  }
+
+  private static String sha256(String content) {
+    return HexFormat.of().formatHex(Digests.sha256(content.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private List<Path> snapshotsLeft() throws IOException {
+    Path snapshots = dir.resolve("uploads/.hooks");
+    if (!Files.isDirectory(snapshots)) {
+      return List.of();
+    }
+    try (var files = Files.list(snapshots)) {
+      return files.toList();
+    }
   }
 
   private List<AuditEvent> events(String name) {
@@ -78,7 +110,10 @@ class UploadHooksTest {
     Path log = dir.resolve("hook.log");
     hooks(
         List.of(
-            script("echo \"$1 $2 $3 $4 | $AUTHGATE_NAME $AUTHGATE_CLIENT_ID\" >> " + log)
+            script(
+                    "echo \"$1 $3 $4 $5 | $AUTHGATE_NAME $AUTHGATE_CLIENT_ID $AUTHGATE_STORED_PATH"
+                        + " $(cat \"$2\") $(cat \"$AUTHGATE_PATH\")\" >> "
+                        + log)
                 .toString()),
         null,
         Duration.ofSeconds(60),
@@ -91,7 +126,9 @@ class UploadHooksTest {
     await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.hook").size() == 1);
     Path expected = dir.resolve("uploads/sensor-1/a.log").toAbsolutePath();
     assertThat(Files.readAllLines(log))
-        .containsExactly(expected + " sensor-1 5 " + "ab".repeat(32) + " | a.log sensor-1");
+        .containsExactly(
+            "-- sensor-1 5 " + sha256("hello") + " | a.log sensor-1 " + expected + " hello hello");
+    assertThat(snapshotsLeft()).as("the snapshot is removed after its hook").isEmpty();
     AuditEvent outcome = events("upload.hook").getFirst();
     assertThat(outcome.fields()).containsEntry("outcome", "ok").containsEntry("exit", 0);
     assertThat(audited.getFirst().name()).isEqualTo("upload.stored");
@@ -154,7 +191,7 @@ class UploadHooksTest {
   }
 
   @Test
-  void aProgramThatCannotStartIsAudited() {
+  void aProgramThatCannotStartIsAudited() throws IOException {
     hooks(List.of(dir.resolve("missing").toString()), null, Duration.ofSeconds(60), 10);
 
     hooks.record(stored("a.log"));
@@ -172,13 +209,17 @@ class UploadHooksTest {
     hooks.record(stored("a.log"));
 
     await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.webhook").size() == 1);
-    assertThat(bodies)
-        .containsExactly(
+    assertThat(bodies).hasSize(1);
+    assertThat(bodies.peek())
+        .contains(
             "{\"event\":\"upload.stored\",\"client_id\":\"sensor-1\",\"name\":\"a.log\","
                 + "\"path\":\""
+                + dir.resolve("uploads/.hooks").toAbsolutePath()
+                + "/",
+            "\"stored_path\":\""
                 + dir.resolve("uploads/sensor-1/a.log").toAbsolutePath()
                 + "\",\"size\":5,\"sha256\":\""
-                + "ab".repeat(32)
+                + sha256("hello")
                 + "\"}");
     assertThat(events("upload.webhook").getFirst().fields())
         .containsEntry("outcome", "ok")
@@ -203,7 +244,7 @@ class UploadHooksTest {
   }
 
   @Test
-  void anUnreachableUrlFailsWithoutAffectingTheEvent() {
+  void anUnreachableUrlFailsWithoutAffectingTheEvent() throws IOException {
     hooks(List.of(), URI.create("http://127.0.0.1:1/hook"), Duration.ofSeconds(5), 10);
 
     hooks.record(stored("a.log"));
@@ -211,6 +252,110 @@ class UploadHooksTest {
     assertThat(events("upload.stored")).hasSize(1);
     await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.webhook").size() == 1);
     assertThat(events("upload.webhook").getFirst().fields()).containsEntry("outcome", "failed");
+  }
+
+  @Test
+  void theCommandGetsDashDashBeforeItsArgumentsAndOnlyPathLangAndItsOwnVariables()
+      throws IOException {
+    Path log = dir.resolve("env.log");
+    hooks(
+        List.of(script("echo \"first=$1\" > " + log + "; env >> " + log).toString()),
+        null,
+        Duration.ofSeconds(60),
+        10);
+
+    hooks.record(stored("a.log"));
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.hook").size() == 1);
+    List<String> lines = Files.readAllLines(log);
+    assertThat(lines.getFirst()).isEqualTo("first=--");
+    List<String> names =
+        lines.stream().skip(1).filter(l -> l.contains("=")).map(l -> l.split("=")[0]).toList();
+    // PWD, SHLVL and _ are the shell's own; everything else must be ours.
+    assertThat(names)
+        .allMatch(
+            n ->
+                n.startsWith("AUTHGATE_")
+                    || List.of("PATH", "LANG", "PWD", "SHLVL", "_").contains(n),
+            "only PATH, LANG and AUTHGATE_* variables")
+        .contains("PATH", "AUTHGATE_SHA256", "AUTHGATE_PATH");
+    assertThat(System.getenv()).containsKey("HOME");
+    assertThat(names).doesNotContain("HOME");
+  }
+
+  @Test
+  void aNameOverwrittenBeforeItsHookRanLeavesTheHookTheBytesItWasTold() throws IOException {
+    Path release = dir.resolve("release");
+    Path seen = dir.resolve("seen.log");
+    hooks(
+        List.of(
+            script(
+                    "while [ ! -e "
+                        + release
+                        + " ]; do sleep 0.05; done; echo \"$5 $(sha256sum < \"$2\" | cut -d' ' -f1)\" >> "
+                        + seen)
+                .toString()),
+        null,
+        Duration.ofSeconds(60),
+        10);
+
+    hooks.record(stored("a.log", "first version"));
+    hooks.record(stored("a.log", "second version, longer"));
+    Files.createFile(release);
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.hook").size() == 2);
+    assertThat(Files.readAllLines(seen))
+        .containsExactlyInAnyOrder(
+            sha256("first version") + " " + sha256("first version"),
+            sha256("second version, longer") + " " + sha256("second version, longer"));
+    assertThat(events("upload.hook")).allMatch(e -> "ok".equals(e.fields().get("outcome")));
+    assertThat(snapshotsLeft()).isEmpty();
+  }
+
+  @Test
+  void aSnapshotThatIsNotTheAnnouncedBytesIsNeverHandedToAHook() throws IOException {
+    Path ran = dir.resolve("ran");
+    hooks(List.of(script("touch " + ran).toString()), null, Duration.ofSeconds(60), 10);
+    stored("a.log", "what another server stored meanwhile");
+
+    hooks.record(announced("a.log", "what this upload stored"));
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.hook").size() == 1);
+    assertThat(events("upload.hook").getFirst().fields()).containsEntry("outcome", "replaced");
+    assertThat(ran).doesNotExist();
+    assertThat(snapshotsLeft()).isEmpty();
+  }
+
+  @Test
+  void aReceiverThatTricklesItsAnswerCannotHoldAHookThread() throws IOException {
+    http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    http.setExecutor(Executors.newCachedThreadPool());
+    http.createContext(
+        "/hook",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          exchange.sendResponseHeaders(200, 0);
+          try (var body = exchange.getResponseBody()) {
+            for (int i = 0; i < 600; i++) { // one byte every 100 ms, for at most a minute
+              body.write('.');
+              body.flush();
+              Thread.sleep(100);
+            }
+          } catch (IOException | InterruptedException e) {
+            // the client gave up: what this test wants
+          }
+        });
+    http.start();
+    URI url = URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/hook");
+    hooks(List.of(), url, Duration.ofSeconds(1), 10);
+
+    hooks.record(stored("a.log"));
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.webhook").size() == 1);
+    assertThat(events("upload.webhook").getFirst().fields())
+        .containsEntry("outcome", "failed")
+        .containsEntry("attempts", 3)
+        .containsEntry("detail", "no complete answer within 1000 ms");
   }
 
   private URI serve(int status, ConcurrentLinkedQueue<String> bodies, AtomicInteger calls)

@@ -155,6 +155,30 @@ class UploadStoreTest {
   }
 
   @Test
+  void whileAStoredFileIsAnnouncedItsNameIsStillHeld_soNoOverwriteSlipsInBeforeItsHooks()
+      throws Exception {
+    byte[] three = {1, 2, 3};
+    PartialUpload upload = store.begin("sensor-1", new UploadBegin("log.txt", 3, true, false));
+    upload.write(three);
+    java.util.List<String> duringAnnounce = new java.util.ArrayList<>();
+    upload.finish(
+        Digests.sha256(three),
+        true,
+        sha -> {
+          try {
+            store.begin("sensor-1", new UploadBegin("log.txt", 3, true, false));
+            duringAnnounce.add("admitted");
+          } catch (UploadRefused e) {
+            duringAnnounce.add(e.reason());
+          }
+        });
+
+    assertThat(duringAnnounce).containsExactly("busy");
+    PartialUpload after = store.begin("sensor-1", new UploadBegin("log.txt", 3, true, false));
+    after.abort("test", "done");
+  }
+
+  @Test
   void anExistingNameIsRefusedUnlessOverwriting() throws Exception {
     store("log.txt", content);
     assertThatThrownBy(() -> store.begin("sensor-1", fresh("log.txt", 3)))
