@@ -136,6 +136,58 @@ class DownloadTest {
   }
 
   @Test
+  void aSharedDirectoryThatIsALinkToTheKeystoreServesNothing() throws Exception {
+    Files.createDirectories(published);
+    Files.createSymbolicLink(published.resolve("_all"), Path.of("../keys"));
+    assertThat(dir.resolve("server/keys/m1.keys")).exists();
+
+    assertThat(client(m1).list()).isEmpty();
+    assertThat(client(m1).get("m1.keys", out, false).reason()).isEqualTo("not-found");
+    assertThat(outNames()).isEmpty();
+  }
+
+  @Test
+  void aClientDirectoryThatIsALinkElsewhereServesNothing() throws Exception {
+    Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+    Files.writeString(elsewhere.resolve("hostname"), "secret-host\n");
+    Files.createDirectories(published);
+    Files.createSymbolicLink(published.resolve("m1"), elsewhere);
+    publish("_all", "shared.txt", 5);
+
+    assertThat(names(client(m1).list())).containsExactly("shared.txt");
+    assertThat(client(m1).get("hostname", out, false).reason()).isEqualTo("not-found");
+    assertThat(outNames()).isEmpty();
+  }
+
+  @Test
+  void aPublishedTreeThatResolvesIntoTheKeystoreIsRefusedWhole() throws Exception {
+    server.close();
+    Path keys = dir.resolve("server/keys");
+    Files.createDirectories(dir.resolve("pub-root"));
+    Files.createSymbolicLink(dir.resolve("pub-root/link"), keys);
+    server =
+        TestServer.withKeys(
+            dir.resolve("server2"),
+            keys,
+            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("server2/uploads"))
+                .withPublished(dir.resolve("pub-root/link")));
+    // a client named like a directory beside its key files would otherwise be served them
+    Files.createDirectories(keys.resolve("m1"));
+    Files.writeString(keys.resolve("m1/x.txt"), "inside the keystore");
+
+    assertThat(client(m1).list()).isEmpty();
+    assertThat(client(m1).get("x.txt", out, false).reason()).isEqualTo("storage-error");
+    assertThat(
+            server
+                .awaitEvent(
+                    "download.failed", e -> e.path("reason").asText().equals("storage-error"))
+                .path("detail")
+                .asText())
+        .contains("overlaps the keystore");
+    assertThat(outNames()).isEmpty();
+  }
+
+  @Test
   void namesThatLeaveTheClientsViewAreRefusedByTheServer() throws Exception {
     publish("m2", "secret.txt", 10);
     Files.createDirectories(published.resolve("m1"));

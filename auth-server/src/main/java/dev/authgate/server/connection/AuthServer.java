@@ -12,6 +12,8 @@ import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
 import dev.authgate.server.download.PublishedFiles;
+import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -147,7 +150,11 @@ public final class AuthServer implements Closeable {
                 new RefusalAudit(audit, clock, REFUSAL_WINDOW),
                 rooms,
                 sessions,
-                new PublishedFiles(config.published()),
+                new PublishedFiles(
+                    config.published(),
+                    keys instanceof LiveKeystore live
+                        ? live.enrollments().map(KeystoreDirectory::path)
+                        : Optional.empty()),
                 datagrams),
             executors);
     server.startBackgroundWork();

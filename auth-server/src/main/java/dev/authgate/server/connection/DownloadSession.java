@@ -16,9 +16,7 @@ import dev.authgate.server.download.PublishedFiles.State;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -105,7 +103,13 @@ final class DownloadSession {
       refuse(name, "bad-name", problem + "; " + UploadNames.RULE, 0);
       return;
     }
-    Optional<Published> found = files.find(clientId, name);
+    Optional<Published> found;
+    try {
+      found = files.find(clientId, name);
+    } catch (IOException e) {
+      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0, e);
+      return;
+    }
     if (found.isEmpty()) {
       refuse(name, "not-found", "'" + name + "' is not published for this client", 0);
       return;
@@ -114,7 +118,7 @@ final class DownloadSession {
     State before = file.state();
     FileChannel in;
     try {
-      in = FileChannel.open(file.path(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      in = files.open(file);
     } catch (NoSuchFileException gone) {
       refuse(name, "not-found", "'" + name + "' is not published for this client", 0);
       return;
@@ -134,7 +138,7 @@ final class DownloadSession {
     if (request.ifChanged()) {
       byte[] sha256;
       try {
-        sha256 = files.sha256(file.path(), before);
+        sha256 = files.sha256(file);
       } catch (IOException e) {
         refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0);
         return;
@@ -245,13 +249,19 @@ final class DownloadSession {
   }
 
   private void refuse(String name, String reason, String text, long bytes) throws IOException {
+    refuse(name, reason, text, bytes, null);
+  }
+
+  /** As above; the audit's detail is {@code cause}'s message (the server's side), if given. */
+  private void refuse(String name, String reason, String text, long bytes, IOException cause)
+      throws IOException {
     failed++;
     audit.accept(
         events
             .apply("download.failed")
             .with("name", name)
             .with("reason", reason)
-            .with("detail", text)
+            .with("detail", cause == null ? text : cause.getMessage())
             .with("bytes", bytes));
     channel.send(GetEnd.refused(reason, text));
   }

@@ -3,16 +3,21 @@ package dev.authgate.server.download;
 import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.protocol.session.FileListing;
 import dev.authgate.protocol.session.UploadNames;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
@@ -20,10 +25,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The files published for machines: {@code ROOT/<client-id>/NAME} for one client and {@code
@@ -43,12 +52,25 @@ public final class PublishedFiles {
   /** Hashes kept at most; past this the cache starts over (each version is hashed again once). */
   private static final int MAX_CACHED = 100_000;
 
+  private static final Logger LOG = LoggerFactory.getLogger(PublishedFiles.class);
+  private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
   private final Path root;
+  private final Optional<Path> keystore;
   private final Map<Path, Hashed> hashes = new ConcurrentHashMap<>();
 
   /** Files under {@code root}, which need not exist yet. */
   public PublishedFiles(Path root) {
+    this(root, Optional.empty());
+  }
+
+  /**
+   * Files under {@code root}, which need not exist yet; a tree that resolves into {@code keystore}
+   * (or holds it) is refused whole.
+   */
+  public PublishedFiles(Path root, Optional<Path> keystore) {
     this.root = root;
+    this.keystore = keystore;
   }
 
   /** The published directory. */
@@ -110,15 +132,17 @@ public final class PublishedFiles {
   /** What {@code clientId} may fetch, by name, with sizes and SHA-256s. */
   public List<FileListing.Entry> list(String clientId) throws IOException {
     Map<String, Published> view = new TreeMap<>(Comparator.naturalOrder());
-    collect(root.resolve(SHARED), true, view);
-    if (!clientId.equals(SHARED)) {
-      collect(root.resolve(clientId), false, view);
+    try (Tree tree = Tree.open(root, keystore)) {
+      collect(tree, SHARED, true, view);
+      if (!clientId.equals(SHARED)) {
+        collect(tree, clientId, false, view);
+      }
     }
     List<FileListing.Entry> entries = new ArrayList<>(view.size());
     for (Published file : view.values()) {
       byte[] sha256;
       try {
-        sha256 = sha256(file.path(), file.state());
+        sha256 = sha256(file);
       } catch (NoSuchFileException gone) {
         continue; // removed while listing
       }
@@ -133,20 +157,45 @@ public final class PublishedFiles {
     return entries;
   }
 
-  private static void collect(Path dir, boolean shared, Map<String, Published> view)
+  private static void collect(Tree tree, String dir, boolean shared, Map<String, Published> view)
       throws IOException {
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path file : files) {
-        String name = file.getFileName().toString();
+    try (SecureDirectoryStream<Path> files = tree.directory(dir)) {
+      if (files == null) {
+        return;
+      }
+      for (Path entry : files) {
+        String name = entry.getFileName().toString();
         if (!visible(name)) {
           continue;
         }
-        Optional<State> state = State.of(file);
-        state.ifPresent(s -> view.put(name, new Published(name, file, s, shared)));
+        Path file = tree.real().resolve(dir).resolve(name);
+        stateThrough(files, file)
+            .ifPresent(s -> view.put(name, new Published(name, file, s, shared)));
       }
-    } catch (NoSuchFileException | NotDirectoryException absent) {
-      // Nothing published there (yet).
     }
+  }
+
+  /**
+   * The state of {@code file}, only if the entry of that name in the directory handle (opened
+   * without following links) is that same regular file: a directory swapped for a link in between
+   * shows another identity and the file is left out.
+   */
+  private static Optional<State> stateThrough(SecureDirectoryStream<Path> dir, Path file)
+      throws IOException {
+    Optional<State> state = State.of(file);
+    if (state.isEmpty()) {
+      return state;
+    }
+    BasicFileAttributes a;
+    try {
+      a =
+          dir.getFileAttributeView(file.getFileName(), BasicFileAttributeView.class, NOFOLLOW)
+              .readAttributes();
+    } catch (NoSuchFileException gone) {
+      return Optional.empty();
+    }
+    boolean same = a.isRegularFile() && Objects.equals(a.fileKey(), state.get().fileKey());
+    return same ? state : Optional.empty();
   }
 
   private static boolean visible(String name) {
@@ -162,30 +211,77 @@ public final class PublishedFiles {
     if (!visible(name)) {
       return Optional.empty();
     }
-    if (!clientId.equals(SHARED)) {
-      Path own = root.resolve(clientId).resolve(name);
-      Optional<State> state = State.of(own);
-      if (state.isPresent()) {
-        return Optional.of(new Published(name, own, state.get(), false));
+    try (Tree tree = Tree.open(root, keystore)) {
+      if (!clientId.equals(SHARED)) {
+        Optional<Published> own = findIn(tree, clientId, name, false);
+        if (own.isPresent()) {
+          return own;
+        }
       }
+      return findIn(tree, SHARED, name, true);
     }
-    Path shared = root.resolve(SHARED).resolve(name);
-    return State.of(shared).map(s -> new Published(name, shared, s, true));
   }
 
-  /** The SHA-256 of {@code file} in {@code state}: cached, else read and hashed now. */
-  public byte[] sha256(Path file, State state) throws IOException {
-    Hashed hashed = hashes.get(file);
-    if (hashed != null && hashed.state().equals(state)) {
+  private static Optional<Published> findIn(Tree tree, String dir, String name, boolean shared)
+      throws IOException {
+    try (SecureDirectoryStream<Path> files = tree.directory(dir)) {
+      if (files == null) {
+        return Optional.empty();
+      }
+      Path file = tree.real().resolve(dir).resolve(name);
+      return stateThrough(files, file).map(s -> new Published(name, file, s, shared));
+    }
+  }
+
+  /**
+   * Opens a found file for reading through directory handles that follow no link, and only if it is
+   * still the file that was found.
+   *
+   * @throws NoSuchFileException if it is gone or was replaced (the caller says "not found" or
+   *     "changed")
+   */
+  public FileChannel open(Published file) throws IOException {
+    String dir = file.shared() ? SHARED : file.path().getParent().getFileName().toString();
+    try (Tree tree = Tree.open(root, keystore);
+        SecureDirectoryStream<Path> files = tree.directory(dir)) {
+      if (files == null) {
+        throw new NoSuchFileException(file.path().toString());
+      }
+      Path name = file.path().getFileName();
+      SeekableByteChannel channel =
+          files.newByteChannel(name, Set.of(StandardOpenOption.READ, NOFOLLOW));
+      if (!(channel instanceof FileChannel in)) {
+        channel.close();
+        throw new IOException("positional reads are not supported for " + file.path());
+      }
+      BasicFileAttributes a =
+          files.getFileAttributeView(name, BasicFileAttributeView.class, NOFOLLOW).readAttributes();
+      if (!a.isRegularFile() || !Objects.equals(a.fileKey(), file.state().fileKey())) {
+        in.close();
+        throw new NoSuchFileException(file.path().toString(), null, "replaced since it was found");
+      }
+      return in;
+    }
+  }
+
+  /** The SHA-256 of a found file: cached for its state, else read (as {@link #open}) and hashed. */
+  public byte[] sha256(Published file) throws IOException {
+    Hashed hashed = hashes.get(file.path());
+    if (hashed != null && hashed.state().equals(file.state())) {
       return hashed.sha256().clone();
     }
+    try (FileChannel in = open(file)) {
+      return hash(file.path(), file.state(), in);
+    }
+  }
+
+  private byte[] hash(Path file, State state, FileChannel in) throws IOException {
     MessageDigest digest = Digests.newSha256();
     ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
-    try (FileChannel in =
-        FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      while (in.read(buffer.clear()) >= 0) {
-        digest.update(buffer.array(), 0, buffer.position());
-      }
+    long position = 0;
+    for (int n = in.read(buffer.clear(), position); n >= 0; n = in.read(buffer.clear(), position)) {
+      digest.update(buffer.array(), 0, buffer.position());
+      position += n;
     }
     byte[] sha256 = digest.digest();
     // Kept only if the file did not change while it was read.
@@ -201,5 +297,85 @@ public final class PublishedFiles {
       hashes.clear();
     }
     hashes.put(file, new Hashed(state, sha256.clone()));
+  }
+
+  /**
+   * The published tree for one request: its root's real path (the configured setting is followed,
+   * as for uploads) opened as a directory handle, after refusing a root that is or holds the
+   * keystore or lies inside it. Client and shared directories are opened from that handle without
+   * following a link.
+   */
+  private record Tree(Path real, SecureDirectoryStream<Path> handle) implements Closeable {
+    static Tree open(Path root, Optional<Path> keystore) throws IOException {
+      Path real;
+      try {
+        real = root.toRealPath();
+      } catch (NoSuchFileException absent) {
+        return new Tree(root, null); // nothing published (yet)
+      }
+      if (keystore.isPresent()) {
+        Path keys = realOrAbsolute(keystore.get());
+        if (real.startsWith(keys) || keys.startsWith(real)) {
+          throw new IOException(
+              "published directory "
+                  + root
+                  + " resolves to "
+                  + real
+                  + ", which overlaps the keystore "
+                  + keys
+                  + "; nothing is served from it");
+        }
+      }
+      DirectoryStream<Path> stream;
+      try {
+        stream = Files.newDirectoryStream(real);
+      } catch (NotDirectoryException e) {
+        return new Tree(real, null);
+      }
+      if (!(stream instanceof SecureDirectoryStream<Path> secure)) {
+        stream.close();
+        throw new IOException("the file system of " + real + " has no secure directory handles");
+      }
+      return new Tree(real, secure);
+    }
+
+    private static Path realOrAbsolute(Path path) {
+      try {
+        return path.toRealPath();
+      } catch (IOException e) {
+        return path.toAbsolutePath().normalize();
+      }
+    }
+
+    /**
+     * {@code real/dir} opened without following a link, or null if it does not exist. A link there
+     * is refused (logged) and treated as absent.
+     */
+    SecureDirectoryStream<Path> directory(String dir) throws IOException {
+      if (handle == null) {
+        return null;
+      }
+      try {
+        return handle.newDirectoryStream(real.getFileSystem().getPath(dir), NOFOLLOW);
+      } catch (NoSuchFileException | NotDirectoryException absent) {
+        return null;
+      } catch (FileSystemException e) {
+        if (Files.isSymbolicLink(real.resolve(dir))) {
+          LOG.warn(
+              "not serving {}: it is a symbolic link; published directories must be real"
+                  + " directories (move the files there)",
+              real.resolve(dir));
+          return null;
+        }
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (handle != null) {
+        handle.close();
+      }
+    }
   }
 }
