@@ -9,8 +9,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -135,28 +133,38 @@ public final class KeystoreWatcher implements Closeable {
                     .collect(Collectors.joining(","))));
   }
 
+  /**
+   * Each key file's name, size, modification time, inode, mode, owner and change time (ctime moves
+   * with every chown and chmod, even one that keeps the mode), and the directory's: a file given
+   * away to another user is noticed at the next look and refused, as sshd checks on every use.
+   */
   private String signature() {
     Path dir = directory.path();
     TreeMap<String, String> entries = new TreeMap<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.keys")) {
       for (Path file : files) {
-        PosixFileAttributes a =
-            Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        entries.put(
-            file.getFileName().toString(),
-            a.size()
-                + "/"
-                + a.lastModifiedTime().toMillis()
-                + "/"
-                + a.fileKey()
-                + "/"
-                + PosixFilePermissions.toString(a.permissions()));
+        entries.put(file.getFileName().toString(), describe(file, LinkOption.NOFOLLOW_LINKS));
       }
-      PosixFileAttributes d = Files.readAttributes(dir, PosixFileAttributes.class);
-      return PosixFilePermissions.toString(d.permissions()) + entries;
-    } catch (IOException e) {
+      return describe(dir) + entries;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
       return "unreadable: " + e;
     }
+  }
+
+  private static String describe(Path path, LinkOption... options) throws IOException {
+    java.util.Map<String, Object> a =
+        Files.readAttributes(path, "unix:size,lastModifiedTime,fileKey,mode,uid,ctime", options);
+    return a.get("size")
+        + "/"
+        + a.get("lastModifiedTime")
+        + "/"
+        + a.get("fileKey")
+        + "/"
+        + a.get("mode")
+        + "/"
+        + a.get("uid")
+        + "/"
+        + a.get("ctime");
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +40,9 @@ class KeysTokenTest {
     Path file = dir.resolve("keys/tokens/" + token.tokenId() + ".token");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
         .isEqualTo("rw-------");
-    String secret = created.out().strip().substring(created.out().strip().lastIndexOf('-') + 1);
+    // The secret is base64url, which has '-' in it: take it from the parsed token, not by position.
+    String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(token.secret());
+    assertThat(created.out()).contains(secret);
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         assertThat(Files.readString(f)).as(f.toString()).doesNotContain(secret);
