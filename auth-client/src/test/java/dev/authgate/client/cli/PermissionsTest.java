@@ -280,4 +280,82 @@ class PermissionsTest {
     assertThat(event).as("a chat event within 30 s").isNotNull();
     return event;
   }
+
+  private dev.authgate.client.connect.VerifiedConnection connect(Credential credential)
+      throws IOException {
+    return dev.authgate.client.AuthgateClient.of(
+            new ServerAddress("127.0.0.1", server.port()), credential)
+        .connect();
+  }
+
+  private static dev.authgate.protocol.session.SessionMessage skipUploadResult(
+      dev.authgate.client.connect.VerifiedConnection connection) throws IOException {
+    dev.authgate.protocol.session.SessionMessage reply = connection.channel().receive();
+    while (reply instanceof dev.authgate.protocol.session.UploadResult) {
+      reply = connection.channel().receive();
+    }
+    return reply;
+  }
+
+  @Test
+  void aClientWithNoSessionKindIsNotKeptAliveByPingsAfterARefusedRequest() throws Exception {
+    Credential credential = Credential.parse(key, java.nio.file.Files.readString(key));
+    limit(p -> p.withSessions(EnumSet.noneOf(SessionKind.class)));
+
+    try (var connection = connect(credential)) {
+      connection
+          .channel()
+          .send(new dev.authgate.protocol.session.UploadBegin("a.txt", 1, false, false));
+      connection.channel().send(new dev.authgate.protocol.session.SessionMessage.Ping(7));
+      dev.authgate.protocol.session.SessionMessage reply = skipUploadResult(connection);
+
+      assertThat(reply)
+          .isInstanceOfSatisfying(
+              dev.authgate.protocol.session.SessionMessage.Close.class,
+              c ->
+                  assertThat(c.code())
+                      .isEqualTo(dev.authgate.protocol.session.SessionMessage.Close.NOT_PERMITTED));
+    }
+    assertThat(server.awaitEvent("session.closed").path("outcome").asText())
+        .isEqualTo("not-permitted");
+  }
+
+  @Test
+  void roomsListsOnlyTheRoomsThisClientMayJoin_andDatagramStatusNeedsChat() throws Exception {
+    Credential other = server.provision("sensor-2");
+    Credential credential = Credential.parse(key, java.nio.file.Files.readString(key));
+    limit(p -> p.withRooms(List.of("ops")));
+    try (var secret = connect(other);
+        var ops = connect(credential)) {
+      secret.channel().send(new dev.authgate.protocol.session.ChatMessage.Join("secret-room"));
+      ops.channel().send(new dev.authgate.protocol.session.ChatMessage.Join("ops"));
+      server.awaitEvent("chat.joined", e -> e.path("room").asText().equals("secret-room"));
+      server.awaitEvent("chat.joined", e -> e.path("room").asText().equals("ops"));
+
+      ops.channel().send(new dev.authgate.protocol.session.ChatMessage.Rooms());
+      Event rooms = nextEvent(ops, Event.Kind.ROOMS);
+      assertThat(rooms.text()).isEqualTo("ops:1");
+
+      secret.channel().send(new dev.authgate.protocol.session.ChatMessage.Rooms());
+      assertThat(nextEvent(secret, Event.Kind.ROOMS).text()).contains("secret-room:1", "ops:1");
+    }
+
+    limit(p -> p.withSessions(EnumSet.of(SessionKind.PING)));
+    try (var connection = connect(credential)) {
+      connection.channel().send(new dev.authgate.protocol.session.DatagramControl.Status());
+      assertThat(connection.channel().receive())
+          .isInstanceOf(dev.authgate.protocol.session.SessionMessage.Close.class);
+    }
+  }
+
+  private static Event nextEvent(
+      dev.authgate.client.connect.VerifiedConnection connection, Event.Kind kind)
+      throws IOException {
+    for (int i = 0; i < 100; i++) {
+      if (connection.channel().receive() instanceof Event e && e.kind() == kind) {
+        return e;
+      }
+    }
+    throw new AssertionError("no " + kind + " event in 100 messages");
+  }
 }

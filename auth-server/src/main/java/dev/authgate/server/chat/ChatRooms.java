@@ -214,10 +214,19 @@ public final class ChatRooms {
    * other servers too.
    */
   public String rooms() {
+    return rooms(room -> true);
+  }
+
+  /**
+   * As {@link #rooms()}, listing only the rooms {@code visible} accepts (those the asking client
+   * may join: a list never shows what its reader may not use).
+   */
+  public String rooms(java.util.function.Predicate<String> visible) {
     Map<String, Integer> counts = new TreeMap<>(bus.roomsElsewhere());
     synchronized (this) {
       rooms.values().forEach(r -> counts.merge(r.name(), r.size(), Integer::sum));
     }
+    counts.keySet().removeIf(visible.negate());
     return counts.entrySet().stream()
         .map(e -> e.getKey() + ":" + e.getValue())
         .collect(Collectors.joining(","));

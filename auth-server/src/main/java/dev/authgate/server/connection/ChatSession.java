@@ -58,7 +58,13 @@ final class ChatSession {
       case ChatMessage.Say say -> say(me, say.text());
       case ChatMessage.Who who -> answer(me, Event.Kind.WHO, rooms.who(me), "join a room first");
       case ChatMessage.Rooms list ->
-          me.reply(new Event(Event.Kind.ROOMS, System.currentTimeMillis(), "", "", rooms.rooms()));
+          me.reply(
+              new Event(
+                  Event.Kind.ROOMS,
+                  System.currentTimeMillis(),
+                  "",
+                  "",
+                  rooms.rooms(permissions::allowsRoom)));
       case ChatMessage.Leave leave -> rooms.leave(me, "left");
       case ChatMessage.Event event ->
           throw new ProtocolException(Reason.MALFORMED, "the client sent CHAT_EVENT");

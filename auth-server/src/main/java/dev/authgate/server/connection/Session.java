@@ -211,6 +211,23 @@ final class Session {
     }
   }
 
+  /**
+   * A PING is a ping session's request, or a keepalive of a session of a kind the client may still
+   * use (a chat member's, an uploader's between files). Checked on every PING, so a client whose
+   * every kind was refused, or taken away, is not kept alive by PINGs.
+   */
+  private void requireKeepalive() throws NotPermitted {
+    Permissions now = permissions();
+    boolean keepsAlive =
+        now.allows(SessionKind.PING)
+            || (chatUsed() && now.allows(SessionKind.CHAT))
+            || (uploadsUsed() && now.allows(SessionKind.UPLOAD))
+            || (downloadsUsed() && now.allows(SessionKind.DOWNLOAD));
+    if (!keepsAlive) {
+      throw new NotPermitted(SessionKind.PING);
+    }
+  }
+
   private void serve() throws IOException {
     boolean tokenSession = EnrollmentToken.isTokenClientId(accepted.clientId());
     while (true) {
@@ -224,11 +241,7 @@ final class Session {
       }
       switch (message) {
         case Ping p -> {
-          // A chat member's keepalives are part of its chat session; only a session that has
-          // done nothing else is a ping session.
-          if (!chatUsed() && !uploadsUsed() && !downloadsUsed()) {
-            require(SessionKind.PING);
-          }
+          requireKeepalive();
           channel.send(new Pong(p.token()));
         }
         case Pong p -> {
@@ -264,6 +277,7 @@ final class Session {
         case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
         case DatagramControl.Open o -> openDatagrams(o.events());
         case DatagramControl.Status s -> {
+          require(SessionKind.CHAT);
           dev.authgate.server.datagram.Channel now = datagramChannel;
           channel.send(
               now == null
