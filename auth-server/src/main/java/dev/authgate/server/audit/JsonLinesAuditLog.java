@@ -22,11 +22,18 @@ import org.slf4j.LoggerFactory;
  * {@code write} to a file opened for append, under a lock, so lines never interleave and each is on
  * disk (in the page cache) before {@link #record} returns.
  *
+ * <p>Several processes append to one log (the server, {@code keys} commands, a second server): each
+ * line is written holding an exclusive record lock on the file ({@code fcntl}, shared by every
+ * writer; a per-file lock serialises the threads of one JVM), so lines never interleave and a
+ * writer knows every byte after its starting offset is its own.
+ *
  * <p>Thread-safe. When the log cannot be written (disk full, EIO) the server keeps serving: the
  * failure is reported once per streak through SLF4J (stderr), the events are counted as lost, and
- * the file is cut back to the end of the last whole line, so a torn line can never swallow the next
- * record. If it cannot be cut back, the next line that is written starts with a newline. When
- * writing works again, the recovery is logged and audited as {@code audit.lost} with the count.
+ * the torn part of this writer's own line is cut off — never a byte another writer wrote — so a
+ * torn line can never swallow the next record. If it cannot be cut back, the next line that is
+ * written starts with a newline. When writing works again, the recovery is logged and audited as
+ * {@code audit.lost} with the count. {@link #recordOrThrow} is for writers that must not go on when
+ * their line is lost (an operator's command).
  */
 public final class JsonLinesAuditLog implements AuditFile {
   private static final Logger LOG = LoggerFactory.getLogger(JsonLinesAuditLog.class);
@@ -36,7 +43,16 @@ public final class JsonLinesAuditLog implements AuditFile {
   private final Path file;
   private final Clock clock;
   private final AuditRotation rotation;
+
+  /** Threads of this JVM appending to one file (its record lock belongs to the process). */
+  private static final java.util.concurrent.ConcurrentHashMap<Path, ReentrantLock> WRITERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** How long a line waits for another process's line before it is appended anyway. */
+  static final long LOCK_WAIT_MS = 2_000;
+
   private final ReentrantLock lock = new ReentrantLock();
+  private IOException lastFailure;
   private final java.util.concurrent.ExecutorService compressor;
   private FileChannel out;
   private long size;
@@ -120,6 +136,35 @@ public final class JsonLinesAuditLog implements AuditFile {
     }
   }
 
+  /**
+   * Records {@code event}, or throws if its line could not be written whole (nothing of it is left
+   * in the file then).
+   *
+   * @throws IOException naming the log and why
+   */
+  public void recordOrThrow(AuditEvent event) throws IOException {
+    java.time.Instant now = event.stamp(clock);
+    String ts = TS.format(now.truncatedTo(ChronoUnit.MILLIS));
+    byte[] line = JsonLine.render(ts, event).getBytes(StandardCharsets.UTF_8);
+    lock.lock();
+    try {
+      if (failing) {
+        tryRecover(now);
+      }
+      if (!write(now, line)) {
+        lost.incrementAndGet();
+        lostInStreak++;
+        throw new IOException(
+            "cannot write audit log "
+                + file
+                + ": "
+                + (lastFailure == null ? "unknown error" : lastFailure.getMessage()));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Writes one line; on failure reports the streak's start and cuts the torn part off. */
   private boolean write(java.time.Instant now, byte[] line) {
     try {
@@ -128,14 +173,11 @@ public final class JsonLinesAuditLog implements AuditFile {
           needsNewline
               ? ByteBuffer.allocate(line.length + 1).put((byte) '\n').put(line).flip()
               : ByteBuffer.wrap(line);
-      int length = bytes.remaining();
-      while (bytes.hasRemaining()) {
-        out.write(bytes);
-      }
-      size += length;
+      appendWhole(bytes);
       needsNewline = false;
       return true;
     } catch (IOException e) {
+      lastFailure = e;
       if (!failing) {
         LOG.error(
             "cannot write audit log {}: {}; events are being lost until it is writable again",
@@ -143,15 +185,70 @@ public final class JsonLinesAuditLog implements AuditFile {
             e.getMessage());
         failing = true;
       }
-      cutBackTornLine();
       return false;
     }
   }
 
-  private void cutBackTornLine() {
+  /**
+   * Appends {@code bytes} holding the file's record lock, so the bytes from the offset where it
+   * starts are this writer's alone; a write that fails is cut back to that offset, and nothing
+   * another writer wrote is ever cut.
+   */
+  private void appendWhole(ByteBuffer bytes) throws IOException {
+    ReentrantLock thisFile = WRITERS.computeIfAbsent(lockKey(), k -> new ReentrantLock());
+    thisFile.lock();
+    try (java.nio.channels.FileLock held = lockFile()) {
+      long start = out.size();
+      try {
+        while (bytes.hasRemaining()) {
+          out.write(bytes);
+        }
+      } catch (IOException e) {
+        cutBackTo(start, held != null);
+        throw e;
+      }
+      size = out.size();
+    } finally {
+      thisFile.unlock();
+    }
+  }
+
+  /**
+   * The file's record lock, waiting at most {@link #LOCK_WAIT_MS} (a writer stuck holding it must
+   * not stop the server's audit); null when it cannot be had, and the line is appended anyway.
+   */
+  private java.nio.channels.FileLock lockFile() {
+    long deadline = System.nanoTime() + LOCK_WAIT_MS * 1_000_000L;
     try {
-      if (out.size() > size) {
-        out.truncate(size);
+      while (true) {
+        java.nio.channels.FileLock lock = out.tryLock();
+        if (lock != null || System.nanoTime() - deadline >= 0) {
+          return lock;
+        }
+        Thread.sleep(1);
+      }
+    } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private Path lockKey() {
+    try {
+      return file.toRealPath();
+    } catch (IOException e) {
+      return file.toAbsolutePath().normalize();
+    }
+  }
+
+  private void cutBackTo(long start, boolean ownsTheTail) {
+    try {
+      if (ownsTheTail && out.size() > start) {
+        out.truncate(start);
+      } else if (out.size() > start) {
+        needsNewline = true;
       }
     } catch (IOException | RuntimeException e) {
       needsNewline = true;

@@ -77,6 +77,14 @@ final class KeysCommand implements Runnable {
     @Option(names = "--verbose", description = "Show stack traces on errors.")
     boolean verbose;
 
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description =
+            "The server's properties file: its keys= and audit-log= become this command's"
+                + " defaults (e.g. /etc/authgate/authgate.properties).")
+    Path config;
+
     KeystoreDirectory open() {
       return new KeystoreDirectory(dir, Clock.systemUTC(), RandomSource.secure());
     }
@@ -100,12 +108,22 @@ final class KeysCommand implements Runnable {
             "Where to write the client credential (default: ID.credential; - for stdout).")
     String out;
 
+    @Mixin AuditLogOption auditLog;
+
     @Override
     public Integer call() throws IOException {
       KeystoreDirectory dir = keystore.open();
       dir.requireNotRevoked(clientId, KeystoreDirectory.ADD_REVOKED);
       CredentialOut target = CredentialOut.of(out, clientId);
-      Credential credential = dir.add(clientId);
+      dir.prepare();
+      Credential credential =
+          auditLog.audited(
+              dir,
+              () -> {
+                dir.requireNew(clientId);
+                return AuditEvent.of("keys.added").with("client_id", clientId).with("key_id", "k1");
+              },
+              () -> dir.add(clientId));
       target.write(
           credential,
           spec.commandLine().getOut(),
@@ -267,12 +285,22 @@ final class KeysCommand implements Runnable {
         description = "How long the old keys keep working (default: ${DEFAULT-VALUE}).")
     java.time.Duration grace;
 
+    @Mixin AuditLogOption auditLog;
+
     @Override
     public Integer call() throws IOException {
       KeystoreDirectory dir = keystore.open();
       dir.requireNotRevoked(newKey.clientId, KeystoreDirectory.ROTATE_REVOKED);
       CredentialOut target = newKey.target();
-      KeystoreDirectory.Rotation rotation = dir.rotate(newKey.clientId, grace);
+      KeystoreDirectory.Rotation rotation =
+          auditLog.audited(
+              dir,
+              () ->
+                  AuditEvent.of("keys.rotated")
+                      .with("client_id", newKey.clientId)
+                      .with("key_id", dir.nextKeyIdOf(newKey.clientId))
+                      .with("grace_s", grace.toSeconds()),
+              () -> dir.rotate(newKey.clientId, grace));
       Credential credential = rotation.credential();
       target.write(
           credential, spec.commandLine().getOut(), () -> dir.undo(newKey.clientId, rotation));
@@ -302,9 +330,19 @@ final class KeysCommand implements Runnable {
     @Parameters(paramLabel = "ID", description = "Client id")
     String clientId;
 
+    @Mixin AuditLogOption auditLog;
+
     @Override
     public Integer call() throws IOException {
-      int revoked = keystore.open().revoke(clientId);
+      KeystoreDirectory dir = keystore.open();
+      int revoked =
+          auditLog.audited(
+              dir,
+              () -> {
+                dir.requireClient(clientId);
+                return AuditEvent.of("keys.revoked").with("client_id", clientId);
+              },
+              () -> dir.revoke(clientId));
       spec.commandLine()
           .getErr()
           .println(
@@ -335,20 +373,25 @@ final class KeysCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       CredentialOut target = newKey.target();
-      // Opened first: a reinstatement that cannot be audited does not happen.
-      try (JsonLinesAuditLog audit = auditLog.open()) {
-        KeystoreDirectory dir = keystore.open();
-        KeystoreDirectory.Rotation rotation = dir.reinstate(newKey.clientId);
+      KeystoreDirectory dir = keystore.open();
+      byte[] secret = RandomSource.secure().bytes(32);
+      String fingerprint =
+          dev.authgate.protocol.crypto.ScramKeys.fromSaltedPassword(secret)
+              .verifier()
+              .fingerprint();
+      {
+        KeystoreDirectory.Rotation rotation =
+            auditLog.audited(
+                dir,
+                () ->
+                    AuditEvent.of("keys.reinstated")
+                        .with("client_id", newKey.clientId)
+                        .with("key_id", dir.nextKeyIdOf(newKey.clientId))
+                        .with("fingerprint", fingerprint),
+                () -> dir.reinstate(newKey.clientId, secret));
         Credential credential = rotation.credential();
         target.write(
             credential, spec.commandLine().getOut(), () -> dir.undo(newKey.clientId, rotation));
-        String fingerprint = credential.scramKeys().verifier().fingerprint();
-        audit.record(
-            AuditEvent.of("keys.reinstated")
-                .with("client_id", newKey.clientId)
-                .with("key_id", credential.keyId())
-                .with("fingerprint", fingerprint)
-                .with("operator", System.getProperty("user.name")));
         PrintWriter err = spec.commandLine().getErr();
         err.println(
             "reinstated client '"
@@ -428,18 +471,24 @@ final class KeysCommand implements Runnable {
             "nothing to set: give --sessions, --rooms, --max-file, --quota or --expires");
       }
       java.util.function.UnaryOperator<Permissions> change = parse();
-      try (JsonLinesAuditLog audit = auditLog.open()) {
-        Permissions[] beforeAfter = keystore.open().setPermissions(clientId, change);
+      KeystoreDirectory dir = keystore.open();
+      {
+        Permissions[] beforeAfter =
+            auditLog.audited(
+                dir,
+                () -> {
+                  Permissions after = change.apply(dir.permissionsOf(clientId));
+                  return AuditEvent.of("keys.permissions")
+                      .with("client_id", clientId)
+                      .with("sessions", String.join(",", kinds(after)))
+                      .with(
+                          "rooms", after.rooms() == null ? "all" : String.join(",", after.rooms()))
+                      .with("max_file", after.maxFileSize())
+                      .with("quota", after.quota())
+                      .with("expires", after.expires() == null ? null : after.expires().toString());
+                },
+                () -> dir.setPermissions(clientId, change));
         Permissions now = beforeAfter[1];
-        audit.record(
-            AuditEvent.of("keys.permissions")
-                .with("client_id", clientId)
-                .with("sessions", String.join(",", kinds(now)))
-                .with("rooms", now.rooms() == null ? "all" : String.join(",", now.rooms()))
-                .with("max_file", now.maxFileSize())
-                .with("quota", now.quota())
-                .with("expires", now.expires() == null ? null : now.expires().toString())
-                .with("operator", System.getProperty("user.name")));
         spec.commandLine()
             .getErr()
             .println(
@@ -547,8 +596,10 @@ final class KeysCommand implements Runnable {
   }
 
   /**
-   * {@code --audit-log} of the commands that change the keystore. Opened before the change, so a
-   * change that cannot be audited does not happen.
+   * {@code --audit-log} of the commands that change the keystore (the server's log: from {@code
+   * --config}'s {@code audit-log=}, {@code AUTHGATE_AUDIT_LOG}, or {@code logs/audit.jsonl}). The
+   * operator's action is written before it is made, holding the keystore's lock: a change whose
+   * line cannot be written does not happen, and the command says so and exits 1.
    */
   static final class AuditLogOption {
     @Option(
@@ -562,17 +613,54 @@ final class KeysCommand implements Runnable {
       return JsonLinesAuditLog.open(file, Clock.systemUTC());
     }
 
-    /** A change to the keystore. */
-    interface Change {
-      void apply() throws IOException;
+    /** A change to the keystore, and its result. */
+    interface Change<T> {
+      T apply() throws IOException;
     }
 
-    /** Applies {@code change} with the log open, then records {@code event} and the operator. */
-    void audited(AuditEvent event, Change change) throws IOException {
+    /** The event that says what is about to change; may refuse (nothing written then). */
+    interface Intent {
+      AuditEvent make() throws IOException;
+    }
+
+    /**
+     * Under the keystore's lock: records {@code intent} (with the operator's name and uid), then
+     * applies {@code change}. If the change then fails, that is recorded too (best effort) and the
+     * failure is thrown.
+     *
+     * @param intent made under the lock, so what it says (a next key id) is exact
+     * @throws IOException if the line cannot be written (nothing was changed) or the change fails
+     */
+    <T> T audited(KeystoreDirectory keys, Intent intent, Change<T> change) throws IOException {
       try (JsonLinesAuditLog audit = open()) {
-        change.apply();
-        audit.record(event.with("operator", System.getProperty("user.name")));
+        return keys.whileLocked(
+            () -> {
+              AuditEvent event = operator(intent.make());
+              try {
+                audit.recordOrThrow(event);
+              } catch (IOException e) {
+                throw new IOException(
+                    e.getMessage() + "; nothing was changed (every change is audited first)", e);
+              }
+              try {
+                return change.apply();
+              } catch (IOException | RuntimeException e) {
+                audit.record(
+                    operator(AuditEvent.of(event.name()))
+                        .with("ok", false)
+                        .with("error", e.getMessage())
+                        .with("client_id", event.fields().get("client_id"))
+                        .with("token_id", event.fields().get("token_id")));
+                throw e;
+              }
+            });
       }
+    }
+
+    private static AuditEvent operator(AuditEvent event) {
+      return event
+          .with("operator", System.getProperty("user.name"))
+          .with("operator_uid", new com.sun.security.auth.module.UnixSystem().getUid());
     }
   }
 
@@ -645,18 +733,22 @@ final class KeysCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(
             spec.commandLine(), "--uses and --expires must be positive");
       }
-      try (JsonLinesAuditLog audit = auditLog.open()) {
-        dev.authgate.protocol.keyfile.EnrollmentToken token =
-            keystore.open().createToken(expires, uses, approve, clientId, prefix);
-        audit.record(
-            AuditEvent.of("enroll.token_created")
-                .with("token_id", token.tokenId())
-                .with("client_id", clientId)
-                .with("prefix", prefix)
-                .with("uses", uses)
-                .with("expires_s", expires.toSeconds())
-                .with("approve", approve)
-                .with("operator", System.getProperty("user.name")));
+      KeystoreDirectory dir = keystore.open();
+      dev.authgate.protocol.keyfile.EnrollmentToken token =
+          dev.authgate.protocol.keyfile.EnrollmentToken.generate(RandomSource.secure());
+      dir.prepare();
+      {
+        auditLog.audited(
+            dir,
+            () ->
+                AuditEvent.of("enroll.token_created")
+                    .with("token_id", token.tokenId())
+                    .with("client_id", clientId)
+                    .with("prefix", prefix)
+                    .with("uses", uses)
+                    .with("expires_s", expires.toSeconds())
+                    .with("approve", approve),
+            () -> dir.createToken(token, expires, uses, approve, clientId, prefix));
         spec.commandLine().getOut().println(token.text());
         spec.commandLine()
             .getErr()
@@ -750,9 +842,12 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      KeystoreDirectory dir = keystore.open();
+      dir.requireToken(tokenId);
       auditLog.audited(
-          AuditEvent.of("enroll.token_revoked").with("token_id", tokenId),
-          () -> keystore.open().revokeToken(tokenId));
+          dir,
+          () -> AuditEvent.of("enroll.token_revoked").with("token_id", tokenId),
+          () -> dir.revokeToken(tokenId));
       spec.commandLine().getErr().println("revoked token " + tokenId);
       return 0;
     }
@@ -779,8 +874,15 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      KeystoreDirectory dir = keystore.open();
+      dir.requirePending(clientId);
       auditLog.audited(
-          AuditEvent.of(event()).with("client_id", clientId), () -> decide(keystore.open()));
+          dir,
+          () -> AuditEvent.of(event()).with("client_id", clientId),
+          () -> {
+            decide(dir);
+            return null;
+          });
       spec.commandLine().getErr().println(said());
       return 0;
     }

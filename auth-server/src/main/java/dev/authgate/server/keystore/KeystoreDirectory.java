@@ -292,7 +292,8 @@ public final class KeystoreDirectory {
                       new KeyEntry(key.keyId(), key.created(), null, until, key.verifier()));
             }
           }
-          return withNewKey(file, clientId, updated, now, until, previousText);
+          return withNewKey(
+              file, clientId, updated, now, until, previousText, randomness.bytes(32));
         });
   }
 
@@ -305,6 +306,11 @@ public final class KeystoreDirectory {
    *     the file cannot be rewritten
    */
   public Rotation reinstate(String clientId) throws IOException {
+    return reinstate(clientId, randomness.bytes(32));
+  }
+
+  /** As {@link #reinstate(String)}, with the new key's secret made by the caller. */
+  public Rotation reinstate(String clientId, byte[] secret) throws IOException {
     return locked(
         () -> {
           Path file = existingClientFile(clientId);
@@ -320,7 +326,7 @@ public final class KeystoreDirectory {
                     + "'");
           }
           Instant now = now();
-          return withNewKey(file, clientId, keys, now, now, previousText);
+          return withNewKey(file, clientId, keys, now, now, previousText, secret);
         });
   }
 
@@ -351,15 +357,83 @@ public final class KeystoreDirectory {
 
   /** Adds the next key with a fresh secret to {@code keys} and writes the file. */
   private Rotation withNewKey(
-      Path file, String clientId, ClientKeys keys, Instant now, Instant oldUntil, String previous)
+      Path file,
+      String clientId,
+      ClientKeys keys,
+      Instant now,
+      Instant oldUntil,
+      String previous,
+      byte[] secret)
       throws IOException {
     String keyId = nextKeyId(keys);
-    byte[] secret = randomness.bytes(32);
     ClientKeys updated =
         keys.with(
             new KeyEntry(keyId, now, null, null, ScramKeys.fromSaltedPassword(secret).verifier()));
     KeyFiles.writePrivate(file, updated.format(), true);
     return new Rotation(new Credential(clientId, keyId, secret), oldUntil, previous);
+  }
+
+  /** Work done under the keystore's lock by a caller (a command auditing its change first). */
+  @FunctionalInterface
+  public interface Change<T> {
+    T apply() throws IOException;
+  }
+
+  /**
+   * Runs {@code work} holding the keystore's lock, shared with every process that changes this
+   * directory; the changes made inside (on this thread) take the same lock again, so what {@code
+   * work} reads before changing stays true until it has changed it.
+   */
+  public <T> T whileLocked(Change<T> work) throws IOException {
+    return locked(work::apply);
+  }
+
+  /** Creates the directory (mode 0700) if missing, so a first change can lock it. */
+  public void prepare() throws IOException {
+    KeyFiles.ensurePrivateDirectory(dir);
+  }
+
+  /**
+   * Refuses an id that is invalid or exists already (for {@code add}, before anything is written).
+   */
+  public void requireNew(String clientId) throws IOException {
+    ClientIds.requireValid(clientId, "client id");
+    Path file = fileFor(clientId);
+    if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw isRevoked(readFile(file))
+          ? revokedId(clientId, file, ADD_REVOKED)
+          : alreadyExists(clientId, file);
+    }
+  }
+
+  /** Refuses a client that does not exist. */
+  public void requireClient(String clientId) throws IOException {
+    existingClientFile(clientId);
+  }
+
+  /** Refuses a client that does not exist or is not waiting for approval. */
+  public void requirePending(String clientId) throws IOException {
+    Path file = existingClientFile(clientId);
+    if (!readFile(file).isPending()) {
+      throw new KeyFileException(file, "client '" + clientId + "' is not waiting for approval");
+    }
+  }
+
+  /** Refuses a token id that is malformed or not in this keystore. */
+  public void requireToken(String tokenId) throws IOException {
+    if (readToken(tokenId).isEmpty()) {
+      throw new KeyFileException(tokenFile(tokenId), "no token " + tokenId + " in " + dir);
+    }
+  }
+
+  /** The key id the next rotation or reinstatement of a client gets. */
+  public String nextKeyIdOf(String clientId) throws IOException {
+    return nextKeyId(readFile(existingClientFile(clientId)));
+  }
+
+  /** A client's permissions now. */
+  public Permissions permissionsOf(String clientId) throws IOException {
+    return readFile(existingClientFile(clientId)).permissions();
   }
 
   /**
@@ -405,6 +479,19 @@ public final class KeystoreDirectory {
   public EnrollmentToken createToken(
       Duration lifetime, int uses, boolean approve, String clientId, String prefix)
       throws IOException {
+    return createToken(
+        EnrollmentToken.generate(randomness), lifetime, uses, approve, clientId, prefix);
+  }
+
+  /** As above, for a token the caller made (to audit its id before it exists). */
+  public EnrollmentToken createToken(
+      EnrollmentToken token,
+      Duration lifetime,
+      int uses,
+      boolean approve,
+      String clientId,
+      String prefix)
+      throws IOException {
     if (uses < 1) {
       throw new IllegalArgumentException("--uses must be at least 1");
     }
@@ -430,7 +517,6 @@ public final class KeystoreDirectory {
           }
           KeyFiles.ensurePrivateDirectory(dir);
           KeyFiles.ensurePrivateDirectory(tokensDir());
-          EnrollmentToken token = EnrollmentToken.generate(randomness);
           Instant now = now();
           TokenFile file =
               new TokenFile(

@@ -1,6 +1,7 @@
 package dev.authgate.server.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -148,6 +149,51 @@ class JsonLinesAuditLogTest {
         assertThat(notice.path("event").asText()).isEqualTo("audit.lost");
         assertThat(notice.path("count").asLong()).isEqualTo(lost);
         assertThat(lines.get(lines.size() - 1)).contains("\"client_id\":\"after\"");
+      }
+    }
+  }
+
+  @Test
+  void aWriterThatHitsAFullDiskNeverCutsAwayWhatAnotherWriterAppended() throws IOException {
+    try (java.nio.file.FileSystem small =
+        com.google.common.jimfs.Jimfs.newFileSystem(
+            com.google.common.jimfs.Configuration.unix().toBuilder()
+                .setAttributeViews("basic", "owner", "posix", "unix")
+                .setMaxSize(64 * 1024)
+                .setBlockSize(512)
+                .build())) {
+      Path file = small.getPath("/logs/audit.jsonl");
+      Path filler = small.getPath("/filler");
+      try (JsonLinesAuditLog server = JsonLinesAuditLog.open(file, clock);
+          JsonLinesAuditLog command = JsonLinesAuditLog.open(file, clock)) {
+        server.record(AuditEvent.of("server.started"));
+        command.record(AuditEvent.of("enroll.token_created").with("token_id", "t1"));
+        server.record(AuditEvent.of("keys.reloaded"));
+        command.record(AuditEvent.of("enroll.approved").with("client_id", "m1"));
+        fillUp(filler);
+        for (int i = 0; i < 20; i++) {
+          server.record(AuditEvent.of("session.closed").with("detail", "x".repeat(300)));
+        }
+        assertThatThrownBy(
+                () -> command.recordOrThrow(AuditEvent.of("keys.revoked").with("detail", "y")))
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining("cannot write audit log " + file);
+        Files.delete(filler);
+        server.record(AuditEvent.of("auth.accepted").with("client_id", "after"));
+
+        List<String> lines = Files.readAllLines(file);
+        for (String line : lines) {
+          assertThat(JSON.readTree(line).isObject()).as(line).isTrue();
+        }
+        assertThat(lines.stream().map(l -> l.replaceAll(".*\"event\":\"([^\"]+)\".*", "$1")))
+            .containsSubsequence(
+                "server.started",
+                "enroll.token_created",
+                "keys.reloaded",
+                "enroll.approved",
+                "audit.lost",
+                "auth.accepted")
+            .doesNotContain("keys.revoked");
       }
     }
   }

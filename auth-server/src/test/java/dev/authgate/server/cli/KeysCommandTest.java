@@ -47,7 +47,9 @@ class KeysCommandTest {
         .isEqualTo("rw-------");
     assertThat(Credential.load(credential).clientId()).isEqualTo("sensor-1");
     try (var files = Files.list(keys())) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("sensor-1.keys");
+      // and the keystore's lock file, which every change takes
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("sensor-1.keys", ".lock");
     }
   }
 
@@ -237,5 +239,76 @@ class KeysCommandTest {
     assertThat(run.err())
         .startsWith("auth-server: keystore directory " + dir.resolve("absent") + " does not exist")
         .doesNotContain("\tat ");
+  }
+
+  @Test
+  void everyKeysChangeIsAuditedWithTheOperatorsNameAndUid() throws IOException {
+    Path audit = dir.resolve("audit.jsonl");
+    String log = audit.toString();
+    String k = keys().toString();
+    assertThat(server("keys", "add", "m1", "--keys", k, "--out", "-", "--audit-log", log).exit())
+        .isZero();
+    assertThat(server("keys", "rotate", "m1", "--keys", k, "--out", "-", "--audit-log", log).exit())
+        .isZero();
+    assertThat(server("keys", "revoke", "m1", "--keys", k, "--audit-log", log).exit()).isZero();
+
+    List<String> lines = Files.readAllLines(audit);
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0))
+        .contains("\"event\":\"keys.added\",\"client_id\":\"m1\",\"key_id\":\"k1\"");
+    assertThat(lines.get(1))
+        .contains("\"event\":\"keys.rotated\",\"client_id\":\"m1\",\"key_id\":\"k2\"");
+    assertThat(lines.get(2)).contains("\"event\":\"keys.revoked\",\"client_id\":\"m1\"");
+    String uid = String.valueOf(new com.sun.security.auth.module.UnixSystem().getUid());
+    assertThat(lines)
+        .allMatch(
+            l ->
+                l.contains("\"operator\":\"" + System.getProperty("user.name") + "\"")
+                    && l.contains("\"operator_uid\":" + uid));
+  }
+
+  @Test
+  void theServersConfigFileNamesTheAuditLogAndKeystoreForKeysCommands() throws IOException {
+    Path config = dir.resolve("authgate.properties");
+    Files.writeString(
+        config,
+        "keys=" + keys() + "\naudit-log=" + dir.resolve("server-audit.jsonl") + "\nport=7350\n");
+
+    ServerCliRun run = server("keys", "add", "m2", "--out", "-", "--config", config.toString());
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(keys().resolve("m2.keys")).exists();
+    assertThat(Files.readString(dir.resolve("server-audit.jsonl")))
+        .contains("\"event\":\"keys.added\",\"client_id\":\"m2\"");
+  }
+
+  @Test
+  void aChangeWhoseAuditLineCannotBeWrittenDoesNotHappen() throws IOException {
+    String k = keys().toString();
+    assertThat(server("keys", "add", "m1", "--keys", k, "--out", "-").exit()).isZero();
+    String before = Files.readString(keys().resolve("m1.keys"));
+
+    for (List<String> args :
+        List.of(
+            List.of("keys", "revoke", "m1"),
+            List.of("keys", "rotate", "m1", "--out", "-"),
+            List.of("keys", "set", "m1", "--sessions", "ping"),
+            List.of("keys", "add", "m2", "--out", "-"),
+            List.of("keys", "token", "create", "--uses", "1"))) {
+      java.util.List<String> all = new java.util.ArrayList<>(args);
+      all.addAll(List.of("--keys", k, "--audit-log", "/dev/full"));
+      ServerCliRun run = server(all.toArray(String[]::new));
+
+      assertThat(run.exit()).as(String.join(" ", args)).isEqualTo(1);
+      assertThat(run.err())
+          .as(String.join(" ", args))
+          .contains("cannot write audit log /dev/full")
+          .contains("nothing was changed");
+      assertThat(run.out()).as("no credential or token was handed out").isEmpty();
+    }
+    assertThat(Files.readString(keys().resolve("m1.keys"))).isEqualTo(before);
+    assertThat(keys().resolve("m2.keys")).doesNotExist();
+    assertThat(keys().resolve("tokens"))
+        .satisfiesAnyOf(t -> assertThat(t).doesNotExist(), t -> assertThat(t).isEmptyDirectory());
   }
 }
