@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import time
 import unittest
+from unittest import mock
 
 from authgate import protocol
 from authgate.client import SessionEnded, UploadOutcome
@@ -134,8 +135,14 @@ class FolderWatcherTest(unittest.TestCase):
             settle=0.05, poll=0.01, backoff=Backoff(0.01, 0.02), retry=Backoff(0.05, 0.1),
         )
         self.watcher.connect = lambda: FakeConnection(self.server)
+        # The watcher's clock is a fake one that rounds() advances: settle and retry decisions do
+        # not depend on how busy the machine is.
+        self.now = 1000.0
+        self.clock = mock.patch("authgate.unattended.time.monotonic", lambda: self.now)
+        self.clock.start()
 
     def tearDown(self):
+        self.clock.stop()
         shutil.rmtree(self.dir)
 
     def write(self, name, data=b"data"):
@@ -143,12 +150,11 @@ class FolderWatcherTest(unittest.TestCase):
             f.write(data)
 
     def rounds(self, seconds):
-        """Runs the watcher's decisions for about ``seconds``."""
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        """Runs the watcher's decisions every 10 ms of the fake clock for ``seconds`` of it."""
+        for _ in range(int(round(seconds / 0.01))):
             for path in self.watcher._ready():
                 self.watcher._send(path)
-            time.sleep(0.01)
+            self.now += 0.01
 
     def test_a_settled_file_is_stored_then_moved_and_hidden_files_are_left(self):
         self.write("a.csv", b"1,2,3")

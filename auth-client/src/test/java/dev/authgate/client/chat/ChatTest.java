@@ -59,7 +59,7 @@ class ChatTest {
 
   private void awaitJoins(String room, int members) {
     Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
+        .atMost(Duration.ofSeconds(60))
         .until(
             () ->
                 server.events("chat.joined").stream()
@@ -89,7 +89,7 @@ class ChatTest {
     }
 
     Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(60))
         .until(
             () ->
                 ea.messages().size() == 100
@@ -174,7 +174,10 @@ class ChatTest {
     for (int i = 1; i <= 5; i++) {
       speaker.say("m" + i);
     }
-    Awaitility.await().until(() -> server.events("chat.joined").size() == 1);
+    // The server answers one connection's requests in order: once WHO is answered, m1..m5 are in
+    // the room's history.
+    speaker.who();
+    Awaitility.await().until(() -> early.of(Event.Kind.WHO).size() == 1);
 
     Ear late = new Ear();
     member(server.provision("late"), late, "ops");
@@ -241,14 +244,14 @@ class ChatTest {
           .until(() -> ea.messages().size() == 500 && eb.messages().size() == 500);
       assertThat(ea.messages()).allMatch(m -> m.startsWith("bravo: b"));
       Awaitility.await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(60))
           .until(
               () ->
                   server.events("chat.left").stream()
                       .anyMatch(e -> e.path("reason").asText().equals("slow-consumer")));
       assertThat(ea.of(Event.Kind.LEFT)).extracting(Event::from).contains("stuck");
       Awaitility.await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(60))
           .until(
               () ->
                   server.events("session.closed").stream()

@@ -313,6 +313,10 @@ class DownloadTest {
     assertThat(again.describe()).startsWith("unchanged agent.conf: 100000 bytes, sha256 ");
     assertThat(server.awaitEvent("download.skipped").path("reason").asText())
         .isEqualTo("unchanged");
+    // (the second session's end is audited after its client has its answer: wait for it)
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .until(() -> server.events("session.closed").size() >= 2);
     assertThat(
             server.events("session.closed").stream()
                 .mapToLong(e -> e.path("bytes_out").asLong())

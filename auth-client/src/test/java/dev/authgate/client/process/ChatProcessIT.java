@@ -116,7 +116,7 @@ class ChatProcessIT {
       watcher.getOutputStream().flush();
       terminal.sendKeys("/who", "Enter");
       Awaitility.await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(60))
           .until(
               () -> {
                 String screen = terminal.screen();
@@ -124,7 +124,7 @@ class ChatProcessIT {
               });
       terminal.sendKeys("C-d");
       Awaitility.await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(60))
           .until(
               () ->
                   Files.readString(dir.resolve("audit.jsonl"))

@@ -82,7 +82,7 @@ class UnattendedClientProcessIT {
             "--done",
             "sent",
             "--settle",
-            "300ms",
+            "2s", // 20× the slow writer's pauses below: only a 2 s stall looks settled
             "--poll",
             "100ms");
     List<byte[]> contents =

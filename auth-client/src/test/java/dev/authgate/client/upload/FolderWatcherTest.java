@@ -182,7 +182,12 @@ class FolderWatcherTest {
   void aFileStillBeingWrittenIsNotSentUntilItSettles() throws Exception {
     TestServer server = server();
     Record record = new Record();
-    watch(server.port(), server.provision("sensor-1"), options(), record);
+    // A settle time 40× the writer's pauses: only a 2 s stall of this writer looks settled.
+    watch(
+        server.port(),
+        server.provision("sensor-1"),
+        options().timing(Duration.ofSeconds(2), Duration.ofMillis(50)),
+        record);
     Path growing = folder.resolve("growing.log");
     ByteArrayCollector written = new ByteArrayCollector();
     try (OutputStream out = Files.newOutputStream(growing)) {

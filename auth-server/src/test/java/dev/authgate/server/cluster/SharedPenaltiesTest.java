@@ -21,12 +21,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two servers sharing penalties through a real redis-server. Default policy: 5 s per failed login,
- * refused above 15 s — so two failures on each of two servers refuse the source only if they add
- * up.
+ * Two servers sharing penalties through a real redis-server. 60 s per failed login, refused above
+ * 180 s — so two failures on each of two servers refuse the source only if they add up, and a
+ * refusal lasts minutes, longer than any wait here (with the default 5 s it could decay while a
+ * restarted Redis was still being reconnected to).
  */
 class SharedPenaltiesTest {
   private static final Duration SHARING = Duration.ofSeconds(20);
+  private static final PenaltyPolicy SLOW_TO_DECAY =
+      new PenaltyPolicy(
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(180),
+          Duration.ofMinutes(30),
+          32,
+          64,
+          1000,
+          java.util.List.of());
 
   @TempDir Path dir;
   private RedisProcess redis;
@@ -37,7 +49,7 @@ class SharedPenaltiesTest {
     ServerConfig config =
         ServerConfig.loopback(0, dir.resolve(name).resolve("uploads"))
             .withServerId(name)
-            .withDefences(new Defences(PenaltyPolicy.defaults(), "1000", 100));
+            .withDefences(new Defences(SLOW_TO_DECAY, "1000", 100));
     return TestServer.clustered(dir.resolve(name), dir.resolve("keys"), config, shared.target());
   }
 

@@ -83,7 +83,7 @@ class AcceptRefusalTest {
     assertThat(peer.closed.getCount()).isEqualTo(1);
     assertThat(peer.writing.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(peer.closed.await(10, TimeUnit.SECONDS)).isTrue();
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !events.isEmpty());
     assertThat(events.get(0).fields())
         .containsEntry("reason", "penalized")
         .containsEntry("remote", "192.0.2.7:40000");

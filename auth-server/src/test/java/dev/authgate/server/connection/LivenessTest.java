@@ -68,7 +68,7 @@ class LivenessTest {
 
   private static void awaitReloads(TestServer server, int count) {
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(60))
         .until(() -> server.events("keys.reloaded").size() >= count);
   }
 
