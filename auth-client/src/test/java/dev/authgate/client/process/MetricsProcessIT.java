@@ -86,6 +86,49 @@ class MetricsProcessIT {
   }
 
   @Test
+  void halfOpenConnectionsToTheMetricsPortNeitherStopAScrapeNorStayOpen() throws Exception {
+    Jars.provision(dir, "sensor-1");
+    int metricsPort;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      metricsPort = probe.getLocalPort();
+    }
+    Jars.Server server =
+        Jars.serve(dir, List.of(), Jars.serveArgs("--metrics", "127.0.0.1:" + metricsPort));
+    java.util.List<java.net.Socket> halfOpen = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 50; i++) {
+        java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), metricsPort);
+        socket
+            .getOutputStream()
+            .write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+        halfOpen.add(socket);
+      }
+      long start = System.nanoTime();
+      assertThat(scrape(metricsPort)).contains("authgate_sessions");
+      System.out.printf(
+          "scrape beside 50 half-open connections: %d ms%n",
+          (System.nanoTime() - start) / 1_000_000);
+
+      // The request deadline (10 s) closes a connection that never finishes its request.
+      java.net.Socket first = halfOpen.getFirst();
+      first.setSoTimeout(60_000);
+      int read;
+      try {
+        read = first.getInputStream().read();
+      } catch (java.net.SocketException reset) {
+        read = -1;
+      }
+      assertThat(read).as("closed by the server, with no answer").isEqualTo(-1);
+    } finally {
+      for (java.net.Socket socket : halfOpen) {
+        socket.close();
+      }
+      server.process().destroy();
+      assertThat(server.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
   void benchSessionsReadsWhatItsHeldSessionsCostTheServer() throws Exception {
     Jars.provision(dir, "sensor-1");
     int metricsPort;

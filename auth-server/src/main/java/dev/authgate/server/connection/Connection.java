@@ -132,14 +132,20 @@ final class Connection implements Runnable {
         return false;
       }
       ProxyHeader header = ProxyHeader.read(in);
-      if (header.source() == null) {
-        // LOCAL (the proxy's own connection) or no TCP/IP client named: the proxy's own address
-        // stands, and the proxy is never penalised or capped per source.
-        proxyCheck = header.command() == ProxyHeader.Command.LOCAL;
+      if (header.command() == ProxyHeader.Command.LOCAL) {
+        // The proxy's own connection: a health check, which may see HELLO and go, never log in.
+        proxyCheck = true;
         return true;
       }
-      peer = header.source().getAddress();
-      remote = Addresses.format(header.source());
+      if (header.source() != null) {
+        peer = header.source().getAddress();
+        remote = Addresses.format(header.source());
+      } else {
+        // A relayed client with no TCP/IP address (UNSPEC, a unix-socket frontend): all such
+        // clients of one proxy are one source, penalised and capped like any other, under the
+        // proxy's address (marked, so the audit tells them from the proxy itself).
+        remote = remote + " (no client address)";
+      }
       peerIsProxy = false;
       String source = context.penalties().source(peer);
       Reason refusal = null;
@@ -219,6 +225,11 @@ final class Connection implements Runnable {
       if (proxyCheck && endsWithoutAByte(in) && !deadline.expired()) {
         healthCheck();
         return null;
+      }
+      if (proxyCheck) {
+        throw new ProtocolException(
+            Reason.PROXY_HEADER,
+            "a LOCAL PROXY header is for the proxy's health checks: no client logs in on it");
       }
       beforeAuth = false;
       refuseProxyHeader(in);

@@ -55,6 +55,7 @@ final class Session {
   private volatile ChatSession chat;
   private volatile dev.authgate.server.datagram.Channel datagramChannel;
   private volatile DownloadSession downloads;
+  private ControlBudget control; // made at the first control request: most sessions make none
 
   Session(
       Connection connection,
@@ -174,6 +175,8 @@ final class Session {
       return new Ending("closed", null, -1);
     } catch (NotPermitted e) {
       return new Ending(Reason.NOT_PERMITTED.auditName(), e.getMessage(), Close.NOT_PERMITTED);
+    } catch (ControlBudget.ControlFlood e) {
+      return new Ending("flood", e.getMessage(), Close.PROTOCOL_ERROR, "too many requests");
     } catch (SocketTimeoutException e) {
       String why = "idle for " + context.config().idleTimeout().toSeconds() + " s";
       return new Ending("idle-timeout", null, Close.IDLE, why);
@@ -228,6 +231,32 @@ final class Session {
     }
   }
 
+  private ControlBudget control() {
+    if (control == null) {
+      control = new ControlBudget(context.clock());
+    }
+    return control;
+  }
+
+  /** Spends this session's control budget on a request that touches shared state or the audit. */
+  private void spendControl(SessionMessage message) throws ControlBudget.ControlFlood {
+    String what =
+        switch (message) {
+          case ChatMessage.Join j -> "CHAT_JOIN";
+          case ChatMessage.Leave l -> "CHAT_LEAVE";
+          case ChatMessage.Who w -> "CHAT_WHO";
+          case ChatMessage.Rooms r -> "CHAT_ROOMS";
+          case DatagramControl.Open o -> "DATAGRAM_OPEN";
+          case DatagramControl.Status s -> "DATAGRAM_STATUS";
+          case ListFiles l -> "LIST_FILES";
+          case Enroll e -> "ENROLL";
+          default -> null;
+        };
+    if (what != null) {
+      control().spend(what);
+    }
+  }
+
   private void serve() throws IOException {
     boolean tokenSession = EnrollmentToken.isTokenClientId(accepted.clientId());
     while (true) {
@@ -239,6 +268,7 @@ final class Session {
               || message instanceof Close)) {
         throw new NotPermitted("an enrollment token's session may only enroll");
       }
+      spendControl(message);
       switch (message) {
         case Ping p -> {
           requireKeepalive();
@@ -268,7 +298,13 @@ final class Session {
           require(SessionKind.DOWNLOAD);
           downloads().list();
         }
-        case GetFile g -> downloads().get(g, permissions());
+        case GetFile g -> {
+          int refusedBefore = downloads().failed();
+          downloads().get(g, permissions());
+          if (downloads().failed() > refusedBefore) {
+            control().spend("refused GET_FILE");
+          }
+        }
         case FileListing l -> throw serverOnly("FILE_LISTING");
         case GetReady r -> throw serverOnly("GET_READY");
         case GetData d -> throw serverOnly("GET_DATA");

@@ -69,6 +69,7 @@ public final class Channel {
   private final AtomicLong tooOld = new AtomicLong();
   private final AtomicLong forged = new AtomicLong();
   private final AtomicLong overRate = new AtomicLong();
+  private final AtomicLong unverifiedOverBudget = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
 
   Channel(
@@ -99,15 +100,9 @@ public final class Channel {
   }
 
   /** Handles one datagram naming this channel; on the endpoint's receiving thread. */
-  void receive(byte[] bytes, int length, SocketAddress from, long nowNanos) {
+  void receive(
+      byte[] bytes, int length, SocketAddress from, long nowNanos, UnverifiedBudget unverified) {
     long sequence = Datagram.sequenceOf(bytes, length);
-    tokens = Math.min(burst, tokens + (nowNanos - refilledAt) / 1e9 * perSecond);
-    refilledAt = nowNanos;
-    if (tokens < 1) {
-      overRate.incrementAndGet();
-      return;
-    }
-    tokens -= 1;
     switch (window.check(sequence)) {
       case REPEATED -> {
         replayed.incrementAndGet();
@@ -118,16 +113,32 @@ public final class Channel {
         return;
       }
       case FRESH -> {
-        // open it
+        // open it, if its source has not spent its budget for datagrams that fail to
       }
+    }
+    // Only a datagram that opens spends the channel's rate: forgeries that carry its clear id
+    // cannot starve it (WireGuard's rule). What fails to open is paid for by its source instead.
+    // The channel's verified address is always tried (a NAT neighbour's forgeries must not shut
+    // it out); others only while their source has budget left.
+    if (!from.equals(peer) && !unverified.mayTry(from, nowNanos)) {
+      unverifiedOverBudget.incrementAndGet();
+      return;
     }
     Datagram.Opened opened;
     try {
       opened = opener.open(bytes, length);
     } catch (ProtocolException e) {
+      unverified.charge(from, nowNanos);
       forged.incrementAndGet();
       return;
     }
+    tokens = Math.min(burst, tokens + (nowNanos - refilledAt) / 1e9 * perSecond);
+    refilledAt = nowNanos;
+    if (tokens < 1) {
+      overRate.incrementAndGet();
+      return;
+    }
+    tokens -= 1;
     window.mark(sequence);
     received.incrementAndGet();
     bytesReceived.addAndGet(length);
@@ -239,7 +250,11 @@ public final class Channel {
 
   /** Datagrams naming this channel that were dropped, all reasons together. */
   public long dropped() {
-    return replayed.get() + tooOld.get() + forged.get() + overRate.get();
+    return replayed.get()
+        + tooOld.get()
+        + forged.get()
+        + overRate.get()
+        + unverifiedOverBudget.get();
   }
 
   /** The address the last accepted datagram came from, or null. */
@@ -259,6 +274,7 @@ public final class Channel {
     counts.put("dropped_too_old", tooOld.get());
     counts.put("dropped_forged", forged.get());
     counts.put("dropped_rate", overRate.get());
+    counts.put("dropped_unverified", unverifiedOverBudget.get());
     counts.put("refused", refused.get());
     counts.put("rebinds", rebinds.get());
     return counts;

@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * amplify traffic. No datagram is ever answered as such.
  *
  * <p>Costs, in order, for each datagram: its size; one table lookup of its channel id (an unknown
- * id ends here); one token from its channel's rate bucket; the replay window; AES-GCM open.
+ * id ends here); the replay window; its source's budget for datagrams that fail to open (an empty
+ * one ends here, before any cryptography); AES-GCM open (a failure charges the source); one token
+ * from its channel's rate bucket — spent only by datagrams that opened, so forgeries carrying a
+ * channel's clear id cannot starve it.
  */
 public final class DatagramEndpoint implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(DatagramEndpoint.class);
@@ -40,6 +43,7 @@ public final class DatagramEndpoint implements Closeable {
   private final ConcurrentHashMap<Long, Channel> channels = new ConcurrentHashMap<>();
   private final AtomicLong unknownChannel = new AtomicLong();
   private final AtomicLong badSize = new AtomicLong();
+  private final UnverifiedBudget unverified;
   private final Thread receiver;
   private volatile boolean closed;
 
@@ -49,6 +53,7 @@ public final class DatagramEndpoint implements Closeable {
     this.maxChannels = maxChannels;
     this.perSecond = perSecond;
     this.random = random;
+    this.unverified = new UnverifiedBudget(perSecond);
     this.receiver =
         Thread.ofPlatform().name("authgate-udp").daemon(true).unstarted(this::receiveLoop);
   }
@@ -162,7 +167,7 @@ public final class DatagramEndpoint implements Closeable {
         continue;
       }
       try {
-        channel.receive(bytes, length, from, System.nanoTime());
+        channel.receive(bytes, length, from, System.nanoTime(), unverified);
       } catch (RuntimeException e) {
         LOG.warn("a datagram's handler failed: {}", e.toString());
       }

@@ -255,18 +255,69 @@ public final class ServerMetrics implements AuditLog {
    *
    * @throws IOException naming the address, if it cannot be bound
    */
-  public Closeable serve(InetSocketAddress address) throws IOException {
+  public Served serve(InetSocketAddress address) throws IOException {
     includeJvmMetrics();
+    boundTheJdkHttpServer();
+    // A virtual thread per exchange: a connection that sends half a request holds its own thread
+    // until the request deadline cuts it, never one that a scrape needs.
+    java.util.concurrent.ExecutorService exchanges =
+        java.util.concurrent.Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("authgate-metrics-", 0).factory());
     try {
       HTTPServer server =
           HTTPServer.builder()
               .inetAddress(address.getAddress())
               .port(address.getPort())
               .registry(registry)
+              .executorService(exchanges)
               .buildAndStart();
-      return server::close;
+      return new Served() {
+        @Override
+        public int port() {
+          return server.getPort();
+        }
+
+        @Override
+        public void close() {
+          server.close();
+          exchanges.shutdownNow();
+        }
+      };
     } catch (IOException e) {
+      exchanges.shutdownNow();
       throw new IOException("cannot serve metrics on " + address + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A running metrics endpoint. */
+  public interface Served extends Closeable {
+    /** The port it listens on (the real one for port 0). */
+    int port();
+  }
+
+  /** Seconds a scraper may take to send its request (headers), and to read the answer. */
+  static final long REQUEST_SECONDS = 10;
+
+  static final long RESPONSE_SECONDS = 30;
+
+  /** Connections the metrics port holds at most (a scraper needs one or two). */
+  static final int MAX_CONNECTIONS = 256;
+
+  /**
+   * The JDK's HTTP server (under the Prometheus exporter) reads these once, when its first server
+   * starts, and by default has no request deadline and no connection cap: ten half-open connections
+   * blocked every scrape for a minute. Set unless the operator set them ({@code
+   * -Dsun.net.httpserver.maxReqTime=…}).
+   */
+  private static void boundTheJdkHttpServer() {
+    setIfAbsent("sun.net.httpserver.maxReqTime", Long.toString(REQUEST_SECONDS));
+    setIfAbsent("sun.net.httpserver.maxRspTime", Long.toString(RESPONSE_SECONDS));
+    setIfAbsent("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+  }
+
+  private static void setIfAbsent(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
     }
   }
 }

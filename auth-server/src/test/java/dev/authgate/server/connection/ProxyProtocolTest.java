@@ -1,7 +1,9 @@
 package dev.authgate.server.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.authgate.protocol.frame.Frame;
@@ -185,12 +187,58 @@ class ProxyProtocolTest {
   }
 
   @Test
-  void aLocalHeaderIsTheProxysOwnConnectionUnderItsOwnAddress() throws IOException {
+  void aLocalHeaderIsForHealthChecksOnly_noClientLogsInOnIt_andNoKeyIsEverTriedOnIt()
+      throws IOException {
     try (RawClient local = RawClient.connect(server.port())) {
       local.send(new ProxyHeader(ProxyHeader.Command.LOCAL, null, null, 16).encode());
-      local.ping(sensor.identity());
-      assertThat(server.awaitEvent("auth.accepted").path("remote").asText())
-          .isEqualTo("127.0.0.1:" + local.localPort());
+      assertThatThrownBy(() -> local.ping(sensor.identity())).isInstanceOf(IOException.class);
+    }
+    JsonNode refused = server.awaitEvent("auth.rejected");
+    assertThat(refused.path("reason").asText()).isEqualTo("proxy-header");
+    assertThat(refused.path("detail").asText()).contains("health checks");
+    for (int i = 0; i < 30; i++) {
+      try (RawClient guesser = RawClient.connect(server.port())) {
+        guesser.send(new ProxyHeader(ProxyHeader.Command.LOCAL, null, null, 16).encode());
+        catchThrowable(() -> guesser.handshake(RawClient.stranger()));
+      }
+    }
+    await().until(() -> server.events("auth.rejected").size() == 31);
+    assertThat(server.events("auth.rejected"))
+        .as("not one of them got as far as a key being looked up")
+        .allSatisfy(e -> assertThat(e.path("reason").asText()).isEqualTo("proxy-header"));
+    // The proxy itself is never penalised: its relayed clients still get in.
+    try (RawClient other = viaProxy("192.0.2.7", 51000)) {
+      other.ping(sensor.identity());
+    }
+  }
+
+  @Test
+  void relayedClientsWithoutAnAddressArePenalisedAsOneSourcePerProxy() throws IOException {
+    for (int i = 0; i < 4; i++) {
+      try (RawClient unix = RawClient.connect(server.port())) {
+        unix.send(new ProxyHeader(ProxyHeader.Command.PROXY, null, null, 16).encode());
+        catchThrowable(() -> unix.handshake(RawClient.stranger()));
+      }
+    }
+    await()
+        .until(
+            () ->
+                server.events("auth.rejected").stream()
+                        .filter(e -> e.path("reason").asText().equals("unknown-client"))
+                        .count()
+                    == 4);
+    try (RawClient again = RawClient.connect(server.port())) {
+      again.send(new ProxyHeader(ProxyHeader.Command.PROXY, null, null, 16).encode());
+      assertThat(again.readFrame().type()).isEqualTo(FrameType.REFUSED);
+    }
+    JsonNode penalized =
+        server.awaitEvent("auth.rejected", e -> e.path("reason").asText().equals("penalized"));
+    assertThat(penalized.path("source").asText()).isEqualTo("127.0.0.1/32");
+    assertThat(penalized.path("remote").asText()).endsWith("(no client address)");
+
+    // Clients the proxy names, and its health checks, are not that source.
+    try (RawClient other = viaProxy("192.0.2.7", 51000)) {
+      other.ping(sensor.identity());
     }
   }
 

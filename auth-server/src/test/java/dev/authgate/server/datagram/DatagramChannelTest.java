@@ -282,6 +282,107 @@ class DatagramChannelTest {
   }
 
   @Test
+  void forgeriesCarryingAChannelsIdFromAnotherAddressCannotSpendItsRate() throws Exception {
+    SecureChannel listener = member(listenerKey, "ops");
+    Sender sender = new Sender("ops");
+    nextEvent(listener);
+    // From another address (127.0.0.2): a source's failures are charged to that source.
+    DatagramSocket forger = new DatagramSocket(0, InetAddress.getByName("127.0.0.2"));
+    open.add(forger);
+    java.util.concurrent.atomic.AtomicBoolean flooding =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicLong forgeries = new java.util.concurrent.atomic.AtomicLong();
+    Thread flood =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  java.util.Random random = new java.util.Random(7);
+                  byte[] template = sender.say("template");
+                  // About 10 000 a second (bursts of 100 every 10 ms): a hundred times the
+                  // channel's rate, yet not so many that the kernel's buffer drops the lines.
+                  while (flooding.get() && forgeries.get() < 2_000_000) {
+                    for (int i = 0; i < 100; i++) {
+                      // the clear channel id kept; sequence, body and tag random
+                      byte[] forged = new byte[template.length];
+                      random.nextBytes(forged);
+                      System.arraycopy(template, 0, forged, 0, Datagram.CHANNEL_ID_BYTES);
+                      try {
+                        sender.send(forger, forged);
+                        forgeries.incrementAndGet();
+                      } catch (IOException e) {
+                        return;
+                      }
+                    }
+                    try {
+                      Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                  }
+                });
+    List<String> said = new ArrayList<>();
+    try {
+      await().until(() -> forgeries.get() > 2_000); // the flood is on
+      for (int i = 0; i < 100; i++) {
+        said.add("line " + i);
+        sender.send(sender.say("line " + i));
+        Thread.sleep(20); // 50 a second: half the channel's rate
+      }
+      assertThat(messages(listener, 100)).containsExactlyElementsOf(said);
+    } finally {
+      flooding.set(false);
+      flood.join();
+    }
+    DatagramControl.Counts counts = sender.counts();
+    System.out.printf(
+        "under a flood of %d forgeries: %d of 100 lines received, %d dropped%n",
+        forgeries.get(), counts.received(), counts.dropped());
+    assertThat(counts.received()).isEqualTo(100);
+  }
+
+  @Test
+  void aVerifiedSessionOpeningChannelsInALoopIsClosedBeforeItFloodsTheAuditLog() throws Exception {
+    RawClient client = RawClient.connect(server.port());
+    open.add(client);
+    SecureChannel channel = client.handshake(senderKey.identity());
+    channel.send(new ChatMessage.Join("ops"));
+    nextEvent(channel);
+    long auditBefore = java.nio.file.Files.size(server.auditFile());
+    long start = System.nanoTime();
+    SessionMessage.Close closed = null;
+    int opened = 0;
+    for (int i = 0; i < 2_000 && closed == null; i++) {
+      channel.send(new DatagramControl.Open(false));
+      while (true) {
+        SessionMessage reply = channel.receive();
+        if (reply instanceof DatagramControl.Opened) {
+          opened++;
+          break;
+        }
+        if (reply instanceof SessionMessage.Close close) {
+          closed = close;
+          break;
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+
+    assertThat(closed).isNotNull();
+    assertThat(closed.code()).isEqualTo(SessionMessage.Close.PROTOCOL_ERROR);
+    assertThat(closed.text()).isEqualTo("too many requests");
+    JsonNode ended =
+        server.awaitEvent("session.closed", e -> e.path("client_id").asText().equals("sender"));
+    assertThat(ended.path("outcome").asText()).isEqualTo("flood");
+    assertThat(ended.path("detail").asText()).contains("DATAGRAM_OPEN");
+    long auditBytes = java.nio.file.Files.size(server.auditFile()) - auditBefore;
+    System.out.printf(
+        "a session opening channels in a loop: %d opened in %.2f s, %d audit bytes%n",
+        opened, seconds, auditBytes);
+    // The burst (100) and what the rate refilled meanwhile: not 2 000.
+    assertThat(opened).isLessThan(100 + (int) (20 * (seconds + 1)) + 1);
+  }
+
+  @Test
   void aServerWithDatagramsOffSaysSoWithPortZero() throws Exception {
     server.close();
     server = TestServer.start(dir.resolve("off"));
