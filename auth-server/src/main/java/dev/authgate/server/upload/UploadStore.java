@@ -134,8 +134,10 @@ public final class UploadStore implements java.io.Closeable {
       }
       String partial = partialName(name);
       long offset = resumableOffset(dir, partial, request);
-      long reserved =
-          reserve(clientId, dir, request.size() - Math.max(existing, 0) - offset, quota);
+      // The whole staged file is reserved, an overwrite's too: until it is renamed over the old
+      // one both are on disk (and an interrupted one keeps its part for --partial-keep), so the
+      // old file (counted as used) and the new one must both fit.
+      long reserved = reserve(clientId, dir, request.size() - offset, quota, existing > 0);
       try {
         return startPartial(clientId, name, partial, dir, offset, request.size(), lock, reserved);
       } catch (IOException e) {
@@ -221,7 +223,7 @@ public final class UploadStore implements java.io.Closeable {
 
   /** Checks the quota and reserves the bytes this upload will add; returns the reservation. */
   private synchronized long reserve(
-      String clientId, ClientDirectory dir, long additional, long quota)
+      String clientId, ClientDirectory dir, long additional, long quota, boolean replacing)
       throws IOException, UploadRefused {
     long used = reservedBytes.getOrDefault(clientId, 0L);
     for (ClientDirectory.Entry entry : dir.entries()) {
@@ -237,7 +239,11 @@ public final class UploadStore implements java.io.Closeable {
               + (used + needed)
               + " bytes; this client's quota is "
               + quota
-              + " bytes");
+              + " bytes"
+              + (replacing
+                  ? " (an overwrite needs room for the new file beside the old one until it is"
+                      + " stored)"
+                  : ""));
     }
     reservedBytes.merge(clientId, needed, Long::sum);
     return needed;

@@ -225,6 +225,35 @@ class UploadStoreTest {
   }
 
   @Test
+  void anOverwriteReservesTheWholeStagedFile_soAnInterruptedOneCannotLeaveTwiceTheQuota()
+      throws Exception {
+    store("big", content); // 700 000 of the 2 000 000 quota
+    store("other", content); // 1 400 000
+    assertThatThrownBy(
+            () -> store.begin("sensor-1", new UploadBegin("big", content.length, true, false)))
+        .isInstanceOf(UploadRefused.class)
+        .hasMessageContaining("an overwrite needs room for the new file beside the old one")
+        .extracting(e -> ((UploadRefused) e).reason())
+        .isEqualTo("quota");
+
+    java.nio.file.Files.delete(root.resolve("sensor-1/other")); // 700 000 used
+    PartialUpload overwrite =
+        store.begin("sensor-1", new UploadBegin("big", content.length, true, false));
+    writeInChunks(overwrite, content, 0, 600_000);
+    overwrite.interrupt(); // its 600 000 stay for a resume, beside the old 700 000
+
+    long onDisk;
+    try (Stream<Path> files = Files.list(root.resolve("sensor-1"))) {
+      onDisk = files.mapToLong(f -> f.toFile().length()).sum();
+    }
+    assertThat(onDisk).isLessThanOrEqualTo(2_000_000);
+    // and what is staged counts: another upload of 700 001 bytes no longer fits
+    assertThatThrownBy(() -> store.begin("sensor-1", fresh("third", 700_001)))
+        .extracting(e -> ((UploadRefused) e).reason())
+        .isEqualTo("quota");
+  }
+
+  @Test
   void uploadsInFlightCountAgainstTheQuota() throws Exception {
     store.begin("sensor-1", fresh("a", 900_000));
     store.begin("sensor-1", fresh("b", 900_000));
