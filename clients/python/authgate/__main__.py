@@ -59,7 +59,8 @@ def _failure(e: BaseException) -> int:
     if isinstance(e, (socket.timeout, TimeoutError)):
         print("authgate: the server did not answer in time", file=sys.stderr)
         return CONNECTION
-    print("authgate: %s" % (e if str(e) else type(e).__name__), file=sys.stderr)
+    # (a message may quote the server: escaped like everything else that came from it)
+    print("authgate: %s" % (_printable(str(e)) if str(e) else type(e).__name__), file=sys.stderr)
     return CONNECTION
 
 
@@ -166,7 +167,11 @@ def _iso(ms: int) -> str:
     """Java's Instant.toString() of epoch milliseconds: no fraction when it is zero."""
     import datetime
 
-    t = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    try:
+        t = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    except (OverflowError, ValueError, OSError):
+        # A time no calendar here can show (a hostile or broken server's): say it as it came.
+        return "%d ms since 1970" % ms
     return t + ("" if ms % 1000 == 0 else ".%03d" % (ms % 1000)) + "Z"
 
 
@@ -371,7 +376,10 @@ def _list(args: argparse.Namespace) -> int:
         row = "%-" + str(width) + "s  %14s  %-16s  %-12s  %s"
         print(row % ("NAME", "SIZE", "MODIFIED (UTC)", "SHA256", "FROM"))
         for f in files:
-            when = datetime.datetime.fromtimestamp(f.modified_ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+            try:
+                when = datetime.datetime.fromtimestamp(f.modified_ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+            except (OverflowError, ValueError, OSError):
+                when = "?"
             print(row % (_printable(f.name), f.size, when, f.sha256.hex()[:12], "shared" if f.shared else "own"))
     return OK
 

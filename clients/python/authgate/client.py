@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import select
 import socket
 import struct
@@ -130,6 +131,9 @@ class UploadCancelled(Exception):
     received; close the connection, and the same upload with resume continues from there."""
 
 
+_VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
+
+
 class SessionEnded(protocol.ProtocolError):
     """The server ended the session with CLOSE ``code`` and ``text`` (2 revoked, 6 not permitted)."""
 
@@ -215,7 +219,7 @@ class Connection:
                 self._channel.send(protocol.PONG, body)
             elif inner == protocol.CLOSE:
                 code, text = protocol.parse_close(body)
-                raise protocol.ProtocolError("the server closed the session: " + text)
+                raise SessionEnded(code, text)
             else:
                 raise protocol.ProtocolError("unexpected message 0x%02x while waiting for PONG" % inner)
 
@@ -413,7 +417,10 @@ class Connection:
                                       " nothing was stored: fetch it again")
             return DownloadOutcome(name, end.status, None, end.size, end.sha256, end.reason, end.text, 0,
                                    time.perf_counter() - start)
-        os.utime(staging, ns=(modified_ms * 1_000_000, modified_ms * 1_000_000))
+        try:
+            os.utime(staging, ns=(modified_ms * 1_000_000, modified_ms * 1_000_000))
+        except (OverflowError, ValueError, OSError):
+            pass  # a time the file system cannot hold (a hostile server's): the file keeps "now"
         os.replace(staging, target)
         try:
             dir_fd = os.open(directory, os.O_RDONLY)
@@ -612,6 +619,14 @@ def enroll(server: str, token, out: str, client_id: str = "", timeout: float = 1
             result = protocol.parse_enroll_result(body)
             server_id = conn.server_id
         if result.status != "refused":
+            for value in (result.client_id, result.key_id):
+                if not _VALID_ID.fullmatch(value):
+                    # A hostile or broken server's id is never written into a credential (a
+                    # newline in it would add lines of the server's choosing).
+                    raise protocol.ProtocolError(
+                        "the server sent an invalid id '%s' in ENROLL_RESULT; nothing was written"
+                        % "".join(c if c.isprintable() else "\\u%04x" % ord(c) for c in value[:64])
+                    )
             os.write(fd, Credential(result.client_id, result.key_id, secret).format().encode("utf-8"))
             os.fsync(fd)
             written = True

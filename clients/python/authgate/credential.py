@@ -56,6 +56,10 @@ class Credential:
                 raise CredentialError("%s:%d: expected 'name value'" % (name, number))
             if key not in ("client-id", "key-id", "secret"):
                 raise CredentialError("%s:%d: unknown field '%s'" % (name, number, key))
+            if key in values:
+                raise CredentialError(
+                    "%s:%d: a second '%s' line; a credential has one" % (name, number, key)
+                )
             values[key] = value.strip()
         if set(values) != {"client-id", "key-id", "secret"}:
             raise CredentialError(

@@ -144,6 +144,17 @@ final class EnrollCommand implements Callable<Integer> {
                 + "]");
         return ExitCode.TRANSFER.code();
       }
+      for (String id : java.util.List.of(result.clientId(), result.keyId())) {
+        if (!dev.authgate.protocol.keyfile.ClientIds.isValid(id)) {
+          // A hostile or broken server's id is never written into a credential (a newline in it
+          // would add lines of the server's choosing).
+          throw new ProtocolException(
+              Reason.MALFORMED,
+              "the server sent an invalid id '"
+                  + dev.authgate.protocol.keyfile.ClientIds.printable(id)
+                  + "' in ENROLL_RESULT; nothing was written");
+        }
+      }
       Credential credential = new Credential(result.clientId(), result.keyId(), secret);
       KeyFiles.writePrivate(out, credential.format(), true);
       written = true;

@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -102,12 +103,14 @@ public final class Downloader {
     Path target = directory.resolve(name);
     Path staging = stagingFile(directory, name);
     byte[] have = new byte[32];
-    if (ifChanged && Files.isRegularFile(target)) {
+    if (ifChanged && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
       have = sha256(target, Long.MAX_VALUE, Digests.newSha256());
     }
     MessageDigest digest = Digests.newSha256();
     long offset = 0;
-    if (resume && Files.isRegularFile(staging)) {
+    // The staging file is ours only if it is a plain file: a link planted there (by someone who
+    // can write to --out) is removed, never followed, and the download starts over.
+    if (resume && Files.isRegularFile(staging, LinkOption.NOFOLLOW_LINKS)) {
       offset = Files.size(staging);
       sha256(staging, offset, digest);
     } else {
@@ -218,7 +221,8 @@ public final class Downloader {
           staging,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
-    FileChannel out = FileChannel.open(staging, StandardOpenOption.WRITE);
+    FileChannel out =
+        FileChannel.open(staging, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     out.truncate(position);
     out.position(position);
     return out;
@@ -256,7 +260,8 @@ public final class Downloader {
 
   /** SHA-256 of the first {@code length} bytes of {@code file} (all of it if shorter). */
   private byte[] sha256(Path file, long length, MessageDigest digest) throws IOException {
-    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel in =
+        FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       long left = length;
       while (left > 0) {
         buffer.clear().limit((int) Math.min(buffer.capacity(), left));

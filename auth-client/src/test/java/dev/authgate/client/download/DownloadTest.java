@@ -262,6 +262,24 @@ class DownloadTest {
   }
 
   @Test
+  void aStagingFileThatIsAPlantedLinkIsRemovedNotFollowed() throws Exception {
+    byte[] current = publish("m1", "data.bin", 100_000);
+    // A file of the victim's that happens to start like the download: followed, a resume would
+    // write the rest of the download into it.
+    byte[] precious = java.util.Arrays.copyOf(current, 1_000);
+    Path victim = Files.write(dir.resolve("victim.bin"), precious);
+    Files.createSymbolicLink(Downloader.stagingFile(out, "data.bin"), victim);
+
+    DownloadOutcome outcome = client(m1).get("data.bin", out, false);
+
+    assertThat(outcome.status()).isEqualTo(DownloadOutcome.Status.FETCHED);
+    assertThat(outcome.resumedFrom()).isZero();
+    assertThat(Files.readAllBytes(out.resolve("data.bin"))).isEqualTo(current);
+    assertThat(Files.readAllBytes(victim)).isEqualTo(precious);
+    assertThat(Files.isSymbolicLink(out.resolve("data.bin"))).isFalse();
+  }
+
+  @Test
   void aFileReplacedOnTheServerWhileItIsSentIsNotStored() throws Exception {
     publish("m1", "bundle.tar", 48 << 20);
     Path old = out.resolve("bundle.tar");

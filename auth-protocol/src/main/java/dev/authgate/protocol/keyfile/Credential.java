@@ -83,7 +83,14 @@ public final class Credential {
     String clientId = null;
     String keyId = null;
     byte[] secret = null;
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (Line line : lines.subList(1, lines.size())) {
+      if (!seen.add(line.name())) {
+        // Two client-id lines (one appended by a hostile writer) must not leave it to the reader
+        // which one counts.
+        throw KeyText.error(
+            file, line.number(), "a second '" + line.name() + "' line; a credential has one");
+      }
       switch (line.name()) {
         case "client-id" -> clientId = KeyText.id(file, line);
         case "key-id" -> keyId = KeyText.id(file, line);

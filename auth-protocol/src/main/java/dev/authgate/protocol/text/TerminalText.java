@@ -8,8 +8,10 @@ package dev.authgate.protocol.text;
  * <p>Unsafe are: C0 controls (U+0000–U+001F, including ESC, CR, LF, BEL and tab), DEL (U+007F), C1
  * controls (U+0080–U+009F, which some terminals obey as CSI and OSC), the line and paragraph
  * separators U+2028/U+2029, the bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E,
- * U+2066–U+2069) and lone surrogates. Everything else, including backslashes and non-Latin text, is
- * shown as it is. Stateless and thread-safe.
+ * U+2066–U+2069), every other format character (Unicode category Cf: the zero-width space U+200B
+ * and joiners, the byte order mark U+FEFF, the soft hyphen U+00AD …, which make {@code sensor-1}
+ * and {@code sensor-1\u200b} look alike) and lone surrogates. Everything else, including
+ * backslashes and non-Latin text, is shown as it is. Stateless and thread-safe.
  */
 public final class TerminalText {
   private TerminalText() {}
@@ -21,6 +23,7 @@ public final class TerminalText {
         || codePoint == 0x2028
         || codePoint == 0x2029
         || isBidiControl(codePoint)
+        || Character.getType(codePoint) == Character.FORMAT
         || (codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE);
   }
 

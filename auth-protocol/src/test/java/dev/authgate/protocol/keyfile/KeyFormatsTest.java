@@ -24,6 +24,16 @@ class KeyFormatsTest {
   }
 
   @Test
+  void aCredentialWithASecondClientIdLineIsRefused() throws KeyFileException {
+    Credential credential = new Credential("sensor-1", "k1", RandomSource.secure().bytes(32));
+    String appended = credential.format() + "client-id admin\n";
+
+    assertThatThrownBy(() -> Credential.parse(FILE, appended))
+        .isInstanceOf(KeyFileException.class)
+        .hasMessageContaining("a second 'client-id' line");
+  }
+
+  @Test
   void clientKeysRoundTripWithRevocationAndExpiry() throws KeyFileException {
     ScramKeys keys = ScramKeys.fromSaltedPassword(secret);
     Instant t = Instant.parse("2026-11-22T10:00:00Z");

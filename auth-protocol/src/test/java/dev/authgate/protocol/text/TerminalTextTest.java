@@ -24,6 +24,14 @@ class TerminalTextTest {
   }
 
   @Test
+  void formatCharactersAreEscapedSoLookalikeIdsNeverLookAlike() {
+    assertThat(TerminalText.escape("sensor-1\u200b")).isEqualTo("sensor-1\\u200b");
+    assertThat(TerminalText.escape("\ufeffsensor-1")).isEqualTo("\\ufeffsensor-1");
+    assertThat(TerminalText.escape("se\u00adnsor\u2060-1\u200d"))
+        .isEqualTo("se\\u00adnsor\\u2060-1\\u200d");
+  }
+
+  @Test
   void loneSurrogatesAreEscapedAndPairsKept() {
     assertThat(TerminalText.escape("a\ud800b\ud83d\ude00")).isEqualTo("a\\ud800b\ud83d\ude00");
   }

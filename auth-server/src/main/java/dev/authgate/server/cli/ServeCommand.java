@@ -222,8 +222,18 @@ final class ServeCommand implements Callable<Integer> {
       description =
           "Share penalties with the other servers behind the same load balancer through this"
               + " Redis, e.g. redis://127.0.0.1:6379/0 (default: none, everything stays in this"
-              + " process). Give each server its own --server-id.")
+              + " process); rediss:// for TLS. Give each server its own --server-id. Best given as"
+              + " AUTHGATE_REDIS or in --config, with the password in --redis-password-file, so"
+              + " no password is on a command line.")
   String redis;
+
+  @Option(
+      names = "--redis-password-file",
+      paramLabel = "FILE",
+      description =
+          "Read Redis's password from FILE (mode 0600 or 0400; e.g. a systemd credential) instead"
+              + " of the --redis URL.")
+  Path redisPasswordFile;
 
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
@@ -285,6 +295,12 @@ final class ServeCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
+      if (redisPasswordFile != null) {
+        redisTarget = redisTarget.withPasswordFrom(redisPasswordFile);
+      }
+    } else if (redisPasswordFile != null) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--redis-password-file needs --redis");
     }
     boolean auditToStdout = auditLog.toString().equals("-");
     PrintWriter out = spec.commandLine().getOut();

@@ -84,6 +84,11 @@ public final class RedisCluster implements SharedState, Closeable {
 
   private final RedisTarget target;
   private final String instance;
+  private final String processNonce =
+      java.util.HexFormat.of()
+          .formatHex(dev.authgate.protocol.crypto.RandomSource.secure().bytes(8));
+  private final java.util.concurrent.atomic.AtomicBoolean duplicateReported =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final AuditLog audit;
   private final Clock clock;
   private final JedisClientConfig commandConfig;
@@ -121,7 +126,15 @@ public final class RedisCluster implements SharedState, Closeable {
   }
 
   private static JedisClientConfig config(RedisTarget target, Duration timeout, String name) {
-    return DefaultJedisClientConfig.builder()
+    DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder();
+    if (target.tls()) {
+      // The JVM's trust store (javax.net.ssl.trustStore for a private CA), host name checked.
+      builder.sslOptions(
+          redis.clients.jedis.SslOptions.builder()
+              .sslVerifyMode(redis.clients.jedis.SslVerifyMode.FULL)
+              .build());
+    }
+    return builder
         .connectionTimeoutMillis((int) TIMEOUT.toMillis())
         .socketTimeoutMillis((int) timeout.toMillis())
         .database(target.database())
@@ -208,6 +221,25 @@ public final class RedisCluster implements SharedState, Closeable {
     return connected && seen != null && clock.millis() - seen <= ALIVE.toMillis();
   }
 
+  /**
+   * Another process says it is this server (the same {@code --server-id}): chat members and session
+   * counts keyed by it would be mixed up between the two. Said loudly, once: an error on stderr and
+   * {@code cluster.duplicate_server_id} in the audit log.
+   */
+  private void sameServerIdElsewhere() {
+    if (duplicateReported.compareAndSet(false, true)) {
+      LOG.error(
+          "another server linked to {} uses the same --server-id '{}': the servers' chat rooms and"
+              + " session counts are mixed up until each has its own --server-id",
+          target,
+          instance);
+      audit.record(
+          AuditEvent.of("cluster.duplicate_server_id")
+              .with("server_id", instance)
+              .with("redis", target.toString()));
+    }
+  }
+
   /** Notes that the server {@code name} was heard from now. */
   void seen(String name) {
     lastSeen.put(name, clock.millis());
@@ -230,6 +262,14 @@ public final class RedisCluster implements SharedState, Closeable {
               seen(f[0]);
             } else if (f[1].equals("gone")) {
               lastSeen.remove(f[0]);
+            }
+          });
+      fields(
+          message,
+          3,
+          f -> {
+            if (f[1].equals("here") && f[0].equals(instanceName()) && !f[2].equals(processNonce)) {
+              sameServerIdElsewhere();
             }
           });
     }
@@ -308,6 +348,9 @@ public final class RedisCluster implements SharedState, Closeable {
     try {
       Jedis redis = commandConnection();
       redis.publish(liveness.channel(), instanceName() + " alive");
+      // (a second message, which servers that do not know it ignore): who this process is, so a
+      // second server started with the same --server-id is noticed.
+      redis.publish(liveness.channel(), instanceName() + " here " + processNonce);
       for (Part part : parts) {
         part.heartbeat(redis);
       }

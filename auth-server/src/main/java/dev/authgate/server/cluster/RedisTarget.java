@@ -6,8 +6,11 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Where Redis is: {@code redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]}. The password is kept for
- * connecting and left out of {@link #toString()}, which is what logs and the audit log show.
+ * Where Redis is: {@code redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]}, or {@code rediss://…} for TLS
+ * (the server's certificate checked against the JVM's trust store: {@code
+ * -Djavax.net.ssl.trustStore=…} for a private CA). The password is kept for connecting and left out
+ * of {@link #toString()}, which is what logs and the audit log show; it can also come from a file
+ * ({@link #withPasswordFrom}), so it is never on a command line.
  *
  * @param host the host name or address
  * @param port the port (6379 if not given)
@@ -15,10 +18,17 @@ import java.nio.charset.StandardCharsets;
  *     Redis does not separate by database
  * @param user the ACL user, or null
  * @param password the password, or null
+ * @param tls whether to connect over TLS ({@code rediss://})
  */
-public record RedisTarget(String host, int port, int database, String user, String password) {
+public record RedisTarget(
+    String host, int port, int database, String user, String password, boolean tls) {
   /** Redis's port. */
   public static final int DEFAULT_PORT = 6379;
+
+  /** Without TLS. */
+  public RedisTarget(String host, int port, int database, String user, String password) {
+    this(host, port, database, user, password, false);
+  }
 
   /**
    * Parses a {@code redis://} URL.
@@ -32,10 +42,10 @@ public record RedisTarget(String host, int port, int database, String user, Stri
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("--redis must be a URL like redis://127.0.0.1:6379/0");
     }
-    if (!"redis".equals(uri.getScheme())) {
+    if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
       throw new IllegalArgumentException(
-          "--redis must be a redis:// URL (rediss:// and sockets are not supported), e.g."
-              + " redis://127.0.0.1:6379/0");
+          "--redis must be a redis:// or rediss:// (TLS) URL (unix sockets are not supported),"
+              + " e.g. redis://127.0.0.1:6379/0");
     }
     if (uri.getHost() == null) {
       throw new IllegalArgumentException("--redis needs a host, e.g. redis://127.0.0.1:6379/0");
@@ -67,13 +77,34 @@ public record RedisTarget(String host, int port, int database, String user, Stri
       host = host.substring(1, host.length() - 1);
     }
     return new RedisTarget(
-        host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), database, user, password);
+        host,
+        uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(),
+        database,
+        user,
+        password,
+        "rediss".equals(uri.getScheme()));
+  }
+
+  /**
+   * This target with its password read from {@code file} (its first line; e.g. a systemd
+   * credential, {@code $CREDENTIALS_DIRECTORY/redis-password}), instead of the URL's.
+   *
+   * @throws IOException naming the file, if it cannot be read, is open to group or others, or is
+   *     empty
+   */
+  public RedisTarget withPasswordFrom(java.nio.file.Path file) throws java.io.IOException {
+    String text = dev.authgate.protocol.keyfile.KeyFiles.readPrivate(file);
+    String first = text.lines().findFirst().orElse("").strip();
+    if (first.isEmpty()) {
+      throw new java.io.IOException("--redis-password-file " + file + " is empty");
+    }
+    return new RedisTarget(host, port, database, user, first, tls);
   }
 
   /** {@code redis://HOST:PORT/DB}, with no credentials. */
   @Override
   public String toString() {
     String h = host.contains(":") ? "[" + host + "]" : host;
-    return "redis://" + h + ":" + port + "/" + database;
+    return (tls ? "rediss://" : "redis://") + h + ":" + port + "/" + database;
   }
 }

@@ -1,0 +1,100 @@
+"""What the client does with what a hostile or broken server sends, and with a tampered credential:
+escape it, refuse it, never write it, never die with a traceback."""
+
+import contextlib
+import io
+import os
+import struct
+import tempfile
+import unittest
+from unittest import mock
+
+from authgate import __main__ as cli
+from authgate import protocol
+from authgate.client import Connection, SessionEnded
+from authgate.credential import Credential, CredentialError
+
+
+class FakeChannel:
+    """Answers every send with the next scripted (inner type, body)."""
+
+    def __init__(self, *replies):
+        self.replies = list(replies)
+        self.sent = []
+
+    def send(self, inner, body):
+        self.sent.append((inner, body))
+
+    def receive(self):
+        return self.replies.pop(0)
+
+
+def close(code: int, text: str) -> tuple[int, bytes]:
+    raw = text.encode("utf-8")
+    return protocol.CLOSE, bytes([code, len(raw)]) + raw
+
+
+class HostileServerTest(unittest.TestCase):
+    def test_a_close_during_ping_is_the_sessions_end_and_its_text_reaches_the_terminal_escaped(self):
+        conn = Connection(None, "rogue", FakeChannel(close(1, "bye\x1b[2J\x1b]0;pwned\x07")))
+        with self.assertRaises(SessionEnded) as ended:
+            conn.ping()
+        self.assertEqual(ended.exception.code, 1)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = cli._failure(ended.exception)
+        self.assertEqual(code, cli.CONNECTION)
+        self.assertNotIn("\x1b", err.getvalue())
+        self.assertNotIn("\x07", err.getvalue())
+        self.assertIn("\\u001b[2J", err.getvalue())
+
+    def test_format_characters_are_escaped_so_lookalike_ids_never_look_alike(self):
+        self.assertEqual(cli._printable("sensor-1\u200b"), "sensor-1\\u200b")
+        self.assertEqual(cli._printable("\ufeffsensor-1"), "\\ufeffsensor-1")
+
+    def test_a_huge_modification_time_is_shown_not_a_traceback(self):
+        self.assertEqual(cli._iso(2**63 - 1), "%d ms since 1970" % (2**63 - 1))
+        self.assertEqual(cli._iso(1_700_000_000_123), "2023-11-14T22:13:20.123Z")
+
+
+class CredentialTamperingTest(unittest.TestCase):
+    def test_a_second_client_id_line_is_refused(self):
+        text = Credential("sensor-1", "k1", bytes(32)).format() + "client-id admin\n"
+        with self.assertRaises(CredentialError) as refused:
+            Credential.parse(text, "m.credential")
+        self.assertIn("a second 'client-id' line", str(refused.exception))
+
+
+class HostileEnrollmentTest(unittest.TestCase):
+    def test_an_invalid_id_in_enroll_result_is_refused_and_no_credential_is_written(self):
+        from authgate import client
+        from authgate.credential import EnrollmentToken
+
+        evil_id = b"sensor-1\nclient-id admin"
+        body = bytes([0, len(evil_id)]) + evil_id + b"\x02k1\x00" + struct.pack(">H", 0)
+
+        class FakeConn:
+            server_id = "rogue"
+            _channel = FakeChannel()
+
+            def _reply(self):
+                return protocol.ENROLL_RESULT, body
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+        out = os.path.join(tempfile.mkdtemp(), "m.credential")
+        token = EnrollmentToken.parse("agt1-" + "0" * 16 + "-" + "A" * 43)
+        with mock.patch.object(client, "connect", lambda *a, **k: FakeConn()):
+            with self.assertRaises(protocol.ProtocolError) as refused:
+                client.enroll("127.0.0.1:1", token, out)
+        self.assertIn("invalid id", str(refused.exception))
+        self.assertNotIn("\n", str(refused.exception))
+        self.assertFalse(os.path.exists(out))
+
+
+if __name__ == "__main__":
+    unittest.main()
