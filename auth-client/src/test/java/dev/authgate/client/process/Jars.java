@@ -68,7 +68,17 @@ public final class Jars {
             run(
                 dir,
                 server(
-                    List.of(), "keys", "add", id, "--keys", "keys", "--out", id + ".credential")))
+                    List.of(),
+                    "keys",
+                    "add",
+                    id,
+                    "--keys",
+                    "keys",
+                    "--out",
+                    id + ".credential",
+                    // (every keys change is audited; not in the logs/ a test may expect absent)
+                    "--audit-log",
+                    "keys-audit.jsonl")))
         .as("keys add %s", id)
         .isZero();
   }

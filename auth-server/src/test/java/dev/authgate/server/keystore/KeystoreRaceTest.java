@@ -182,7 +182,9 @@ class KeystoreRaceTest {
   @Test
   void twoProcessesEnrollingOnOneTokenEnrollExactlyItsUses() throws Exception {
     process().add("seed");
-    for (int round = 0; round < 3; round++) {
+    // 3 rounds in the suite (a JVM start each); -Dauthgate.race.rounds=50 for a measurement.
+    int rounds = Integer.getInteger("authgate.race.rounds", 3);
+    for (int round = 0; round < rounds; round++) {
       EnrollmentToken token = process().createToken(Duration.ofHours(1), 5, false, null, null);
       Process a =
           child(EnrollingProcess.class, dir.resolve("keys").toString(), token.tokenId(), "a");
