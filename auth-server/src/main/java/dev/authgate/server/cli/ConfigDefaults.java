@@ -22,6 +22,15 @@ import picocli.CommandLine.Model.OptionSpec;
 final class ConfigDefaults implements IDefaultValueProvider {
   private static final Set<String> NOT_CONFIGURABLE = Set.of("help", "version", "config");
 
+  /**
+   * What the other commands (keys, audit) take from the server's configuration: where things are.
+   */
+  private static final Set<String> SHARED_WITH_OTHER_COMMANDS = Set.of("keys", "audit-log");
+
+  private static boolean servesFrom(OptionSpec option) {
+    return option.command() != null && "serve".equals(option.command().name());
+  }
+
   private final Properties file;
   private final Map<String, String> env;
 
@@ -102,6 +111,11 @@ final class ConfigDefaults implements IDefaultValueProvider {
     }
     String name = option.longestName().substring(2);
     if (NOT_CONFIGURABLE.contains(name)) {
+      return null;
+    }
+    if (!servesFrom(option) && !SHARED_WITH_OTHER_COMMANDS.contains(name)) {
+      // The server's settings are for serve: the server's quota=50G must not become the
+      // --quota of `keys set ID --rooms ops --config …`.
       return null;
     }
     String fromEnv = env.get("AUTHGATE_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));

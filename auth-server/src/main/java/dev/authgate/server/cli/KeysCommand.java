@@ -123,12 +123,16 @@ final class KeysCommand implements Runnable {
                 dir.requireNew(clientId);
                 return AuditEvent.of("keys.added").with("client_id", clientId).with("key_id", "k1");
               },
-              () -> dir.add(clientId));
-      target.write(
-          credential,
-          spec.commandLine().getOut(),
-          () ->
-              Files.deleteIfExists(dir.path().resolve(ClientKeys.fileName(credential.clientId()))));
+              () -> {
+                // Written under the keystore's lock: if the credential cannot be saved, the
+                // undo cannot undo anyone else's change, and the failure is audited.
+                Credential made = dir.add(clientId);
+                target.write(
+                    made,
+                    spec.commandLine().getOut(),
+                    () -> Files.deleteIfExists(dir.path().resolve(ClientKeys.fileName(clientId))));
+                return made;
+              });
       PrintWriter stderr = spec.commandLine().getErr();
       stderr.println(
           "provisioned client '"
@@ -300,10 +304,15 @@ final class KeysCommand implements Runnable {
                       .with("client_id", newKey.clientId)
                       .with("key_id", dir.nextKeyIdOf(newKey.clientId))
                       .with("grace_s", grace.toSeconds()),
-              () -> dir.rotate(newKey.clientId, grace));
+              () -> {
+                KeystoreDirectory.Rotation made = dir.rotate(newKey.clientId, grace);
+                target.write(
+                    made.credential(),
+                    spec.commandLine().getOut(),
+                    () -> dir.undo(newKey.clientId, made));
+                return made;
+              });
       Credential credential = rotation.credential();
-      target.write(
-          credential, spec.commandLine().getOut(), () -> dir.undo(newKey.clientId, rotation));
       PrintWriter err = spec.commandLine().getErr();
       err.println(
           "rotated client '"
@@ -388,10 +397,15 @@ final class KeysCommand implements Runnable {
                         .with("client_id", newKey.clientId)
                         .with("key_id", dir.nextKeyIdOf(newKey.clientId))
                         .with("fingerprint", fingerprint),
-                () -> dir.reinstate(newKey.clientId, secret));
+                () -> {
+                  KeystoreDirectory.Rotation made = dir.reinstate(newKey.clientId, secret);
+                  target.write(
+                      made.credential(),
+                      spec.commandLine().getOut(),
+                      () -> dir.undo(newKey.clientId, made));
+                  return made;
+                });
         Credential credential = rotation.credential();
-        target.write(
-            credential, spec.commandLine().getOut(), () -> dir.undo(newKey.clientId, rotation));
         PrintWriter err = spec.commandLine().getErr();
         err.println(
             "reinstated client '"

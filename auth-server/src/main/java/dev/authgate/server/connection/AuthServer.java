@@ -155,7 +155,8 @@ public final class AuthServer implements Closeable {
                     keys instanceof LiveKeystore live
                         ? live.enrollments().map(KeystoreDirectory::path)
                         : Optional.empty()),
-                datagrams),
+                datagrams,
+                new ControlBudgets(clock)),
             executors);
     server.startBackgroundWork();
     DescriptorBudget.warnIfShort(config.sessions().maxSessions(), startups.full());

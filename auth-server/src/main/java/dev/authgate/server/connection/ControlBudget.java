@@ -20,6 +20,13 @@ final class ControlBudget {
   static final int PER_SECOND = 20;
 
   private final Clock clock;
+
+  /** Whether it has refilled to its burst (nothing spent lately): it may be forgotten. */
+  synchronized boolean full() {
+    long now = clock.millis();
+    return tokens + (now - refilledAt) / 1000.0 * PER_SECOND >= BURST;
+  }
+
   private double tokens = BURST;
   private long refilledAt;
 
@@ -28,15 +35,29 @@ final class ControlBudget {
     this.refilledAt = clock.millis();
   }
 
+  /** Takes one request if there is one left; false (and nothing taken) if not. */
+  synchronized boolean tryTake() {
+    refill();
+    if (tokens < 1) {
+      return false;
+    }
+    tokens -= 1;
+    return true;
+  }
+
+  private void refill() {
+    long now = clock.millis();
+    tokens = Math.min(BURST, tokens + (now - refilledAt) / 1000.0 * PER_SECOND);
+    refilledAt = now;
+  }
+
   /**
    * Spends one request.
    *
    * @throws ControlFlood if none is left
    */
-  void spend(String what) throws ControlFlood {
-    long now = clock.millis();
-    tokens = Math.min(BURST, tokens + (now - refilledAt) / 1000.0 * PER_SECOND);
-    refilledAt = now;
+  synchronized void spend(String what) throws ControlFlood {
+    refill();
     if (tokens < 1) {
       throw new ControlFlood(
           "more than " + BURST + " requests at once or " + PER_SECOND + " a second (" + what + ")");

@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param sessions the count of verified sessions against their caps
  * @param published the files machines may fetch
  * @param datagrams the UDP endpoint for verified datagrams, or null if they are off
+ * @param controlBudgets each client's budget for requests that touch shared state or the audit
  */
 record ServerContext(
     ServerConfig config,
@@ -47,4 +48,5 @@ record ServerContext(
     ChatRooms chat,
     SessionCount sessions,
     PublishedFiles published,
-    dev.authgate.server.datagram.DatagramEndpoint datagrams) {}
+    dev.authgate.server.datagram.DatagramEndpoint datagrams,
+    ControlBudgets controlBudgets) {}

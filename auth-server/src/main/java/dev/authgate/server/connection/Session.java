@@ -55,7 +55,8 @@ final class Session {
   private volatile ChatSession chat;
   private volatile dev.authgate.server.datagram.Channel datagramChannel;
   private volatile DownloadSession downloads;
-  private ControlBudget control; // made at the first control request: most sessions make none
+  private int refusalsNotAudited;
+  private ControlBudget control; // looked up at the first control request: most sessions make none
 
   Session(
       Connection connection,
@@ -83,7 +84,7 @@ final class Session {
               accepted.clientId(),
               channel,
               name -> connection.event(name).with("client_id", accepted.clientId()),
-              context.audit()::record,
+              this::auditTransfer,
               context.clock());
       uploads = now;
     }
@@ -99,11 +100,29 @@ final class Session {
               accepted.clientId(),
               channel,
               name -> connection.event(name).with("client_id", accepted.clientId()),
-              context.audit()::record,
+              this::auditTransfer,
               context.clock());
       downloads = now;
     }
     return now;
+  }
+
+  /**
+   * Audits an upload's or download's event; a refusal or skip only while the client's control
+   * budget lasts. Past it they are counted (session.closed {@code refusals_not_audited}) rather
+   * than written one by one: a client re-sending 500 files the server has is refused 500 times,
+   * legitimately, and a client looping on a refused name must not fill the audit log.
+   */
+  private void auditTransfer(AuditEvent event) {
+    boolean refusal =
+        event.name().equals("upload.failed")
+            || event.name().equals("download.failed")
+            || event.name().equals("download.skipped");
+    if (refusal && !control().tryTake()) {
+      refusalsNotAudited++;
+      return;
+    }
+    context.audit().record(event);
   }
 
   private ChatSession chat() {
@@ -233,7 +252,7 @@ final class Session {
 
   private ControlBudget control() {
     if (control == null) {
-      control = new ControlBudget(context.clock());
+      control = context.controlBudgets().of(accepted.clientId());
     }
     return control;
   }
@@ -299,11 +318,10 @@ final class Session {
           downloads().list();
         }
         case GetFile g -> {
-          int refusedBefore = downloads().failed();
-          downloads().get(g, permissions());
-          if (downloads().failed() > refusedBefore) {
-            control().spend("refused GET_FILE");
+          if (g.offset() > 0) {
+            control().spend("resumed GET_FILE"); // the server hashes the prefix first
           }
+          downloads().get(g, permissions());
         }
         case FileListing l -> throw serverOnly("FILE_LISTING");
         case GetReady r -> throw serverOnly("GET_READY");
@@ -489,6 +507,7 @@ final class Session {
                 .with("files_sent", downloadsUsed() ? downloads.sent() : null)
                 .with("files_skipped", downloadsUsed() ? downloads.skipped() : null)
                 .with("downloads_failed", downloadsUsed() ? downloads.failed() : null)
+                .with("refusals_not_audited", refusalsNotAudited > 0 ? refusalsNotAudited : null)
                 .with("bytes_in", channel.bytesReceived())
                 .with("bytes_out", channel.bytesSent())
                 .with("duration_ms", duration.toMillis())

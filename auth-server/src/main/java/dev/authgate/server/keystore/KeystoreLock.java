@@ -5,6 +5,7 @@ import dev.authgate.protocol.text.IoErrors;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -102,11 +103,17 @@ final class KeystoreLock {
 
   private static FileChannel open(Path lockFile) throws KeyFileException {
     try {
-      return FileChannel.open(
-          lockFile,
-          Set.<OpenOption>of(
-              StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      boolean created = !Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS);
+      FileChannel channel =
+          FileChannel.open(
+              lockFile,
+              Set.<OpenOption>of(
+                  StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      if (created) {
+        giveToDirectoryOwner(lockFile);
+      }
+      return channel;
     } catch (IOException e) {
       throw new KeyFileException(
           lockFile,
@@ -116,6 +123,22 @@ final class KeystoreLock {
               + IoErrors.reason(e)
               + "; every process that changes the keystore (keys commands, servers) must run as"
               + " its owner");
+    }
+  }
+
+  /**
+   * A lock file made by root (an operator's {@code sudo auth-server keys …}) belongs to the
+   * keystore's owner, like every other file there, so the service user can still take it.
+   */
+  private static void giveToDirectoryOwner(Path lockFile) {
+    try {
+      java.nio.file.attribute.UserPrincipal owner =
+          Files.getOwner(lockFile.getParent(), LinkOption.NOFOLLOW_LINKS);
+      if (!owner.equals(Files.getOwner(lockFile, LinkOption.NOFOLLOW_LINKS))) {
+        Files.setOwner(lockFile, owner);
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // Not root, or no owners here: the file is the directory owner's already, or can be fixed.
     }
   }
 

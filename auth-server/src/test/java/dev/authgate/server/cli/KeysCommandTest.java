@@ -311,4 +311,27 @@ class KeysCommandTest {
     assertThat(keys().resolve("tokens"))
         .satisfiesAnyOf(t -> assertThat(t).doesNotExist(), t -> assertThat(t).isEmptyDirectory());
   }
+
+  @Test
+  void theServersOwnSettingsInItsConfigNeverBecomeAKeysCommandsOptions() throws IOException {
+    Path config = dir.resolve("authgate.properties");
+    Files.writeString(
+        config,
+        "keys="
+            + keys()
+            + "\naudit-log="
+            + dir.resolve("a.jsonl")
+            + "\nquota=50G\nmax-file-size=1G\n");
+    assertThat(server("keys", "add", "m3", "--out", "-", "--config", config.toString()).exit())
+        .isZero();
+
+    ServerCliRun set = server("keys", "set", "m3", "--rooms", "ops", "--config", config.toString());
+
+    assertThat(set.exit()).as(set.err()).isZero();
+    assertThat(Files.readString(keys().resolve("m3.keys"))).doesNotContain("quota=");
+    assertThat(set.err()).contains("quota the server's");
+    assertThat(server("keys", "set", "m3", "--config", config.toString()).exit())
+        .as("nothing to set is still a usage error")
+        .isEqualTo(2);
+  }
 }

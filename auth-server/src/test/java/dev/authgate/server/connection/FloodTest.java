@@ -127,4 +127,33 @@ class FloodTest {
       return answer.payload()[0] & 0xff;
     }
   }
+
+  @Test
+  void aClientLoopingOnRefusedUploadsIsAnsweredEveryTimeButAuditedOnlyWhileItsBudgetLasts()
+      throws IOException {
+    try (TestServer server = TestServer.start(dir)) {
+      Credential sensor = server.provision("sensor-1");
+      long auditBefore = java.nio.file.Files.size(server.auditFile());
+      try (RawClient client = RawClient.connect(server.port())) {
+        SecureChannel channel = client.handshake(sensor.identity());
+        for (int i = 0; i < 500; i++) {
+          // a name the server refuses: answered, and the session carries on
+          channel.send(new dev.authgate.protocol.session.UploadBegin("../x" + i, 1, false, false));
+          SessionMessage reply = channel.receive();
+          assertThat(reply).isInstanceOf(dev.authgate.protocol.session.UploadResult.class);
+          assertThat(((dev.authgate.protocol.session.UploadResult) reply).stored()).isFalse();
+        }
+        channel.send(new SessionMessage.Close(SessionMessage.Close.NORMAL, ""));
+      }
+      JsonNode closed = server.awaitEvent("session.closed");
+      assertThat(closed.path("outcome").asText()).isEqualTo("closed");
+      assertThat(closed.path("files_failed").asInt()).isEqualTo(500);
+      long audited = server.events("upload.failed").size();
+      assertThat(audited).isLessThan(500).isGreaterThanOrEqualTo(100);
+      assertThat(closed.path("refusals_not_audited").asLong()).isEqualTo(500 - audited);
+      System.out.printf(
+          "500 refused uploads in one session: %d audited, %d audit bytes%n",
+          audited, java.nio.file.Files.size(server.auditFile()) - auditBefore);
+    }
+  }
 }

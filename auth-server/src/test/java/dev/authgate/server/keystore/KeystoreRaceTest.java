@@ -241,6 +241,23 @@ class KeystoreRaceTest {
     assertThat(seenActive).hasValue(0);
   }
 
+  @Test
+  void aLockFileMadeByRootBelongsToTheKeystoresOwner() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")), "only root can make a file for another");
+    Path keys = Files.createDirectories(dir.resolve("service-keys"));
+    Files.setAttribute(keys, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+
+    KeystoreLock.holding(keys, () -> null);
+
+    assertThat(
+            Files.getAttribute(
+                keys.resolve(KeystoreLock.FILE_NAME),
+                "unix:uid",
+                java.nio.file.LinkOption.NOFOLLOW_LINKS))
+        .isEqualTo(65534);
+  }
+
   private static int enrolledBy(Process process) throws Exception {
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(1, TimeUnit.MINUTES)).isTrue();
