@@ -8,6 +8,7 @@ import random
 import re
 import select
 import socket
+import stat
 import struct
 import time
 from dataclasses import dataclass
@@ -84,11 +85,21 @@ def staging_file(directory: str, name: str) -> str:
 
 
 def _sha256_of(path: str):
+    """SHA-256 of a regular file, never through a symbolic link (one planted in --out)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest
+
+
+def _is_plain_file(path: str) -> bool:
+    """Whether ``path`` is a regular file itself (a symbolic link to one is not)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -355,13 +366,13 @@ class Connection:
         target = os.path.join(directory, name)
         staging = staging_file(directory, name)
         have = bytes(32)
-        if if_changed and os.path.isfile(target):
+        if if_changed and _is_plain_file(target):
             have = _sha256_of(target).digest()
         digest = hashlib.sha256()
         offset = 0
-        if resume and os.path.isfile(staging):
+        if resume and _is_plain_file(staging):
             digest = _sha256_of(staging)
-            offset = os.path.getsize(staging)
+            offset = os.lstat(staging).st_size
         elif os.path.lexists(staging):
             os.unlink(staging)
         self._channel.send(protocol.GET_FILE, protocol.get_file_body(name, offset, digest.copy().digest(), if_changed, have))
@@ -385,7 +396,11 @@ class Connection:
             digest = hashlib.sha256()  # the staged bytes are of another file: start over
         if ready_offset == 0 and os.path.lexists(staging):
             os.unlink(staging)
-        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        # A fresh staging file is created exclusively (nothing planted between unlink and open is
+        # written into); a resumed one is opened without following a link.
+        flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+        flags |= os.O_CREAT | os.O_EXCL if ready_offset == 0 else 0
+        fd = os.open(staging, flags, 0o600)
         try:
             os.ftruncate(fd, ready_offset)
             os.lseek(fd, ready_offset, os.SEEK_SET)

@@ -96,5 +96,40 @@ class HostileEnrollmentTest(unittest.TestCase):
         self.assertFalse(os.path.exists(out))
 
 
+class PlantedLinkTest(unittest.TestCase):
+    def test_a_staging_file_that_is_a_planted_link_is_removed_never_followed(self):
+        import hashlib
+
+        from authgate.client import staging_file
+
+        data = bytes(range(256)) * 40
+        out = tempfile.mkdtemp()
+        victim = os.path.join(tempfile.mkdtemp(), "victim.bin")
+        with open(victim, "wb") as f:
+            f.write(data[:1000])  # starts like the download: followed, a resume would fill it
+        os.symlink(victim, staging_file(out, "data.bin"))
+        sha = hashlib.sha256(data).digest()
+        ready = struct.pack(">QQQ", len(data), 1_700_000_000_000, 0)
+        end = bytes([0]) + struct.pack(">Q", len(data)) + sha + b"\x04sent" + struct.pack(">H", 0)
+
+        class FakeSock:
+            def gettimeout(self):
+                return 10.0
+
+            def settimeout(self, value):
+                pass
+
+        channel = FakeChannel((protocol.GET_READY, ready), (protocol.GET_DATA, data), (protocol.GET_END, end))
+        outcome = Connection(FakeSock(), "server", channel).get("data.bin", out)
+
+        self.assertEqual(outcome.status, "fetched")
+        with open(victim, "rb") as f:
+            self.assertEqual(f.read(), data[:1000])
+        with open(os.path.join(out, "data.bin"), "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertFalse(os.path.islink(os.path.join(out, "data.bin")))
+        self.assertEqual(struct.unpack(">Q", channel.sent[0][1][1 + 8 : 1 + 8 + 8])[0], 0, "no resume offered")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -55,6 +55,7 @@ public final class JsonLinesAuditLog implements AuditFile {
   private IOException lastFailure;
   private final java.util.concurrent.ExecutorService compressor;
   private FileChannel out;
+  private Object openedKey;
   private long size;
   private java.time.LocalDate day;
   private boolean failing;
@@ -83,6 +84,8 @@ public final class JsonLinesAuditLog implements AuditFile {
       createPrivate(file);
     }
     out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    openedKey =
+        Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     size = out.size();
     day = Files.getLastModifiedTime(file).toInstant().atZone(ZoneOffset.UTC).toLocalDate();
   }
@@ -168,12 +171,11 @@ public final class JsonLinesAuditLog implements AuditFile {
   /** Writes one line; on failure reports the streak's start and cuts the torn part off. */
   private boolean write(java.time.Instant now, byte[] line) {
     try {
-      rotateIfDue(now, line.length);
       ByteBuffer bytes =
           needsNewline
               ? ByteBuffer.allocate(line.length + 1).put((byte) '\n').put(line).flip()
               : ByteBuffer.wrap(line);
-      appendWhole(bytes);
+      appendWhole(bytes, now);
       needsNewline = false;
       return true;
     } catch (IOException e) {
@@ -192,12 +194,22 @@ public final class JsonLinesAuditLog implements AuditFile {
   /**
    * Appends {@code bytes} holding the file's record lock, so the bytes from the offset where it
    * starts are this writer's alone; a write that fails is cut back to that offset, and nothing
-   * another writer wrote is ever cut.
+   * another writer wrote is ever cut. Under the same lock: if another writer rotated the file away,
+   * this one reopens the new file first (so no line goes to a file being compressed), and a
+   * rotation due now renames the file only while no writer can be appending to it.
    */
-  private void appendWhole(ByteBuffer bytes) throws IOException {
+  private void appendWhole(ByteBuffer bytes, java.time.Instant now) throws IOException {
     ReentrantLock thisFile = WRITERS.computeIfAbsent(lockKey(), k -> new ReentrantLock());
     thisFile.lock();
-    try (java.nio.channels.FileLock held = lockFile()) {
+    java.nio.channels.FileLock held = null;
+    try {
+      held = lockFile();
+      if (replacedSinceOpened()) {
+        held = reopen(held);
+      }
+      if (rotationDue(now, bytes.remaining())) {
+        held = rotate(held, now);
+      }
       long start = out.size();
       try {
         while (bytes.hasRemaining()) {
@@ -209,7 +221,36 @@ public final class JsonLinesAuditLog implements AuditFile {
       }
       size = out.size();
     } finally {
+      release(held);
       thisFile.unlock();
+    }
+  }
+
+  /** Whether the path no longer names the file this writer has open (another one rotated it). */
+  private boolean replacedSinceOpened() {
+    try {
+      return !java.util.Objects.equals(
+          Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+          openedKey);
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private java.nio.channels.FileLock reopen(java.nio.channels.FileLock held) throws IOException {
+    release(held);
+    out.close();
+    openLive();
+    return lockFile();
+  }
+
+  private static void release(java.nio.channels.FileLock held) {
+    if (held != null && held.isValid()) {
+      try {
+        held.release();
+      } catch (IOException e) {
+        // Closing the channel releases it too.
+      }
     }
   }
 
@@ -280,16 +321,24 @@ public final class JsonLinesAuditLog implements AuditFile {
     return lost.get();
   }
 
-  /** Rotates between two lines, so no event is ever split or lost. Called under the lock. */
-  private void rotateIfDue(java.time.Instant now, int nextLine) throws IOException {
+  /** Whether the next line should start a new file (by size, or the first line of a new day). */
+  private boolean rotationDue(java.time.Instant now, int nextLine) {
     java.time.LocalDate today = now.atZone(ZoneOffset.UTC).toLocalDate();
     boolean bySize = rotation.maxBytes() > 0 && size > 0 && size + nextLine > rotation.maxBytes();
     boolean byDay = rotation.daily() && size > 0 && !today.equals(day);
     if (!bySize && !byDay) {
       day = today;
-      return;
+      return false;
     }
-    out.close();
+    return true;
+  }
+
+  /**
+   * Rotates between two lines, holding the file's record lock (so no other writer is appending),
+   * and returns the lock of the new file. No event is ever split or lost.
+   */
+  private java.nio.channels.FileLock rotate(java.nio.channels.FileLock held, java.time.Instant now)
+      throws IOException {
     Path rotated = nextRotatedName(day);
     try {
       Files.move(file, rotated);
@@ -297,8 +346,9 @@ public final class JsonLinesAuditLog implements AuditFile {
     } catch (IOException e) {
       LOG.warn("cannot rotate audit log {}: {}; writing on in the same file", file, e.getMessage());
     }
-    openLive();
-    day = today;
+    java.nio.channels.FileLock next = reopen(held);
+    day = now.atZone(ZoneOffset.UTC).toLocalDate();
+    return next;
   }
 
   private Path nextRotatedName(java.time.LocalDate date) {

@@ -120,7 +120,7 @@ public final class Channel {
     // cannot starve it (WireGuard's rule). What fails to open is paid for by its source instead.
     // The channel's verified address is always tried (a NAT neighbour's forgeries must not shut
     // it out); others only while their source has budget left.
-    if (!from.equals(peer) && !unverified.mayTry(from, nowNanos)) {
+    if (!from.equals(peer) && !unverified.mayTry(key, from, nowNanos)) {
       unverifiedOverBudget.incrementAndGet();
       return;
     }
@@ -128,7 +128,7 @@ public final class Channel {
     try {
       opened = opener.open(bytes, length);
     } catch (ProtocolException e) {
-      unverified.charge(from, nowNanos);
+      unverified.charge(key, from, nowNanos);
       forged.incrementAndGet();
       return;
     }

@@ -37,15 +37,16 @@ final class UnverifiedBudget {
     this.burst = 2 * perSecond;
   }
 
-  /** Whether a datagram from {@code from} may be tried (its source's bucket is not empty). */
-  boolean mayTry(SocketAddress from, long nowNanos) {
-    double[] bucket = bySource.get(key(from));
+  /** Whether a datagram for {@code channel} from {@code from} may be tried (bucket not empty). */
+  boolean mayTry(long channel, SocketAddress from, long nowNanos) {
+    double[] bucket = bySource.get(key(channel, from));
     return bucket == null || refill(bucket, nowNanos) >= 1;
   }
 
-  /** A datagram from {@code from} failed to open: its source pays one token. */
-  void charge(SocketAddress from, long nowNanos) {
-    double[] bucket = bySource.computeIfAbsent(key(from), k -> new double[] {burst, nowNanos});
+  /** A datagram for {@code channel} from {@code from} failed to open: its source pays a token. */
+  void charge(long channel, SocketAddress from, long nowNanos) {
+    double[] bucket =
+        bySource.computeIfAbsent(key(channel, from), k -> new double[] {burst, nowNanos});
     refill(bucket, nowNanos);
     bucket[0] = Math.max(0, bucket[0] - 1);
   }
@@ -56,10 +57,15 @@ final class UnverifiedBudget {
     return bucket[0];
   }
 
-  private static Object key(SocketAddress from) {
-    return from instanceof InetSocketAddress inet && inet.getAddress() != null
-        ? inet.getAddress()
-        : from;
+  private static Object key(long channel, SocketAddress from) {
+    if (!(from instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+      return java.util.List.of(channel, from);
+    }
+    byte[] address = inet.getAddress().getAddress();
+    if (address.length == 16) {
+      address = java.util.Arrays.copyOf(address, 8); // a /64: one site's addresses are one source
+    }
+    return java.util.List.of(channel, java.util.HexFormat.of().formatHex(address));
   }
 
   /** Sources remembered now. */

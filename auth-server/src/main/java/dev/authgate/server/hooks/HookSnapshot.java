@@ -35,6 +35,9 @@ final class HookSnapshot {
    */
   static final String DIR = ".hooks";
 
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE =
+      PosixFilePermissions.fromString("rwx------");
+
   /** Snapshots older than this at start-up were left by a server that stopped mid-hook. */
   static final Duration STALE = Duration.ofDays(1);
 
@@ -70,10 +73,18 @@ final class HookSnapshot {
       Files.createDirectory(
           dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (FileAlreadyExistsException e) {
-      BasicFileAttributes a =
-          Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      java.nio.file.attribute.PosixFileAttributes a =
+          Files.readAttributes(
+              dir, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (!a.isDirectory()) {
         throw new IOException(dir + " is not a plain directory (a symbolic link?); refusing it");
+      }
+      Object uid = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      long mine = new com.sun.security.auth.module.UnixSystem().getUid();
+      if (!(uid instanceof Integer owner) || owner != mine || !a.permissions().equals(PRIVATE)) {
+        // Someone else could swap a snapshot between its check and its hook.
+        throw new IOException(
+            dir + " must be this server's own (uid " + mine + "), mode 0700; refusing it");
       }
     }
     return dir;

@@ -623,7 +623,8 @@ public final class KeystoreDirectory {
    *
    * @param requestedId the id the machine asked for, or empty
    * @throws EnrollRefused if the token cannot be used or the id is not allowed or taken; nothing is
-   *     written then
+   *     written then, except that an id that is taken costs the token a use (so a token cannot
+   *     probe which ids exist)
    */
   public Enrolled enroll(String tokenId, String requestedId, Verifier verifier)
       throws EnrollRefused, IOException {

@@ -137,4 +137,26 @@ class AuditRotationTest {
 
     assertThat(AuditReader.files(log)).containsExactly(log);
   }
+
+  @Test
+  void aSecondWriterFollowsARotationByAnotherSoNoLineGoesIntoTheRotatedFile() throws Exception {
+    Path log = dir.resolve("audit.jsonl");
+    SteppingClock clock = new SteppingClock();
+    try (JsonLinesAuditLog server =
+            JsonLinesAuditLog.open(log, clock, new AuditRotation(2_000, 10, false, false));
+        JsonLinesAuditLog command = JsonLinesAuditLog.open(log, clock, AuditRotation.never())) {
+      command.record(AuditEvent.of("keys.added").with("client_id", "before"));
+      for (int i = 0; i < 20; i++) {
+        server.record(AuditEvent.of("auth.accepted").with("detail", "x".repeat(100)));
+      }
+      assertThat(siblings()).contains("audit.jsonl.2026-11-22.0");
+
+      command.record(AuditEvent.of("keys.added").with("client_id", "after"));
+
+      assertThat(Files.readString(log)).contains("\"client_id\":\"after\"");
+      assertThat(Files.readString(dir.resolve("audit.jsonl.2026-11-22.0")))
+          .contains("\"client_id\":\"before\"")
+          .doesNotContain("\"client_id\":\"after\"");
+    }
+  }
 }

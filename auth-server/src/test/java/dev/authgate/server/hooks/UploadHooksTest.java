@@ -358,6 +358,23 @@ class UploadHooksTest {
         .containsEntry("detail", "no complete answer within 1000 ms");
   }
 
+  @Test
+  void aSnapshotDirectoryOpenToOthersIsRefusedAndNoHookReadsThroughIt() throws IOException {
+    Path ran = dir.resolve("ran");
+    java.nio.file.Files.createDirectories(dir.resolve("uploads/.hooks"));
+    Files.setPosixFilePermissions(
+        dir.resolve("uploads/.hooks"), PosixFilePermissions.fromString("rwxrwxrwx"));
+    hooks(List.of(script("touch " + ran).toString()), null, Duration.ofSeconds(60), 10);
+
+    hooks.record(stored("a.log"));
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.hook").size() == 1);
+    assertThat(events("upload.hook").getFirst().fields())
+        .containsEntry("outcome", "not-started")
+        .hasEntrySatisfying("detail", d -> assertThat(d.toString()).contains("mode 0700"));
+    assertThat(ran).doesNotExist();
+  }
+
   private URI serve(int status, ConcurrentLinkedQueue<String> bodies, AtomicInteger calls)
       throws IOException {
     http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
