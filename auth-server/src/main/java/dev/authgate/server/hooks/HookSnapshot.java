@@ -41,10 +41,20 @@ final class HookSnapshot {
   /** Snapshots older than this at start-up were left by a server that stopped mid-hook. */
   static final Duration STALE = Duration.ofDays(1);
 
+  /** Whether hooks have started on it, or a newer upload of the name made it moot first. */
+  private enum State {
+    WAITING,
+    IN_USE,
+    SUPERSEDED
+  }
+
   private final Path path;
   private final long size;
   private final String sha256;
   private final AtomicInteger users;
+  private final java.util.concurrent.atomic.AtomicReference<State> state =
+      new java.util.concurrent.atomic.AtomicReference<>(State.WAITING);
+  private volatile Runnable onReleased = () -> {};
   private Boolean matches;
 
   private HookSnapshot(Path path, long size, String sha256, int users) {
@@ -52,6 +62,36 @@ final class HookSnapshot {
     this.size = size;
     this.sha256 = sha256;
     this.users = new AtomicInteger(users);
+  }
+
+  /** Runs {@code action} once the last hook is done with it. */
+  void onReleased(Runnable action) {
+    this.onReleased = action;
+  }
+
+  /**
+   * A hook starts on it.
+   *
+   * @return false if a newer upload of the same name superseded it before any hook started
+   */
+  boolean begin() {
+    return state.compareAndSet(State.WAITING, State.IN_USE) || state.get() == State.IN_USE;
+  }
+
+  /**
+   * The same name was stored again. If no hook has started on this snapshot yet, its link goes at
+   * once, so hooks waiting in the queue never keep old versions of a file on disk (a client
+   * overwriting one name while hooks are slow would otherwise hold a copy per upload); its hooks
+   * then report {@code replaced}, and the newer upload's hooks have the newer bytes.
+   */
+  void supersede() {
+    if (state.compareAndSet(State.WAITING, State.SUPERSEDED)) {
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        // Left for the release, or the next start's sweep.
+      }
+    }
   }
 
   /**
@@ -155,6 +195,7 @@ final class HookSnapshot {
       } catch (IOException e) {
         // Left for the next start's sweep.
       }
+      onReleased.run();
     }
   }
 }

@@ -86,6 +86,10 @@ public final class UploadHooks implements AuditLog, Closeable {
   private final HttpClient http;
   private final AtomicInteger waitingRetries = new AtomicInteger();
 
+  /** The newest snapshot of each stored name with hooks still to run on it. */
+  private final java.util.concurrent.ConcurrentHashMap<String, HookSnapshot> latestByName =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /**
    * @param audit where every event goes first, and the hooks' outcomes after
    * @param uploads the uploads root: a stored file is {@code uploads/CLIENT/NAME}
@@ -159,6 +163,12 @@ public final class UploadHooks implements AuditLog, Closeable {
       }
       return;
     }
+    String name = stored.clientId() + "/" + stored.name();
+    snapshot.onReleased(() -> latestByName.remove(name, snapshot));
+    HookSnapshot previous = latestByName.put(name, snapshot);
+    if (previous != null) {
+      previous.supersede();
+    }
     Snapshotted file = new Snapshotted(stored, snapshot);
     if (!config.command().isEmpty()) {
       submit(commands, () -> runCommand(file), file, "upload.hook");
@@ -187,6 +197,17 @@ public final class UploadHooks implements AuditLog, Closeable {
      * False (and the hook audited as {@code replaced}) if the snapshot is not the announced bytes.
      */
     boolean verified(AuditLog audit, String event) {
+      if (!snapshot.begin()) {
+        audit.record(
+            stored
+                .event(event)
+                .with("outcome", "replaced")
+                .with(
+                    "detail",
+                    "the name was stored again before this hook started; the hook of the newer"
+                        + " upload has its bytes"));
+        return false;
+      }
       if (snapshot.verify()) {
         return true;
       }

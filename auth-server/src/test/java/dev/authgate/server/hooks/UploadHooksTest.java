@@ -290,7 +290,9 @@ class UploadHooksTest {
     hooks(
         List.of(
             script(
-                    "while [ ! -e "
+                    "touch "
+                        + dir.resolve("started")
+                        + "; while [ ! -e "
                         + release
                         + " ]; do sleep 0.05; done; echo \"$5 $(sha256sum < \"$2\" | cut -d' ' -f1)\" >> "
                         + seen)
@@ -300,6 +302,8 @@ class UploadHooksTest {
         10);
 
     hooks.record(stored("a.log", "first version"));
+    // its hook has started (and waits) when the client overwrites the name
+    await().atMost(Duration.ofSeconds(60)).until(() -> snapshotsLeft().size() == 1 && started());
     hooks.record(stored("a.log", "second version, longer"));
     Files.createFile(release);
 
@@ -309,6 +313,44 @@ class UploadHooksTest {
             sha256("first version") + " " + sha256("first version"),
             sha256("second version, longer") + " " + sha256("second version, longer"));
     assertThat(events("upload.hook")).allMatch(e -> "ok".equals(e.fields().get("outcome")));
+    assertThat(snapshotsLeft()).isEmpty();
+  }
+
+  private boolean started() {
+    return Files.exists(dir.resolve("started"));
+  }
+
+  @Test
+  void hooksWaitingInTheQueueKeepNoOldVersionsOnDisk_theNewestUploadsHookRuns() throws IOException {
+    Path release = dir.resolve("release");
+    Path seen = dir.resolve("seen.log");
+    hooks(
+        List.of(
+            script(
+                    "while [ ! -e "
+                        + release
+                        + " ]; do sleep 0.05; done; echo \"$AUTHGATE_NAME $(cat \"$2\")\" >> "
+                        + seen)
+                .toString()),
+        null,
+        Duration.ofSeconds(60),
+        10);
+    hooks.record(stored("busy.log", "keeps the only hook thread busy"));
+    await().atMost(Duration.ofSeconds(60)).until(() -> snapshotsLeft().size() == 1);
+
+    for (int i = 1; i <= 5; i++) {
+      hooks.record(stored("a.log", "version " + i));
+    }
+
+    // busy.log's snapshot and the newest a.log's: the four older versions are not held
+    assertThat(snapshotsLeft()).hasSize(2);
+    Files.createFile(release);
+    await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.hook").size() == 6);
+    assertThat(Files.readAllLines(seen))
+        .containsExactlyInAnyOrder("busy.log keeps the only hook thread busy", "a.log version 5");
+    assertThat(events("upload.hook"))
+        .filteredOn(e -> "replaced".equals(e.fields().get("outcome")))
+        .hasSize(4);
     assertThat(snapshotsLeft()).isEmpty();
   }
 
