@@ -8,6 +8,7 @@ import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.JsonLinesAuditLog;
+import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import java.io.IOException;
@@ -37,7 +38,9 @@ import picocli.CommandLine.Spec;
       KeysCommand.Set.class,
       KeysCommand.Token.class,
       KeysCommand.Approve.class,
-      KeysCommand.Deny.class
+      KeysCommand.Deny.class,
+      KeysCommand.Init.class,
+      KeysCommand.HostKey.class
     })
 final class KeysCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -46,7 +49,8 @@ final class KeysCommand implements Runnable {
   public void run() {
     throw new picocli.CommandLine.ParameterException(
         spec.commandLine(),
-        "missing subcommand: add, list, rotate, revoke, reinstate, set, token, approve or deny");
+        "missing subcommand: init, add, list, rotate, revoke, reinstate, set, token, approve, deny"
+            + " or host-key");
   }
 
   /** The client that gets a new key, and where its credential goes (rotate, reinstate). */
@@ -88,6 +92,27 @@ final class KeysCommand implements Runnable {
     KeystoreDirectory open() {
       return new KeystoreDirectory(dir, Clock.systemUTC(), RandomSource.secure());
     }
+
+    HostKeys hostKeys() {
+      return new HostKeys(dir, System.getenv(), Clock.systemUTC(), RandomSource.secure());
+    }
+
+    /**
+     * Makes the host key if there is none (audited first, as every keystore change), and returns
+     * it: the first {@code keys init} or {@code keys add} on a server gives it its identity.
+     */
+    HostKeys.Loaded ensureHostKey(AuditLogOption auditLog) throws IOException {
+      HostKeys keys = hostKeys();
+      if (java.nio.file.Files.exists(keys.location(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return keys.load();
+      }
+      KeystoreDirectory directory = open();
+      directory.prepare();
+      return auditLog.audited(
+          directory,
+          () -> AuditEvent.of("keys.host_key_created").with("file", keys.location().toString()),
+          keys::loadOrCreate);
+    }
   }
 
   @Command(
@@ -116,6 +141,7 @@ final class KeysCommand implements Runnable {
       dir.requireNotRevoked(clientId, KeystoreDirectory.ADD_REVOKED);
       CredentialOut target = CredentialOut.of(out, clientId);
       dir.prepare();
+      HostKeys.Loaded hostKey = keystore.ensureHostKey(auditLog);
       Credential credential =
           auditLog.audited(
               dir,
@@ -143,7 +169,64 @@ final class KeysCommand implements Runnable {
               + credential.scramKeys().verifier().fingerprint()
               + ") in "
               + dir.path());
+      stderr.println(
+          "the server's host key is "
+              + hostKey.fingerprint()
+              + (hostKey.created() ? " (made now, " + hostKey.from() + ")" : ""));
       target.report(stderr, "copy it to the client machine, then delete it here");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "init",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Make the keystore directory (mode 0700) and this server's host key (KEYS/host.key, mode"
+            + " 0600) if they are missing; never replaces a key. Prints the host key's"
+            + " fingerprint, which machines pin.",
+        "With $CREDENTIALS_DIRECTORY/"
+            + HostKeys.CREDENTIAL_NAME
+            + " (a systemd credential)"
+            + " that key is used and nothing is written."
+      })
+  static final class Init implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Mixin AuditLogOption auditLog;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      HostKeys.Loaded hostKey = keystore.ensureHostKey(auditLog);
+      spec.commandLine().getOut().println(hostKey.fingerprint());
+      spec.commandLine()
+          .getErr()
+          .println(
+              (hostKey.created() ? "made the host key " : "the host key is already ")
+                  + hostKey.from()
+                  + ": "
+                  + hostKey.fingerprint());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "host-key",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print this server's host key fingerprint (SHA256:…), as machines pin it; compare it with"
+              + " what a machine shows before trusting it.")
+  static final class HostKey implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      HostKeys.Loaded hostKey = keystore.hostKeys().load();
+      spec.commandLine().getOut().println(hostKey.fingerprint());
+      spec.commandLine()
+          .getErr()
+          .println("from " + hostKey.from() + ", made " + hostKey.file().created());
       return 0;
     }
   }

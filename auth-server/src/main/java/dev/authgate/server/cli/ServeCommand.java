@@ -18,6 +18,7 @@ import dev.authgate.server.connection.DatagramLimits;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.connection.SharedState;
 import dev.authgate.server.hooks.UploadHooks;
+import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import dev.authgate.server.keystore.KeystoreWatcher;
@@ -321,6 +322,7 @@ final class ServeCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();
+    String hostKey = hostKey(clock);
     snapshot
         .skipped()
         .forEach(
@@ -436,16 +438,40 @@ final class ServeCommand implements Callable<Integer> {
         .addKeyValue("keys", snapshot.keyCount())
         .addKeyValue("keystore", keys.toString())
         .addKeyValue("audit_log", auditLog.toString())
+        .addKeyValue("host_key", hostKey)
         .log(
-            "{} listening on {}; {} with {} from {}; audit log {}",
+            "{} listening on {}; {} with {} from {}; audit log {}; host key {}",
             Version.describe(),
             Addresses.format(server.address()),
             plural(snapshot.clients().size(), "client"),
             plural(snapshot.keyCount(), "key"),
             keys,
-            auditLog);
+            auditLog,
+            hostKey);
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /**
+   * The server's host key fingerprint: the key is read (from the systemd credential or {@code
+   * KEYS/host.key}) or made if there is none. A keystore this server may not write (mounted
+   * read-only) and no key yet is said once; the server serves on (nothing is signed with it yet).
+   */
+  private String hostKey(Clock clock) throws IOException {
+    try {
+      HostKeys.Loaded loaded =
+          new HostKeys(keys, System.getenv(), clock, RandomSource.secure()).loadOrCreate();
+      if (loaded.created()) {
+        LOG.info("made the host key {} ({})", loaded.from(), loaded.fingerprint());
+      }
+      return loaded.fingerprint();
+    } catch (dev.authgate.protocol.keyfile.KeyFileException e) {
+      throw e; // a key that exists but cannot be used: fix it before serving
+    } catch (IOException e) {
+      LOG.warn(
+          "no host key ({}); make one with: auth-server keys init --keys {}", e.getMessage(), keys);
+      return "none";
+    }
   }
 
   private static String plural(long count, String noun) {

@@ -49,7 +49,7 @@ class KeysCommandTest {
     try (var files = Files.list(keys())) {
       // and the keystore's lock file, which every change takes
       assertThat(files.map(p -> p.getFileName().toString()))
-          .containsExactlyInAnyOrder("sensor-1.keys", ".lock");
+          .containsExactlyInAnyOrder("sensor-1.keys", ".lock", "host.key");
     }
   }
 
@@ -252,8 +252,11 @@ class KeysCommandTest {
         .isZero();
     assertThat(server("keys", "revoke", "m1", "--keys", k, "--audit-log", log).exit()).isZero();
 
-    List<String> lines = Files.readAllLines(audit);
-    assertThat(lines).hasSize(3);
+    // (the first add also gave the server its host key, audited first)
+    assertThat(Files.readAllLines(audit).getFirst())
+        .contains("\"event\":\"keys.host_key_created\"");
+    List<String> lines = Files.readAllLines(audit).subList(1, 4);
+    assertThat(Files.readAllLines(audit)).hasSize(4);
     assertThat(lines.get(0))
         .contains("\"event\":\"keys.added\",\"client_id\":\"m1\",\"key_id\":\"k1\"");
     assertThat(lines.get(1))
@@ -333,5 +336,28 @@ class KeysCommandTest {
     assertThat(server("keys", "set", "m3", "--config", config.toString()).exit())
         .as("nothing to set is still a usage error")
         .isEqualTo(2);
+  }
+
+  @Test
+  void initMakesTheHostKeyOnce_hostKeyAndAddShowItsFingerprint() throws IOException {
+    String k = keys().toString();
+    ServerCliRun init = server("keys", "init", "--keys", k);
+    assertThat(init.exit()).as(init.err()).isZero();
+    String fingerprint = init.out().strip();
+    assertThat(fingerprint).matches("SHA256:[A-Za-z0-9+/]{43}");
+    assertThat(init.err()).startsWith("made the host key ");
+
+    ServerCliRun again = server("keys", "init", "--keys", k);
+    assertThat(again.out().strip()).isEqualTo(fingerprint);
+    assertThat(again.err()).startsWith("the host key is already ");
+    assertThat(server("keys", "host-key", "--keys", k).out().strip()).isEqualTo(fingerprint);
+    assertThat(add("sensor-9").err()).contains("the server's host key is " + fingerprint + "\n");
+  }
+
+  @Test
+  void hostKeyWithoutOneSaysHowToMakeIt() {
+    ServerCliRun run = server("keys", "host-key", "--keys", keys().toString());
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).contains("keys init");
   }
 }

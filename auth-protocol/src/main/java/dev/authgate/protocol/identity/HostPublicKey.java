@@ -1,0 +1,72 @@
+package dev.authgate.protocol.identity;
+
+import dev.authgate.protocol.crypto.Digests;
+import java.util.Arrays;
+import java.util.Base64;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
+
+/**
+ * The public half of a host key: 32 bytes (RFC 8032 §5.1.5), what a client pins. Its fingerprint is
+ * {@code SHA256:} and the unpadded base64 of SHA-256 over those 32 bytes, shown as OpenSSH shows
+ * its keys' fingerprints. Immutable and thread-safe.
+ */
+public final class HostPublicKey {
+  private static final String PREFIX = "SHA256:";
+
+  private final byte[] bytes;
+
+  /**
+   * @param bytes the 32-byte encoded point (copied)
+   * @throws IllegalArgumentException if it is not 32 bytes or not a valid Ed25519 point
+   */
+  public HostPublicKey(byte[] bytes) {
+    if (bytes.length != HostKey.KEY_BYTES) {
+      throw new IllegalArgumentException(
+          "an Ed25519 public key is " + HostKey.KEY_BYTES + " bytes");
+    }
+    if (!Ed25519.validatePublicKeyFull(bytes, 0)) {
+      throw new IllegalArgumentException("not a valid Ed25519 public key");
+    }
+    this.bytes = bytes.clone();
+  }
+
+  /** The 32 bytes; a copy. */
+  public byte[] bytes() {
+    return bytes.clone();
+  }
+
+  /** {@code SHA256:} + unpadded base64 of SHA-256(key), 50 characters. */
+  public String fingerprint() {
+    return PREFIX + Base64.getEncoder().withoutPadding().encodeToString(Digests.sha256(bytes));
+  }
+
+  /** Whether {@code text} has the form of a fingerprint (says nothing of which key). */
+  public static boolean isFingerprint(String text) {
+    return text != null && text.matches("SHA256:[A-Za-z0-9+/]{43}");
+  }
+
+  /**
+   * Whether {@code signature} is this key's Ed25519 signature of {@code message} (RFC 8032 §5.1.7,
+   * with the strict checks: a non-canonical S or point is refused). Thread-safe.
+   */
+  public boolean verifies(byte[] message, byte[] signature) {
+    return signature != null
+        && signature.length == HostKey.SIGNATURE_BYTES
+        && Ed25519.verify(signature, 0, bytes, 0, message, 0, message.length);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HostPublicKey other && Arrays.equals(bytes, other.bytes);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(bytes);
+  }
+
+  @Override
+  public String toString() {
+    return "HostPublicKey[" + fingerprint() + "]";
+  }
+}
