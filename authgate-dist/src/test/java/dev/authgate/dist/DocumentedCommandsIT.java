@@ -276,6 +276,16 @@ class DocumentedCommandsIT {
           provision(root, root, "s");
         });
     steps.put(
+        "bin/auth-server keys init --keys keys",
+        documented -> {
+          Run init = sh(root, documented);
+          assertThat(init.exit()).as(init.all()).isZero();
+          assertThat(init.out().strip()).matches("SHA256:[A-Za-z0-9+/]{43}");
+          assertThat(sh(root, "bin/auth-server keys host-key --keys keys").out().strip())
+              .isEqualTo(init.out().strip());
+          assertThat(root.resolve("keys/host.key")).isRegularFile();
+        });
+    steps.put(
         "bin/auth-server keys list --keys keys",
         documented -> {
           Run list = sh(root, documented);

@@ -729,6 +729,7 @@ final class KeysCommand implements Runnable {
      * @throws IOException if the line cannot be written (nothing was changed) or the change fails
      */
     <T> T audited(KeystoreDirectory keys, Intent intent, Change<T> change) throws IOException {
+      keys.checkAccess(); // "not yours: run this as …" says more than a log it cannot open
       try (JsonLinesAuditLog audit = open()) {
         return keys.whileLocked(
             () -> {

@@ -388,6 +388,17 @@ public final class KeystoreDirectory {
     return locked(work::apply);
   }
 
+  /**
+   * Refuses a keystore directory this process cannot use (someone else's, e.g. an operator running
+   * {@code keys} as themselves against the service's keystore), naming who can; a missing one is
+   * fine (a first change makes it).
+   */
+  public void checkAccess() throws KeyFileException {
+    if (Files.isDirectory(dir) && !(Files.isReadable(dir) && Files.isExecutable(dir))) {
+      throw new KeyFileException(dir, "keystore directory " + dir + " " + notYours(dir));
+    }
+  }
+
   /** Creates the directory (mode 0700) if missing, so a first change can lock it. */
   public void prepare() throws IOException {
     KeyFiles.ensurePrivateDirectory(dir);
