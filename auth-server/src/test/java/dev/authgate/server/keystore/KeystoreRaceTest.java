@@ -55,16 +55,22 @@ class KeystoreRaceTest {
       throws Exception {
     process().add("seed");
     ExecutorService threads = Executors.newFixedThreadPool(4);
+    int before = 0;
     try {
       for (int round = 0; round < 50; round++) {
-        raceOneRevoke(round, threads);
+        before += raceOneRevoke(round, threads);
       }
     } finally {
       threads.shutdownNow();
     }
+    System.out.printf(
+        "revoke raced against 4 enrolling threads, 50 rounds: %d enrolled before the revokes, 0"
+            + " after%n",
+        before);
   }
 
-  private void raceOneRevoke(int round, ExecutorService threads) throws Exception {
+  /** One round; returns how many machines enrolled before the revoke. */
+  private int raceOneRevoke(int round, ExecutorService threads) throws Exception {
     String tokenId =
         process().createToken(Duration.ofHours(1), 100_000, false, null, null).tokenId();
     AtomicBoolean revokeReturned = new AtomicBoolean();
@@ -114,6 +120,7 @@ class KeystoreRaceTest {
           files.filter(f -> f.getFileName().toString().startsWith("r" + round + "m")).count();
       assertThat(clientFiles).isEqualTo(enrolled.get());
     }
+    return enrolled.get();
   }
 
   @Test
@@ -195,6 +202,9 @@ class KeystoreRaceTest {
       assertThat(enrolled).as("round %d", round).isEqualTo(5);
       assertThat(process().readToken(token.tokenId()).orElseThrow().used()).isEqualTo(5);
     }
+    System.out.printf(
+        "two processes x 20 attempts on a 5-use token, %d rounds: exactly 5 enrolled each round%n",
+        rounds);
   }
 
   @Test
