@@ -18,7 +18,7 @@ OK, FAILURE, USAGE, AUTH_REFUSED, CONNECTION, TRANSFER = 0, 1, 2, 3, 4, 5
 
 
 def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else "\\u%04x" % ord(c) for c in text)
+    return protocol.escape(text)
 
 
 def _target(args: argparse.Namespace):
@@ -187,7 +187,7 @@ def _json_line(kind: str, room: str, sender: str, text: str, ts: int, line: int 
         fields["line"] = line
     line_text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     # As auth-client: anything that could act on a terminal or end a line is a \u escape.
-    return "".join(c if c.isprintable() or c == " " else "\\u%04x" % ord(c) for c in line_text)
+    return protocol.escape(line_text)
 
 
 def _chat_reconnecting(args: argparse.Namespace, server: str, credential) -> int:

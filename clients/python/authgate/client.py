@@ -640,7 +640,7 @@ def enroll(server: str, token, out: str, client_id: str = "", timeout: float = 1
                     # newline in it would add lines of the server's choosing).
                     raise protocol.ProtocolError(
                         "the server sent an invalid id '%s' in ENROLL_RESULT; nothing was written"
-                        % "".join(c if c.isprintable() else "\\u%04x" % ord(c) for c in value[:64])
+                        % protocol.escape(value[:64])
                     )
             os.write(fd, Credential(result.client_id, result.key_id, secret).format().encode("utf-8"))
             os.fsync(fd)

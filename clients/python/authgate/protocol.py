@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import socket
 import struct
+import unicodedata
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -534,3 +535,27 @@ def parse_datagram_counts(body: bytes) -> tuple[int, int, int]:
     if len(body) != 24:
         raise ProtocolError("DATAGRAM_COUNTS is 24 bytes")
     return struct.unpack(">QQQ", body)
+
+
+# The one escaping rule for text a peer chose, as the Java client's TerminalText: C0 and C1
+# controls, DEL, U+2028/9, the bidirectional controls, every other format character (Cf: U+200B,
+# U+FEFF, ...) and lone surrogates become \uXXXX; everything else is shown as it is.
+_BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def is_unsafe(c: str) -> bool:
+    """Whether the character ``c`` must never reach a terminal raw."""
+    cp = ord(c)
+    return (
+        cp < 0x20
+        or 0x7F <= cp < 0xA0
+        or cp in (0x2028, 0x2029)
+        or cp in _BIDI
+        or 0xD800 <= cp <= 0xDFFF
+        or unicodedata.category(c) == "Cf"
+    )
+
+
+def escape(text: str) -> str:
+    """``text`` with every unsafe character replaced by a visible \\uXXXX escape."""
+    return "".join("\\u%04x" % ord(c) if is_unsafe(c) else c for c in text)

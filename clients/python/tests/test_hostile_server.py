@@ -51,6 +51,8 @@ class HostileServerTest(unittest.TestCase):
     def test_format_characters_are_escaped_so_lookalike_ids_never_look_alike(self):
         self.assertEqual(cli._printable("sensor-1\u200b"), "sensor-1\\u200b")
         self.assertEqual(cli._printable("\ufeffsensor-1"), "\\ufeffsensor-1")
+        # the same set as the Java client: a no-break space or an emoji is shown as it is
+        self.assertEqual(cli._printable("a\u00a0b \U0001F600"), "a\u00a0b \U0001F600")
 
     def test_a_huge_modification_time_is_shown_not_a_traceback(self):
         self.assertEqual(cli._iso(2**63 - 1), "%d ms since 1970" % (2**63 - 1))
