@@ -122,21 +122,7 @@ public final class JsonLinesAuditLog implements AuditFile {
 
   @Override
   public void record(AuditEvent event) {
-    java.time.Instant now = event.stamp(clock);
-    String ts = TS.format(now.truncatedTo(ChronoUnit.MILLIS));
-    byte[] line = JsonLine.render(ts, event).getBytes(StandardCharsets.UTF_8);
-    lock.lock();
-    try {
-      if (failing) {
-        tryRecover(now);
-      }
-      if (!write(now, line)) {
-        lost.incrementAndGet();
-        lostInStreak++;
-      }
-    } finally {
-      lock.unlock();
-    }
+    append(event);
   }
 
   /**
@@ -146,6 +132,17 @@ public final class JsonLinesAuditLog implements AuditFile {
    * @throws IOException naming the log and why
    */
   public void recordOrThrow(AuditEvent event) throws IOException {
+    if (!append(event)) {
+      throw new IOException(
+          "cannot write audit log "
+              + file
+              + ": "
+              + (lastFailure == null ? "unknown error" : lastFailure.getMessage()));
+    }
+  }
+
+  /** Writes the event's line; false (and counted as lost) if it could not be written. */
+  private boolean append(AuditEvent event) {
     java.time.Instant now = event.stamp(clock);
     String ts = TS.format(now.truncatedTo(ChronoUnit.MILLIS));
     byte[] line = JsonLine.render(ts, event).getBytes(StandardCharsets.UTF_8);
@@ -154,15 +151,12 @@ public final class JsonLinesAuditLog implements AuditFile {
       if (failing) {
         tryRecover(now);
       }
-      if (!write(now, line)) {
-        lost.incrementAndGet();
-        lostInStreak++;
-        throw new IOException(
-            "cannot write audit log "
-                + file
-                + ": "
-                + (lastFailure == null ? "unknown error" : lastFailure.getMessage()));
+      if (write(now, line)) {
+        return true;
       }
+      lost.incrementAndGet();
+      lostInStreak++;
+      return false;
     } finally {
       lock.unlock();
     }

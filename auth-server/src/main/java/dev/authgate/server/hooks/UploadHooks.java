@@ -197,29 +197,18 @@ public final class UploadHooks implements AuditLog, Closeable {
      * False (and the hook audited as {@code replaced}) if the snapshot is not the announced bytes.
      */
     boolean verified(AuditLog audit, String event) {
-      if (!snapshot.begin()) {
-        audit.record(
-            stored
-                .event(event)
-                .with("outcome", "replaced")
-                .with(
-                    "detail",
-                    "the name was stored again before this hook started; the hook of the newer"
-                        + " upload has its bytes"));
-        return false;
+      String why =
+          !snapshot.begin()
+              ? "the name was stored again before this hook started; the hook of the newer"
+                  + " upload has its bytes"
+              : !snapshot.verify()
+                  ? "the name held other bytes than the SHA-256 announced by the time its"
+                      + " snapshot was taken; the hook of the upload that replaced it has those"
+                  : null;
+      if (why != null) {
+        audit.record(stored.event(event).with("outcome", "replaced").with("detail", why));
       }
-      if (snapshot.verify()) {
-        return true;
-      }
-      audit.record(
-          stored
-              .event(event)
-              .with("outcome", "replaced")
-              .with(
-                  "detail",
-                  "the name held other bytes than the SHA-256 announced by the time its snapshot"
-                      + " was taken; the hook of the upload that replaced it has those"));
-      return false;
+      return why == null;
     }
   }
 

@@ -424,10 +424,15 @@ public final class KeystoreDirectory {
 
   /** Refuses a client that does not exist or is not waiting for approval. */
   public void requirePending(String clientId) throws IOException {
-    Path file = existingClientFile(clientId);
-    if (!readFile(file).isPending()) {
+    pendingKeys(clientId, existingClientFile(clientId));
+  }
+
+  private ClientKeys pendingKeys(String clientId, Path file) throws KeyFileException {
+    ClientKeys keys = readFile(file);
+    if (!keys.isPending()) {
       throw new KeyFileException(file, "client '" + clientId + "' is not waiting for approval");
     }
+    return keys;
   }
 
   /** Refuses a token id that is malformed or not in this keystore. */
@@ -721,11 +726,7 @@ public final class KeystoreDirectory {
     locked(
         () -> {
           Path file = existingClientFile(clientId);
-          ClientKeys keys = readFile(file);
-          if (!keys.isPending()) {
-            throw new KeyFileException(
-                file, "client '" + clientId + "' is not waiting for approval");
-          }
+          ClientKeys keys = pendingKeys(clientId, file);
           KeyFiles.writePrivate(file, keys.pending(null).format(), true);
           return null;
         });
@@ -736,11 +737,7 @@ public final class KeystoreDirectory {
     locked(
         () -> {
           Path file = existingClientFile(clientId);
-          ClientKeys keys = readFile(file);
-          if (!keys.isPending()) {
-            throw new KeyFileException(
-                file, "client '" + clientId + "' is not waiting for approval");
-          }
+          ClientKeys keys = pendingKeys(clientId, file);
           // One write: a reload between "not pending" and "revoked" must never see an active
           // client.
           Instant when = now();
