@@ -433,6 +433,9 @@ final class Session {
                   tokenId,
                   request.clientId(),
                   new Verifier(request.storedKey(), request.serverKey()));
+      if (context.keys() instanceof LiveKeystore live) {
+        live.enrolled(enrolled.keys()); // verifiable here at once: enroll && ping
+      }
       context
           .audit()
           .record(

@@ -629,8 +629,10 @@ public final class KeystoreDirectory {
    * @param keyId its key id
    * @param pending whether it waits for {@code keys approve}
    * @param fingerprint its key's fingerprint
+   * @param keys what was written to its file
    */
-  public record Enrolled(String clientId, String keyId, boolean pending, String fingerprint) {}
+  public record Enrolled(
+      String clientId, String keyId, boolean pending, String fingerprint, ClientKeys keys) {}
 
   /**
    * Enrolls a machine with a token: checks the token is still usable, picks the id, writes the
@@ -693,7 +695,7 @@ public final class KeystoreDirectory {
       Files.deleteIfExists(fileFor(clientId)); // a use that cannot be counted does not happen
       throw e;
     }
-    return new Enrolled(clientId, "k1", token.approve(), verifier.fingerprint());
+    return new Enrolled(clientId, "k1", token.approve(), verifier.fingerprint(), keys);
   }
 
   private String chooseId(TokenFile token, String requested) throws EnrollRefused {

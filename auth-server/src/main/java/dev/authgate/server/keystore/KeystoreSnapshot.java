@@ -25,6 +25,13 @@ public record KeystoreSnapshot(Map<String, ClientKeys> clients, List<Skipped> sk
     return Optional.ofNullable(clients.get(clientId));
   }
 
+  /** This snapshot with {@code keys} added (or replacing the client's entry). */
+  public KeystoreSnapshot with(ClientKeys keys) {
+    Map<String, ClientKeys> more = new java.util.HashMap<>(clients);
+    more.put(keys.clientId(), keys);
+    return new KeystoreSnapshot(more, skipped);
+  }
+
   /** How many keys all usable clients hold. */
   public int keyCount() {
     return clients.values().stream().mapToInt(c -> c.keys().size()).sum();

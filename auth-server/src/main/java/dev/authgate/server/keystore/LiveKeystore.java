@@ -45,6 +45,15 @@ public final class LiveKeystore implements VerifierLookup {
     return Optional.ofNullable(directory);
   }
 
+  /**
+   * A machine this server just enrolled: verifiable by it at once, not only after the watcher's
+   * next look at the directory (a script doing {@code enroll && ping} must pass). The watcher's
+   * next reload reads the same file.
+   */
+  public void enrolled(ClientKeys keys) {
+    current.updateAndGet(snapshot -> snapshot.with(keys));
+  }
+
   /** Replaces the snapshot for new lookups. */
   public void replace(KeystoreSnapshot snapshot) {
     current.set(Objects.requireNonNull(snapshot));
