@@ -106,7 +106,11 @@ def _watch(args: argparse.Namespace) -> int:
     if args.files:
         print("authgate: --watch takes no FILE arguments", file=sys.stderr)
         return USAGE
-    if (args.done is None) == (not args.delete):
+    if args.done is not None and args.delete:
+        print("authgate: give --done DIR or --delete, not both: stored files are either moved to DIR or"
+              " deleted (drop one)", file=sys.stderr)
+        return USAGE
+    if args.done is None and not args.delete:
         print("authgate: --watch needs --done DIR or --delete: what to do with stored files", file=sys.stderr)
         return USAGE
     if not os.path.isdir(args.watch):

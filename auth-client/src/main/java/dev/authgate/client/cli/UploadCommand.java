@@ -148,7 +148,13 @@ final class UploadCommand implements Callable<Integer> {
     if (!files.isEmpty()) {
       throw new ParameterException(spec.commandLine(), "--watch takes no FILE arguments");
     }
-    if ((done == null) == !delete) {
+    if (done != null && delete) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "give --done DIR or --delete, not both: stored files are either moved to DIR or"
+              + " deleted (drop one)");
+    }
+    if (done == null && !delete) {
       throw new ParameterException(
           spec.commandLine(), "--watch needs --done DIR or --delete: what to do with stored files");
     }

@@ -264,4 +264,18 @@ class UploadCommandTest {
     assertThat(run.out()).startsWith("stored big.bin: 3145728 bytes, sha256 ");
     assertThat(server.awaitEvent("upload.stored").has("resumed_from")).isFalse();
   }
+
+  @Test
+  void watchWithBothDoneAndDeleteSaysToDropOne_andWithNeitherSaysToGiveOne() throws IOException {
+    Path outbox = Files.createDirectories(dir.resolve("outbox"));
+    String done = dir.resolve("sent").toString();
+
+    CliRun both = upload("--watch", outbox.toString(), "--done", done, "--delete");
+    assertThat(both.exit()).isEqualTo(2);
+    assertThat(both.err()).contains("give --done DIR or --delete, not both").contains("drop one");
+
+    CliRun neither = upload("--watch", outbox.toString());
+    assertThat(neither.exit()).isEqualTo(2);
+    assertThat(neither.err()).contains("--watch needs --done DIR or --delete");
+  }
 }
