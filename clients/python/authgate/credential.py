@@ -81,6 +81,9 @@ class Credential:
         """Reads a credential file, refusing one that group or others may read (as ssh does)."""
         try:
             mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode):
+                # as auth-client says it: a directory is no credential, whatever its mode
+                raise CredentialError("%s is not a regular file" % path)
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
                 raise CredentialError(
                     "%s is accessible by group or others (mode %04o); run: chmod 600 %s"

@@ -133,5 +133,13 @@ class PlantedLinkTest(unittest.TestCase):
         self.assertEqual(struct.unpack(">Q", channel.sent[0][1][1 + 8 : 1 + 8 + 8])[0], 0, "no resume offered")
 
 
+class CredentialFileTest(unittest.TestCase):
+    def test_a_directory_given_as_the_key_is_named_as_such_not_told_to_chmod(self):
+        d = tempfile.mkdtemp()
+        with self.assertRaises(CredentialError) as refused:
+            Credential.load(d)
+        self.assertEqual(str(refused.exception), "%s is not a regular file" % d)
+
+
 if __name__ == "__main__":
     unittest.main()
