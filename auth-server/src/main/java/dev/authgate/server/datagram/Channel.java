@@ -140,9 +140,6 @@ public final class Channel {
     }
     tokens -= 1;
     window.mark(sequence);
-    received.incrementAndGet();
-    bytesReceived.addAndGet(length);
-    highest.set(window.highest());
     if (!from.equals(peer)) {
       // The first datagram, or the client's address changed (NAT rebinding): believed only now
       // that a datagram from it opened. A new address starts with no credit of its own: the
@@ -160,6 +157,12 @@ public final class Channel {
     if (!onMessage.test(new Message(opened.type(), opened.body()))) {
       refused.incrementAndGet();
     }
+    // Counted once handled, not before: a sender that sees its datagram received (DATAGRAM_COUNTS)
+    // and ends its session at once must find its line already said in the room, not racing its
+    // own LEAVE (seen on a busy machine as a line received and never heard).
+    bytesReceived.addAndGet(length);
+    highest.set(window.highest());
+    received.incrementAndGet();
   }
 
   /**
