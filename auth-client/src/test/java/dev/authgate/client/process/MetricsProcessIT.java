@@ -39,6 +39,12 @@ class MetricsProcessIT {
     return response.body();
   }
 
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return probe.getLocalPort();
+    }
+  }
+
   private int ping(Jars.Server server, String key) throws Exception {
     return Jars.run(
         dir, Jars.client(List.of(), "ping", "--server", server.address(), "--key", key));
@@ -51,10 +57,7 @@ class MetricsProcessIT {
         dir.resolve("wrong.credential"),
         new Credential("sensor-1", "k1", RandomSource.secure().bytes(32)).format(),
         false);
-    int metricsPort;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      metricsPort = probe.getLocalPort();
-    }
+    int metricsPort = freePort();
     Jars.Server server =
         Jars.serve(dir, List.of(), Jars.serveArgs("--metrics", "127.0.0.1:" + metricsPort));
     try {
@@ -88,10 +91,7 @@ class MetricsProcessIT {
   @Test
   void halfOpenConnectionsToTheMetricsPortNeitherStopAScrapeNorStayOpen() throws Exception {
     Jars.provision(dir, "sensor-1");
-    int metricsPort;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      metricsPort = probe.getLocalPort();
-    }
+    int metricsPort = freePort();
     Jars.Server server =
         Jars.serve(dir, List.of(), Jars.serveArgs("--metrics", "127.0.0.1:" + metricsPort));
     java.util.List<java.net.Socket> halfOpen = new java.util.ArrayList<>();
@@ -131,10 +131,7 @@ class MetricsProcessIT {
   @Test
   void benchSessionsReadsWhatItsHeldSessionsCostTheServer() throws Exception {
     Jars.provision(dir, "sensor-1");
-    int metricsPort;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      metricsPort = probe.getLocalPort();
-    }
+    int metricsPort = freePort();
     Jars.Server server =
         Jars.serve(dir, List.of(), Jars.serveArgs("--metrics", "127.0.0.1:" + metricsPort));
     try {

@@ -120,13 +120,7 @@ class JsonLinesAuditLogTest {
 
   @Test
   void aFullDiskLosesEventsButNeverLeavesATornLineAndSaysSoWhenItRecovers() throws IOException {
-    try (java.nio.file.FileSystem small =
-        com.google.common.jimfs.Jimfs.newFileSystem(
-            com.google.common.jimfs.Configuration.unix().toBuilder()
-                .setAttributeViews("basic", "owner", "posix", "unix")
-                .setMaxSize(64 * 1024)
-                .setBlockSize(512)
-                .build())) {
+    try (java.nio.file.FileSystem small = smallFileSystem()) {
       Path file = small.getPath("/logs/audit.jsonl");
       Path filler = small.getPath("/filler");
       try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
@@ -155,13 +149,7 @@ class JsonLinesAuditLogTest {
 
   @Test
   void aWriterThatHitsAFullDiskNeverCutsAwayWhatAnotherWriterAppended() throws IOException {
-    try (java.nio.file.FileSystem small =
-        com.google.common.jimfs.Jimfs.newFileSystem(
-            com.google.common.jimfs.Configuration.unix().toBuilder()
-                .setAttributeViews("basic", "owner", "posix", "unix")
-                .setMaxSize(64 * 1024)
-                .setBlockSize(512)
-                .build())) {
+    try (java.nio.file.FileSystem small = smallFileSystem()) {
       Path file = small.getPath("/logs/audit.jsonl");
       Path filler = small.getPath("/filler");
       try (JsonLinesAuditLog server = JsonLinesAuditLog.open(file, clock);
@@ -196,6 +184,16 @@ class JsonLinesAuditLogTest {
             .doesNotContain("keys.revoked");
       }
     }
+  }
+
+  /** A 64 KiB in-memory file system, so a test can fill it. */
+  private static java.nio.file.FileSystem smallFileSystem() {
+    return com.google.common.jimfs.Jimfs.newFileSystem(
+        com.google.common.jimfs.Configuration.unix().toBuilder()
+            .setAttributeViews("basic", "owner", "posix", "unix")
+            .setMaxSize(64 * 1024)
+            .setBlockSize(512)
+            .build());
   }
 
   /** Writes to {@code filler} until the file system is full. */

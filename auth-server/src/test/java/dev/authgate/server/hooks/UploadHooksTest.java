@@ -167,11 +167,7 @@ class UploadHooksTest {
   @Test
   void whenTheQueueIsFullTheHookIsDroppedAndAudited_theEventStillRecorded() throws IOException {
     Path release = dir.resolve("release");
-    hooks(
-        List.of(script("while [ ! -e " + release + " ]; do sleep 0.05; done").toString()),
-        null,
-        Duration.ofSeconds(60),
-        1);
+    hooks(List.of(script(waitFor(release)).toString()), null, Duration.ofSeconds(60), 1);
 
     for (int i = 0; i < 5; i++) {
       hooks.record(stored("f" + i));
@@ -292,9 +288,9 @@ class UploadHooksTest {
             script(
                     "touch "
                         + dir.resolve("started")
-                        + "; while [ ! -e "
-                        + release
-                        + " ]; do sleep 0.05; done; echo \"$5 $(sha256sum < \"$2\" | cut -d' ' -f1)\" >> "
+                        + "; "
+                        + waitFor(release)
+                        + "echo \"$5 $(sha256sum < \"$2\" | cut -d' ' -f1)\" >> "
                         + seen)
                 .toString()),
         null,
@@ -316,6 +312,11 @@ class UploadHooksTest {
     assertThat(snapshotsLeft()).isEmpty();
   }
 
+  /** Shell that waits until {@code file} exists: a hook held until the test lets it go. */
+  private static String waitFor(Path file) {
+    return "while [ ! -e " + file + " ]; do sleep 0.05; done; ";
+  }
+
   private boolean started() {
     return Files.exists(dir.resolve("started"));
   }
@@ -326,11 +327,7 @@ class UploadHooksTest {
     Path seen = dir.resolve("seen.log");
     hooks(
         List.of(
-            script(
-                    "while [ ! -e "
-                        + release
-                        + " ]; do sleep 0.05; done; echo \"$AUTHGATE_NAME $(cat \"$2\")\" >> "
-                        + seen)
+            script(waitFor(release) + "echo \"$AUTHGATE_NAME $(cat \"$2\")\" >> " + seen)
                 .toString()),
         null,
         Duration.ofSeconds(60),
