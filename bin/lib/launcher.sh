@@ -175,7 +175,8 @@ authgate_aot_cache() {
   local training=()
   case "$module" in
     auth-client) training=(startup-training) ;;
-    *) training=(keys add training --keys "$lock/keys" --out "$lock/training.credential") ;;
+    *) training=(keys add training --keys "$lock/keys" --out "$lock/training.credential"
+      --audit-log "$lock/audit.jsonl") ;; # its own log: never the operator's
   esac
   (
     trap 'rm -rf "$lock"' EXIT

@@ -126,6 +126,12 @@ class TarballIT {
         assertThat(keys.exit()).as(keys.err()).isZero();
         assertThat(keys.out()).contains("sensor-1").doesNotContain("AOT");
         assertThat(keys.err()).isEmpty();
+        // The launcher's training run (a keys add) audits into its own directory, never into
+        // the operator's log in the working directory.
+        Path operatorsLog = work.resolve("logs/audit.jsonl");
+        if (Files.exists(operatorsLog)) {
+          assertThat(Files.readString(operatorsLog)).doesNotContain("\"client_id\":\"training\"");
+        }
       }
 
       Run clientVersion = run(work, List.of(client, "--version"));
