@@ -54,6 +54,7 @@ public final class PublishedFiles {
 
   private static final Logger LOG = LoggerFactory.getLogger(PublishedFiles.class);
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+  private static final java.util.Set<Path> WARNED = ConcurrentHashMap.newKeySet();
 
   private final Path root;
   private final Optional<Path> keystore;
@@ -361,13 +362,23 @@ public final class PublishedFiles {
         return null;
       } catch (FileSystemException e) {
         if (Files.isSymbolicLink(real.resolve(dir))) {
-          LOG.warn(
-              "not serving {}: it is a symbolic link; published directories must be real"
-                  + " directories (move the files there)",
-              real.resolve(dir));
+          warnOnce(real.resolve(dir));
           return null;
         }
         throw e;
+      }
+    }
+
+    /**
+     * Said once per directory (per run), not at every request: a client listing in a loop must not
+     * fill the server's log.
+     */
+    private static void warnOnce(Path link) {
+      if (WARNED.size() < 10_000 && WARNED.add(link)) {
+        LOG.warn(
+            "not serving {}: it is a symbolic link; published directories must be real"
+                + " directories (move the files there)",
+            link);
       }
     }
 
