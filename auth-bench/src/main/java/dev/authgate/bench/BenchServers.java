@@ -38,6 +38,11 @@ final class BenchServers implements AutoCloseable {
     root = Files.createTempDirectory("authgate-bench");
     KeystoreDirectory keys =
         new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
+    dev.authgate.server.keystore.HostKeys hostKeys =
+        new dev.authgate.server.keystore.HostKeys(
+            root.resolve("keys"), java.util.Map.of(), Clock.systemUTC(), RandomSource.secure());
+    KeyFiles.ensurePrivateDirectory(root.resolve("keys"));
+    hostKeys.loadOrCreate();
     credential = keys.add("bench-1");
     KeyFiles.writePrivate(root.resolve("bench.credential"), credential.format(), false);
     audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
@@ -45,6 +50,7 @@ final class BenchServers implements AutoCloseable {
         AuthServer.start(
             ServerConfig.loopback(0, root.resolve("uploads")),
             new LiveKeystore(keys.load(), Clock.systemUTC()),
+            dev.authgate.server.keystore.LiveHostKeys.load(hostKeys),
             audit,
             Clock.systemUTC(),
             RandomSource.secure());

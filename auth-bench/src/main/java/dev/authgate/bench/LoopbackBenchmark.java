@@ -35,7 +35,11 @@ public class LoopbackBenchmark {
   public void setUp() throws IOException {
     servers = new BenchServers();
     connector =
-        new Connector(servers.credential.identity(), Duration.ofSeconds(10), RandomSource.secure());
+        new Connector(
+            servers.credential.identity(),
+            dev.authgate.client.connect.HostKeyTrust.of(servers.credential),
+            Duration.ofSeconds(10),
+            RandomSource.secure());
     address = new ServerAddress("127.0.0.1", servers.server.address().getPort());
   }
 

@@ -180,7 +180,11 @@ public final class StallMeasurement {
   }
 
   private static Connector connector(Credential credential) {
-    return new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure());
+    return new Connector(
+        credential.identity(),
+        dev.authgate.client.connect.HostKeyTrust.of(credential),
+        Duration.ofSeconds(10),
+        RandomSource.secure());
   }
 
   private static long[] handshakes(Credential credential, ServerAddress address)

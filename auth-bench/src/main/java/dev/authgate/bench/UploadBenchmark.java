@@ -55,7 +55,11 @@ public class UploadBenchmark {
       }
     }
     connection =
-        new Connector(servers.credential.identity(), Duration.ofSeconds(60), RandomSource.secure())
+        new Connector(
+                servers.credential.identity(),
+                dev.authgate.client.connect.HostKeyTrust.of(servers.credential),
+                Duration.ofSeconds(60),
+                RandomSource.secure())
             .connect(new ServerAddress("127.0.0.1", servers.server.address().getPort()));
     uploader = new Uploader(connection, UploadListener.silent());
   }

@@ -4,6 +4,7 @@ import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ReconnectingChat;
 import dev.authgate.client.connect.Backoff;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
@@ -59,6 +60,7 @@ public final class AuthgateClient {
 
   private final ServerAddress server;
   private final Credential credential;
+  private final HostKeyTrust trust;
   private final Duration timeout;
   private final Backoff backoff;
   private final Duration busyRetry;
@@ -66,11 +68,13 @@ public final class AuthgateClient {
   private AuthgateClient(
       ServerAddress server,
       Credential credential,
+      HostKeyTrust trust,
       Duration timeout,
       Backoff backoff,
       Duration busyRetry) {
     this.server = Objects.requireNonNull(server, "server");
     this.credential = Objects.requireNonNull(credential, "credential");
+    this.trust = Objects.requireNonNull(trust, "trust");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.busyRetry = Objects.requireNonNull(busyRetry, "busyRetry");
@@ -79,10 +83,18 @@ public final class AuthgateClient {
     }
   }
 
-  /** A client of {@code server} holding {@code credential}. */
+  /**
+   * A client of {@code server} holding {@code credential}, trusting the host keys it pins (learned
+   * keys are kept in memory; {@link #of(String, Path)} writes them back to the file).
+   */
   public static AuthgateClient of(ServerAddress server, Credential credential) {
     return new AuthgateClient(
-        server, credential, DEFAULT_TIMEOUT, Backoff.DEFAULT, DEFAULT_BUSY_RETRY);
+        server,
+        credential,
+        HostKeyTrust.of(credential),
+        DEFAULT_TIMEOUT,
+        Backoff.DEFAULT,
+        DEFAULT_BUSY_RETRY);
   }
 
   /**
@@ -93,12 +105,31 @@ public final class AuthgateClient {
    * @throws IllegalArgumentException if {@code server} is malformed
    */
   public static AuthgateClient of(String server, Path key) throws KeyFileException {
-    return of(ServerAddress.parse(server), Credential.load(key));
+    Credential credential = Credential.load(key);
+    return of(ServerAddress.parse(server), credential)
+        .withHostKeyTrust(
+            HostKeyTrust.file(
+                key,
+                credential,
+                false,
+                w ->
+                    System.getLogger(AuthgateClient.class.getName())
+                        .log(System.Logger.Level.WARNING, w)));
+  }
+
+  /** This client trusting the server host keys of {@code trust}. */
+  public AuthgateClient withHostKeyTrust(HostKeyTrust trust) {
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry);
+  }
+
+  /** Which server host keys this client trusts now. */
+  public HostKeyTrust hostKeyTrust() {
+    return trust;
   }
 
   /** This client with {@code timeout} on connecting, each server reply, and each stalled write. */
   public AuthgateClient withTimeout(Duration timeout) {
-    return new AuthgateClient(server, credential, timeout, backoff, busyRetry);
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry);
   }
 
   /**
@@ -107,12 +138,12 @@ public final class AuthgateClient {
    * {@code busyRetry} in {@link #connect}; {@link Duration#ZERO} tries once.
    */
   public AuthgateClient withBusyRetry(Duration busyRetry) {
-    return new AuthgateClient(server, credential, timeout, backoff, busyRetry);
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry);
   }
 
   /** This client waiting {@code backoff} between attempts wherever it reconnects. */
   public AuthgateClient withBackoff(Backoff backoff) {
-    return new AuthgateClient(server, credential, timeout, backoff, busyRetry);
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry);
   }
 
   /** The server this client connects to. */
@@ -274,6 +305,6 @@ public final class AuthgateClient {
   }
 
   private Connector connector() {
-    return new Connector(credential.identity(), timeout, RandomSource.secure());
+    return new Connector(credential.identity(), trust, timeout, RandomSource.secure());
   }
 }

@@ -41,8 +41,16 @@ public enum Reason {
   INTEGRITY("integrity"),
   /** Client side: the server refused the client. */
   REFUSED("refused"),
-  /** Client side: the server could not prove it holds this client's verifier. */
+  /**
+   * Client side: the server could not prove it holds this client's verifier, or its HELLO is not
+   * signed by the host key it names.
+   */
   SERVER_NOT_VERIFIED("server-not-verified"),
+  /**
+   * Client side: the server signed with a host key this client does not pin (or the client pins
+   * none and was not told to accept a new one).
+   */
+  HOST_KEY_NOT_TRUSTED("host-key-not-trusted"),
   /** The peer closed the connection in the middle of a frame or exchange. */
   CONNECTION_LOST("connection-lost"),
   /**

@@ -39,6 +39,7 @@ public class AuthClientCommand implements Runnable {
     all.put("send", SendCommand.class);
     all.put("bench", BenchCommand.class);
     all.put("enroll", EnrollCommand.class);
+    all.put("pin", PinCommand.class);
     all.put("startup-training", StartupTraining.class);
     all.put("help", CommandLine.HelpCommand.class);
     return Collections.unmodifiableMap(all);
@@ -60,6 +61,7 @@ public class AuthClientCommand implements Runnable {
         SendCommand.class,
         BenchCommand.class,
         EnrollCommand.class,
+        PinCommand.class,
         StartupTraining.class,
         CommandLine.HelpCommand.class
       })
@@ -126,7 +128,7 @@ public class AuthClientCommand implements Runnable {
   static ExitCode exitCode(Exception e) {
     if (e instanceof ProtocolException p) {
       return switch (p.reason()) {
-        case REFUSED, SERVER_NOT_VERIFIED, UNSUPPORTED_VERSION, REVOKED_KEY ->
+        case REFUSED, SERVER_NOT_VERIFIED, HOST_KEY_NOT_TRUSTED, UNSUPPORTED_VERSION, REVOKED_KEY ->
             ExitCode.AUTH_REFUSED;
         case NOT_PERMITTED -> ExitCode.TRANSFER;
         default -> ExitCode.CONNECTION;

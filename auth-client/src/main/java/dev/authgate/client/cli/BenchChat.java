@@ -133,7 +133,7 @@ final class BenchChat implements Callable<Integer> {
     sources = Sources.parse(sourceSpecs);
     ServerAddress address = target.address();
     Credential credential = target.credential();
-    Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(30));
+    Connector connector = target.connector(credential, Duration.ofSeconds(30));
 
     Member[] room = new Member[members];
     AtomicReference<Exception> firstFailure = new AtomicReference<>();

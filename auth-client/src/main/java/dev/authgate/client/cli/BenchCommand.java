@@ -97,7 +97,7 @@ final class BenchCommand implements Runnable {
       }
       ServerAddress address = target.address();
       Credential credential = target.credential();
-      Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(10));
+      Connector connector = target.connector(credential, Duration.ofSeconds(10));
       long measureFrom = System.nanoTime() + warmup.toNanos();
       long end = measureFrom + duration.toNanos();
       List<long[]> latencies = new ArrayList<>();

@@ -143,7 +143,7 @@ final class BenchSessions implements Callable<Integer> {
     sources = Sources.parse(sourceSpecs);
     ServerAddress address = target.address();
     Credential credential = target.credential();
-    Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(30));
+    Connector connector = target.connector(credential, Duration.ofSeconds(30));
     ServerMemory.Reader server = metrics == null ? null : new ServerMemory.Reader(metrics);
     ServerMemory before = server == null ? null : server.read();
 

@@ -93,7 +93,7 @@ final class BenchUpload implements Callable<Integer> {
     }
     ServerAddress address = target.address();
     Credential credential = target.credential();
-    Connector connector = ServerOptions.connector(credential, Duration.ofSeconds(30));
+    Connector connector = target.connector(credential, Duration.ofSeconds(30));
     CryptoWarmup.startInBackground(CryptoWarmup.Side.SENDER);
     Path dir = Files.createTempDirectory("authgate-bench-upload");
     Path file = dir.resolve("bench.bin");

@@ -1,6 +1,7 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.ExitCode;
@@ -56,7 +57,7 @@ final class EnrollCommand implements Callable<Integer> {
       paramLabel = "TOKEN",
       defaultValue = "${env:AUTHGATE_TOKEN}",
       description =
-          "The token (agt1-...), or - to read it from stdin (keeps it out of the process list)."
+          "The token (agt2-...), or - to read it from stdin (keeps it out of the process list)."
               + " Default: AUTHGATE_TOKEN.")
   String token;
 
@@ -91,6 +92,14 @@ final class EnrollCommand implements Callable<Integer> {
       description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(
+      names = "--host-key",
+      paramLabel = "SHA256:…",
+      description =
+          "The server's host key fingerprint, as 'auth-server keys host-key' prints it: needed"
+              + " only for a token made before host keys (agt1-…); an agt2 token carries it.")
+  String hostKey;
+
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
@@ -102,6 +111,12 @@ final class EnrollCommand implements Callable<Integer> {
     }
     ServerAddress address = ServerAddress.parse(server);
     EnrollmentToken parsed = readToken();
+    HostKeyTrust trust;
+    try {
+      trust = HostKeyTrust.of(parsed, hostKey);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     PrintWriter err = spec.commandLine().getErr();
     reserve();
     boolean written = false;
@@ -112,7 +127,11 @@ final class EnrollCommand implements Callable<Integer> {
       String serverId;
       VerifiedConnection opened;
       try {
-        opened = new Connector(parsed.identity(), timeout, RandomSource.secure()).connect(address);
+        // The token's pin is checked before anything is sent: a rogue holding the token (a fleet
+        // token is on every machine) cannot sign with the server's host key, so it gets no ENROLL.
+        opened =
+            new Connector(parsed.identity(), trust, timeout, RandomSource.secure())
+                .connect(address);
       } catch (ProtocolException e) {
         if (e.reason() != Reason.REFUSED) {
           throw e;
@@ -155,7 +174,9 @@ final class EnrollCommand implements Callable<Integer> {
                   + "' in ENROLL_RESULT; nothing was written");
         }
       }
-      Credential credential = new Credential(result.clientId(), result.keyId(), secret);
+      // Pinned: the key that signed this session and any next key it announced.
+      Credential credential =
+          new Credential(result.clientId(), result.keyId(), secret, trust.pins());
       KeyFiles.writePrivate(out, credential.format(), true);
       written = true;
       err.println(
@@ -168,6 +189,12 @@ final class EnrollCommand implements Callable<Integer> {
               + "'; credential written to "
               + out
               + " (mode 0600)");
+      err.println(
+          "this machine's key fingerprint is "
+              + keys.verifier().fingerprint()
+              + ": the operator should see the same in 'auth-server keys list' before approving;"
+              + " the server's host key is "
+              + String.join(", ", trust.pins()));
       if (result.status() == EnrollResult.Status.PENDING) {
         err.println(
             "waiting for approval: on the server run: auth-server keys approve "
@@ -238,7 +265,7 @@ final class EnrollCommand implements Callable<Integer> {
       throws InterruptedException {
     long end = System.nanoTime() + wait.toNanos();
     long pause = 2_000;
-    Connector connector = ServerOptions.connector(credential, timeout);
+    Connector connector = ServerOptions.connector(out, credential, false, timeout);
     while (true) {
       try (VerifiedConnection connection = connector.connect(address)) {
         connection.ping();

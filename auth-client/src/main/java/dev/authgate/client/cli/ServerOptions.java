@@ -2,6 +2,7 @@ package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
@@ -30,6 +31,15 @@ final class ServerOptions {
               + "Default: the AUTHGATE_KEY environment variable.")
   Path key;
 
+  @Option(
+      names = "--accept-new",
+      description =
+          "If the credential pins no server host key (one made before host keys), trust the key"
+              + " the server presents now and write it into the credential (trust on first use:"
+              + " compare the fingerprint printed with 'auth-server keys host-key'). A pinned"
+              + " credential is never re-pinned.")
+  boolean acceptNew;
+
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
@@ -50,14 +60,34 @@ final class ServerOptions {
     return Credential.load(key);
   }
 
-  /** A connector for {@code credential} with {@code timeout} on connecting and replies. */
-  static Connector connector(Credential credential, Duration timeout) {
-    return new Connector(credential.identity(), timeout, RandomSource.secure());
+  /**
+   * A connector for {@code credential} (read from {@code file}, where learned host keys are written
+   * back) with {@code timeout} on connecting and replies.
+   */
+  static Connector connector(
+      Path file, Credential credential, boolean acceptNew, Duration timeout) {
+    return new Connector(
+        credential.identity(),
+        HostKeyTrust.file(file, credential, acceptNew, ServerOptions::warn),
+        timeout,
+        RandomSource.secure());
+  }
+
+  /** A connector for the credential of {@code --key}. */
+  Connector connector(Credential credential, Duration timeout) {
+    return connector(key, credential, acceptNew, timeout);
+  }
+
+  static void warn(String message) {
+    System.err.println("auth-client: " + dev.authgate.protocol.text.TerminalText.escape(message));
   }
 
   /** The embeddable client for these options, with {@code timeout} on connecting and replies. */
   AuthgateClient client(Duration timeout) throws KeyFileException {
     ServerAddress address = address();
-    return AuthgateClient.of(address, credential()).withTimeout(timeout);
+    Credential credential = credential();
+    return AuthgateClient.of(address, credential)
+        .withHostKeyTrust(HostKeyTrust.file(key, credential, acceptNew, ServerOptions::warn))
+        .withTimeout(timeout);
   }
 }

@@ -43,14 +43,21 @@ final class StartupTraining implements Callable<Integer> {
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("authgate-training");
     try (ServerSocket listener = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
-      Credential credential = new Credential(CLIENT, "k1", RandomSource.secure().bytes(32));
+      dev.authgate.protocol.identity.HostKey host =
+          dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure());
+      Credential credential =
+          new Credential(
+              CLIENT,
+              "k1",
+              RandomSource.secure().bytes(32),
+              java.util.List.of(host.publicKey().fingerprint()));
       Path key = dir.resolve(CLIENT + ".credential");
       KeyFiles.writePrivate(key, credential.format(), false);
       KeyRecord record = new KeyRecord(credential.scramKeys().verifier(), KeyStatus.ACTIVE);
       Thread server =
           Thread.ofVirtual()
               .name("training-server")
-              .start(() -> serveOnce(listener, (client, keyId) -> Optional.of(record)));
+              .start(() -> serveOnce(listener, host, (client, keyId) -> Optional.of(record)));
       PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
       int exit =
           AuthClientCommand.run(
@@ -72,12 +79,19 @@ final class StartupTraining implements Callable<Integer> {
 
   /** The server's half of one ping session, enough for the client to verify it. */
   private static void serveOnce(
-      ServerSocket listener, dev.authgate.protocol.handshake.VerifierLookup keys) {
+      ServerSocket listener,
+      dev.authgate.protocol.identity.HostKey host,
+      dev.authgate.protocol.handshake.VerifierLookup keys) {
     try (Socket socket = listener.accept()) {
       socket.setSoTimeout(10_000);
       InputStream in = new BufferedInputStream(socket.getInputStream());
       OutputStream out = socket.getOutputStream();
-      ServerHandshake handshake = new ServerHandshake(keys, "training", RandomSource.secure());
+      ServerHandshake handshake =
+          new ServerHandshake(
+              keys,
+              "training",
+              dev.authgate.protocol.identity.HostKeySet.of(host),
+              RandomSource.secure());
       out.write(handshake.hello());
       ServerHandshake.Accepted accepted =
           handshake.onAuth(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));

@@ -16,25 +16,29 @@ import java.net.Socket;
 import java.time.Duration;
 
 /**
- * Opens verified connections: TCP connect, then HELLO, AUTH, WELCOME. If the server refuses, or
- * cannot prove it holds this client's verifier, the socket is closed at once and nothing more is
- * sent.
+ * Opens verified connections: TCP connect, then HELLO, AUTH, WELCOME. If HELLO is not signed by a
+ * trusted host key, nothing is sent at all; if the server refuses, or cannot prove it holds this
+ * client's verifier, the socket is closed at once and nothing more is sent.
  *
  * <p>Immutable and thread-safe; each {@link #connect} is independent.
  */
 public final class Connector {
   private final ClientIdentity identity;
+  private final HostKeyTrust trust;
   private final Duration timeout;
   private final RandomSource randomness;
 
   /**
    * @param identity who this client is
+   * @param trust which server host keys it trusts; learns what verified servers announce
    * @param timeout limit for connecting, for each read the server controls and for each write it
    *     can stall by not reading
    * @param randomness source of the nonce and ephemeral key
    */
-  public Connector(ClientIdentity identity, Duration timeout, RandomSource randomness) {
+  public Connector(
+      ClientIdentity identity, HostKeyTrust trust, Duration timeout, RandomSource randomness) {
     this.identity = identity;
+    this.trust = trust;
     this.timeout = timeout;
     this.randomness = randomness;
   }
@@ -70,10 +74,11 @@ public final class Connector {
       socket.setSoTimeout(millis);
       InputStream in = new BufferedInputStream(socket.getInputStream());
       WriteDeadline out = new WriteDeadline(socket.getOutputStream());
-      ClientHandshake handshake = new ClientHandshake(identity, randomness);
+      ClientHandshake handshake = new ClientHandshake(identity, trust, randomness);
       out.write(handshake.onHello(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
       ClientHandshake.Established established =
           handshake.onWelcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
+      trust.learned(established);
       return new VerifiedConnection(
           socket,
           SecureChannel.client(in, out, established.keys()),

@@ -54,6 +54,7 @@ public final class Reconnector {
       return switch (p.reason()) {
         case REFUSED,
             SERVER_NOT_VERIFIED,
+            HOST_KEY_NOT_TRUSTED,
             UNSUPPORTED_VERSION,
             REVOKED_KEY,
             EXPIRED_KEY,

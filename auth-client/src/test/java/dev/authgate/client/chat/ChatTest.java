@@ -49,7 +49,11 @@ class ChatTest {
   private ChatClient member(Credential credential, Ear ear, String room) throws IOException {
     ChatClient chat =
         new ChatClient(
-            new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure())
+            new Connector(
+                    credential.identity(),
+                    dev.authgate.client.connect.HostKeyTrust.of(credential),
+                    Duration.ofSeconds(10),
+                    RandomSource.secure())
                 .connect(new ServerAddress("127.0.0.1", server.port())));
     clients.add(chat);
     chat.start(ear);
@@ -266,7 +270,9 @@ class ChatTest {
     socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
     var raw =
         new dev.authgate.protocol.handshake.ClientHandshake(
-            credential.identity(), RandomSource.secure());
+            credential.identity(),
+            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            RandomSource.secure());
     var in = socket.getInputStream();
     socket
         .getOutputStream()

@@ -78,7 +78,11 @@ class DatagramChatTest {
 
   private ChatClient member(Credential credential, Ear ear, boolean udp) throws IOException {
     VerifiedConnection connection =
-        new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure())
+        new Connector(
+                credential.identity(),
+                dev.authgate.client.connect.HostKeyTrust.of(credential),
+                Duration.ofSeconds(10),
+                RandomSource.secure())
             .connect(new ServerAddress("127.0.0.1", server.port()));
     ChatClient chat = new ChatClient(connection);
     if (udp) {

@@ -302,7 +302,11 @@ class EnrollTest {
     EnrollmentToken token = token(1, false, "m7", null);
 
     try (VerifiedConnection session =
-        new Connector(token.identity(), Duration.ofSeconds(10), RandomSource.secure())
+        new Connector(
+                token.identity(),
+                dev.authgate.client.connect.HostKeyTrust.of(token, null),
+                Duration.ofSeconds(10),
+                RandomSource.secure())
             .connect(new ServerAddress("127.0.0.1", server.port()))) {
       // Pings are fine (keepalives); anything but ENROLL ends the session.
       session.ping();

@@ -250,9 +250,15 @@ class HostileServerMatrixTest {
   @MethodSource("cases")
   void theClientEndsAsDocumentedWhateverTheServerDoesAtEachStep(Step step, Fault fault)
       throws Exception {
-    Credential credential = new Credential("sensor-1", "k1", RandomSource.secure().bytes(32));
+    Credential credential =
+        new Credential(
+            "sensor-1",
+            "k1",
+            RandomSource.secure().bytes(32),
+            List.of(HOST.publicKey().fingerprint()));
     dev.authgate.protocol.keyfile.EnrollmentToken token =
-        dev.authgate.protocol.keyfile.EnrollmentToken.generate(RandomSource.secure());
+        dev.authgate.protocol.keyfile.EnrollmentToken.generate(RandomSource.secure())
+            .withHostKey(HOST.publicKey().fingerprint());
     Path key = dir.resolve("sensor-1.credential");
     KeyFiles.writePrivate(key, credential.format(), true);
     try (ServerSocket listener = new ServerSocket();
@@ -360,6 +366,10 @@ class HostileServerMatrixTest {
     };
   }
 
+  /** The host key every scripted server signs with, which the client's credential pins. */
+  private static final dev.authgate.protocol.identity.HostKey HOST =
+      dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure());
+
   /** The scripted server for one case. */
   private static final class Script {
     private final dev.authgate.protocol.crypto.ScramKeys keys;
@@ -392,7 +402,12 @@ class HostileServerMatrixTest {
         socket.setSoTimeout(20_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
-        ServerHandshake handshake = new ServerHandshake(lookup, "scripted", RandomSource.secure());
+        ServerHandshake handshake =
+            new ServerHandshake(
+                lookup,
+                "scripted",
+                dev.authgate.protocol.identity.HostKeySet.of(HOST),
+                RandomSource.secure());
         byte[] hello = handshake.hello();
         LeakLedger.sawChallenge(
             Arrays.copyOfRange(

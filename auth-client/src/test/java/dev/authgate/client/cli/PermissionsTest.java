@@ -258,7 +258,10 @@ class PermissionsTest {
     ChatClient chat =
         new ChatClient(
             new Connector(
-                    Credential.load(key).identity(), Duration.ofSeconds(10), RandomSource.secure())
+                    Credential.load(key).identity(),
+                    dev.authgate.client.connect.HostKeyTrust.of(Credential.load(key)),
+                    Duration.ofSeconds(10),
+                    RandomSource.secure())
                 .connect(new ServerAddress("127.0.0.1", server.port())));
     chat.start(
         new ChatClient.Listener() {

@@ -45,7 +45,11 @@ class PingCommandTest {
 
   private Path credential(String clientId, byte[] secret) throws IOException {
     Path file = dir.resolve(clientId + "-" + System.nanoTime() + ".credential");
-    KeyFiles.writePrivate(file, new Credential(clientId, "k1", secret).format(), false);
+    KeyFiles.writePrivate(
+        file,
+        new Credential(clientId, "k1", secret, java.util.List.of(server.hostKeyFingerprint()))
+            .format(),
+        false);
     return file;
   }
 
@@ -103,7 +107,16 @@ class PingCommandTest {
   }
 
   @Test
-  void aServerThatDoesNotHoldTheVerifierIsRefusedAndHearsNothingMore() throws Exception {
+  void aServerThatSignsWithThePinnedKeyButDoesNotHoldTheVerifierIsRefusedAndHearsNothingMore()
+      throws Exception {
+    Path pinnedToRogue = dir.resolve("pinned-to-rogue.credential");
+    Credential sensor = Credential.load(sensorKey);
+    KeyFiles.writePrivate(
+        pinnedToRogue,
+        sensor
+            .withHostKeys(java.util.List.of(RogueServerHandshake.HOST.publicKey().fingerprint()))
+            .format(),
+        false);
     try (ServerSocket rogueListener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       CompletableFuture<Integer> bytesAfterWelcome =
           CompletableFuture.supplyAsync(
@@ -130,12 +143,114 @@ class PingCommandTest {
               "--server",
               "127.0.0.1:" + rogueListener.getLocalPort(),
               "--key",
-              sensorKey.toString());
+              pinnedToRogue.toString());
 
       assertThat(run.exit()).isEqualTo(3);
       assertThat(run.err()).contains("could not prove").contains("not talking to it");
       assertThat(bytesAfterWelcome.get(10, TimeUnit.SECONDS)).isZero();
     }
+  }
+
+  @Test
+  void aRogueHoldingACopyOfTheKeystoreButNotTheHostKeyGetsNoByteAfterHelloAndNothingToReuse()
+      throws Exception {
+    // Everything a stolen backup or another server of the cluster would hold, except host.key.
+    dev.authgate.server.keystore.LiveKeystore copy =
+        new dev.authgate.server.keystore.LiveKeystore(
+            server.keystore().load(), java.time.Clock.systemUTC());
+    dev.authgate.protocol.identity.HostKey roguesOwn =
+        dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure());
+    try (ServerSocket rogueListener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Integer> bytesAfterHello =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (Socket socket = rogueListener.accept()) {
+                  socket.setSoTimeout(10_000);
+                  var rogue =
+                      new dev.authgate.protocol.handshake.ServerHandshake(
+                          copy,
+                          "authgate",
+                          dev.authgate.protocol.identity.HostKeySet.of(roguesOwn),
+                          RandomSource.secure());
+                  socket.getOutputStream().write(rogue.hello());
+                  return socket.getInputStream().readAllBytes().length;
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+
+      CliRun run =
+          CliRun.client(
+              "ping",
+              "--server",
+              "127.0.0.1:" + rogueListener.getLocalPort(),
+              "--key",
+              sensorKey.toString());
+
+      assertThat(run.exit()).isEqualTo(3);
+      assertThat(run.err())
+          .contains("the server's host key " + roguesOwn.publicKey().fingerprint())
+          .contains("is not the one pinned in " + sensorKey)
+          .contains(server.hostKeyFingerprint());
+      assertThat(bytesAfterHello.get(10, TimeUnit.SECONDS)).isZero();
+      // and the credential still pins the real server, which lets the machine in
+      assertThat(Credential.load(sensorKey).hostKeys())
+          .containsExactly(server.hostKeyFingerprint());
+      assertThat(
+              CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString())
+                  .exit())
+          .isZero();
+    }
+  }
+
+  @Test
+  void aCredentialWithoutPinsIsRefusedUnlessAcceptNewWhichPinsTheKeyInTheFile() throws Exception {
+    Credential sensor = Credential.load(sensorKey);
+    Path unpinned = dir.resolve("unpinned.credential");
+    KeyFiles.writePrivate(unpinned, sensor.withHostKeys(java.util.List.of()).format(), false);
+
+    CliRun refused =
+        CliRun.client("ping", "--server", server.hostPort(), "--key", unpinned.toString());
+    assertThat(refused.exit()).isEqualTo(3);
+    assertThat(refused.err())
+        .contains("the server's host key is " + server.hostKeyFingerprint())
+        .contains("no host key is pinned")
+        .contains("--accept-new");
+    assertThat(Credential.load(unpinned).hostKeys()).isEmpty();
+
+    CliRun accepted =
+        CliRun.client(
+            "ping", "--server", server.hostPort(), "--key", unpinned.toString(), "--accept-new");
+    assertThat(accepted.exit()).isZero();
+    assertThat(Credential.load(unpinned).hostKeys()).containsExactly(server.hostKeyFingerprint());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(unpinned)))
+        .isEqualTo("rw-------");
+  }
+
+  @Test
+  void pinShowsAddsAndReplacesTheCredentialsPins() throws Exception {
+    String other =
+        dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure())
+            .publicKey()
+            .fingerprint();
+    CliRun shown = CliRun.client("pin", "--key", sensorKey.toString());
+    assertThat(shown.exit()).isZero();
+    assertThat(shown.out()).isEqualTo(server.hostKeyFingerprint() + "\n");
+
+    assertThat(CliRun.client("pin", "--key", sensorKey.toString(), other).exit()).isZero();
+    assertThat(Credential.load(sensorKey).hostKeys())
+        .containsExactly(server.hostKeyFingerprint(), other);
+
+    assertThat(CliRun.client("pin", "--key", sensorKey.toString(), "--replace", other).exit())
+        .isZero();
+    assertThat(Credential.load(sensorKey).hostKeys()).containsExactly(other);
+    CliRun refused =
+        CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
+    assertThat(refused.exit()).isEqualTo(3);
+
+    CliRun bad = CliRun.client("pin", "--key", sensorKey.toString(), "SHA256:nope");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("not a host key fingerprint");
   }
 
   @Test

@@ -225,6 +225,8 @@ class UploadCommandTest {
     try (dev.authgate.client.connect.VerifiedConnection connection =
         new dev.authgate.client.connect.Connector(
                 dev.authgate.protocol.keyfile.Credential.load(key).identity(),
+                dev.authgate.client.connect.HostKeyTrust.of(
+                    dev.authgate.protocol.keyfile.Credential.load(key)),
                 java.time.Duration.ofSeconds(10),
                 dev.authgate.protocol.crypto.RandomSource.secure())
             .connect(new dev.authgate.client.connect.ServerAddress("127.0.0.1", server.port()))) {

@@ -57,7 +57,11 @@ class DefencesTest {
   }
 
   private static Connector connector(Credential credential) {
-    return new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure());
+    return new Connector(
+        credential.identity(),
+        dev.authgate.client.connect.HostKeyTrust.of(credential),
+        Duration.ofSeconds(10),
+        RandomSource.secure());
   }
 
   @Test

@@ -94,7 +94,11 @@ class ChatFaultInjectionTest {
   private ChatClient member(Credential credential, int port, Ear ear) throws IOException {
     ChatClient chat =
         new ChatClient(
-            new Connector(credential.identity(), Duration.ofSeconds(20), RandomSource.secure())
+            new Connector(
+                    credential.identity(),
+                    dev.authgate.client.connect.HostKeyTrust.of(credential),
+                    Duration.ofSeconds(20),
+                    RandomSource.secure())
                 .connect(new ServerAddress("127.0.0.1", port)));
     clients.add(chat);
     chat.start(ear);
@@ -201,7 +205,11 @@ class ChatFaultInjectionTest {
     try (FaultProxy proxy = FaultProxy.stalling(server.port(), 279 + 40, 60_000)) {
       ChatClient chat =
           new ChatClient(
-              new Connector(talker.identity(), Duration.ofSeconds(20), RandomSource.secure())
+              new Connector(
+                      talker.identity(),
+                      dev.authgate.client.connect.HostKeyTrust.of(talker),
+                      Duration.ofSeconds(20),
+                      RandomSource.secure())
                   .connect(new ServerAddress("127.0.0.1", proxy.port())),
               keepalive);
       clients.add(chat);
@@ -227,7 +235,11 @@ class ChatFaultInjectionTest {
     member(talker, server.port(), heard);
     ChatClient chat =
         new ChatClient(
-            new Connector(listener.identity(), Duration.ofSeconds(20), RandomSource.secure())
+            new Connector(
+                    listener.identity(),
+                    dev.authgate.client.connect.HostKeyTrust.of(listener),
+                    Duration.ofSeconds(20),
+                    RandomSource.secure())
                 .connect(new ServerAddress("127.0.0.1", server.port())),
             Duration.ofMillis(1_500));
     clients.add(chat);

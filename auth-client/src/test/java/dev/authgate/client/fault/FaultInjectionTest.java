@@ -62,7 +62,11 @@ class FaultInjectionTest {
   }
 
   private VerifiedConnection connect(int port) throws IOException {
-    return new Connector(sensor.identity(), Duration.ofSeconds(20), RandomSource.secure())
+    return new Connector(
+            sensor.identity(),
+            dev.authgate.client.connect.HostKeyTrust.of(sensor),
+            Duration.ofSeconds(20),
+            RandomSource.secure())
         .connect(new ServerAddress("127.0.0.1", port));
   }
 

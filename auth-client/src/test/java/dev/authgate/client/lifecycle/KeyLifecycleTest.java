@@ -57,7 +57,10 @@ class KeyLifecycleTest {
 
   private VerifiedConnection connect(Path credential) throws IOException {
     return new Connector(
-            Credential.load(credential).identity(), Duration.ofSeconds(10), RandomSource.secure())
+            Credential.load(credential).identity(),
+            dev.authgate.client.connect.HostKeyTrust.of(Credential.load(credential)),
+            Duration.ofSeconds(10),
+            RandomSource.secure())
         .connect(new ServerAddress("127.0.0.1", server.port()));
   }
 

@@ -34,7 +34,11 @@ class Fail2banFilterTest {
     try (TestServer server = TestServer.start(dir.resolve("server"))) {
       Credential good = server.provision("sensor-1");
       ServerAddress address = new ServerAddress("127.0.0.1", server.port());
-      new Connector(good.identity(), Duration.ofSeconds(5), RandomSource.secure())
+      new Connector(
+              good.identity(),
+              dev.authgate.client.connect.HostKeyTrust.of(good),
+              Duration.ofSeconds(5),
+              RandomSource.secure())
           .connect(address)
           .close();
       for (String id : new String[] {"sensor-1", "nobody", "x\",\"remote\":\"10.9.9.9:1"}) {
@@ -44,6 +48,7 @@ class Fail2banFilterTest {
         try {
           new Connector(
                   new dev.authgate.protocol.handshake.ClientIdentity(id, "k1", wrong.scramKeys()),
+                  dev.authgate.client.connect.HostKeyTrust.of(good),
                   Duration.ofSeconds(5),
                   RandomSource.secure())
               .connect(address)

@@ -99,7 +99,11 @@ class AuditRotationCrashProcessIT {
   private static void pingUntilStopped(
       Credential credential, String address, AtomicBoolean stop, AtomicLong pings) {
     Connector connector =
-        new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure());
+        new Connector(
+            credential.identity(),
+            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            Duration.ofSeconds(10),
+            RandomSource.secure());
     ServerAddress server = ServerAddress.parse(address);
     while (!stop.get()) {
       try (VerifiedConnection connection = connector.connect(server)) {

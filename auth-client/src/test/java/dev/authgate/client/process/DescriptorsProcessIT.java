@@ -201,7 +201,11 @@ class DescriptorsProcessIT {
 
   private static VerifiedConnection connect(Credential credential, ServerAddress address)
       throws IOException {
-    return new Connector(credential.identity(), Duration.ofSeconds(20), RandomSource.secure())
+    return new Connector(
+            credential.identity(),
+            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            Duration.ofSeconds(20),
+            RandomSource.secure())
         .connect(address);
   }
 

@@ -310,7 +310,11 @@ class SoakTest {
   }
 
   private VerifiedConnection connect(Credential credential) throws IOException {
-    return new Connector(credential.identity(), Duration.ofSeconds(30), RandomSource.secure())
+    return new Connector(
+            credential.identity(),
+            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            Duration.ofSeconds(30),
+            RandomSource.secure())
         .connect(new ServerAddress("127.0.0.1", server.port()));
   }
 

@@ -34,7 +34,11 @@ class ShutdownTest {
   final byte[] content = RandomSource.secure().bytes(3 << 20);
 
   private VerifiedConnection connect(TestServer server, Credential credential) throws IOException {
-    return new Connector(credential.identity(), Duration.ofSeconds(10), RandomSource.secure())
+    return new Connector(
+            credential.identity(),
+            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            Duration.ofSeconds(10),
+            RandomSource.secure())
         .connect(new ServerAddress("127.0.0.1", server.port()));
   }
 

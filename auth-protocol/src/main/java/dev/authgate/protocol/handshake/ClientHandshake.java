@@ -8,15 +8,22 @@ import dev.authgate.protocol.crypto.X25519KeyPair;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
+import dev.authgate.protocol.identity.HostKeyCheck;
+import dev.authgate.protocol.identity.HostPublicKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * The client's side of one handshake: HELLO in, AUTH out, WELCOME in. Any step out of order, any
- * refusal and any server that cannot produce the server signature ends it with a {@link
- * ProtocolException}, after which the client must close without sending anything more.
+ * The client's side of one handshake: HELLO in, AUTH out, WELCOME in. HELLO's host-key signature is
+ * verified and the key checked against the client's pins before AUTH is made, so a server that
+ * cannot sign with a pinned host key never receives a proof (a copy of the keystore is not enough
+ * to pose as the server). Any step out of order, any refusal and any server that cannot produce the
+ * server signature ends it with a {@link ProtocolException}, after which the client must close
+ * without sending anything more.
  *
  * <p>Not thread-safe; one instance per connection.
  */
@@ -29,19 +36,25 @@ public final class ClientHandshake {
   }
 
   private final ClientIdentity identity;
+  private final HostKeyCheck hostKeyCheck;
   private final byte[] nonce;
   private final X25519KeyPair ephemeral;
   private State state = State.AWAIT_HELLO;
   private KeySchedule schedule;
   private byte[] authMessage;
+  private HostPublicKey hostKey;
 
   /**
    * A handshake for {@code identity}, drawing the nonce and ephemeral key from randomness now: made
    * right after the TCP connect, the key generation (a third of the client's handshake CPU) runs
    * while the server is still producing HELLO instead of after it arrives.
+   *
+   * @param hostKeyCheck decides on the host key that signed HELLO, before AUTH is made
    */
-  public ClientHandshake(ClientIdentity identity, RandomSource randomness) {
+  public ClientHandshake(
+      ClientIdentity identity, HostKeyCheck hostKeyCheck, RandomSource randomness) {
     this.identity = identity;
+    this.hostKeyCheck = hostKeyCheck;
     this.nonce = randomness.bytes(Hello.CHALLENGE_BYTES);
     this.ephemeral = X25519KeyPair.generate(randomness);
   }
@@ -49,7 +62,9 @@ public final class ClientHandshake {
   /**
    * Consumes HELLO and returns the AUTH frame to send, in one array.
    *
-   * @throws ProtocolException if the frame is not a valid HELLO of our version, or a refusal
+   * @throws ProtocolException if the frame is not a valid HELLO of our version, or a refusal;
+   *     {@link Reason#SERVER_NOT_VERIFIED} if its signature does not verify; {@link
+   *     Reason#HOST_KEY_NOT_TRUSTED} if the check refuses the key that signed it
    */
   public byte[] onHello(Frame frame) throws ProtocolException {
     expect(State.AWAIT_HELLO);
@@ -61,6 +76,8 @@ public final class ClientHandshake {
           case Auth a -> throw unexpected("AUTH");
           case Welcome w -> throw unexpected("WELCOME");
         };
+    hostKey = hello.verifiedHostKey();
+    hostKeyCheck.check(hostKey);
     byte[] shared = ephemeral.agree(hello.serverPublic());
     Auth clear = new Auth(HandshakeMessage.VERSION, nonce, ephemeral.publicKey(), new byte[0]);
     schedule = new KeySchedule(hello.encode(), clear.clearPart(), shared);
@@ -104,7 +121,8 @@ public final class ClientHandshake {
       throw new ProtocolException(
           Reason.SERVER_NOT_VERIFIED, "the server's WELCOME did not open under the handshake key");
     }
-    if (plain.length < 33 || plain.length != 33 + (plain[32] & 0xff)) {
+    int idEnd = plain.length < 33 ? -1 : 33 + (plain[32] & 0xff);
+    if (idEnd < 34 || plain.length < idEnd + 1) {
       throw new ProtocolException(Reason.MALFORMED, "WELCOME layout is invalid");
     }
     byte[] expected = identity.keys().verifier().serverSignature(authMessage);
@@ -113,10 +131,46 @@ public final class ClientHandshake {
           Reason.SERVER_NOT_VERIFIED,
           "the server could not prove it holds the verifier for client " + identity.clientId());
     }
-    String serverId = new String(plain, 33, plain.length - 33, StandardCharsets.UTF_8);
+    String serverId = new String(plain, 33, idEnd - 33, StandardCharsets.UTF_8);
+    Announced announced = announcements(plain, idEnd);
     state = State.DONE;
     return new Established(
-        serverId, schedule.sessionKeys(authMessage, identity.keys().clientKey()));
+        serverId,
+        schedule.sessionKeys(authMessage, identity.keys().clientKey()),
+        hostKey,
+        announced.next(),
+        announced.retired());
+  }
+
+  private record Announced(List<HostPublicKey> next, List<String> retired) {}
+
+  /** {@code count u8 | count × (kind u8 | 32 bytes)} after the server id (PROTOCOL.md §4.3). */
+  private static Announced announcements(byte[] plain, int at) throws ProtocolException {
+    int count = plain[at] & 0xff;
+    if (count > dev.authgate.protocol.identity.HostKeySet.MAX_ANNOUNCED
+        || plain.length != at + 1 + count * Welcome.ANNOUNCEMENT_BYTES) {
+      throw new ProtocolException(Reason.MALFORMED, "WELCOME's host key announcements are invalid");
+    }
+    List<HostPublicKey> next = new ArrayList<>();
+    List<String> retired = new ArrayList<>();
+    for (int i = 0, p = at + 1; i < count; i++, p += Welcome.ANNOUNCEMENT_BYTES) {
+      byte[] value = Arrays.copyOfRange(plain, p + 1, p + Welcome.ANNOUNCEMENT_BYTES);
+      switch (plain[p]) {
+        case Welcome.NEXT_KEY -> {
+          try {
+            next.add(new HostPublicKey(value));
+          } catch (IllegalArgumentException e) {
+            throw new ProtocolException(
+                Reason.MALFORMED, "WELCOME announces a next host key that is not an Ed25519 key");
+          }
+        }
+        case Welcome.RETIRED_KEY -> retired.add(HostPublicKey.fingerprintOfHash(value));
+        default ->
+            throw new ProtocolException(
+                Reason.MALFORMED, "WELCOME announces a host key of unknown kind " + plain[p]);
+      }
+    }
+    return new Announced(List.copyOf(next), List.copyOf(retired));
   }
 
   private void expect(State wanted) {
@@ -146,6 +200,14 @@ public final class ClientHandshake {
    *
    * @param serverId the id the verified server gave
    * @param keys the session keys
+   * @param hostKey the host key that signed HELLO (and passed the check)
+   * @param nextHostKeys keys the server announced it will sign with after a rotation: pin them
+   * @param retiredHostKeys fingerprints the server says are retired: stop trusting them
    */
-  public record Established(String serverId, SessionKeys keys) {}
+  public record Established(
+      String serverId,
+      SessionKeys keys,
+      HostPublicKey hostKey,
+      List<HostPublicKey> nextHostKeys,
+      List<String> retiredHostKeys) {}
 }

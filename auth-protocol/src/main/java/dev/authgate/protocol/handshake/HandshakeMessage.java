@@ -6,8 +6,11 @@ import dev.authgate.protocol.frame.Frame;
 
 /** A decoded handshake frame. Handlers switch over the permitted records exhaustively. */
 public sealed interface HandshakeMessage permits Hello, Auth, Welcome, Refusal {
-  /** The protocol version this implementation speaks. */
-  int VERSION = 1;
+  /**
+   * The protocol version this implementation speaks: 2, where HELLO is signed by the server's host
+   * key (version 1 had no host key).
+   */
+  int VERSION = 2;
 
   /**
    * Decodes a handshake frame.
@@ -33,9 +36,18 @@ public sealed interface HandshakeMessage permits Hello, Auth, Welcome, Refusal {
     }
     int version = ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
     if (version != VERSION) {
+      String peer = what.equals("HELLO") ? "the server" : "the client";
       throw new ProtocolException(
           Reason.UNSUPPORTED_VERSION,
-          what + " speaks protocol version " + version + "; this side speaks " + VERSION);
+          peer
+              + " speaks protocol version "
+              + version
+              + (version < VERSION ? " (older: before host keys)" : "")
+              + "; this side speaks "
+              + VERSION
+              + ": upgrade "
+              + (version < VERSION ? peer : "this side")
+              + " (docs/PROTOCOL.md, \"Versions\")");
     }
     return version;
   }

@@ -48,6 +48,7 @@ public record Refusal(Code code) implements HandshakeMessage {
             PENDING_APPROVAL,
             REFUSED,
             SERVER_NOT_VERIFIED,
+            HOST_KEY_NOT_TRUSTED,
             NOT_PERMITTED ->
             AUTH_REFUSED;
         case UNSUPPORTED_VERSION -> UNSUPPORTED_VERSION;

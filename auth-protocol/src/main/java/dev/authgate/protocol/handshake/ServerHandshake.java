@@ -11,6 +11,8 @@ import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyRecord;
+import dev.authgate.protocol.identity.HostKeySet;
+import dev.authgate.protocol.identity.HostPublicKey;
 import dev.authgate.protocol.keyfile.ClientIds;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +38,7 @@ public final class ServerHandshake {
 
   private final VerifierLookup lookup;
   private final String serverId;
+  private final HostKeySet hostKeys;
   private final RandomSource randomness;
   private final Supplier<X25519KeyPair> ephemerals;
   private final Verifier dummy;
@@ -46,15 +49,18 @@ public final class ServerHandshake {
   /**
    * @param lookup where verifiers come from
    * @param serverId the name the server gives verified clients; at most 255 bytes of UTF-8
+   * @param hostKeys the host key that signs HELLO and the keys WELCOME announces
    * @param randomness the source of the challenge and ephemeral key
    */
-  public ServerHandshake(VerifierLookup lookup, String serverId, RandomSource randomness) {
-    this(lookup, serverId, randomness, () -> X25519KeyPair.generate(randomness));
+  public ServerHandshake(
+      VerifierLookup lookup, String serverId, HostKeySet hostKeys, RandomSource randomness) {
+    this(lookup, serverId, hostKeys, randomness, () -> X25519KeyPair.generate(randomness));
   }
 
   /**
    * @param lookup where verifiers come from
    * @param serverId the name the server gives verified clients; at most 255 bytes of UTF-8
+   * @param hostKeys the host key that signs HELLO and the keys WELCOME announces
    * @param randomness the source of the challenge
    * @param ephemerals a key pair no other handshake gets, for each call (e.g. an {@link
    *     dev.authgate.protocol.crypto.X25519KeyPool})
@@ -62,23 +68,29 @@ public final class ServerHandshake {
   public ServerHandshake(
       VerifierLookup lookup,
       String serverId,
+      HostKeySet hostKeys,
       RandomSource randomness,
       Supplier<X25519KeyPair> ephemerals) {
     this.lookup = lookup;
     this.serverId = serverId;
+    this.hostKeys = hostKeys;
     this.randomness = randomness;
     this.ephemerals = ephemerals;
     this.dummy = new Verifier(randomness.bytes(32), randomness.bytes(32));
   }
 
-  /** The HELLO frame with a fresh challenge and ephemeral key, in one array. */
+  /**
+   * The HELLO frame with a fresh challenge and ephemeral key, signed by the host key, in one array.
+   */
   public byte[] hello() {
     if (state != State.NEW) {
       throw new IllegalStateException("HELLO already sent");
     }
     byte[] challenge = randomness.bytes(Hello.CHALLENGE_BYTES);
     ephemeral = ephemerals.get();
-    helloPayload = new Hello(HandshakeMessage.VERSION, challenge, ephemeral.publicKey()).encode();
+    helloPayload =
+        Hello.signed(HandshakeMessage.VERSION, challenge, ephemeral.publicKey(), hostKeys.signing())
+            .encode();
     state = State.AWAIT_AUTH;
     return FrameCodec.encode(FrameType.HELLO, helloPayload);
   }
@@ -175,12 +187,21 @@ public final class ServerHandshake {
 
   private byte[] welcome(KeySchedule schedule, Verifier verifier, byte[] authMessage) {
     byte[] id = serverId.getBytes(StandardCharsets.UTF_8);
-    byte[] plain =
-        ByteBuffer.allocate(Digests.SHA256_BYTES + 1 + id.length)
+    int announced = hostKeys.next().size() + hostKeys.retired().size();
+    ByteBuffer plainBuffer =
+        ByteBuffer.allocate(
+                Digests.SHA256_BYTES + 1 + id.length + 1 + announced * Welcome.ANNOUNCEMENT_BYTES)
             .put(verifier.serverSignature(authMessage))
             .put((byte) id.length)
             .put(id)
-            .array();
+            .put((byte) announced);
+    for (HostPublicKey next : hostKeys.next()) {
+      plainBuffer.put(Welcome.NEXT_KEY).put(next.bytes());
+    }
+    for (String retired : hostKeys.retired()) {
+      plainBuffer.put(Welcome.RETIRED_KEY).put(HostPublicKey.hashOfFingerprint(retired));
+    }
+    byte[] plain = plainBuffer.array();
     byte[] header = FrameCodec.header(FrameType.WELCOME, plain.length + FrameSealer.TAG_BYTES);
     byte[] sealed = new FrameSealer(schedule.handshakeServerToClient()).seal(header, plain);
     return FrameCodec.encode(FrameType.WELCOME, sealed);

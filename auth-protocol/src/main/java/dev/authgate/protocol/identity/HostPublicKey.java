@@ -40,6 +40,22 @@ public final class HostPublicKey {
     return PREFIX + Base64.getEncoder().withoutPadding().encodeToString(Digests.sha256(bytes));
   }
 
+  /** The fingerprint of a key whose SHA-256 is {@code hash} (32 bytes). */
+  public static String fingerprintOfHash(byte[] hash) {
+    if (hash.length != Digests.SHA256_BYTES) {
+      throw new IllegalArgumentException("a SHA-256 hash is 32 bytes");
+    }
+    return PREFIX + Base64.getEncoder().withoutPadding().encodeToString(hash);
+  }
+
+  /** The SHA-256 inside {@code fingerprint}, which must have the form {@link #isFingerprint}. */
+  public static byte[] hashOfFingerprint(String fingerprint) {
+    if (!isFingerprint(fingerprint)) {
+      throw new IllegalArgumentException("not a host key fingerprint: " + fingerprint);
+    }
+    return Base64.getDecoder().decode(fingerprint.substring(PREFIX.length()));
+  }
+
   /** Whether {@code text} has the form of a fingerprint (says nothing of which key). */
   public static boolean isFingerprint(String text) {
     return text != null && text.matches("SHA256:[A-Za-z0-9+/]{43}");

@@ -18,18 +18,42 @@ import java.util.Arrays;
  * created 2026-12-06T23:00:00Z
  * private-key BASE64 (the 32-byte Ed25519 seed)
  * public-key BASE64 (32 bytes; checked against the seed when read)
+ * retired SHA256:… (a key this one replaced; verified clients drop it from their pins)
  * </pre>
  *
- * Immutable; {@link #toString} never shows the private key.
+ * The next key of a rotation ({@code keys host-key rotate}) waits in {@code KEYS/host-next.key}, in
+ * the same format. Immutable; {@link #toString} never shows the private key.
  *
  * @param key the host key
  * @param created when it was made
+ * @param retired fingerprints of the keys it replaced, oldest first
  */
-public record HostKeyFile(HostKey key, Instant created) {
+public record HostKeyFile(HostKey key, Instant created, java.util.List<String> retired) {
   static final String MAGIC = "authgate-host-key";
 
   /** The file's name in the keystore directory. */
   public static final String FILE_NAME = "host.key";
+
+  /** The next key's file name in the keystore directory, while a rotation is under way. */
+  public static final String NEXT_FILE_NAME = "host-next.key";
+
+  /** At most this many retired fingerprints are kept (the oldest are dropped). */
+  public static final int MAX_RETIRED = 4;
+
+  /** Validates and copies. */
+  public HostKeyFile {
+    retired = java.util.List.copyOf(retired);
+    for (String fingerprint : retired) {
+      if (!HostPublicKey.isFingerprint(fingerprint)) {
+        throw new IllegalArgumentException("not a host key fingerprint: " + fingerprint);
+      }
+    }
+  }
+
+  /** A key that replaced none. */
+  public HostKeyFile(HostKey key, Instant created) {
+    this(key, created, java.util.List.of());
+  }
 
   /** The file's text. */
   public String format() {
@@ -42,7 +66,10 @@ public record HostKeyFile(HostKey key, Instant created) {
         + KeyText.base64(key.seed())
         + "\npublic-key "
         + KeyText.base64(key.publicKey().bytes())
-        + "\n";
+        + "\n"
+        + retired.stream()
+            .map(r -> "retired " + r + "\n")
+            .collect(java.util.stream.Collectors.joining());
   }
 
   /**
@@ -58,7 +85,18 @@ public record HostKeyFile(HostKey key, Instant created) {
     byte[] publicKey = null;
     Instant created = null;
     java.util.Set<String> seen = new java.util.HashSet<>();
+    java.util.List<String> retired = new java.util.ArrayList<>();
     for (Line line : lines.subList(1, lines.size())) {
+      if (line.name().equals("retired")) {
+        if (!HostPublicKey.isFingerprint(line.value()) || retired.size() == MAX_RETIRED) {
+          throw KeyText.error(
+              file,
+              line.number(),
+              "a retired line holds one fingerprint (SHA256:…); at most " + MAX_RETIRED);
+        }
+        retired.add(line.value());
+        continue;
+      }
       if (!seen.add(line.name())) {
         throw KeyText.error(file, line.number(), "a second '" + line.name() + "' line");
       }
@@ -79,7 +117,7 @@ public record HostKeyFile(HostKey key, Instant created) {
       throw new KeyFileException(
           file, file + ": public-key is not the private key's; the file was edited or mixed up");
     }
-    return new HostKeyFile(key, created);
+    return new HostKeyFile(key, created, retired);
   }
 
   private static byte[] checkPoint(Path file, byte[] publicKey) throws KeyFileException {

@@ -33,6 +33,8 @@ class ProtocolFuzzTest {
   private static final RandomSource FIXED = length -> new byte[length];
 
   private static final ScramKeys KEYS = ScramKeys.fromSaltedPassword(new byte[32]);
+  private static final dev.authgate.protocol.identity.HostKey FUZZ_HOST =
+      dev.authgate.protocol.identity.HostKey.fromSeed(new byte[32]);
 
   @FuzzTest
   void frameDecoderAcceptsOnlyWellFormedFramesAndReencodesThem(FuzzedDataProvider data)
@@ -73,7 +75,9 @@ class ProtocolFuzzTest {
         (id, kid) ->
             Optional.of(
                 new VerifierLookup.KeyRecord(KEYS.verifier(), VerifierLookup.KeyStatus.ACTIVE));
-    ServerHandshake server = new ServerHandshake(lookup, "fuzz", FIXED);
+    ServerHandshake server =
+        new ServerHandshake(
+            lookup, "fuzz", dev.authgate.protocol.identity.HostKeySet.of(FUZZ_HOST), FIXED);
     server.hello();
     FrameType type = data.pickValue(FrameType.values());
     byte[] payload = data.consumeRemainingAsBytes();
@@ -87,7 +91,12 @@ class ProtocolFuzzTest {
 
   @FuzzTest
   void theClientHandshakeRefusesAnyHelloOrWelcomeItCannotVerify(FuzzedDataProvider data) {
-    ClientHandshake client = new ClientHandshake(new ClientIdentity("fuzz-1", "k1", KEYS), FIXED);
+    ClientHandshake client =
+        new ClientHandshake(
+            new ClientIdentity("fuzz-1", "k1", KEYS),
+            dev.authgate.protocol.identity.HostKeyCheck.pinned(
+                java.util.List.of(FUZZ_HOST.publicKey().fingerprint())),
+            FIXED);
     FrameType helloType = data.pickValue(FrameType.values());
     byte[] hello = data.consumeBytes(200);
     FrameType welcomeType = data.pickValue(FrameType.values());

@@ -10,10 +10,14 @@ import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
+import dev.authgate.protocol.identity.HostKey;
+import dev.authgate.protocol.identity.HostKeyCheck;
+import dev.authgate.protocol.identity.HostKeySet;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -21,6 +25,9 @@ import org.junit.jupiter.api.Test;
 /** Both state machines driven against each other through bytes only. */
 class HandshakeTest {
   private static final RandomSource RANDOM = RandomSource.secure();
+  private static final HostKey HOST = HostKey.generate(RANDOM);
+  private static final HostKeyCheck PINNED =
+      HostKeyCheck.pinned(List.of(HOST.publicKey().fingerprint()));
   private final ScramKeys sensorKeys = ScramKeys.fromSaltedPassword(RANDOM.bytes(32));
   private final InMemoryKeys keystore =
       new InMemoryKeys().put("sensor-1", "k1", sensorKeys.verifier());
@@ -30,11 +37,11 @@ class HandshakeTest {
   }
 
   private ClientHandshake client(String id, ScramKeys keys) {
-    return new ClientHandshake(new ClientIdentity(id, "k1", keys), RANDOM);
+    return new ClientHandshake(new ClientIdentity(id, "k1", keys), PINNED, RANDOM);
   }
 
   private ServerHandshake server() {
-    return new ServerHandshake(keystore, "test-server", RANDOM);
+    return new ServerHandshake(keystore, "test-server", HostKeySet.of(HOST), RANDOM);
   }
 
   @Test
@@ -60,8 +67,10 @@ class HandshakeTest {
   @Test
   void aServerWithPairsMadeAheadUsesEachForOneHelloAndStillVerifies() throws IOException {
     try (var pool = new dev.authgate.protocol.crypto.X25519KeyPool(RANDOM, 2, "test-keys")) {
-      ServerHandshake first = new ServerHandshake(keystore, "test-server", RANDOM, pool);
-      ServerHandshake second = new ServerHandshake(keystore, "test-server", RANDOM, pool);
+      ServerHandshake first =
+          new ServerHandshake(keystore, "test-server", HostKeySet.of(HOST), RANDOM, pool);
+      ServerHandshake second =
+          new ServerHandshake(keystore, "test-server", HostKeySet.of(HOST), RANDOM, pool);
       byte[] firstHello = first.hello();
       byte[] secondHello = second.hello();
       assertThat(Hello.decode(frame(firstHello).payload()).serverPublic())
@@ -157,7 +166,11 @@ class HandshakeTest {
   void theClientRefusesAServerThatDoesNotHoldItsVerifier() throws IOException {
     RogueServerHandshake rogue =
         new RogueServerHandshake(ScramKeys.fromSaltedPassword(RANDOM.bytes(32)).verifier());
-    ClientHandshake client = client("sensor-1", sensorKeys);
+    ClientHandshake client =
+        new ClientHandshake(
+            new ClientIdentity("sensor-1", "k1", sensorKeys),
+            HostKeyCheck.pinned(List.of(RogueServerHandshake.HOST.publicKey().fingerprint())),
+            RANDOM);
     byte[] auth = client.onHello(frame(rogue.hello()));
     byte[] welcome = rogue.welcome(frame(auth));
 
@@ -205,11 +218,114 @@ class HandshakeTest {
   @Test
   void aHelloOfAnotherVersionIsUnsupported() throws IOException {
     byte[] hello = server().hello();
-    hello[FrameCodec.HEADER_BYTES + 1] = 2;
+    hello[FrameCodec.HEADER_BYTES + 1] = 3;
     assertThatThrownBy(() -> client("sensor-1", sensorKeys).onHello(frame(hello)))
         .isInstanceOf(ProtocolException.class)
         .extracting(e -> ((ProtocolException) e).reason())
         .isEqualTo(Reason.UNSUPPORTED_VERSION);
+  }
+
+  @Test
+  void aVersionOneServersHelloIsRefusedWithWhatToUpgrade() throws IOException {
+    byte[] v1 =
+        FrameCodec.encode(
+            dev.authgate.protocol.frame.FrameType.HELLO,
+            java.nio.ByteBuffer.allocate(66).putShort((short) 1).put(RANDOM.bytes(64)).array());
+    assertThatThrownBy(() -> client("sensor-1", sensorKeys).onHello(frame(v1)))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("the server speaks protocol version 1 (older: before host keys)")
+        .hasMessageContaining("upgrade the server")
+        .extracting(e -> ((ProtocolException) e).reason())
+        .isEqualTo(Reason.UNSUPPORTED_VERSION);
+  }
+
+  @Test
+  void aServerHoldingEveryVerifierButNotTheHostKeyGetsNoAuthFromAPinnedClient() throws IOException {
+    // A copy of the keystore: the same verifiers, its own host key.
+    ServerHandshake rogue =
+        new ServerHandshake(
+            keystore, "test-server", HostKeySet.of(HostKey.generate(RANDOM)), RANDOM);
+    ClientHandshake client = client("sensor-1", sensorKeys);
+    byte[] hello = rogue.hello();
+    assertThatThrownBy(() -> client.onHello(frame(hello)))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("is not the one pinned (" + HOST.publicKey().fingerprint() + ")")
+        .extracting(e -> ((ProtocolException) e).reason())
+        .isEqualTo(Reason.HOST_KEY_NOT_TRUSTED);
+    assertThatThrownBy(() -> client.onWelcome(frame(hello)))
+        .isInstanceOf(IllegalStateException.class); // failed: nothing more comes out of it
+  }
+
+  @Test
+  void aHelloWhoseSignatureDoesNotCoverItsBytesIsNotVerified() throws IOException {
+    // Every signed byte (version excepted), and the signature itself.
+    for (int offset : new int[] {2, 33, 34, 65, 66, 97, 98, 161}) {
+      byte[] hello = server().hello();
+      hello[FrameCodec.HEADER_BYTES + offset] ^= 0x01;
+      assertThatThrownBy(() -> client("sensor-1", sensorKeys).onHello(frame(hello)))
+          .as("byte %d flipped", offset)
+          .isInstanceOf(ProtocolException.class)
+          .extracting(e -> ((ProtocolException) e).reason())
+          .isIn(Reason.SERVER_NOT_VERIFIED, Reason.HOST_KEY_NOT_TRUSTED);
+    }
+  }
+
+  @Test
+  void aReplayedHelloSignedForAnotherEphemeralKeyDoesNotVerify() throws IOException {
+    Hello genuine = Hello.decode(frame(server().hello()).payload());
+    Hello spliced =
+        new Hello(
+            genuine.version(),
+            genuine.challenge(),
+            dev.authgate.protocol.crypto.X25519KeyPair.generate(RANDOM).publicKey(),
+            genuine.hostPublic(),
+            genuine.hostSignature());
+    byte[] wire = FrameCodec.encode(dev.authgate.protocol.frame.FrameType.HELLO, spliced.encode());
+    assertThatThrownBy(() -> client("sensor-1", sensorKeys).onHello(frame(wire)))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("is not signed by the host key it names")
+        .extracting(e -> ((ProtocolException) e).reason())
+        .isEqualTo(Reason.SERVER_NOT_VERIFIED);
+  }
+
+  @Test
+  void welcomeAnnouncesTheNextAndRetiredHostKeysToAVerifiedClient() throws IOException {
+    HostKey next = HostKey.generate(RANDOM);
+    String retired = HostKey.generate(RANDOM).publicKey().fingerprint();
+    ServerHandshake server =
+        new ServerHandshake(
+            keystore,
+            "test-server",
+            new HostKeySet(HOST, List.of(next.publicKey()), List.of(retired)),
+            RANDOM);
+    ClientHandshake client = client("sensor-1", sensorKeys);
+    ServerHandshake.Accepted accepted = server.onAuth(frame(client.onHello(frame(server.hello()))));
+    ClientHandshake.Established established = client.onWelcome(frame(accepted.welcomeFrame()));
+    assertThat(established.hostKey()).isEqualTo(HOST.publicKey());
+    assertThat(established.nextHostKeys()).containsExactly(next.publicKey());
+    assertThat(established.retiredHostKeys()).containsExactly(retired);
+    assertThat(established.serverId()).isEqualTo("test-server");
+  }
+
+  @Test
+  void aClientThatPinsTheNextKeyAcceptsAServerSigningWithItAfterTheRotation() throws IOException {
+    HostKey next = HostKey.generate(RANDOM);
+    ServerHandshake rotated =
+        new ServerHandshake(
+            keystore,
+            "test-server",
+            new HostKeySet(next, List.of(), List.of(HOST.publicKey().fingerprint())),
+            RANDOM);
+    ClientHandshake client =
+        new ClientHandshake(
+            new ClientIdentity("sensor-1", "k1", sensorKeys),
+            HostKeyCheck.pinned(
+                List.of(HOST.publicKey().fingerprint(), next.publicKey().fingerprint())),
+            RANDOM);
+    ServerHandshake.Accepted accepted =
+        rotated.onAuth(frame(client.onHello(frame(rotated.hello()))));
+    assertThat(client.onWelcome(frame(accepted.welcomeFrame())).retiredHostKeys())
+        .containsExactly(HOST.publicKey().fingerprint());
   }
 
   @Test
@@ -233,12 +349,14 @@ class HandshakeTest {
   @Test
   void theKeystoreIsAskedOnceForTheClaimedKeyAndNeverForAnAuthThatDoesNotOpen() throws IOException {
     VerifierLookup lookup = org.mockito.Mockito.spy(keystore);
-    ServerHandshake server = new ServerHandshake(lookup, "test-server", RANDOM);
+    ServerHandshake server =
+        new ServerHandshake(lookup, "test-server", HostKeySet.of(HOST), RANDOM);
     server.onAuth(frame(client("sensor-1", sensorKeys).onHello(frame(server.hello()))));
     org.mockito.Mockito.verify(lookup).find("sensor-1", "k1");
 
     VerifierLookup untouched = org.mockito.Mockito.mock(VerifierLookup.class);
-    ServerHandshake other = new ServerHandshake(untouched, "test-server", RANDOM);
+    ServerHandshake other =
+        new ServerHandshake(untouched, "test-server", HostKeySet.of(HOST), RANDOM);
     byte[] auth = client("sensor-1", sensorKeys).onHello(frame(server().hello()));
     other.hello();
     assertThatThrownBy(() -> other.onAuth(frame(auth))).isInstanceOf(ProtocolException.class);

@@ -49,6 +49,12 @@ public final class HandshakeVectors {
     v.put("client nonce", HEX.formatHex(clientNonce));
     v.put("server ephemeral private", HEX.formatHex(serverPrivate));
     v.put("client ephemeral private", HEX.formatHex(clientPrivate));
+    byte[] hostSeed = sequence(0x60, 32);
+    dev.authgate.protocol.identity.HostKey host =
+        dev.authgate.protocol.identity.HostKey.fromSeed(hostSeed);
+    v.put("host key private (Ed25519 seed)", HEX.formatHex(hostSeed));
+    v.put("host key public", HEX.formatHex(host.publicKey().bytes()));
+    v.put("host key fingerprint", host.publicKey().fingerprint());
 
     ScramKeys keys = ScramKeys.fromSaltedPassword(secret);
     v.put("ClientKey", HEX.formatHex(keys.clientKey()));
@@ -61,10 +67,13 @@ public final class HandshakeVectors {
         new ServerHandshake(
             keystore,
             "authgate-demo",
+            dev.authgate.protocol.identity.HostKeySet.of(host),
             new ScriptedRandom(List.of(new byte[32], new byte[32], challenge, serverPrivate)));
     ClientHandshake client =
         new ClientHandshake(
             new ClientIdentity("sensor-1", "k1", keys),
+            dev.authgate.protocol.identity.HostKeyCheck.pinned(
+                List.of(host.publicKey().fingerprint())),
             new ScriptedRandom(List.of(clientNonce, clientPrivate)));
 
     byte[] hello = server.hello();
@@ -78,6 +87,15 @@ public final class HandshakeVectors {
     KeySchedule schedule = new KeySchedule(decodedHello.encode(), decodedAuth.clearPart(), shared);
     byte[] t = schedule.authMessage("sensor-1", "k1");
     v.put("server ephemeral public", HEX.formatHex(decodedHello.serverPublic()));
+    v.put(
+        "HELLO signed message",
+        HEX.formatHex(
+            Hello.signedMessage(
+                decodedHello.version(),
+                decodedHello.challenge(),
+                decodedHello.serverPublic(),
+                decodedHello.hostPublic())));
+    v.put("HELLO host signature", HEX.formatHex(decodedHello.hostSignature()));
     v.put("client ephemeral public", HEX.formatHex(decodedAuth.clientPublic()));
     v.put("X25519 shared secret", HEX.formatHex(shared));
     v.put("H0", HEX.formatHex(schedule.h0()));

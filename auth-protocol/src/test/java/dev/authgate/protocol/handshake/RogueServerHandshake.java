@@ -13,9 +13,15 @@ import java.nio.ByteBuffer;
 /**
  * A server that does not hold the client's verifier but follows the protocol otherwise: it reads
  * the client's identity, skips the proof check and signs WELCOME with a key of its own choosing. A
- * correct client must refuse it. Test-only.
+ * correct client must refuse it. It signs HELLO with {@link #HOST}, which tests pin, so that what
+ * is tested is the WELCOME check (a rogue without the pinned host key is refused before AUTH).
+ * Test-only.
  */
 public final class RogueServerHandshake {
+  /** The host key this rogue signs HELLO with. */
+  public static final dev.authgate.protocol.identity.HostKey HOST =
+      dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure());
+
   private final X25519KeyPair ephemeral = X25519KeyPair.generate(RandomSource.secure());
   private final Verifier guessed;
   private byte[] helloPayload;
@@ -28,7 +34,11 @@ public final class RogueServerHandshake {
   /** The HELLO frame. */
   public byte[] hello() {
     helloPayload =
-        new Hello(HandshakeMessage.VERSION, RandomSource.secure().bytes(32), ephemeral.publicKey())
+        Hello.signed(
+                HandshakeMessage.VERSION,
+                RandomSource.secure().bytes(32),
+                ephemeral.publicKey(),
+                HOST)
             .encode();
     return FrameCodec.encode(FrameType.HELLO, helloPayload);
   }
@@ -48,10 +58,11 @@ public final class RogueServerHandshake {
             new FrameSealer(schedule.handshakeClientToServer()).open(aad, auth.sealedIdentity()));
     byte[] t = schedule.authMessage(identity.clientId(), identity.keyId());
     byte[] plain =
-        ByteBuffer.allocate(34)
+        ByteBuffer.allocate(35)
             .put(guessed.serverSignature(t))
             .put((byte) 1)
             .put((byte) 'x')
+            .put((byte) 0)
             .array();
     byte[] header = FrameCodec.header(FrameType.WELCOME, plain.length + FrameSealer.TAG_BYTES);
     return FrameCodec.encode(

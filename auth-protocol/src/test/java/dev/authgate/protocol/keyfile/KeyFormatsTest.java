@@ -107,4 +107,71 @@ class KeyFormatsTest {
         .isEqualTo("a\\u000d\\u000ab\\u009b\\u202e");
     assertThat(ClientIds.printable("x".repeat(70))).isEqualTo("x".repeat(64) + "...");
   }
+
+  private static final String PIN_A =
+      dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure())
+          .publicKey()
+          .fingerprint();
+  private static final String PIN_B =
+      dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure())
+          .publicKey()
+          .fingerprint();
+
+  @Test
+  void aCredentialCarriesItsHostKeyPinsThroughTheFileInOrder() throws KeyFileException {
+    Credential pinned =
+        new Credential("sensor-1", "k2", RandomSource.secure().bytes(32), List.of(PIN_A, PIN_B));
+    String text = pinned.format();
+    assertThat(text).contains("host-key " + PIN_A + "\nhost-key " + PIN_B + "\n");
+    Credential parsed = Credential.parse(Path.of("c"), text);
+    assertThat(parsed).isEqualTo(pinned);
+    assertThat(parsed.hostKeys()).containsExactly(PIN_A, PIN_B);
+    assertThat(parsed.withHostKeys(List.of(PIN_B)).hostKeys()).containsExactly(PIN_B);
+  }
+
+  @Test
+  void aCredentialWithABadOrRepeatedHostKeyLineIsRefusedNamingTheLine() {
+    String base = new Credential("sensor-1", "k1", new byte[32]).format();
+    for (String bad :
+        List.of(
+            "host-key SHA256:short\n",
+            "host-key " + PIN_A + " extra\n",
+            "host-key " + PIN_A + "\nhost-key " + PIN_A + "\n")) {
+      assertThatThrownBy(() -> Credential.parse(Path.of("c"), base + bad))
+          .isInstanceOf(KeyFileException.class)
+          .hasMessageContaining("c:")
+          .hasMessageContaining("host-key line");
+    }
+  }
+
+  @Test
+  void aTokenCarriesTheHostKeyPinAndAnOldTokenParsesWithoutOne() {
+    EnrollmentToken token = EnrollmentToken.generate(RandomSource.secure()).withHostKey(PIN_A);
+    assertThat(token.text()).matches("agt2-[0-9a-f]{16}-[A-Za-z0-9_-]{43}-[A-Za-z0-9_-]{43}");
+    assertThat(EnrollmentToken.parse(token.text())).isEqualTo(token);
+    assertThat(EnrollmentToken.parse(token.text()).hostKey()).isEqualTo(PIN_A);
+
+    EnrollmentToken old = EnrollmentToken.generate(RandomSource.secure());
+    assertThat(old.text()).startsWith("agt1-");
+    assertThat(EnrollmentToken.parse(old.text()).hostKey()).isNull();
+
+    // A pin on an agt1 token, or none on an agt2 token, is not a token.
+    String pinPart = token.text().substring(token.text().lastIndexOf('-'));
+    assertThatThrownBy(() -> EnrollmentToken.parse(old.text() + pinPart))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> EnrollmentToken.parse("agt2" + old.text().substring(4)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aHostKeyFileKeepsItsRetiredFingerprints() throws KeyFileException {
+    HostKeyFile file =
+        new HostKeyFile(
+            dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure()),
+            Instant.parse("2026-12-07T00:00:00Z"),
+            List.of(PIN_A));
+    HostKeyFile parsed = HostKeyFile.parse(Path.of("host.key"), file.format());
+    assertThat(parsed.retired()).containsExactly(PIN_A);
+    assertThat(parsed.key()).isEqualTo(file.key());
+  }
 }

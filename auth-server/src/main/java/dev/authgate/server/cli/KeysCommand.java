@@ -213,21 +213,148 @@ final class KeysCommand implements Runnable {
   @Command(
       name = "host-key",
       mixinStandardHelpOptions = true,
-      description =
-          "Print this server's host key fingerprint (SHA256:…), as machines pin it; compare it with"
-              + " what a machine shows before trusting it.")
+      subcommands = {HostKeyRotate.class, HostKeyRetire.class},
+      description = {
+        "Print this server's host key fingerprint (SHA256:…), as machines pin it; compare it with"
+            + " what a machine shows before trusting it. During a rotation the next key is"
+            + " printed too.",
+        "Rotation without touching machines: 'host-key rotate' makes the next key, which servers"
+            + " announce to every verified machine (each adds it to its credential's pins);"
+            + " after an overlap in which every machine has connected, 'host-key retire' makes it"
+            + " the host key and tells machines to drop the old one."
+      })
   static final class HostKey implements Callable<Integer> {
     @Mixin KeystoreOption keystore;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-      HostKeys.Loaded hostKey = keystore.hostKeys().load();
-      spec.commandLine().getOut().println(hostKey.fingerprint());
+      HostKeys keys = keystore.hostKeys();
+      HostKeys.Loaded hostKey = keys.load();
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      out.println(hostKey.fingerprint());
+      err.println("from " + hostKey.from() + ", made " + hostKey.file().created());
+      var next = keys.loadNext();
+      if (next.isPresent() && !next.get().key().equals(hostKey.file().key())) {
+        out.println(next.get().key().publicKey().fingerprint());
+        err.println(
+            "next key (a rotation is under way) from "
+                + keys.nextLocation()
+                + ", made "
+                + next.get().created()
+                + "; retire the old key with 'auth-server keys host-key retire' once every machine"
+                + " has connected");
+      }
+      for (String retired : hostKey.file().retired()) {
+        err.println("retired: " + retired);
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "rotate",
+      mixinStandardHelpOptions = true,
+      description =
+          "Make the next host key (KEYS/host-next.key). Servers sharing this keystore announce it"
+              + " to verified machines from their next look (within seconds); keep both until"
+              + " every machine has connected, then run 'keys host-key retire'.")
+  static final class HostKeyRotate implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Mixin AuditLogOption auditLog;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      HostKeys keys = keystore.hostKeys();
+      KeystoreDirectory dir = keystore.open();
+      dir.prepare();
+      String current = keys.load().fingerprint();
+      dev.authgate.protocol.keyfile.HostKeyFile next =
+          hostKeyChange(
+              () ->
+                  auditLog.audited(
+                      dir,
+                      () ->
+                          AuditEvent.of("keys.host_key_rotated")
+                              .with("host_key", current)
+                              .with("file", keys.nextLocation().toString()),
+                      keys::rotate));
+      spec.commandLine().getOut().println(next.key().publicKey().fingerprint());
       spec.commandLine()
           .getErr()
-          .println("from " + hostKey.from() + ", made " + hostKey.file().created());
+          .println(
+              "made the next host key "
+                  + next.key().publicKey().fingerprint()
+                  + " ("
+                  + keys.nextLocation()
+                  + "); servers sign with "
+                  + current
+                  + " and announce the next key to every machine that connects. Copy "
+                  + keys.nextLocation().getFileName()
+                  + " to the other servers of a cluster that do not share this keystore. When"
+                  + " every machine has connected, run: auth-server keys host-key retire --keys "
+                  + dir.path());
       return 0;
+    }
+  }
+
+  @Command(
+      name = "retire",
+      mixinStandardHelpOptions = true,
+      description =
+          "End a rotation: the next key becomes the host key and the old one is retired (verified"
+              + " machines drop it from their pins). A machine that never connected during the"
+              + " overlap is refused with a message naming both fingerprints.")
+  static final class HostKeyRetire implements Callable<Integer> {
+    @Mixin KeystoreOption keystore;
+    @Mixin AuditLogOption auditLog;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      HostKeys keys = keystore.hostKeys();
+      KeystoreDirectory dir = keystore.open();
+      dir.prepare();
+      String current = keys.load().fingerprint();
+      HostKeys.Retired retired =
+          hostKeyChange(
+              () ->
+                  auditLog.audited(
+                      dir,
+                      () ->
+                          AuditEvent.of("keys.host_key_retired")
+                              .with("retired", current)
+                              .with(
+                                  "host_key",
+                                  keys.loadNext()
+                                      .map(n -> n.key().publicKey().fingerprint())
+                                      .orElse(null)),
+                      keys::retire));
+      String now = retired.current().key().publicKey().fingerprint();
+      spec.commandLine().getOut().println(now);
+      spec.commandLine()
+          .getErr()
+          .println(
+              (retired.fingerprint() == null
+                  ? "the rotation had already been finished; removed the leftover next key"
+                  : "retired "
+                      + retired.fingerprint()
+                      + "; servers sign with "
+                      + now
+                      + " from their next look (copy host.key to the other servers of a cluster"
+                      + " that do not share this keystore)"));
+      return 0;
+    }
+  }
+
+  /** Runs a rotation step, turning "not now" into a usage error (exit 2) with its reason. */
+  private static <T> T hostKeyChange(AuditLogOption.Change<T> change) throws IOException {
+    try {
+      return change.apply();
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 
@@ -832,9 +959,13 @@ final class KeysCommand implements Runnable {
             spec.commandLine(), "--uses and --expires must be positive");
       }
       KeystoreDirectory dir = keystore.open();
-      dev.authgate.protocol.keyfile.EnrollmentToken token =
-          dev.authgate.protocol.keyfile.EnrollmentToken.generate(RandomSource.secure());
       dir.prepare();
+      // The token pins the key servers sign with now, so the machine refuses a rogue (even one
+      // holding this token) before it sends ENROLL.
+      HostKeys.Loaded hostKey = keystore.ensureHostKey(auditLog);
+      dev.authgate.protocol.keyfile.EnrollmentToken token =
+          dev.authgate.protocol.keyfile.EnrollmentToken.generate(RandomSource.secure())
+              .withHostKey(hostKey.fingerprint());
       {
         auditLog.audited(
             dir,
@@ -867,6 +998,8 @@ final class KeysCommand implements Runnable {
                         .plus(expires)
                         .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
                     + (approve ? ", each after 'keys approve'" : "")
+                    + "; it pins the host key "
+                    + hostKey.fingerprint()
                     + "; it is shown only now");
       }
       return 0;

@@ -22,6 +22,7 @@ import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import dev.authgate.server.keystore.KeystoreWatcher;
+import dev.authgate.server.keystore.LiveHostKeys;
 import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.log.LogFormat;
 import dev.authgate.server.metrics.ServerMetrics;
@@ -322,7 +323,8 @@ final class ServeCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
     KeystoreSnapshot snapshot = directory.load();
-    String hostKey = hostKey(clock);
+    LiveHostKeys hostKeys = hostKeys(clock);
+    String hostKey = hostKeys.get().signing().publicKey().fingerprint();
     snapshot
         .skipped()
         .forEach(
@@ -379,6 +381,7 @@ final class ServeCommand implements Callable<Integer> {
           AuthServer.start(
               config,
               live,
+              hostKeys,
               sink,
               clock,
               RandomSource.secure(),
@@ -409,6 +412,7 @@ final class ServeCommand implements Callable<Integer> {
     KeystoreWatcher.record(audit, keys, snapshot);
     KeystoreWatcher watcher =
         new KeystoreWatcher(directory, live, audit, server::revalidateSessions);
+    watcher.alsoRefresh(hostKeys);
     watcher.start(WATCH_INTERVAL);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -453,25 +457,28 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * The server's host key fingerprint: the key is read (from the systemd credential or {@code
-   * KEYS/host.key}) or made if there is none. A keystore this server may not write (mounted
-   * read-only) and no key yet is said once; the server serves on (nothing is signed with it yet).
+   * The server's host keys: read (from the systemd credentials or {@code KEYS/host.key} and {@code
+   * KEYS/host-next.key}) or the host key made if there is none. Every HELLO is signed with it, so a
+   * server that has none and cannot make one (a keystore mounted read-only) does not start.
    */
-  private String hostKey(Clock clock) throws IOException {
+  private LiveHostKeys hostKeys(Clock clock) throws IOException {
+    HostKeys source = new HostKeys(keys, System.getenv(), clock, RandomSource.secure());
     try {
-      HostKeys.Loaded loaded =
-          new HostKeys(keys, System.getenv(), clock, RandomSource.secure()).loadOrCreate();
+      HostKeys.Loaded loaded = source.loadOrCreate();
       if (loaded.created()) {
         LOG.info("made the host key {} ({})", loaded.from(), loaded.fingerprint());
       }
-      return loaded.fingerprint();
     } catch (dev.authgate.protocol.keyfile.KeyFileException e) {
       throw e; // a key that exists but cannot be used: fix it before serving
     } catch (IOException e) {
-      LOG.warn(
-          "no host key ({}); make one with: auth-server keys init --keys {}", e.getMessage(), keys);
-      return "none";
+      throw new IllegalArgumentException(
+          "no host key, and none can be made ("
+              + dev.authgate.protocol.text.IoErrors.describe(e)
+              + "); make one with: auth-server keys init --keys "
+              + keys,
+          e);
     }
+    return LiveHostKeys.load(source);
   }
 
   private static String plural(long count, String noun) {

@@ -4,6 +4,7 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.X25519KeyPool;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatRooms;
@@ -29,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,9 +83,14 @@ public final class AuthServer implements Closeable {
    * @throws IOException if the address cannot be bound; the message names the address
    */
   public static AuthServer start(
-      ServerConfig config, VerifierLookup keys, AuditLog audit, Clock clock, RandomSource random)
+      ServerConfig config,
+      VerifierLookup keys,
+      Supplier<HostKeySet> hostKeys,
+      AuditLog audit,
+      Clock clock,
+      RandomSource random)
       throws IOException {
-    return start(config, keys, audit, clock, random, SharedState.inProcess());
+    return start(config, keys, hostKeys, audit, clock, random, SharedState.inProcess());
   }
 
   /**
@@ -94,6 +101,7 @@ public final class AuthServer implements Closeable {
   public static AuthServer start(
       ServerConfig config,
       VerifierLookup keys,
+      Supplier<HostKeySet> hostKeys,
       AuditLog audit,
       Clock clock,
       RandomSource random,
@@ -139,6 +147,7 @@ public final class AuthServer implements Closeable {
             new ServerContext(
                 config,
                 keys,
+                hostKeys,
                 audit,
                 clock,
                 random,
@@ -164,6 +173,7 @@ public final class AuthServer implements Closeable {
         AuditEvent.of("server.started")
             .with("listen", Addresses.format(listener.getLocalSocketAddress()))
             .with("server_id", config.serverId())
+            .with("host_key", hostKeys.get().signing().publicKey().fingerprint())
             .with("handshake_timeout_ms", config.handshakeTimeout().toMillis())
             .with("write_timeout_ms", config.sessions().writeTimeout().toMillis())
             .with("max_sessions", config.sessions().maxSessions())

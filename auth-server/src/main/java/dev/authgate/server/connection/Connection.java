@@ -217,6 +217,7 @@ final class Connection implements Runnable {
         new ServerHandshake(
             context.keys(),
             context.config().serverId(),
+            context.hostKeys().get(),
             context.randomness(),
             context.ephemerals());
     boolean beforeAuth = true;

@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * @param config the server configuration
  * @param keys the verifiers handshakes are checked against
+ * @param hostKeys the host key that signs each HELLO and the keys WELCOME announces, now
  * @param audit where audit events go
  * @param clock the time source for durations
  * @param randomness the source of challenges and ephemeral keys
@@ -36,6 +37,7 @@ import java.util.concurrent.ScheduledExecutorService;
 record ServerContext(
     ServerConfig config,
     VerifierLookup keys,
+    java.util.function.Supplier<dev.authgate.protocol.identity.HostKeySet> hostKeys,
     AuditLog audit,
     Clock clock,
     RandomSource randomness,

@@ -2,6 +2,8 @@ package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.identity.HostKey;
+import dev.authgate.protocol.identity.HostKeySet;
+import dev.authgate.protocol.identity.HostPublicKey;
 import dev.authgate.protocol.keyfile.HostKeyFile;
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.keyfile.KeyFiles;
@@ -27,6 +29,9 @@ public final class HostKeys {
   /** The credential's name under {@code $CREDENTIALS_DIRECTORY}. */
   public static final String CREDENTIAL_NAME = "authgate-host-key";
 
+  /** The next key's credential name, while a rotation is under way. */
+  public static final String NEXT_CREDENTIAL_NAME = "authgate-host-key-next";
+
   private final Path keysDir;
   private final Map<String, String> environment;
   private final Clock clock;
@@ -51,13 +56,140 @@ public final class HostKeys {
   }
 
   private Optional<Path> credential() {
+    return credential(CREDENTIAL_NAME);
+  }
+
+  private Optional<Path> credential(String name) {
     String dir = environment.get("CREDENTIALS_DIRECTORY");
     if (dir == null || dir.isBlank()) {
       return Optional.empty();
     }
-    Path file = Path.of(dir).resolve(CREDENTIAL_NAME);
+    Path file = Path.of(dir).resolve(name);
     return Files.exists(file) ? Optional.of(file) : Optional.empty();
   }
+
+  /** Whether the keys come from systemd credentials (then rotation is done where they are made). */
+  public boolean fromCredentials() {
+    return credential().isPresent();
+  }
+
+  /** Where the next key of a rotation is read from now. */
+  public Path nextLocation() {
+    return credential().isPresent()
+        ? credential(NEXT_CREDENTIAL_NAME)
+            .orElse(Path.of(environment.get("CREDENTIALS_DIRECTORY"), NEXT_CREDENTIAL_NAME))
+        : keysDir.resolve(HostKeyFile.NEXT_FILE_NAME);
+  }
+
+  /**
+   * Everything a server signs and announces with: the host key, the next key of a rotation under
+   * way (if any) and the retired fingerprints the host key file lists.
+   *
+   * @throws KeyFileException if the host key is missing or a file cannot be used
+   */
+  public HostKeySet loadSet() throws IOException {
+    Loaded current = load();
+    Optional<HostKeyFile> next = loadNext();
+    java.util.List<HostPublicKey> announced =
+        next.map(HostKeyFile::key)
+            .filter(k -> !k.equals(current.file().key())) // a retire cut short by a crash
+            .map(k -> java.util.List.of(k.publicKey()))
+            .orElse(java.util.List.of());
+    return new HostKeySet(current.file().key(), announced, current.file().retired());
+  }
+
+  /** The next key of a rotation under way, if there is one. */
+  public Optional<HostKeyFile> loadNext() throws IOException {
+    Path where = nextLocation();
+    if (!Files.exists(where, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    return Optional.of(read(where, credential().isEmpty()));
+  }
+
+  /**
+   * Starts a rotation: makes the next key ({@code KEYS/host-next.key}), which servers announce to
+   * every verified client from their next keystore look on. The caller holds the keystore lock.
+   *
+   * @throws IllegalStateException if a rotation is already under way or the keys are systemd
+   *     credentials
+   */
+  public HostKeyFile rotate() throws IOException {
+    requireFiles("rotate");
+    load(); // there is a key to rotate from
+    Path next = nextLocation();
+    if (Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IllegalStateException(
+          "a rotation is already under way ("
+              + next
+              + "): retire the old key first with 'auth-server keys host-key retire'");
+    }
+    HostKeyFile made =
+        new HostKeyFile(
+            HostKey.generate(randomness), clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    KeyFiles.writePrivate(next, made.format(), false);
+    return made;
+  }
+
+  /**
+   * Ends a rotation: the next key becomes the host key (written over {@code KEYS/host.key} in one
+   * rename) and the old one is listed as retired, so verified clients drop it; then the next key's
+   * file goes. A crash between the two leaves a next key equal to the host key, which servers
+   * ignore and the next retire removes. The caller holds the keystore lock.
+   *
+   * @return the key that was retired and the new host key
+   * @throws IllegalStateException if no rotation is under way
+   */
+  public Retired retire() throws IOException {
+    requireFiles("retire");
+    Loaded current = load();
+    Path nextFile = nextLocation();
+    HostKeyFile next =
+        loadNext()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "no rotation is under way: start one with 'auth-server keys host-key"
+                            + " rotate', let machines connect during the overlap, then retire"));
+    if (next.key().equals(current.file().key())) {
+      Files.delete(nextFile); // a retire cut short after the rename
+      return new Retired(null, current.file());
+    }
+    String old = current.file().key().publicKey().fingerprint();
+    java.util.List<String> retired = new java.util.ArrayList<>(current.file().retired());
+    retired.remove(old);
+    retired.add(old);
+    while (retired.size() > HostKeyFile.MAX_RETIRED) {
+      retired.remove(0);
+    }
+    HostKeyFile promoted = new HostKeyFile(next.key(), next.created(), retired);
+    KeyFiles.writePrivate(current.from(), promoted.format(), true);
+    Files.delete(nextFile);
+    return new Retired(old, promoted);
+  }
+
+  private void requireFiles(String what) {
+    if (credential().isPresent()) {
+      throw new IllegalStateException(
+          "the host key is the systemd credential "
+              + credential().get()
+              + ": "
+              + what
+              + " in the directory the credentials are made from (auth-server keys host-key "
+              + what
+              + " --keys DIR), then encrypt host.key and host-next.key again"
+              + " (docs/OPERATIONS.md, \"Rotating the host key\")");
+    }
+  }
+
+  /**
+   * A finished retire.
+   *
+   * @param fingerprint the retired key's fingerprint, or null if an earlier retire had already
+   *     promoted the next key
+   * @param current the host key now
+   */
+  public record Retired(String fingerprint, HostKeyFile current) {}
 
   /**
    * The host key, made now if there is none (and no credential names one).

@@ -165,7 +165,7 @@ public final class KeystoreDirectory {
                 : alreadyExists(clientId, file);
           }
           byte[] secret = randomness.bytes(32);
-          Credential credential = new Credential(clientId, "k1", secret);
+          Credential credential = new Credential(clientId, "k1", secret, hostKeyPins());
           ScramKeys keys = ScramKeys.fromSaltedPassword(secret);
           KeyEntry entry = new KeyEntry("k1", now(), null, null, keys.verifier());
           try {
@@ -370,7 +370,20 @@ public final class KeystoreDirectory {
         keys.with(
             new KeyEntry(keyId, now, null, null, ScramKeys.fromSaltedPassword(secret).verifier()));
     KeyFiles.writePrivate(file, updated.format(), true);
-    return new Rotation(new Credential(clientId, keyId, secret), oldUntil, previous);
+    return new Rotation(new Credential(clientId, keyId, secret, hostKeyPins()), oldUntil, previous);
+  }
+
+  /**
+   * The host key fingerprints a credential made now pins: the host key and the next key of a
+   * rotation under way; none if this keystore has no host key yet (the {@code keys} commands make
+   * it first).
+   */
+  public java.util.List<String> hostKeyPins() throws IOException {
+    HostKeys hostKeys = new HostKeys(dir, System.getenv(), clock, randomness);
+    if (!Files.exists(hostKeys.location(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return java.util.List.of();
+    }
+    return hostKeys.loadSet().pins();
   }
 
   /** Work done under the keystore's lock by a caller (a command auditing its change first). */

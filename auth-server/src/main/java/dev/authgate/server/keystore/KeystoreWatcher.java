@@ -39,6 +39,7 @@ public final class KeystoreWatcher implements Closeable {
   private final ScheduledExecutorService scheduler;
   private String signature;
   private boolean failing;
+  private volatile LiveHostKeys hostKeys;
 
   /**
    * @param afterReload run after each successful reload (the server rechecks open sessions)
@@ -58,6 +59,11 @@ public final class KeystoreWatcher implements Closeable {
             });
   }
 
+  /** At each look, also rereads {@code keys} if their files changed (a host key rotation). */
+  public void alsoRefresh(LiveHostKeys keys) {
+    this.hostKeys = keys;
+  }
+
   /** Records the directory's current state (already loaded into the live keystore). */
   public synchronized void markLoaded() {
     signature = signature();
@@ -72,6 +78,10 @@ public final class KeystoreWatcher implements Closeable {
 
   private void checkQuietly() {
     try {
+      LiveHostKeys keys = hostKeys;
+      if (keys != null) {
+        keys.refresh();
+      }
       checkNow();
     } catch (RuntimeException e) {
       LOG.error("checking keystore {} failed: {}", directory.path(), e.toString());

@@ -91,7 +91,9 @@ class AuthServerTest {
 
   private byte[] refusalBytes(ClientIdentity identity) throws IOException {
     try (RawClient client = RawClient.connect(server.port())) {
-      ClientHandshake handshake = new ClientHandshake(identity, RandomSource.secure());
+      ClientHandshake handshake =
+          new ClientHandshake(
+              identity, dev.authgate.server.testing.RawClient.ANY_HOST_KEY, RandomSource.secure());
       client.send(handshake.onHello(client.readFrame()));
       return client.readToEnd();
     }
@@ -326,7 +328,10 @@ class AuthServerTest {
       try (java.net.Socket socket = new java.net.Socket("::1", v6.port())) {
         socket.setSoTimeout(5000);
         ClientHandshake handshake =
-            new ClientHandshake(credential.identity(), RandomSource.secure());
+            new ClientHandshake(
+                credential.identity(),
+                dev.authgate.server.testing.RawClient.ANY_HOST_KEY,
+                RandomSource.secure());
         socket
             .getOutputStream()
             .write(

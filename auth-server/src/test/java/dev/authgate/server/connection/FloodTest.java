@@ -120,7 +120,9 @@ class FloodTest {
     try (RawClient client = RawClient.connect(server.port())) {
       dev.authgate.protocol.handshake.ClientHandshake handshake =
           new dev.authgate.protocol.handshake.ClientHandshake(
-              credential.identity(), dev.authgate.protocol.crypto.RandomSource.secure());
+              credential.identity(),
+              dev.authgate.server.testing.RawClient.ANY_HOST_KEY,
+              dev.authgate.protocol.crypto.RandomSource.secure());
       client.send(handshake.onHello(client.readFrame()));
       Frame answer = client.readFrame();
       assertThat(answer.type()).isEqualTo(FrameType.REFUSED);

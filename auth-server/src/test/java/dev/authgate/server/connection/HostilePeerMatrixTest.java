@@ -305,7 +305,11 @@ class HostilePeerMatrixTest {
     Set<String> earlier = connectionsSoFar();
     try (RawClient client = RawClient.connect(server.port())) {
       port = client.localPort();
-      ClientHandshake handshake = new ClientHandshake(sensor.identity(), RandomSource.secure());
+      ClientHandshake handshake =
+          new ClientHandshake(
+              sensor.identity(),
+              dev.authgate.server.testing.RawClient.ANY_HOST_KEY,
+              RandomSource.secure());
       byte[] auth = handshake.onHello(client.readFrame());
       switch (fault) {
         case DRIPPED -> {

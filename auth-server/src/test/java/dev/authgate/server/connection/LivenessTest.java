@@ -152,7 +152,9 @@ class LivenessTest {
       try (RawClient client = RawClient.connect(server.port())) {
         var handshake =
             new dev.authgate.protocol.handshake.ClientHandshake(
-                racer.identity(), dev.authgate.protocol.crypto.RandomSource.secure());
+                racer.identity(),
+                dev.authgate.server.testing.RawClient.ANY_HOST_KEY,
+                dev.authgate.protocol.crypto.RandomSource.secure());
         client.send(handshake.onHello(client.readFrame()));
         var answer = client.readFrame();
         assertThat(answer.type()).isEqualTo(dev.authgate.protocol.frame.FrameType.REFUSED);

@@ -132,9 +132,17 @@ public final class RawClient implements AutoCloseable {
     out.flush();
   }
 
+  /**
+   * Server tests drive the server they started; which host key signed its HELLO is what the
+   * protocol and client tests check, so these handshakes accept any key whose signature verifies.
+   */
+  public static final dev.authgate.protocol.identity.HostKeyCheck ANY_HOST_KEY = presented -> {};
+
   /** Runs a whole handshake as {@code identity}, returning the session channel. */
   public SecureChannel handshake(ClientIdentity identity) throws IOException {
-    ClientHandshake handshake = new ClientHandshake(identity, RandomSource.secure());
+    ClientHandshake handshake =
+        new ClientHandshake(
+            identity, dev.authgate.server.testing.RawClient.ANY_HOST_KEY, RandomSource.secure());
     send(handshake.onHello(readFrame()));
     ClientHandshake.Established established = handshake.onWelcome(readFrame());
     keys = established.keys();
@@ -155,7 +163,9 @@ public final class RawClient implements AutoCloseable {
    */
   public SecureChannel handshakeHolding(ClientIdentity identity, ByteArrayOutputStream held)
       throws IOException {
-    ClientHandshake handshake = new ClientHandshake(identity, RandomSource.secure());
+    ClientHandshake handshake =
+        new ClientHandshake(
+            identity, dev.authgate.server.testing.RawClient.ANY_HOST_KEY, RandomSource.secure());
     send(handshake.onHello(readFrame()));
     ClientHandshake.Established established = handshake.onWelcome(readFrame());
     return SecureChannel.client(in, held, established.keys());

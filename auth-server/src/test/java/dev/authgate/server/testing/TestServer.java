@@ -12,8 +12,10 @@ import dev.authgate.server.cluster.RedisTarget;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.connection.SharedState;
+import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreWatcher;
+import dev.authgate.server.keystore.LiveHostKeys;
 import dev.authgate.server.keystore.LiveKeystore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,6 +41,7 @@ public final class TestServer implements AutoCloseable {
   private final AuthServer server;
   private final RedisCluster cluster;
   private KeystoreWatcher watcher;
+  private final LiveHostKeys hostKeys;
 
   private TestServer(
       Path root,
@@ -59,6 +62,10 @@ public final class TestServer implements AutoCloseable {
     Files.createDirectories(root);
     this.keystore = new KeystoreDirectory(keys, Clock.systemUTC(), RandomSource.secure());
     dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keystore.path());
+    HostKeys hostKeySource =
+        new HostKeys(keys, java.util.Map.of(), Clock.systemUTC(), RandomSource.secure());
+    hostKeySource.loadOrCreate();
+    this.hostKeys = LiveHostKeys.load(hostKeySource);
     this.live = new LiveKeystore(keystore.load(), Clock.systemUTC(), keystore);
     this.audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
     this.cluster =
@@ -69,6 +76,7 @@ public final class TestServer implements AutoCloseable {
         AuthServer.start(
             config,
             lookup.apply(live),
+            hostKeys,
             audit,
             Clock.systemUTC(),
             RandomSource.secure(),
@@ -139,14 +147,26 @@ public final class TestServer implements AutoCloseable {
     return root.resolve(clientId + ".credential");
   }
 
-  /** Rereads the keystore directory into the running server. */
+  /** The server's host keys (reread by {@link #reloadKeys} and the watcher). */
+  public LiveHostKeys hostKeys() {
+    return hostKeys;
+  }
+
+  /** The fingerprint of the host key the server signs with now. */
+  public String hostKeyFingerprint() {
+    return hostKeys.get().signing().publicKey().fingerprint();
+  }
+
+  /** Rereads the keystore directory (and the host keys) into the running server. */
   public void reloadKeys() throws IOException {
+    hostKeys.refresh();
     live.replace(keystore.load());
   }
 
   /** Starts watching the keystore directory as {@code serve} does, checking every 100 ms. */
   public TestServer watchKeys() {
     watcher = new KeystoreWatcher(keystore, live, audit, server::revalidateSessions);
+    watcher.alsoRefresh(hostKeys);
     watcher.start(Duration.ofMillis(100));
     return this;
   }
