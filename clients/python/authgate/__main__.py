@@ -33,7 +33,7 @@ def _target(args: argparse.Namespace):
         print("authgate: %s" % e, file=sys.stderr)
         return USAGE
     try:
-        return server, host, port, Credential.load(key)
+        return server, host, port, Credential.load(key, accept_new=getattr(args, "accept_new", False))
     except CredentialError as e:
         print("authgate: %s" % e, file=sys.stderr)
         return FAILURE
@@ -47,8 +47,14 @@ def _failure(e: BaseException) -> int:
             return AUTH_REFUSED
         print("authgate: the server refused the connection: %s" % e, file=sys.stderr)
         return AUTH_REFUSED if e.code == 0x03 else CONNECTION
+    if isinstance(e, protocol.HostKeyNotTrusted):
+        print("authgate: %s" % e, file=sys.stderr)
+        return AUTH_REFUSED
     if isinstance(e, protocol.ServerNotVerified):
         print("authgate: %s; not talking to it" % e, file=sys.stderr)
+        return AUTH_REFUSED
+    if isinstance(e, protocol.UnsupportedVersion):
+        print("authgate: %s" % e, file=sys.stderr)
         return AUTH_REFUSED
     if isinstance(e, SessionEnded):
         if e.code == 6:
@@ -320,11 +326,12 @@ def _enroll(args: argparse.Namespace) -> int:
         if not text.strip():
             raise ValueError("no token: give --token TOKEN (or -) or set AUTHGATE_TOKEN")
         token = EnrollmentToken.parse(text)
+        token.credential(args.host_key)  # a token without a pin needs --host-key: say so now
     except (ValueError, CredentialError) as e:
         print("authgate: %s" % e, file=sys.stderr)
         return USAGE
     try:
-        result, server_id = enroll(server, token, args.out, args.id or "", args.timeout)
+        result, server_id = enroll(server, token, args.out, args.id or "", args.timeout, args.host_key)
     except FileExistsError:
         print("authgate: %s exists; enroll writes a new credential and never overwrites one" % args.out, file=sys.stderr)
         return USAGE
@@ -345,6 +352,16 @@ def _enroll(args: argparse.Namespace) -> int:
     print(
         "enrolled as %s (key %s) with server '%s'; credential written to %s (mode 0600)"
         % (_printable(result.client_id), _printable(result.key_id), _printable(server_id), args.out),
+        file=sys.stderr,
+    )
+    enrolled = Credential.load(args.out)
+    print(
+        "this machine's key fingerprint is %s: the operator should see the same in 'auth-server"
+        " keys list' before approving; the server's host key is %s"
+        % (
+            protocol.fingerprint_of_hash(protocol.sha256(enrolled.keys.stored_key)),
+            ", ".join(enrolled.host_keys),
+        ),
         file=sys.stderr,
     )
     if result.status == "pending":
@@ -489,10 +506,12 @@ def main(argv: list[str] | None = None) -> int:
     ping = commands.add_parser("ping", help="authenticate, verify the server, time a sealed round trip")
     ping.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     ping.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    ping.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
     ping.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting and each reply (default 10)")
     upload = commands.add_parser("upload", help="upload files: streamed, SHA-256 checked, resumed")
     upload.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     upload.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    upload.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
     upload.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting and each reply (default 10)")
     upload.add_argument("--overwrite", action="store_true", help="replace files of the same name on the server")
     upload.add_argument("--no-resume", dest="resume", action="store_false", help="start over instead of resuming")
@@ -505,11 +524,13 @@ def main(argv: list[str] | None = None) -> int:
     listing = commands.add_parser("list", help="list the files published for this machine")
     listing.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     listing.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    listing.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
     listing.add_argument("--timeout", type=float, default=30.0, help="seconds for connecting and each reply (default 30)")
     listing.add_argument("--json", action="store_true", help="one JSON array instead of a table")
     get = commands.add_parser("get", help="fetch published files: staged, SHA-256 checked, renamed into place")
     get.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     get.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    get.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
     get.add_argument("--timeout", type=float, default=30.0, help="seconds for connecting and each reply (default 30)")
     get.add_argument("--out", default=".", help="where the files go (default: the current directory)")
     get.add_argument("--resume", dest="resume", action="store_true", default=True, help="continue an interrupted download (default)")
@@ -519,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     chat = commands.add_parser("chat", help="chat in a room: JSON lines out, stdin lines in")
     chat.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     chat.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    chat.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
     chat.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting (default 10)")
     chat.add_argument("--room", default="lobby", help="the room to join (default lobby)")
     chat.add_argument("--keepalive", type=float, default=60.0, help="ping a quiet server this often, seconds (default 60)")
@@ -528,22 +550,72 @@ def main(argv: list[str] | None = None) -> int:
     send = commands.add_parser("send", help="say TEXT (or each stdin line) in a room and leave; --udp as datagrams")
     send.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     send.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    send.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
     send.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting and each reply (default 10)")
     send.add_argument("--room", default="lobby", help="the room (default lobby)")
     send.add_argument("--udp", action="store_true", help="each line as one verified datagram; reports how many arrived")
     send.add_argument("text", nargs="*", metavar="TEXT")
     enrol = commands.add_parser("enroll", help="enroll this machine with a one-time token")
     enrol.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
-    enrol.add_argument("--token", help="the token (agt1-...), or - for stdin; default AUTHGATE_TOKEN")
+    enrol.add_argument("--token", help="the token (agt2-...), or - for stdin; default AUTHGATE_TOKEN")
+    enrol.add_argument("--host-key", help="the server's host key fingerprint (SHA256:...), only for a token made before host keys (agt1-...)")
     enrol.add_argument("--id", help="the client id to ask for, where the token lets the machine choose")
     enrol.add_argument("--out", required=True, help="where to write the new credential (mode 0600)")
     enrol.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting and each reply (default 10)")
+    pin = commands.add_parser("pin", help="show the server host keys the credential trusts, or pin the fingerprints given")
+    pin.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
+    pin.add_argument("--replace", action="store_true", help="trust only the fingerprints given")
+    pin.add_argument("fingerprints", nargs="*", metavar="SHA256:...", help="as 'auth-server keys host-key' prints them")
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code else OK
     return {"upload": _upload, "chat": _chat, "enroll": _enroll, "list": _list, "get": _get,
-            "send": _send}.get(args.command, _ping)(args)
+            "send": _send, "pin": _pin}.get(args.command, _ping)(args)
+
+
+def _pin(args: argparse.Namespace) -> int:
+    """As ``auth-client pin``: list the pins, add the fingerprints given, or --replace them."""
+    from .credential import _write_private
+
+    key = args.key or os.environ.get("AUTHGATE_KEY", "")
+    if not key:
+        print("authgate: no credential: give --key FILE or set AUTHGATE_KEY", file=sys.stderr)
+        return USAGE
+    for fingerprint in args.fingerprints:
+        if not protocol.is_fingerprint(fingerprint):
+            print(
+                "authgate: not a host key fingerprint: '%s' (expected SHA256: and 43 base64 characters)"
+                % _printable(fingerprint),
+                file=sys.stderr,
+            )
+            return USAGE
+    if args.replace and not args.fingerprints:
+        print("authgate: --replace needs the fingerprints to trust instead", file=sys.stderr)
+        return USAGE
+    try:
+        credential = Credential.load(key)
+    except CredentialError as e:
+        print("authgate: %s" % e, file=sys.stderr)
+        return FAILURE
+    if not args.fingerprints:
+        for pin in credential.host_keys:
+            print(pin)
+        if not credential.host_keys:
+            print("%s pins no host key: pin one, or connect once with --accept-new" % key, file=sys.stderr)
+        return OK
+    pins = [] if args.replace else list(credential.host_keys)
+    for fingerprint in args.fingerprints:
+        if fingerprint not in pins:
+            pins.append(fingerprint)
+    if len(pins) > 16:
+        print("authgate: a credential pins at most 16 keys", file=sys.stderr)
+        return USAGE
+    _write_private(key, credential.with_host_keys(pins).format())
+    for pin in pins:
+        print(pin)
+    print("pinned in %s" % key, file=sys.stderr)
+    return OK
 
 
 if __name__ == "__main__":

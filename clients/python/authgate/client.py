@@ -602,18 +602,20 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
             credential.keys,
             os.urandom(32),
             X25519PrivateKey.generate(),
+            credential.trust,
         )
         _, frame_type, payload = protocol.read_frame(sock, protocol.PRE_AUTH_MAX)
         sock.sendall(handshake.on_hello(frame_type, payload))
         head, frame_type, payload = protocol.read_frame(sock, protocol.PRE_AUTH_MAX)
         server_id, c2s, s2c = handshake.on_welcome(head, frame_type, payload)
+        credential.trust.learned(handshake.host_key, handshake.next_host_keys, handshake.retired_host_keys)
         return Connection(sock, server_id, protocol.SecureChannel(sock, c2s, s2c), handshake.datagram_secret)
     except BaseException:
         sock.close()
         raise
 
 
-def enroll(server: str, token, out: str, client_id: str = "", timeout: float = 10.0):
+def enroll(server: str, token, out: str, client_id: str = "", timeout: float = 10.0, host_key: str | None = None):
     """Enrolls this machine with ``token`` (an :class:`EnrollmentToken`): makes its secret here,
     sends the server only its verifiers over a session verified with the token, and writes the
     credential to ``out`` (mode 0600, never overwriting a file) once the server stored them.
@@ -626,7 +628,8 @@ def enroll(server: str, token, out: str, client_id: str = "", timeout: float = 1
     try:
         secret = os.urandom(32)
         keys = protocol.ScramKeys.of(secret)
-        with connect(server, token.credential(), timeout) as conn:
+        claimed = token.credential(host_key)
+        with connect(server, claimed, timeout) as conn:
             conn._channel.send(protocol.ENROLL, protocol.enroll_body(client_id, keys.stored_key, keys.server_key))
             inner, body = conn._reply()
             if inner != protocol.ENROLL_RESULT:
@@ -642,7 +645,9 @@ def enroll(server: str, token, out: str, client_id: str = "", timeout: float = 1
                         "the server sent an invalid id '%s' in ENROLL_RESULT; nothing was written"
                         % protocol.escape(value[:64])
                     )
-            os.write(fd, Credential(result.client_id, result.key_id, secret).format().encode("utf-8"))
+            # Pinned: the key that signed this session and any next key it announced.
+            pins = tuple(claimed.trust.pins)
+            os.write(fd, Credential(result.client_id, result.key_id, secret, pins).format().encode("utf-8"))
             os.fsync(fd)
             written = True
         return result, server_id

@@ -7,9 +7,14 @@ import binascii
 import os
 import re
 import stat
+import sys
+import threading
 from dataclasses import dataclass, field
 
+from . import protocol
 from .protocol import ScramKeys
+
+MAX_HOST_KEYS = 16
 
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
 
@@ -18,17 +23,105 @@ class CredentialError(Exception):
     """A credential file that cannot be used; the message names the file, never the secret."""
 
 
+class HostKeyTrust:
+    """Which server host keys a client trusts (its pins), shared by every connection of one
+    credential. A verified server's announcements are learned: a next key of a rotation is pinned,
+    a retired one dropped, and the credential file (if any) rewritten atomically (write, fsync,
+    rename; mode 0600). A key is pinned because it was presented only on first use of a credential
+    without pins, and only with ``accept_new``."""
+
+    def __init__(self, pins, path: str | None = None, accept_new: bool = False, where: str = ""):
+        self.pins = list(pins)
+        self.path = path
+        self.accept_new = accept_new
+        self.where = where or (path or "")
+        self._lock = threading.Lock()
+        self._warned = False
+
+    def __call__(self, presented: str) -> None:
+        pins = self.pins
+        if presented in pins or (not pins and self.accept_new):
+            return
+        raise protocol.mismatch(pins, presented, self.where)
+
+    def learned(self, signed_by: str, next_keys, retired) -> None:
+        with self._lock:
+            updated = list(self.pins)
+            for fp in [signed_by, *next_keys]:
+                if fp not in updated:
+                    updated.append(fp)
+            updated = [fp for fp in updated if fp == signed_by or fp not in retired]
+            updated = updated[-MAX_HOST_KEYS:]
+            if updated == self.pins:
+                return
+            self.pins = updated
+            if self.path:
+                self._save(updated)
+
+    def _save(self, pins) -> None:
+        try:
+            current = Credential.load(self.path)
+            if list(current.host_keys) == pins:
+                return
+            text = current.with_host_keys(pins).format()
+            _write_private(self.path, text)
+        except (CredentialError, OSError) as e:
+            if not self._warned:
+                self._warned = True
+                print(
+                    "authgate: cannot update the host key pins in %s (%s); they are kept for this"
+                    " run only" % (self.path, e),
+                    file=sys.stderr,
+                )
+
+
+def _write_private(path: str, text: str) -> None:
+    """Replaces ``path`` in one rename with a new mode-0600 file holding ``text``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    temp = os.path.join(directory, ".tmp-%s" % os.urandom(8).hex())
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        try:
+            os.write(fd, text.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+        try:
+            dfd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        except OSError:
+            pass
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
 @dataclass(frozen=True)
 class Credential:
-    """A client id, key id and 32-byte secret. ``repr`` hides the secret."""
+    """A client id, key id, 32-byte secret and the fingerprints of the server host keys it trusts.
+    ``repr`` hides the secret."""
 
     client_id: str
     key_id: str
     secret: bytes = field(repr=False)
+    host_keys: tuple = ()
+    trust: HostKeyTrust = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "host_keys", tuple(self.host_keys))
+        if self.trust is None:
+            object.__setattr__(self, "trust", HostKeyTrust(self.host_keys, where="the credential"))
 
     @property
     def keys(self) -> ScramKeys:
         return ScramKeys.of(self.secret)
+
+    def with_host_keys(self, pins) -> "Credential":
+        return Credential(self.client_id, self.key_id, self.secret, tuple(pins))
 
     def format(self) -> str:
         """The file text, as auth-server and auth-client write it."""
@@ -36,7 +129,7 @@ class Credential:
             "# authgate client credential for '%s'. It holds the secret: keep it mode 0600 on this"
             " machine only.\nauthgate-credential 1\nclient-id %s\nkey-id %s\nsecret %s\n"
             % (self.client_id, self.client_id, self.key_id, base64.b64encode(self.secret).decode("ascii"))
-        )
+        ) + "".join("host-key %s\n" % pin for pin in self.host_keys)
 
     @staticmethod
     def parse(text: str, name: str = "credential") -> "Credential":
@@ -50,10 +143,21 @@ class Credential:
                 "%s is not an authgate file: its first line must be 'authgate-credential 1'" % name
             )
         values: dict[str, str] = {}
+        pins: list[str] = []
         for number, line in lines[1:]:
             key, _, value = line.partition(" ")
             if not value:
                 raise CredentialError("%s:%d: expected 'name value'" % (name, number))
+            if key == "host-key":
+                if not protocol.is_fingerprint(value.strip()) or value.strip() in pins:
+                    raise CredentialError(
+                        "%s:%d: a host-key line holds one fingerprint (SHA256: and 43 base64"
+                        " characters), each once" % (name, number)
+                    )
+                if len(pins) == MAX_HOST_KEYS:
+                    raise CredentialError("%s:%d: more than %d host-key lines" % (name, number, MAX_HOST_KEYS))
+                pins.append(value.strip())
+                continue
             if key not in ("client-id", "key-id", "secret"):
                 raise CredentialError("%s:%d: unknown field '%s'" % (name, number, key))
             if key in values:
@@ -74,10 +178,10 @@ class Credential:
             raise CredentialError("%s: secret is not valid base64" % name) from None
         if len(secret) != 32:
             raise CredentialError("%s: secret must be 32 bytes" % name)
-        return Credential(values["client-id"], values["key-id"], secret)
+        return Credential(values["client-id"], values["key-id"], secret, tuple(pins))
 
     @staticmethod
-    def load(path: str) -> "Credential":
+    def load(path: str, accept_new: bool = False) -> "Credential":
         """Reads a credential file, refusing one that group or others may read (as ssh does)."""
         try:
             mode = os.stat(path).st_mode
@@ -90,33 +194,61 @@ class Credential:
                     % (path, stat.S_IMODE(mode), path)
                 )
             with open(path, "r", encoding="utf-8") as f:
-                return Credential.parse(f.read(), path)
+                parsed = Credential.parse(f.read(), path)
+            return Credential(
+                parsed.client_id,
+                parsed.key_id,
+                parsed.secret,
+                parsed.host_keys,
+                HostKeyTrust(parsed.host_keys, path=path, accept_new=accept_new),
+            )
         except FileNotFoundError:
             raise CredentialError("key file %s does not exist" % path) from None
         except PermissionError:
             raise CredentialError("cannot read %s: permission denied" % path) from None
 
 
-_TOKEN = re.compile(r"agt1-([0-9a-f]{16})-([A-Za-z0-9_-]{43})")
+_TOKEN = re.compile(r"agt(1|2)-([0-9a-f]{16})-([A-Za-z0-9_-]{43})(?:-([A-Za-z0-9_-]{43}))?")
 
 
 @dataclass(frozen=True)
 class EnrollmentToken:
-    """A one-time token from ``auth-server keys token create`` (docs/PROTOCOL.md section 5.5)."""
+    """A one-time token from ``auth-server keys token create`` (docs/PROTOCOL.md section 5.5):
+    ``agt2-<id>-<secret>-<host key hash>`` pins the server's host key; an ``agt1-`` token (made
+    before host keys) pins none."""
 
     token_id: str
     secret: bytes = field(repr=False)
+    host_key: str | None = None
 
     @staticmethod
     def parse(text: str) -> "EnrollmentToken":
         m = _TOKEN.fullmatch(text.strip())
-        if not m:
+        if not m or (m.group(1) == "1") != (m.group(4) is None):
             raise CredentialError(
-                "not an enrollment token: expected agt1-<16 hex digits>-<43 characters>, as printed"
-                " by 'auth-server keys token create'"
+                "not an enrollment token: expected agt2-<16 hex digits>-<43 characters>-<43"
+                " characters>, as printed by 'auth-server keys token create'"
             )
-        return EnrollmentToken(m.group(1), base64.urlsafe_b64decode(m.group(2) + "="))
+        pin = None
+        if m.group(4) is not None:
+            pin = protocol.fingerprint_of_hash(base64.urlsafe_b64decode(m.group(4) + "="))
+        return EnrollmentToken(m.group(2), base64.urlsafe_b64decode(m.group(3) + "="), pin)
 
-    def credential(self) -> Credential:
-        """What a token session claims: client id ``token:<id>``, key id ``t1``."""
-        return Credential("token:" + self.token_id, "t1", self.secret)
+    def credential(self, host_key: str | None = None) -> Credential:
+        """What a token session claims (client id ``token:<id>``, key id ``t1``), trusting the
+        token's pin, or ``host_key`` for an agt1 token."""
+        pin = host_key or self.host_key
+        if pin is None:
+            raise CredentialError(
+                "this token (agt1-...) was made before host keys and pins none: ask for a new"
+                " token, or give --host-key SHA256:... as 'auth-server keys host-key' prints it"
+            )
+        if not protocol.is_fingerprint(pin):
+            raise CredentialError("--host-key must be a fingerprint like SHA256: and 43 base64 characters")
+        if self.host_key is not None and host_key is not None and host_key != self.host_key:
+            raise CredentialError(
+                "--host-key %s is not the host key the token pins: %s" % (host_key, self.host_key)
+            )
+        return Credential(
+            "token:" + self.token_id, "t1", self.secret, (pin,), HostKeyTrust((pin,), where="the token")
+        )

@@ -1,12 +1,13 @@
-"""The authgate wire protocol, version 1, as docs/PROTOCOL.md specifies it.
+"""The authgate wire protocol, version 2, as docs/PROTOCOL.md specifies it.
 
 Framing (section 3), the handshake and key schedule (section 4), sealed session frames (section 5)
 and the session messages this client sends and reads. Only the ``cryptography`` package is used
-for X25519, HKDF and AES-GCM; SHA-256 and HMAC come from the standard library.
+for X25519, Ed25519, HKDF and AES-GCM; SHA-256 and HMAC come from the standard library.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import socket
@@ -14,17 +15,22 @@ import struct
 import unicodedata
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
-VERSION = 1
+VERSION = 2
 HELLO, AUTH, WELCOME, REFUSED, SEALED = 0x01, 0x02, 0x03, 0x04, 0x10
 PRE_AUTH_MAX = 4096
 SEALED_MAX = 1_048_593
-HELLO_BYTES = 66
+HELLO_SIGNED_BYTES = 98
+HELLO_BYTES = 162
+HELLO_SIGNATURE_LABEL = b"authgate/2 hello"
+NEXT_KEY, RETIRED_KEY = 1, 2
+MAX_ANNOUNCED = 8
 AUTH_CLEAR_BYTES = 66
 IDENTITY_BYTES = 192
 
@@ -63,7 +69,47 @@ class Refused(Exception):
 
 
 class ServerNotVerified(Exception):
-    """The server could not prove it holds this client's verifier."""
+    """The server could not prove it holds this client's verifier, or its HELLO is not signed by
+    the host key it names."""
+
+
+class HostKeyNotTrusted(ServerNotVerified):
+    """The server signed with a host key this client does not pin (section 4.1)."""
+
+
+def fingerprint_of_hash(digest: bytes) -> str:
+    """``SHA256:`` and the unpadded base64 of a host key's SHA-256, as OpenSSH shows keys."""
+    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+
+
+def host_key_fingerprint(public_key: bytes) -> str:
+    return fingerprint_of_hash(hashlib.sha256(public_key).digest())
+
+
+def is_fingerprint(text: str) -> bool:
+    return (
+        isinstance(text, str)
+        and len(text) == 50
+        and text.startswith("SHA256:")
+        and all(c.isascii() and (c.isalnum() or c in "+/") for c in text[7:])
+    )
+
+
+def mismatch(pins: list[str], presented: str, where: str) -> HostKeyNotTrusted:
+    """The refusal of an unpinned key: what was expected, what was presented, what to do."""
+    place = " in " + where if where else ""
+    if not pins:
+        return HostKeyNotTrusted(
+            "the server's host key is %s and no host key is pinned%s: compare it with"
+            " 'auth-server keys host-key' on the server, then pin it ('auth-client pin') or"
+            " connect once with --accept-new" % (presented, place)
+        )
+    return HostKeyNotTrusted(
+        "the server's host key %s is not the one pinned%s (%s): someone may be posing as the"
+        " server, or its host key was rotated and retired while this machine was away; if"
+        " 'auth-server keys host-key' on the server shows %s, pin it with 'auth-client pin',"
+        " else do not connect" % (presented, place, ", ".join(pins), presented)
+    )
 
 
 def sha256(data: bytes) -> bytes:
@@ -192,16 +238,21 @@ def identity_plaintext(client_id: str, key_id: str, proof: bytes) -> bytes:
 
 @dataclass
 class ClientHandshake:
-    """The client's side of section 4: HELLO in, AUTH out, WELCOME in."""
+    """The client's side of section 4: HELLO in (its host-key signature verified and the key
+    checked by ``check_host_key`` before anything is sent), AUTH out, WELCOME in."""
 
     client_id: str
     key_id: str
     keys: ScramKeys
     nonce: bytes
     ephemeral: X25519PrivateKey
+    check_host_key: "object" = None
     schedule: KeySchedule | None = None
     auth_message: bytes | None = None
     datagram_secret: bytes | None = None
+    host_key: str | None = None
+    next_host_keys: tuple = ()
+    retired_host_keys: tuple = ()
 
     def on_hello(self, frame_type: int, payload: bytes) -> bytes:
         if frame_type == REFUSED and len(payload) == 1:
@@ -210,9 +261,29 @@ class ClientHandshake:
             raise ProtocolError("expected HELLO")
         (version,) = struct.unpack(">H", payload[:2])
         if version != VERSION:
-            raise ProtocolError("the server speaks version %d" % version)
+            older = version < VERSION
+            raise UnsupportedVersion(
+                "the server speaks protocol version %d%s; this side speaks %d: upgrade %s"
+                " (docs/PROTOCOL.md, \"Versions\")"
+                % (version, " (older: before host keys)" if older else "", VERSION,
+                   "the server" if older else "this side")
+            )
         if len(payload) != HELLO_BYTES:
-            raise ProtocolError("HELLO is %d bytes, not 66" % len(payload))
+            raise ProtocolError("HELLO is %d bytes, not %d" % (len(payload), HELLO_BYTES))
+        host_public = payload[66:98]
+        fingerprint = host_key_fingerprint(host_public)
+        try:
+            Ed25519PublicKey.from_public_bytes(host_public).verify(
+                payload[98:162], HELLO_SIGNATURE_LABEL + payload[:HELLO_SIGNED_BYTES]
+            )
+        except (InvalidSignature, ValueError):
+            raise ServerNotVerified(
+                "the server's HELLO is not signed by the host key it names (%s)" % fingerprint
+            ) from None
+        if self.check_host_key is None:
+            raise HostKeyNotTrusted("no host key is trusted for this connection")
+        self.check_host_key(fingerprint)
+        self.host_key = fingerprint
         server_pub = X25519PublicKey.from_public_bytes(payload[34:66])
         shared = self.ephemeral.exchange(server_pub)
         client_pub = self.ephemeral.public_key().public_bytes(
@@ -236,13 +307,37 @@ class ClientHandshake:
             plain = AESGCM(self.schedule.hs_s2c.key).decrypt(self.schedule.hs_s2c.iv, payload, head)
         except InvalidTag:
             raise ServerNotVerified("the server's WELCOME did not open under the handshake key") from None
-        if len(plain) < 33 or len(plain) != 33 + plain[32]:
+        id_end = 33 + plain[32] if len(plain) >= 33 else -1
+        if id_end < 34 or len(plain) < id_end + 1:
             raise ProtocolError("WELCOME layout is invalid")
         if not hmac.compare_digest(plain[:32], self.keys.server_signature(self.auth_message)):
             raise ServerNotVerified("the server could not prove it holds the verifier for client " + self.client_id)
+        server_id = plain[33:id_end].decode("utf-8", "strict")
+        count = plain[id_end]
+        if count > MAX_ANNOUNCED or len(plain) != id_end + 1 + 33 * count:
+            raise ProtocolError("WELCOME's host key announcements are invalid")
+        next_keys, retired = [], []
+        for i in range(count):
+            at = id_end + 1 + 33 * i
+            kind, value = plain[at], plain[at + 1 : at + 33]
+            if kind == NEXT_KEY:
+                try:
+                    Ed25519PublicKey.from_public_bytes(value)
+                except ValueError:
+                    raise ProtocolError("WELCOME announces a next host key that is not an Ed25519 key") from None
+                next_keys.append(host_key_fingerprint(value))
+            elif kind == RETIRED_KEY:
+                retired.append(fingerprint_of_hash(value))
+            else:
+                raise ProtocolError("WELCOME announces a host key of unknown kind %d" % kind)
+        self.next_host_keys, self.retired_host_keys = tuple(next_keys), tuple(retired)
         c2s, s2c = self.schedule.session(self.auth_message, self.keys.client_key)
         self.datagram_secret = self.schedule.datagram_secret(self.auth_message, self.keys.client_key)
-        return plain[33:].decode("utf-8", "strict"), c2s, s2c
+        return server_id, c2s, s2c
+
+
+class UnsupportedVersion(ProtocolError):
+    """The server speaks another protocol version."""
 
 
 class SecureChannel:

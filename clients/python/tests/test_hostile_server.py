@@ -89,7 +89,7 @@ class HostileEnrollmentTest(unittest.TestCase):
                 return False
 
         out = os.path.join(tempfile.mkdtemp(), "m.credential")
-        token = EnrollmentToken.parse("agt1-" + "0" * 16 + "-" + "A" * 43)
+        token = EnrollmentToken.parse("agt2-" + "0" * 16 + "-" + "A" * 43 + "-" + "B" * 43)
         with mock.patch.object(client, "connect", lambda *a, **k: FakeConn()):
             with self.assertRaises(protocol.ProtocolError) as refused:
                 client.enroll("127.0.0.1:1", token, out)

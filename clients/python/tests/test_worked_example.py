@@ -3,10 +3,11 @@
 import unittest
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from authgate import protocol
-from authgate.credential import Credential, CredentialError
+from authgate.credential import Credential, CredentialError, HostKeyTrust
 
 H = bytes.fromhex
 SECRET = bytes(range(32))
@@ -14,24 +15,29 @@ CHALLENGE = bytes(range(0x20, 0x40))
 NONCE = bytes(range(0x40, 0x60))
 SERVER_PRIV = H("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")
 CLIENT_PRIV = H("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
+HOST_SEED = bytes(range(0x60, 0x80))
+HOST_PUBLIC = H("174553b456dddfc6908ecab1c101fe6ab21e2baa0617795b7d43a63482993fd5")
+HOST_FINGERPRINT = "SHA256:aIlNWPGPLDTUnrL0sRDgQs0PMVCk3DkkPX9jvVmMB4M"
 HELLO_FRAME = H(
-    "01000000420001202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-    "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"
+    "01000000a20002202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3fde9edb7d7b"
+    "7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f174553b456dddfc6908ecab1c101fe6ab2"
+    "1e2baa0617795b7d43a63482993fd58fb05b894a6268c6708cf0f42bcef8e3ab0f0ddf127e33f9cd4981bb47"
+    "c240290090ef7315af4958298fbb9f48ce7f805cf4bff66ff694613725711eb466ed0e"
 )
 AUTH_FRAME = H(
-    "02000001120001404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f8520f009"
-    "8930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a5ec09a837fe3d1b2a677bbd1d2e22bda"
-    "6180890d396cbb9b1fd566362d3f8d39b7bf74257df222e3890065236a4fc62acd51549cf914ce60d1cb2890d3"
-    "1771656049458fe5a45e2968a81cac9814884b849a48fa422fe3ab97000ab829667ee54c59811c63f29e8855"
-    "9df9b47a5426ae0bac6f813132325748992e12982d1b9edce132f6e67c647497e1bf06dc6e1152a93a213a39"
-    "649033dcf0310465b6926d3e3f112798e44f799309a05c52457e621c20389ad303f2f577063da2c872c3cbde"
-    "b6557e781802ccec389d16e2fac1e8"
+    "02000001120002404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f8520f00989"
+    "30a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a637e58988a56b10afced25e8b42cbe1aa8"
+    "d2d358594ec42f96890ab7ef2e8b0a91464f77e53a755721f4d65080818f11741c8b5185755d60c67cd4845d"
+    "1ae2bb29839320ceb82937f05953f2e52107fa0a6be099ba3a1c838d104fd1d7700ae7b166457668952a4b0c"
+    "468c0a0eebd0e3da99a5375f76d91efeab9f4721a2f9459712bfd9883769d6a502f6f73228fdba23d5b8bf6a"
+    "3a82600f2ff0fd7737dd913a58f3263714cf19afce192aff5786e02bd93a7c6514052482dd5389272b67ab63"
+    "7b9972dc601d783cb06ef8a0a74d69"
 )
 WELCOME_FRAME = H(
-    "030000003eb8640b8ca3cef9401addca59077d81fc67e609caee93e61a51185af3d1ba7f8a56b31cec64d5bb"
-    "173ab4f57ab150c6f8bc56f4aa904a00979cffa679c7db"
+    "030000003f3b94a7582e05bcfa4bcb077dc14f265bed30206192db1c685cb8215dc4971321c4ff81d1e5e132"
+    "bd53ceee8129cb251143f123533587b24ed854678478b5f4"
 )
-FIRST_SEALED = H("1000000019033ecb32fd2bcb356046a3633e9346c7e733fb7f29ab7aa29c")
+FIRST_SEALED = H("1000000019a39499025da3bb09dc69d3c5c83b6b3339d399bbc3fec57f0d")
 
 
 class WorkedExampleTest(unittest.TestCase):
@@ -42,6 +48,7 @@ class WorkedExampleTest(unittest.TestCase):
             protocol.ScramKeys.of(SECRET),
             NONCE,
             X25519PrivateKey.from_private_bytes(CLIENT_PRIV),
+            HostKeyTrust([HOST_FINGERPRINT]),
         )
 
     def test_scram_keys(self):
@@ -50,25 +57,54 @@ class WorkedExampleTest(unittest.TestCase):
         self.assertEqual(keys.stored_key.hex(), "e9cb7d524d0a37b9f58df5da526819cc1df9c66a3cffee4f4cf2502654f2a6c0")
         self.assertEqual(keys.server_key.hex(), "d1905aa193a45c4f683bbbfa07d3bd2dcb180db624f2b2db739df1b3cd72e01a")
 
-    def test_the_hello_of_the_example_is_bobs_public_key_after_the_challenge(self):
+    def test_the_hello_of_the_example_is_signed_by_the_host_key_over_label_and_first_98_bytes(self):
         server_pub = X25519PrivateKey.from_private_bytes(SERVER_PRIV).public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
-        self.assertEqual(protocol.frame(protocol.HELLO, b"\x00\x01" + CHALLENGE + server_pub), HELLO_FRAME)
+        host = Ed25519PrivateKey.from_private_bytes(HOST_SEED)
+        host_pub = host.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        self.assertEqual(host_pub, HOST_PUBLIC)
+        self.assertEqual(protocol.host_key_fingerprint(host_pub), HOST_FINGERPRINT)
+        signed = b"\x00\x02" + CHALLENGE + server_pub + host_pub
+        signature = host.sign(b"authgate/2 hello" + signed)  # Ed25519 is deterministic (RFC 8032)
+        self.assertEqual(protocol.frame(protocol.HELLO, signed + signature), HELLO_FRAME)
+
+    def test_a_hello_signed_by_an_unpinned_key_is_refused_before_auth(self):
+        other = protocol.ClientHandshake(
+            "sensor-1", "k1", protocol.ScramKeys.of(SECRET), NONCE,
+            X25519PrivateKey.from_private_bytes(CLIENT_PRIV),
+            HostKeyTrust(["SHA256:" + "A" * 43]),
+        )
+        with self.assertRaises(protocol.HostKeyNotTrusted) as refused:
+            other.on_hello(protocol.HELLO, HELLO_FRAME[5:])
+        self.assertIn("the server's host key %s is not the one pinned" % HOST_FINGERPRINT, str(refused.exception))
+        self.assertIsNone(other.schedule)
+
+    def test_a_hello_whose_signature_does_not_cover_its_bytes_is_not_verified(self):
+        for offset in (2, 33, 34, 65, 66, 97, 98, 161):
+            bad = bytearray(HELLO_FRAME[5:])
+            bad[offset] ^= 1
+            with self.assertRaises(protocol.ServerNotVerified, msg="byte %d" % offset):
+                self.handshake.on_hello(protocol.HELLO, bytes(bad))
+
+    def test_a_version_one_server_is_told_apart(self):
+        with self.assertRaises(protocol.UnsupportedVersion) as refused:
+            self.handshake.on_hello(protocol.HELLO, b"\x00\x01" + bytes(64))
+        self.assertIn("version 1 (older: before host keys)", str(refused.exception))
 
     def test_auth_welcome_and_the_first_sealed_frame(self):
         auth = self.handshake.on_hello(protocol.HELLO, HELLO_FRAME[5:])
         self.assertEqual(auth.hex(), AUTH_FRAME.hex())
         self.assertEqual(
             self.handshake.auth_message.hex(),
-            "52e190245156e611f3f556902a59933c5b581b8608dc07d22189df2677859927",
+            "e673e4785d4773e733dc96d771bfd0070f9c83448b216557b52631ad511188c7",
         )
         server_id, c2s, s2c = self.handshake.on_welcome(WELCOME_FRAME[:5], protocol.WELCOME, WELCOME_FRAME[5:])
         self.assertEqual(server_id, "authgate-demo")
-        self.assertEqual(c2s.key.hex(), "6e87f2546a1891b8d675c0a90577609dc9db6b782e57fcd5ffa2362a92d12ca8")
-        self.assertEqual(c2s.iv.hex(), "216f47c3e81589cefa6734cd")
-        self.assertEqual(s2c.key.hex(), "06713ce249c742fb973e429d4039021a497566bc66c55ec810b21a88ba719dad")
-        self.assertEqual(s2c.iv.hex(), "e786001eee966430dc284f36")
+        self.assertEqual(c2s.key.hex(), "3a9828e9a01571cc2a694f360277f7de5b419ab97b11a2c1d67b5b1b9e61c7c9")
+        self.assertEqual(c2s.iv.hex(), "70ff96579244d41205d4b77f")
+        self.assertEqual(s2c.key.hex(), "6827cb645126aba31b97e9b2dccd8bd44280915a80c2a0952af25f9cfc04027f")
+        self.assertEqual(s2c.iv.hex(), "2c61e9b7fe3721e5dad9d6ca")
         channel = protocol.SecureChannel(None, c2s, s2c)
         self.assertEqual(channel.seal(protocol.PING, (1).to_bytes(8, "big")), FIRST_SEALED)
 
@@ -86,7 +122,7 @@ class WorkedExampleTest(unittest.TestCase):
 
     def test_a_hello_of_another_version_or_length_is_refused(self):
         with self.assertRaises(protocol.ProtocolError):
-            self.handshake.on_hello(protocol.HELLO, b"\x00\x02" + HELLO_FRAME[7:])
+            self.handshake.on_hello(protocol.HELLO, b"\x00\x03" + HELLO_FRAME[7:])
         with self.assertRaises(protocol.ProtocolError):
             self.handshake.on_hello(protocol.HELLO, HELLO_FRAME[5:-1])
 
@@ -150,13 +186,26 @@ class EnrollmentExampleTest(unittest.TestCase):
     def test_the_token_and_its_claimed_identity(self):
         from authgate.credential import EnrollmentToken
 
-        token = EnrollmentToken.parse("agt1-0123456789abcdef-AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
-        self.assertEqual((token.token_id, token.secret), ("0123456789abcdef", SECRET))
+        old = EnrollmentToken.parse("agt1-0123456789abcdef-AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
+        self.assertEqual((old.token_id, old.secret, old.host_key), ("0123456789abcdef", SECRET, None))
+        with self.assertRaises(CredentialError) as unpinned:
+            old.credential()
+        self.assertIn("--host-key", str(unpinned.exception))
+        import base64, hashlib
+
+        pin = base64.urlsafe_b64encode(hashlib.sha256(HOST_PUBLIC).digest()).decode().rstrip("=")
+        token = EnrollmentToken.parse(
+            "agt2-0123456789abcdef-AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8-" + pin
+        )
+        self.assertEqual(token.host_key, HOST_FINGERPRINT)
         claimed = token.credential()
         self.assertEqual((claimed.client_id, claimed.key_id), ("token:0123456789abcdef", "t1"))
+        self.assertEqual(claimed.trust.pins, [HOST_FINGERPRINT])
+        self.assertEqual(old.credential(HOST_FINGERPRINT).trust.pins, [HOST_FINGERPRINT])
         self.assertNotIn("AAEC", repr(token))
-        with self.assertRaises(CredentialError):
-            EnrollmentToken.parse("agt1-nothex-abc")
+        for bad in ("agt1-nothex-abc", "agt2-0123456789abcdef-" + "A" * 43, "agt1-0123456789abcdef-" + "A" * 43 + "-" + pin):
+            with self.assertRaises(CredentialError):
+                EnrollmentToken.parse(bad)
 
     def test_enroll_and_enroll_result_bytes(self):
         keys = protocol.ScramKeys.of(bytes(range(0x20, 0x40)))
@@ -175,9 +224,16 @@ class EnrollmentExampleTest(unittest.TestCase):
                 protocol.parse_enroll_result(H(bad))
 
     def test_a_credential_formats_as_the_java_side_writes_it(self):
-        credential = Credential("sensor-1", "k1", SECRET)
+        credential = Credential("sensor-1", "k1", SECRET, (HOST_FINGERPRINT,))
         self.assertEqual(Credential.parse(credential.format()), credential)
-        self.assertIn("\nsecret AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", credential.format())
+        self.assertIn(
+            "\nsecret AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\nhost-key %s\n" % HOST_FINGERPRINT,
+            credential.format(),
+        )
+        for bad in ("host-key SHA256:short\n", ("host-key %s\n" % HOST_FINGERPRINT) * 2):
+            with self.assertRaises(CredentialError) as e:
+                Credential.parse(credential.with_host_keys(()).format() + bad, "x.credential")
+            self.assertIn("host-key line", str(e.exception))
 
 
 if __name__ == "__main__":

@@ -80,7 +80,14 @@ class BenchCommandTest {
   void aClientTheServerRefusesExitsThreeAndSaysWhy() throws Exception {
     Path wrong = dir.resolve("wrong.credential");
     KeyFiles.writePrivate(
-        wrong, new Credential("bench-1", "k1", RandomSource.secure().bytes(32)).format(), false);
+        wrong,
+        new Credential(
+                "bench-1",
+                "k1",
+                RandomSource.secure().bytes(32),
+                java.util.List.of(server.hostKeyFingerprint()))
+            .format(),
+        false);
     CliRun run =
         CliRun.client(
             "bench",

@@ -130,7 +130,7 @@ class EnrollTest {
     // base64url has '-' in it: the secret comes from the parsed token, not from the text's end
     String tokenSecret =
         java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(token.secret());
-    assertThat(token.text()).endsWith("-" + tokenSecret);
+    assertThat(token.text()).contains("-" + tokenSecret + "-");
     try (Stream<Path> files = Files.walk(dir.resolve("server"))) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         String text = Files.readString(file, StandardCharsets.ISO_8859_1);
@@ -141,8 +141,88 @@ class EnrollTest {
   }
 
   @Test
+  void aRogueHoldingTheFleetTokenGetsNoEnrollAndNothingIsEnrolled() throws Exception {
+    // A multi-use fleet token: every machine holds it, so any one can compute its verifier and
+    // answer the token's handshake correctly, but none holds the server's host key.
+    EnrollmentToken fleet = token(10, false, null, "fleet-");
+    dev.authgate.protocol.handshake.VerifierLookup tokenVerifier =
+        (id, kid) ->
+            java.util.Optional.of(
+                new dev.authgate.protocol.handshake.VerifierLookup.KeyRecord(
+                    fleet.scramKeys().verifier(),
+                    dev.authgate.protocol.handshake.VerifierLookup.KeyStatus.ACTIVE));
+    try (java.net.ServerSocket rogueListener =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      java.util.concurrent.CompletableFuture<Integer> bytesAfterHello =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try (java.net.Socket socket = rogueListener.accept()) {
+                  socket.setSoTimeout(10_000);
+                  var rogue =
+                      new dev.authgate.protocol.handshake.ServerHandshake(
+                          tokenVerifier,
+                          "authgate",
+                          dev.authgate.protocol.identity.HostKeySet.of(
+                              dev.authgate.protocol.identity.HostKey.generate(
+                                  dev.authgate.protocol.crypto.RandomSource.secure())),
+                          dev.authgate.protocol.crypto.RandomSource.secure());
+                  socket.getOutputStream().write(rogue.hello());
+                  return socket.getInputStream().readAllBytes().length;
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+
+      CliRun relayed =
+          client(
+              "",
+              "enroll",
+              "--server",
+              "127.0.0.1:" + rogueListener.getLocalPort(),
+              "--token",
+              fleet.text(),
+              "--out",
+              dir.resolve("m.credential").toString());
+
+      assertThat(relayed.exit()).isEqualTo(3);
+      assertThat(relayed.err())
+          .contains("is not the one pinned in the token (" + server.hostKeyFingerprint() + ")");
+      assertThat(bytesAfterHello.get(10, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+      assertThat(dir.resolve("m.credential")).doesNotExist();
+      assertThat(server.keystore().tokens())
+          .singleElement()
+          .satisfies(t -> assertThat(t.used()).isZero());
+    }
+    // The real server enrolls the machine with the same token, and its credential pins the key.
+    CliRun real = enroll(fleet, "m.credential");
+    assertThat(real.exit()).as(real.err()).isZero();
+    assertThat(real.err()).contains("this machine's key fingerprint is SHA256:");
+    assertThat(Credential.load(dir.resolve("m.credential")).hostKeys())
+        .containsExactly(server.hostKeyFingerprint());
+  }
+
+  @Test
+  void aTokenMadeBeforeHostKeysNeedsTheFingerprintGiven() throws IOException {
+    EnrollmentToken pinned = token(1, false, "old-1", null);
+    EnrollmentToken old = new EnrollmentToken(pinned.tokenId(), pinned.secret());
+    assertThat(old.text()).startsWith("agt1-");
+
+    CliRun refused = enroll(old, "o.credential");
+    assertThat(refused.exit()).isEqualTo(2);
+    assertThat(refused.err()).contains("made before host keys").contains("--host-key");
+    assertThat(dir.resolve("o.credential")).doesNotExist();
+
+    CliRun given = enroll(old, "o.credential", "--host-key", server.hostKeyFingerprint());
+    assertThat(given.exit()).as(given.err()).isZero();
+    assertThat(Credential.load(dir.resolve("o.credential")).hostKeys())
+        .containsExactly(server.hostKeyFingerprint());
+  }
+
+  @Test
   void aWrongTokenIsRefusedAndAuditedAsAFailedLogin() {
-    EnrollmentToken guessed = EnrollmentToken.parse("agt1-0123456789abcdef-" + "A".repeat(43));
+    EnrollmentToken guessed =
+        new EnrollmentToken("0123456789abcdef", new byte[32])
+            .withHostKey(server.hostKeyFingerprint());
 
     CliRun refused = enroll(guessed, "x.credential");
 

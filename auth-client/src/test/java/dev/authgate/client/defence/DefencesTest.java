@@ -73,7 +73,7 @@ class DefencesTest {
       Credential legit = server.provision("sensor-1");
       byte[] wrongSecret = RandomSource.secure().bytes(32);
       LeakLedger.sawSecret(wrongSecret);
-      Credential wrong = new Credential("sensor-1", "k1", wrongSecret);
+      Credential wrong = new Credential("sensor-1", "k1", wrongSecret, legit.hostKeys());
       ServerAddress v4 = new ServerAddress("127.0.0.1", server.port());
       ServerAddress v6 = new ServerAddress("::1", server.port());
       int refusedAsAuth = 0;

@@ -55,7 +55,12 @@ class MetricsProcessIT {
     Jars.provision(dir, "sensor-1");
     KeyFiles.writePrivate(
         dir.resolve("wrong.credential"),
-        new Credential("sensor-1", "k1", RandomSource.secure().bytes(32)).format(),
+        new Credential(
+                "sensor-1",
+                "k1",
+                RandomSource.secure().bytes(32),
+                Credential.load(dir.resolve("sensor-1.credential")).hostKeys())
+            .format(),
         false);
     int metricsPort = freePort();
     Jars.Server server =

@@ -257,7 +257,7 @@ class SoakTest {
   private Sample steadyMix(Credential legit, Duration length) throws Exception {
     byte[] forgedSecret = RandomSource.secure().bytes(32);
     LeakLedger.sawSecret(forgedSecret);
-    Credential forged = new Credential("legit", "k1", forgedSecret);
+    Credential forged = new Credential("legit", "k1", forgedSecret, legit.hostKeys());
     long end = System.nanoTime() + length.toNanos();
     Sample peak = sample();
     List<Thread> workers = new ArrayList<>();

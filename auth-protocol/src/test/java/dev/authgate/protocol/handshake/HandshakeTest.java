@@ -308,6 +308,58 @@ class HandshakeTest {
   }
 
   @Test
+  void aVerifiedServersMalformedAnnouncementsAreAProtocolError() throws IOException {
+    byte[] next = HostKey.generate(RANDOM).publicKey().bytes();
+    byte[] notAPoint = new byte[32];
+    notAPoint[0] = 2; // y = 2 is not on the curve
+    List<byte[]> bad =
+        List.of(
+            new byte[0], // no count
+            new byte[] {1}, // count 1, no entry
+            concat(new byte[] {1, 3}, next), // unknown kind
+            concat(new byte[] {1, 1}, notAPoint), // not an Ed25519 key
+            concat(new byte[] {2, 1}, next), // count says 2, one entry
+            concat(new byte[] {1, 1}, next, new byte[] {0}), // a byte too many
+            concat(new byte[] {9}, new byte[9 * 33])); // more than 8
+    for (byte[] announcements : bad) {
+      RogueServerHandshake rogue = new RogueServerHandshake(sensorKeys.verifier());
+      ClientHandshake client =
+          new ClientHandshake(
+              new ClientIdentity("sensor-1", "k1", sensorKeys),
+              HostKeyCheck.pinned(List.of(RogueServerHandshake.HOST.publicKey().fingerprint())),
+              RANDOM);
+      byte[] auth = client.onHello(frame(rogue.hello()));
+      byte[] welcome = rogue.welcome(frame(auth), announcements);
+      assertThatThrownBy(() -> client.onWelcome(frame(welcome)))
+          .as("announcements %s", java.util.HexFormat.of().formatHex(announcements))
+          .isInstanceOf(ProtocolException.class)
+          .extracting(e -> ((ProtocolException) e).reason())
+          .isEqualTo(Reason.MALFORMED);
+    }
+    // and a well-formed one from the same server is accepted
+    RogueServerHandshake rogue = new RogueServerHandshake(sensorKeys.verifier());
+    ClientHandshake client =
+        new ClientHandshake(
+            new ClientIdentity("sensor-1", "k1", sensorKeys),
+            HostKeyCheck.pinned(List.of(RogueServerHandshake.HOST.publicKey().fingerprint())),
+            RANDOM);
+    byte[] auth = client.onHello(frame(rogue.hello()));
+    assertThat(
+            client
+                .onWelcome(frame(rogue.welcome(frame(auth), concat(new byte[] {1, 1}, next))))
+                .nextHostKeys())
+        .hasSize(1);
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      out.writeBytes(part);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
   void aClientThatPinsTheNextKeyAcceptsAServerSigningWithItAfterTheRotation() throws IOException {
     HostKey next = HostKey.generate(RANDOM);
     ServerHandshake rotated =

@@ -45,6 +45,14 @@ public final class RogueServerHandshake {
 
   /** A WELCOME that opens correctly but carries a signature made with the guessed key. */
   public byte[] welcome(Frame authFrame) throws ProtocolException {
+    return welcome(authFrame, new byte[] {0});
+  }
+
+  /**
+   * A WELCOME signed with the guessed key whose bytes after the server id are {@code announcements}
+   * (the count and entries, however malformed).
+   */
+  public byte[] welcome(Frame authFrame, byte[] announcements) throws ProtocolException {
     Auth auth = (Auth) HandshakeMessage.decode(authFrame);
     KeySchedule schedule =
         new KeySchedule(helloPayload, auth.clearPart(), ephemeral.agree(auth.clientPublic()));
@@ -58,11 +66,11 @@ public final class RogueServerHandshake {
             new FrameSealer(schedule.handshakeClientToServer()).open(aad, auth.sealedIdentity()));
     byte[] t = schedule.authMessage(identity.clientId(), identity.keyId());
     byte[] plain =
-        ByteBuffer.allocate(35)
+        ByteBuffer.allocate(34 + announcements.length)
             .put(guessed.serverSignature(t))
             .put((byte) 1)
             .put((byte) 'x')
-            .put((byte) 0)
+            .put(announcements)
             .array();
     byte[] header = FrameCodec.header(FrameType.WELCOME, plain.length + FrameSealer.TAG_BYTES);
     return FrameCodec.encode(

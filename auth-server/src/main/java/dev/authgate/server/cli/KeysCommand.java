@@ -6,6 +6,7 @@ import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.protocol.text.TerminalText;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.keystore.HostKeys;
@@ -1103,18 +1104,44 @@ final class KeysCommand implements Runnable {
     /** What the operator is told afterwards. */
     abstract String said();
 
+    @Option(
+        names = "--fingerprint",
+        paramLabel = "SHA256:…",
+        description =
+            "The key fingerprint the machine printed when it enrolled: the decision is made only"
+                + " if the waiting key is that one (so you decide on the machine you mean).")
+    String fingerprint;
+
     @Override
     public Integer call() throws IOException {
       KeystoreDirectory dir = keystore.open();
+      ClientKeys pending = dir.requirePending(clientId);
+      String waiting =
+          pending.keys().isEmpty()
+              ? "none"
+              : pending.keys().get(pending.keys().size() - 1).verifier().fingerprint();
+      if (fingerprint != null && !fingerprint.equals(waiting)) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(),
+            "'"
+                + clientId
+                + "' waits with key "
+                + waiting
+                + ", not "
+                + TerminalText.escape(fingerprint)
+                + ": nothing decided; check which machine enrolled as '"
+                + clientId
+                + "'");
+      }
       dir.requirePending(clientId);
       auditLog.audited(
           dir,
-          () -> AuditEvent.of(event()).with("client_id", clientId),
+          () -> AuditEvent.of(event()).with("client_id", clientId).with("fingerprint", waiting),
           () -> {
             decide(dir);
             return null;
           });
-      spec.commandLine().getErr().println(said());
+      spec.commandLine().getErr().println(said() + " (key " + waiting + ")");
       return 0;
     }
   }

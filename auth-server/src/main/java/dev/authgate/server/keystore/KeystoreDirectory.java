@@ -436,8 +436,8 @@ public final class KeystoreDirectory {
   }
 
   /** Refuses a client that does not exist or is not waiting for approval. */
-  public void requirePending(String clientId) throws IOException {
-    pendingKeys(clientId, existingClientFile(clientId));
+  public ClientKeys requirePending(String clientId) throws IOException {
+    return pendingKeys(clientId, existingClientFile(clientId));
   }
 
   private ClientKeys pendingKeys(String clientId, Path file) throws KeyFileException {
@@ -508,8 +508,12 @@ public final class KeystoreDirectory {
   public EnrollmentToken createToken(
       Duration lifetime, int uses, boolean approve, String clientId, String prefix)
       throws IOException {
-    return createToken(
-        EnrollmentToken.generate(randomness), lifetime, uses, approve, clientId, prefix);
+    EnrollmentToken token = EnrollmentToken.generate(randomness);
+    java.util.List<String> pins = hostKeyPins();
+    if (!pins.isEmpty()) {
+      token = token.withHostKey(pins.get(0)); // the key servers sign with now
+    }
+    return createToken(token, lifetime, uses, approve, clientId, prefix);
   }
 
   /** As above, for a token the caller made (to audit its id before it exists). */
