@@ -82,6 +82,23 @@ class PythonClientIT {
     Jars.provision(dir, "sensor-1");
     Path impostor = Files.createDirectory(dir.resolve("impostor"));
     Jars.provision(impostor, "sensor-1");
+    // A wrong key for this server, not a wrong server: the impostor pins this server's host key.
+    String hostKey =
+        dev.authgate.protocol.keyfile.Credential.load(dir.resolve("sensor-1.credential"))
+            .hostKeys()
+            .get(0);
+    Run pinned =
+        python(
+            impostor,
+            "-m",
+            "authgate",
+            "pin",
+            "--key",
+            "sensor-1.credential",
+            "--replace",
+            hostKey);
+    assertThat(pinned.exit()).as(pinned.err()).isZero();
+    assertThat(pinned.out()).isEqualTo(hostKey + "\n");
     Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
     try {
       Run ping = authgate(dir, "ping", server.address(), "sensor-1.credential");
@@ -103,6 +120,114 @@ class PythonClientIT {
     String audit = Files.readString(dir.resolve("audit.jsonl"));
     assertThat(audit).contains("\"event\":\"auth.accepted\"").contains("\"reason\":\"bad-proof\"");
     assertThat(audit).contains("\"kind\":\"ping\"").contains("\"outcome\":\"closed\"");
+  }
+
+  @Test
+  void thePythonClientRefusesAServerWithoutThePinnedHostKeyAndFollowsARotation() throws Exception {
+    Jars.provision(dir, "sensor-1");
+    Path key = dir.resolve("sensor-1.credential");
+    String old = dev.authgate.protocol.keyfile.Credential.load(key).hostKeys().get(0);
+    // A thief's copy of the keystore, without host.key: its server makes a host key of its own.
+    Path thief = Files.createDirectory(dir.resolve("thief"));
+    Path stolen =
+        Files.createDirectory(
+            thief.resolve("keys"),
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    Files.copy(dir.resolve("keys/sensor-1.keys"), stolen.resolve("sensor-1.keys"));
+    Files.copy(key, thief.resolve("sensor-1.credential"));
+    Jars.Server rogue = Jars.serve(thief, List.of(), Jars.serveArgs());
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
+    try {
+      Run posed = authgate(thief, "ping", rogue.address(), "sensor-1.credential");
+      assertThat(posed.exit()).isEqualTo(3);
+      assertThat(posed.err())
+          .startsWith("authgate: the server's host key SHA256:")
+          .contains("is not the one pinned in sensor-1.credential (" + old + ")");
+      assertThat(Files.readString(thief.resolve("audit.jsonl"))).doesNotContain("sensor-1");
+
+      // An unpinned credential: refused, unless --accept-new, which pins the key in the file.
+      Path unpinned = dir.resolve("unpinned.credential");
+      Files.writeString(
+          unpinned,
+          Files.readString(key).replaceAll("host-key .*\n", ""),
+          java.nio.charset.StandardCharsets.UTF_8);
+      Files.setPosixFilePermissions(
+          unpinned, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      Run refused = authgate(dir, "ping", server.address(), "unpinned.credential");
+      assertThat(refused.exit()).isEqualTo(3);
+      assertThat(refused.err()).contains("no host key is pinned").contains("--accept-new");
+      Run accepted = authgate(dir, "ping", server.address(), "unpinned.credential", "--accept-new");
+      assertThat(accepted.exit()).as(accepted.err()).isZero();
+      assertThat(dev.authgate.protocol.keyfile.Credential.load(unpinned).hostKeys())
+          .containsExactly(old);
+
+      // A rotation: the Python machine learns the next key during the overlap and follows.
+      assertThat(
+              Jars.run(
+                  dir,
+                  Jars.server(
+                      List.of(),
+                      "keys",
+                      "host-key",
+                      "rotate",
+                      "--keys",
+                      "keys",
+                      "--audit-log",
+                      "keys-audit.jsonl")))
+          .isZero();
+      String next =
+          dev.authgate.protocol.keyfile.HostKeyFile.parse(
+                  dir.resolve("keys/host-next.key"),
+                  Files.readString(dir.resolve("keys/host-next.key")))
+              .key()
+              .publicKey()
+              .fingerprint();
+      org.awaitility.Awaitility.await() // the server's watcher picks the rotation up
+          .atMost(java.time.Duration.ofSeconds(60))
+          .until(
+              () ->
+                  authgate(dir, "ping", server.address(), "sensor-1.credential").exit() == 0
+                      && dev.authgate.protocol.keyfile.Credential.load(key)
+                          .hostKeys()
+                          .contains(next));
+      assertThat(dev.authgate.protocol.keyfile.Credential.load(key).hostKeys())
+          .containsExactly(old, next);
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(key)))
+          .isEqualTo("rw-------");
+      assertThat(
+              Jars.run(
+                  dir,
+                  Jars.server(
+                      List.of(),
+                      "keys",
+                      "host-key",
+                      "retire",
+                      "--keys",
+                      "keys",
+                      "--audit-log",
+                      "keys-audit.jsonl")))
+          .isZero();
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(60))
+          .until(
+              () ->
+                  authgate(dir, "ping", server.address(), "sensor-1.credential").exit() == 0
+                      && dev.authgate.protocol.keyfile.Credential.load(key)
+                          .hostKeys()
+                          .equals(List.of(next)));
+      // The credential that missed the overlap is refused with both keys named.
+      Run slept = authgate(dir, "ping", server.address(), "unpinned.credential");
+      assertThat(slept.exit()).isEqualTo(3);
+      assertThat(slept.err()).contains(next).contains(old).contains("auth-client pin");
+    } finally {
+      for (Jars.Server s : List.of(server, rogue)) {
+        s.process().destroy();
+        s.process().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
   }
 
   @Test
