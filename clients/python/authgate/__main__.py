@@ -576,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _pin(args: argparse.Namespace) -> int:
     """As ``auth-client pin``: list the pins, add the fingerprints given, or --replace them."""
-    from .credential import _write_private
+    from .credential import write_pins
 
     key = args.key or os.environ.get("AUTHGATE_KEY", "")
     if not key:
@@ -611,7 +611,7 @@ def _pin(args: argparse.Namespace) -> int:
     if len(pins) > 16:
         print("authgate: a credential pins at most 16 keys", file=sys.stderr)
         return USAGE
-    _write_private(key, credential.with_host_keys(pins).format())
+    write_pins(key, pins)
     for pin in pins:
         print(pin)
     print("pinned in %s" % key, file=sys.stderr)

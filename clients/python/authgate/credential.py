@@ -25,10 +25,12 @@ class CredentialError(Exception):
 
 class HostKeyTrust:
     """Which server host keys a client trusts (its pins), shared by every connection of one
-    credential. A verified server's announcements are learned: a next key of a rotation is pinned,
-    a retired one dropped, and the credential file (if any) rewritten atomically (write, fsync,
-    rename; mode 0600). A key is pinned because it was presented only on first use of a credential
-    without pins, and only with ``accept_new``."""
+    credential. What a verified server announces is learned as a change (a next key pinned, a
+    retired one dropped) applied to the pins the credential file holds then, so a pin an operator
+    removed is not written back; the file is rewritten atomically (write, fsync, rename; mode
+    0600; owner kept; a linked credential rewritten where the link points). A file-backed trust
+    rereads the file's pins when it changes. A key is pinned because it was presented only on
+    first use of a credential without pins, and only with ``accept_new``; pins are never evicted."""
 
     def __init__(self, pins, path: str | None = None, accept_new: bool = False, where: str = ""):
         self.pins = list(pins)
@@ -37,34 +39,57 @@ class HostKeyTrust:
         self.where = where or (path or "")
         self._lock = threading.Lock()
         self._warned = False
+        self._seen = _stamp(path) if path else None
 
     def __call__(self, presented: str) -> None:
-        pins = self.pins
+        pins = self._current()
         if presented in pins or (not pins and self.accept_new):
             return
         raise protocol.mismatch(pins, presented, self.where)
 
+    def _current(self) -> list:
+        with self._lock:
+            if self.path:
+                now = _stamp(self.path)
+                if now is not None and now != self._seen:
+                    try:
+                        self.pins = list(Credential.load(self.path).host_keys)
+                        self._seen = now
+                    except CredentialError:
+                        pass  # being replaced or broken: keep the pins in memory
+            return list(self.pins)
+
     def learned(self, signed_by: str, next_keys, retired) -> None:
         with self._lock:
-            updated = list(self.pins)
-            for fp in [signed_by, *next_keys]:
-                if fp not in updated:
-                    updated.append(fp)
-            updated = [fp for fp in updated if fp == signed_by or fp not in retired]
-            updated = updated[-MAX_HOST_KEYS:]
+            first_use = not self.pins
+            add = ([signed_by] if first_use else []) + list(next_keys)
+            remove = [fp for fp in retired if fp != signed_by]
+            updated = _apply(self.pins, add, remove)
             if updated == self.pins:
                 return
             self.pins = updated
             if self.path:
-                self._save(updated)
+                self._save(add, remove)
+                if first_use:
+                    print(
+                        "authgate: pinned the server's host key %s in %s (first use: compare it"
+                        " with 'auth-server keys host-key' on the server)" % (signed_by, self.path),
+                        file=sys.stderr,
+                    )
 
-    def _save(self, pins) -> None:
+    def _save(self, add, remove) -> None:
         try:
-            current = Credential.load(self.path)
-            if list(current.host_keys) == pins:
+            target = os.path.realpath(self.path)
+            before = _stamp(target)
+            current = Credential.load(target)
+            updated = _apply(list(current.host_keys), add, remove)
+            if updated == list(current.host_keys):
                 return
-            text = current.with_host_keys(pins).format()
-            _write_private(self.path, text)
+            if before != _stamp(target):
+                return  # replaced meanwhile: never write an old secret back
+            write_pins(target, updated)
+            self._seen = _stamp(self.path)
+            self.pins = updated
         except (CredentialError, OSError) as e:
             if not self._warned:
                 self._warned = True
@@ -73,6 +98,22 @@ class HostKeyTrust:
                     " run only" % (self.path, e),
                     file=sys.stderr,
                 )
+
+
+def _apply(pins, add, remove) -> list:
+    updated = [fp for fp in pins if fp not in remove]
+    for fp in add:
+        if fp not in updated and fp not in remove and len(updated) < MAX_HOST_KEYS:
+            updated.append(fp)  # full: nothing is evicted to make room
+    return updated
+
+
+def _stamp(path: str):
+    try:
+        st = os.stat(path)
+        return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    except OSError:
+        return None
 
 
 def _write_private(path: str, text: str) -> None:
@@ -96,8 +137,19 @@ def _write_private(path: str, text: str) -> None:
         except OSError:
             pass
     finally:
-        if os.path.exists(temp):
+        if os.path.lexists(temp):
             os.unlink(temp)
+
+
+def write_pins(path: str, pins) -> None:
+    """Replaces the pins of the credential at ``path``: where a link points, atomically, mode
+    0600, its owner kept."""
+    target = os.path.realpath(path)
+    current = Credential.load(target)
+    st = os.stat(target)
+    _write_private(target, current.with_host_keys(pins).format())
+    if (st.st_uid, st.st_gid) != (os.stat(target).st_uid, os.stat(target).st_gid):
+        os.chown(target, st.st_uid, st.st_gid)
 
 
 @dataclass(frozen=True)

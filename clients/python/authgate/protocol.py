@@ -86,6 +86,27 @@ def host_key_fingerprint(public_key: bytes) -> str:
     return fingerprint_of_hash(hashlib.sha256(public_key).digest())
 
 
+_P = 2**255 - 19
+# The y coordinates of the eight points of small order (RFC 8032 keys a verifier must refuse: with
+# one of them as the public key, a signature can verify for every message), sign bit cleared.
+_SMALL_ORDER_Y = {
+    0,
+    1,
+    _P - 1,
+    int.from_bytes(bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"), "little"),
+    int.from_bytes(bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"), "little"),
+}
+
+
+def is_weak_host_key(public_key: bytes) -> bool:
+    """Whether a 32-byte Ed25519 public key is non-canonical (y >= p) or of small order: refused
+    as a host key, as BouncyCastle's full validation refuses it on the Java side."""
+    if len(public_key) != 32:
+        return True
+    y = int.from_bytes(public_key, "little") & ((1 << 255) - 1)
+    return y >= _P or y in _SMALL_ORDER_Y
+
+
 def is_fingerprint(text: str) -> bool:
     return (
         isinstance(text, str)
@@ -272,6 +293,8 @@ class ClientHandshake:
             raise ProtocolError("HELLO is %d bytes, not %d" % (len(payload), HELLO_BYTES))
         host_public = payload[66:98]
         fingerprint = host_key_fingerprint(host_public)
+        if is_weak_host_key(host_public):
+            raise ServerNotVerified("the server's HELLO names a host key that is not a valid Ed25519 key")
         try:
             Ed25519PublicKey.from_public_bytes(host_public).verify(
                 payload[98:162], HELLO_SIGNATURE_LABEL + payload[:HELLO_SIGNED_BYTES]
@@ -323,6 +346,8 @@ class ClientHandshake:
             if kind == NEXT_KEY:
                 try:
                     Ed25519PublicKey.from_public_bytes(value)
+                    if is_weak_host_key(value):
+                        raise ValueError("weak")
                 except ValueError:
                     raise ProtocolError("WELCOME announces a next host key that is not an Ed25519 key") from None
                 next_keys.append(host_key_fingerprint(value))

@@ -87,6 +87,36 @@ class WorkedExampleTest(unittest.TestCase):
             with self.assertRaises(protocol.ServerNotVerified, msg="byte %d" % offset):
                 self.handshake.on_hello(protocol.HELLO, bytes(bad))
 
+    WEAK_KEYS = [
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0000000000000000000000000000000000000000000000000000000000000080",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ]
+
+    def test_a_weak_or_non_canonical_host_key_is_refused_whatever_it_signs(self):
+        # The same list as the Java side's HostKeyTest: with the identity point as the key, the
+        # signature R = identity, S = 0 verifies for any message under some Ed25519 libraries.
+        for hex_key in self.WEAK_KEYS:
+            self.assertTrue(protocol.is_weak_host_key(bytes.fromhex(hex_key)), hex_key)
+            forged = bytearray(HELLO_FRAME[5:])
+            forged[66:98] = bytes.fromhex(hex_key)
+            forged[98:162] = bytes.fromhex(self.WEAK_KEYS[0]) + bytes(32)
+            trusting = protocol.ClientHandshake(
+                "sensor-1", "k1", protocol.ScramKeys.of(SECRET), NONCE,
+                X25519PrivateKey.from_private_bytes(CLIENT_PRIV),
+                HostKeyTrust([protocol.host_key_fingerprint(bytes.fromhex(hex_key))]),
+            )
+            with self.assertRaises(protocol.ServerNotVerified, msg=hex_key):
+                trusting.on_hello(protocol.HELLO, bytes(forged))
+        self.assertFalse(protocol.is_weak_host_key(HOST_PUBLIC))
+
     def test_a_version_one_server_is_told_apart(self):
         with self.assertRaises(protocol.UnsupportedVersion) as refused:
             self.handshake.on_hello(protocol.HELLO, b"\x00\x01" + bytes(64))

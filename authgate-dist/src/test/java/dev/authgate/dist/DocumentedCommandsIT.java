@@ -568,6 +568,18 @@ class DocumentedCommandsIT {
         documented -> {
           Path impostor = Files.createDirectories(dir.resolve("impostor"));
           provision(root, impostor, "sensor-2");
+          // A machine this server does not know, pinning its host key (else it would refuse the
+          // server before it sent anything, and the server would see no id at all).
+          Run pinned =
+              sh(
+                  impostor,
+                  root.resolve("bin/auth-client")
+                      + " pin --key sensor-2.credential --replace \"$("
+                      + root.resolve("bin/auth-server")
+                      + " keys host-key --keys "
+                      + root.resolve("keys")
+                      + ")\"");
+          assertThat(pinned.exit()).as(pinned.all()).isZero();
           Run refused =
               sh(
                   impostor,

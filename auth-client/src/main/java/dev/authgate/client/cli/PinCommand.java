@@ -2,7 +2,6 @@ package dev.authgate.client.cli;
 
 import dev.authgate.protocol.identity.HostPublicKey;
 import dev.authgate.protocol.keyfile.Credential;
-import dev.authgate.protocol.keyfile.KeyFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,7 +83,7 @@ final class PinCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "a credential pins at most " + Credential.MAX_HOST_KEYS + " keys");
     }
-    KeyFiles.writePrivate(key, credential.withHostKeys(new ArrayList<>(pins)).format(), true);
+    dev.authgate.client.connect.HostKeyTrust.writePins(key, new ArrayList<>(pins));
     pins.forEach(out::println);
     err.println("pinned in " + key);
     return 0;

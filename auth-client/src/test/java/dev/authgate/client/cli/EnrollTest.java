@@ -277,6 +277,56 @@ class EnrollTest {
   }
 
   @Test
+  void theOperatorApprovesTheMachineWhoseFingerprintItPrinted() throws Exception {
+    EnrollmentToken token = token(1, true, "m3", null);
+    CliRun pending = enroll(token, "m3.credential");
+    assertThat(pending.exit()).as(pending.err()).isZero();
+    java.util.regex.Matcher printed =
+        java.util.regex.Pattern.compile(
+                "this machine's key fingerprint is (SHA256:[A-Za-z0-9+/]{43})")
+            .matcher(pending.err());
+    assertThat(printed.find()).as(pending.err()).isTrue();
+    String fingerprint = printed.group(1);
+    assertThat(Credential.load(dir.resolve("m3.credential")).scramKeys().verifier().fingerprint())
+        .isEqualTo(fingerprint);
+    String keys = server.keystore().path().toString();
+    String audit = dir.resolve("keys-audit.jsonl").toString();
+
+    dev.authgate.server.cli.ServerCliRun listed =
+        dev.authgate.server.cli.ServerCliRun.server("keys", "list", "--keys", keys);
+    assertThat(listed.out())
+        .containsPattern("m3 +k1 +pending .*" + java.util.regex.Pattern.quote(fingerprint));
+
+    String other = "SHA256:" + "A".repeat(43);
+    dev.authgate.server.cli.ServerCliRun wrong =
+        dev.authgate.server.cli.ServerCliRun.server(
+            "keys", "approve", "m3", "--fingerprint", other, "--keys", keys, "--audit-log", audit);
+    assertThat(wrong.exit()).isEqualTo(2);
+    assertThat(wrong.err())
+        .contains("'m3' waits with key " + fingerprint + ", not " + other)
+        .contains("nothing decided");
+    assertThat(server.keystore().requirePending("m3").isPending()).isTrue();
+
+    dev.authgate.server.cli.ServerCliRun approved =
+        dev.authgate.server.cli.ServerCliRun.server(
+            "keys",
+            "approve",
+            "m3",
+            "--fingerprint",
+            fingerprint,
+            "--keys",
+            keys,
+            "--audit-log",
+            audit);
+    assertThat(approved.exit()).as(approved.err()).isZero();
+    assertThat(approved.err()).contains("(key " + fingerprint + ")");
+    assertThat(java.nio.file.Files.readString(dir.resolve("keys-audit.jsonl")))
+        .contains("\"fingerprint\":\"" + fingerprint + "\"");
+    server.reloadKeys();
+    assertThat(ping("m3.credential").exit()).isZero();
+  }
+
+  @Test
   void withApproveTheMachineGetsInOnlyAfterApproval_andDenyRefusesItForGood() throws Exception {
     EnrollmentToken first = token(1, true, "m1", null);
     EnrollmentToken second = token(1, true, "m2", null);

@@ -35,7 +35,7 @@ class AuditForwardingProcessIT {
   void everyAuditEventReachesAUdpSyslogReceiverToo() throws Exception {
     Jars.provision(dir, "sensor-1");
     Path impostor = Files.createDirectory(dir.resolve("impostor"));
-    Jars.provision(impostor, "sensor-1");
+    Jars.provisionImpostor(dir, impostor, "sensor-1");
     List<String> received = new ArrayList<>();
     try (DatagramSocket receiver = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       Jars.Server server =

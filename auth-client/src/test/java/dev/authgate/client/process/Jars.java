@@ -83,6 +83,29 @@ public final class Jars {
         .isZero();
   }
 
+  /**
+   * Provisions {@code id} in a keystore of its own under {@code impostorDir} (the same id, another
+   * secret), then pins the host key of the keystore in {@code dir}: a wrong key for that server,
+   * not a wrong server (which the client would refuse before it sent anything).
+   */
+  public static void provisionImpostor(Path dir, Path impostorDir, String id) throws Exception {
+    provision(impostorDir, id);
+    Path credential = impostorDir.resolve(id + ".credential");
+    String realHostKey =
+        dev.authgate.protocol.keyfile.HostKeyFile.parse(
+                dir.resolve("keys/host.key"),
+                java.nio.file.Files.readString(dir.resolve("keys/host.key")))
+            .key()
+            .publicKey()
+            .fingerprint();
+    dev.authgate.protocol.keyfile.KeyFiles.writePrivate(
+        credential,
+        dev.authgate.protocol.keyfile.Credential.load(credential)
+            .withHostKeys(List.of(realHostKey))
+            .format(),
+        true);
+  }
+
   /** Runs {@code command} in {@code dir} to its end (at most 3 minutes); returns the exit code. */
   public static int run(Path dir, List<String> command) throws Exception {
     Process process =

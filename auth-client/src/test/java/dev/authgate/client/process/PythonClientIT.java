@@ -82,7 +82,8 @@ class PythonClientIT {
     Jars.provision(dir, "sensor-1");
     Path impostor = Files.createDirectory(dir.resolve("impostor"));
     Jars.provision(impostor, "sensor-1");
-    // A wrong key for this server, not a wrong server: the impostor pins this server's host key.
+    // A wrong key for this server, not a wrong server: the impostor pins this server's host key
+    // (with the Python client's own pin command).
     String hostKey =
         dev.authgate.protocol.keyfile.Credential.load(dir.resolve("sensor-1.credential"))
             .hostKeys()

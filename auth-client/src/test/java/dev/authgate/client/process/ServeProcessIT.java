@@ -46,7 +46,7 @@ class ServeProcessIT {
   void withLogFormatJsonEveryStderrLineIsAJsonObjectWithTheEventsFields() throws Exception {
     Jars.provision(dir, "s1");
     Path impostor = java.nio.file.Files.createDirectory(dir.resolve("impostor"));
-    Jars.provision(impostor, "s1"); // same id, another secret
+    Jars.provisionImpostor(dir, impostor, "s1"); // same id, another secret
     Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs("--log-format", "json"));
     assertThat(
             Jars.run(

@@ -20,8 +20,8 @@ import java.util.List;
 /**
  * The client's side of one handshake: HELLO in, AUTH out, WELCOME in. HELLO's host-key signature is
  * verified and the key checked against the client's pins before AUTH is made, so a server that
- * cannot sign with a pinned host key never receives a proof (a copy of the keystore is not enough
- * to pose as the server). Any step out of order, any refusal and any server that cannot produce the
+ * cannot sign with a pinned host key never receives a proof (the verifiers alone are not enough to
+ * pose as the server). Any step out of order, any refusal and any server that cannot produce the
  * server signature ends it with a {@link ProtocolException}, after which the client must close
  * without sending anything more.
  *

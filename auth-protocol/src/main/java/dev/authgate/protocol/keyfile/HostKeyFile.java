@@ -88,11 +88,13 @@ public record HostKeyFile(HostKey key, Instant created, java.util.List<String> r
     java.util.List<String> retired = new java.util.ArrayList<>();
     for (Line line : lines.subList(1, lines.size())) {
       if (line.name().equals("retired")) {
-        if (!HostPublicKey.isFingerprint(line.value()) || retired.size() == MAX_RETIRED) {
+        if (!HostPublicKey.isFingerprint(line.value())
+            || retired.size() == MAX_RETIRED
+            || retired.contains(line.value())) {
           throw KeyText.error(
               file,
               line.number(),
-              "a retired line holds one fingerprint (SHA256:…); at most " + MAX_RETIRED);
+              "a retired line holds one fingerprint (SHA256:…), each once; at most " + MAX_RETIRED);
         }
         retired.add(line.value());
         continue;

@@ -87,4 +87,27 @@ class HostKeyTest {
             HEX.parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
     assertThat(key.toString()).doesNotContain("9d61b19d").contains("SHA256:");
   }
+
+  /**
+   * The small-order points and non-canonical encodings a host key must never be (with one of them
+   * as the public key a signature can verify for any message). The Python client refuses the same
+   * list (tests/test_worked_example.py).
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"
+  })
+  void aWeakOrNonCanonicalPublicKeyIsNotAHostKey(String hex) {
+    assertThatThrownBy(() -> new HostPublicKey(HexFormat.of().parseHex(hex)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

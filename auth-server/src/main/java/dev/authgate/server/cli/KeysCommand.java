@@ -102,17 +102,38 @@ final class KeysCommand implements Runnable {
      * Makes the host key if there is none (audited first, as every keystore change), and returns
      * it: the first {@code keys init} or {@code keys add} on a server gives it its identity.
      */
-    HostKeys.Loaded ensureHostKey(AuditLogOption auditLog) throws IOException {
+    HostKeyInfo ensureHostKey(AuditLogOption auditLog) throws IOException {
       HostKeys keys = hostKeys();
       if (java.nio.file.Files.exists(keys.location(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        return keys.load();
+        return HostKeyInfo.of(keys.load());
+      }
+      var published = keys.loadPublic();
+      if (published.isPresent()) {
+        // The service's keys are systemd credentials this shell does not have: pin what serve
+        // wrote down, never make a second identity here.
+        return new HostKeyInfo(
+            published.get().get(0), dir.resolve(HostKeys.PUBLIC_FILE_NAME), false);
       }
       KeystoreDirectory directory = open();
       directory.prepare();
-      return auditLog.audited(
-          directory,
-          () -> AuditEvent.of("keys.host_key_created").with("file", keys.location().toString()),
-          keys::loadOrCreate);
+      return HostKeyInfo.of(
+          auditLog.audited(
+              directory,
+              () -> AuditEvent.of("keys.host_key_created").with("file", keys.location().toString()),
+              keys::loadOrCreate));
+    }
+  }
+
+  /**
+   * The host key a {@code keys} command pins, and where it came from.
+   *
+   * @param fingerprint its fingerprint
+   * @param from the key file, the systemd credential, or {@code KEYS/host.pub}
+   * @param created whether this command made it
+   */
+  record HostKeyInfo(String fingerprint, Path from, boolean created) {
+    static HostKeyInfo of(HostKeys.Loaded loaded) {
+      return new HostKeyInfo(loaded.fingerprint(), loaded.from(), loaded.created());
     }
   }
 
@@ -142,7 +163,7 @@ final class KeysCommand implements Runnable {
       dir.requireNotRevoked(clientId, KeystoreDirectory.ADD_REVOKED);
       CredentialOut target = CredentialOut.of(out, clientId);
       dir.prepare();
-      HostKeys.Loaded hostKey = keystore.ensureHostKey(auditLog);
+      HostKeyInfo hostKey = keystore.ensureHostKey(auditLog);
       Credential credential =
           auditLog.audited(
               dir,
@@ -198,7 +219,7 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      HostKeys.Loaded hostKey = keystore.ensureHostKey(auditLog);
+      HostKeyInfo hostKey = keystore.ensureHostKey(auditLog);
       spec.commandLine().getOut().println(hostKey.fingerprint());
       spec.commandLine()
           .getErr()
@@ -231,9 +252,20 @@ final class KeysCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       HostKeys keys = keystore.hostKeys();
-      HostKeys.Loaded hostKey = keys.load();
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
+      if (!java.nio.file.Files.exists(keys.location(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        var published = keys.loadPublic();
+        if (published.isPresent()) {
+          published.get().forEach(out::println);
+          err.println(
+              "from "
+                  + keystore.dir.resolve(HostKeys.PUBLIC_FILE_NAME)
+                  + ": the keys are the service's systemd credentials");
+          return 0;
+        }
+      }
+      HostKeys.Loaded hostKey = keys.load();
       out.println(hostKey.fingerprint());
       err.println("from " + hostKey.from() + ", made " + hostKey.file().created());
       var next = keys.loadNext();
@@ -963,7 +995,7 @@ final class KeysCommand implements Runnable {
       dir.prepare();
       // The token pins the key servers sign with now, so the machine refuses a rogue (even one
       // holding this token) before it sends ENROLL.
-      HostKeys.Loaded hostKey = keystore.ensureHostKey(auditLog);
+      HostKeyInfo hostKey = keystore.ensureHostKey(auditLog);
       dev.authgate.protocol.keyfile.EnrollmentToken token =
           dev.authgate.protocol.keyfile.EnrollmentToken.generate(RandomSource.secure())
               .withHostKey(hostKey.fingerprint());
@@ -1115,6 +1147,26 @@ final class KeysCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       KeystoreDirectory dir = keystore.open();
+      dir.requirePending(clientId);
+      String[] waiting = new String[1];
+      auditLog.audited(
+          dir,
+          () -> {
+            // Checked under the keystore's lock, so the key decided on is the one compared.
+            waiting[0] = waitingKey(dir);
+            return AuditEvent.of(event())
+                .with("client_id", clientId)
+                .with("fingerprint", waiting[0]);
+          },
+          () -> {
+            decide(dir);
+            return null;
+          });
+      spec.commandLine().getErr().println(said() + " (key " + waiting[0] + ")");
+      return 0;
+    }
+
+    private String waitingKey(KeystoreDirectory dir) throws IOException {
       ClientKeys pending = dir.requirePending(clientId);
       String waiting =
           pending.keys().isEmpty()
@@ -1133,16 +1185,7 @@ final class KeysCommand implements Runnable {
                 + clientId
                 + "'");
       }
-      dir.requirePending(clientId);
-      auditLog.audited(
-          dir,
-          () -> AuditEvent.of(event()).with("client_id", clientId).with("fingerprint", waiting),
-          () -> {
-            decide(dir);
-            return null;
-          });
-      spec.commandLine().getErr().println(said() + " (key " + waiting + ")");
-      return 0;
+      return waiting;
     }
   }
 

@@ -32,6 +32,15 @@ public final class HostKeys {
   /** The next key's credential name, while a rotation is under way. */
   public static final String NEXT_CREDENTIAL_NAME = "authgate-host-key-next";
 
+  /**
+   * {@code KEYS/host.pub}: the fingerprints a server whose keys are systemd credentials signs with
+   * and announces, written by {@code serve} so that {@code keys} commands run from a shell (without
+   * the credentials) pin them, and refuse to make a host key of their own.
+   */
+  public static final String PUBLIC_FILE_NAME = "host.pub";
+
+  private static final String PUBLIC_MAGIC = "authgate-host-public 1";
+
   private final Path keysDir;
   private final Map<String, String> environment;
   private final Clock clock;
@@ -95,7 +104,87 @@ public final class HostKeys {
             .filter(k -> !k.equals(current.file().key())) // a retire cut short by a crash
             .map(k -> java.util.List.of(k.publicKey()))
             .orElse(java.util.List.of());
-    return new HostKeySet(current.file().key(), announced, current.file().retired());
+    // A retired key is never the one that signs or the next one (a rollback by hand).
+    java.util.List<String> keep = new java.util.ArrayList<>();
+    keep.add(current.fingerprint());
+    announced.forEach(k -> keep.add(k.fingerprint()));
+    java.util.List<String> retired =
+        current.file().retired().stream().filter(r -> !keep.contains(r)).distinct().toList();
+    return new HostKeySet(current.file().key(), announced, retired);
+  }
+
+  /**
+   * The fingerprints {@code KEYS/host.pub} names (the signing key first), if there is one.
+   *
+   * @throws KeyFileException if it exists but is not such a file
+   */
+  public Optional<java.util.List<String>> loadPublic() throws IOException {
+    Path file = keysDir.resolve(PUBLIC_FILE_NAME);
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    ownership.checkFile(file);
+    java.util.List<String> lines =
+        KeyFiles.readPrivate(file).lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+    java.util.List<String> pins = new java.util.ArrayList<>();
+    for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+      String[] parts = line.strip().split(" ");
+      if (parts.length != 2
+          || !(parts[0].equals("host-key") || parts[0].equals("next-key"))
+          || !HostPublicKey.isFingerprint(parts[1])
+          || (parts[0].equals("host-key") != pins.isEmpty())) {
+        pins.clear();
+        break;
+      }
+      pins.add(parts[1]);
+    }
+    if (lines.isEmpty() || !lines.get(0).strip().equals(PUBLIC_MAGIC) || pins.isEmpty()) {
+      throw new KeyFileException(
+          file,
+          file
+              + " is not a host public key file (written by serve): '"
+              + PUBLIC_MAGIC
+              + "', one host-key line, then next-key lines");
+    }
+    return Optional.of(java.util.List.copyOf(pins));
+  }
+
+  /**
+   * Writes {@code KEYS/host.pub} for {@code keys} (if what it names changed): what a server whose
+   * keys are systemd credentials signs with and announces.
+   */
+  public void writePublic(HostKeySet keys) throws IOException {
+    StringBuilder text =
+        new StringBuilder(
+            "# authgate: the host keys this server's systemd credentials hold, written by serve"
+                + " for the keys commands to pin. No secret.\n"
+                + PUBLIC_MAGIC
+                + "\nhost-key "
+                + keys.signing().publicKey().fingerprint()
+                + "\n");
+    keys.next().forEach(k -> text.append("next-key ").append(k.fingerprint()).append('\n'));
+    Optional<java.util.List<String>> now;
+    try {
+      now = loadPublic();
+    } catch (KeyFileException e) {
+      now = Optional.empty();
+    }
+    if (now.isPresent() && now.get().equals(keys.pins())) {
+      return;
+    }
+    KeyFiles.writePrivate(keysDir.resolve(PUBLIC_FILE_NAME), text.toString(), true);
+  }
+
+  /**
+   * The fingerprints a credential or token made now pins (the signing key first): from the host key
+   * files, else from {@code KEYS/host.pub}; empty if there is neither.
+   */
+  public java.util.List<String> pins() throws IOException {
+    if (credential().isPresent()
+        || Files.exists(keysDir.resolve(HostKeyFile.FILE_NAME), LinkOption.NOFOLLOW_LINKS)) {
+      return loadSet().pins();
+    }
+    return loadPublic().orElse(java.util.List.of());
   }
 
   /** The next key of a rotation under way, if there is one. */
@@ -158,6 +247,7 @@ public final class HostKeys {
     String old = current.file().key().publicKey().fingerprint();
     java.util.List<String> retired = new java.util.ArrayList<>(current.file().retired());
     retired.remove(old);
+    retired.remove(next.key().publicKey().fingerprint()); // a key rolled back to is not retired
     retired.add(old);
     while (retired.size() > HostKeyFile.MAX_RETIRED) {
       retired.remove(0);
@@ -205,6 +295,20 @@ public final class HostKeys {
     Path file = keysDir.resolve(HostKeyFile.FILE_NAME);
     if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
       return new Loaded(read(file, true), file, false);
+    }
+    Optional<java.util.List<String>> published = loadPublic();
+    if (published.isPresent()) {
+      // The server's keys are systemd credentials: a new key here would be a second identity.
+      throw new KeyFileException(
+          keysDir.resolve(PUBLIC_FILE_NAME),
+          "the host key "
+              + published.get().get(0)
+              + " is a systemd credential ("
+              + CREDENTIAL_NAME
+              + ", named in "
+              + keysDir.resolve(PUBLIC_FILE_NAME)
+              + ") that this process was not given; no new host key is made. Start the service"
+              + " with LoadCredentialEncrypted= as docs/OPERATIONS.md shows");
     }
     KeyFiles.ensurePrivateDirectory(keysDir);
     HostKeyFile made =

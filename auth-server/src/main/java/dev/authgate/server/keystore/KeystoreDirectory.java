@@ -375,15 +375,12 @@ public final class KeystoreDirectory {
 
   /**
    * The host key fingerprints a credential made now pins: the host key and the next key of a
-   * rotation under way; none if this keystore has no host key yet (the {@code keys} commands make
-   * it first).
+   * rotation under way (or what {@code KEYS/host.pub} names, for keys that are systemd
+   * credentials); none if this keystore has no host key yet (the {@code keys} commands make it
+   * first).
    */
   public java.util.List<String> hostKeyPins() throws IOException {
-    HostKeys hostKeys = new HostKeys(dir, System.getenv(), clock, randomness);
-    if (!Files.exists(hostKeys.location(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return java.util.List.of();
-    }
-    return hostKeys.loadSet().pins();
+    return new HostKeys(dir, System.getenv(), clock, randomness).pins();
   }
 
   /** Work done under the keystore's lock by a caller (a command auditing its change first). */

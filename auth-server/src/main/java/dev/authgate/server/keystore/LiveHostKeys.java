@@ -25,6 +25,7 @@ public final class LiveHostKeys implements Supplier<HostKeySet> {
   private volatile HostKeySet current;
   private String signature;
   private boolean failing;
+  private boolean publishFailed;
 
   private LiveHostKeys(HostKeys source, HostKeySet current) {
     this.source = source;
@@ -36,7 +37,30 @@ public final class LiveHostKeys implements Supplier<HostKeySet> {
     LiveHostKeys live = new LiveHostKeys(source, null);
     live.signature = live.signature();
     live.current = source.loadSet();
+    live.publish();
     return live;
+  }
+
+  /**
+   * With systemd credentials, writes {@code KEYS/host.pub} so that {@code keys} commands run from a
+   * shell pin these keys; a keystore this server may not write is said once.
+   */
+  private void publish() {
+    if (!source.fromCredentials()) {
+      return;
+    }
+    try {
+      source.writePublic(current);
+    } catch (IOException e) {
+      if (!publishFailed) {
+        LOG.warn(
+            "cannot write {} ({}): keys commands run without the credentials cannot pin the host"
+                + " key",
+            HostKeys.PUBLIC_FILE_NAME,
+            e.getMessage());
+      }
+      publishFailed = true;
+    }
   }
 
   /** Keys that never change (tests, benchmarks). */
@@ -75,6 +99,7 @@ public final class LiveHostKeys implements Supplier<HostKeySet> {
     HostKeySet before = current;
     current = loaded;
     if (!loaded.equals(before)) {
+      publish();
       LOG.info(
           "host keys now: signing with {}{}{}",
           loaded.signing().publicKey().fingerprint(),

@@ -91,4 +91,55 @@ class HostKeysTest {
         .isInstanceOf(KeyFileException.class)
         .hasMessageContaining("auth-server keys init --keys " + dir.resolve("keys"));
   }
+
+  @Test
+  void withCredentialsServeWritesHostPubAndAShellWithoutThemPinsItAndMakesNoKeyOfItsOwn()
+      throws IOException {
+    Path credentials = Files.createDirectories(dir.resolve("credentials"));
+    HostKeyFile key = new HostKeyFile(HostKey.generate(RandomSource.secure()), Instant.now());
+    HostKeyFile next = new HostKeyFile(HostKey.generate(RandomSource.secure()), Instant.now());
+    KeyFiles.writePrivate(credentials.resolve(HostKeys.CREDENTIAL_NAME), key.format(), false);
+    KeyFiles.writePrivate(credentials.resolve(HostKeys.NEXT_CREDENTIAL_NAME), next.format(), false);
+    KeyFiles.ensurePrivateDirectory(dir.resolve("keys"));
+    Map<String, String> service = Map.of("CREDENTIALS_DIRECTORY", credentials.toString());
+
+    LiveHostKeys serving = LiveHostKeys.load(hostKeys(service)); // as serve does
+    java.util.List<String> pins =
+        java.util.List.of(
+            key.key().publicKey().fingerprint(), next.key().publicKey().fingerprint());
+    assertThat(serving.get().pins()).isEqualTo(pins);
+    assertThat(dir.resolve("keys/host.pub")).isRegularFile();
+
+    // An operator's shell: no $CREDENTIALS_DIRECTORY.
+    HostKeys shell = hostKeys(Map.of());
+    assertThat(shell.pins()).isEqualTo(pins);
+    assertThatThrownBy(shell::loadOrCreate)
+        .isInstanceOf(KeyFileException.class)
+        .hasMessageContaining("is a systemd credential")
+        .hasMessageContaining(key.key().publicKey().fingerprint());
+    assertThat(dir.resolve("keys/host.key")).doesNotExist();
+    KeystoreDirectory keystore =
+        new KeystoreDirectory(dir.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
+    assertThat(keystore.add("sensor-1").hostKeys()).isEqualTo(pins);
+    assertThat(keystore.createToken(java.time.Duration.ofHours(1), 1, false, "m", null).hostKey())
+        .isEqualTo(key.key().publicKey().fingerprint());
+  }
+
+  @Test
+  void aRetiredListNeverNamesTheKeyThatSignsOrTheNextOne() throws IOException {
+    HostKeys keys = hostKeys(Map.of());
+    HostKeys.Loaded first = keys.loadOrCreate();
+    keys.rotate();
+    String second = keys.retire().current().key().publicKey().fingerprint();
+    assertThat(keys.loadSet().retired()).containsExactly(first.fingerprint());
+    // A rollback by hand: the first key's file put back as the next key, then retired into.
+    KeyFiles.writePrivate(
+        dir.resolve("keys/host-next.key"),
+        new HostKeyFile(first.file().key(), first.file().created()).format(),
+        false);
+    assertThat(keys.loadSet().retired()).isEmpty(); // announced as next, not as retired
+    HostKeys.Retired back = keys.retire();
+    assertThat(back.current().key()).isEqualTo(first.file().key());
+    assertThat(keys.loadSet().retired()).containsExactly(second);
+  }
 }
