@@ -499,7 +499,7 @@ class DocumentedCommandsIT {
           Run create = sh(root, documented);
           assertThat(create.exit()).as(create.all()).isZero();
           assertThat(Files.readString(root.resolve("fleet.token")))
-              .matches("agt1-[0-9a-f]{16}-[A-Za-z0-9_-]{43}\n");
+              .matches("agt2-[0-9a-f]{16}-[A-Za-z0-9_-]{43}-[A-Za-z0-9_-]{43}\n");
           assertThat(create.err()).contains("enrolls ids starting with 'sensor-', 100 times");
         });
     steps.put(

@@ -294,7 +294,11 @@ class HostilePeerMatrixTest {
     CORRUPTED,
     DUPLICATED,
     TRUNCATED,
-    CUT_OFF
+    CUT_OFF,
+    /** AUTH says protocol version 1 (before host keys). */
+    OLD_VERSION,
+    /** The client reads HELLO and closes, as one that does not trust the host key does. */
+    NO_AUTH
   }
 
   @ParameterizedTest(name = "AUTH {0}")
@@ -333,8 +337,13 @@ class HostilePeerMatrixTest {
           client.send(Arrays.copyOf(auth, FrameCodec.HEADER_BYTES));
           client.close();
         }
+        case OLD_VERSION -> {
+          auth[FrameCodec.HEADER_BYTES + 1] = 1;
+          client.send(auth);
+        }
+        case NO_AUTH -> client.close();
       }
-      if (fault != AuthFault.CUT_OFF) {
+      if (fault != AuthFault.CUT_OFF && fault != AuthFault.NO_AUTH) {
         answer = client.readFrame();
       }
     }
@@ -348,13 +357,19 @@ class HostilePeerMatrixTest {
         assertThat(closed.path("outcome").asText())
             .isEqualTo(fault == AuthFault.DUPLICATED ? "malformed" : "connection-lost");
       }
-      case CORRUPTED, TRUNCATED, CUT_OFF -> {
+      case CORRUPTED, TRUNCATED, CUT_OFF, NO_AUTH -> {
         if (answer != null) {
           assertThat(answer.type()).isEqualTo(FrameType.REFUSED);
           assertThat(answer.payload()).containsExactly(0x02);
         }
         JsonNode rejected = awaitNewEvent("auth.rejected", port, earlier);
         assertThat(rejected.path("reason").asText()).isEqualTo("malformed");
+      }
+      case OLD_VERSION -> {
+        assertThat(answer.type()).isEqualTo(FrameType.REFUSED);
+        assertThat(answer.payload()).containsExactly(0x03);
+        JsonNode rejected = awaitNewEvent("auth.rejected", port, earlier);
+        assertThat(rejected.path("reason").asText()).isEqualTo("unsupported-version");
       }
     }
   }
