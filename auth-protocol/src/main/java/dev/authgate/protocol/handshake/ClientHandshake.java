@@ -158,7 +158,7 @@ public final class ClientHandshake {
       switch (plain[p]) {
         case Welcome.NEXT_KEY -> {
           try {
-            next.add(new HostPublicKey(value));
+            next.add(HostPublicKey.of(value));
           } catch (IllegalArgumentException e) {
             throw new ProtocolException(
                 Reason.MALFORMED, "WELCOME announces a next host key that is not an Ed25519 key");

@@ -65,7 +65,7 @@ public record Hello(
   public HostPublicKey verifiedHostKey() throws ProtocolException {
     HostPublicKey key;
     try {
-      key = new HostPublicKey(hostPublic);
+      key = HostPublicKey.of(hostPublic);
     } catch (IllegalArgumentException e) {
       throw new ProtocolException(
           dev.authgate.protocol.Reason.SERVER_NOT_VERIFIED,

@@ -13,7 +13,15 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
 public final class HostPublicKey {
   private static final String PREFIX = "SHA256:";
 
+  /** Keys seen lately, validated: a client sees its server's key on every connection. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, HostPublicKey> RECENT =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final int RECENT_MAX = 16;
+
   private final byte[] bytes;
+  private final Ed25519.PublicPoint point;
+  private final String fingerprint;
 
   /**
    * @param bytes the 32-byte encoded point (copied)
@@ -24,10 +32,35 @@ public final class HostPublicKey {
       throw new IllegalArgumentException(
           "an Ed25519 public key is " + HostKey.KEY_BYTES + " bytes");
     }
-    if (!Ed25519.validatePublicKeyFull(bytes, 0)) {
+    // Full validation (canonical, on the curve, not of small order), decompressed once for every
+    // later verification.
+    this.point = Ed25519.validatePublicKeyFullExport(bytes, 0);
+    if (point == null) {
       throw new IllegalArgumentException("not a valid Ed25519 public key");
     }
     this.bytes = bytes.clone();
+    this.fingerprint =
+        PREFIX + Base64.getEncoder().withoutPadding().encodeToString(Digests.sha256(this.bytes));
+  }
+
+  /**
+   * The key of {@code bytes}, validated once and reused while it keeps being seen (a full
+   * validation costs about as much as a signature check).
+   *
+   * @throws IllegalArgumentException as the constructor
+   */
+  public static HostPublicKey of(byte[] bytes) {
+    String id = java.util.HexFormat.of().formatHex(bytes);
+    HostPublicKey known = RECENT.get(id);
+    if (known != null) {
+      return known;
+    }
+    HostPublicKey made = new HostPublicKey(bytes);
+    if (RECENT.size() >= RECENT_MAX) {
+      RECENT.clear(); // many keys: a test or a hostile peer; keep the bound, start over
+    }
+    RECENT.put(id, made);
+    return made;
   }
 
   /** The 32 bytes; a copy. */
@@ -37,7 +70,7 @@ public final class HostPublicKey {
 
   /** {@code SHA256:} + unpadded base64 of SHA-256(key), 50 characters. */
   public String fingerprint() {
-    return PREFIX + Base64.getEncoder().withoutPadding().encodeToString(Digests.sha256(bytes));
+    return fingerprint;
   }
 
   /** The fingerprint of a key whose SHA-256 is {@code hash} (32 bytes). */
@@ -68,7 +101,7 @@ public final class HostPublicKey {
   public boolean verifies(byte[] message, byte[] signature) {
     return signature != null
         && signature.length == HostKey.SIGNATURE_BYTES
-        && Ed25519.verify(signature, 0, bytes, 0, message, 0, message.length);
+        && Ed25519.verify(signature, 0, point, message, 0, message.length);
   }
 
   @Override
