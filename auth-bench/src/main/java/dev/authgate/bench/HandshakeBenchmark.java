@@ -12,6 +12,10 @@ import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyRecord;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
+import dev.authgate.protocol.identity.HostKey;
+import dev.authgate.protocol.identity.HostKeyCheck;
+import dev.authgate.protocol.identity.HostKeySet;
+import dev.authgate.protocol.identity.HostPublicKey;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Optional;
@@ -43,6 +47,30 @@ public class HandshakeBenchmark {
     identity = new ClientIdentity("bench-1", "k1", keys);
     KeyRecord record = new KeyRecord(keys.verifier(), KeyStatus.ACTIVE);
     lookup = (clientId, keyId) -> Optional.of(record);
+    HostKey host = HostKey.generate(random);
+    hostKeys = HostKeySet.of(host);
+    pinned = HostKeyCheck.pinned(java.util.List.of(host.publicKey().fingerprint()));
+    message = random.bytes(114);
+    signature = host.sign(message);
+    hostKey = host;
+  }
+
+  private HostKeySet hostKeys;
+  private HostKeyCheck pinned;
+  private HostKey hostKey;
+  private byte[] message;
+  private byte[] signature;
+
+  /** The server's share of the host key: one Ed25519 signature of a HELLO-sized message. */
+  @Benchmark
+  public byte[] hostKeySignsHello() {
+    return hostKey.sign(message);
+  }
+
+  /** The client's share: verifying that signature with the (validated, cached) host key. */
+  @Benchmark
+  public boolean clientVerifiesHello() {
+    return HostPublicKey.of(hostKey.publicKey().bytes()).verifies(message, signature);
   }
 
   private static Frame frame(byte[] wire) throws IOException {
@@ -52,8 +80,8 @@ public class HandshakeBenchmark {
   /** HELLO, AUTH, WELCOME through both state machines. */
   @Benchmark
   public Object fullHandshakeBothSides() throws IOException {
-    ServerHandshake server = new ServerHandshake(lookup, "bench", random);
-    ClientHandshake client = new ClientHandshake(identity, random);
+    ServerHandshake server = new ServerHandshake(lookup, "bench", hostKeys, random);
+    ClientHandshake client = new ClientHandshake(identity, pinned, random);
     byte[] auth = client.onHello(frame(server.hello()));
     return client.onWelcome(frame(server.onAuth(frame(auth)).welcomeFrame()));
   }

@@ -45,6 +45,10 @@ public final class StallMeasurement {
     Path root = Files.createTempDirectory("authgate-stall");
     KeystoreDirectory keys =
         new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
+    dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keys.path());
+    new dev.authgate.server.keystore.HostKeys(
+            keys.path(), java.util.Map.of(), Clock.systemUTC(), RandomSource.secure())
+        .loadOrCreate(); // before the credentials, which pin it
     Credential legit = keys.add("legit");
     Credential stuck = keys.add("stuck");
     Credential other = keys.add("other");
@@ -144,7 +148,11 @@ public final class StallMeasurement {
     socket.connect(new InetSocketAddress(address.host(), address.port()), 5000);
     socket.setTcpNoDelay(true);
     socket.setSoTimeout(10_000);
-    ClientHandshake handshake = new ClientHandshake(credential.identity(), RandomSource.secure());
+    ClientHandshake handshake =
+        new ClientHandshake(
+            credential.identity(),
+            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            RandomSource.secure());
     socket
         .getOutputStream()
         .write(handshake.onHello(FrameCodec.read(socket.getInputStream(), 4096)));
