@@ -15,6 +15,7 @@ from .client import SessionEnded, connect, parse_server
 from .credential import Credential, CredentialError
 
 OK, FAILURE, USAGE, AUTH_REFUSED, CONNECTION, TRANSFER = 0, 1, 2, 3, 4, 5
+INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT (and the JVM exits)
 
 
 def _printable(text: str) -> str:
@@ -88,14 +89,29 @@ def _upload(args: argparse.Namespace) -> int:
             print("authgate: %s is not a regular file" % path, file=sys.stderr)
             return USAGE
     refused = 0
+    sending = None
     try:
         with connect(server, credential, args.timeout) as conn:
             for path in args.files:
+                sending = path
                 outcome = conn.upload(path, overwrite=args.overwrite, resume=args.resume)
+                sending = None
                 print(_printable(outcome.describe()), flush=True)
                 refused += 0 if outcome.stored else 1
     except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
         return _failure(e)
+    except KeyboardInterrupt:
+        # Ctrl-C mid-file, as auth-client says it: what the server kept and how to go on; no traceback.
+        if sending is not None:
+            print(
+                "\nauthgate: interrupted while sending %s: the server keeps what it received and"
+                " verified; run the same command again to continue from there"
+                % _printable(os.path.basename(sending)),
+                file=sys.stderr,
+            )
+        else:
+            print("\nauthgate: interrupted", file=sys.stderr)
+        return INTERRUPTED
     return OK if refused == 0 else TRANSFER
 
 
@@ -570,8 +586,13 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code else OK
-    return {"upload": _upload, "chat": _chat, "enroll": _enroll, "list": _list, "get": _get,
-            "send": _send, "pin": _pin}.get(args.command, _ping)(args)
+    handler = {"upload": _upload, "chat": _chat, "enroll": _enroll, "list": _list, "get": _get,
+               "send": _send, "pin": _pin}.get(args.command, _ping)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("\nauthgate: interrupted", file=sys.stderr)  # one line, never a traceback
+        return INTERRUPTED
 
 
 def _pin(args: argparse.Namespace) -> int:

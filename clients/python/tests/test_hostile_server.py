@@ -143,3 +143,57 @@ class CredentialFileTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class InterruptTest(unittest.TestCase):
+    """Ctrl-C ends a command with one line and exit 130, as auth-client's, never a traceback."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.key = os.path.join(self.dir, "m.credential")
+        fd = os.open(self.key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, Credential("m", "k1", bytes(32)).format().encode())
+        os.close(fd)
+        self.file = os.path.join(self.dir, "night.dump")
+        with open(self.file, "wb") as f:
+            f.write(b"x" * 10)
+
+    def run_cli(self, argv, conn):
+        err = io.StringIO()
+        with mock.patch.object(cli, "connect", lambda *a, **k: conn), contextlib.redirect_stderr(err):
+            code = cli.main(argv)
+        return code, err.getvalue()
+
+    def test_ctrl_c_during_an_upload_says_what_the_server_kept_and_how_to_go_on(self):
+        class Interrupted:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def upload(self, *a, **k):
+                raise KeyboardInterrupt
+
+        code, err = self.run_cli(
+            ["upload", "--server", "127.0.0.1:1", "--key", self.key, self.file], Interrupted()
+        )
+        self.assertEqual(code, 130)
+        self.assertIn(
+            "authgate: interrupted while sending night.dump: the server keeps what it received and"
+            " verified; run the same command again to continue from there",
+            err,
+        )
+        self.assertNotIn("Traceback", err)
+
+    def test_ctrl_c_in_any_other_command_is_one_line(self):
+        class Interrupted:
+            def __enter__(self):
+                raise KeyboardInterrupt
+
+            def __exit__(self, *exc):
+                return False
+
+        code, err = self.run_cli(["ping", "--server", "127.0.0.1:1", "--key", self.key], Interrupted())
+        self.assertEqual(code, 130)
+        self.assertEqual(err, "\nauthgate: interrupted\n")
