@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from . import protocol
-from .credential import Credential
+from .credential import Credential, fsync_directory
 
 DEFAULT_PORT = 7350
 
@@ -437,14 +437,7 @@ class Connection:
         except (OverflowError, ValueError, OSError):
             pass  # a time the file system cannot hold (a hostile server's): the file keeps "now"
         os.replace(staging, target)
-        try:
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError:
-            pass
+        fsync_directory(directory)
         return DownloadOutcome(name, "fetched", target, size, end.sha256, "", end.text, ready_offset,
                                time.perf_counter() - start)
 

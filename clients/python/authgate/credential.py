@@ -116,6 +116,19 @@ def _stamp(path: str):
         return None
 
 
+def fsync_directory(directory: str) -> None:
+    """Makes a rename in ``directory`` durable; a file system that cannot sync a directory still
+    has the rename."""
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
 def _write_private(path: str, text: str) -> None:
     """Replaces ``path`` in one rename with a new mode-0600 file holding ``text``."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -128,14 +141,7 @@ def _write_private(path: str, text: str) -> None:
         finally:
             os.close(fd)
         os.replace(temp, path)
-        try:
-            dfd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-        except OSError:
-            pass
+        fsync_directory(directory)
     finally:
         if os.path.lexists(temp):
             os.unlink(temp)
