@@ -3,6 +3,7 @@ package dev.authgate.client;
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ReconnectingChat;
 import dev.authgate.client.connect.Backoff;
+import dev.authgate.client.connect.ConnectionSource;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.Reconnector;
@@ -40,7 +41,7 @@ import java.util.Objects;
  * <p>Immutable and thread-safe; {@code with…} methods return a changed copy. The {@code
  * auth-client} command line is built on this class.
  */
-public final class AuthgateClient {
+public final class AuthgateClient implements ConnectionSource {
   /**
    * The limit on connecting and on each server reply unless {@link #withTimeout} says otherwise.
    */
@@ -156,12 +157,18 @@ public final class AuthgateClient {
     return credential;
   }
 
+  @Override
+  public String clientId() {
+    return credential.clientId();
+  }
+
   /** The limit on connecting and each server reply. */
   public Duration timeout() {
     return timeout;
   }
 
   /** The wait between attempts wherever this client reconnects. */
+  @Override
   public Backoff backoff() {
     return backoff;
   }
@@ -175,6 +182,7 @@ public final class AuthgateClient {
    *     prove itself, or still said "try later" when the busy retry ran out
    * @throws IOException if the connection could not be made
    */
+  @Override
   public VerifiedConnection connect() throws IOException {
     Connector connector = connector();
     long giveUp = System.nanoTime() + busyRetry.toNanos();
@@ -216,6 +224,7 @@ public final class AuthgateClient {
   }
 
   /** Connects with retries as {@link #connectRetrying} does; for long-running users. */
+  @Override
   public Reconnector reconnector() {
     return new Reconnector(connector(), server, backoff, new SecureRandom());
   }

@@ -1,6 +1,6 @@
 package dev.authgate.client.chat;
 
-import dev.authgate.client.AuthgateClient;
+import dev.authgate.client.connect.ConnectionSource;
 import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.ProtocolException;
@@ -61,7 +61,7 @@ public final class ReconnectingChat implements Closeable {
 
   private record Line(long number, String text) {}
 
-  private final AuthgateClient client;
+  private final ConnectionSource client;
   private final String room;
   private final Duration keepalive;
   private final int capacity;
@@ -74,9 +74,9 @@ public final class ReconnectingChat implements Closeable {
   private boolean finishing;
   private boolean closed;
 
-  /** Use {@link AuthgateClient#reconnectingChat}. */
+  /** Use {@code AuthgateClient.reconnectingChat}. */
   public ReconnectingChat(
-      AuthgateClient client, String room, Duration keepalive, int buffer, Listener listener) {
+      ConnectionSource client, String room, Duration keepalive, int buffer, Listener listener) {
     if (buffer < 1) {
       throw new IllegalArgumentException("the buffer must hold at least one line");
     }
@@ -389,7 +389,7 @@ public final class ReconnectingChat implements Closeable {
         if (!joined) {
           if (event.kind() == Event.Kind.JOINED
               && event.room().equals(room)
-              && event.from().equals(client.credential().clientId())) {
+              && event.from().equals(client.clientId())) {
             joined = true;
             changed.signalAll();
           } else if (event.kind() == Event.Kind.ERROR) {

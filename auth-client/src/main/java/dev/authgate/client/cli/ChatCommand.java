@@ -6,6 +6,7 @@ import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
 import dev.authgate.client.chat.ReconnectingChat;
+import dev.authgate.client.datagram.DatagramSender;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
@@ -140,7 +141,7 @@ final class ChatCommand implements Callable<Integer> {
     ChatClient chat = new ChatClient(connection, keepalive);
     if (udp) {
       try {
-        chat.useDatagrams(connection.openDatagrams(true));
+        chat.useDatagrams(DatagramSender.open(connection, true));
       } catch (dev.authgate.client.datagram.DatagramsUnavailableException e) {
         connection.close();
         spec.commandLine().getErr().println("auth-client: " + e.getMessage());

@@ -95,7 +95,7 @@ final class SendCommand implements Callable<Integer> {
         err.printf("sent %d line%s to room '%s'%n", lines.size(), plural(lines.size()), room);
         return 0;
       }
-      try (DatagramSender sender = connection.openDatagrams()) {
+      try (DatagramSender sender = DatagramSender.open(connection, false)) {
         for (String line : lines) {
           sender.say(line);
         }

@@ -2,6 +2,7 @@ package dev.authgate.client.connect;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.datagram.DatagramKeys;
 import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
@@ -10,6 +11,7 @@ import dev.authgate.protocol.session.SessionMessage.Ping;
 import dev.authgate.protocol.session.SessionMessage.Pong;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
 
@@ -67,41 +69,16 @@ public final class VerifiedConnection implements Closeable {
   }
 
   /**
-   * Opens this session's datagram channel (PROTOCOL.md §11): asks over the sealed session, derives
-   * the channel's keys from the session's datagram secret, and returns a sender bound to the
-   * server's UDP port on the address this connection reached. Chat events that arrive meanwhile are
-   * skipped.
-   *
-   * @throws dev.authgate.client.datagram.DatagramsUnavailableException if the server takes no
-   *     datagrams (or has as many channels open as it may)
+   * The keys of datagram channel {@code channelId} (PROTOCOL.md §11), derived from this session's
+   * datagram secret; the secret itself never leaves this object.
    */
-  public dev.authgate.client.datagram.DatagramSender openDatagrams() throws IOException {
-    return openDatagrams(false);
+  public DatagramKeys datagramKeys(byte[] channelId) {
+    return DatagramKeys.derive(keys.datagramSecret(), channelId);
   }
 
-  /**
-   * Opens this session's datagram channel; with {@code events}, the room's messages, joins and
-   * leaves then come back as datagrams ({@link
-   * dev.authgate.client.datagram.DatagramSender#receive}) instead of over the session.
-   */
-  public dev.authgate.client.datagram.DatagramSender openDatagrams(boolean events)
-      throws IOException {
-    channel.send(new dev.authgate.protocol.session.DatagramControl.Open(events));
-    dev.authgate.protocol.session.DatagramControl.Opened opened =
-        awaitMessage(dev.authgate.protocol.session.DatagramControl.Opened.class);
-    if (opened.udpPort() == 0) {
-      throw new dev.authgate.client.datagram.DatagramsUnavailableException(
-          "the server takes no datagrams (its --udp-port is 0, or it has as many channels open"
-              + " as it may)");
-    }
-    return new dev.authgate.client.datagram.DatagramSender(
-        this,
-        opened.channelId(),
-        new java.net.InetSocketAddress(socket.getInetAddress(), opened.udpPort()),
-        dev.authgate.protocol.datagram.DatagramKeys.derive(
-            keys.datagramSecret(), opened.channelId()),
-        opened.perSecond(),
-        events);
+  /** The server's address this connection reached. */
+  public InetAddress serverAddress() {
+    return socket.getInetAddress();
   }
 
   /**

@@ -60,8 +60,36 @@ public final class DatagramSender implements Closeable {
   private long missed;
   private long receivedEvents;
 
-  /** A sender on channel {@code channelId}; see {@link VerifiedConnection#openDatagrams()}. */
-  public DatagramSender(
+  /**
+   * Opens the datagram channel of {@code connection} (PROTOCOL.md §11): asks over the sealed
+   * session, derives the channel's keys from the session's datagram secret, and returns a sender
+   * bound to the server's UDP port on the address the connection reached. Chat events that arrive
+   * meanwhile are skipped. With {@code events}, the room's messages, joins and leaves then come
+   * back as datagrams ({@link #receive}) instead of over the session.
+   *
+   * @throws DatagramsUnavailableException if the server takes no datagrams (or has as many channels
+   *     open as it may)
+   */
+  public static DatagramSender open(VerifiedConnection connection, boolean events)
+      throws IOException {
+    connection.channel().send(new DatagramControl.Open(events));
+    DatagramControl.Opened opened = connection.awaitMessage(DatagramControl.Opened.class);
+    if (opened.udpPort() == 0) {
+      throw new DatagramsUnavailableException(
+          "the server takes no datagrams (its --udp-port is 0, or it has as many channels open"
+              + " as it may)");
+    }
+    return new DatagramSender(
+        connection,
+        opened.channelId(),
+        new InetSocketAddress(connection.serverAddress(), opened.udpPort()),
+        connection.datagramKeys(opened.channelId()),
+        opened.perSecond(),
+        events);
+  }
+
+  /** A sender on channel {@code channelId}; see {@link #open}. */
+  DatagramSender(
       VerifiedConnection connection,
       byte[] channelId,
       InetSocketAddress server,

@@ -1,7 +1,7 @@
 package dev.authgate.client.upload;
 
-import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.connect.Backoff;
+import dev.authgate.client.connect.ConnectionSource;
 import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.session.UploadNames;
@@ -136,7 +136,7 @@ public final class FolderWatcher {
     }
   }
 
-  private final AuthgateClient client;
+  private final ConnectionSource client;
   private final Options options;
   private final Listener listener;
   private final RandomGenerator random = new SecureRandom();
@@ -160,7 +160,7 @@ public final class FolderWatcher {
   private record Refusal(SourceState state, int count, long notBeforeNanos) {}
 
   /** Watches as {@code options} say, uploading with {@code client}. */
-  public FolderWatcher(AuthgateClient client, Options options, Listener listener) {
+  public FolderWatcher(ConnectionSource client, Options options, Listener listener) {
     this.client = Objects.requireNonNull(client);
     this.options = Objects.requireNonNull(options);
     this.listener = Objects.requireNonNull(listener);

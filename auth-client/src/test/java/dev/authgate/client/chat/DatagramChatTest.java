@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.client.datagram.DatagramSender;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
@@ -86,7 +87,7 @@ class DatagramChatTest {
             .connect(new ServerAddress("127.0.0.1", server.port()));
     ChatClient chat = new ChatClient(connection);
     if (udp) {
-      chat.useDatagrams(connection.openDatagrams(true));
+      chat.useDatagrams(DatagramSender.open(connection, true));
     }
     clients.add(chat);
     chat.start(ear);

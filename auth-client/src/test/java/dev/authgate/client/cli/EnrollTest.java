@@ -149,8 +149,7 @@ class EnrollTest {
         (id, kid) ->
             java.util.Optional.of(
                 new dev.authgate.protocol.handshake.VerifierLookup.KeyRecord(
-                    fleet.scramKeys().verifier(),
-                    dev.authgate.protocol.handshake.VerifierLookup.KeyStatus.ACTIVE));
+                    fleet.scramKeys().verifier(), dev.authgate.protocol.keyfile.KeyStatus.ACTIVE));
     try (java.net.ServerSocket rogueListener =
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       java.util.concurrent.CompletableFuture<Integer> bytesAfterHello =

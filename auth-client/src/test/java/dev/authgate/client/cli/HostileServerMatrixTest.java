@@ -11,6 +11,7 @@ import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFiles;
+import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.FileListing;
@@ -396,9 +397,7 @@ class HostileServerMatrixTest {
 
     void serveOnce(ServerSocket listener) {
       VerifierLookup lookup =
-          (id, kid) ->
-              Optional.of(
-                  new VerifierLookup.KeyRecord(keys.verifier(), VerifierLookup.KeyStatus.ACTIVE));
+          (id, kid) -> Optional.of(new VerifierLookup.KeyRecord(keys.verifier(), KeyStatus.ACTIVE));
       try (Socket socket = listener.accept()) {
         socket.setSoTimeout(20_000);
         in = socket.getInputStream();

@@ -47,7 +47,7 @@ class Fail2banFilterTest {
         Credential wrong = new Credential("sensor-1", "k1", wrongSecret);
         try {
           new Connector(
-                  new dev.authgate.protocol.handshake.ClientIdentity(id, "k1", wrong.scramKeys()),
+                  new dev.authgate.protocol.keyfile.ClientIdentity(id, "k1", wrong.scramKeys()),
                   dev.authgate.client.connect.HostKeyTrust.of(good),
                   Duration.ofSeconds(5),
                   RandomSource.secure())

@@ -10,6 +10,7 @@ import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.identity.HostKeyCheck;
 import dev.authgate.protocol.identity.HostPublicKey;
+import dev.authgate.protocol.keyfile.ClientIdentity;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,6 +1,8 @@
 package dev.authgate.protocol.handshake;
 
 import dev.authgate.protocol.crypto.Verifier;
+import dev.authgate.protocol.keyfile.KeyStatus;
+import dev.authgate.protocol.keyfile.Permissions;
 import java.util.Optional;
 
 /**
@@ -23,20 +25,8 @@ public interface VerifierLookup {
    * What the client may do once verified, as of now (it may change while a session lasts); a lookup
    * without per-client permissions allows everything.
    */
-  default dev.authgate.protocol.keyfile.Permissions permissions(String clientId) {
-    return dev.authgate.protocol.keyfile.Permissions.ALL;
-  }
-
-  /** The state of a key as of the lookup. */
-  enum KeyStatus {
-    /** The key may be used. */
-    ACTIVE,
-    /** The key was revoked. */
-    REVOKED,
-    /** The key's grace period after rotation is over. */
-    EXPIRED,
-    /** The client enrolled with a token that needs an operator's approval, not given yet. */
-    PENDING
+  default Permissions permissions(String clientId) {
+    return Permissions.ALL;
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.authgate.protocol.keyfile;
 
 import dev.authgate.protocol.crypto.ScramKeys;
-import dev.authgate.protocol.handshake.ClientIdentity;
 import dev.authgate.protocol.identity.HostPublicKey;
 import dev.authgate.protocol.keyfile.KeyText.Line;
 import java.nio.file.Path;

@@ -2,7 +2,6 @@ package dev.authgate.protocol.keyfile;
 
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
-import dev.authgate.protocol.handshake.ClientIdentity;
 import dev.authgate.protocol.identity.HostPublicKey;
 import java.util.Arrays;
 import java.util.Base64;

@@ -1,7 +1,6 @@
 package dev.authgate.protocol.keyfile;
 
 import dev.authgate.protocol.crypto.Verifier;
-import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
 import java.time.Instant;
 import java.util.Objects;
 

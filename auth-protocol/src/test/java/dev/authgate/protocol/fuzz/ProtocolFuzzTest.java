@@ -11,9 +11,10 @@ import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.ClientHandshake;
-import dev.authgate.protocol.handshake.ClientIdentity;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.keyfile.ClientIdentity;
+import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.proxy.ProxyHeader;
 import dev.authgate.protocol.session.SessionMessage;
 import java.io.ByteArrayInputStream;
@@ -72,9 +73,7 @@ class ProtocolFuzzTest {
   @FuzzTest
   void theServerHandshakeRefusesAnyFrameThatIsNotAValidAuth(FuzzedDataProvider data) {
     VerifierLookup lookup =
-        (id, kid) ->
-            Optional.of(
-                new VerifierLookup.KeyRecord(KEYS.verifier(), VerifierLookup.KeyStatus.ACTIVE));
+        (id, kid) -> Optional.of(new VerifierLookup.KeyRecord(KEYS.verifier(), KeyStatus.ACTIVE));
     ServerHandshake server =
         new ServerHandshake(
             lookup, "fuzz", dev.authgate.protocol.identity.HostKeySet.of(FUZZ_HOST), FIXED);

@@ -3,6 +3,7 @@ package dev.authgate.protocol.handshake;
 import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.keyfile.ClientIdentity;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import java.io.ByteArrayInputStream;

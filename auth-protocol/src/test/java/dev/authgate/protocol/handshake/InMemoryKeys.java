@@ -1,6 +1,7 @@
 package dev.authgate.protocol.handshake;
 
 import dev.authgate.protocol.crypto.Verifier;
+import dev.authgate.protocol.keyfile.KeyStatus;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.authgate.server.net.Addresses;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
@@ -116,8 +117,7 @@ public final class AuditSummary {
     }
     int slash = key.indexOf('/');
     String address = slash < 0 ? key : key.substring(0, slash);
-    return dev.authgate.server.connection.Addresses.compactIpv6(address)
-        + (slash < 0 ? "" : key.substring(slash));
+    return Addresses.compactIpv6(address) + (slash < 0 ? "" : key.substring(slash));
   }
 
   /** {@code 127.0.0.1:5000} to {@code 127.0.0.1}, {@code [::1]:5000} to {@code ::1}. */

@@ -1,10 +1,10 @@
 package dev.authgate.server.cli;
 
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyEntry;
+import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.text.TerminalText;
 import dev.authgate.server.audit.AuditEvent;
@@ -419,7 +419,7 @@ final class KeysCommand implements Runnable {
                       new String[] {
                         client.clientId(),
                         key.keyId(),
-                        client.isPending() && key.statusAt(now) == VerifierLookup.KeyStatus.ACTIVE
+                        client.isPending() && key.statusAt(now) == KeyStatus.ACTIVE
                             ? "pending"
                             : key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT),
                         String.valueOf(key.created()),

@@ -3,6 +3,7 @@ package dev.authgate.server.connection;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.server.defence.RefusalAudit;
+import dev.authgate.server.net.Addresses;
 import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;

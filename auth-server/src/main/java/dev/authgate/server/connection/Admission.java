@@ -2,6 +2,7 @@ package dev.authgate.server.connection;
 
 import dev.authgate.protocol.Reason;
 import dev.authgate.server.defence.StartupLimit;
+import dev.authgate.server.net.Addresses;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;

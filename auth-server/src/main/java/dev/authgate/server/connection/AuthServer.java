@@ -5,6 +5,7 @@ import dev.authgate.protocol.crypto.X25519KeyPool;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.identity.HostKeySet;
+import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatRooms;
@@ -15,6 +16,7 @@ import dev.authgate.server.defence.StartupLimit;
 import dev.authgate.server.download.PublishedFiles;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.LiveKeystore;
+import dev.authgate.server.net.Addresses;
 import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
 import java.io.IOException;
@@ -322,7 +324,7 @@ public final class AuthServer implements Closeable {
           context
               .keys()
               .find(accepted.clientId(), accepted.keyId())
-              .map(r -> r.status() != VerifierLookup.KeyStatus.REVOKED)
+              .map(r -> r.status() != KeyStatus.REVOKED)
               .orElse(false);
       if (!active) {
         connection.revoke();

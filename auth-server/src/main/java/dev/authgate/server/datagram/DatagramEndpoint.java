@@ -3,6 +3,7 @@ package dev.authgate.server.datagram;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.datagram.Datagram;
 import dev.authgate.protocol.datagram.DatagramKeys;
+import dev.authgate.server.net.Addresses;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -75,8 +76,7 @@ public final class DatagramEndpoint implements Closeable {
       socket.close();
       throw new IOException(
           "cannot take datagrams on UDP "
-              + dev.authgate.server.connection.Addresses.format(
-                  new InetSocketAddress(address, port))
+              + Addresses.format(new InetSocketAddress(address, port))
               + ": "
               + e.getMessage()
               + " (--udp-port 0 turns datagrams off)",

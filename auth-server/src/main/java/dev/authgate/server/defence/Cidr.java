@@ -1,5 +1,6 @@
 package dev.authgate.server.defence;
 
+import dev.authgate.server.net.Addresses;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
@@ -62,9 +63,7 @@ public record Cidr(byte[] network, int prefix) {
   @Override
   public String toString() {
     try {
-      return dev.authgate.server.connection.Addresses.host(InetAddress.getByAddress(network))
-          + "/"
-          + prefix;
+      return Addresses.host(InetAddress.getByAddress(network)) + "/" + prefix;
     } catch (UnknownHostException e) {
       throw new IllegalStateException(e);
     }

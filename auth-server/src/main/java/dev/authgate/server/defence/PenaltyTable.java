@@ -1,6 +1,7 @@
 package dev.authgate.server.defence;
 
 import dev.authgate.protocol.Reason;
+import dev.authgate.server.net.Addresses;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,10 +58,7 @@ public final class PenaltyTable implements PenaltyStore {
     byte[] bytes = address.getAddress();
     int prefix = bytes.length == 4 ? policy.ipv4Prefix() : policy.ipv6Prefix();
     try {
-      return dev.authgate.server.connection.Addresses.host(
-              InetAddress.getByAddress(Cidr.mask(bytes, prefix)))
-          + "/"
-          + prefix;
+      return Addresses.host(InetAddress.getByAddress(Cidr.mask(bytes, prefix))) + "/" + prefix;
     } catch (java.net.UnknownHostException e) {
       return HexFormat.of().formatHex(bytes) + "/" + prefix;
     }

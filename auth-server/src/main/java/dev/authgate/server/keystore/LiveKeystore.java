@@ -1,10 +1,10 @@
 package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.handshake.VerifierLookup;
-import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.KeyEntry;
+import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
 import java.time.Clock;
 import java.time.Instant;

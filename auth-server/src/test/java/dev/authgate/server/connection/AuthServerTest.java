@@ -10,7 +10,7 @@ import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.ClientHandshake;
-import dev.authgate.protocol.handshake.ClientIdentity;
+import dev.authgate.protocol.keyfile.ClientIdentity;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;

@@ -3,7 +3,7 @@ package dev.authgate.server.keystore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.protocol.handshake.VerifierLookup.KeyStatus;
+import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.server.audit.AuditEvent;
 import java.io.IOException;
 import java.nio.file.Files;

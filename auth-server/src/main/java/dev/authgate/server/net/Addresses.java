@@ -1,4 +1,4 @@
-package dev.authgate.server.connection;
+package dev.authgate.server.net;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;

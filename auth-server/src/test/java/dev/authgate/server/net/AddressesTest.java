@@ -1,4 +1,4 @@
-package dev.authgate.server.connection;
+package dev.authgate.server.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.authgate.protocol.handshake;
+package dev.authgate.protocol.keyfile;
 
 import dev.authgate.protocol.crypto.ScramKeys;
 import java.util.Objects;
