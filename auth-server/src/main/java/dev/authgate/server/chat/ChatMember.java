@@ -44,7 +44,7 @@ public final class ChatMember {
   private volatile java.util.function.Predicate<Event> datagrams;
 
   /** Sends this member's room events through {@code sink} from now on; null: over the session. */
-  public void deliverRoomEventsTo(java.util.function.Predicate<Event> sink) {
+  void deliverRoomEventsTo(java.util.function.Predicate<Event> sink) {
     this.datagrams = sink;
   }
 
@@ -55,7 +55,7 @@ public final class ChatMember {
    * @param capacity events that may wait to be written
    * @param closeConnection ends the connection (after a short grace for a final notice)
    */
-  public ChatMember(
+  ChatMember(
       String clientId,
       String connectionId,
       SecureChannel channel,
@@ -72,7 +72,7 @@ public final class ChatMember {
   }
 
   /** The authenticated client id; the only name other members ever see. */
-  public String clientId() {
+  String clientId() {
     return clientId;
   }
 
@@ -85,7 +85,7 @@ public final class ChatMember {
   }
 
   /** The room this member is in, or null. Safe from any thread. */
-  public String roomName() {
+  String roomName() {
     Room now = room;
     return now == null ? null : now.name();
   }
@@ -107,7 +107,7 @@ public final class ChatMember {
   }
 
   /** Queues a reply to this member's own request; a full queue drops the member as well. */
-  public void reply(Event event) {
+  void reply(Event event) {
     if (!offer(event)) {
       drop("its outbound queue is full");
     }
@@ -170,12 +170,12 @@ public final class ChatMember {
   }
 
   /** Whether this member was dropped for falling behind. */
-  public boolean dropped() {
+  boolean dropped() {
     return dropped.get();
   }
 
   /** Events written to this member's socket. */
-  public long sent() {
+  long sent() {
     return sent.get();
   }
 
@@ -203,7 +203,7 @@ public final class ChatMember {
   }
 
   /** Stops the writer; queued events are discarded. */
-  public void close() {
+  void close() {
     closed = true;
     queue.offer(new SessionMessage.Ping(-1));
   }

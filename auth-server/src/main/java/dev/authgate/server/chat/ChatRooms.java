@@ -43,7 +43,7 @@ public final class ChatRooms {
   }
 
   /** Puts {@code member} in {@code room}, leaving its current room first. */
-  public void join(ChatMember member, String roomName) {
+  void join(ChatMember member, String roomName) {
     List<Event> shared = hasRoom(roomName) ? List.of() : bus.history(roomName);
     List<ChatMember> slow = new ArrayList<>();
     String previous;
@@ -92,7 +92,7 @@ public final class ChatRooms {
   }
 
   /** Takes {@code member} out of its room, if any, telling the others {@code reason}. */
-  public void leave(ChatMember member, String reason) {
+  void leave(ChatMember member, String reason) {
     String roomName;
     List<ChatMember> slow;
     synchronized (this) {
@@ -141,7 +141,7 @@ public final class ChatRooms {
    *
    * @return false if the member is in no room
    */
-  public boolean say(ChatMember member, String text) throws InterruptedException {
+  boolean say(ChatMember member, String text) throws InterruptedException {
     return say(member, text, true);
   }
 
@@ -152,7 +152,7 @@ public final class ChatRooms {
    *
    * @return false if the member is in no room
    */
-  public boolean sayWithoutWaiting(ChatMember member, String text) {
+  boolean sayWithoutWaiting(ChatMember member, String text) {
     try {
       return say(member, text, false);
     } catch (InterruptedException e) {
@@ -194,7 +194,7 @@ public final class ChatRooms {
    * The ids in the member's room, here and (in a cluster) on the other servers, comma separated, or
    * null if it is in no room.
    */
-  public String who(ChatMember member) {
+  String who(ChatMember member) {
     String here;
     String name;
     synchronized (this) {
@@ -221,7 +221,7 @@ public final class ChatRooms {
    * As {@link #rooms()}, listing only the rooms {@code visible} accepts (those the asking client
    * may join: a list never shows what its reader may not use).
    */
-  public String rooms(java.util.function.Predicate<String> visible) {
+  String rooms(java.util.function.Predicate<String> visible) {
     Map<String, Integer> counts = new TreeMap<>(bus.roomsElsewhere());
     synchronized (this) {
       rooms.values().forEach(r -> counts.merge(r.name(), r.size(), Integer::sum));

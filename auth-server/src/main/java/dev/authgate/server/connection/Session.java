@@ -28,13 +28,18 @@ import dev.authgate.protocol.session.UploadEnd;
 import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.chat.ChatSession;
+import dev.authgate.server.download.DownloadSession;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.LiveKeystore;
+import dev.authgate.server.session.VerifiedSession;
+import dev.authgate.server.upload.UploadSession;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -46,7 +51,7 @@ import java.util.Optional;
  *
  * <p>Not thread-safe, except {@link #uploading()}: driven by the connection's thread.
  */
-final class Session {
+final class Session implements VerifiedSession {
   private final Connection connection;
   private final Accepted accepted;
   private final SecureChannel channel;
@@ -78,14 +83,7 @@ final class Session {
   private UploadSession uploads() {
     UploadSession now = uploads;
     if (now == null) {
-      now =
-          new UploadSession(
-              context.uploads(),
-              accepted.clientId(),
-              channel,
-              name -> connection.event(name).with("client_id", accepted.clientId()),
-              this::auditTransfer,
-              context.clock());
+      now = new UploadSession(context.uploads(), this);
       uploads = now;
     }
     return now;
@@ -94,26 +92,54 @@ final class Session {
   private DownloadSession downloads() {
     DownloadSession now = downloads;
     if (now == null) {
-      now =
-          new DownloadSession(
-              context.published(),
-              accepted.clientId(),
-              channel,
-              name -> connection.event(name).with("client_id", accepted.clientId()),
-              this::auditTransfer,
-              context.clock());
+      now = new DownloadSession(context.published(), this);
       downloads = now;
     }
     return now;
   }
 
+  private ChatSession chat() {
+    ChatSession now = chat;
+    if (now == null) {
+      now = new ChatSession(context.chat(), context.config().chat().queue(), this);
+      chat = now;
+    }
+    return now;
+  }
+
+  @Override
+  public String clientId() {
+    return accepted.clientId();
+  }
+
+  @Override
+  public String connectionId() {
+    return connection.id();
+  }
+
+  @Override
+  public SecureChannel channel() {
+    return channel;
+  }
+
+  @Override
+  public Clock clock() {
+    return context.clock();
+  }
+
+  @Override
+  public AuditEvent event(String name) {
+    return connection.event(name).with("client_id", accepted.clientId());
+  }
+
   /**
-   * Audits an upload's or download's event; a refusal or skip only while the client's control
-   * budget lasts. Past it they are counted (session.closed {@code refusals_not_audited}) rather
-   * than written one by one: a client re-sending 500 files the server has is refused 500 times,
-   * legitimately, and a client looping on a refused name must not fill the audit log.
+   * Audits a feature's event; a refusal or skip only while the client's control budget lasts. Past
+   * it they are counted (session.closed {@code refusals_not_audited}) rather than written one by
+   * one: a client re-sending 500 files the server has is refused 500 times, legitimately, and a
+   * client looping on a refused name must not fill the audit log.
    */
-  private void auditTransfer(AuditEvent event) {
+  @Override
+  public void audit(AuditEvent event) {
     boolean refusal =
         event.name().equals("upload.failed")
             || event.name().equals("download.failed")
@@ -125,29 +151,9 @@ final class Session {
     context.audit().record(event);
   }
 
-  private ChatSession chat() {
-    ChatSession now = chat;
-    if (now == null) {
-      now =
-          new ChatSession(
-              context.chat(),
-              accepted.clientId(),
-              connection.id(),
-              channel,
-              context.config().chat().queue(),
-              connection::closeSoonAsTooSlow,
-              room ->
-                  context
-                      .audit()
-                      .record(
-                          connection
-                              .event("chat.refused")
-                              .with("client_id", accepted.clientId())
-                              .with("room", room)
-                              .with("reason", "room-not-permitted")));
-      chat = now;
-    }
-    return now;
+  @Override
+  public void closeSoonAsTooSlow() {
+    connection.closeSoonAsTooSlow();
   }
 
   /** Serves until the session ends, then audits how. */
@@ -169,7 +175,7 @@ final class Session {
     if (chat != null) {
       chat.connectionEnded(ending.outcome());
     }
-    audit(ending, start);
+    auditClosed(ending, start);
   }
 
   /** How a session ended: its audit outcome and detail, and the CLOSE (if any) that says so. */
@@ -493,7 +499,7 @@ final class Session {
     }
   }
 
-  private void audit(Ending ending, Instant start) {
+  private void auditClosed(Ending ending, Instant start) {
     Duration duration = Duration.between(start, context.clock().instant());
     context
         .audit()

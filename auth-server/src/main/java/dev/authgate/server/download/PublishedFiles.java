@@ -131,7 +131,7 @@ public final class PublishedFiles {
   private record Hashed(State state, byte[] sha256) {}
 
   /** What {@code clientId} may fetch, by name, with sizes and SHA-256s. */
-  public List<FileListing.Entry> list(String clientId) throws IOException {
+  List<FileListing.Entry> list(String clientId) throws IOException {
     Map<String, Published> view = new TreeMap<>(Comparator.naturalOrder());
     try (Tree tree = Tree.open(root, keystore)) {
       collect(tree, SHARED, true, view);
@@ -208,7 +208,7 @@ public final class PublishedFiles {
    *
    * @return empty if there is no such file (or the name could never be published)
    */
-  public Optional<Published> find(String clientId, String name) throws IOException {
+  Optional<Published> find(String clientId, String name) throws IOException {
     if (!visible(name)) {
       return Optional.empty();
     }
@@ -241,7 +241,7 @@ public final class PublishedFiles {
    * @throws NoSuchFileException if it is gone or was replaced (the caller says "not found" or
    *     "changed")
    */
-  public FileChannel open(Published file) throws IOException {
+  FileChannel open(Published file) throws IOException {
     String dir = file.shared() ? SHARED : file.path().getParent().getFileName().toString();
     try (Tree tree = Tree.open(root, keystore);
         SecureDirectoryStream<Path> files = tree.directory(dir)) {
@@ -266,7 +266,7 @@ public final class PublishedFiles {
   }
 
   /** The SHA-256 of a found file: cached for its state, else read (as {@link #open}) and hashed. */
-  public byte[] sha256(Published file) throws IOException {
+  byte[] sha256(Published file) throws IOException {
     Hashed hashed = hashes.get(file.path());
     if (hashed != null && hashed.state().equals(file.state())) {
       return hashed.sha256().clone();
@@ -293,7 +293,7 @@ public final class PublishedFiles {
   }
 
   /** Keeps {@code sha256} as the hash of {@code file} in {@code state} (e.g. after sending it). */
-  public void remember(Path file, State state, byte[] sha256) {
+  void remember(Path file, State state, byte[] sha256) {
     if (hashes.size() >= MAX_CACHED) {
       hashes.clear();
     }

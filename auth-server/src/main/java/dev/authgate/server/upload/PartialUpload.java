@@ -64,32 +64,32 @@ public final class PartialUpload {
   }
 
   /** The file name. */
-  public String name() {
+  String name() {
     return name;
   }
 
   /** Where the client should continue: 0, or the length of the kept prefix. */
-  public long offset() {
+  long offset() {
     return offset;
   }
 
   /** SHA-256 of the first {@link #offset()} bytes. */
-  public byte[] prefixSha256() {
+  byte[] prefixSha256() {
     return prefixSha256.clone();
   }
 
   /** The declared size. */
-  public long size() {
+  long size() {
     return size;
   }
 
   /** Bytes in the staging file so far. */
-  public long written() {
+  long written() {
     return written;
   }
 
   /** When the upload began. */
-  public Instant started() {
+  Instant started() {
     return started;
   }
 
@@ -99,12 +99,12 @@ public final class PartialUpload {
    * @throws UploadRefused {@code size-mismatch} if the chunk goes past the declared size, {@code
    *     storage-error} if the disk is full or failing; the staging file is deleted then
    */
-  public void write(byte[] bytes) throws UploadRefused {
+  void write(byte[] bytes) throws UploadRefused {
     write(bytes, 0, bytes.length);
   }
 
   /** Appends {@code length} bytes of {@code bytes} from {@code offset}. */
-  public void write(byte[] bytes, int offset, int length) throws UploadRefused {
+  void write(byte[] bytes, int offset, int length) throws UploadRefused {
     if (written + length > size) {
       throw abort("size-mismatch", "more bytes arrived than the declared " + size);
     }
@@ -134,7 +134,7 @@ public final class PartialUpload {
    * @throws UploadRefused {@code size-mismatch}, {@code hash-mismatch} or {@code storage-error};
    *     nothing is left behind then
    */
-  public byte[] finish(byte[] clientSha256, boolean overwrite) throws UploadRefused {
+  byte[] finish(byte[] clientSha256, boolean overwrite) throws UploadRefused {
     return finish(clientSha256, overwrite, sha256 -> {});
   }
 
@@ -144,7 +144,7 @@ public final class PartialUpload {
    * does (the {@code upload.stored} event, and the hooks' snapshot of the file taken then) sees
    * exactly these bytes under the name, never a replacement's.
    */
-  public byte[] finish(byte[] clientSha256, boolean overwrite, Consumer<byte[]> announce)
+  byte[] finish(byte[] clientSha256, boolean overwrite, Consumer<byte[]> announce)
       throws UploadRefused {
     if (written != size) {
       throw abort("size-mismatch", "received " + written + " bytes; the declared size is " + size);
@@ -177,7 +177,7 @@ public final class PartialUpload {
   }
 
   /** Deletes the staging file and ends the upload; returns the refusal to report. */
-  public UploadRefused abort(String reason, String message) {
+  UploadRefused abort(String reason, String message) {
     if (!ended) {
       closeQuietly();
       dir.deleteIfExists(partial);
@@ -187,7 +187,7 @@ public final class PartialUpload {
   }
 
   /** The connection was lost: keeps the bytes received so far, on disk, for a resume. */
-  public void interrupt() {
+  void interrupt() {
     if (ended) {
       return;
     }

@@ -1,4 +1,4 @@
-package dev.authgate.server.connection;
+package dev.authgate.server.upload;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
@@ -9,15 +9,10 @@ import dev.authgate.protocol.session.UploadData;
 import dev.authgate.protocol.session.UploadEnd;
 import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.protocol.session.UploadResult;
-import dev.authgate.server.audit.AuditEvent;
-import dev.authgate.server.upload.PartialUpload;
-import dev.authgate.server.upload.UploadRefused;
-import dev.authgate.server.upload.UploadStore;
+import dev.authgate.server.session.VerifiedSession;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.function.Function;
 
 /**
  * The upload side of one verified session: BEGIN, DATA..., END per file, any number of files. Sends
@@ -27,7 +22,7 @@ import java.util.function.Function;
  *
  * <p>Not thread-safe: driven by the connection's thread.
  */
-final class UploadSession {
+public final class UploadSession {
   private enum State {
     IDLE,
     RECEIVING,
@@ -36,33 +31,24 @@ final class UploadSession {
   }
 
   private final UploadStore store;
+  private final VerifiedSession session;
   private final String clientId;
   private final SecureChannel channel;
-  private final Function<String, AuditEvent> events;
-  private final java.util.function.Consumer<AuditEvent> audit;
-  private final Clock clock;
   private volatile State state = State.IDLE;
   private PartialUpload current;
   private UploadBegin request;
   private int stored;
   private int failed;
 
-  UploadSession(
-      UploadStore store,
-      String clientId,
-      SecureChannel channel,
-      Function<String, AuditEvent> events,
-      java.util.function.Consumer<AuditEvent> audit,
-      Clock clock) {
+  /** The upload side of {@code session}, storing into {@code store}. */
+  public UploadSession(UploadStore store, VerifiedSession session) {
     this.store = store;
-    this.clientId = clientId;
-    this.channel = channel;
-    this.events = events;
-    this.audit = audit;
-    this.clock = clock;
+    this.session = session;
+    this.clientId = session.clientId();
+    this.channel = session.channel();
   }
 
-  void begin(UploadBegin begin, Permissions permissions) throws IOException {
+  public void begin(UploadBegin begin, Permissions permissions) throws IOException {
     expect(State.IDLE, "UPLOAD_BEGIN");
     request = begin;
     try {
@@ -77,7 +63,7 @@ final class UploadSession {
     }
   }
 
-  void data(UploadData data) throws IOException {
+  public void data(UploadData data) throws IOException {
     if (state == State.DRAINING) {
       return;
     }
@@ -90,7 +76,7 @@ final class UploadSession {
     }
   }
 
-  void end(UploadEnd end) throws IOException {
+  public void end(UploadEnd end) throws IOException {
     if (state == State.DRAINING) {
       state = State.IDLE;
       return;
@@ -105,16 +91,17 @@ final class UploadSession {
               end.sha256(),
               request.overwrite(),
               storedSha256 ->
-                  audit.accept(
-                      events
-                          .apply("upload.stored")
+                  session.audit(
+                      session
+                          .event("upload.stored")
                           .with("name", request.name())
                           .with("size", request.size())
                           .with("sha256", HexFormat.of().formatHex(storedSha256))
                           .with("resumed_from", current.offset() > 0 ? current.offset() : null)
                           .with(
                               "duration_ms",
-                              Duration.between(current.started(), clock.instant()).toMillis())));
+                              Duration.between(current.started(), session.clock().instant())
+                                  .toMillis())));
       stored++;
       channel.send(new UploadResult(true, request.size(), sha256, "", "stored"));
     } catch (UploadRefused e) {
@@ -126,9 +113,9 @@ final class UploadSession {
 
   private void refuse(UploadRefused e, long bytes) throws IOException {
     failed++;
-    audit.accept(
-        events
-            .apply("upload.failed")
+    session.audit(
+        session
+            .event("upload.failed")
             .with("name", request.name())
             .with("reason", e.reason())
             .with("detail", e.getMessage())
@@ -137,15 +124,15 @@ final class UploadSession {
   }
 
   /** The connection ended: an upload in progress keeps its prefix for a resume. */
-  void connectionEnded(String outcome) {
+  public void connectionEnded(String outcome) {
     if (state != State.RECEIVING) {
       return;
     }
     current.interrupt();
     failed++;
-    audit.accept(
-        events
-            .apply("upload.failed")
+    session.audit(
+        session
+            .event("upload.failed")
             .with("name", request.name())
             .with("reason", "interrupted")
             .with(
@@ -160,23 +147,23 @@ final class UploadSession {
   }
 
   /** Whether a file is being received now. Safe to call from any thread. */
-  boolean receiving() {
+  public boolean receiving() {
     State now = state;
     return now == State.RECEIVING || now == State.FINISHING;
   }
 
   /** Whether any upload was attempted. */
-  boolean used() {
+  public boolean used() {
     return stored + failed > 0;
   }
 
   /** Files stored on this connection. */
-  int stored() {
+  public int stored() {
     return stored;
   }
 
   /** Files refused or failed on this connection. */
-  int failed() {
+  public int failed() {
     return failed;
   }
 

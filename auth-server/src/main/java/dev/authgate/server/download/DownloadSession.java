@@ -1,4 +1,4 @@
-package dev.authgate.server.connection;
+package dev.authgate.server.download;
 
 import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.protocol.keyfile.Permissions;
@@ -9,23 +9,19 @@ import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.GetReady;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.UploadNames;
-import dev.authgate.server.audit.AuditEvent;
-import dev.authgate.server.download.PublishedFiles;
 import dev.authgate.server.download.PublishedFiles.Published;
 import dev.authgate.server.download.PublishedFiles.State;
+import dev.authgate.server.session.VerifiedSession;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * The download side of one verified session: LIST_FILES answered with listings, GET_FILE with
@@ -36,48 +32,39 @@ import java.util.function.Function;
  *
  * <p>Not thread-safe: driven by the connection's thread.
  */
-final class DownloadSession {
+public final class DownloadSession {
   /** Bytes per GET_DATA message, as uploads use. */
   static final int CHUNK_BYTES = 256 * 1024;
 
   private final PublishedFiles files;
+  private final VerifiedSession session;
   private final String clientId;
   private final SecureChannel channel;
-  private final Function<String, AuditEvent> events;
-  private final Consumer<AuditEvent> audit;
-  private final Clock clock;
   private byte[] buffer;
   private int sent;
   private int failed;
   private int skipped;
   private boolean listed;
 
-  DownloadSession(
-      PublishedFiles files,
-      String clientId,
-      SecureChannel channel,
-      Function<String, AuditEvent> events,
-      Consumer<AuditEvent> audit,
-      Clock clock) {
+  /** The download side of {@code session}, serving what {@code files} publishes. */
+  public DownloadSession(PublishedFiles files, VerifiedSession session) {
     this.files = files;
-    this.clientId = clientId;
-    this.channel = channel;
-    this.events = events;
-    this.audit = audit;
-    this.clock = clock;
+    this.session = session;
+    this.clientId = session.clientId();
+    this.channel = session.channel();
   }
 
   /** Sends what this client may fetch, {@link FileListing#MAX_ENTRIES} entries per listing. */
-  void list() throws IOException {
+  public void list() throws IOException {
     listed = true;
     List<FileListing.Entry> entries;
     try {
       entries = files.list(clientId);
     } catch (IOException e) {
       // Listed as empty, and said why in the audit log: the client learns nothing of the disk.
-      audit.accept(
-          events
-              .apply("download.failed")
+      session.audit(
+          session
+              .event("download.failed")
               .with("reason", "storage-error")
               .with("detail", e.getMessage()));
       entries = List.of();
@@ -91,8 +78,8 @@ final class DownloadSession {
   }
 
   /** Sends one file, or says why not; exactly one GET_END either way. */
-  void get(GetFile request, Permissions permissions) throws IOException {
-    Instant start = clock.instant();
+  public void get(GetFile request, Permissions permissions) throws IOException {
+    Instant start = session.clock().instant();
     String name = request.name();
     if (!permissions.allows(Permissions.SessionKind.DOWNLOAD)) {
       refuse(name, "not-permitted", "downloads are not permitted for this client", 0);
@@ -145,9 +132,9 @@ final class DownloadSession {
       }
       if (MessageDigest.isEqual(sha256, request.haveSha256())) {
         skipped++;
-        audit.accept(
-            events
-                .apply("download.skipped")
+        session.audit(
+            session
+                .event("download.skipped")
                 .with("name", name)
                 .with("size", size)
                 .with("sha256", HexFormat.of().formatHex(sha256))
@@ -203,15 +190,15 @@ final class DownloadSession {
     byte[] sha256 = digest.digest();
     files.remember(file.path(), before, sha256);
     sent++;
-    audit.accept(
-        events
-            .apply("download.sent")
+    session.audit(
+        session
+            .event("download.sent")
             .with("name", name)
             .with("size", size)
             .with("sha256", HexFormat.of().formatHex(sha256))
             .with("shared", file.shared())
             .with("resumed_from", offset > 0 ? offset : null)
-            .with("duration_ms", Duration.between(start, clock.instant()).toMillis()));
+            .with("duration_ms", Duration.between(start, session.clock().instant()).toMillis()));
     channel.send(new GetEnd(GetEnd.Status.SENT, size, sha256, "", "sent"));
   }
 
@@ -256,9 +243,9 @@ final class DownloadSession {
   private void refuse(String name, String reason, String text, long bytes, IOException cause)
       throws IOException {
     failed++;
-    audit.accept(
-        events
-            .apply("download.failed")
+    session.audit(
+        session
+            .event("download.failed")
             .with("name", name)
             .with("reason", reason)
             .with("detail", cause == null ? text : cause.getMessage())
@@ -267,19 +254,19 @@ final class DownloadSession {
   }
 
   /** Whether the client listed or asked for any file. */
-  boolean used() {
+  public boolean used() {
     return listed || sent + failed + skipped > 0;
   }
 
-  int sent() {
+  public int sent() {
     return sent;
   }
 
-  int failed() {
+  public int failed() {
     return failed;
   }
 
-  int skipped() {
+  public int skipped() {
     return skipped;
   }
 }

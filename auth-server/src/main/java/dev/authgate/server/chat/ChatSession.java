@@ -1,4 +1,4 @@
-package dev.authgate.server.connection;
+package dev.authgate.server.chat;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
@@ -8,8 +8,7 @@ import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.ChatText;
 import dev.authgate.protocol.session.SecureChannel;
-import dev.authgate.server.chat.ChatMember;
-import dev.authgate.server.chat.ChatRooms;
+import dev.authgate.server.session.VerifiedSession;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -18,32 +17,25 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Not thread-safe: driven by the connection's thread.
  */
-final class ChatSession {
+public final class ChatSession {
   private final ChatRooms rooms;
+  private final VerifiedSession session;
   private final String clientId;
-  private final String connectionId;
   private final SecureChannel channel;
   private final int queueCapacity;
-  private final Runnable closeSoon;
-  private final java.util.function.Consumer<String> roomRefused;
   private volatile ChatMember member;
   private long received;
 
-  ChatSession(
-      ChatRooms rooms,
-      String clientId,
-      String connectionId,
-      SecureChannel channel,
-      int queueCapacity,
-      Runnable closeSoon,
-      java.util.function.Consumer<String> roomRefused) {
+  /**
+   * The chat side of {@code session} in {@code rooms}; a member's queue holds {@code queueCapacity}
+   * events before the member is dropped as too slow.
+   */
+  public ChatSession(ChatRooms rooms, int queueCapacity, VerifiedSession session) {
     this.rooms = rooms;
-    this.clientId = clientId;
-    this.connectionId = connectionId;
-    this.channel = channel;
+    this.session = session;
+    this.clientId = session.clientId();
+    this.channel = session.channel();
     this.queueCapacity = queueCapacity;
-    this.closeSoon = closeSoon;
-    this.roomRefused = roomRefused;
   }
 
   /**
@@ -51,7 +43,7 @@ final class ChatSession {
    *
    * @throws ProtocolException for CHAT_EVENT, which only the server sends: a protocol error
    */
-  void handle(ChatMessage message, Permissions permissions) throws ProtocolException {
+  public void handle(ChatMessage message, Permissions permissions) throws ProtocolException {
     ChatMember me = member();
     switch (message) {
       case ChatMessage.Join join -> join(me, join.room(), permissions);
@@ -78,7 +70,8 @@ final class ChatSession {
     }
     if (!permissions.allowsRoom(room)) {
       // The session carries on: the member may join a room it is allowed.
-      roomRefused.accept(room);
+      session.audit(
+          session.event("chat.refused").with("room", room).with("reason", "room-not-permitted"));
       error(
           me,
           "room '"
@@ -115,7 +108,7 @@ final class ChatSession {
    *
    * @return whether it was said
    */
-  boolean sayFromDatagram(byte[] bytes) {
+  public boolean sayFromDatagram(byte[] bytes) {
     ChatMember me = member;
     if (me == null || me.roomName() == null || ChatText.problem(bytes) != null) {
       return false;
@@ -137,7 +130,13 @@ final class ChatSession {
 
   private ChatMember member() {
     if (member == null) {
-      member = new ChatMember(clientId, connectionId, channel, queueCapacity, closeSoon);
+      member =
+          new ChatMember(
+              clientId,
+              session.connectionId(),
+              channel,
+              queueCapacity,
+              session::closeSoonAsTooSlow);
     }
     return member;
   }
@@ -146,7 +145,7 @@ final class ChatSession {
    * Sends this member's room events through {@code sink} (a datagram channel) from now on, or over
    * the session again if null.
    */
-  void deliverRoomEventsTo(java.util.function.Predicate<Event> sink) {
+  public void deliverRoomEventsTo(java.util.function.Predicate<Event> sink) {
     if (sink == null && member == null) {
       return;
     }
@@ -154,7 +153,7 @@ final class ChatSession {
   }
 
   /** The connection ended: leave the room and stop the writer. */
-  void connectionEnded(String outcome) {
+  public void connectionEnded(String outcome) {
     if (member == null) {
       return;
     }
@@ -164,21 +163,21 @@ final class ChatSession {
     member.close();
   }
 
-  boolean used() {
+  public boolean used() {
     return member != null;
   }
 
   /** The room the member is in, or null. Safe from any thread. */
-  String roomName() {
+  public String roomName() {
     ChatMember now = member;
     return now == null ? null : now.roomName();
   }
 
-  long received() {
+  public long received() {
     return received;
   }
 
-  long sent() {
+  public long sent() {
     return member == null ? 0 : member.sent();
   }
 }

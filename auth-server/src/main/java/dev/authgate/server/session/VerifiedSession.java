@@ -1,0 +1,40 @@
+package dev.authgate.server.session;
+
+import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.server.audit.AuditEvent;
+import java.time.Clock;
+
+/**
+ * What a feature (chat, upload, download) sees of one verified session: the only thing the
+ * connection package hands a feature. The connection reads each message and routes it to the
+ * feature's handler; the handler answers on {@link #channel()} and audits through {@link #audit}.
+ *
+ * <p>Called from the connection's thread only, except {@link #closeSoonAsTooSlow()}, which any
+ * thread may call.
+ */
+public interface VerifiedSession {
+  /** The verified client id. */
+  String clientId();
+
+  /** This connection's id, as the audit log names it. */
+  String connectionId();
+
+  /** The sealed channel: the connection's thread is its only reader and writer. */
+  SecureChannel channel();
+
+  /** The server's clock. */
+  Clock clock();
+
+  /** A new audit event called {@code name}, carrying this connection's fields and the client id. */
+  AuditEvent event(String name);
+
+  /**
+   * Records {@code event}; a refusal ({@code upload.failed}, {@code download.failed}, {@code
+   * download.skipped}) only while the client's control budget lasts, counted in {@code
+   * session.closed} past it.
+   */
+  void audit(AuditEvent event);
+
+  /** Ends the session soon because its peer reads too slowly (its queue overflowed). */
+  void closeSoonAsTooSlow();
+}
