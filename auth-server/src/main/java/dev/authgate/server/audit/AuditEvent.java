@@ -5,21 +5,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One audit event: a name and ordered fields. The timestamp is added by the log when the event is
- * written. Field values are strings, numbers or booleans. Not thread-safe while being built.
+ * One audit event: its {@link AuditEventType} and ordered fields. The timestamp is added by the log
+ * when the event is written. Field values are strings, numbers or booleans. Not thread-safe while
+ * being built.
  */
 public final class AuditEvent {
-  private final String name;
+  private final AuditEventType type;
   private final Map<String, Object> fields = new LinkedHashMap<>();
   private java.time.Instant at;
 
-  private AuditEvent(String name) {
-    this.name = name;
+  private AuditEvent(AuditEventType type) {
+    this.type = java.util.Objects.requireNonNull(type, "type");
   }
 
-  /** A new event called {@code name}, e.g. {@code auth.rejected}. */
-  public static AuditEvent of(String name) {
-    return new AuditEvent(name);
+  /** A new event of {@code type}, e.g. {@link AuditEventType#AUTH_REJECTED}. */
+  public static AuditEvent of(AuditEventType type) {
+    return new AuditEvent(type);
   }
 
   /** Adds a field; a null value is left out. */
@@ -43,7 +44,12 @@ public final class AuditEvent {
 
   /** The event name. */
   public String name() {
-    return name;
+    return type.wireName();
+  }
+
+  /** What kind of event this is. */
+  public AuditEventType type() {
+    return type;
   }
 
   /** The fields, in the order added. */
@@ -53,6 +59,6 @@ public final class AuditEvent {
 
   @Override
   public String toString() {
-    return name + fields;
+    return type.wireName() + fields;
   }
 }

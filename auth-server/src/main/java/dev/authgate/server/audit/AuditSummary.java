@@ -64,13 +64,13 @@ public final class AuditSummary {
     if (since != null && !atOrAfter(ts)) {
       return;
     }
-    switch (event.path("event").asText()) {
-      case "auth.accepted" -> accepted++;
-      case "auth.rejected" -> addRejection(event, ts);
-      default -> {
-        // Other events do not enter the summary.
-      }
+    AuditEventType type = AuditEventType.fromWireName(event.path("event").asText()).orElse(null);
+    if (type == AuditEventType.AUTH_ACCEPTED) {
+      accepted++;
+    } else if (type == AuditEventType.AUTH_REJECTED) {
+      addRejection(event, ts);
     }
+    // Other events do not enter the summary.
   }
 
   private boolean atOrAfter(String ts) {

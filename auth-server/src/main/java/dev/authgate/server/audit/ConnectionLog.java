@@ -27,7 +27,7 @@ public final class ConnectionLog implements AuditLog {
   public void record(AuditEvent event) {
     audit.record(event);
     if (LOG.isInfoEnabled()) {
-      String line = line(event.name(), event.fields());
+      String line = line(event.type(), event.fields());
       if (line != null) {
         // The fields ride along as key-value pairs: the text log ignores them, the JSON log
         // (--log-format json) writes each as its own field.
@@ -39,23 +39,23 @@ public final class ConnectionLog implements AuditLog {
   }
 
   /** The log line for an event, or null for events that only the audit log keeps. */
-  static String line(String name, Map<String, Object> f) {
-    return switch (name) {
-      case "auth.accepted" ->
+  static String line(AuditEventType type, Map<String, Object> f) {
+    return switch (type) {
+      case AUTH_ACCEPTED ->
           "accepted "
               + text(f, "client_id")
               + " (key "
               + text(f, "key_id")
               + ") from "
               + text(f, "remote");
-      case "auth.rejected" ->
+      case AUTH_REJECTED ->
           "refused "
               + (f.containsKey("remote") ? text(f, "remote") : text(f, "source"))
               + ": "
               + text(f, "reason")
               + (f.containsKey("client_id") ? " (claimed id " + text(f, "client_id") + ")" : "")
               + (f.get("count") instanceof Number n && n.longValue() > 1 ? " x" + n : "");
-      case "session.closed" ->
+      case SESSION_CLOSED ->
           "closed "
               + text(f, "client_id")
               + " from "
@@ -69,7 +69,7 @@ public final class ConnectionLog implements AuditLog {
               + " in, "
               + bytes(f.get("bytes_out"))
               + " out";
-      case "upload.stored" ->
+      case UPLOAD_STORED ->
           "stored "
               + text(f, "name")
               + " for "
@@ -78,14 +78,14 @@ public final class ConnectionLog implements AuditLog {
               + bytes(f.get("size"))
               + " in "
               + seconds(f.get("duration_ms"));
-      case "upload.failed" ->
+      case UPLOAD_FAILED ->
           "upload of "
               + text(f, "name")
               + " by "
               + text(f, "client_id")
               + " failed: "
               + text(f, "reason");
-      case "download.sent" ->
+      case DOWNLOAD_SENT ->
           "sent "
               + text(f, "name")
               + " to "
@@ -94,17 +94,17 @@ public final class ConnectionLog implements AuditLog {
               + bytes(f.get("size"))
               + " in "
               + seconds(f.get("duration_ms"));
-      case "download.failed" ->
+      case DOWNLOAD_FAILED ->
           "download of "
               + text(f, "name")
               + " by "
               + text(f, "client_id")
               + " failed: "
               + text(f, "reason");
-      case "upload.hook", "upload.webhook" ->
+      case UPLOAD_HOOK, UPLOAD_WEBHOOK ->
           "ok".equals(f.get("outcome"))
               ? null
-              : (name.equals("upload.hook") ? "--on-upload" : "--on-upload-url")
+              : (type == AuditEventType.UPLOAD_HOOK ? "--on-upload" : "--on-upload-url")
                   + " for "
                   + text(f, "name")
                   + " of "

@@ -298,7 +298,7 @@ public final class JsonLinesAuditLog implements AuditFile {
     byte[] notice =
         JsonLine.render(
                 TS.format(now.truncatedTo(ChronoUnit.MILLIS)),
-                AuditEvent.of("audit.lost")
+                AuditEvent.of(AuditEventType.AUDIT_LOST)
                     .with("count", lostInStreak)
                     .with("detail", "the audit log could not be written"))
             .getBytes(StandardCharsets.UTF_8);

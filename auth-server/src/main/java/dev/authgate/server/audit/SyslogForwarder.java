@@ -17,7 +17,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
@@ -56,22 +55,6 @@ public final class SyslogForwarder implements AuditLog, Closeable {
    */
   static final String SD_ID = "authgate@32473";
 
-  private static final Set<String> WARNINGS =
-      Set.of(
-          "auth.rejected",
-          "upload.failed",
-          "chat.refused",
-          "audit.lost",
-          "audit.forward_lost",
-          "upload.hook",
-          "upload.webhook");
-  private static final Set<String> NOTICES =
-      Set.of(
-          "server.started",
-          "server.stopped",
-          "keys.reloaded",
-          "keys.reinstated",
-          "keys.permissions");
   private static final Duration WRITE_DEADLINE = Duration.ofSeconds(10);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration LONGEST_BACKOFF = Duration.ofSeconds(30);
@@ -181,7 +164,7 @@ public final class SyslogForwarder implements AuditLog, Closeable {
   /** The RFC 5424 message for {@code event}, without transport framing. */
   byte[] message(AuditEvent event) {
     String ts = TS.format(event.stamp(clock).truncatedTo(ChronoUnit.MILLIS));
-    int severity = WARNINGS.contains(event.name()) ? 4 : NOTICES.contains(event.name()) ? 5 : 6;
+    int severity = event.type().severity().code();
     StringBuilder out = new StringBuilder(384);
     out.append('<')
         .append(FACILITY_AUTH * 8 + severity)
@@ -318,7 +301,9 @@ public final class SyslogForwarder implements AuditLog, Closeable {
     reportedDropped += lost;
     LOG.warn("sending audit events to syslog {} again; {} events were dropped", target, lost);
     AuditEvent event =
-        AuditEvent.of("audit.forward_lost").with("target", target.toString()).with("count", lost);
+        AuditEvent.of(AuditEventType.AUDIT_FORWARD_LOST)
+            .with("target", target.toString())
+            .with("count", lost);
     file.record(event);
     // Sent now, ahead of the queue (which may well be full): the receiver should learn of its gap.
     try {

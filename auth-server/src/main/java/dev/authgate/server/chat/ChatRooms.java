@@ -2,6 +2,7 @@ package dev.authgate.server.chat;
 
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -62,10 +63,10 @@ public final class ChatRooms {
       }
     }
     if (previous != null) {
-      audited("chat.left", member, previous, "moved to " + roomName);
+      audited(AuditEventType.CHAT_LEFT, member, previous, "moved to " + roomName);
       bus.publish(new Event(Event.Kind.LEFT, now, previous, member.clientId(), "moved"));
     }
-    audited("chat.joined", member, roomName, null);
+    audited(AuditEventType.CHAT_JOINED, member, roomName, null);
     bus.publish(new Event(Event.Kind.JOINED, now, roomName, member.clientId(), ""));
     dropAll(slow);
   }
@@ -105,7 +106,7 @@ public final class ChatRooms {
       }
     }
     if (roomName != null) {
-      audited("chat.left", member, roomName, reason);
+      audited(AuditEventType.CHAT_LEFT, member, roomName, reason);
       bus.publish(new Event(Event.Kind.LEFT, clock.millis(), roomName, member.clientId(), reason));
     }
     dropAll(slow);
@@ -248,7 +249,7 @@ public final class ChatRooms {
     }
   }
 
-  private void audited(String event, ChatMember member, String room, String reason) {
+  private void audited(AuditEventType event, ChatMember member, String room, String reason) {
     audit.record(
         AuditEvent.of(event)
             .with("conn", member.connectionId())

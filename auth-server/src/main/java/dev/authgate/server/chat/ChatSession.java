@@ -8,6 +8,7 @@ import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.ChatText;
 import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.session.VerifiedSession;
 import java.nio.charset.StandardCharsets;
 
@@ -71,7 +72,10 @@ public final class ChatSession {
     if (!permissions.allowsRoom(room)) {
       // The session carries on: the member may join a room it is allowed.
       session.audit(
-          session.event("chat.refused").with("room", room).with("reason", "room-not-permitted"));
+          session
+              .event(AuditEventType.CHAT_REFUSED)
+              .with("room", room)
+              .with("reason", "room-not-permitted"));
       error(
           me,
           "room '"

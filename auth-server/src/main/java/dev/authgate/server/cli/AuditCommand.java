@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.authgate.protocol.text.TerminalText;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditFollower;
 import dev.authgate.server.audit.AuditReader;
 import dev.authgate.server.audit.AuditSummary;
@@ -195,7 +196,7 @@ final class AuditCommand implements Callable<Integer> {
   }
 
   private synchronized void printRejection(PrintWriter out, JsonNode event) {
-    if (!event.path("event").asText().equals("auth.rejected")) {
+    if (!event.path("event").asText().equals(AuditEventType.AUTH_REJECTED.wireName())) {
       return;
     }
     if (json) {

@@ -8,6 +8,7 @@ import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.text.TerminalText;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
@@ -119,7 +120,9 @@ final class KeysCommand implements Runnable {
       return HostKeyInfo.of(
           auditLog.audited(
               directory,
-              () -> AuditEvent.of("keys.host_key_created").with("file", keys.location().toString()),
+              () ->
+                  AuditEvent.of(AuditEventType.KEYS_HOST_KEY_CREATED)
+                      .with("file", keys.location().toString()),
               keys::loadOrCreate));
     }
   }
@@ -169,7 +172,9 @@ final class KeysCommand implements Runnable {
               dir,
               () -> {
                 dir.requireNew(clientId);
-                return AuditEvent.of("keys.added").with("client_id", clientId).with("key_id", "k1");
+                return AuditEvent.of(AuditEventType.KEYS_ADDED)
+                    .with("client_id", clientId)
+                    .with("key_id", "k1");
               },
               () -> {
                 // Written under the keystore's lock: if the credential cannot be saved, the
@@ -310,7 +315,7 @@ final class KeysCommand implements Runnable {
                   auditLog.audited(
                       dir,
                       () ->
-                          AuditEvent.of("keys.host_key_rotated")
+                          AuditEvent.of(AuditEventType.KEYS_HOST_KEY_ROTATED)
                               .with("host_key", current)
                               .with("file", keys.nextLocation().toString()),
                       keys::rotate));
@@ -357,7 +362,7 @@ final class KeysCommand implements Runnable {
                   auditLog.audited(
                       dir,
                       () ->
-                          AuditEvent.of("keys.host_key_retired")
+                          AuditEvent.of(AuditEventType.KEYS_HOST_KEY_RETIRED)
                               .with("retired", current)
                               .with(
                                   "host_key",
@@ -543,7 +548,7 @@ final class KeysCommand implements Runnable {
           auditLog.audited(
               dir,
               () ->
-                  AuditEvent.of("keys.rotated")
+                  AuditEvent.of(AuditEventType.KEYS_ROTATED)
                       .with("client_id", newKey.clientId)
                       .with("key_id", dir.nextKeyIdOf(newKey.clientId))
                       .with("grace_s", grace.toSeconds()),
@@ -592,7 +597,7 @@ final class KeysCommand implements Runnable {
               dir,
               () -> {
                 dir.requireClient(clientId);
-                return AuditEvent.of("keys.revoked").with("client_id", clientId);
+                return AuditEvent.of(AuditEventType.KEYS_REVOKED).with("client_id", clientId);
               },
               () -> dir.revoke(clientId));
       spec.commandLine()
@@ -636,7 +641,7 @@ final class KeysCommand implements Runnable {
             auditLog.audited(
                 dir,
                 () ->
-                    AuditEvent.of("keys.reinstated")
+                    AuditEvent.of(AuditEventType.KEYS_REINSTATED)
                         .with("client_id", newKey.clientId)
                         .with("key_id", dir.nextKeyIdOf(newKey.clientId))
                         .with("fingerprint", fingerprint),
@@ -735,7 +740,7 @@ final class KeysCommand implements Runnable {
                 dir,
                 () -> {
                   Permissions after = change.apply(dir.permissionsOf(clientId));
-                  return AuditEvent.of("keys.permissions")
+                  return AuditEvent.of(AuditEventType.KEYS_PERMISSIONS)
                       .with("client_id", clientId)
                       .with("sessions", String.join(",", kinds(after)))
                       .with(
@@ -904,7 +909,7 @@ final class KeysCommand implements Runnable {
                 return change.apply();
               } catch (IOException | RuntimeException e) {
                 audit.record(
-                    operator(AuditEvent.of(event.name()))
+                    operator(AuditEvent.of(event.type()))
                         .with("ok", false)
                         .with("error", e.getMessage())
                         .with("client_id", event.fields().get("client_id"))
@@ -1003,7 +1008,7 @@ final class KeysCommand implements Runnable {
         auditLog.audited(
             dir,
             () ->
-                AuditEvent.of("enroll.token_created")
+                AuditEvent.of(AuditEventType.ENROLL_TOKEN_CREATED)
                     .with("token_id", token.tokenId())
                     .with("client_id", clientId)
                     .with("prefix", prefix)
@@ -1110,7 +1115,7 @@ final class KeysCommand implements Runnable {
       dir.requireToken(tokenId);
       auditLog.audited(
           dir,
-          () -> AuditEvent.of("enroll.token_revoked").with("token_id", tokenId),
+          () -> AuditEvent.of(AuditEventType.ENROLL_TOKEN_REVOKED).with("token_id", tokenId),
           () -> dir.revokeToken(tokenId));
       spec.commandLine().getErr().println("revoked token " + tokenId);
       return 0;
@@ -1127,8 +1132,8 @@ final class KeysCommand implements Runnable {
 
     @Mixin AuditLogOption auditLog;
 
-    /** The audit event name. */
-    abstract String event();
+    /** The audit event. */
+    abstract AuditEventType event();
 
     /** Applies the decision to the keystore. */
     abstract void decide(KeystoreDirectory keys) throws IOException;
@@ -1195,8 +1200,8 @@ final class KeysCommand implements Runnable {
       description = "Let in a machine that enrolled with an --approve token.")
   static final class Approve extends Decision {
     @Override
-    String event() {
-      return "enroll.approved";
+    AuditEventType event() {
+      return AuditEventType.ENROLL_APPROVED;
     }
 
     @Override
@@ -1217,8 +1222,8 @@ final class KeysCommand implements Runnable {
           "Refuse for good a machine that enrolled with an --approve token (its key is revoked).")
   static final class Deny extends Decision {
     @Override
-    String event() {
-      return "enroll.denied";
+    AuditEventType event() {
+      return AuditEventType.ENROLL_DENIED;
     }
 
     @Override

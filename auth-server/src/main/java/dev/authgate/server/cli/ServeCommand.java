@@ -3,6 +3,7 @@ package dev.authgate.server.cli;
 import dev.authgate.protocol.Version;
 import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditFile;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.audit.ConnectionLog;
@@ -435,7 +436,7 @@ final class ServeCommand implements Callable<Integer> {
       LOG.info("metrics at http://{}/metrics", metrics);
     }
     LOG.atInfo()
-        .addKeyValue("event", "server.started")
+        .addKeyValue("event", AuditEventType.SERVER_STARTED.wireName())
         .addKeyValue("version", Version.describe())
         .addKeyValue("listen", Addresses.format(server.address()))
         .addKeyValue("clients", snapshot.clients().size())

@@ -1,6 +1,7 @@
 package dev.authgate.server.cluster;
 
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatBus;
 import dev.authgate.server.chat.ChatRooms;
@@ -234,7 +235,7 @@ public final class RedisCluster implements SharedState, Closeable {
           target,
           instance);
       audit.record(
-          AuditEvent.of("cluster.duplicate_server_id")
+          AuditEvent.of(AuditEventType.CLUSTER_DUPLICATE_SERVER_ID)
               .with("server_id", instance)
               .with("redis", target.toString()));
     }
@@ -394,7 +395,7 @@ public final class RedisCluster implements SharedState, Closeable {
           target,
           why);
       audit.record(
-          AuditEvent.of("cluster.degraded")
+          AuditEvent.of(AuditEventType.CLUSTER_DEGRADED)
               .with("redis", target.toString())
               .with("server_id", instance)
               .with("error", why));
@@ -495,7 +496,7 @@ public final class RedisCluster implements SharedState, Closeable {
         reported = true;
         LOG.info("shared state at {} {}", target, again ? "reachable again, re-synced" : "joined");
         audit.record(
-            AuditEvent.of("cluster.connected")
+            AuditEvent.of(AuditEventType.CLUSTER_CONNECTED)
                 .with("redis", target.toString())
                 .with("server_id", instance)
                 .with("down_ms", again ? down : null));

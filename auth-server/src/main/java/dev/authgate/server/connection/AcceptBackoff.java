@@ -1,6 +1,7 @@
 package dev.authgate.server.connection;
 
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -39,7 +40,7 @@ final class AcceptBackoff {
           listen,
           e.getMessage());
       record(
-          AuditEvent.of("server.accept-failed")
+          AuditEvent.of(AuditEventType.SERVER_ACCEPT_FAILED)
               .with("listen", listen)
               .with("error", String.valueOf(e.getMessage())));
     }
@@ -54,7 +55,9 @@ final class AcceptBackoff {
     }
     LOG.warn("accepting connections on {} again after {} failed tries", listen, failures);
     record(
-        AuditEvent.of("server.accept-resumed").with("listen", listen).with("failures", failures));
+        AuditEvent.of(AuditEventType.SERVER_ACCEPT_RESUMED)
+            .with("listen", listen)
+            .with("failures", failures));
     failures = 0;
     waitMillis = FIRST_MILLIS;
   }

@@ -7,6 +7,7 @@ import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatRooms;
 import dev.authgate.server.datagram.DatagramEndpoint;
@@ -172,7 +173,7 @@ public final class AuthServer implements Closeable {
     server.startBackgroundWork();
     DescriptorBudget.warnIfShort(config.sessions().maxSessions(), startups.full());
     audit.record(
-        AuditEvent.of("server.started")
+        AuditEvent.of(AuditEventType.SERVER_STARTED)
             .with("listen", Addresses.format(listener.getLocalSocketAddress()))
             .with("server_id", config.serverId())
             .with("host_key", hostKeys.get().signing().publicKey().fingerprint())
@@ -384,7 +385,7 @@ public final class AuthServer implements Closeable {
     context
         .audit()
         .record(
-            AuditEvent.of("server.stopped")
+            AuditEvent.of(AuditEventType.SERVER_STOPPED)
                 .with("listen", Addresses.format(listener.getLocalSocketAddress())));
   }
 

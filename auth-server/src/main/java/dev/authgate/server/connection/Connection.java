@@ -10,6 +10,7 @@ import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.proxy.ProxyHeader;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.net.Addresses;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -244,7 +245,7 @@ final class Connection implements Runnable {
       context
           .audit()
           .record(
-              event("auth.accepted")
+              event(AuditEventType.AUTH_ACCEPTED)
                   .with("client_id", accepted.clientId())
                   .with("key_id", accepted.keyId())
                   .with("handshake_us", (System.nanoTime() - started) / 1_000));
@@ -368,7 +369,7 @@ final class Connection implements Runnable {
     context
         .audit()
         .record(
-            event("auth.rejected")
+            event(AuditEventType.AUTH_REJECTED)
                 .with("client_id", e.claimedClientId())
                 .with("key_id", e.claimedKeyId())
                 .with("reason", e.reason().auditName())
@@ -383,7 +384,7 @@ final class Connection implements Runnable {
       context
           .audit()
           .record(
-              event("enroll.rejected")
+              event(AuditEventType.ENROLL_REJECTED)
                   .with("token_id", tokenId)
                   .with(
                       "reason",
@@ -530,8 +531,8 @@ final class Connection implements Runnable {
     socket.setSoTimeout(millis);
   }
 
-  AuditEvent event(String name) {
-    return AuditEvent.of(name).with("conn", id).with("remote", remote).with("proxy", proxy);
+  AuditEvent event(AuditEventType type) {
+    return AuditEvent.of(type).with("conn", id).with("remote", remote).with("proxy", proxy);
   }
 
   String id() {

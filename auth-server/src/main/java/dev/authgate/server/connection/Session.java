@@ -28,6 +28,7 @@ import dev.authgate.protocol.session.UploadEnd;
 import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.chat.ChatSession;
 import dev.authgate.server.download.DownloadSession;
 import dev.authgate.server.keystore.KeystoreDirectory;
@@ -128,8 +129,8 @@ final class Session implements VerifiedSession {
   }
 
   @Override
-  public AuditEvent event(String name) {
-    return connection.event(name).with("client_id", accepted.clientId());
+  public AuditEvent event(AuditEventType type) {
+    return connection.event(type).with("client_id", accepted.clientId());
   }
 
   /**
@@ -141,9 +142,10 @@ final class Session implements VerifiedSession {
   @Override
   public void audit(AuditEvent event) {
     boolean refusal =
-        event.name().equals("upload.failed")
-            || event.name().equals("download.failed")
-            || event.name().equals("download.skipped");
+        switch (event.type()) {
+          case UPLOAD_FAILED, DOWNLOAD_FAILED, DOWNLOAD_SKIPPED -> true;
+          default -> false;
+        };
     if (refusal && !control().tryTake()) {
       refusalsNotAudited++;
       return;
@@ -378,7 +380,7 @@ final class Session implements VerifiedSession {
         .audit()
         .record(
             connection
-                .event("datagram.opened")
+                .event(AuditEventType.DATAGRAM_OPENED)
                 .with("client_id", accepted.clientId())
                 .with("udp_port", endpoint.port())
                 .with("events", events));
@@ -411,7 +413,7 @@ final class Session implements VerifiedSession {
     context.datagrams().close(open);
     AuditEvent event =
         connection
-            .event("datagram.closed")
+            .event(AuditEventType.DATAGRAM_CLOSED)
             .with("client_id", accepted.clientId())
             .with("outcome", outcome);
     open.counts().forEach(event::with);
@@ -446,7 +448,7 @@ final class Session implements VerifiedSession {
           .audit()
           .record(
               connection
-                  .event("enroll.accepted")
+                  .event(AuditEventType.ENROLL_ACCEPTED)
                   .with("token_id", tokenId)
                   .with("client_id", enrolled.clientId())
                   .with("key_id", enrolled.keyId())
@@ -480,7 +482,7 @@ final class Session implements VerifiedSession {
         .audit()
         .record(
             connection
-                .event("enroll.rejected")
+                .event(AuditEventType.ENROLL_REJECTED)
                 .with("token_id", tokenId)
                 .with("client_id", requestedId.isEmpty() ? null : requestedId)
                 .with("reason", reason)
@@ -505,7 +507,7 @@ final class Session implements VerifiedSession {
         .audit()
         .record(
             connection
-                .event("session.closed")
+                .event(AuditEventType.SESSION_CLOSED)
                 .with("client_id", accepted.clientId())
                 .with("key_id", accepted.keyId())
                 .with("kind", kind())

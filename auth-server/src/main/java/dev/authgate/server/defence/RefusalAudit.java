@@ -2,6 +2,7 @@ package dev.authgate.server.defence;
 
 import dev.authgate.protocol.Reason;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,7 +86,7 @@ public final class RefusalAudit {
       windows.put(key, new Window(now, reason, group));
     }
     audit.record(
-        AuditEvent.of("auth.rejected")
+        AuditEvent.of(AuditEventType.AUTH_REJECTED)
             .with("remote", remote)
             .with("proxy", proxy)
             .with("source", source)
@@ -128,7 +129,7 @@ public final class RefusalAudit {
       return;
     }
     audit.record(
-        AuditEvent.of("auth.rejected")
+        AuditEvent.of(AuditEventType.AUTH_REJECTED)
             .with("source", w.source)
             .with("reason", w.reason.auditName())
             .with("count", w.suppressed)

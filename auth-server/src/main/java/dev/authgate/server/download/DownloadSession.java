@@ -9,6 +9,7 @@ import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.GetReady;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.UploadNames;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.download.PublishedFiles.Published;
 import dev.authgate.server.download.PublishedFiles.State;
 import dev.authgate.server.session.VerifiedSession;
@@ -64,7 +65,7 @@ public final class DownloadSession {
       // Listed as empty, and said why in the audit log: the client learns nothing of the disk.
       session.audit(
           session
-              .event("download.failed")
+              .event(AuditEventType.DOWNLOAD_FAILED)
               .with("reason", "storage-error")
               .with("detail", e.getMessage()));
       entries = List.of();
@@ -134,7 +135,7 @@ public final class DownloadSession {
         skipped++;
         session.audit(
             session
-                .event("download.skipped")
+                .event(AuditEventType.DOWNLOAD_SKIPPED)
                 .with("name", name)
                 .with("size", size)
                 .with("sha256", HexFormat.of().formatHex(sha256))
@@ -192,7 +193,7 @@ public final class DownloadSession {
     sent++;
     session.audit(
         session
-            .event("download.sent")
+            .event(AuditEventType.DOWNLOAD_SENT)
             .with("name", name)
             .with("size", size)
             .with("sha256", HexFormat.of().formatHex(sha256))
@@ -245,7 +246,7 @@ public final class DownloadSession {
     failed++;
     session.audit(
         session
-            .event("download.failed")
+            .event(AuditEventType.DOWNLOAD_FAILED)
             .with("name", name)
             .with("reason", reason)
             .with("detail", cause == null ? text : cause.getMessage())

@@ -1,6 +1,7 @@
 package dev.authgate.server.hooks;
 
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import java.io.Closeable;
 import java.io.IOException;
@@ -140,7 +141,7 @@ public final class UploadHooks implements AuditLog, Closeable {
   @Override
   public void record(AuditEvent event) {
     audit.record(event);
-    if (!event.name().equals("upload.stored")) {
+    if (event.type() != AuditEventType.UPLOAD_STORED) {
       return;
     }
     StoredFile stored = StoredFile.of(event, uploads);
@@ -155,11 +156,17 @@ public final class UploadHooks implements AuditLog, Closeable {
       String detail = "cannot take the hooks' snapshot of the file: " + e.getMessage();
       if (!config.command().isEmpty()) {
         audit.record(
-            stored.event("upload.hook").with("outcome", "not-started").with("detail", detail));
+            stored
+                .event(AuditEventType.UPLOAD_HOOK)
+                .with("outcome", "not-started")
+                .with("detail", detail));
       }
       if (config.url() != null) {
         audit.record(
-            stored.event("upload.webhook").with("outcome", "failed").with("detail", detail));
+            stored
+                .event(AuditEventType.UPLOAD_WEBHOOK)
+                .with("outcome", "failed")
+                .with("detail", detail));
       }
       return;
     }
@@ -171,14 +178,15 @@ public final class UploadHooks implements AuditLog, Closeable {
     }
     Snapshotted file = new Snapshotted(stored, snapshot);
     if (!config.command().isEmpty()) {
-      submit(commands, () -> runCommand(file), file, "upload.hook");
+      submit(commands, () -> runCommand(file), file, AuditEventType.UPLOAD_HOOK);
     }
     if (config.url() != null) {
-      submit(posts, () -> post(file, 1), file, "upload.webhook");
+      submit(posts, () -> post(file, 1), file, AuditEventType.UPLOAD_WEBHOOK);
     }
   }
 
-  private void submit(ThreadPoolExecutor pool, Runnable task, Snapshotted file, String event) {
+  private void submit(
+      ThreadPoolExecutor pool, Runnable task, Snapshotted file, AuditEventType event) {
     try {
       pool.execute(task);
     } catch (RejectedExecutionException full) {
@@ -196,7 +204,7 @@ public final class UploadHooks implements AuditLog, Closeable {
     /**
      * False (and the hook audited as {@code replaced}) if the snapshot is not the announced bytes.
      */
-    boolean verified(AuditLog audit, String event) {
+    boolean verified(AuditLog audit, AuditEventType event) {
       String why =
           !snapshot.begin()
               ? "the name was stored again before this hook started; the hook of the newer"
@@ -226,7 +234,7 @@ public final class UploadHooks implements AuditLog, Closeable {
           clientId, name, uploads.resolve(clientId).resolve(name), size.longValue(), sha256);
     }
 
-    AuditEvent event(String event) {
+    AuditEvent event(AuditEventType event) {
       return AuditEvent.of(event).with("client_id", clientId).with("name", name);
     }
 
@@ -258,7 +266,7 @@ public final class UploadHooks implements AuditLog, Closeable {
    */
   private void runCommand(Snapshotted file) {
     try {
-      if (file.verified(audit, "upload.hook")) {
+      if (file.verified(audit, AuditEventType.UPLOAD_HOOK)) {
         runVerified(file.stored(), file.snapshot().path());
       }
     } finally {
@@ -281,7 +289,7 @@ public final class UploadHooks implements AuditLog, Closeable {
     builder.environment().clear();
     builder.environment().putAll(file.environment(snapshot, System.getenv()));
     Instant start = clock.instant();
-    AuditEvent outcome = file.event("upload.hook");
+    AuditEvent outcome = file.event(AuditEventType.UPLOAD_HOOK);
     try {
       Process process = builder.start();
       if (!process.waitFor(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -310,7 +318,7 @@ public final class UploadHooks implements AuditLog, Closeable {
    * receiver that trickles its answer cannot hold a hook thread.
    */
   private void post(Snapshotted file, int attempt) {
-    if (attempt == 1 && !file.verified(audit, "upload.webhook")) {
+    if (attempt == 1 && !file.verified(audit, AuditEventType.UPLOAD_WEBHOOK)) {
       file.snapshot().release();
       return;
     }
@@ -330,7 +338,7 @@ public final class UploadHooks implements AuditLog, Closeable {
         file.snapshot().release();
         audit.record(
             file.stored()
-                .event("upload.webhook")
+                .event(AuditEventType.UPLOAD_WEBHOOK)
                 .with("outcome", "ok")
                 .with("status", status)
                 .with("attempts", attempt));
@@ -355,7 +363,7 @@ public final class UploadHooks implements AuditLog, Closeable {
       file.snapshot().release();
       audit.record(
           file.stored()
-              .event("upload.webhook")
+              .event(AuditEventType.UPLOAD_WEBHOOK)
               .with("outcome", "failed")
               .with("attempts", attempt)
               .with("detail", why));
@@ -367,7 +375,7 @@ public final class UploadHooks implements AuditLog, Closeable {
     retries.schedule(
         () -> {
           waitingRetries.decrementAndGet();
-          submit(posts, () -> post(file, attempt + 1), file, "upload.webhook");
+          submit(posts, () -> post(file, attempt + 1), file, AuditEventType.UPLOAD_WEBHOOK);
         },
         delay,
         TimeUnit.MILLISECONDS);
@@ -382,7 +390,7 @@ public final class UploadHooks implements AuditLog, Closeable {
     StoredFile stored = file.stored();
     com.fasterxml.jackson.databind.node.ObjectNode node =
         new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
-    node.put("event", "upload.stored");
+    node.put("event", AuditEventType.UPLOAD_STORED.wireName());
     node.put("client_id", stored.clientId());
     node.put("name", stored.name());
     node.put("path", file.snapshot().path().toString());

@@ -2,6 +2,7 @@ package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import java.io.Closeable;
 import java.io.IOException;
@@ -112,7 +113,7 @@ public final class KeystoreWatcher implements Closeable {
       if (!failing) {
         LOG.error("cannot reload keystore: {}; keeping the last good keys", e.getMessage());
         audit.record(
-            AuditEvent.of("keys.reloaded")
+            AuditEvent.of(AuditEventType.KEYS_RELOADED)
                 .with("dir", directory.path().toString())
                 .with("ok", false)
                 .with("error", "kept the last good keys: " + e.getMessage()));
@@ -130,7 +131,7 @@ public final class KeystoreWatcher implements Closeable {
   public static void record(AuditLog audit, Path dir, KeystoreSnapshot snapshot) {
     snapshot.skipped().forEach(s -> LOG.warn("skipped {}", s.problem()));
     audit.record(
-        AuditEvent.of("keys.reloaded")
+        AuditEvent.of(AuditEventType.KEYS_RELOADED)
             .with("dir", dir.toString())
             .with("ok", true)
             .with("clients", snapshot.clients().size())

@@ -163,18 +163,18 @@ public final class ServerMetrics implements AuditLog {
   public void record(AuditEvent event) {
     audit.record(event);
     Map<String, Object> f = event.fields();
-    switch (event.name()) {
-      case "auth.accepted" -> {
+    switch (event.type()) {
+      case AUTH_ACCEPTED -> {
         handshakes.labelValues("accepted", "").inc();
         if (f.get("handshake_us") instanceof Number us) {
           handshakeSeconds.observe(us.longValue() / 1e6);
         }
       }
-      case "auth.rejected" ->
+      case AUTH_REJECTED ->
           handshakes
               .labelValues("refused", String.valueOf(f.getOrDefault("reason", "-")))
               .inc(f.get("count") instanceof Number n ? n.longValue() : 1);
-      case "session.closed" -> {
+      case SESSION_CLOSED -> {
         sessionsClosed
             .labelValues(
                 String.valueOf(f.getOrDefault("kind", "-")),
@@ -187,13 +187,13 @@ public final class ServerMetrics implements AuditLog {
           bytesSent.inc(n.longValue());
         }
       }
-      case "upload.stored" -> {
+      case UPLOAD_STORED -> {
         uploads.labelValues("stored", "").inc();
         if (f.get("size") instanceof Number n) {
           uploadedBytes.inc(n.longValue());
         }
       }
-      case "datagram.closed" -> {
+      case DATAGRAM_CLOSED -> {
         for (String outcome :
             new String[] {
               "received",
@@ -208,25 +208,25 @@ public final class ServerMetrics implements AuditLog {
           }
         }
       }
-      case "cluster.connected" -> clusterConnected.set(1);
-      case "cluster.degraded" -> {
+      case CLUSTER_CONNECTED -> clusterConnected.set(1);
+      case CLUSTER_DEGRADED -> {
         clusterConnected.set(0);
         clusterOutages.inc();
       }
-      case "upload.failed" ->
+      case UPLOAD_FAILED ->
           uploads.labelValues("failed", String.valueOf(f.getOrDefault("reason", "-"))).inc();
-      case "download.sent" -> {
+      case DOWNLOAD_SENT -> {
         downloads.labelValues("sent", "").inc();
         if (f.get("size") instanceof Number n) {
           long from = f.get("resumed_from") instanceof Number r ? r.longValue() : 0;
           downloadedBytes.inc(n.longValue() - from);
         }
       }
-      case "download.skipped" -> downloads.labelValues("skipped", "").inc();
-      case "download.failed" ->
+      case DOWNLOAD_SKIPPED -> downloads.labelValues("skipped", "").inc();
+      case DOWNLOAD_FAILED ->
           downloads.labelValues("failed", String.valueOf(f.getOrDefault("reason", "-"))).inc();
-      case "chat.joined" -> chatMembers.inc();
-      case "chat.left" -> chatMembers.dec();
+      case CHAT_JOINED -> chatMembers.inc();
+      case CHAT_LEFT -> chatMembers.dec();
       default -> {
         // Only the audit log keeps the rest.
       }

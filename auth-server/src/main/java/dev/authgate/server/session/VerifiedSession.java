@@ -2,6 +2,7 @@ package dev.authgate.server.session;
 
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import java.time.Clock;
 
 /**
@@ -25,8 +26,8 @@ public interface VerifiedSession {
   /** The server's clock. */
   Clock clock();
 
-  /** A new audit event called {@code name}, carrying this connection's fields and the client id. */
-  AuditEvent event(String name);
+  /** A new audit event of {@code type}, carrying this connection's fields and the client id. */
+  AuditEvent event(AuditEventType type);
 
   /**
    * Records {@code event}; a refusal ({@code upload.failed}, {@code download.failed}, {@code

@@ -9,6 +9,7 @@ import dev.authgate.protocol.session.UploadData;
 import dev.authgate.protocol.session.UploadEnd;
 import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.protocol.session.UploadResult;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.session.VerifiedSession;
 import java.io.IOException;
 import java.time.Duration;
@@ -93,7 +94,7 @@ public final class UploadSession {
               storedSha256 ->
                   session.audit(
                       session
-                          .event("upload.stored")
+                          .event(AuditEventType.UPLOAD_STORED)
                           .with("name", request.name())
                           .with("size", request.size())
                           .with("sha256", HexFormat.of().formatHex(storedSha256))
@@ -115,7 +116,7 @@ public final class UploadSession {
     failed++;
     session.audit(
         session
-            .event("upload.failed")
+            .event(AuditEventType.UPLOAD_FAILED)
             .with("name", request.name())
             .with("reason", e.reason())
             .with("detail", e.getMessage())
@@ -132,7 +133,7 @@ public final class UploadSession {
     failed++;
     session.audit(
         session
-            .event("upload.failed")
+            .event(AuditEventType.UPLOAD_FAILED)
             .with("name", request.name())
             .with("reason", "interrupted")
             .with(

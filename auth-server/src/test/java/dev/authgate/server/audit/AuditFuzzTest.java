@@ -25,7 +25,9 @@ class AuditFuzzTest {
     String line =
         JsonLine.render(
             "2026-11-23T00:00:00.000Z",
-            AuditEvent.of("auth.rejected").with("client_id", clientId).with("detail", detail));
+            AuditEvent.of(AuditEventType.AUTH_REJECTED)
+                .with("client_id", clientId)
+                .with("detail", detail));
 
     assertThat(line).endsWith("\n");
     assertThat(line.indexOf('\n')).isEqualTo(line.length() - 1);

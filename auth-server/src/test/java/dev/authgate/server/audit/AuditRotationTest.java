@@ -60,7 +60,7 @@ class AuditRotationTest {
             () -> {
               for (int i = 0; i < 250; i++) {
                 audit.record(
-                    AuditEvent.of("test")
+                    AuditEvent.of(AuditEventType.SESSION_CLOSED)
                         .with("thread", thread)
                         .with("i", i)
                         .with("pad", "p".repeat(60)));
@@ -81,7 +81,7 @@ class AuditRotationTest {
     AuditReader reader = new AuditReader();
     reader.read(AuditReader.files(log), events::add);
     assertThat(reader.malformedLines()).isZero();
-    assertThat(events).allMatch(e -> e.path("event").asText().equals("test"));
+    assertThat(events).allMatch(e -> e.path("event").asText().equals("session.closed"));
     // Only the newest rotated files are kept, so the oldest events are gone, none are torn.
     assertThat(events.size()).isBetween(200, 999);
     for (String name : siblings()) {
@@ -98,9 +98,9 @@ class AuditRotationTest {
     Path log = dir.resolve("audit.jsonl");
     SteppingClock clock = new SteppingClock();
     try (JsonLinesAuditLog audit = JsonLinesAuditLog.open(log, clock, AuditRotation.defaults())) {
-      audit.record(AuditEvent.of("before-midnight"));
+      audit.record(AuditEvent.of(AuditEventType.SERVER_STARTED).with("mark", "before-midnight"));
       clock.now = clock.now.plus(Duration.ofMinutes(2));
-      audit.record(AuditEvent.of("after-midnight"));
+      audit.record(AuditEvent.of(AuditEventType.SERVER_STOPPED).with("mark", "after-midnight"));
     }
     assertThat(siblings()).containsExactly("audit.jsonl", "audit.jsonl.2026-11-22.0.gz");
     assertThat(Files.readString(log)).contains("after-midnight").doesNotContain("before");
@@ -145,13 +145,13 @@ class AuditRotationTest {
     try (JsonLinesAuditLog server =
             JsonLinesAuditLog.open(log, clock, new AuditRotation(2_000, 10, false, false));
         JsonLinesAuditLog command = JsonLinesAuditLog.open(log, clock, AuditRotation.never())) {
-      command.record(AuditEvent.of("keys.added").with("client_id", "before"));
+      command.record(AuditEvent.of(AuditEventType.KEYS_ADDED).with("client_id", "before"));
       for (int i = 0; i < 20; i++) {
-        server.record(AuditEvent.of("auth.accepted").with("detail", "x".repeat(100)));
+        server.record(AuditEvent.of(AuditEventType.AUTH_ACCEPTED).with("detail", "x".repeat(100)));
       }
       assertThat(siblings()).contains("audit.jsonl.2026-11-22.0");
 
-      command.record(AuditEvent.of("keys.added").with("client_id", "after"));
+      command.record(AuditEvent.of(AuditEventType.KEYS_ADDED).with("client_id", "after"));
 
       assertThat(Files.readString(log)).contains("\"client_id\":\"after\"");
       assertThat(Files.readString(dir.resolve("audit.jsonl.2026-11-22.0")))

@@ -28,7 +28,10 @@ class JsonLinesAuditLogTest {
   void writesOneObjectPerLineWithMillisecondUtcTimestamps() throws IOException {
     Path file = dir.resolve("logs/audit.jsonl");
     try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
-      log.record(AuditEvent.of("auth.rejected").with("reason", "bad-proof").with("bytes", 12));
+      log.record(
+          AuditEvent.of(AuditEventType.AUTH_REJECTED)
+              .with("reason", "bad-proof")
+              .with("bytes", 12));
     }
     List<String> lines = Files.readAllLines(file);
     assertThat(lines)
@@ -44,7 +47,7 @@ class JsonLinesAuditLogTest {
     Path file = dir.resolve("audit.jsonl");
     for (int i = 0; i < 2; i++) {
       try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
-        log.record(AuditEvent.of("server.started"));
+        log.record(AuditEvent.of(AuditEventType.SERVER_STARTED));
       }
     }
     assertThat(Files.readAllLines(file)).hasSize(2);
@@ -55,7 +58,7 @@ class JsonLinesAuditLogTest {
     Path file = dir.resolve("audit.jsonl");
     String hostile = "a\"b\\c\r\nd\u0000e\u2028f\u0085\t{\"event\":\"auth.accepted\"}";
     try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
-      log.record(AuditEvent.of("auth.rejected").with("client_id", hostile));
+      log.record(AuditEvent.of(AuditEventType.AUTH_REJECTED).with("client_id", hostile));
     }
     List<String> lines = Files.readAllLines(file);
     assertThat(lines).hasSize(1);
@@ -69,7 +72,7 @@ class JsonLinesAuditLogTest {
     Path file = dir.resolve("audit.jsonl");
     String hostile = "x\u009b2J\u0085\u202egnp\u2066\u200f\u061c\u2029\u007f\ud800y\ud83d\ude00";
     try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
-      log.record(AuditEvent.of("auth.rejected").with("detail", hostile));
+      log.record(AuditEvent.of(AuditEventType.AUTH_REJECTED).with("detail", hostile));
     }
     String line = Files.readString(file);
     assertThat(line)
@@ -82,7 +85,7 @@ class JsonLinesAuditLogTest {
   void longValuesAreCut() throws IOException {
     Path file = dir.resolve("audit.jsonl");
     try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
-      log.record(AuditEvent.of("auth.rejected").with("client_id", "x".repeat(10_000)));
+      log.record(AuditEvent.of(AuditEventType.AUTH_REJECTED).with("client_id", "x".repeat(10_000)));
     }
     JsonNode event = JSON.readTree(Files.readAllLines(file).get(0));
     assertThat(event.path("client_id").asText())
@@ -101,7 +104,7 @@ class JsonLinesAuditLogTest {
             () -> {
               for (int i = 0; i < 500; i++) {
                 log.record(
-                    AuditEvent.of("test")
+                    AuditEvent.of(AuditEventType.SESSION_CLOSED)
                         .with("thread", thread)
                         .with("i", i)
                         .with("pad", "y".repeat(100)));
@@ -114,7 +117,7 @@ class JsonLinesAuditLogTest {
     List<String> lines = Files.readAllLines(file);
     assertThat(lines).hasSize(4000);
     for (String line : lines) {
-      assertThat(JSON.readTree(line).path("event").asText()).isEqualTo("test");
+      assertThat(JSON.readTree(line).path("event").asText()).isEqualTo("session.closed");
     }
   }
 
@@ -124,15 +127,15 @@ class JsonLinesAuditLogTest {
       Path file = small.getPath("/logs/audit.jsonl");
       Path filler = small.getPath("/filler");
       try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, clock)) {
-        log.record(AuditEvent.of("server.started"));
+        log.record(AuditEvent.of(AuditEventType.SERVER_STARTED));
         fillUp(filler);
         for (int i = 0; i < 50; i++) {
-          log.record(AuditEvent.of("auth.rejected").with("detail", "x".repeat(300)));
+          log.record(AuditEvent.of(AuditEventType.AUTH_REJECTED).with("detail", "x".repeat(300)));
         }
         assertThat(log.lostEvents()).isPositive();
         long lost = log.lostEvents();
         Files.delete(filler);
-        log.record(AuditEvent.of("auth.accepted").with("client_id", "after"));
+        log.record(AuditEvent.of(AuditEventType.AUTH_ACCEPTED).with("client_id", "after"));
 
         List<String> lines = Files.readAllLines(file);
         for (String line : lines) {
@@ -154,20 +157,23 @@ class JsonLinesAuditLogTest {
       Path filler = small.getPath("/filler");
       try (JsonLinesAuditLog server = JsonLinesAuditLog.open(file, clock);
           JsonLinesAuditLog command = JsonLinesAuditLog.open(file, clock)) {
-        server.record(AuditEvent.of("server.started"));
-        command.record(AuditEvent.of("enroll.token_created").with("token_id", "t1"));
-        server.record(AuditEvent.of("keys.reloaded"));
-        command.record(AuditEvent.of("enroll.approved").with("client_id", "m1"));
+        server.record(AuditEvent.of(AuditEventType.SERVER_STARTED));
+        command.record(AuditEvent.of(AuditEventType.ENROLL_TOKEN_CREATED).with("token_id", "t1"));
+        server.record(AuditEvent.of(AuditEventType.KEYS_RELOADED));
+        command.record(AuditEvent.of(AuditEventType.ENROLL_APPROVED).with("client_id", "m1"));
         fillUp(filler);
         for (int i = 0; i < 20; i++) {
-          server.record(AuditEvent.of("session.closed").with("detail", "x".repeat(300)));
+          server.record(
+              AuditEvent.of(AuditEventType.SESSION_CLOSED).with("detail", "x".repeat(300)));
         }
         assertThatThrownBy(
-                () -> command.recordOrThrow(AuditEvent.of("keys.revoked").with("detail", "y")))
+                () ->
+                    command.recordOrThrow(
+                        AuditEvent.of(AuditEventType.KEYS_REVOKED).with("detail", "y")))
             .isInstanceOf(IOException.class)
             .hasMessageContaining("cannot write audit log " + file);
         Files.delete(filler);
-        server.record(AuditEvent.of("auth.accepted").with("client_id", "after"));
+        server.record(AuditEvent.of(AuditEventType.AUTH_ACCEPTED).with("client_id", "after"));
 
         List<String> lines = Files.readAllLines(file);
         for (String line : lines) {
@@ -211,8 +217,8 @@ class JsonLinesAuditLogTest {
   @Test
   void aFailingSinkDoesNotThrowAndCountsWhatIsLost() throws IOException {
     try (JsonLinesAuditLog log = JsonLinesAuditLog.open(Path.of("/dev/full"), clock)) {
-      log.record(AuditEvent.of("auth.rejected"));
-      log.record(AuditEvent.of("auth.rejected"));
+      log.record(AuditEvent.of(AuditEventType.AUTH_REJECTED));
+      log.record(AuditEvent.of(AuditEventType.AUTH_REJECTED));
       assertThat(log.lostEvents()).isEqualTo(2);
     }
   }

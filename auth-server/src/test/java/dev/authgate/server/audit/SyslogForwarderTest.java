@@ -41,7 +41,7 @@ class SyslogForwarderTest {
   }
 
   private static AuditEvent rejected() {
-    return AuditEvent.of("auth.rejected")
+    return AuditEvent.of(AuditEventType.AUTH_REJECTED)
         .with("remote", "10.0.0.9:41000")
         .with("client_id", "evil\"] x=\"1\\")
         .with("reason", "bad-proof");
@@ -64,10 +64,14 @@ class SyslogForwarderTest {
                 + " client_id=\"evil\\\"\\] x=\\\"1\\\\\" reason=\"bad-proof\"] {\"ts\":\"2026-11-23T10:00:00.123Z\",\"event\":\"auth.rejected\"")
         .doesNotContain("\n");
     assertThat(
-            new String(forwarder.message(AuditEvent.of("server.started")), StandardCharsets.UTF_8))
+            new String(
+                forwarder.message(AuditEvent.of(AuditEventType.SERVER_STARTED)),
+                StandardCharsets.UTF_8))
         .startsWith("<37>1 ");
     assertThat(
-            new String(forwarder.message(AuditEvent.of("auth.accepted")), StandardCharsets.UTF_8))
+            new String(
+                forwarder.message(AuditEvent.of(AuditEventType.AUTH_ACCEPTED)),
+                StandardCharsets.UTF_8))
         .startsWith("<38>1 ");
   }
 
@@ -84,7 +88,7 @@ class SyslogForwarderTest {
               Clock.systemUTC());
 
       for (int i = 0; i < 20; i++) {
-        forwarder.record(AuditEvent.of("auth.accepted").with("n", i));
+        forwarder.record(AuditEvent.of(AuditEventType.AUTH_ACCEPTED).with("n", i));
       }
 
       assertThat(file).hasSize(20);
@@ -111,7 +115,7 @@ class SyslogForwarderTest {
                 "gate-1",
                 100,
                 Clock.systemUTC());
-        shortLived.record(AuditEvent.of("server.stopped").with("round", round));
+        shortLived.record(AuditEvent.of(AuditEventType.SERVER_STOPPED).with("round", round));
         shortLived.close(java.time.Duration.ofSeconds(10));
 
         DatagramPacket packet = new DatagramPacket(new byte[8192], 8192);
@@ -133,7 +137,7 @@ class SyslogForwarderTest {
               100,
               Clock.systemUTC());
       for (int i = 0; i < 20; i++) {
-        forwarder.record(AuditEvent.of("session.closed").with("n", i));
+        forwarder.record(AuditEvent.of(AuditEventType.SESSION_CLOSED).with("n", i));
       }
 
       receiver.setSoTimeout(30_000);
@@ -173,7 +177,7 @@ class SyslogForwarderTest {
 
     // Nobody listens: every record still returns, and goes to the file.
     for (int i = 0; i < 1000; i++) {
-      forwarder.record(AuditEvent.of("auth.accepted").with("n", i));
+      forwarder.record(AuditEvent.of(AuditEventType.AUTH_ACCEPTED).with("n", i));
     }
     assertThat(file).hasSize(1000);
     assertThat(forwarder.dropped()).isGreaterThanOrEqualTo(1000 - 11);

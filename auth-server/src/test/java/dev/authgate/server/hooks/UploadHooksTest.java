@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -74,7 +75,7 @@ class UploadHooksTest {
   }
 
   private static AuditEvent announced(String name, String content) {
-    return AuditEvent.of("upload.stored")
+    return AuditEvent.of(AuditEventType.UPLOAD_STORED)
         .with("conn", "c-1")
         .with("client_id", "sensor-1")
         .with("name", name)
@@ -120,8 +121,11 @@ class UploadHooksTest {
         10);
 
     hooks.record(stored("a.log"));
-    hooks.record(AuditEvent.of("upload.failed").with("client_id", "sensor-1").with("name", "b"));
-    hooks.record(AuditEvent.of("auth.accepted").with("client_id", "sensor-1"));
+    hooks.record(
+        AuditEvent.of(AuditEventType.UPLOAD_FAILED)
+            .with("client_id", "sensor-1")
+            .with("name", "b"));
+    hooks.record(AuditEvent.of(AuditEventType.AUTH_ACCEPTED).with("client_id", "sensor-1"));
 
     await().atMost(Duration.ofSeconds(60)).until(() -> events("upload.hook").size() == 1);
     Path expected = dir.resolve("uploads/sensor-1/a.log").toAbsolutePath();

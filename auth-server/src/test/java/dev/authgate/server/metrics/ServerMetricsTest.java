@@ -3,6 +3,7 @@ package dev.authgate.server.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -32,12 +33,14 @@ class ServerMetricsTest {
 
   @Test
   void theClusterGaugeFollowsTheSharedStatesEventsAndOutagesAreCounted() {
-    metrics.record(AuditEvent.of("cluster.connected").with("redis", "redis://r:6379/0"));
+    metrics.record(
+        AuditEvent.of(AuditEventType.CLUSTER_CONNECTED).with("redis", "redis://r:6379/0"));
     assertThat(value("authgate_cluster_connected")).isEqualTo(1.0);
 
-    metrics.record(AuditEvent.of("cluster.degraded").with("error", "Connection refused"));
-    metrics.record(AuditEvent.of("cluster.connected").with("down_ms", 1200));
-    metrics.record(AuditEvent.of("cluster.degraded").with("error", "timeout"));
+    metrics.record(
+        AuditEvent.of(AuditEventType.CLUSTER_DEGRADED).with("error", "Connection refused"));
+    metrics.record(AuditEvent.of(AuditEventType.CLUSTER_CONNECTED).with("down_ms", 1200));
+    metrics.record(AuditEvent.of(AuditEventType.CLUSTER_DEGRADED).with("error", "timeout"));
 
     assertThat(value("authgate_cluster_connected")).isZero();
     assertThat(value("authgate_cluster_outages")).isEqualTo(2.0);
@@ -55,7 +58,7 @@ class ServerMetricsTest {
   @Test
   void datagramsOfClosedChannelsAreCountedByOutcome() {
     metrics.record(
-        AuditEvent.of("datagram.closed")
+        AuditEvent.of(AuditEventType.DATAGRAM_CLOSED)
             .with("received", 10L)
             .with("dropped_replayed", 2L)
             .with("dropped_forged", 0L));
@@ -73,7 +76,7 @@ class ServerMetricsTest {
 
   @Test
   void proxyHeaderRefusalsAreCountedUnderTheirOwnReason() {
-    metrics.record(AuditEvent.of("auth.rejected").with("reason", "proxy-header"));
+    metrics.record(AuditEvent.of(AuditEventType.AUTH_REJECTED).with("reason", "proxy-header"));
 
     MetricSnapshots snapshots = metrics.registry().scrape();
     CounterSnapshot handshakes =
