@@ -8,6 +8,7 @@ import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditFollower;
 import dev.authgate.server.audit.AuditReader;
 import dev.authgate.server.audit.AuditSummary;
+import dev.authgate.server.cli.convert.DurationConverter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;

@@ -1,6 +1,7 @@
 package dev.authgate.server.cli;
 
 import dev.authgate.server.audit.AuditRotation;
+import dev.authgate.server.cli.convert.SizeConverter;
 import picocli.CommandLine.Option;
 
 /** {@code serve}'s audit log rotation options. */

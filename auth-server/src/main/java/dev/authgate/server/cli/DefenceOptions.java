@@ -1,5 +1,6 @@
 package dev.authgate.server.cli;
 
+import dev.authgate.server.cli.convert.DurationConverter;
 import dev.authgate.server.defence.Cidr;
 import dev.authgate.server.defence.Defences;
 import dev.authgate.server.defence.PenaltyPolicy;

@@ -1,5 +1,6 @@
 package dev.authgate.server.cli;
 
+import dev.authgate.server.cli.convert.DurationConverter;
 import dev.authgate.server.hooks.UploadHooks;
 import java.net.URI;
 import java.net.URISyntaxException;

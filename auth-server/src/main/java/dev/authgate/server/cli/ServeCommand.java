@@ -11,6 +11,7 @@ import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.audit.StdoutAuditLog;
 import dev.authgate.server.audit.SyslogForwarder;
 import dev.authgate.server.chat.ChatLimits;
+import dev.authgate.server.cli.convert.DurationConverter;
 import dev.authgate.server.cluster.RedisCluster;
 import dev.authgate.server.cluster.RedisTarget;
 import dev.authgate.server.connection.AuthServer;

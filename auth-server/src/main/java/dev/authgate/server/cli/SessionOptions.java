@@ -1,5 +1,6 @@
 package dev.authgate.server.cli;
 
+import dev.authgate.server.cli.convert.DurationConverter;
 import dev.authgate.server.connection.SessionLimits;
 import java.time.Duration;
 import picocli.CommandLine.Option;

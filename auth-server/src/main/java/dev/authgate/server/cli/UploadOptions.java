@@ -1,5 +1,7 @@
 package dev.authgate.server.cli;
 
+import dev.authgate.server.cli.convert.DurationConverter;
+import dev.authgate.server.cli.convert.SizeConverter;
 import dev.authgate.server.upload.UploadLimits;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.authgate.server.cli.convert.DurationConverter;
+import dev.authgate.server.cli.convert.SizeConverter;
 import java.io.StringReader;
 import java.util.Map;
 import java.util.Properties;

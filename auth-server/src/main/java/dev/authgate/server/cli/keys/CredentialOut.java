@@ -1,4 +1,4 @@
-package dev.authgate.server.cli;
+package dev.authgate.server.cli.keys;
 
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFileException;

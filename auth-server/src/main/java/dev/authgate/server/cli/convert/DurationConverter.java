@@ -1,4 +1,4 @@
-package dev.authgate.server.cli;
+package dev.authgate.server.cli.convert;
 
 import dev.authgate.protocol.text.Durations;
 import java.time.Duration;
@@ -8,7 +8,7 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * Parses {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 {@code PT10S}.
  */
-final class DurationConverter implements ITypeConverter<Duration> {
+public final class DurationConverter implements ITypeConverter<Duration> {
   @Override
   public Duration convert(String value) {
     try {

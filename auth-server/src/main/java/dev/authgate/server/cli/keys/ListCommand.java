@@ -1,0 +1,132 @@
+package dev.authgate.server.cli.keys;
+
+import dev.authgate.protocol.keyfile.ClientKeys;
+import dev.authgate.protocol.keyfile.KeyEntry;
+import dev.authgate.protocol.keyfile.KeyStatus;
+import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.server.keystore.KeystoreSnapshot;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "list",
+    mixinStandardHelpOptions = true,
+    description = "List clients, key ids, state, creation time and fingerprint (never a secret).")
+final class ListCommand implements Callable<Integer> {
+  @Mixin KeystoreOption keystore;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--json", description = "One JSON array of keys on stdout instead of a table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter stdout = spec.commandLine().getOut();
+    KeystoreSnapshot snapshot = keystore.open().load();
+    java.time.Instant now = java.time.Instant.now();
+    java.util.List<String[]> rows = new java.util.ArrayList<>();
+    java.util.List<Permissions> access = new java.util.ArrayList<>();
+    snapshot.clients().values().stream()
+        .sorted(Comparator.comparing(ClientKeys::clientId))
+        .forEach(
+            client -> {
+              for (KeyEntry key : client.keys()) {
+                access.add(client.permissions());
+                rows.add(
+                    new String[] {
+                      client.clientId(),
+                      key.keyId(),
+                      client.isPending() && key.statusAt(now) == KeyStatus.ACTIVE
+                          ? "pending"
+                          : key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT),
+                      String.valueOf(key.created()),
+                      key.revoked() != null || key.expires() == null
+                          ? "-"
+                          : String.valueOf(key.expires()),
+                      client.permissions().unrestricted() ? "all" : client.permissions().describe(),
+                      key.verifier().fingerprint()
+                    });
+              }
+            });
+    if (json) {
+      printJson(stdout, rows, access);
+    } else {
+      printTable(
+          stdout,
+          new String[] {"CLIENT", "KEY", "STATE", "CREATED", "UNTIL", "ACCESS", "FINGERPRINT"},
+          rows);
+    }
+    stdout.flush();
+    for (KeystoreSnapshot.Skipped skipped : snapshot.skipped()) {
+      spec.commandLine().getErr().println("auth-server: skipped " + skipped.problem());
+    }
+    return 0;
+  }
+
+  private static void printJson(
+      PrintWriter out, java.util.List<String[]> rows, java.util.List<Permissions> access)
+      throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper mapper =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ArrayNode array = mapper.createArrayNode();
+    for (int i = 0; i < rows.size(); i++) {
+      String[] row = rows.get(i);
+      com.fasterxml.jackson.databind.node.ObjectNode key = array.addObject();
+      key.put("client_id", row[0]);
+      key.put("key_id", row[1]);
+      key.put("state", row[2]);
+      key.put("created", row[3]);
+      if (row[4].equals("-")) {
+        key.putNull("until");
+      } else {
+        key.put("until", row[4]);
+      }
+      // What the client may do: null for "what the server allows" (no limit of its own).
+      Permissions p = access.get(i);
+      com.fasterxml.jackson.databind.node.ObjectNode a = key.putObject("access");
+      com.fasterxml.jackson.databind.node.ArrayNode sessions = a.putArray("sessions");
+      for (Permissions.SessionKind kind : Permissions.SessionKind.values()) {
+        if (p.allows(kind)) {
+          sessions.add(kind.label());
+        }
+      }
+      if (p.rooms() == null) {
+        a.putNull("rooms");
+      } else {
+        p.rooms().forEach(a.putArray("rooms")::add);
+      }
+      a.put("max_file", p.maxFileSize());
+      a.put("quota", p.quota());
+      a.put("expires", p.expires() == null ? null : p.expires().toString());
+      key.put("fingerprint", row[6]);
+    }
+    out.println(mapper.writeValueAsString(array));
+  }
+
+  /** Columns as wide as their widest cell, so long ids never shift the others. */
+  static void printTable(PrintWriter out, String[] header, java.util.List<String[]> rows) {
+    int[] widths = new int[header.length];
+    for (String[] row :
+        java.util.stream.Stream.concat(java.util.stream.Stream.<String[]>of(header), rows.stream())
+            .toList()) {
+      for (int i = 0; i < row.length; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    for (String[] row :
+        java.util.stream.Stream.concat(java.util.stream.Stream.<String[]>of(header), rows.stream())
+            .toList()) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < row.length; i++) {
+        line.append(i == row.length - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
+      }
+      out.println(line.toString().stripTrailing());
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.authgate.server.cli.keys;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
+import dev.authgate.server.keystore.KeystoreDirectory;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "reinstate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Give a revoked client a new key, letting its id in again. The only way to do that:",
+      "'add' and 'rotate' refuse a revoked id. Written to the audit log as keys.reinstated."
+    })
+final class ReinstateCommand implements Callable<Integer> {
+  @Mixin KeystoreOption keystore;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin NewKey newKey;
+
+  @Mixin AuditLogOption auditLog;
+
+  @Override
+  public Integer call() throws IOException {
+    CredentialOut target = newKey.target();
+    KeystoreDirectory dir = keystore.open();
+    byte[] secret = RandomSource.secure().bytes(32);
+    String fingerprint =
+        dev.authgate.protocol.crypto.ScramKeys.fromSaltedPassword(secret).verifier().fingerprint();
+    {
+      KeystoreDirectory.Rotation rotation =
+          auditLog.audited(
+              dir,
+              () ->
+                  AuditEvent.of(AuditEventType.KEYS_REINSTATED)
+                      .with("client_id", newKey.clientId)
+                      .with("key_id", dir.nextKeyIdOf(newKey.clientId))
+                      .with("fingerprint", fingerprint),
+              () -> {
+                KeystoreDirectory.Rotation made = dir.reinstate(newKey.clientId, secret);
+                target.write(
+                    made.credential(),
+                    spec.commandLine().getOut(),
+                    () -> dir.undo(newKey.clientId, made));
+                return made;
+              });
+      Credential credential = rotation.credential();
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "reinstated client '"
+              + newKey.clientId
+              + "' with new key "
+              + credential.keyId()
+              + " ("
+              + fingerprint
+              + "); its revoked keys stay refused; audited in "
+              + auditLog.file);
+      target.report(err, "copy it to the client machine, then delete it here");
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,47 @@
+package dev.authgate.server.cli.keys;
+
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
+import dev.authgate.server.keystore.KeystoreDirectory;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "revoke",
+    mixinStandardHelpOptions = true,
+    description = "Revoke every key of a client; its connections are refused (revoked-key).")
+final class RevokeCommand implements Callable<Integer> {
+  @Mixin KeystoreOption keystore;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "ID", description = "Client id")
+  String clientId;
+
+  @Mixin AuditLogOption auditLog;
+
+  @Override
+  public Integer call() throws IOException {
+    KeystoreDirectory dir = keystore.open();
+    int revoked =
+        auditLog.audited(
+            dir,
+            () -> {
+              dir.requireClient(clientId);
+              return AuditEvent.of(AuditEventType.KEYS_REVOKED).with("client_id", clientId);
+            },
+            () -> dir.revoke(clientId));
+    spec.commandLine()
+        .getErr()
+        .println(
+            "revoked "
+                + revoked
+                + " key(s) of client '"
+                + clientId
+                + "'; a running server refuses them and closes their sessions within seconds");
+    return 0;
+  }
+}

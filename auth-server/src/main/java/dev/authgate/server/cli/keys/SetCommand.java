@@ -1,0 +1,194 @@
+package dev.authgate.server.cli.keys;
+
+import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
+import dev.authgate.server.cli.convert.DurationConverter;
+import dev.authgate.server.cli.convert.SizeConverter;
+import dev.authgate.server.keystore.KeystoreDirectory;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "set",
+    mixinStandardHelpOptions = true,
+    description =
+        "Change what a client may do: session kinds, chat rooms, largest file, upload quota,"
+            + " expiry. Options not given stay as they are. A running server applies the change"
+            + " within seconds, at each client's next request. Audited as keys.permissions.")
+final class SetCommand implements Callable<Integer> {
+  @Mixin KeystoreOption keystore;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "ID", description = "Client id")
+  String clientId;
+
+  @Option(
+      names = "--sessions",
+      paramLabel = "KINDS",
+      description =
+          "Session kinds it may open: ping,chat,upload,download (any of them), all or none.")
+  String sessions;
+
+  @Option(
+      names = "--rooms",
+      paramLabel = "ROOMS",
+      description =
+          "Chat rooms it may join: names and prefixes ending in * (ops,sensors-*), all or none.")
+  String rooms;
+
+  @Option(
+      names = "--max-file",
+      paramLabel = "SIZE",
+      description = "Its largest file (100M, 2G), or 'default' for the server's --max-file-size.")
+  String maxFile;
+
+  @Option(
+      names = "--quota",
+      paramLabel = "SIZE",
+      description = "What its stored files may take in all, or 'default' for the server's --quota.")
+  String quota;
+
+  @Option(
+      names = "--expires",
+      paramLabel = "WHEN",
+      description =
+          "When it stops being let in: a duration from now (90d), an instant"
+              + " (2027-01-01T00:00:00Z), or 'never'. Refused then as expired-key.")
+  String expires;
+
+  @Mixin AuditLogOption auditLog;
+
+  @Override
+  public Integer call() throws IOException {
+    if (sessions == null && rooms == null && maxFile == null && quota == null && expires == null) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "nothing to set: give --sessions, --rooms, --max-file, --quota or --expires");
+    }
+    java.util.function.UnaryOperator<Permissions> change = parse();
+    KeystoreDirectory dir = keystore.open();
+    {
+      Permissions[] beforeAfter =
+          auditLog.audited(
+              dir,
+              () -> {
+                Permissions after = change.apply(dir.permissionsOf(clientId));
+                return AuditEvent.of(AuditEventType.KEYS_PERMISSIONS)
+                    .with("client_id", clientId)
+                    .with("sessions", String.join(",", kinds(after)))
+                    .with("rooms", after.rooms() == null ? "all" : String.join(",", after.rooms()))
+                    .with("max_file", after.maxFileSize())
+                    .with("quota", after.quota())
+                    .with("expires", after.expires() == null ? null : after.expires().toString());
+              },
+              () -> dir.setPermissions(clientId, change));
+      Permissions now = beforeAfter[1];
+      spec.commandLine()
+          .getErr()
+          .println(
+              "client '"
+                  + clientId
+                  + "' may now: "
+                  + describe(now)
+                  + "; a running server applies it within seconds; audited in "
+                  + auditLog.file);
+    }
+    return 0;
+  }
+
+  /** The change, or a usage error naming the bad value (before anything is opened). */
+  private java.util.function.UnaryOperator<Permissions> parse() {
+    try {
+      java.util.Set<Permissions.SessionKind> newSessions =
+          sessions == null ? null : Permissions.sessions(sessions);
+      java.util.List<String> newRooms =
+          rooms == null || rooms.equals("all")
+              ? null
+              : rooms.equals("none")
+                  ? java.util.List.of()
+                  : java.util.List.of(rooms.split(",", -1));
+      // Validate the patterns now, not when the file is written.
+      new Permissions(Permissions.ALL.sessions(), newRooms, null, null, null);
+      Long newMaxFile = size(maxFile, "--max-file");
+      Long newQuota = size(quota, "--quota");
+      java.time.Instant newExpires =
+          expires == null || expires.equals("never") ? null : parseExpires(expires);
+      return p -> {
+        Permissions q = p;
+        if (sessions != null) {
+          q = q.withSessions(newSessions);
+        }
+        if (rooms != null) {
+          q = q.withRooms(newRooms);
+        }
+        if (maxFile != null) {
+          q = q.withMaxFileSize(newMaxFile);
+        }
+        if (quota != null) {
+          q = q.withQuota(newQuota);
+        }
+        if (expires != null) {
+          q = q.withExpires(newExpires);
+        }
+        return q;
+      };
+    } catch (IllegalArgumentException | picocli.CommandLine.TypeConversionException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  private static Long size(String text, String option) {
+    if (text == null || text.equals("default")) {
+      return null;
+    }
+    try {
+      return new SizeConverter().convert(text);
+    } catch (picocli.CommandLine.TypeConversionException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage());
+    }
+  }
+
+  private static java.time.Instant parseExpires(String text) {
+    try {
+      return java.time.Instant.now()
+          .plus(new DurationConverter().convert(text))
+          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    } catch (RuntimeException notADuration) {
+      try {
+        return java.time.Instant.parse(text);
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new IllegalArgumentException(
+            "--expires '"
+                + text
+                + "' is neither a duration (90d), an instant (2027-01-01T00:00:00Z) nor never");
+      }
+    }
+  }
+
+  private static java.util.List<String> kinds(Permissions p) {
+    return java.util.Arrays.stream(Permissions.SessionKind.values())
+        .filter(p::allows)
+        .map(Permissions.SessionKind::label)
+        .toList();
+  }
+
+  /** "ping, upload; rooms ops, dev-*; largest file 10485760 bytes; ..." */
+  static String describe(Permissions p) {
+    java.util.List<String> kinds = kinds(p);
+    return (kinds.isEmpty() ? "no sessions" : String.join(", ", kinds) + " sessions")
+        + "; rooms "
+        + (p.rooms() == null ? "all" : p.rooms().isEmpty() ? "none" : String.join(", ", p.rooms()))
+        + "; largest file "
+        + (p.maxFileSize() == null ? "the server's" : p.maxFileSize() + " bytes")
+        + "; quota "
+        + (p.quota() == null ? "the server's" : p.quota() + " bytes")
+        + "; expires "
+        + (p.expires() == null ? "never" : p.expires().toString());
+  }
+}
