@@ -3,11 +3,10 @@ package dev.authgate.bench;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFiles;
-import dev.authgate.server.audit.JsonLinesAuditLog;
-import dev.authgate.server.connection.AuthServer;
+import dev.authgate.server.AuthgateServer;
+import dev.authgate.server.audit.AuditRotation;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.keystore.KeystoreDirectory;
-import dev.authgate.server.keystore.LiveKeystore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -29,31 +28,23 @@ import java.util.stream.Stream;
 final class BenchServers implements AutoCloseable {
   final Path root;
   final Credential credential;
-  final AuthServer server;
-  final JsonLinesAuditLog audit;
+  final AuthgateServer server;
   final ServerSocket echo;
   final ServerSocket sink;
 
   BenchServers() throws IOException {
     root = Files.createTempDirectory("authgate-bench");
-    KeystoreDirectory keys =
-        new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
-    dev.authgate.server.keystore.HostKeys hostKeys =
-        new dev.authgate.server.keystore.HostKeys(
-            root.resolve("keys"), java.util.Map.of(), Clock.systemUTC(), RandomSource.secure());
-    KeyFiles.ensurePrivateDirectory(root.resolve("keys"));
-    hostKeys.loadOrCreate();
-    credential = keys.add("bench-1");
+    Path keys = root.resolve("keys");
+    KeyFiles.ensurePrivateDirectory(keys);
+    credential =
+        new KeystoreDirectory(keys, Clock.systemUTC(), RandomSource.secure()).add("bench-1");
     KeyFiles.writePrivate(root.resolve("bench.credential"), credential.format(), false);
-    audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
+    // Built as serve builds its server: metrics and the connection log count in every number.
     server =
-        AuthServer.start(
-            ServerConfig.loopback(0, root.resolve("uploads")),
-            new LiveKeystore(keys.load(), Clock.systemUTC()),
-            dev.authgate.server.keystore.LiveHostKeys.load(hostKeys),
-            audit,
-            Clock.systemUTC(),
-            RandomSource.secure());
+        AuthgateServer.builder(ServerConfig.loopback(0, root.resolve("uploads")), keys)
+            .environment(java.util.Map.of())
+            .auditLog(root.resolve("audit.jsonl"), AuditRotation.never())
+            .start();
     echo = listen(BenchServers::echoOnce);
     sink = listen(this::sinkToFile);
   }
@@ -115,7 +106,6 @@ final class BenchServers implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.close();
-    audit.close();
     echo.close();
     sink.close();
     try (Stream<Path> files = Files.walk(root)) {

@@ -8,6 +8,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import dev.authgate.server.AuthgateServer;
 import java.net.DatagramSocket;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -83,6 +84,23 @@ class ArchitectureTest {
             .dependOnClassesThat()
             .resideInAPackage("dev.authgate.server..")
             .because("the server and the client never meet"));
+    rules.add(
+        noClasses()
+            .that()
+            .doNotBelongToAnyOf(AuthgateServer.class)
+            .should()
+            .callMethod(
+                "dev.authgate.server.connection.AuthServer",
+                "start",
+                "dev.authgate.server.connection.ServerConfig",
+                "dev.authgate.protocol.handshake.VerifierLookup",
+                "java.util.function.Supplier",
+                "dev.authgate.server.audit.AuditLog",
+                "java.time.Clock",
+                "dev.authgate.protocol.crypto.RandomSource",
+                "dev.authgate.server.connection.SharedState")
+            .as("only AuthgateServer starts an AuthServer")
+            .because("there is one way to build a server: serve, tests and benchmarks share it"));
     rules.addAll(featuresApart("dev.authgate.server", SERVER_FEATURES));
     rules.addAll(featuresApart("dev.authgate.client", CLIENT_FEATURES));
     for (String feature : SERVER_FEATURES) {

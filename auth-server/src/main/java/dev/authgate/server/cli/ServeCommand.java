@@ -2,31 +2,18 @@ package dev.authgate.server.cli;
 
 import dev.authgate.protocol.Version;
 import dev.authgate.protocol.crypto.CryptoWarmup;
-import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.server.AuthgateServer;
 import dev.authgate.server.audit.AuditEventType;
-import dev.authgate.server.audit.AuditFile;
-import dev.authgate.server.audit.AuditLog;
-import dev.authgate.server.audit.ConnectionLog;
-import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.audit.StdoutAuditLog;
 import dev.authgate.server.audit.SyslogForwarder;
 import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.cli.convert.DurationConverter;
-import dev.authgate.server.cluster.RedisCluster;
 import dev.authgate.server.cluster.RedisTarget;
-import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.DatagramLimits;
 import dev.authgate.server.connection.ServerConfig;
-import dev.authgate.server.connection.SharedState;
 import dev.authgate.server.hooks.UploadHooks;
-import dev.authgate.server.keystore.HostKeys;
-import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
-import dev.authgate.server.keystore.KeystoreWatcher;
-import dev.authgate.server.keystore.LiveHostKeys;
-import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.log.LogFormat;
-import dev.authgate.server.metrics.ServerMetrics;
 import dev.authgate.server.net.Addresses;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,12 +36,6 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Accept connections, verify machines, audit every refusal.")
 final class ServeCommand implements Callable<Integer> {
-  /** On stop, how long running upload hooks may finish (after uploads had theirs). */
-  private static final Duration HOOKS_GRACE = Duration.ofSeconds(5);
-
-  /** On stop, how long queued audit events may take to reach the syslog receiver. */
-  private static final Duration SYSLOG_GRACE = Duration.ofSeconds(2);
-
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("serve");
 
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
@@ -309,7 +290,7 @@ final class ServeCommand implements Callable<Integer> {
     boolean auditToStdout = auditLog.toString().equals("-");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ServerConfig config =
+    ServerConfig serverConfig =
         new ServerConfig(
             address(bind),
             port,
@@ -323,123 +304,56 @@ final class ServeCommand implements Callable<Integer> {
             uploadOptions.published,
             new DatagramLimits(udpPort, maxDatagramChannels, datagramRate));
     Clock clock = Clock.systemUTC();
-    KeystoreDirectory directory = new KeystoreDirectory(keys, clock, RandomSource.secure());
-    KeystoreSnapshot snapshot = directory.load();
-    LiveHostKeys hostKeys = hostKeys(clock);
-    String hostKey = hostKeys.get().signing().publicKey().fingerprint();
-    snapshot
-        .skipped()
-        .forEach(
-            s -> {
-              if (logFormat == LogFormat.JSON) {
-                LOG.atWarn()
-                    .setMessage("skipped " + s.problem())
-                    .addKeyValue("event", "keys.skipped")
-                    .log();
-              } else {
-                err.println("auth-server: skipped " + s.problem());
-              }
-            });
+    AuthgateServer.Builder builder =
+        AuthgateServer.builder(serverConfig, keys)
+            .clock(clock)
+            .redis(redisTarget)
+            .hooks(hookConfig)
+            .metrics(metrics == null ? null : metricsAddress(metrics))
+            .watchKeystore(WATCH_INTERVAL)
+            .onSkippedKeyFile(problem -> reportSkipped(problem, err));
+    if (auditToStdout) {
+      builder.auditTo(new StdoutAuditLog(System.out, clock));
+    } else {
+      builder.auditLog(auditLog, auditRotation.rotation());
+    }
+    if (syslogTarget != null) {
+      builder.syslog(syslogTarget, auditSyslogQueue);
+    }
     // The first upload and download then run at full speed instead of through interpreted GHASH
     // and SHA-256.
     CryptoWarmup.startInBackground(CryptoWarmup.Side.BOTH);
-    AuditFile auditFile =
-        auditToStdout
-            ? new StdoutAuditLog(System.out, clock)
-            : JsonLinesAuditLog.open(auditLog, clock, auditRotation.rotation());
-    SyslogForwarder syslog =
-        syslogTarget == null
-            ? null
-            : new SyslogForwarder(
-                auditFile, syslogTarget, config.serverId(), auditSyslogQueue, clock);
-    AuditLog audit = syslog == null ? auditFile : syslog;
-    if (redisTarget != null) {
-      // One server of several: every event says which, so their logs can be read together.
-      audit = audit.taggedWith(config.serverId());
-    }
-    LiveKeystore live = new LiveKeystore(snapshot, clock, directory);
-    AuthServer server;
-    java.util.concurrent.atomic.AtomicReference<AuthServer> started =
-        new java.util.concurrent.atomic.AtomicReference<>();
-    java.io.Closeable metricsServer = null;
-    RedisCluster cluster = null;
-    UploadHooks hooks = null;
-    try {
-      ServerMetrics counted =
-          new ServerMetrics(
-              audit,
-              () -> started.get() == null ? 0 : started.get().verifiedSessions(),
-              () -> started.get() == null ? 0 : started.get().penalizedSources(),
-              auditFile::lostEvents);
-      AuditLog sink = new ConnectionLog(counted);
-      if (hookConfig.any()) {
-        hooks = new UploadHooks(sink, hookConfig, config.uploads().root(), clock);
-        sink = hooks;
-      }
-      if (redisTarget != null) {
-        cluster = RedisCluster.start(redisTarget, config.serverId(), sink, clock);
-      }
-      server =
-          AuthServer.start(
-              config,
-              live,
-              hostKeys,
-              sink,
-              clock,
-              RandomSource.secure(),
-              cluster == null ? SharedState.inProcess() : cluster);
-      started.set(server);
-      counted.countStrayDatagrams(server::datagramDrops);
-      if (metrics != null) {
-        metricsServer = counted.serve(metricsAddress(metrics));
-      }
-    } catch (IOException | RuntimeException e) {
-      if (started.get() != null) {
-        started.get().close(Duration.ZERO); // the metrics address was taken: do not half-start
-      }
-      if (hooks != null) {
-        hooks.close(Duration.ZERO);
-      }
-      if (cluster != null) {
-        cluster.close();
-      }
-      if (syslog != null) {
-        syslog.close(Duration.ZERO);
-      }
-      auditFile.close();
-      throw e;
-    }
-    UploadHooks finalHooks = hooks;
-    RedisCluster finalCluster = cluster;
-    KeystoreWatcher.record(audit, keys, snapshot);
-    KeystoreWatcher watcher =
-        new KeystoreWatcher(directory, live, audit, server::revalidateSessions);
-    watcher.alsoRefresh(hostKeys);
-    watcher.start(WATCH_INTERVAL);
+    AuthgateServer server = builder.start();
     Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () ->
-                    stop(
-                        watcher,
-                        server,
-                        finalHooks,
-                        finalCluster,
-                        syslog,
-                        auditFile,
-                        shutdownGrace),
-                "authgate-shutdown"));
-    // With the audit log on stdout, stdout is JSON lines only.
-    PrintWriter listening = auditToStdout ? err : out;
-    listening.println("listening on " + Addresses.format(server.address()));
+        .addShutdownHook(new Thread(() -> stop(server, shutdownGrace), "authgate-shutdown"));
+    announce(
+        server, auditToStdout ? err : out); // with the audit log on stdout, stdout is JSON only
+    new CountDownLatch(1).await();
+    return 0;
+  }
+
+  private void reportSkipped(String problem, PrintWriter err) {
+    if (logFormat == LogFormat.JSON) {
+      LOG.atWarn().setMessage("skipped " + problem).addKeyValue("event", "keys.skipped").log();
+    } else {
+      err.println("auth-server: skipped " + problem);
+    }
+  }
+
+  /** Says where the server listens, on {@code listening} and in the log. */
+  private void announce(AuthgateServer server, PrintWriter listening) {
+    String listen = Addresses.format(server.address());
+    String hostKey = server.hostKeys().get().signing().publicKey().fingerprint();
+    KeystoreSnapshot snapshot = server.loadedAtStart();
+    listening.println("listening on " + listen);
     listening.flush();
-    if (metricsServer != null) {
+    if (server.servesMetrics()) {
       LOG.info("metrics at http://{}/metrics", metrics);
     }
     LOG.atInfo()
         .addKeyValue("event", AuditEventType.SERVER_STARTED.wireName())
         .addKeyValue("version", Version.describe())
-        .addKeyValue("listen", Addresses.format(server.address()))
+        .addKeyValue("listen", listen)
         .addKeyValue("clients", snapshot.clients().size())
         .addKeyValue("keys", snapshot.keyCount())
         .addKeyValue("keystore", keys.toString())
@@ -448,39 +362,12 @@ final class ServeCommand implements Callable<Integer> {
         .log(
             "{} listening on {}; {} with {} from {}; audit log {}; host key {}",
             Version.describe(),
-            Addresses.format(server.address()),
+            listen,
             plural(snapshot.clients().size(), "client"),
             plural(snapshot.keyCount(), "key"),
             keys,
             auditLog,
             hostKey);
-    new CountDownLatch(1).await();
-    return 0;
-  }
-
-  /**
-   * The server's host keys: read (from the systemd credentials or {@code KEYS/host.key} and {@code
-   * KEYS/host-next.key}) or the host key made if there is none. Every HELLO is signed with it, so a
-   * server that has none and cannot make one (a keystore mounted read-only) does not start.
-   */
-  private LiveHostKeys hostKeys(Clock clock) throws IOException {
-    HostKeys source = new HostKeys(keys, System.getenv(), clock, RandomSource.secure());
-    try {
-      HostKeys.Loaded loaded = source.loadOrCreate();
-      if (loaded.created()) {
-        LOG.info("made the host key {} ({})", loaded.from(), loaded.fingerprint());
-      }
-    } catch (dev.authgate.protocol.keyfile.KeyFileException e) {
-      throw e; // a key that exists but cannot be used: fix it before serving
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "no host key, and none can be made ("
-              + dev.authgate.protocol.text.IoErrors.describe(e)
-              + "); make one with: auth-server keys init --keys "
-              + keys,
-          e);
-    }
-    return LiveHostKeys.load(source);
   }
 
   private static String plural(long count, String noun) {
@@ -507,33 +394,12 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs on SIGTERM or SIGINT: stop watching, close the server (which audits server.stopped), close
-   * the audit log, then end the process with status 0 — a requested stop is not a failure.
+   * Runs on SIGTERM or SIGINT: stops the server in its order (which audits server.stopped and
+   * closes the audit log last), then ends the process with status 0 — a requested stop is not a
+   * failure.
    */
-  private static void stop(
-      KeystoreWatcher watcher,
-      AuthServer server,
-      UploadHooks hooks,
-      RedisCluster cluster,
-      SyslogForwarder syslog,
-      AuditFile audit,
-      Duration grace) {
-    watcher.close();
+  private static void stop(AuthgateServer server, Duration grace) {
     server.close(grace);
-    if (hooks != null) {
-      hooks.close(HOOKS_GRACE); // hooks of the last uploads may finish and be audited
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
-    if (syslog != null) {
-      syslog.close(SYSLOG_GRACE); // server.stopped and what is queued still reach the receiver
-    }
-    try {
-      audit.close();
-    } catch (IOException ignored) {
-      // Nothing more can be recorded at this point.
-    }
     System.out.flush();
     System.err.flush();
     Runtime.getRuntime().halt(0);

@@ -81,23 +81,8 @@ public final class AuthServer implements Closeable {
   }
 
   /**
-   * Binds and starts accepting.
-   *
-   * @throws IOException if the address cannot be bound; the message names the address
-   */
-  public static AuthServer start(
-      ServerConfig config,
-      VerifierLookup keys,
-      Supplier<HostKeySet> hostKeys,
-      AuditLog audit,
-      Clock clock,
-      RandomSource random)
-      throws IOException {
-    return start(config, keys, hostKeys, audit, clock, random, SharedState.inProcess());
-  }
-
-  /**
-   * Binds and starts accepting, sharing what {@code shared} shares with other servers.
+   * Binds and starts accepting, sharing what {@code shared} shares with other servers. Called by
+   * {@code AuthgateServer} only, which builds the rest of the stack around it.
    *
    * @throws IOException if the address cannot be bound; the message names the address
    */

@@ -4,24 +4,19 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
-import dev.authgate.server.audit.JsonLinesAuditLog;
+import dev.authgate.server.AuthgateServer;
+import dev.authgate.server.audit.AuditRotation;
 import dev.authgate.server.cluster.RedisCluster;
 import dev.authgate.server.cluster.RedisTarget;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
-import dev.authgate.server.connection.SharedState;
-import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
-import dev.authgate.server.keystore.KeystoreWatcher;
 import dev.authgate.server.keystore.LiveHostKeys;
-import dev.authgate.server.keystore.LiveKeystore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,13 +30,8 @@ public final class TestServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path root;
-  private final KeystoreDirectory keystore;
-  private final LiveKeystore live;
-  private final JsonLinesAuditLog audit;
-  private final AuthServer server;
-  private final RedisCluster cluster;
-  private KeystoreWatcher watcher;
-  private final LiveHostKeys hostKeys;
+  private final Path auditFile;
+  private final AuthgateServer authgate;
 
   private TestServer(
       Path root,
@@ -51,6 +41,7 @@ public final class TestServer implements AutoCloseable {
     this(root, root.resolve("keys"), config, lookup, null);
   }
 
+  /** Built as {@code serve} builds its server, with a never-rotated audit log under the root. */
   private TestServer(
       Path root,
       Path keys,
@@ -60,27 +51,15 @@ public final class TestServer implements AutoCloseable {
       throws IOException {
     this.root = root;
     Files.createDirectories(root);
-    this.keystore = new KeystoreDirectory(keys, Clock.systemUTC(), RandomSource.secure());
-    dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keystore.path());
-    HostKeys hostKeySource =
-        new HostKeys(keys, java.util.Map.of(), Clock.systemUTC(), RandomSource.secure());
-    hostKeySource.loadOrCreate();
-    this.hostKeys = LiveHostKeys.load(hostKeySource);
-    this.live = new LiveKeystore(keystore.load(), Clock.systemUTC(), keystore);
-    this.audit = JsonLinesAuditLog.open(root.resolve("audit.jsonl"), Clock.systemUTC());
-    this.cluster =
-        redis == null
-            ? null
-            : RedisCluster.start(redis, config.serverId(), audit, Clock.systemUTC());
-    this.server =
-        AuthServer.start(
-            config,
-            lookup.apply(live),
-            hostKeys,
-            audit,
-            Clock.systemUTC(),
-            RandomSource.secure(),
-            cluster == null ? SharedState.inProcess() : cluster);
+    dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keys);
+    this.auditFile = root.resolve("audit.jsonl");
+    this.authgate =
+        AuthgateServer.builder(config, keys)
+            .environment(java.util.Map.of())
+            .auditLog(auditFile, AuditRotation.never())
+            .redis(redis)
+            .wrapLookup(lookup)
+            .start();
   }
 
   /**
@@ -102,7 +81,7 @@ public final class TestServer implements AutoCloseable {
 
   /** The link to the cluster's Redis, or null for a server on its own. */
   public RedisCluster cluster() {
-    return cluster;
+    return authgate.cluster();
   }
 
   /** A server with default settings on loopback. */
@@ -129,14 +108,14 @@ public final class TestServer implements AutoCloseable {
 
   /** Revokes every key of {@code clientId} in the keystore directory and reloads it now. */
   public void revokeNow(String clientId) throws IOException {
-    keystore.revoke(clientId);
+    keystore().revoke(clientId);
     reloadKeys();
   }
 
   /** Provisions {@code clientId}, writes its credential file and makes the server see it. */
   public Credential provision(String clientId) throws IOException {
-    Credential credential = keystore.add(clientId);
-    live.replace(keystore.load());
+    Credential credential = keystore().add(clientId);
+    authgate.liveKeystore().replace(keystore().load());
     dev.authgate.protocol.keyfile.KeyFiles.writePrivate(
         credentialFile(clientId), credential.format(), true);
     return credential;
@@ -149,36 +128,34 @@ public final class TestServer implements AutoCloseable {
 
   /** The server's host keys (reread by {@link #reloadKeys} and the watcher). */
   public LiveHostKeys hostKeys() {
-    return hostKeys;
+    return authgate.hostKeys();
   }
 
   /** The fingerprint of the host key the server signs with now. */
   public String hostKeyFingerprint() {
-    return hostKeys.get().signing().publicKey().fingerprint();
+    return hostKeys().get().signing().publicKey().fingerprint();
   }
 
   /** Rereads the keystore directory (and the host keys) into the running server. */
   public void reloadKeys() throws IOException {
-    hostKeys.refresh();
-    live.replace(keystore.load());
+    hostKeys().refresh();
+    authgate.liveKeystore().replace(keystore().load());
   }
 
   /** Starts watching the keystore directory as {@code serve} does, checking every 100 ms. */
   public TestServer watchKeys() {
-    watcher = new KeystoreWatcher(keystore, live, audit, server::revalidateSessions);
-    watcher.alsoRefresh(hostKeys);
-    watcher.start(Duration.ofMillis(100));
+    authgate.watchKeystore(Duration.ofMillis(100));
     return this;
   }
 
   /** The keystore directory. */
   public KeystoreDirectory keystore() {
-    return keystore;
+    return authgate.keystore();
   }
 
   /** The bound port. */
   public int port() {
-    return server.address().getPort();
+    return authgate.address().getPort();
   }
 
   /** {@code 127.0.0.1:port}. */
@@ -188,14 +165,14 @@ public final class TestServer implements AutoCloseable {
 
   /** The audit log file. */
   public Path auditFile() {
-    return audit.file();
+    return auditFile;
   }
 
   /** Every audit line so far, parsed; a line that is not one JSON object fails the test. */
   public List<JsonNode> auditEvents() {
     try {
       List<JsonNode> events = new ArrayList<>();
-      for (String line : Files.readAllLines(audit.file())) {
+      for (String line : Files.readAllLines(auditFile)) {
         events.add(JSON.readTree(line));
       }
       return events;
@@ -228,18 +205,11 @@ public final class TestServer implements AutoCloseable {
 
   /** The running server. */
   public AuthServer server() {
-    return server;
+    return authgate.connections();
   }
 
   @Override
   public void close() throws IOException {
-    if (watcher != null) {
-      watcher.close();
-    }
-    server.close();
-    if (cluster != null) {
-      cluster.close();
-    }
-    audit.close();
+    authgate.close();
   }
 }

@@ -1,0 +1,462 @@
+package dev.authgate.server;
+
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.keyfile.KeyFileException;
+import dev.authgate.protocol.text.IoErrors;
+import dev.authgate.server.audit.AuditFile;
+import dev.authgate.server.audit.AuditLog;
+import dev.authgate.server.audit.AuditRotation;
+import dev.authgate.server.audit.ConnectionLog;
+import dev.authgate.server.audit.JsonLinesAuditLog;
+import dev.authgate.server.audit.SyslogForwarder;
+import dev.authgate.server.cluster.RedisCluster;
+import dev.authgate.server.cluster.RedisTarget;
+import dev.authgate.server.connection.AuthServer;
+import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.connection.SharedState;
+import dev.authgate.server.hooks.UploadHooks;
+import dev.authgate.server.keystore.HostKeys;
+import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.KeystoreSnapshot;
+import dev.authgate.server.keystore.KeystoreWatcher;
+import dev.authgate.server.keystore.LiveHostKeys;
+import dev.authgate.server.keystore.LiveKeystore;
+import dev.authgate.server.metrics.ServerMetrics;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole server, built one way: the keystore and its watcher, the host keys, the audit chain
+ * (file or stdout, syslog, the server id, metrics, the connection log, upload hooks), the shared
+ * state of a cluster, the metrics endpoint, and the order they stop in. {@code auth-server serve}
+ * maps its options onto a {@link Builder}; tests and benchmarks build their servers with it too, so
+ * they run the stack production runs.
+ *
+ * <pre>{@code
+ * try (AuthgateServer server =
+ *     AuthgateServer.builder(ServerConfig.loopback(7350, uploads), Path.of("keys"))
+ *         .auditLog(Path.of("logs/audit.jsonl"))
+ *         .start()) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close(Duration)} is idempotent.
+ */
+public final class AuthgateServer implements Closeable {
+  /** What {@code serve} names its lifecycle messages. */
+  private static final Logger LOG = LoggerFactory.getLogger("serve");
+
+  /** How long upload hooks of the last uploads may run at a stop. */
+  private static final Duration HOOKS_GRACE = Duration.ofSeconds(5);
+
+  /** How long the syslog forwarder may take to send what is queued at a stop. */
+  private static final Duration SYSLOG_GRACE = Duration.ofSeconds(2);
+
+  private final AuthServer server;
+  private final KeystoreDirectory keystore;
+  private final LiveKeystore live;
+  private final LiveHostKeys hostKeys;
+  private final KeystoreSnapshot loaded;
+  private final AuditFile auditFile;
+  private final AuditLog audit;
+  private final SyslogForwarder syslog;
+  private final RedisCluster cluster;
+  private final UploadHooks hooks;
+  private final Closeable metricsEndpoint;
+  private final AtomicReference<KeystoreWatcher> watcher = new AtomicReference<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private AuthgateServer(Started s) {
+    this.server = s.server;
+    this.keystore = s.keystore;
+    this.live = s.live;
+    this.hostKeys = s.hostKeys;
+    this.loaded = s.loaded;
+    this.auditFile = s.auditFile;
+    this.audit = s.audit;
+    this.syslog = s.syslog;
+    this.cluster = s.cluster;
+    this.hooks = s.hooks;
+    this.metricsEndpoint = s.metricsEndpoint;
+  }
+
+  /** A server with {@code config} whose keystore is the directory {@code keys}. */
+  public static Builder builder(ServerConfig config, Path keys) {
+    return new Builder(config, keys);
+  }
+
+  /** How a server is put together; {@link #start()} builds and starts it. Not thread-safe. */
+  public static final class Builder {
+    private final ServerConfig config;
+    private final Path keys;
+    private Clock clock = Clock.systemUTC();
+    private RandomSource random = RandomSource.secure();
+    private Map<String, String> environment = System.getenv();
+    private Path auditLog;
+    private AuditRotation rotation = AuditRotation.defaults();
+    private AuditFile auditTo;
+    private SyslogForwarder.Target syslogTarget;
+    private int syslogQueue;
+    private RedisTarget redis;
+    private UploadHooks.Config hooks;
+    private InetSocketAddress metrics;
+    private Duration watchInterval;
+    private UnaryOperator<VerifierLookup> lookup = UnaryOperator.identity();
+    private Consumer<String> skipped = problem -> {};
+
+    private Builder(ServerConfig config, Path keys) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.keys = Objects.requireNonNull(keys, "keys");
+    }
+
+    /** The clock of the audit log, key expiry and penalties (default: UTC system clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** Where challenges, nonces and keys come from (default: the platform's strong source). */
+    public Builder random(RandomSource random) {
+      this.random = Objects.requireNonNull(random);
+      return this;
+    }
+
+    /**
+     * The environment the host keys may come from as systemd credentials ({@code
+     * CREDENTIALS_DIRECTORY}); default: the process's.
+     */
+    public Builder environment(Map<String, String> environment) {
+      this.environment = Map.copyOf(environment);
+      return this;
+    }
+
+    /** Writes the audit log as JSON lines to {@code file}, rotated as {@code rotation} says. */
+    public Builder auditLog(Path file, AuditRotation rotation) {
+      this.auditLog = Objects.requireNonNull(file);
+      this.rotation = Objects.requireNonNull(rotation);
+      this.auditTo = null;
+      return this;
+    }
+
+    /**
+     * Writes the audit log as JSON lines to {@code file}, rotated as {@code serve} rotates by
+     * default.
+     */
+    public Builder auditLog(Path file) {
+      return auditLog(file, AuditRotation.defaults());
+    }
+
+    /** Writes the audit log to {@code sink} (e.g. stdout), which the server closes at its end. */
+    public Builder auditTo(AuditFile sink) {
+      this.auditTo = Objects.requireNonNull(sink);
+      this.auditLog = null;
+      return this;
+    }
+
+    /** Forwards every audit event to a syslog receiver too, queueing up to {@code queue}. */
+    public Builder syslog(SyslogForwarder.Target target, int queue) {
+      if (queue < 1) {
+        throw new IllegalArgumentException("the syslog queue must hold at least one event");
+      }
+      this.syslogTarget = Objects.requireNonNull(target);
+      this.syslogQueue = queue;
+      return this;
+    }
+
+    /** Shares penalties, session counts and chat with the other servers on {@code redis}. */
+    public Builder redis(RedisTarget redis) {
+      this.redis = redis;
+      return this;
+    }
+
+    /** Runs {@code --on-upload} / {@code --on-upload-url} hooks after each stored file. */
+    public Builder hooks(UploadHooks.Config hooks) {
+      this.hooks = hooks;
+      return this;
+    }
+
+    /** Serves Prometheus metrics at {@code http://address/metrics}. */
+    public Builder metrics(InetSocketAddress address) {
+      this.metrics = address;
+      return this;
+    }
+
+    /** Watches the keystore directory for changes every {@code interval} (default: not). */
+    public Builder watchKeystore(Duration interval) {
+      this.watchInterval = interval;
+      return this;
+    }
+
+    /** Told each keystore file that is skipped at the start, in words; default: nothing. */
+    public Builder onSkippedKeyFile(Consumer<String> problem) {
+      this.skipped = Objects.requireNonNull(problem);
+      return this;
+    }
+
+    /**
+     * Wraps the live keystore the handshakes and revalidation look keys up in (tests act in the
+     * middle of a lookup with it).
+     */
+    public Builder wrapLookup(UnaryOperator<VerifierLookup> lookup) {
+      this.lookup = Objects.requireNonNull(lookup);
+      return this;
+    }
+
+    /**
+     * Loads the keystore and the host keys (making the host key if there is none), opens the audit
+     * log, binds and starts accepting. Whatever started is stopped again if a later part fails.
+     *
+     * @throws IllegalArgumentException if there is no host key and none can be made
+     * @throws IOException if the keystore, the audit log or an address cannot be used
+     */
+    public AuthgateServer start() throws IOException {
+      if (auditTo == null && auditLog == null) {
+        throw new IllegalStateException("the audit log must go somewhere: auditLog or auditTo");
+      }
+      return new Started(this).start();
+    }
+  }
+
+  /** What {@link Builder#start()} builds, in order; undone in reverse if a step fails. */
+  private static final class Started {
+    private final Builder b;
+    private KeystoreDirectory keystore;
+    private KeystoreSnapshot loaded;
+    private LiveHostKeys hostKeys;
+    private LiveKeystore live;
+    private AuditFile auditFile;
+    private SyslogForwarder syslog;
+    private AuditLog audit;
+    private UploadHooks hooks;
+    private RedisCluster cluster;
+    private AuthServer server;
+    private Closeable metricsEndpoint;
+
+    Started(Builder b) {
+      this.b = b;
+    }
+
+    AuthgateServer start() throws IOException {
+      keystore = new KeystoreDirectory(b.keys, b.clock, b.random);
+      loaded = keystore.load();
+      hostKeys = hostKeys();
+      loaded.skipped().forEach(s -> b.skipped.accept(s.problem()));
+      live = new LiveKeystore(loaded, b.clock, keystore);
+      auditFile =
+          b.auditTo != null ? b.auditTo : JsonLinesAuditLog.open(b.auditLog, b.clock, b.rotation);
+      try {
+        syslog =
+            b.syslogTarget == null
+                ? null
+                : new SyslogForwarder(
+                    auditFile, b.syslogTarget, b.config.serverId(), b.syslogQueue, b.clock);
+        audit = syslog == null ? auditFile : syslog;
+        if (b.redis != null) {
+          // One server of several: every event says which, so their logs can be read together.
+          audit = audit.taggedWith(b.config.serverId());
+        }
+        AtomicReference<AuthServer> running = new AtomicReference<>();
+        ServerMetrics counted =
+            new ServerMetrics(
+                audit,
+                () -> running.get() == null ? 0 : running.get().verifiedSessions(),
+                () -> running.get() == null ? 0 : running.get().penalizedSources(),
+                auditFile::lostEvents);
+        AuditLog sink = new ConnectionLog(counted);
+        if (b.hooks != null && b.hooks.any()) {
+          hooks = new UploadHooks(sink, b.hooks, b.config.uploads().root(), b.clock);
+          sink = hooks;
+        }
+        if (b.redis != null) {
+          cluster = RedisCluster.start(b.redis, b.config.serverId(), sink, b.clock);
+        }
+        server =
+            AuthServer.start(
+                b.config,
+                b.lookup.apply(live),
+                hostKeys,
+                sink,
+                b.clock,
+                b.random,
+                cluster == null ? SharedState.inProcess() : cluster);
+        running.set(server);
+        counted.countStrayDatagrams(server::datagramDrops);
+        if (b.metrics != null) {
+          metricsEndpoint = counted.serve(b.metrics);
+        }
+      } catch (IOException | RuntimeException e) {
+        undo();
+        throw e;
+      }
+      AuthgateServer started = new AuthgateServer(this);
+      KeystoreWatcher.record(audit, b.keys, loaded);
+      if (b.watchInterval != null) {
+        started.watchKeystore(b.watchInterval);
+      }
+      return started;
+    }
+
+    /**
+     * The server's host keys: read (from the systemd credentials or {@code KEYS/host.key} and
+     * {@code KEYS/host-next.key}) or the host key made if there is none. Every HELLO is signed with
+     * it, so a server that has none and cannot make one (a keystore mounted read-only) does not
+     * start.
+     */
+    private LiveHostKeys hostKeys() throws IOException {
+      HostKeys source = new HostKeys(b.keys, b.environment, b.clock, b.random);
+      try {
+        HostKeys.Loaded made = source.loadOrCreate();
+        if (made.created()) {
+          LOG.info("made the host key {} ({})", made.from(), made.fingerprint());
+        }
+      } catch (KeyFileException e) {
+        throw e; // a key that exists but cannot be used: fix it before serving
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "no host key, and none can be made ("
+                + IoErrors.describe(e)
+                + "); make one with: auth-server keys init --keys "
+                + b.keys,
+            e);
+      }
+      return LiveHostKeys.load(source);
+    }
+
+    /** Stops what started, newest first: the metrics address was taken, say; never half-start. */
+    private void undo() {
+      if (server != null) {
+        server.close(Duration.ZERO);
+      }
+      if (hooks != null) {
+        hooks.close(Duration.ZERO);
+      }
+      if (cluster != null) {
+        cluster.close();
+      }
+      if (syslog != null) {
+        syslog.close(Duration.ZERO);
+      }
+      try {
+        auditFile.close();
+      } catch (IOException ignored) {
+        // The failure that made us stop is the one to report.
+      }
+    }
+  }
+
+  /**
+   * Starts watching the keystore directory (and the host keys) every {@code interval}, as {@code
+   * serve} does; a second call changes nothing.
+   */
+  public AuthgateServer watchKeystore(Duration interval) {
+    KeystoreWatcher made = new KeystoreWatcher(keystore, live, audit, server::revalidateSessions);
+    if (watcher.compareAndSet(null, made)) {
+      made.alsoRefresh(hostKeys);
+      made.start(interval);
+    }
+    return this;
+  }
+
+  /** The bound TCP address. */
+  public InetSocketAddress address() {
+    return server.address();
+  }
+
+  /** The running listener and its sessions. */
+  public AuthServer connections() {
+    return server;
+  }
+
+  /** The keystore directory. */
+  public KeystoreDirectory keystore() {
+    return keystore;
+  }
+
+  /** The keystore as the server holds it now. */
+  public LiveKeystore liveKeystore() {
+    return live;
+  }
+
+  /** The keystore as it was loaded at the start. */
+  public KeystoreSnapshot loadedAtStart() {
+    return loaded;
+  }
+
+  /** The host keys, reread by the watcher. */
+  public LiveHostKeys hostKeys() {
+    return hostKeys;
+  }
+
+  /** The audit log before metrics and hooks (file or stdout, syslog, the server id). */
+  public AuditLog audit() {
+    return audit;
+  }
+
+  /** The link to the cluster's Redis, or null for a server on its own. */
+  public RedisCluster cluster() {
+    return cluster;
+  }
+
+  /** Whether the metrics endpoint is being served. */
+  public boolean servesMetrics() {
+    return metricsEndpoint != null;
+  }
+
+  /** Stops at once: {@link #close(Duration)} with no grace for sessions. */
+  @Override
+  public void close() {
+    close(Duration.ZERO);
+  }
+
+  /**
+   * Stops in order: the keystore watcher, the listener and its sessions (given {@code grace} to
+   * finish; {@code server.stopped} is audited), the hooks of the last uploads, the cluster link,
+   * the syslog forwarder (what is queued still reaches the receiver), the metrics endpoint, and
+   * last the audit log. Idempotent.
+   */
+  public void close(Duration grace) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    KeystoreWatcher watching = watcher.get();
+    if (watching != null) {
+      watching.close();
+    }
+    server.close(grace);
+    if (hooks != null) {
+      hooks.close(HOOKS_GRACE);
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (syslog != null) {
+      syslog.close(SYSLOG_GRACE);
+    }
+    if (metricsEndpoint != null) {
+      try {
+        metricsEndpoint.close();
+      } catch (IOException ignored) {
+        // Stopping anyway.
+      }
+    }
+    try {
+      auditFile.close();
+    } catch (IOException ignored) {
+      // Nothing more can be recorded at this point.
+    }
+  }
+}
