@@ -2,27 +2,20 @@ package dev.authgate.server;
 
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.VerifierLookup;
-import dev.authgate.protocol.keyfile.KeyFileException;
-import dev.authgate.protocol.text.IoErrors;
 import dev.authgate.server.audit.AuditFile;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.audit.AuditRotation;
-import dev.authgate.server.audit.ConnectionLog;
-import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.audit.SyslogForwarder;
 import dev.authgate.server.cluster.RedisCluster;
 import dev.authgate.server.cluster.RedisTarget;
 import dev.authgate.server.connection.AuthServer;
 import dev.authgate.server.connection.ServerConfig;
-import dev.authgate.server.connection.SharedState;
 import dev.authgate.server.hooks.UploadHooks;
-import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import dev.authgate.server.keystore.KeystoreWatcher;
 import dev.authgate.server.keystore.LiveHostKeys;
 import dev.authgate.server.keystore.LiveKeystore;
-import dev.authgate.server.metrics.ServerMetrics;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -35,8 +28,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The whole server, built one way: the keystore and its watcher, the host keys, the audit chain
@@ -57,9 +48,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. {@link #close(Duration)} is idempotent.
  */
 public final class AuthgateServer implements Closeable {
-  /** What {@code serve} names its lifecycle messages. */
-  private static final Logger LOG = LoggerFactory.getLogger("serve");
-
   /** How long upload hooks of the last uploads may run at a stop. */
   private static final Duration HOOKS_GRACE = Duration.ofSeconds(5);
 
@@ -80,7 +68,7 @@ public final class AuthgateServer implements Closeable {
   private final AtomicReference<KeystoreWatcher> watcher = new AtomicReference<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private AuthgateServer(Started s) {
+  AuthgateServer(ServerAssembly s) {
     this.server = s.server;
     this.keystore = s.keystore;
     this.live = s.live;
@@ -101,22 +89,22 @@ public final class AuthgateServer implements Closeable {
 
   /** How a server is put together; {@link #start()} builds and starts it. Not thread-safe. */
   public static final class Builder {
-    private final ServerConfig config;
-    private final Path keys;
-    private Clock clock = Clock.systemUTC();
-    private RandomSource random = RandomSource.secure();
-    private Map<String, String> environment = System.getenv();
-    private Path auditLog;
-    private AuditRotation rotation = AuditRotation.defaults();
-    private AuditFile auditTo;
-    private SyslogForwarder.Target syslogTarget;
-    private int syslogQueue;
-    private RedisTarget redis;
-    private UploadHooks.Config hooks;
-    private InetSocketAddress metrics;
-    private Duration watchInterval;
-    private UnaryOperator<VerifierLookup> lookup = UnaryOperator.identity();
-    private Consumer<String> skipped = problem -> {};
+    final ServerConfig config;
+    final Path keys;
+    Clock clock = Clock.systemUTC();
+    RandomSource random = RandomSource.secure();
+    Map<String, String> environment = System.getenv();
+    Path auditLog;
+    AuditRotation rotation = AuditRotation.defaults();
+    AuditFile auditTo;
+    SyslogForwarder.Target syslogTarget;
+    int syslogQueue;
+    RedisTarget redis;
+    UploadHooks.Config hooks;
+    InetSocketAddress metrics;
+    Duration watchInterval;
+    UnaryOperator<VerifierLookup> lookup = UnaryOperator.identity();
+    Consumer<String> skipped = problem -> {};
 
     private Builder(ServerConfig config, Path keys) {
       this.config = Objects.requireNonNull(config, "config");
@@ -227,134 +215,7 @@ public final class AuthgateServer implements Closeable {
       if (auditTo == null && auditLog == null) {
         throw new IllegalStateException("the audit log must go somewhere: auditLog or auditTo");
       }
-      return new Started(this).start();
-    }
-  }
-
-  /** What {@link Builder#start()} builds, in order; undone in reverse if a step fails. */
-  private static final class Started {
-    private final Builder b;
-    private KeystoreDirectory keystore;
-    private KeystoreSnapshot loaded;
-    private LiveHostKeys hostKeys;
-    private LiveKeystore live;
-    private AuditFile auditFile;
-    private SyslogForwarder syslog;
-    private AuditLog audit;
-    private UploadHooks hooks;
-    private RedisCluster cluster;
-    private AuthServer server;
-    private Closeable metricsEndpoint;
-
-    Started(Builder b) {
-      this.b = b;
-    }
-
-    AuthgateServer start() throws IOException {
-      keystore = new KeystoreDirectory(b.keys, b.clock, b.random);
-      loaded = keystore.load();
-      hostKeys = hostKeys();
-      loaded.skipped().forEach(s -> b.skipped.accept(s.problem()));
-      live = new LiveKeystore(loaded, b.clock, keystore);
-      auditFile =
-          b.auditTo != null ? b.auditTo : JsonLinesAuditLog.open(b.auditLog, b.clock, b.rotation);
-      try {
-        syslog =
-            b.syslogTarget == null
-                ? null
-                : new SyslogForwarder(
-                    auditFile, b.syslogTarget, b.config.serverId(), b.syslogQueue, b.clock);
-        audit = syslog == null ? auditFile : syslog;
-        if (b.redis != null) {
-          // One server of several: every event says which, so their logs can be read together.
-          audit = audit.taggedWith(b.config.serverId());
-        }
-        AtomicReference<AuthServer> running = new AtomicReference<>();
-        ServerMetrics counted =
-            new ServerMetrics(
-                audit,
-                () -> running.get() == null ? 0 : running.get().verifiedSessions(),
-                () -> running.get() == null ? 0 : running.get().penalizedSources(),
-                auditFile::lostEvents);
-        AuditLog sink = new ConnectionLog(counted);
-        if (b.hooks != null && b.hooks.any()) {
-          hooks = new UploadHooks(sink, b.hooks, b.config.uploads().root(), b.clock);
-          sink = hooks;
-        }
-        if (b.redis != null) {
-          cluster = RedisCluster.start(b.redis, b.config.serverId(), sink, b.clock);
-        }
-        server =
-            AuthServer.start(
-                b.config,
-                b.lookup.apply(live),
-                hostKeys,
-                sink,
-                b.clock,
-                b.random,
-                cluster == null ? SharedState.inProcess() : cluster);
-        running.set(server);
-        counted.countStrayDatagrams(server::datagramDrops);
-        if (b.metrics != null) {
-          metricsEndpoint = counted.serve(b.metrics);
-        }
-      } catch (IOException | RuntimeException e) {
-        undo();
-        throw e;
-      }
-      AuthgateServer started = new AuthgateServer(this);
-      KeystoreWatcher.record(audit, b.keys, loaded);
-      if (b.watchInterval != null) {
-        started.watchKeystore(b.watchInterval);
-      }
-      return started;
-    }
-
-    /**
-     * The server's host keys: read (from the systemd credentials or {@code KEYS/host.key} and
-     * {@code KEYS/host-next.key}) or the host key made if there is none. Every HELLO is signed with
-     * it, so a server that has none and cannot make one (a keystore mounted read-only) does not
-     * start.
-     */
-    private LiveHostKeys hostKeys() throws IOException {
-      HostKeys source = new HostKeys(b.keys, b.environment, b.clock, b.random);
-      try {
-        HostKeys.Loaded made = source.loadOrCreate();
-        if (made.created()) {
-          LOG.info("made the host key {} ({})", made.from(), made.fingerprint());
-        }
-      } catch (KeyFileException e) {
-        throw e; // a key that exists but cannot be used: fix it before serving
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "no host key, and none can be made ("
-                + IoErrors.describe(e)
-                + "); make one with: auth-server keys init --keys "
-                + b.keys,
-            e);
-      }
-      return LiveHostKeys.load(source);
-    }
-
-    /** Stops what started, newest first: the metrics address was taken, say; never half-start. */
-    private void undo() {
-      if (server != null) {
-        server.close(Duration.ZERO);
-      }
-      if (hooks != null) {
-        hooks.close(Duration.ZERO);
-      }
-      if (cluster != null) {
-        cluster.close();
-      }
-      if (syslog != null) {
-        syslog.close(Duration.ZERO);
-      }
-      try {
-        auditFile.close();
-      } catch (IOException ignored) {
-        // The failure that made us stop is the one to report.
-      }
+      return new ServerAssembly(this).start();
     }
   }
 

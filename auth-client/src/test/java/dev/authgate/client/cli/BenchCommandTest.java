@@ -12,10 +12,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code auth-client bench handshake} against a real server: what it counts, and its failures. */
+@Tag("system")
 class BenchCommandTest {
   @TempDir Path dir;
   TestServer server;

@@ -56,6 +56,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,6 +75,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * indistinguishable from a corrupted one; it is run where the server sends back to back (chat).
  */
 @SuppressWarnings("try") // stdin is closed early, as a user ending input would
+@Tag("system")
 class HostileServerMatrixTest {
   @TempDir Path dir;
 

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The defences on a dual-stack server: an attacker on 127.0.0.1 and a legitimate machine on ::1 are
  * different sources, so the attacker's penalties and floods never lock the machine out.
  */
+@Tag("system")
 class DefencesTest {
   /** Three failures refuse a source, and 30 s must pass before it may try again. */
   private static final PenaltyPolicy SLOW_TO_DECAY =

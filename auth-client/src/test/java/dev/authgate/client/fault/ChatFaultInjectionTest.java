@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * fault, nothing corrupted, and that the talker left; the room and this JVM's sockets are back to
  * their baseline. A stall or a slow link delays messages but loses none.
  */
+@Tag("system")
 class ChatFaultInjectionTest {
   /** Past AUTH (279 bytes) and JOIN, and inside the second of the talker's 1 000-byte SAYs. */
   private static final long FAULT_AT = 279 + 1_500;

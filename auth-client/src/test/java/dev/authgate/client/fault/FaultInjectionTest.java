@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,6 +37,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the server has torn the session down, this JVM's descriptors are back to their baseline, no
  * partial upload is visible as a file, and {@code --resume} completes the file byte-identical.
  */
+@Tag("system")
 class FaultInjectionTest {
   private static final long SIZE = 8L << 20;
 

@@ -20,6 +20,7 @@ import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Provisioning, revocation and rotation against a running server that watches its keystore, as an
  * operator does them: with the {@code keys} commands, no restart.
  */
+@Tag("system")
 class KeyLifecycleTest {
   @TempDir Path dir;
   TestServer server;

@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * because the test is about them: a handshake is cut after 5 s and a write blocked for 2 s ends its
  * session.
  */
+@Tag("system")
 class SoakTest {
   @TempDir Path dir;
 

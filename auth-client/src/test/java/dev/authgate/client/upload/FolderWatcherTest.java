@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A watched folder against a real server: what lands is stored once, byte-identical, and leaves the
  * folder only then; what is refused stays; restarts and cut connections lose nothing.
  */
+@Tag("system")
 class FolderWatcherTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final Executor THREADS = Executors.newVirtualThreadPerTaskExecutor();

@@ -11,6 +11,7 @@ import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.session.UploadNames;
 import dev.authgate.protocol.text.TerminalText;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Fuzz targets for the text formats an operator or a peer can hand us: key files, credential files,
@@ -18,6 +19,7 @@ import java.nio.file.Path;
  * text that parses to the same thing; the validators never throw and never let through what their
  * rule forbids.
  */
+@Tag("system")
 class KeyFileFuzzTest {
   private static final Path FILE = Path.of("fuzz.keys");
 

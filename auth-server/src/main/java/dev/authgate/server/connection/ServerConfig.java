@@ -93,161 +93,106 @@ public record ServerConfig(
 
   /** A copy with another handshake deadline. */
   public ServerConfig withHandshakeTimeout(Duration timeout) {
-    return new ServerConfig(
-        bindAddress,
-        port,
-        serverId,
-        timeout,
-        idleTimeout,
-        uploads,
-        defences,
-        chat,
-        sessions,
-        published,
-        datagrams);
+    return edit(c -> c.handshakeTimeout = timeout);
   }
 
   /** A copy with another idle limit. */
   public ServerConfig withIdleTimeout(Duration timeout) {
-    return new ServerConfig(
-        bindAddress,
-        port,
-        serverId,
-        handshakeTimeout,
-        timeout,
-        uploads,
-        defences,
-        chat,
-        sessions,
-        published,
-        datagrams);
+    return edit(c -> c.idleTimeout = timeout);
   }
 
   /** A copy with other chat limits. */
   public ServerConfig withChat(ChatLimits limits) {
-    return new ServerConfig(
-        bindAddress,
-        port,
-        serverId,
-        handshakeTimeout,
-        idleTimeout,
-        uploads,
-        defences,
-        limits,
-        sessions,
-        published,
-        datagrams);
+    return edit(c -> c.chat = limits);
   }
 
   /** A copy with other defences. */
   public ServerConfig withDefences(Defences newDefences) {
-    return new ServerConfig(
-        bindAddress,
-        port,
-        serverId,
-        handshakeTimeout,
-        idleTimeout,
-        uploads,
-        newDefences,
-        chat,
-        sessions,
-        published,
-        datagrams);
+    return edit(c -> c.defences = newDefences);
   }
 
   /** A copy with other upload limits. */
   public ServerConfig withUploads(UploadLimits limits) {
-    return new ServerConfig(
-        bindAddress,
-        port,
-        serverId,
-        handshakeTimeout,
-        idleTimeout,
-        limits,
-        defences,
-        chat,
-        sessions,
-        published,
-        datagrams);
+    return edit(c -> c.uploads = limits);
   }
 
   /** A copy bound to another address and port. */
   public ServerConfig withAddress(InetAddress address, int newPort) {
-    return new ServerConfig(
-        address,
-        newPort,
-        serverId,
-        handshakeTimeout,
-        idleTimeout,
-        uploads,
-        defences,
-        chat,
-        sessions,
-        published,
-        datagrams);
+    return edit(
+        c -> {
+          c.bindAddress = address;
+          c.port = newPort;
+        });
   }
 
   /** A copy publishing files from {@code dir}. */
   public ServerConfig withPublished(Path dir) {
-    return new ServerConfig(
-        bindAddress,
-        port,
-        serverId,
-        handshakeTimeout,
-        idleTimeout,
-        uploads,
-        defences,
-        chat,
-        sessions,
-        dir,
-        datagrams);
+    return edit(c -> c.published = dir);
   }
 
   /** A copy with other session caps and write deadline. */
   public ServerConfig withSessions(SessionLimits limits) {
-    return new ServerConfig(
-        bindAddress,
-        port,
-        serverId,
-        handshakeTimeout,
-        idleTimeout,
-        uploads,
-        defences,
-        chat,
-        limits,
-        published,
-        datagrams);
+    return edit(c -> c.sessions = limits);
   }
 
   /** A copy that names itself {@code id} to clients and to its peers. */
   public ServerConfig withServerId(String id) {
-    return new ServerConfig(
-        bindAddress,
-        port,
-        id,
-        handshakeTimeout,
-        idleTimeout,
-        uploads,
-        defences,
-        chat,
-        sessions,
-        published,
-        datagrams);
+    return edit(c -> c.serverId = id);
   }
 
   /** A copy taking verified datagrams as {@code limits} say. */
   public ServerConfig withDatagrams(DatagramLimits limits) {
-    return new ServerConfig(
-        bindAddress,
-        port,
-        serverId,
-        handshakeTimeout,
-        idleTimeout,
-        uploads,
-        defences,
-        chat,
-        sessions,
-        published,
-        limits);
+    return edit(c -> c.datagrams = limits);
+  }
+
+  /** Copies this config, lets {@code change} set some fields, and validates the result. */
+  private ServerConfig edit(java.util.function.Consumer<Fields> change) {
+    Fields c = new Fields(this);
+    change.accept(c);
+    return c.build();
+  }
+
+  /** The fields of a config being edited: listed once here, not again in every {@code withX}. */
+  private static final class Fields {
+    InetAddress bindAddress;
+    int port;
+    String serverId;
+    Duration handshakeTimeout;
+    Duration idleTimeout;
+    UploadLimits uploads;
+    Defences defences;
+    ChatLimits chat;
+    SessionLimits sessions;
+    Path published;
+    DatagramLimits datagrams;
+
+    Fields(ServerConfig c) {
+      bindAddress = c.bindAddress;
+      port = c.port;
+      serverId = c.serverId;
+      handshakeTimeout = c.handshakeTimeout;
+      idleTimeout = c.idleTimeout;
+      uploads = c.uploads;
+      defences = c.defences;
+      chat = c.chat;
+      sessions = c.sessions;
+      published = c.published;
+      datagrams = c.datagrams;
+    }
+
+    ServerConfig build() {
+      return new ServerConfig(
+          bindAddress,
+          port,
+          serverId,
+          handshakeTimeout,
+          idleTimeout,
+          uploads,
+          defences,
+          chat,
+          sessions,
+          published,
+          datagrams);
+    }
   }
 }

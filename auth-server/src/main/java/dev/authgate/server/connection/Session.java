@@ -2,7 +2,6 @@ package dev.authgate.server.connection;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
-import dev.authgate.protocol.crypto.Verifier;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.Permissions;
@@ -31,7 +30,7 @@ import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.chat.ChatSession;
 import dev.authgate.server.download.DownloadSession;
-import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.enroll.EnrollSession;
 import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.session.VerifiedSession;
 import dev.authgate.server.upload.UploadSession;
@@ -126,6 +125,11 @@ final class Session implements VerifiedSession {
   @Override
   public Clock clock() {
     return context.clock();
+  }
+
+  @Override
+  public AuditEvent connectionEvent(AuditEventType type) {
+    return connection.event(type);
   }
 
   @Override
@@ -318,7 +322,12 @@ final class Session implements VerifiedSession {
           if (!tokenSession) {
             throw new NotPermitted("only an enrollment token's session may enroll");
           }
-          enroll(e);
+          new EnrollSession(
+                  this,
+                  context.keys() instanceof LiveKeystore live
+                      ? Optional.of(live)
+                      : Optional.empty())
+              .enroll(e);
         }
         case EnrollResult r -> throw serverOnly("ENROLL_RESULT");
         case ListFiles l -> {
@@ -418,75 +427,6 @@ final class Session implements VerifiedSession {
             .with("outcome", outcome);
     open.counts().forEach(event::with);
     context.audit().record(event);
-  }
-
-  /**
-   * Enrolls the machine on this token session: the token was proven by the handshake, the verifiers
-   * arrive sealed under keys only the two ends have. Audited either way.
-   */
-  private void enroll(Enroll request) throws IOException {
-    String tokenId = EnrollmentToken.tokenIdOf(accepted.clientId());
-    Optional<KeystoreDirectory> directory =
-        context.keys() instanceof LiveKeystore live ? live.enrollments() : Optional.empty();
-    EnrollResult result;
-    try {
-      if (directory.isEmpty()) {
-        throw new KeystoreDirectory.EnrollRefused(
-            "not-enrolling", "this server does not enroll machines");
-      }
-      KeystoreDirectory.Enrolled enrolled =
-          directory
-              .get()
-              .enroll(
-                  tokenId,
-                  request.clientId(),
-                  new Verifier(request.storedKey(), request.serverKey()));
-      if (context.keys() instanceof LiveKeystore live) {
-        live.enrolled(enrolled.keys()); // verifiable here at once: enroll && ping
-      }
-      context
-          .audit()
-          .record(
-              connection
-                  .event(AuditEventType.ENROLL_ACCEPTED)
-                  .with("token_id", tokenId)
-                  .with("client_id", enrolled.clientId())
-                  .with("key_id", enrolled.keyId())
-                  .with("fingerprint", enrolled.fingerprint())
-                  .with("pending", enrolled.pending()));
-      result =
-          new EnrollResult(
-              enrolled.pending() ? EnrollResult.Status.PENDING : EnrollResult.Status.ENROLLED,
-              enrolled.clientId(),
-              enrolled.keyId(),
-              "",
-              enrolled.pending()
-                  ? "enrolled as "
-                      + enrolled.clientId()
-                      + ", waiting for an operator to run: auth-server keys approve "
-                      + enrolled.clientId()
-                  : "enrolled as " + enrolled.clientId());
-    } catch (KeystoreDirectory.EnrollRefused e) {
-      auditRefusedEnrollment(tokenId, request.clientId(), e.reason(), e.getMessage());
-      result = EnrollResult.refused(e.reason(), e.getMessage());
-    } catch (IOException e) {
-      auditRefusedEnrollment(tokenId, request.clientId(), "storage-error", e.getMessage());
-      result = EnrollResult.refused("storage-error", "the server could not store the enrollment");
-    }
-    channel.send(result);
-  }
-
-  private void auditRefusedEnrollment(
-      String tokenId, String requestedId, String reason, String detail) {
-    context
-        .audit()
-        .record(
-            connection
-                .event(AuditEventType.ENROLL_REJECTED)
-                .with("token_id", tokenId)
-                .with("client_id", requestedId.isEmpty() ? null : requestedId)
-                .with("reason", reason)
-                .with("detail", detail));
   }
 
   private static ProtocolException serverOnly(String what) {

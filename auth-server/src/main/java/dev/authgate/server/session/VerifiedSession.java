@@ -30,6 +30,12 @@ public interface VerifiedSession {
   AuditEvent event(AuditEventType type);
 
   /**
+   * A new audit event of {@code type} carrying this connection's fields only: for events about
+   * another identity than the session's (the machine a token session enrolls).
+   */
+  AuditEvent connectionEvent(AuditEventType type);
+
+  /**
    * Records {@code event}; a refusal ({@code upload.failed}, {@code download.failed}, {@code
    * download.skipped}) only while the client's control budget lasts, counted in {@code
    * session.closed} past it.

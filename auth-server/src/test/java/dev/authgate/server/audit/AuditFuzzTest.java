@@ -8,12 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authgate.protocol.text.TerminalText;
 import java.time.Instant;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Fuzz targets for the audit log: whatever a peer puts in a field, the writer produces one line of
  * JSON that reads back to the same value (cut to its limit) and holds no raw unsafe character; and
  * the reader and summariser take any line without throwing.
  */
+@Tag("system")
 class AuditFuzzTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -9,6 +9,7 @@ import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Two servers sharing one Redis under the same --server-id would mix up each other's chat members
  * and session counts without a word: both say so, loudly and once, as soon as they hear each other.
  */
+@Tag("system")
 class DuplicateServerIdTest {
   @TempDir Path dir;
   private RedisProcess redis;

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * refusal lasts minutes, longer than any wait here (with the default 5 s it could decay while a
  * restarted Redis was still being reconnected to).
  */
+@Tag("system")
 class SharedPenaltiesTest {
   private static final Duration SHARING = Duration.ofSeconds(20);
   private static final PenaltyPolicy SLOW_TO_DECAY =

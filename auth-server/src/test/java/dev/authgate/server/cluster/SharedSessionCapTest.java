@@ -17,12 +17,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ClientKillParams;
 
 /** --max-sessions-per-client holds across two servers sharing a real redis-server. */
+@Tag("system")
 class SharedSessionCapTest {
   @TempDir Path dir;
   private RedisProcess redis;

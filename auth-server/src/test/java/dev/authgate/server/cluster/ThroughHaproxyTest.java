@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 127.0.0.2 (the attacker) and 127.0.0.3; HAProxy reaches the servers from 127.0.0.1, their only
  * trusted proxy.
  */
+@Tag("system")
 class ThroughHaproxyTest {
   private static final String ATTACKER = "127.0.0.2";
   private static final String HONEST = "127.0.0.3";

@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,6 +51,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and exactly how the server audits the end of that connection.
  */
 @SuppressWarnings("try") // the CUT_OFF fault closes the client socket mid-test on purpose
+@Tag("system")
 class HostilePeerMatrixTest {
   @TempDir static Path dir;
   static TestServer server;

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * because these tests are about them; the waits for other outcomes are generous.
  */
 @SuppressWarnings("try") // the non-reader only needs to exist, and be closed, during each test
+@Tag("system")
 class LivenessTest {
   private static final Duration RELOAD_INTERVAL = Duration.ofMillis(100);
 

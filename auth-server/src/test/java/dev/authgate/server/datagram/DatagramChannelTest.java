@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Verified datagrams against a real server: a chat member opens a channel over its TCP session and
  * says lines as sealed datagrams; the rest of the room hears them over TCP.
  */
+@Tag("system")
 class DatagramChannelTest {
   @TempDir Path dir;
   private TestServer server;

@@ -26,10 +26,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Upload hooks: each stored file, once, after it is in place; never in an upload's way. */
+@Tag("system")
 class UploadHooksTest {
   @TempDir Path dir;
   private final List<AuditEvent> audited = new CopyOnWriteArrayList<>();

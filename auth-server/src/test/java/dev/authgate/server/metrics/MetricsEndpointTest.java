@@ -14,9 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The metrics port as a scraper and a hostile peer on the network meet it. */
+@Tag("system")
 class MetricsEndpointTest {
   @Test
   void fiftyHalfOpenConnectionsDoNotStopAScrape() throws Exception {
