@@ -1,6 +1,7 @@
 package dev.authgate.bench;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.crypto.RandomSource;
@@ -37,7 +38,7 @@ public class LoopbackBenchmark {
     connector =
         new Connector(
             servers.credential.identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(servers.credential),
+            HostKeyTrust.of(servers.credential),
             Duration.ofSeconds(10),
             RandomSource.secure());
     address = new ServerAddress("127.0.0.1", servers.server.address().getPort());

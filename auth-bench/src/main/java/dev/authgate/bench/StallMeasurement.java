@@ -1,14 +1,17 @@
 package dev.authgate.bench;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -45,9 +48,8 @@ public final class StallMeasurement {
     Path root = Files.createTempDirectory("authgate-stall");
     KeystoreDirectory keys =
         new KeystoreDirectory(root.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
-    dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keys.path());
-    new dev.authgate.server.keystore.HostKeys(
-            keys.path(), java.util.Map.of(), Clock.systemUTC(), RandomSource.secure())
+    KeyFiles.ensurePrivateDirectory(keys.path());
+    new HostKeys(keys.path(), java.util.Map.of(), Clock.systemUTC(), RandomSource.secure())
         .loadOrCreate(); // before the credentials, which pin it
     Credential legit = keys.add("legit");
     Credential stuck = keys.add("stuck");
@@ -150,9 +152,7 @@ public final class StallMeasurement {
     socket.setSoTimeout(10_000);
     ClientHandshake handshake =
         new ClientHandshake(
-            credential.identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(credential),
-            RandomSource.secure());
+            credential.identity(), HostKeyTrust.of(credential), RandomSource.secure());
     socket
         .getOutputStream()
         .write(handshake.onHello(FrameCodec.read(socket.getInputStream(), 4096)));
@@ -190,7 +190,7 @@ public final class StallMeasurement {
   private static Connector connector(Credential credential) {
     return new Connector(
         credential.identity(),
-        dev.authgate.client.connect.HostKeyTrust.of(credential),
+        HostKeyTrust.of(credential),
         Duration.ofSeconds(10),
         RandomSource.secure());
   }

@@ -1,6 +1,7 @@
 package dev.authgate.bench;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.upload.UploadListener;
@@ -57,7 +58,7 @@ public class UploadBenchmark {
     connection =
         new Connector(
                 servers.credential.identity(),
-                dev.authgate.client.connect.HostKeyTrust.of(servers.credential),
+                HostKeyTrust.of(servers.credential),
                 Duration.ofSeconds(60),
                 RandomSource.secure())
             .connect(new ServerAddress("127.0.0.1", servers.server.address().getPort()));

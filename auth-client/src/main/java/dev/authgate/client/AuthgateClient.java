@@ -15,6 +15,8 @@ import dev.authgate.client.download.Downloader;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFileException;
@@ -190,8 +192,8 @@ public final class AuthgateClient implements ConnectionSource {
     for (int attempt = 1; ; attempt++) {
       try {
         return connector.connect(server);
-      } catch (dev.authgate.protocol.ProtocolException e) {
-        if (e.reason() != dev.authgate.protocol.Reason.OVERLOADED) {
+      } catch (ProtocolException e) {
+        if (e.reason() != Reason.OVERLOADED) {
           throw e;
         }
         if (jitter == null) {

@@ -14,9 +14,12 @@ import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
 import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.FileListing;
+import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.connection.SessionLimits;
 import dev.authgate.server.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,10 +59,8 @@ class AuthgateClientTest {
     server =
         TestServer.start(
             dir.resolve("capped"),
-            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("uploads"))
-                .withSessions(
-                    new dev.authgate.server.connection.SessionLimits(
-                        100, 1, Duration.ofSeconds(30))));
+            ServerConfig.loopback(0, dir.resolve("uploads"))
+                .withSessions(new SessionLimits(100, 1, Duration.ofSeconds(30))));
     server.provision("m1");
     client = AuthgateClient.of(server.hostPort(), server.credentialFile("m1"));
     return server;
@@ -96,14 +97,14 @@ class AuthgateClientTest {
       assertThatThrownBy(() -> client.withBusyRetry(Duration.ZERO).connect())
           .isInstanceOf(ProtocolException.class)
           .extracting(e -> ((ProtocolException) e).reason())
-          .isEqualTo(dev.authgate.protocol.Reason.OVERLOADED);
+          .isEqualTo(Reason.OVERLOADED);
       // The refusal is audited as the client hears it, perhaps a moment after.
       await().untilAsserted(() -> assertThat(server.events("auth.rejected")).hasSize(1));
 
       assertThatThrownBy(() -> client.withBusyRetry(Duration.ofSeconds(1)).connect())
           .isInstanceOf(ProtocolException.class)
           .extracting(e -> ((ProtocolException) e).reason())
-          .isEqualTo(dev.authgate.protocol.Reason.OVERLOADED);
+          .isEqualTo(Reason.OVERLOADED);
       await()
           .untilAsserted(
               () ->

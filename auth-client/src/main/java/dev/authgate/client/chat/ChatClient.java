@@ -1,10 +1,12 @@
 package dev.authgate.client.chat;
 
 import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.client.datagram.DatagramSender;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.ChatText;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import java.io.Closeable;
@@ -28,14 +30,14 @@ public final class ChatClient implements Closeable {
   // for the silence since (the reader then reports that rather than a closed socket).
   private volatile long lastHeard = System.nanoTime();
   private volatile boolean silenced;
-  private volatile dev.authgate.client.datagram.DatagramSender datagrams;
+  private volatile DatagramSender datagrams;
 
   /**
    * Chats over {@code sender}'s datagram channel from now on (open it with events, before {@link
    * #start}): lines that fit one datagram are said as datagrams, and the room's events arrive as
    * datagrams on a reader of their own; requests and answers stay on the session.
    */
-  public void useDatagrams(dev.authgate.client.datagram.DatagramSender sender) {
+  public void useDatagrams(DatagramSender sender) {
     this.datagrams = sender;
   }
 
@@ -85,7 +87,7 @@ public final class ChatClient implements Closeable {
   /** Starts handing events to {@code listener} on a reader thread, and the keepalive. */
   public void start(Listener listener) {
     Thread.ofVirtual().name("chat-keepalive").start(this::keepAlive);
-    dev.authgate.client.datagram.DatagramSender udp = datagrams;
+    DatagramSender udp = datagrams;
     if (udp != null) {
       Thread.ofVirtual().name("chat-datagrams").start(() -> readDatagrams(udp, listener));
     }
@@ -131,11 +133,10 @@ public final class ChatClient implements Closeable {
                 });
   }
 
-  private void readDatagrams(dev.authgate.client.datagram.DatagramSender udp, Listener listener) {
+  private void readDatagrams(DatagramSender udp, Listener listener) {
     try {
       while (!ended) {
-        dev.authgate.client.datagram.DatagramSender.Received received =
-            udp.receive(Duration.ofMillis(500));
+        DatagramSender.Received received = udp.receive(Duration.ofMillis(500));
         if (received == null) {
           continue;
         }
@@ -196,11 +197,11 @@ public final class ChatClient implements Closeable {
 
   /** Says {@code text} in the current room (as a datagram if datagrams are used and it fits). */
   public void say(String text) throws IOException {
-    dev.authgate.client.datagram.DatagramSender udp = datagrams;
+    DatagramSender udp = datagrams;
     if (udp != null
         && text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-            <= dev.authgate.client.datagram.DatagramSender.MAX_LINE_BYTES
-        && dev.authgate.protocol.session.ChatText.problem(text) == null) {
+            <= DatagramSender.MAX_LINE_BYTES
+        && ChatText.problem(text) == null) {
       udp.say(text);
       return;
     }
@@ -257,7 +258,7 @@ public final class ChatClient implements Closeable {
       }
     }
     connection.close();
-    dev.authgate.client.datagram.DatagramSender udp = datagrams;
+    DatagramSender udp = datagrams;
     if (udp != null) {
       udp.close();
     }

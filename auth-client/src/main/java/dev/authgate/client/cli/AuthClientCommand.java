@@ -2,6 +2,7 @@ package dev.authgate.client.cli;
 
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.io.WriteStalledException;
 import dev.authgate.protocol.text.TerminalText;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -166,7 +167,7 @@ public class AuthClientCommand implements Runnable {
     if (e instanceof java.net.UnknownHostException) {
       return "cannot resolve server host " + message;
     }
-    if (e instanceof dev.authgate.protocol.io.WriteStalledException) {
+    if (e instanceof WriteStalledException) {
       return message;
     }
     if (e instanceof java.net.SocketTimeoutException) {

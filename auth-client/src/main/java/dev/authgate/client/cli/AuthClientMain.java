@@ -1,5 +1,7 @@
 package dev.authgate.client.cli;
 
+import dev.authgate.protocol.crypto.CryptoWarmup;
+
 /** The {@code auth-client} entry point. */
 public final class AuthClientMain {
   private AuthClientMain() {}
@@ -8,7 +10,7 @@ public final class AuthClientMain {
   public static void main(String[] args) {
     // Every command but help makes a handshake: its crypto's first use is prepared on the other
     // core while picocli reads the command line (docs/PERFORMANCE.md, "Start-up").
-    dev.authgate.protocol.crypto.CryptoWarmup.prepareHandshakeInBackground();
+    CryptoWarmup.prepareHandshakeInBackground();
     System.exit(AuthClientCommand.run(args, System.out, System.err));
   }
 }

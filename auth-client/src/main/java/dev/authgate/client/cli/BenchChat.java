@@ -4,6 +4,8 @@ import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import java.io.IOException;
@@ -180,8 +182,7 @@ final class BenchChat implements Callable<Integer> {
                           throw new IOException("no JOINED from the server within 30 s");
                         }
                         if (member.refused != null) {
-                          throw new dev.authgate.protocol.ProtocolException(
-                              dev.authgate.protocol.Reason.NOT_PERMITTED, member.refused);
+                          throw new ProtocolException(Reason.NOT_PERMITTED, member.refused);
                         }
                         room[i] = member;
                       } catch (IOException | RuntimeException e) {

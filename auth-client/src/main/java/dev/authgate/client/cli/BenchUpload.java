@@ -1,6 +1,7 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.upload.UploadListener;
@@ -245,7 +246,7 @@ final class BenchUpload implements Callable<Integer> {
       return e instanceof IOException
               && e.getMessage() != null
               && e.getMessage().startsWith("the server refused the upload")
-          || dev.authgate.client.connect.Reconnector.isPermanent(e);
+          || Reconnector.isPermanent(e);
     }
   }
 }

@@ -6,7 +6,9 @@ import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
 import dev.authgate.client.chat.ReconnectingChat;
+import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.datagram.DatagramSender;
+import dev.authgate.client.datagram.DatagramsUnavailableException;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
@@ -137,12 +139,12 @@ final class ChatCommand implements Callable<Integer> {
     if (reconnect) {
       return runReconnecting(client);
     }
-    dev.authgate.client.connect.VerifiedConnection connection = client.connect();
+    VerifiedConnection connection = client.connect();
     ChatClient chat = new ChatClient(connection, keepalive);
     if (udp) {
       try {
         chat.useDatagrams(DatagramSender.open(connection, true));
-      } catch (dev.authgate.client.datagram.DatagramsUnavailableException e) {
+      } catch (DatagramsUnavailableException e) {
         connection.close();
         spec.commandLine().getErr().println("auth-client: " + e.getMessage());
         return ExitCode.TRANSFER.code();

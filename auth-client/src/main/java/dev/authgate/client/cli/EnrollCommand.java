@@ -9,6 +9,7 @@ import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.keyfile.ClientIds;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.KeyFiles;
@@ -164,13 +165,13 @@ final class EnrollCommand implements Callable<Integer> {
         return ExitCode.TRANSFER.code();
       }
       for (String id : java.util.List.of(result.clientId(), result.keyId())) {
-        if (!dev.authgate.protocol.keyfile.ClientIds.isValid(id)) {
+        if (!ClientIds.isValid(id)) {
           // A hostile or broken server's id is never written into a credential (a newline in it
           // would add lines of the server's choosing).
           throw new ProtocolException(
               Reason.MALFORMED,
               "the server sent an invalid id '"
-                  + dev.authgate.protocol.keyfile.ClientIds.printable(id)
+                  + ClientIds.printable(id)
                   + "' in ENROLL_RESULT; nothing was written");
         }
       }

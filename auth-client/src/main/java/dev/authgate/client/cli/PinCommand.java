@@ -1,7 +1,9 @@
 package dev.authgate.client.cli;
 
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.protocol.identity.HostPublicKey;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.text.TerminalText;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,7 +61,7 @@ final class PinCommand implements Callable<Integer> {
         throw new ParameterException(
             spec.commandLine(),
             "not a host key fingerprint: '"
-                + dev.authgate.protocol.text.TerminalText.escape(fingerprint)
+                + TerminalText.escape(fingerprint)
                 + "' (expected SHA256: and 43 base64 characters)");
       }
     }
@@ -83,7 +85,7 @@ final class PinCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "a credential pins at most " + Credential.MAX_HOST_KEYS + " keys");
     }
-    dev.authgate.client.connect.HostKeyTrust.writePins(key, new ArrayList<>(pins));
+    HostKeyTrust.writePins(key, new ArrayList<>(pins));
     pins.forEach(out::println);
     err.println("pinned in " + key);
     return 0;

@@ -7,6 +7,7 @@ import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFileException;
+import dev.authgate.protocol.text.TerminalText;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -79,7 +80,7 @@ final class ServerOptions {
   }
 
   static void warn(String message) {
-    System.err.println("auth-client: " + dev.authgate.protocol.text.TerminalText.escape(message));
+    System.err.println("auth-client: " + TerminalText.escape(message));
   }
 
   /** The embeddable client for these options, with {@code timeout} on connecting and replies. */

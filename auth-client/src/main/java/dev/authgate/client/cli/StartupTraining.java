@@ -3,7 +3,10 @@ package dev.authgate.client.cli;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ServerHandshake;
+import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyRecord;
+import dev.authgate.protocol.identity.HostKey;
+import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.protocol.keyfile.KeyStatus;
@@ -43,8 +46,7 @@ final class StartupTraining implements Callable<Integer> {
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("authgate-training");
     try (ServerSocket listener = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
-      dev.authgate.protocol.identity.HostKey host =
-          dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure());
+      HostKey host = HostKey.generate(RandomSource.secure());
       Credential credential =
           new Credential(
               CLIENT,
@@ -78,20 +80,13 @@ final class StartupTraining implements Callable<Integer> {
   }
 
   /** The server's half of one ping session, enough for the client to verify it. */
-  private static void serveOnce(
-      ServerSocket listener,
-      dev.authgate.protocol.identity.HostKey host,
-      dev.authgate.protocol.handshake.VerifierLookup keys) {
+  private static void serveOnce(ServerSocket listener, HostKey host, VerifierLookup keys) {
     try (Socket socket = listener.accept()) {
       socket.setSoTimeout(10_000);
       InputStream in = new BufferedInputStream(socket.getInputStream());
       OutputStream out = socket.getOutputStream();
       ServerHandshake handshake =
-          new ServerHandshake(
-              keys,
-              "training",
-              dev.authgate.protocol.identity.HostKeySet.of(host),
-              RandomSource.secure());
+          new ServerHandshake(keys, "training", HostKeySet.of(host), RandomSource.secure());
       out.write(handshake.hello());
       ServerHandshake.Accepted accepted =
           handshake.onAuth(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));

@@ -3,7 +3,9 @@ package dev.authgate.client.connect;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.datagram.DatagramKeys;
+import dev.authgate.protocol.handshake.SessionKeys;
 import dev.authgate.protocol.io.WriteDeadline;
+import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -26,7 +28,7 @@ public final class VerifiedConnection implements Closeable {
   private final SecureChannel channel;
   private final String serverId;
   private final Thread watchdog;
-  private final dev.authgate.protocol.handshake.SessionKeys keys;
+  private final SessionKeys keys;
   private long nextToken = 1;
 
   VerifiedConnection(
@@ -35,7 +37,7 @@ public final class VerifiedConnection implements Closeable {
       String serverId,
       WriteDeadline output,
       Duration writeTimeout,
-      dev.authgate.protocol.handshake.SessionKeys keys) {
+      SessionKeys keys) {
     this.socket = socket;
     this.channel = channel;
     this.serverId = serverId;
@@ -100,8 +102,7 @@ public final class VerifiedConnection implements Closeable {
             ? new ProtocolException(Reason.NOT_PERMITTED, c.text())
             : new ProtocolException(
                 Reason.CONNECTION_LOST, "the server closed the session: " + c.text());
-      } else if (!(message instanceof dev.authgate.protocol.session.ChatMessage.Event
-          || message instanceof Pong)) {
+      } else if (!(message instanceof ChatMessage.Event || message instanceof Pong)) {
         throw new ProtocolException(
             Reason.MALFORMED,
             "unexpected "

@@ -1,8 +1,10 @@
 package dev.authgate.client.datagram;
 
 import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.datagram.Datagram;
 import dev.authgate.protocol.datagram.DatagramKeys;
+import dev.authgate.protocol.datagram.ReplayWindow;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatText;
 import dev.authgate.protocol.session.DatagramControl;
@@ -46,8 +48,7 @@ public final class DatagramSender implements Closeable {
   private final VerifiedConnection connection;
   private final Datagram sealer;
   private final Datagram opener;
-  private final dev.authgate.protocol.datagram.ReplayWindow window =
-      new dev.authgate.protocol.datagram.ReplayWindow();
+  private final ReplayWindow window = new ReplayWindow();
   private final InetSocketAddress server;
   private final DatagramSocket socket;
   private final double perSecond;
@@ -185,13 +186,13 @@ public final class DatagramSender implements Closeable {
         continue;
       }
       long sequence = Datagram.sequenceOf(buffer, length);
-      if (window.check(sequence) != dev.authgate.protocol.datagram.ReplayWindow.Verdict.FRESH) {
+      if (window.check(sequence) != ReplayWindow.Verdict.FRESH) {
         continue;
       }
       Datagram.Opened opened;
       try {
         opened = opener.open(buffer, length);
-      } catch (dev.authgate.protocol.ProtocolException e) {
+      } catch (ProtocolException e) {
         continue;
       }
       long before = window.highest();
@@ -209,7 +210,7 @@ public final class DatagramSender implements Closeable {
       ChatMessage.Event event;
       try {
         event = ChatMessage.Event.decodeBody(opened.body());
-      } catch (dev.authgate.protocol.ProtocolException e) {
+      } catch (ProtocolException e) {
         continue;
       }
       receivedEvents++;

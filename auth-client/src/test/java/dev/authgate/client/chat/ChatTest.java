@@ -3,11 +3,16 @@ package dev.authgate.client.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.testing.Ear;
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.testing.TestServer;
@@ -51,7 +56,7 @@ class ChatTest {
         new ChatClient(
             new Connector(
                     credential.identity(),
-                    dev.authgate.client.connect.HostKeyTrust.of(credential),
+                    HostKeyTrust.of(credential),
                     Duration.ofSeconds(10),
                     RandomSource.secure())
                 .connect(new ServerAddress("127.0.0.1", server.port())));
@@ -269,24 +274,15 @@ class ChatTest {
     socket.setReceiveBufferSize(4096);
     socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
     var raw =
-        new dev.authgate.protocol.handshake.ClientHandshake(
-            credential.identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(credential),
-            RandomSource.secure());
+        new ClientHandshake(
+            credential.identity(), HostKeyTrust.of(credential), RandomSource.secure());
     var in = socket.getInputStream();
     socket
         .getOutputStream()
-        .write(
-            raw.onHello(
-                dev.authgate.protocol.frame.FrameCodec.read(
-                    in, dev.authgate.protocol.frame.FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
-    var established =
-        raw.onWelcome(
-            dev.authgate.protocol.frame.FrameCodec.read(
-                in, dev.authgate.protocol.frame.FrameCodec.PRE_AUTH_MAX_PAYLOAD));
-    dev.authgate.protocol.session.SecureChannel.client(
-            in, socket.getOutputStream(), established.keys())
-        .send(new dev.authgate.protocol.session.ChatMessage.Join("lobby"));
+        .write(raw.onHello(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
+    var established = raw.onWelcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
+    SecureChannel.client(in, socket.getOutputStream(), established.keys())
+        .send(new ChatMessage.Join("lobby"));
     return socket;
   }
 }

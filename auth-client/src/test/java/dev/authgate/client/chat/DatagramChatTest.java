@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.datagram.DatagramSender;
@@ -81,7 +82,7 @@ class DatagramChatTest {
     VerifiedConnection connection =
         new Connector(
                 credential.identity(),
-                dev.authgate.client.connect.HostKeyTrust.of(credential),
+                HostKeyTrust.of(credential),
                 Duration.ofSeconds(10),
                 RandomSource.secure())
             .connect(new ServerAddress("127.0.0.1", server.port()));

@@ -13,6 +13,7 @@ import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.server.testing.FaultProxy;
 import dev.authgate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,8 +112,7 @@ class ReconnectingChatTest {
     TestServer server = server();
     Credential sender = server.provision("sensor-1");
     // Past AUTH and JOIN nothing more reaches the server for a minute: no PONG, no word at all.
-    dev.authgate.server.testing.FaultProxy proxy =
-        dev.authgate.server.testing.FaultProxy.stalling(server.port(), 279 + 40, 60_000);
+    FaultProxy proxy = FaultProxy.stalling(server.port(), 279 + 40, 60_000);
     open.add(proxy);
     Record record = new Record();
     ReconnectingChat chat =
@@ -202,9 +202,12 @@ class ReconnectingChatTest {
     for (int i = 1; i <= 5; i++) {
       chat.say("offline " + i);
     }
+    java.util.concurrent.atomic.AtomicReference<Thread> producer =
+        new java.util.concurrent.atomic.AtomicReference<>();
     CompletableFuture<Long> sixth =
         CompletableFuture.supplyAsync(
             () -> {
+              producer.set(Thread.currentThread());
               try {
                 return chat.say("blocked until there is room");
               } catch (InterruptedException e) {
@@ -212,7 +215,14 @@ class ReconnectingChatTest {
               }
             },
             THREADS);
-    Thread.sleep(300);
+    // Not a sleep: wait until the producer is parked inside say(), then it must still be there.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                producer.get() != null
+                    && (producer.get().getState() == Thread.State.WAITING
+                        || producer.get().getState() == Thread.State.TIMED_WAITING));
     assertThat(sixth).as("a full buffer holds the producer, dropping nothing").isNotDone();
     assertThat(chat.pending()).isEqualTo(5);
 
@@ -271,7 +281,9 @@ class ReconnectingChatTest {
     assertThatThrownBy(() -> running.get(60, java.util.concurrent.TimeUnit.SECONDS))
         .hasCauseInstanceOf(ProtocolException.class);
     server.awaitEvent("auth.rejected");
-    Thread.sleep(300);
+    // Not a sleep: run() has returned, so any retry was made before it; stopping the server waits
+    // for every connection it accepted and its audit line.
+    server.close();
     assertThat(server.events("auth.rejected")).as("one attempt, no retry").hasSize(1);
   }
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFiles;
+import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.connection.SessionLimits;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,10 +56,8 @@ class BenchCommandTest {
     server =
         TestServer.start(
             dir.resolve("capped"),
-            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("uploads"))
-                .withSessions(
-                    new dev.authgate.server.connection.SessionLimits(
-                        100, perClient, java.time.Duration.ofSeconds(30))));
+            ServerConfig.loopback(0, dir.resolve("uploads"))
+                .withSessions(new SessionLimits(100, perClient, java.time.Duration.ofSeconds(30))));
     server.provision("bench-1");
   }
 

@@ -3,11 +3,20 @@ package dev.authgate.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.handshake.ServerHandshake;
+import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.identity.HostKey;
+import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.EnrollmentToken;
+import dev.authgate.protocol.keyfile.KeyStatus;
+import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.session.UploadBegin;
+import dev.authgate.server.cli.ServerCliRun;
 import dev.authgate.server.testing.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -145,11 +154,10 @@ class EnrollTest {
     // A multi-use fleet token: every machine holds it, so any one can compute its verifier and
     // answer the token's handshake correctly, but none holds the server's host key.
     EnrollmentToken fleet = token(10, false, null, "fleet-");
-    dev.authgate.protocol.handshake.VerifierLookup tokenVerifier =
+    VerifierLookup tokenVerifier =
         (id, kid) ->
             java.util.Optional.of(
-                new dev.authgate.protocol.handshake.VerifierLookup.KeyRecord(
-                    fleet.scramKeys().verifier(), dev.authgate.protocol.keyfile.KeyStatus.ACTIVE));
+                new VerifierLookup.KeyRecord(fleet.scramKeys().verifier(), KeyStatus.ACTIVE));
     try (java.net.ServerSocket rogueListener =
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       java.util.concurrent.CompletableFuture<Integer> bytesAfterHello =
@@ -158,13 +166,11 @@ class EnrollTest {
                 try (java.net.Socket socket = rogueListener.accept()) {
                   socket.setSoTimeout(10_000);
                   var rogue =
-                      new dev.authgate.protocol.handshake.ServerHandshake(
+                      new ServerHandshake(
                           tokenVerifier,
                           "authgate",
-                          dev.authgate.protocol.identity.HostKeySet.of(
-                              dev.authgate.protocol.identity.HostKey.generate(
-                                  dev.authgate.protocol.crypto.RandomSource.secure())),
-                          dev.authgate.protocol.crypto.RandomSource.secure());
+                          HostKeySet.of(HostKey.generate(RandomSource.secure())),
+                          RandomSource.secure());
                   socket.getOutputStream().write(rogue.hello());
                   return socket.getInputStream().readAllBytes().length;
                 } catch (IOException e) {
@@ -291,14 +297,13 @@ class EnrollTest {
     String keys = server.keystore().path().toString();
     String audit = dir.resolve("keys-audit.jsonl").toString();
 
-    dev.authgate.server.cli.ServerCliRun listed =
-        dev.authgate.server.cli.ServerCliRun.server("keys", "list", "--keys", keys);
+    ServerCliRun listed = ServerCliRun.server("keys", "list", "--keys", keys);
     assertThat(listed.out())
         .containsPattern("m3 +k1 +pending .*" + java.util.regex.Pattern.quote(fingerprint));
 
     String other = "SHA256:" + "A".repeat(43);
-    dev.authgate.server.cli.ServerCliRun wrong =
-        dev.authgate.server.cli.ServerCliRun.server(
+    ServerCliRun wrong =
+        ServerCliRun.server(
             "keys", "approve", "m3", "--fingerprint", other, "--keys", keys, "--audit-log", audit);
     assertThat(wrong.exit()).isEqualTo(2);
     assertThat(wrong.err())
@@ -306,8 +311,8 @@ class EnrollTest {
         .contains("nothing decided");
     assertThat(server.keystore().requirePending("m3").isPending()).isTrue();
 
-    dev.authgate.server.cli.ServerCliRun approved =
-        dev.authgate.server.cli.ServerCliRun.server(
+    ServerCliRun approved =
+        ServerCliRun.server(
             "keys",
             "approve",
             "m3",
@@ -433,20 +438,18 @@ class EnrollTest {
     try (VerifiedConnection session =
         new Connector(
                 token.identity(),
-                dev.authgate.client.connect.HostKeyTrust.of(token, null),
+                HostKeyTrust.of(token, null),
                 Duration.ofSeconds(10),
                 RandomSource.secure())
             .connect(new ServerAddress("127.0.0.1", server.port()))) {
       // Pings are fine (keepalives); anything but ENROLL ends the session.
       session.ping();
-      session
-          .channel()
-          .send(new dev.authgate.protocol.session.UploadBegin("x.bin", 1, false, false));
-      dev.authgate.protocol.session.SessionMessage reply = session.channel().receive();
+      session.channel().send(new UploadBegin("x.bin", 1, false, false));
+      SessionMessage reply = session.channel().receive();
       assertThat(reply)
           .isEqualTo(
-              new dev.authgate.protocol.session.SessionMessage.Close(
-                  dev.authgate.protocol.session.SessionMessage.Close.NOT_PERMITTED,
+              new SessionMessage.Close(
+                  SessionMessage.Close.NOT_PERMITTED,
                   "an enrollment token's session may only enroll"));
     }
     assertThat(

@@ -3,6 +3,7 @@ package dev.authgate.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.server.cli.ServerCliRun;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
@@ -132,8 +133,7 @@ class HostKeyRotationTest {
         .containsExactly(old, next);
     ServerCliRun token = keys("keys", "token", "create", "--id", "kiosk");
     assertThat(token.exit()).as(token.err()).isZero();
-    assertThat(dev.authgate.protocol.keyfile.EnrollmentToken.parse(token.out()).hostKey())
-        .isEqualTo(old);
+    assertThat(EnrollmentToken.parse(token.out()).hostKey()).isEqualTo(old);
     assertThat(token.err()).contains("it pins the host key " + old);
   }
 

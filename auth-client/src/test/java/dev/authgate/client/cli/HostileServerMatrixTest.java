@@ -4,16 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.Hello;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.identity.HostKey;
+import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.DatagramControl;
+import dev.authgate.protocol.session.Enroll;
+import dev.authgate.protocol.session.EnrollResult;
 import dev.authgate.protocol.session.FileListing;
 import dev.authgate.protocol.session.GetData;
 import dev.authgate.protocol.session.GetEnd;
@@ -89,14 +96,14 @@ class HostileServerMatrixTest {
     CHAT_JOINED(Kind.CHAT, Event.class),
     CHAT_MESSAGE(Kind.CHAT, Event.class),
     CHAT_CLOSE(Kind.CHAT, Close.class),
-    ENROLL_RESULT(Kind.ENROLL, dev.authgate.protocol.session.EnrollResult.class),
+    ENROLL_RESULT(Kind.ENROLL, EnrollResult.class),
     FILE_LISTING(Kind.LIST, FileListing.class),
     GET_READY(Kind.GET, GetReady.class),
     GET_DATA(Kind.GET, GetData.class),
     GET_END(Kind.GET, GetEnd.class),
     SEND_JOINED(Kind.SEND, Event.class),
-    DATAGRAM_OPENED(Kind.SEND, dev.authgate.protocol.session.DatagramControl.Opened.class),
-    DATAGRAM_COUNTS(Kind.SEND, dev.authgate.protocol.session.DatagramControl.Counts.class);
+    DATAGRAM_OPENED(Kind.SEND, DatagramControl.Opened.class),
+    DATAGRAM_COUNTS(Kind.SEND, DatagramControl.Counts.class);
 
     final Kind kind;
     final Class<?> message;
@@ -144,11 +151,11 @@ class HostileServerMatrixTest {
           ChatMessage.Who.class,
           ChatMessage.Rooms.class,
           ChatMessage.Leave.class,
-          dev.authgate.protocol.session.Enroll.class,
+          Enroll.class,
           ListFiles.class,
           GetFile.class,
-          dev.authgate.protocol.session.DatagramControl.Open.class,
-          dev.authgate.protocol.session.DatagramControl.Status.class);
+          DatagramControl.Open.class,
+          DatagramControl.Status.class);
 
   @Test
   void everyMessageAServerSendsIsAStepOfTheMatrix() {
@@ -260,9 +267,8 @@ class HostileServerMatrixTest {
             "k1",
             RandomSource.secure().bytes(32),
             List.of(HOST.publicKey().fingerprint()));
-    dev.authgate.protocol.keyfile.EnrollmentToken token =
-        dev.authgate.protocol.keyfile.EnrollmentToken.generate(RandomSource.secure())
-            .withHostKey(HOST.publicKey().fingerprint());
+    EnrollmentToken token =
+        EnrollmentToken.generate(RandomSource.secure()).withHostKey(HOST.publicKey().fingerprint());
     Path key = dir.resolve("sensor-1.credential");
     KeyFiles.writePrivate(key, credential.format(), true);
     try (ServerSocket listener = new ServerSocket();
@@ -371,12 +377,11 @@ class HostileServerMatrixTest {
   }
 
   /** The host key every scripted server signs with, which the client's credential pins. */
-  private static final dev.authgate.protocol.identity.HostKey HOST =
-      dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure());
+  private static final HostKey HOST = HostKey.generate(RandomSource.secure());
 
   /** The scripted server for one case. */
   private static final class Script {
-    private final dev.authgate.protocol.crypto.ScramKeys keys;
+    private final ScramKeys keys;
     private final Step step;
     private final Fault fault;
     private InputStream in;
@@ -391,7 +396,7 @@ class HostileServerMatrixTest {
     /** A failure of the script (not of the client): fails the test. */
     volatile Throwable failure;
 
-    Script(dev.authgate.protocol.crypto.ScramKeys keys, Step step, Fault fault) {
+    Script(ScramKeys keys, Step step, Fault fault) {
       this.keys = keys;
       this.step = step;
       this.fault = fault;
@@ -405,11 +410,7 @@ class HostileServerMatrixTest {
         in = socket.getInputStream();
         out = socket.getOutputStream();
         ServerHandshake handshake =
-            new ServerHandshake(
-                lookup,
-                "scripted",
-                dev.authgate.protocol.identity.HostKeySet.of(HOST),
-                RandomSource.secure());
+            new ServerHandshake(lookup, "scripted", HostKeySet.of(HOST), RandomSource.secure());
         byte[] hello = handshake.hello();
         LeakLedger.sawChallenge(
             Arrays.copyOfRange(
@@ -498,18 +499,11 @@ class HostileServerMatrixTest {
     }
 
     private boolean enroll() throws IOException {
-      dev.authgate.protocol.session.Enroll request =
-          (dev.authgate.protocol.session.Enroll) receiveAnsweringPings();
+      Enroll request = (Enroll) receiveAnsweringPings();
       String id = request.clientId().isEmpty() ? "sensor-9" : request.clientId();
       return send(
           Step.ENROLL_RESULT,
-          seal(
-              new dev.authgate.protocol.session.EnrollResult(
-                  dev.authgate.protocol.session.EnrollResult.Status.ENROLLED,
-                  id,
-                  "k1",
-                  "",
-                  "enrolled as " + id)));
+          seal(new EnrollResult(EnrollResult.Status.ENROLLED, id, "k1", "", "enrolled as " + id)));
     }
 
     private boolean chat() throws IOException {
@@ -536,15 +530,11 @@ class HostileServerMatrixTest {
       }
       receiveAnsweringPings(); // DATAGRAM_OPEN
       // A port nobody listens on: the datagram is lost, which the counts then say.
-      if (!send(
-          Step.DATAGRAM_OPENED,
-          seal(new dev.authgate.protocol.session.DatagramControl.Opened(new byte[8], 9, 100)))) {
+      if (!send(Step.DATAGRAM_OPENED, seal(new DatagramControl.Opened(new byte[8], 9, 100)))) {
         return false;
       }
       receiveAnsweringPings(); // DATAGRAM_STATUS
-      return send(
-          Step.DATAGRAM_COUNTS,
-          seal(new dev.authgate.protocol.session.DatagramControl.Counts(1, 0, 0)));
+      return send(Step.DATAGRAM_COUNTS, seal(new DatagramControl.Counts(1, 0, 0)));
     }
 
     private SessionMessage receiveAnsweringPings() throws IOException {

@@ -2,14 +2,23 @@ package dev.authgate.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.keyfile.Permissions.SessionKind;
+import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
+import dev.authgate.protocol.session.DatagramControl;
+import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.session.UploadBegin;
+import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.server.testing.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -239,7 +248,7 @@ class PermissionsTest {
 
       Exception why = ended.get(30, TimeUnit.SECONDS);
       assertThat(why)
-          .isInstanceOf(dev.authgate.protocol.ProtocolException.class)
+          .isInstanceOf(ProtocolException.class)
           .hasMessageContaining("permissions changed");
     }
     assertThat(
@@ -259,7 +268,7 @@ class PermissionsTest {
         new ChatClient(
             new Connector(
                     Credential.load(key).identity(),
-                    dev.authgate.client.connect.HostKeyTrust.of(Credential.load(key)),
+                    HostKeyTrust.of(Credential.load(key)),
                     Duration.ofSeconds(10),
                     RandomSource.secure())
                 .connect(new ServerAddress("127.0.0.1", server.port())));
@@ -284,17 +293,13 @@ class PermissionsTest {
     return event;
   }
 
-  private dev.authgate.client.connect.VerifiedConnection connect(Credential credential)
-      throws IOException {
-    return dev.authgate.client.AuthgateClient.of(
-            new ServerAddress("127.0.0.1", server.port()), credential)
-        .connect();
+  private VerifiedConnection connect(Credential credential) throws IOException {
+    return AuthgateClient.of(new ServerAddress("127.0.0.1", server.port()), credential).connect();
   }
 
-  private static dev.authgate.protocol.session.SessionMessage skipUploadResult(
-      dev.authgate.client.connect.VerifiedConnection connection) throws IOException {
-    dev.authgate.protocol.session.SessionMessage reply = connection.channel().receive();
-    while (reply instanceof dev.authgate.protocol.session.UploadResult) {
+  private static SessionMessage skipUploadResult(VerifiedConnection connection) throws IOException {
+    SessionMessage reply = connection.channel().receive();
+    while (reply instanceof UploadResult) {
       reply = connection.channel().receive();
     }
     return reply;
@@ -306,18 +311,14 @@ class PermissionsTest {
     limit(p -> p.withSessions(EnumSet.noneOf(SessionKind.class)));
 
     try (var connection = connect(credential)) {
-      connection
-          .channel()
-          .send(new dev.authgate.protocol.session.UploadBegin("a.txt", 1, false, false));
-      connection.channel().send(new dev.authgate.protocol.session.SessionMessage.Ping(7));
-      dev.authgate.protocol.session.SessionMessage reply = skipUploadResult(connection);
+      connection.channel().send(new UploadBegin("a.txt", 1, false, false));
+      connection.channel().send(new SessionMessage.Ping(7));
+      SessionMessage reply = skipUploadResult(connection);
 
       assertThat(reply)
           .isInstanceOfSatisfying(
-              dev.authgate.protocol.session.SessionMessage.Close.class,
-              c ->
-                  assertThat(c.code())
-                      .isEqualTo(dev.authgate.protocol.session.SessionMessage.Close.NOT_PERMITTED));
+              SessionMessage.Close.class,
+              c -> assertThat(c.code()).isEqualTo(SessionMessage.Close.NOT_PERMITTED));
     }
     assertThat(server.awaitEvent("session.closed").path("outcome").asText())
         .isEqualTo("not-permitted");
@@ -330,29 +331,27 @@ class PermissionsTest {
     limit(p -> p.withRooms(List.of("ops")));
     try (var secret = connect(other);
         var ops = connect(credential)) {
-      secret.channel().send(new dev.authgate.protocol.session.ChatMessage.Join("secret-room"));
-      ops.channel().send(new dev.authgate.protocol.session.ChatMessage.Join("ops"));
+      secret.channel().send(new ChatMessage.Join("secret-room"));
+      ops.channel().send(new ChatMessage.Join("ops"));
       server.awaitEvent("chat.joined", e -> e.path("room").asText().equals("secret-room"));
       server.awaitEvent("chat.joined", e -> e.path("room").asText().equals("ops"));
 
-      ops.channel().send(new dev.authgate.protocol.session.ChatMessage.Rooms());
+      ops.channel().send(new ChatMessage.Rooms());
       Event rooms = nextEvent(ops, Event.Kind.ROOMS);
       assertThat(rooms.text()).isEqualTo("ops:1");
 
-      secret.channel().send(new dev.authgate.protocol.session.ChatMessage.Rooms());
+      secret.channel().send(new ChatMessage.Rooms());
       assertThat(nextEvent(secret, Event.Kind.ROOMS).text()).contains("secret-room:1", "ops:1");
     }
 
     limit(p -> p.withSessions(EnumSet.of(SessionKind.PING)));
     try (var connection = connect(credential)) {
-      connection.channel().send(new dev.authgate.protocol.session.DatagramControl.Status());
-      assertThat(connection.channel().receive())
-          .isInstanceOf(dev.authgate.protocol.session.SessionMessage.Close.class);
+      connection.channel().send(new DatagramControl.Status());
+      assertThat(connection.channel().receive()).isInstanceOf(SessionMessage.Close.class);
     }
   }
 
-  private static Event nextEvent(
-      dev.authgate.client.connect.VerifiedConnection connection, Event.Kind kind)
+  private static Event nextEvent(VerifiedConnection connection, Event.Kind kind)
       throws IOException {
     for (int i = 0; i < 100; i++) {
       if (connection.channel().receive() instanceof Event e && e.kind() == kind) {

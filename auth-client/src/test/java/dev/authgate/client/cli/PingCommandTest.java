@@ -7,8 +7,12 @@ import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.RogueServerHandshake;
+import dev.authgate.protocol.handshake.ServerHandshake;
+import dev.authgate.protocol.identity.HostKey;
+import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFiles;
+import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -155,11 +159,8 @@ class PingCommandTest {
   void aRogueHoldingACopyOfTheKeystoreButNotTheHostKeyGetsNoByteAfterHelloAndNothingToReuse()
       throws Exception {
     // Everything a stolen backup or another server of the cluster would hold, except host.key.
-    dev.authgate.server.keystore.LiveKeystore copy =
-        new dev.authgate.server.keystore.LiveKeystore(
-            server.keystore().load(), java.time.Clock.systemUTC());
-    dev.authgate.protocol.identity.HostKey roguesOwn =
-        dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure());
+    LiveKeystore copy = new LiveKeystore(server.keystore().load(), java.time.Clock.systemUTC());
+    HostKey roguesOwn = HostKey.generate(RandomSource.secure());
     try (ServerSocket rogueListener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       CompletableFuture<Integer> bytesAfterHello =
           CompletableFuture.supplyAsync(
@@ -167,11 +168,8 @@ class PingCommandTest {
                 try (Socket socket = rogueListener.accept()) {
                   socket.setSoTimeout(10_000);
                   var rogue =
-                      new dev.authgate.protocol.handshake.ServerHandshake(
-                          copy,
-                          "authgate",
-                          dev.authgate.protocol.identity.HostKeySet.of(roguesOwn),
-                          RandomSource.secure());
+                      new ServerHandshake(
+                          copy, "authgate", HostKeySet.of(roguesOwn), RandomSource.secure());
                   socket.getOutputStream().write(rogue.hello());
                   return socket.getInputStream().readAllBytes().length;
                 } catch (IOException e) {
@@ -229,10 +227,7 @@ class PingCommandTest {
 
   @Test
   void pinShowsAddsAndReplacesTheCredentialsPins() throws Exception {
-    String other =
-        dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure())
-            .publicKey()
-            .fingerprint();
+    String other = HostKey.generate(RandomSource.secure()).publicKey().fingerprint();
     CliRun shown = CliRun.client("pin", "--key", sensorKey.toString());
     assertThat(shown.exit()).isZero();
     assertThat(shown.out()).isEqualTo(server.hostKeyFingerprint() + "\n");

@@ -2,6 +2,15 @@ package dev.authgate.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
+import dev.authgate.client.connect.ServerAddress;
+import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.session.UploadBegin;
+import dev.authgate.protocol.session.UploadData;
+import dev.authgate.protocol.session.UploadReady;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -222,19 +231,17 @@ class UploadCommandTest {
   /** Sends the first MiB of {@code file} as {@code name}, then drops the connection (RST). */
   private void interruptAfterOneMebibyte(Path file, String name) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
-    try (dev.authgate.client.connect.VerifiedConnection connection =
-        new dev.authgate.client.connect.Connector(
-                dev.authgate.protocol.keyfile.Credential.load(key).identity(),
-                dev.authgate.client.connect.HostKeyTrust.of(
-                    dev.authgate.protocol.keyfile.Credential.load(key)),
+    try (VerifiedConnection connection =
+        new Connector(
+                Credential.load(key).identity(),
+                HostKeyTrust.of(Credential.load(key)),
                 java.time.Duration.ofSeconds(10),
-                dev.authgate.protocol.crypto.RandomSource.secure())
-            .connect(new dev.authgate.client.connect.ServerAddress("127.0.0.1", server.port()))) {
+                RandomSource.secure())
+            .connect(new ServerAddress("127.0.0.1", server.port()))) {
       var channel = connection.channel();
-      channel.send(new dev.authgate.protocol.session.UploadBegin(name, bytes.length, false, true));
-      assertThat(channel.receive()).isInstanceOf(dev.authgate.protocol.session.UploadReady.class);
-      channel.send(
-          new dev.authgate.protocol.session.UploadData(java.util.Arrays.copyOf(bytes, 1 << 20)));
+      channel.send(new UploadBegin(name, bytes.length, false, true));
+      assertThat(channel.receive()).isInstanceOf(UploadReady.class);
+      channel.send(new UploadData(java.util.Arrays.copyOf(bytes, 1 << 20)));
       connection.ping(); // answered in order: the chunk is on the server's disk by now
       connection.abort();
     }

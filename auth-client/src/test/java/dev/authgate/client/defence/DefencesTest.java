@@ -3,6 +3,7 @@ package dev.authgate.client.defence;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.ProtocolException;
@@ -61,7 +62,7 @@ class DefencesTest {
   private static Connector connector(Credential credential) {
     return new Connector(
         credential.identity(),
-        dev.authgate.client.connect.HostKeyTrust.of(credential),
+        HostKeyTrust.of(credential),
         Duration.ofSeconds(10),
         RandomSource.secure());
   }

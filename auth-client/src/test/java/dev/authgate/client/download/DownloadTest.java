@@ -14,6 +14,7 @@ import dev.authgate.protocol.session.FileListing;
 import dev.authgate.protocol.session.GetEnd;
 import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -169,7 +170,7 @@ class DownloadTest {
         TestServer.withKeys(
             dir.resolve("server2"),
             keys,
-            dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("server2/uploads"))
+            ServerConfig.loopback(0, dir.resolve("server2/uploads"))
                 .withPublished(dir.resolve("pub-root/link")));
     // a client named like a directory beside its key files would otherwise be served them
     Files.createDirectories(keys.resolve("m1"));

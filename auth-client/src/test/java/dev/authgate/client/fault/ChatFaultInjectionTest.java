@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
@@ -98,7 +99,7 @@ class ChatFaultInjectionTest {
         new ChatClient(
             new Connector(
                     credential.identity(),
-                    dev.authgate.client.connect.HostKeyTrust.of(credential),
+                    HostKeyTrust.of(credential),
                     Duration.ofSeconds(20),
                     RandomSource.secure())
                 .connect(new ServerAddress("127.0.0.1", port)));
@@ -209,7 +210,7 @@ class ChatFaultInjectionTest {
           new ChatClient(
               new Connector(
                       talker.identity(),
-                      dev.authgate.client.connect.HostKeyTrust.of(talker),
+                      HostKeyTrust.of(talker),
                       Duration.ofSeconds(20),
                       RandomSource.secure())
                   .connect(new ServerAddress("127.0.0.1", proxy.port())),
@@ -239,7 +240,7 @@ class ChatFaultInjectionTest {
         new ChatClient(
             new Connector(
                     listener.identity(),
-                    dev.authgate.client.connect.HostKeyTrust.of(listener),
+                    HostKeyTrust.of(listener),
                     Duration.ofSeconds(20),
                     RandomSource.secure())
                 .connect(new ServerAddress("127.0.0.1", server.port())),

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.upload.UploadListener;
@@ -66,7 +67,7 @@ class FaultInjectionTest {
   private VerifiedConnection connect(int port) throws IOException {
     return new Connector(
             sensor.identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(sensor),
+            HostKeyTrust.of(sensor),
             Duration.ofSeconds(20),
             RandomSource.secure())
         .connect(new ServerAddress("127.0.0.1", port));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.ProtocolException;
@@ -60,7 +61,7 @@ class KeyLifecycleTest {
   private VerifiedConnection connect(Path credential) throws IOException {
     return new Connector(
             Credential.load(credential).identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(Credential.load(credential)),
+            HostKeyTrust.of(Credential.load(credential)),
             Duration.ofSeconds(10),
             RandomSource.secure())
         .connect(new ServerAddress("127.0.0.1", server.port()));

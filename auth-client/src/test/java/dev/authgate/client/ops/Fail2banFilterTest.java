@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.ClientIdentity;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.testing.LeakLedger;
 import dev.authgate.server.testing.TestServer;
@@ -35,10 +37,7 @@ class Fail2banFilterTest {
       Credential good = server.provision("sensor-1");
       ServerAddress address = new ServerAddress("127.0.0.1", server.port());
       new Connector(
-              good.identity(),
-              dev.authgate.client.connect.HostKeyTrust.of(good),
-              Duration.ofSeconds(5),
-              RandomSource.secure())
+              good.identity(), HostKeyTrust.of(good), Duration.ofSeconds(5), RandomSource.secure())
           .connect(address)
           .close();
       for (String id : new String[] {"sensor-1", "nobody", "x\",\"remote\":\"10.9.9.9:1"}) {
@@ -47,8 +46,8 @@ class Fail2banFilterTest {
         Credential wrong = new Credential("sensor-1", "k1", wrongSecret);
         try {
           new Connector(
-                  new dev.authgate.protocol.keyfile.ClientIdentity(id, "k1", wrong.scramKeys()),
-                  dev.authgate.client.connect.HostKeyTrust.of(good),
+                  new ClientIdentity(id, "k1", wrong.scramKeys()),
+                  HostKeyTrust.of(good),
                   Duration.ofSeconds(5),
                   RandomSource.secure())
               .connect(address)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.crypto.RandomSource;
@@ -101,7 +102,7 @@ class AuditRotationCrashProcessIT {
     Connector connector =
         new Connector(
             credential.identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            HostKeyTrust.of(credential),
             Duration.ofSeconds(10),
             RandomSource.secure());
     ServerAddress server = ServerAddress.parse(address);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.ProtocolException;
@@ -203,7 +204,7 @@ class DescriptorsProcessIT {
       throws IOException {
     return new Connector(
             credential.identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            HostKeyTrust.of(credential),
             Duration.ofSeconds(20),
             RandomSource.secure())
         .connect(address);

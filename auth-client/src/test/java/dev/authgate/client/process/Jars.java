@@ -2,6 +2,9 @@ package dev.authgate.client.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.HostKeyFile;
+import dev.authgate.protocol.keyfile.KeyFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -92,18 +95,14 @@ public final class Jars {
     provision(impostorDir, id);
     Path credential = impostorDir.resolve(id + ".credential");
     String realHostKey =
-        dev.authgate.protocol.keyfile.HostKeyFile.parse(
+        HostKeyFile.parse(
                 dir.resolve("keys/host.key"),
                 java.nio.file.Files.readString(dir.resolve("keys/host.key")))
             .key()
             .publicKey()
             .fingerprint();
-    dev.authgate.protocol.keyfile.KeyFiles.writePrivate(
-        credential,
-        dev.authgate.protocol.keyfile.Credential.load(credential)
-            .withHostKeys(List.of(realHostKey))
-            .format(),
-        true);
+    KeyFiles.writePrivate(
+        credential, Credential.load(credential).withHostKeys(List.of(realHostKey)).format(), true);
   }
 
   /** Runs {@code command} in {@code dir} to its end (at most 3 minutes); returns the exit code. */

@@ -3,6 +3,8 @@ package dev.authgate.client.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.HostKeyFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,10 +86,7 @@ class PythonClientIT {
     Jars.provision(impostor, "sensor-1");
     // A wrong key for this server, not a wrong server: the impostor pins this server's host key
     // (with the Python client's own pin command).
-    String hostKey =
-        dev.authgate.protocol.keyfile.Credential.load(dir.resolve("sensor-1.credential"))
-            .hostKeys()
-            .get(0);
+    String hostKey = Credential.load(dir.resolve("sensor-1.credential")).hostKeys().get(0);
     Run pinned =
         python(
             impostor,
@@ -127,7 +126,7 @@ class PythonClientIT {
   void thePythonClientRefusesAServerWithoutThePinnedHostKeyAndFollowsARotation() throws Exception {
     Jars.provision(dir, "sensor-1");
     Path key = dir.resolve("sensor-1.credential");
-    String old = dev.authgate.protocol.keyfile.Credential.load(key).hostKeys().get(0);
+    String old = Credential.load(key).hostKeys().get(0);
     // A thief's copy of the keystore, without host.key: its server makes a host key of its own.
     Path thief = Files.createDirectory(dir.resolve("thief"));
     Path stolen =
@@ -160,8 +159,7 @@ class PythonClientIT {
       assertThat(refused.err()).contains("no host key is pinned").contains("--accept-new");
       Run accepted = authgate(dir, "ping", server.address(), "unpinned.credential", "--accept-new");
       assertThat(accepted.exit()).as(accepted.err()).isZero();
-      assertThat(dev.authgate.protocol.keyfile.Credential.load(unpinned).hostKeys())
-          .containsExactly(old);
+      assertThat(Credential.load(unpinned).hostKeys()).containsExactly(old);
 
       // A rotation: the Python machine learns the next key during the overlap and follows.
       assertThat(
@@ -178,7 +176,7 @@ class PythonClientIT {
                       "keys-audit.jsonl")))
           .isZero();
       String next =
-          dev.authgate.protocol.keyfile.HostKeyFile.parse(
+          HostKeyFile.parse(
                   dir.resolve("keys/host-next.key"),
                   Files.readString(dir.resolve("keys/host-next.key")))
               .key()
@@ -189,11 +187,8 @@ class PythonClientIT {
           .until(
               () ->
                   authgate(dir, "ping", server.address(), "sensor-1.credential").exit() == 0
-                      && dev.authgate.protocol.keyfile.Credential.load(key)
-                          .hostKeys()
-                          .contains(next));
-      assertThat(dev.authgate.protocol.keyfile.Credential.load(key).hostKeys())
-          .containsExactly(old, next);
+                      && Credential.load(key).hostKeys().contains(next));
+      assertThat(Credential.load(key).hostKeys()).containsExactly(old, next);
       assertThat(
               java.nio.file.attribute.PosixFilePermissions.toString(
                   Files.getPosixFilePermissions(key)))
@@ -216,9 +211,7 @@ class PythonClientIT {
           .until(
               () ->
                   authgate(dir, "ping", server.address(), "sensor-1.credential").exit() == 0
-                      && dev.authgate.protocol.keyfile.Credential.load(key)
-                          .hostKeys()
-                          .equals(List.of(next)));
+                      && Credential.load(key).hostKeys().equals(List.of(next)));
       // The credential that missed the overlap is refused with both keys named.
       Run slept = authgate(dir, "ping", server.address(), "unpinned.credential");
       assertThat(slept.exit()).isEqualTo(3);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.testing.NonReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +97,7 @@ class ServeProcessIT {
     Jars.provision(dir, "s1");
     Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs("--shutdown-grace", "1s"));
     int port = Integer.parseInt(server.address().replaceAll(".*:", ""));
-    var credential = dev.authgate.protocol.keyfile.Credential.load(dir.resolve("s1.credential"));
+    var credential = Credential.load(dir.resolve("s1.credential"));
     try (NonReader nonReader = NonReader.connect(port, credential).awaitServerStuck()) {
       long start = System.nanoTime();
       server.process().destroy();

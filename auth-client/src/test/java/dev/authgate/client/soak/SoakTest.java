@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.upload.UploadListener;
@@ -314,7 +315,7 @@ class SoakTest {
   private VerifiedConnection connect(Credential credential) throws IOException {
     return new Connector(
             credential.identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            HostKeyTrust.of(credential),
             Duration.ofSeconds(30),
             RandomSource.secure())
         .connect(new ServerAddress("127.0.0.1", server.port()));

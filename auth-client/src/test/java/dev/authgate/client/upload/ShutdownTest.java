@@ -3,6 +3,7 @@ package dev.authgate.client.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.crypto.Digests;
@@ -36,7 +37,7 @@ class ShutdownTest {
   private VerifiedConnection connect(TestServer server, Credential credential) throws IOException {
     return new Connector(
             credential.identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            HostKeyTrust.of(credential),
             Duration.ofSeconds(10),
             RandomSource.secure())
         .connect(new ServerAddress("127.0.0.1", server.port()));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.crypto.Digests;
@@ -56,7 +57,7 @@ class UploadTest {
   private VerifiedConnection connect(TestServer target, Credential credential) throws IOException {
     return new Connector(
             credential.identity(),
-            dev.authgate.client.connect.HostKeyTrust.of(credential),
+            HostKeyTrust.of(credential),
             Duration.ofSeconds(30),
             RandomSource.secure())
         .connect(new ServerAddress("127.0.0.1", target.port()));

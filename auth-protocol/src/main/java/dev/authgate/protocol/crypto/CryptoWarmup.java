@@ -1,5 +1,6 @@
 package dev.authgate.protocol.crypto;
 
+import dev.authgate.protocol.ProtocolException;
 import java.security.MessageDigest;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +69,7 @@ public final class CryptoWarmup {
                   FrameSealer sealer = new FrameSealer(new DirectionKeys(prk, random.bytes(12)));
                   byte[] header = new byte[5];
                   sealer.sealFrame(header, 0x10, prk, 0, prk.length);
-                } catch (RuntimeException | dev.authgate.protocol.ProtocolException e) {
+                } catch (RuntimeException | ProtocolException e) {
                   // Preparing costs speed, never correctness: the handshake does it all again.
                 }
               },
@@ -86,7 +87,7 @@ public final class CryptoWarmup {
   private static void run(Side side) {
     try {
       warm(side);
-    } catch (RuntimeException | dev.authgate.protocol.ProtocolException e) {
+    } catch (RuntimeException | ProtocolException e) {
       // A warm-up that fails costs speed, never correctness.
     } finally {
       DONE.countDown();
@@ -98,7 +99,7 @@ public final class CryptoWarmup {
    *
    * @return the iterations run: {@link #ITERATIONS} unless something failed
    */
-  static int warm(Side side) throws dev.authgate.protocol.ProtocolException {
+  static int warm(Side side) throws ProtocolException {
     RandomSource random = RandomSource.secure();
     DirectionKeys keys = new DirectionKeys(random.bytes(32), random.bytes(12));
     // The sending path seals into one reused frame with a sealer of its own; the receiving path

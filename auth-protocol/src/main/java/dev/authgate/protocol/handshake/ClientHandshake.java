@@ -9,6 +9,7 @@ import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.identity.HostKeyCheck;
+import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.identity.HostPublicKey;
 import dev.authgate.protocol.keyfile.ClientIdentity;
 import java.nio.ByteBuffer;
@@ -148,7 +149,7 @@ public final class ClientHandshake {
   /** {@code count u8 | count × (kind u8 | 32 bytes)} after the server id (PROTOCOL.md §4.3). */
   private static Announced announcements(byte[] plain, int at) throws ProtocolException {
     int count = plain[at] & 0xff;
-    if (count > dev.authgate.protocol.identity.HostKeySet.MAX_ANNOUNCED
+    if (count > HostKeySet.MAX_ANNOUNCED
         || plain.length != at + 1 + count * Welcome.ANNOUNCEMENT_BYTES) {
       throw new ProtocolException(Reason.MALFORMED, "WELCOME's host key announcements are invalid");
     }

@@ -1,6 +1,7 @@
 package dev.authgate.protocol.handshake;
 
 import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.X25519KeyPair;
 import dev.authgate.protocol.identity.HostKey;
 import dev.authgate.protocol.identity.HostPublicKey;
@@ -68,12 +69,12 @@ public record Hello(
       key = HostPublicKey.of(hostPublic);
     } catch (IllegalArgumentException e) {
       throw new ProtocolException(
-          dev.authgate.protocol.Reason.SERVER_NOT_VERIFIED,
+          Reason.SERVER_NOT_VERIFIED,
           "the server's HELLO names a host key that is not an Ed25519 key");
     }
     if (!key.verifies(signedMessage(version, challenge, serverPublic, hostPublic), hostSignature)) {
       throw new ProtocolException(
-          dev.authgate.protocol.Reason.SERVER_NOT_VERIFIED,
+          Reason.SERVER_NOT_VERIFIED,
           "the server's HELLO is not signed by the host key it names (" + key.fingerprint() + ")");
     }
     return key;

@@ -14,6 +14,7 @@ import dev.authgate.protocol.handshake.VerifierLookup.KeyRecord;
 import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.identity.HostPublicKey;
 import dev.authgate.protocol.keyfile.ClientIds;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -154,7 +155,7 @@ public final class ServerHandshake {
   private Optional<KeyRecord> findRecord(Identity identity) {
     // A client id, or an enrollment token's "token:<16 hex>" (docs/PROTOCOL.md §5.5).
     if (!ClientIds.isValid(identity.clientId())
-        && dev.authgate.protocol.keyfile.EnrollmentToken.tokenIdOf(identity.clientId()) == null) {
+        && EnrollmentToken.tokenIdOf(identity.clientId()) == null) {
       return Optional.empty();
     }
     return lookup.find(identity.clientId(), identity.keyId());

@@ -1,5 +1,6 @@
 package dev.authgate.protocol.keyfile;
 
+import dev.authgate.protocol.text.TerminalText;
 import java.util.regex.Pattern;
 
 /**
@@ -41,6 +42,6 @@ public final class ClientIds {
     }
     boolean cut = id.codePointCount(0, id.length()) > 64;
     String head = cut ? id.substring(0, id.offsetByCodePoints(0, 64)) : id;
-    return dev.authgate.protocol.text.TerminalText.escape(head) + (cut ? "..." : "");
+    return TerminalText.escape(head) + (cut ? "..." : "");
   }
 }

@@ -1,6 +1,7 @@
 package dev.authgate.protocol.session;
 
 import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -59,8 +60,7 @@ public record Enroll(String clientId, byte[] storedKey, byte[] serverKey)
   static Enroll decode(BodyReader in) throws ProtocolException {
     int length = in.u8();
     if (length > 64) {
-      throw new ProtocolException(
-          dev.authgate.protocol.Reason.MALFORMED, "ENROLL id is " + length + " bytes, over 64");
+      throw new ProtocolException(Reason.MALFORMED, "ENROLL id is " + length + " bytes, over 64");
     }
     String id = in.utf8(length);
     byte[] stored = in.bytes(32);

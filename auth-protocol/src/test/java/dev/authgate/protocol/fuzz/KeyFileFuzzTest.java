@@ -8,6 +8,7 @@ import dev.authgate.protocol.keyfile.ClientIds;
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFileException;
+import dev.authgate.protocol.keyfile.TokenFile;
 import dev.authgate.protocol.session.UploadNames;
 import dev.authgate.protocol.text.TerminalText;
 import java.nio.file.Path;
@@ -41,16 +42,15 @@ class KeyFileFuzzTest {
   void tokenFilesThatParseFormatBackToTheSameToken(FuzzedDataProvider data)
       throws KeyFileException {
     String text = data.consumeRemainingAsString();
-    dev.authgate.protocol.keyfile.TokenFile token;
+    TokenFile token;
     try {
-      token = dev.authgate.protocol.keyfile.TokenFile.parse(FILE, text);
+      token = TokenFile.parse(FILE, text);
     } catch (KeyFileException expected) {
       return;
     }
     assertThat(token.used()).isNotNegative();
     assertThat(token.uses()).isPositive();
-    dev.authgate.protocol.keyfile.TokenFile again =
-        dev.authgate.protocol.keyfile.TokenFile.parse(FILE, token.format());
+    TokenFile again = TokenFile.parse(FILE, token.format());
     assertThat(again.format()).isEqualTo(token.format());
   }
 

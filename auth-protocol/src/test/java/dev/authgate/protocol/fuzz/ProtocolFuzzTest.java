@@ -7,12 +7,17 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.datagram.Datagram;
+import dev.authgate.protocol.datagram.DatagramKeys;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.identity.HostKey;
+import dev.authgate.protocol.identity.HostKeyCheck;
+import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.keyfile.ClientIdentity;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.proxy.ProxyHeader;
@@ -34,8 +39,7 @@ class ProtocolFuzzTest {
   private static final RandomSource FIXED = length -> new byte[length];
 
   private static final ScramKeys KEYS = ScramKeys.fromSaltedPassword(new byte[32]);
-  private static final dev.authgate.protocol.identity.HostKey FUZZ_HOST =
-      dev.authgate.protocol.identity.HostKey.fromSeed(new byte[32]);
+  private static final HostKey FUZZ_HOST = HostKey.fromSeed(new byte[32]);
 
   @FuzzTest
   void frameDecoderAcceptsOnlyWellFormedFramesAndReencodesThem(FuzzedDataProvider data)
@@ -74,9 +78,7 @@ class ProtocolFuzzTest {
   void theServerHandshakeRefusesAnyFrameThatIsNotAValidAuth(FuzzedDataProvider data) {
     VerifierLookup lookup =
         (id, kid) -> Optional.of(new VerifierLookup.KeyRecord(KEYS.verifier(), KeyStatus.ACTIVE));
-    ServerHandshake server =
-        new ServerHandshake(
-            lookup, "fuzz", dev.authgate.protocol.identity.HostKeySet.of(FUZZ_HOST), FIXED);
+    ServerHandshake server = new ServerHandshake(lookup, "fuzz", HostKeySet.of(FUZZ_HOST), FIXED);
     server.hello();
     FrameType type = data.pickValue(FrameType.values());
     byte[] payload = data.consumeRemainingAsBytes();
@@ -93,8 +95,7 @@ class ProtocolFuzzTest {
     ClientHandshake client =
         new ClientHandshake(
             new ClientIdentity("fuzz-1", "k1", KEYS),
-            dev.authgate.protocol.identity.HostKeyCheck.pinned(
-                java.util.List.of(FUZZ_HOST.publicKey().fingerprint())),
+            HostKeyCheck.pinned(java.util.List.of(FUZZ_HOST.publicKey().fingerprint())),
             FIXED);
     FrameType helloType = data.pickValue(FrameType.values());
     byte[] hello = data.consumeBytes(200);
@@ -134,25 +135,22 @@ class ProtocolFuzzTest {
   }
 
   private static final byte[] FUZZ_CHANNEL = {1, 2, 3, 4, 5, 6, 7, 8};
-  private static final dev.authgate.protocol.datagram.DatagramKeys FUZZ_DATAGRAM_KEYS =
-      dev.authgate.protocol.datagram.DatagramKeys.derive(new byte[32], FUZZ_CHANNEL);
+  private static final DatagramKeys FUZZ_DATAGRAM_KEYS =
+      DatagramKeys.derive(new byte[32], FUZZ_CHANNEL);
 
   @FuzzTest
   void datagramsOpenOnlyIfSealedForTheirChannelAndResealToTheSameBytes(FuzzedDataProvider data)
       throws Exception {
     byte[] input = data.consumeRemainingAsBytes();
-    dev.authgate.protocol.datagram.Datagram receiver =
-        new dev.authgate.protocol.datagram.Datagram(
-            FUZZ_CHANNEL, FUZZ_DATAGRAM_KEYS.clientToServer());
-    dev.authgate.protocol.datagram.Datagram.Opened opened;
+    Datagram receiver = new Datagram(FUZZ_CHANNEL, FUZZ_DATAGRAM_KEYS.clientToServer());
+    Datagram.Opened opened;
     try {
       opened = receiver.open(input, input.length);
     } catch (ProtocolException expected) {
       return;
     }
     byte[] again =
-        new dev.authgate.protocol.datagram.Datagram(
-                FUZZ_CHANNEL, FUZZ_DATAGRAM_KEYS.clientToServer())
+        new Datagram(FUZZ_CHANNEL, FUZZ_DATAGRAM_KEYS.clientToServer())
             .seal(opened.sequence(), opened.type(), opened.body());
     assertThat(again).isEqualTo(input);
   }

@@ -3,6 +3,7 @@ package dev.authgate.protocol.handshake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.session.Enroll;
@@ -76,7 +77,7 @@ class EnrollmentVectorsTest {
         }) {
       assertThatThrownBy(() -> SessionMessage.decode(HEX.parseHex(hex)))
           .as(hex)
-          .isInstanceOf(dev.authgate.protocol.ProtocolException.class);
+          .isInstanceOf(ProtocolException.class);
     }
   }
 

@@ -7,8 +7,11 @@ import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.crypto.X25519KeyPair;
+import dev.authgate.protocol.crypto.X25519KeyPool;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.identity.HostKey;
 import dev.authgate.protocol.identity.HostKeyCheck;
 import dev.authgate.protocol.identity.HostKeySet;
@@ -67,7 +70,7 @@ class HandshakeTest {
 
   @Test
   void aServerWithPairsMadeAheadUsesEachForOneHelloAndStillVerifies() throws IOException {
-    try (var pool = new dev.authgate.protocol.crypto.X25519KeyPool(RANDOM, 2, "test-keys")) {
+    try (var pool = new X25519KeyPool(RANDOM, 2, "test-keys")) {
       ServerHandshake first =
           new ServerHandshake(keystore, "test-server", HostKeySet.of(HOST), RANDOM, pool);
       ServerHandshake second =
@@ -230,7 +233,7 @@ class HandshakeTest {
   void aVersionOneServersHelloIsRefusedWithWhatToUpgrade() throws IOException {
     byte[] v1 =
         FrameCodec.encode(
-            dev.authgate.protocol.frame.FrameType.HELLO,
+            FrameType.HELLO,
             java.nio.ByteBuffer.allocate(66).putShort((short) 1).put(RANDOM.bytes(64)).array());
     assertThatThrownBy(() -> client("sensor-1", sensorKeys).onHello(frame(v1)))
         .isInstanceOf(ProtocolException.class)
@@ -278,10 +281,10 @@ class HandshakeTest {
         new Hello(
             genuine.version(),
             genuine.challenge(),
-            dev.authgate.protocol.crypto.X25519KeyPair.generate(RANDOM).publicKey(),
+            X25519KeyPair.generate(RANDOM).publicKey(),
             genuine.hostPublic(),
             genuine.hostSignature());
-    byte[] wire = FrameCodec.encode(dev.authgate.protocol.frame.FrameType.HELLO, spliced.encode());
+    byte[] wire = FrameCodec.encode(FrameType.HELLO, spliced.encode());
     assertThatThrownBy(() -> client("sensor-1", sensorKeys).onHello(frame(wire)))
         .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("is not signed by the host key it names")

@@ -1,8 +1,12 @@
 package dev.authgate.protocol.handshake;
 
 import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.crypto.X25519KeyPair;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.identity.HostKey;
+import dev.authgate.protocol.identity.HostKeyCheck;
+import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.keyfile.ClientIdentity;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
@@ -51,8 +55,7 @@ public final class HandshakeVectors {
     v.put("server ephemeral private", HEX.formatHex(serverPrivate));
     v.put("client ephemeral private", HEX.formatHex(clientPrivate));
     byte[] hostSeed = sequence(0x60, 32);
-    dev.authgate.protocol.identity.HostKey host =
-        dev.authgate.protocol.identity.HostKey.fromSeed(hostSeed);
+    HostKey host = HostKey.fromSeed(hostSeed);
     v.put("host key private (Ed25519 seed)", HEX.formatHex(hostSeed));
     v.put("host key public", HEX.formatHex(host.publicKey().bytes()));
     v.put("host key fingerprint", host.publicKey().fingerprint());
@@ -68,13 +71,12 @@ public final class HandshakeVectors {
         new ServerHandshake(
             keystore,
             "authgate-demo",
-            dev.authgate.protocol.identity.HostKeySet.of(host),
+            HostKeySet.of(host),
             new ScriptedRandom(List.of(new byte[32], new byte[32], challenge, serverPrivate)));
     ClientHandshake client =
         new ClientHandshake(
             new ClientIdentity("sensor-1", "k1", keys),
-            dev.authgate.protocol.identity.HostKeyCheck.pinned(
-                List.of(host.publicKey().fingerprint())),
+            HostKeyCheck.pinned(List.of(host.publicKey().fingerprint())),
             new ScriptedRandom(List.of(clientNonce, clientPrivate)));
 
     byte[] hello = server.hello();
@@ -82,9 +84,7 @@ public final class HandshakeVectors {
     byte[] auth = client.onHello(read(hello));
     Auth decodedAuth = (Auth) HandshakeMessage.decode(read(auth));
     Hello decodedHello = (Hello) HandshakeMessage.decode(read(hello));
-    byte[] shared =
-        dev.authgate.protocol.crypto.X25519KeyPair.fromPrivateKey(clientPrivate)
-            .agree(decodedHello.serverPublic());
+    byte[] shared = X25519KeyPair.fromPrivateKey(clientPrivate).agree(decodedHello.serverPublic());
     KeySchedule schedule = new KeySchedule(decodedHello.encode(), decodedAuth.clearPart(), shared);
     byte[] t = schedule.authMessage("sensor-1", "k1");
     v.put("server ephemeral public", HEX.formatHex(decodedHello.serverPublic()));

@@ -8,6 +8,7 @@ import dev.authgate.protocol.crypto.X25519KeyPair;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
+import dev.authgate.protocol.identity.HostKey;
 import java.nio.ByteBuffer;
 
 /**
@@ -19,8 +20,7 @@ import java.nio.ByteBuffer;
  */
 public final class RogueServerHandshake {
   /** The host key this rogue signs HELLO with. */
-  public static final dev.authgate.protocol.identity.HostKey HOST =
-      dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure());
+  public static final HostKey HOST = HostKey.generate(RandomSource.secure());
 
   private final X25519KeyPair ephemeral = X25519KeyPair.generate(RandomSource.secure());
   private final Verifier guessed;

@@ -3,6 +3,7 @@ package dev.authgate.protocol.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.protocol.crypto.RandomSource;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class HostKeyTest {
             "SHA256:"
                 + java.util.Base64.getEncoder()
                     .withoutPadding()
-                    .encodeToString(dev.authgate.protocol.crypto.Digests.sha256(key.bytes())));
+                    .encodeToString(Digests.sha256(key.bytes())));
     assertThat(HostPublicKey.isFingerprint(key.fingerprint())).isTrue();
     assertThat(HostPublicKey.isFingerprint("MD5:ab:cd")).isFalse();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.identity.HostKey;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -109,13 +110,9 @@ class KeyFormatsTest {
   }
 
   private static final String PIN_A =
-      dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure())
-          .publicKey()
-          .fingerprint();
+      HostKey.generate(RandomSource.secure()).publicKey().fingerprint();
   private static final String PIN_B =
-      dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure())
-          .publicKey()
-          .fingerprint();
+      HostKey.generate(RandomSource.secure()).publicKey().fingerprint();
 
   @Test
   void aCredentialCarriesItsHostKeyPinsThroughTheFileInOrder() throws KeyFileException {
@@ -167,7 +164,7 @@ class KeyFormatsTest {
   void aHostKeyFileKeepsItsRetiredFingerprints() throws KeyFileException {
     HostKeyFile file =
         new HostKeyFile(
-            dev.authgate.protocol.identity.HostKey.generate(RandomSource.secure()),
+            HostKey.generate(RandomSource.secure()),
             Instant.parse("2026-12-07T00:00:00Z"),
             List.of(PIN_A));
     HostKeyFile parsed = HostKeyFile.parse(Path.of("host.key"), file.format());

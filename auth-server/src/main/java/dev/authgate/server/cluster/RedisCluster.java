@@ -1,5 +1,6 @@
 package dev.authgate.server.cluster;
 
+import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
@@ -86,8 +87,7 @@ public final class RedisCluster implements SharedState, Closeable {
   private final RedisTarget target;
   private final String instance;
   private final String processNonce =
-      java.util.HexFormat.of()
-          .formatHex(dev.authgate.protocol.crypto.RandomSource.secure().bytes(8));
+      java.util.HexFormat.of().formatHex(RandomSource.secure().bytes(8));
   private final java.util.concurrent.atomic.AtomicBoolean duplicateReported =
       new java.util.concurrent.atomic.AtomicBoolean();
   private final AuditLog audit;

@@ -1,5 +1,6 @@
 package dev.authgate.server.cluster;
 
+import dev.authgate.protocol.keyfile.KeyFiles;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -93,7 +94,7 @@ public record RedisTarget(
    *     empty
    */
   public RedisTarget withPasswordFrom(java.nio.file.Path file) throws java.io.IOException {
-    String text = dev.authgate.protocol.keyfile.KeyFiles.readPrivate(file);
+    String text = KeyFiles.readPrivate(file);
     String first = text.lines().findFirst().orElse("").strip();
     if (first.isEmpty()) {
       throw new java.io.IOException("--redis-password-file " + file + " is empty");

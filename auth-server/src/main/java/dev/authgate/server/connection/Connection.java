@@ -6,6 +6,7 @@ import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.io.WriteDeadline;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.proxy.ProxyHeader;
@@ -375,9 +376,7 @@ final class Connection implements Runnable {
                 .with("reason", e.reason().auditName())
                 .with("detail", e.getMessage()));
     String tokenId =
-        e.claimedClientId() == null
-            ? null
-            : dev.authgate.protocol.keyfile.EnrollmentToken.tokenIdOf(e.claimedClientId());
+        e.claimedClientId() == null ? null : EnrollmentToken.tokenIdOf(e.claimedClientId());
     if (tokenId != null) {
       // A failed use of an enrollment token, in the enrollment's own words (the auth.rejected
       // above is what penalties, fail2ban and metrics count, like any failed login).

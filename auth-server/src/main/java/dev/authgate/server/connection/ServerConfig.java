@@ -1,5 +1,6 @@
 package dev.authgate.server.connection;
 
+import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.defence.Defences;
 import dev.authgate.server.upload.UploadLimits;
@@ -58,7 +59,7 @@ public record ServerConfig(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is outside 0-65535");
     }
-    if (!dev.authgate.protocol.handshake.ServerHandshake.isValidServerId(serverId)) {
+    if (!ServerHandshake.isValidServerId(serverId)) {
       throw new IllegalArgumentException("server id must be 1 to 255 bytes of UTF-8");
     }
     requirePositive(handshakeTimeout, "handshake timeout");

@@ -3,8 +3,10 @@ package dev.authgate.server.connection;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.X25519KeyPool;
 import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatRooms;
+import dev.authgate.server.datagram.DatagramEndpoint;
 import dev.authgate.server.defence.PenaltyStore;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
@@ -37,7 +39,7 @@ import java.util.concurrent.ScheduledExecutorService;
 record ServerContext(
     ServerConfig config,
     VerifierLookup keys,
-    java.util.function.Supplier<dev.authgate.protocol.identity.HostKeySet> hostKeys,
+    java.util.function.Supplier<HostKeySet> hostKeys,
     AuditLog audit,
     Clock clock,
     RandomSource randomness,
@@ -50,5 +52,5 @@ record ServerContext(
     ChatRooms chat,
     SessionCount sessions,
     PublishedFiles published,
-    dev.authgate.server.datagram.DatagramEndpoint datagrams,
+    DatagramEndpoint datagrams,
     ControlBudgets controlBudgets) {}

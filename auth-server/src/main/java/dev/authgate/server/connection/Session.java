@@ -29,6 +29,8 @@ import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.chat.ChatSession;
+import dev.authgate.server.datagram.Channel;
+import dev.authgate.server.datagram.DatagramEndpoint;
 import dev.authgate.server.download.DownloadSession;
 import dev.authgate.server.enroll.EnrollSession;
 import dev.authgate.server.keystore.LiveKeystore;
@@ -58,7 +60,7 @@ final class Session implements VerifiedSession {
   private final ServerContext context;
   private volatile UploadSession uploads;
   private volatile ChatSession chat;
-  private volatile dev.authgate.server.datagram.Channel datagramChannel;
+  private volatile Channel datagramChannel;
   private volatile DownloadSession downloads;
   private int refusalsNotAudited;
   private ControlBudget control; // looked up at the first control request: most sessions make none
@@ -349,7 +351,7 @@ final class Session implements VerifiedSession {
         case DatagramControl.Open o -> openDatagrams(o.events());
         case DatagramControl.Status s -> {
           require(SessionKind.CHAT);
-          dev.authgate.server.datagram.Channel now = datagramChannel;
+          Channel now = datagramChannel;
           channel.send(
               now == null
                   ? new DatagramControl.Counts(0, -1, 0)
@@ -369,8 +371,8 @@ final class Session implements VerifiedSession {
   private void openDatagrams(boolean events) throws IOException {
     require(SessionKind.CHAT);
     closeDatagrams("reopened");
-    dev.authgate.server.datagram.DatagramEndpoint endpoint = context.datagrams();
-    dev.authgate.server.datagram.Channel opened =
+    DatagramEndpoint endpoint = context.datagrams();
+    Channel opened =
         endpoint == null ? null : endpoint.open(accepted.keys().datagramSecret(), this::onDatagram);
     if (opened == null) {
       channel.send(new DatagramControl.Opened(new byte[8], 0, 0));
@@ -378,12 +380,10 @@ final class Session implements VerifiedSession {
     }
     datagramChannel = opened;
     if (events) {
-      dev.authgate.server.datagram.Channel carrying = opened;
+      Channel carrying = opened;
       chat()
           .deliverRoomEventsTo(
-              event ->
-                  carrying.send(dev.authgate.server.datagram.Channel.EVENT, event.body())
-                      != dev.authgate.server.datagram.Channel.Sent.TOO_BIG);
+              event -> carrying.send(Channel.EVENT, event.body()) != Channel.Sent.TOO_BIG);
     }
     context
         .audit()
@@ -399,19 +399,19 @@ final class Session implements VerifiedSession {
   }
 
   /** A message that opened on this session's channel; on the datagram thread, never waiting. */
-  private boolean onDatagram(dev.authgate.server.datagram.Channel.Message message) {
+  private boolean onDatagram(Channel.Message message) {
     return switch (message.type()) {
-      case dev.authgate.server.datagram.Channel.SAY ->
+      case Channel.SAY ->
           permissions().allows(SessionKind.CHAT)
               && chat != null
               && chat.sayFromDatagram(message.body());
-      case dev.authgate.server.datagram.Channel.CREDIT -> true;
+      case Channel.CREDIT -> true;
       default -> false;
     };
   }
 
   private void closeDatagrams(String outcome) {
-    dev.authgate.server.datagram.Channel open = datagramChannel;
+    Channel open = datagramChannel;
     if (open == null) {
       return;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.authgate.server.testing.Ports;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -166,7 +167,7 @@ class SyslogForwarderTest {
 
   @Test
   void aDeadReceiverNeverBlocksRecord_overflowIsDroppedThenReportedWhenItIsBack() throws Exception {
-    int port = dev.authgate.server.testing.Ports.belowTheEphemeralRange();
+    int port = Ports.belowTheEphemeralRange();
     forwarder =
         new SyslogForwarder(
             file::add,

@@ -12,8 +12,11 @@ import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.keyfile.ClientIdentity;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.session.UploadReady;
+import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.server.testing.RawClient;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
@@ -92,8 +95,7 @@ class AuthServerTest {
   private byte[] refusalBytes(ClientIdentity identity) throws IOException {
     try (RawClient client = RawClient.connect(server.port())) {
       ClientHandshake handshake =
-          new ClientHandshake(
-              identity, dev.authgate.server.testing.RawClient.ANY_HOST_KEY, RandomSource.secure());
+          new ClientHandshake(identity, RawClient.ANY_HOST_KEY, RandomSource.secure());
       client.send(handshake.onHello(client.readFrame()));
       return client.readToEnd();
     }
@@ -235,14 +237,9 @@ class AuthServerTest {
   void serverOnlyMessagesFromAClientEndTheSessionWithCloseProtocolError() throws IOException {
     List<SessionMessage> serverOnly =
         List.of(
-            new dev.authgate.protocol.session.ChatMessage.Event(
-                dev.authgate.protocol.session.ChatMessage.Event.Kind.MESSAGE,
-                0,
-                "lobby",
-                "admin",
-                "forged"),
-            new dev.authgate.protocol.session.UploadResult(true, 1, new byte[32], "", "stored"),
-            new dev.authgate.protocol.session.UploadReady(0, new byte[32]));
+            new ChatMessage.Event(ChatMessage.Event.Kind.MESSAGE, 0, "lobby", "admin", "forged"),
+            new UploadResult(true, 1, new byte[32], "", "stored"),
+            new UploadReady(0, new byte[32]));
     for (SessionMessage message : serverOnly) {
       try (RawClient client = RawClient.connect(server.port())) {
         SecureChannel channel = client.handshake(sensor.identity());
@@ -266,12 +263,11 @@ class AuthServerTest {
   void aChatJoinIsAcknowledgedWithAJoinedEventNamingTheJoiner() throws IOException {
     try (RawClient client = RawClient.connect(server.port())) {
       SecureChannel channel = client.handshake(sensor.identity());
-      channel.send(new dev.authgate.protocol.session.ChatMessage.Join("lobby"));
+      channel.send(new ChatMessage.Join("lobby"));
       SessionMessage answer = channel.receive();
-      assertThat(answer).isInstanceOf(dev.authgate.protocol.session.ChatMessage.Event.class);
-      var event = (dev.authgate.protocol.session.ChatMessage.Event) answer;
-      assertThat(event.kind())
-          .isEqualTo(dev.authgate.protocol.session.ChatMessage.Event.Kind.JOINED);
+      assertThat(answer).isInstanceOf(ChatMessage.Event.class);
+      var event = (ChatMessage.Event) answer;
+      assertThat(event.kind()).isEqualTo(ChatMessage.Event.Kind.JOINED);
       assertThat(event.from()).isEqualTo("sensor-1");
       assertThat(event.room()).isEqualTo("lobby");
     }
@@ -329,9 +325,7 @@ class AuthServerTest {
         socket.setSoTimeout(5000);
         ClientHandshake handshake =
             new ClientHandshake(
-                credential.identity(),
-                dev.authgate.server.testing.RawClient.ANY_HOST_KEY,
-                RandomSource.secure());
+                credential.identity(), RawClient.ANY_HOST_KEY, RandomSource.secure());
         socket
             .getOutputStream()
             .write(

@@ -3,11 +3,15 @@ package dev.authgate.server.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameType;
+import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
+import dev.authgate.protocol.session.UploadBegin;
+import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.server.defence.Defences;
 import dev.authgate.server.defence.PenaltyPolicy;
 import dev.authgate.server.testing.RawClient;
@@ -118,11 +122,8 @@ class FloodTest {
 
   private static int refusalCode(TestServer server, Credential credential) throws IOException {
     try (RawClient client = RawClient.connect(server.port())) {
-      dev.authgate.protocol.handshake.ClientHandshake handshake =
-          new dev.authgate.protocol.handshake.ClientHandshake(
-              credential.identity(),
-              dev.authgate.server.testing.RawClient.ANY_HOST_KEY,
-              dev.authgate.protocol.crypto.RandomSource.secure());
+      ClientHandshake handshake =
+          new ClientHandshake(credential.identity(), RawClient.ANY_HOST_KEY, RandomSource.secure());
       client.send(handshake.onHello(client.readFrame()));
       Frame answer = client.readFrame();
       assertThat(answer.type()).isEqualTo(FrameType.REFUSED);
@@ -140,10 +141,10 @@ class FloodTest {
         SecureChannel channel = client.handshake(sensor.identity());
         for (int i = 0; i < 500; i++) {
           // a name the server refuses: answered, and the session carries on
-          channel.send(new dev.authgate.protocol.session.UploadBegin("../x" + i, 1, false, false));
+          channel.send(new UploadBegin("../x" + i, 1, false, false));
           SessionMessage reply = channel.receive();
-          assertThat(reply).isInstanceOf(dev.authgate.protocol.session.UploadResult.class);
-          assertThat(((dev.authgate.protocol.session.UploadResult) reply).stored()).isFalse();
+          assertThat(reply).isInstanceOf(UploadResult.class);
+          assertThat(((UploadResult) reply).stored()).isFalse();
         }
         channel.send(new SessionMessage.Close(SessionMessage.Close.NORMAL, ""));
       }

@@ -10,6 +10,9 @@ import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.DatagramControl;
+import dev.authgate.protocol.session.Enroll;
+import dev.authgate.protocol.session.EnrollResult;
 import dev.authgate.protocol.session.FileListing;
 import dev.authgate.protocol.session.GetData;
 import dev.authgate.protocol.session.GetEnd;
@@ -77,35 +80,22 @@ class HostilePeerMatrixTest {
     SAMPLES.put(
         ChatMessage.Event.class,
         new ChatMessage.Event(ChatMessage.Event.Kind.MESSAGE, 0, "matrix", "admin", "forged"));
-    SAMPLES.put(
-        dev.authgate.protocol.session.Enroll.class,
-        new dev.authgate.protocol.session.Enroll("matrix", new byte[32], new byte[32]));
-    SAMPLES.put(
-        dev.authgate.protocol.session.EnrollResult.class,
-        dev.authgate.protocol.session.EnrollResult.refused("forged", "forged"));
+    SAMPLES.put(Enroll.class, new Enroll("matrix", new byte[32], new byte[32]));
+    SAMPLES.put(EnrollResult.class, EnrollResult.refused("forged", "forged"));
     SAMPLES.put(ListFiles.class, new ListFiles());
     SAMPLES.put(FileListing.class, new FileListing(false, java.util.List.of()));
     SAMPLES.put(GetFile.class, new GetFile("matrix.bin", 0, new byte[32], false, new byte[32]));
     SAMPLES.put(GetReady.class, new GetReady(4, 0, 0));
     SAMPLES.put(GetData.class, new GetData(new byte[] {1, 2, 3, 4}, 0, 4));
     SAMPLES.put(GetEnd.class, GetEnd.refused("forged", "forged"));
-    SAMPLES.put(
-        dev.authgate.protocol.session.DatagramControl.Open.class,
-        new dev.authgate.protocol.session.DatagramControl.Open());
-    SAMPLES.put(
-        dev.authgate.protocol.session.DatagramControl.Status.class,
-        new dev.authgate.protocol.session.DatagramControl.Status());
-    SAMPLES.put(
-        dev.authgate.protocol.session.DatagramControl.Opened.class,
-        new dev.authgate.protocol.session.DatagramControl.Opened(new byte[8], 7350, 100));
-    SAMPLES.put(
-        dev.authgate.protocol.session.DatagramControl.Counts.class,
-        new dev.authgate.protocol.session.DatagramControl.Counts(1, 0, 0));
+    SAMPLES.put(DatagramControl.Open.class, new DatagramControl.Open());
+    SAMPLES.put(DatagramControl.Status.class, new DatagramControl.Status());
+    SAMPLES.put(DatagramControl.Opened.class, new DatagramControl.Opened(new byte[8], 7350, 100));
+    SAMPLES.put(DatagramControl.Counts.class, new DatagramControl.Counts(1, 0, 0));
   }
 
   /** Types only an enrollment token's session may send: a client's session ends not-permitted. */
-  private static final Set<Class<?>> NOT_PERMITTED_WHEN_CLEAN =
-      Set.of(dev.authgate.protocol.session.Enroll.class);
+  private static final Set<Class<?>> NOT_PERMITTED_WHEN_CLEAN = Set.of(Enroll.class);
 
   /** Types a client may not send at that point, or at all: the session ends as malformed. */
   private static final Set<Class<?>> REFUSED_WHEN_CLEAN =
@@ -115,13 +105,13 @@ class HostilePeerMatrixTest {
           UploadReady.class,
           UploadResult.class,
           ChatMessage.Event.class,
-          dev.authgate.protocol.session.EnrollResult.class,
+          EnrollResult.class,
           FileListing.class,
           GetReady.class,
           GetData.class,
           GetEnd.class,
-          dev.authgate.protocol.session.DatagramControl.Opened.class,
-          dev.authgate.protocol.session.DatagramControl.Counts.class);
+          DatagramControl.Opened.class,
+          DatagramControl.Counts.class);
 
   enum Fault {
     /** One byte per write: must make no difference. */
@@ -312,10 +302,7 @@ class HostilePeerMatrixTest {
     try (RawClient client = RawClient.connect(server.port())) {
       port = client.localPort();
       ClientHandshake handshake =
-          new ClientHandshake(
-              sensor.identity(),
-              dev.authgate.server.testing.RawClient.ANY_HOST_KEY,
-              RandomSource.secure());
+          new ClientHandshake(sensor.identity(), RawClient.ANY_HOST_KEY, RandomSource.secure());
       byte[] auth = handshake.onHello(client.readFrame());
       switch (fault) {
         case DRIPPED -> {

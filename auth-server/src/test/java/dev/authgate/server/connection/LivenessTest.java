@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.frame.FrameType;
+import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
@@ -153,13 +156,10 @@ class LivenessTest {
       Credential racer = server.provision("racer");
       try (RawClient client = RawClient.connect(server.port())) {
         var handshake =
-            new dev.authgate.protocol.handshake.ClientHandshake(
-                racer.identity(),
-                dev.authgate.server.testing.RawClient.ANY_HOST_KEY,
-                dev.authgate.protocol.crypto.RandomSource.secure());
+            new ClientHandshake(racer.identity(), RawClient.ANY_HOST_KEY, RandomSource.secure());
         client.send(handshake.onHello(client.readFrame()));
         var answer = client.readFrame();
-        assertThat(answer.type()).isEqualTo(dev.authgate.protocol.frame.FrameType.REFUSED);
+        assertThat(answer.type()).isEqualTo(FrameType.REFUSED);
       }
       assertThat(fired).isTrue();
       JsonNode rejected = server.awaitEvent("auth.rejected");

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.datagram.Datagram;
 import dev.authgate.protocol.datagram.DatagramKeys;
+import dev.authgate.protocol.datagram.ReplayWindow;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.ChatMessage;
 import dev.authgate.protocol.session.ChatMessage.Event;
@@ -17,6 +19,7 @@ import dev.authgate.server.connection.DatagramLimits;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.testing.RawClient;
 import dev.authgate.server.testing.TestServer;
+import dev.authgate.server.testing.UdpFaultProxy;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -459,9 +462,8 @@ class DatagramChannelTest {
     nextEvent(listener);
     assertThat(server.server().datagramDrops()).isZero();
     List<String> said = new ArrayList<>();
-    try (dev.authgate.server.testing.UdpFaultProxy proxy =
-        new dev.authgate.server.testing.UdpFaultProxy(
-            sender.opened.udpPort(), 42, 0.10, 0.10, 0.10, 0.05)) {
+    try (UdpFaultProxy proxy =
+        new UdpFaultProxy(sender.opened.udpPort(), 42, 0.10, 0.10, 0.10, 0.05)) {
       for (int i = 0; i < 300; i++) {
         said.add("line " + i);
         sender.sendTo(proxy.port(), sender.say("line " + i));
@@ -508,17 +510,15 @@ class DatagramChannelTest {
     SecureChannel speaker = member(listenerKey, "ops");
     Sender udpMember = new Sender("ops", true);
     nextEvent(speaker);
-    try (dev.authgate.server.testing.UdpFaultProxy proxy =
-        new dev.authgate.server.testing.UdpFaultProxy(
-            udpMember.opened.udpPort(), 7, 0.10, 0.10, 0.10, 0.05)) {
+    try (UdpFaultProxy proxy =
+        new UdpFaultProxy(udpMember.opened.udpPort(), 7, 0.10, 0.10, 0.10, 0.05)) {
       for (int i = 0; i < 8; i++) {
         udpMember.sendTo(proxy.port(), udpMember.credit(1167));
       }
       for (int i = 0; i < 100; i++) {
         speaker.send(ChatMessage.Say.of("event " + i));
       }
-      dev.authgate.protocol.datagram.ReplayWindow window =
-          new dev.authgate.protocol.datagram.ReplayWindow();
+      ReplayWindow window = new ReplayWindow();
       List<String> heard = new ArrayList<>();
       udpMember.udp.setSoTimeout(1500);
       try {
@@ -526,13 +526,13 @@ class DatagramChannelTest {
           DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
           udpMember.udp.receive(packet);
           long sequence = Datagram.sequenceOf(packet.getData(), packet.getLength());
-          if (window.check(sequence) != dev.authgate.protocol.datagram.ReplayWindow.Verdict.FRESH) {
+          if (window.check(sequence) != ReplayWindow.Verdict.FRESH) {
             continue; // a duplicate: the client drops it
           }
           Datagram.Opened opened;
           try {
             opened = udpMember.opener.open(packet.getData(), packet.getLength());
-          } catch (dev.authgate.protocol.ProtocolException corrupted) {
+          } catch (ProtocolException corrupted) {
             continue;
           }
           window.mark(sequence);

@@ -8,6 +8,7 @@ import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.crypto.Verifier;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFileException;
+import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -247,8 +248,7 @@ class KeystoreDirectoryTest {
     withSensors();
     String copied =
         Files.readString(dir.resolve("keys/sensor-1.keys")).replace("sensor-1", "mallory");
-    dev.authgate.protocol.keyfile.KeyFiles.writePrivate(
-        dir.resolve("keys/mallory.keys"), copied, false);
+    KeyFiles.writePrivate(dir.resolve("keys/mallory.keys"), copied, false);
 
     KeystoreSnapshot snapshot = keystore().load();
 

@@ -2,6 +2,7 @@ package dev.authgate.server.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.authgate.server.audit.AuditLog;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,8 +23,7 @@ import org.junit.jupiter.api.Test;
 class MetricsEndpointTest {
   @Test
   void fiftyHalfOpenConnectionsDoNotStopAScrape() throws Exception {
-    ServerMetrics metrics =
-        new ServerMetrics(dev.authgate.server.audit.AuditLog.discard(), () -> 0, () -> 0, () -> 0);
+    ServerMetrics metrics = new ServerMetrics(AuditLog.discard(), () -> 0, () -> 0, () -> 0);
     try (ServerMetrics.Served served =
         metrics.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
       List<Socket> halfOpen = new ArrayList<>();

@@ -1,12 +1,17 @@
 package dev.authgate.server.testing;
 
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.handshake.Hello;
+import dev.authgate.protocol.handshake.SessionKeys;
+import dev.authgate.protocol.identity.HostKeyCheck;
 import dev.authgate.protocol.keyfile.ClientIdentity;
 import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.testing.LeakLedger;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -77,8 +82,7 @@ public final class RawClient implements AutoCloseable {
   /** Reads one handshake frame. */
   public Frame readFrame() throws IOException {
     Frame frame = FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD);
-    if (frame.type() == dev.authgate.protocol.frame.FrameType.HELLO
-        && frame.payload().length == Hello.PAYLOAD_BYTES) {
+    if (frame.type() == FrameType.HELLO && frame.payload().length == Hello.PAYLOAD_BYTES) {
       LeakLedger.sawChallenge(
           java.util.Arrays.copyOfRange(frame.payload(), 2, 2 + Hello.CHALLENGE_BYTES));
     }
@@ -103,17 +107,15 @@ public final class RawClient implements AutoCloseable {
   /** A client id no keystore has, with a random secret: a wrong key, as an attacker would try. */
   public static ClientIdentity stranger() {
     return new ClientIdentity(
-        "nobody",
-        "k1",
-        dev.authgate.protocol.crypto.ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)));
+        "nobody", "k1", ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)));
   }
 
   /** Runs a whole handshake as {@code identity} and one PING/PONG; fails if either fails. */
   public void ping(ClientIdentity identity) throws IOException {
     SecureChannel channel = handshake(identity);
-    channel.send(new dev.authgate.protocol.session.SessionMessage.Ping(1));
+    channel.send(new SessionMessage.Ping(1));
     Object answer = channel.receive();
-    if (!new dev.authgate.protocol.session.SessionMessage.Pong(1).equals(answer)) {
+    if (!new SessionMessage.Pong(1).equals(answer)) {
       throw new AssertionError("expected PONG 1, got " + answer);
     }
   }
@@ -136,23 +138,22 @@ public final class RawClient implements AutoCloseable {
    * Server tests drive the server they started; which host key signed its HELLO is what the
    * protocol and client tests check, so these handshakes accept any key whose signature verifies.
    */
-  public static final dev.authgate.protocol.identity.HostKeyCheck ANY_HOST_KEY = presented -> {};
+  public static final HostKeyCheck ANY_HOST_KEY = presented -> {};
 
   /** Runs a whole handshake as {@code identity}, returning the session channel. */
   public SecureChannel handshake(ClientIdentity identity) throws IOException {
     ClientHandshake handshake =
-        new ClientHandshake(
-            identity, dev.authgate.server.testing.RawClient.ANY_HOST_KEY, RandomSource.secure());
+        new ClientHandshake(identity, RawClient.ANY_HOST_KEY, RandomSource.secure());
     send(handshake.onHello(readFrame()));
     ClientHandshake.Established established = handshake.onWelcome(readFrame());
     keys = established.keys();
     return SecureChannel.client(in, recordingOut(), established.keys());
   }
 
-  private dev.authgate.protocol.handshake.SessionKeys keys;
+  private SessionKeys keys;
 
   /** The session keys of the last {@link #handshake}, for a test's datagrams. */
-  public dev.authgate.protocol.handshake.SessionKeys keys() {
+  public SessionKeys keys() {
     return keys;
   }
 
@@ -164,8 +165,7 @@ public final class RawClient implements AutoCloseable {
   public SecureChannel handshakeHolding(ClientIdentity identity, ByteArrayOutputStream held)
       throws IOException {
     ClientHandshake handshake =
-        new ClientHandshake(
-            identity, dev.authgate.server.testing.RawClient.ANY_HOST_KEY, RandomSource.secure());
+        new ClientHandshake(identity, RawClient.ANY_HOST_KEY, RandomSource.secure());
     send(handshake.onHello(readFrame()));
     ClientHandshake.Established established = handshake.onWelcome(readFrame());
     return SecureChannel.client(in, held, established.keys());

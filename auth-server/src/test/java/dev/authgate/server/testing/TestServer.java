@@ -4,7 +4,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.server.AuthgateServer;
 import dev.authgate.server.audit.AuditRotation;
 import dev.authgate.server.cluster.RedisCluster;
@@ -34,9 +36,7 @@ public final class TestServer implements AutoCloseable {
   private final AuthgateServer authgate;
 
   private TestServer(
-      Path root,
-      ServerConfig config,
-      java.util.function.UnaryOperator<dev.authgate.protocol.handshake.VerifierLookup> lookup)
+      Path root, ServerConfig config, java.util.function.UnaryOperator<VerifierLookup> lookup)
       throws IOException {
     this(root, root.resolve("keys"), config, lookup, null);
   }
@@ -46,12 +46,12 @@ public final class TestServer implements AutoCloseable {
       Path root,
       Path keys,
       ServerConfig config,
-      java.util.function.UnaryOperator<dev.authgate.protocol.handshake.VerifierLookup> lookup,
+      java.util.function.UnaryOperator<VerifierLookup> lookup,
       RedisTarget redis)
       throws IOException {
     this.root = root;
     Files.createDirectories(root);
-    dev.authgate.protocol.keyfile.KeyFiles.ensurePrivateDirectory(keys);
+    KeyFiles.ensurePrivateDirectory(keys);
     this.auditFile = root.resolve("audit.jsonl");
     this.authgate =
         AuthgateServer.builder(config, keys)
@@ -99,9 +99,7 @@ public final class TestServer implements AutoCloseable {
    * lookup} wrapped around the live keystore: a test can act in the middle of a lookup.
    */
   public static TestServer start(
-      Path root,
-      ServerConfig config,
-      java.util.function.UnaryOperator<dev.authgate.protocol.handshake.VerifierLookup> lookup)
+      Path root, ServerConfig config, java.util.function.UnaryOperator<VerifierLookup> lookup)
       throws IOException {
     return new TestServer(root, config, lookup);
   }
@@ -116,8 +114,7 @@ public final class TestServer implements AutoCloseable {
   public Credential provision(String clientId) throws IOException {
     Credential credential = keystore().add(clientId);
     authgate.liveKeystore().replace(keystore().load());
-    dev.authgate.protocol.keyfile.KeyFiles.writePrivate(
-        credentialFile(clientId), credential.format(), true);
+    KeyFiles.writePrivate(credentialFile(clientId), credential.format(), true);
     return credential;
   }
 

@@ -1,5 +1,6 @@
 package dev.authgate.server.cli.keys;
 
+import dev.authgate.protocol.keyfile.HostKeyFile;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.keystore.HostKeys;
@@ -28,7 +29,7 @@ final class HostKeyRotateCommand implements Callable<Integer> {
     KeystoreDirectory dir = keystore.open();
     dir.prepare();
     String current = keys.load().fingerprint();
-    dev.authgate.protocol.keyfile.HostKeyFile next =
+    HostKeyFile next =
         HostKeyCommand.hostKeyChange(
             () ->
                 auditLog.audited(

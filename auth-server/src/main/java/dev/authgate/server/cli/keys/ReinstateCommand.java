@@ -1,6 +1,7 @@
 package dev.authgate.server.cli.keys;
 
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.crypto.ScramKeys;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
@@ -32,8 +33,7 @@ final class ReinstateCommand implements Callable<Integer> {
     CredentialOut target = newKey.target();
     KeystoreDirectory dir = keystore.open();
     byte[] secret = RandomSource.secure().bytes(32);
-    String fingerprint =
-        dev.authgate.protocol.crypto.ScramKeys.fromSaltedPassword(secret).verifier().fingerprint();
+    String fingerprint = ScramKeys.fromSaltedPassword(secret).verifier().fingerprint();
     {
       KeystoreDirectory.Rotation rotation =
           auditLog.audited(

@@ -1,6 +1,7 @@
 package dev.authgate.server.cli.keys;
 
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.cli.convert.DurationConverter;
@@ -70,9 +71,8 @@ final class TokenCreateCommand implements Callable<Integer> {
     // The token pins the key servers sign with now, so the machine refuses a rogue (even one
     // holding this token) before it sends ENROLL.
     HostKeyInfo hostKey = keystore.ensureHostKey(auditLog);
-    dev.authgate.protocol.keyfile.EnrollmentToken token =
-        dev.authgate.protocol.keyfile.EnrollmentToken.generate(RandomSource.secure())
-            .withHostKey(hostKey.fingerprint());
+    EnrollmentToken token =
+        EnrollmentToken.generate(RandomSource.secure()).withHostKey(hostKey.fingerprint());
     {
       auditLog.audited(
           dir,

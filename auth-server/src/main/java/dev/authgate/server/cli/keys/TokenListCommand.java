@@ -1,5 +1,6 @@
 package dev.authgate.server.cli.keys;
 
+import dev.authgate.protocol.keyfile.TokenFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -23,7 +24,7 @@ final class TokenListCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     java.time.Instant now = java.time.Instant.now();
     java.util.List<String[]> rows = new java.util.ArrayList<>();
-    for (dev.authgate.protocol.keyfile.TokenFile t : keystore.open().tokens()) {
+    for (TokenFile t : keystore.open().tokens()) {
       String unusable = t.unusableReason(now);
       rows.add(
           new String[] {
