@@ -245,67 +245,17 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    if (config != null
-        && spec.commandLine().getDefaultValueProvider() instanceof ConfigDefaults defaults) {
-      java.util.List<String> unknown = defaults.unknownSettings(spec);
-      if (!unknown.isEmpty()) {
-        throw new picocli.CommandLine.ParameterException(
-            spec.commandLine(),
-            "--config "
-                + config
-                + ": unknown setting"
-                + (unknown.size() == 1 ? " " : "s ")
-                + String.join(", ", unknown.stream().map(k -> "'" + k + "'").toList())
-                + "; settings are serve's long options without the dashes, e.g. port=7350");
-      }
-    }
+    rejectUnknownSettings();
     logFormat.apply();
     UploadHooks.Config hookConfig = hookOptions.config(spec.commandLine());
-    SyslogForwarder.Target syslogTarget = null;
-    if (auditSyslog != null) {
-      try {
-        syslogTarget = SyslogForwarder.Target.parse(auditSyslog);
-      } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-      }
-      if (auditSyslogQueue < 1) {
-        throw new picocli.CommandLine.ParameterException(
-            spec.commandLine(), "--audit-syslog-queue must be at least 1");
-      }
-    }
-    RedisTarget redisTarget = null;
-    if (redis != null) {
-      try {
-        redisTarget = RedisTarget.parse(redis);
-      } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-      }
-      if (redisPasswordFile != null) {
-        redisTarget = redisTarget.withPasswordFrom(redisPasswordFile);
-      }
-    } else if (redisPasswordFile != null) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--redis-password-file needs --redis");
-    }
+    SyslogForwarder.Target syslogTarget = syslogTarget();
+    RedisTarget redisTarget = redisTarget();
     boolean auditToStdout = auditLog.toString().equals("-");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ServerConfig serverConfig =
-        new ServerConfig(
-            address(bind),
-            port,
-            serverId == null ? hostName() : serverId,
-            handshakeTimeout,
-            idleTimeout,
-            uploadOptions.limits(),
-            defenceOptions.defences(),
-            new ChatLimits(chatHistory, chatQueue),
-            sessionOptions.limits(),
-            uploadOptions.published,
-            new DatagramLimits(udpPort, maxDatagramChannels, datagramRate));
     Clock clock = Clock.systemUTC();
     AuthgateServer.Builder builder =
-        AuthgateServer.builder(serverConfig, keys)
+        AuthgateServer.builder(serverConfig(), keys)
             .clock(clock)
             .redis(redisTarget)
             .hooks(hookConfig)
@@ -326,10 +276,80 @@ final class ServeCommand implements Callable<Integer> {
     AuthgateServer server = builder.start();
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> stop(server, shutdownGrace), "authgate-shutdown"));
-    announce(
-        server, auditToStdout ? err : out); // with the audit log on stdout, stdout is JSON only
+    // With the audit log on stdout, stdout is JSON lines only.
+    announce(server, auditToStdout ? err : out);
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /** A {@code --config} file's setting that is no option of serve is a usage error. */
+  private void rejectUnknownSettings() {
+    if (config == null
+        || !(spec.commandLine().getDefaultValueProvider() instanceof ConfigDefaults defaults)) {
+      return;
+    }
+    java.util.List<String> unknown = defaults.unknownSettings(spec);
+    if (!unknown.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "--config "
+              + config
+              + ": unknown setting"
+              + (unknown.size() == 1 ? " " : "s ")
+              + String.join(", ", unknown.stream().map(k -> "'" + k + "'").toList())
+              + "; settings are serve's long options without the dashes, e.g. port=7350");
+    }
+  }
+
+  /** {@code --audit-syslog} parsed, or null; a malformed one is a usage error. */
+  private SyslogForwarder.Target syslogTarget() {
+    if (auditSyslog == null) {
+      return null;
+    }
+    SyslogForwarder.Target target;
+    try {
+      target = SyslogForwarder.Target.parse(auditSyslog);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (auditSyslogQueue < 1) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--audit-syslog-queue must be at least 1");
+    }
+    return target;
+  }
+
+  /** {@code --redis} with its password file, or null; a malformed one is a usage error. */
+  private RedisTarget redisTarget() throws IOException {
+    if (redis == null) {
+      if (redisPasswordFile != null) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "--redis-password-file needs --redis");
+      }
+      return null;
+    }
+    RedisTarget target;
+    try {
+      target = RedisTarget.parse(redis);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    return redisPasswordFile == null ? target : target.withPasswordFrom(redisPasswordFile);
+  }
+
+  private ServerConfig serverConfig() throws UnknownHostException {
+    return new ServerConfig(
+        address(bind),
+        port,
+        serverId == null ? hostName() : serverId,
+        handshakeTimeout,
+        idleTimeout,
+        uploadOptions.limits(),
+        defenceOptions.defences(),
+        new ChatLimits(chatHistory, chatQueue),
+        sessionOptions.limits(),
+        uploadOptions.published,
+        new DatagramLimits(udpPort, maxDatagramChannels, datagramRate));
   }
 
   private void reportSkipped(String problem, PrintWriter err) {

@@ -103,25 +103,13 @@ public final class AuthServer implements Closeable {
       uploads.close();
       throw e;
     }
-    DatagramEndpoint datagrams = null;
-    if (config.datagrams().enabled()) {
-      try {
-        int udpPort =
-            config.datagrams().port() == DatagramLimits.SAME_AS_TCP
-                ? listener.getLocalPort()
-                : config.datagrams().port();
-        datagrams =
-            DatagramEndpoint.start(
-                config.bindAddress(),
-                udpPort,
-                config.datagrams().maxChannels(),
-                config.datagrams().perSecond(),
-                random);
-      } catch (IOException e) {
-        listener.close();
-        uploads.close();
-        throw e;
-      }
+    DatagramEndpoint datagrams;
+    try {
+      datagrams = startDatagrams(config, listener, random);
+    } catch (IOException e) {
+      listener.close();
+      uploads.close();
+      throw e;
     }
     ServerExecutors executors = new ServerExecutors();
     ChatRooms rooms = new ChatRooms(config.chat().history(), audit, clock);
@@ -147,16 +135,23 @@ public final class AuthServer implements Closeable {
                 new RefusalAudit(audit, clock, REFUSAL_WINDOW),
                 rooms,
                 sessions,
-                new PublishedFiles(
-                    config.published(),
-                    keys instanceof LiveKeystore live
-                        ? live.enrollments().map(KeystoreDirectory::path)
-                        : Optional.empty()),
+                published(config, keys),
                 datagrams,
                 new ControlBudgets(clock)),
             executors);
     server.startBackgroundWork();
     DescriptorBudget.warnIfShort(config.sessions().maxSessions(), startups.full());
+    auditStarted(config, listener, hostKeys, audit, datagrams);
+    Thread.ofPlatform().name("authgate-accept").daemon(true).start(server::acceptLoop);
+    return server;
+  }
+
+  private static void auditStarted(
+      ServerConfig config,
+      ServerSocket listener,
+      Supplier<HostKeySet> hostKeys,
+      AuditLog audit,
+      DatagramEndpoint datagrams) {
     audit.record(
         AuditEvent.of(AuditEventType.SERVER_STARTED)
             .with("listen", Addresses.format(listener.getLocalSocketAddress()))
@@ -167,8 +162,33 @@ public final class AuthServer implements Closeable {
             .with("max_sessions", config.sessions().maxSessions())
             .with("max_sessions_per_client", config.sessions().maxPerClient())
             .with("udp_port", datagrams == null ? null : datagrams.port()));
-    Thread.ofPlatform().name("authgate-accept").daemon(true).start(server::acceptLoop);
-    return server;
+  }
+
+  /** What the server publishes; never a file of the keystore, if it is a directory. */
+  private static PublishedFiles published(ServerConfig config, VerifierLookup keys) {
+    return new PublishedFiles(
+        config.published(),
+        keys instanceof LiveKeystore live
+            ? live.enrollments().map(KeystoreDirectory::path)
+            : Optional.empty());
+  }
+
+  /** The UDP endpoint of datagram channels, or null when the server takes none. */
+  private static DatagramEndpoint startDatagrams(
+      ServerConfig config, ServerSocket listener, RandomSource random) throws IOException {
+    if (!config.datagrams().enabled()) {
+      return null;
+    }
+    int udpPort =
+        config.datagrams().port() == DatagramLimits.SAME_AS_TCP
+            ? listener.getLocalPort()
+            : config.datagrams().port();
+    return DatagramEndpoint.start(
+        config.bindAddress(),
+        udpPort,
+        config.datagrams().maxChannels(),
+        config.datagrams().perSecond(),
+        random);
   }
 
   private void startBackgroundWork() {
