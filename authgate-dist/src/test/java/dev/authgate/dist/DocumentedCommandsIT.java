@@ -51,6 +51,8 @@ class DocumentedCommandsIT {
       Map.of(
           "./mvnw -B verify",
           "this test is part of that command",
+          "./mvnw -B test",
+          "the unit tier of the build this test runs in: verify runs it first",
           "useradd --system --home-dir /var/lib/authgate --shell /usr/sbin/nologin authgate",
           "would add a user to the machine running the tests; runuser below uses nobody",
           "install -d -o authgate -g authgate -m 0700 /var/lib/authgate /var/lib/authgate/keys",

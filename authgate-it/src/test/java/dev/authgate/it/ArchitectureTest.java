@@ -41,7 +41,7 @@ class ArchitectureTest {
 
   @Test
   void everyModuleIsImported() {
-    for (String module : List.of("protocol", "server", "client", "bench")) {
+    for (String module : List.of("protocol", "server", "client")) {
       assertThat(MAIN.containPackage("dev.authgate." + module)).as(module).isTrue();
     }
   }
