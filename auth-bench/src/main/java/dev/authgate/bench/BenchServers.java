@@ -6,6 +6,7 @@ import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.server.AuthgateServer;
 import dev.authgate.server.audit.AuditRotation;
 import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +37,8 @@ final class BenchServers implements AutoCloseable {
     root = Files.createTempDirectory("authgate-bench");
     Path keys = root.resolve("keys");
     KeyFiles.ensurePrivateDirectory(keys);
+    // The host key first, so the credential pins it (as keys add does on a real server).
+    new HostKeys(keys, java.util.Map.of(), Clock.systemUTC(), RandomSource.secure()).loadOrCreate();
     credential =
         new KeystoreDirectory(keys, Clock.systemUTC(), RandomSource.secure()).add("bench-1");
     KeyFiles.writePrivate(root.resolve("bench.credential"), credential.format(), false);

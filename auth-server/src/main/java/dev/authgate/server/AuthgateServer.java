@@ -223,7 +223,10 @@ public final class AuthgateServer implements Closeable {
    * Starts watching the keystore directory (and the host keys) every {@code interval}, as {@code
    * serve} does; a second call changes nothing.
    */
-  public AuthgateServer watchKeystore(Duration interval) {
+  public synchronized AuthgateServer watchKeystore(Duration interval) {
+    if (closed.get()) {
+      return this; // a stopped server watches nothing
+    }
     KeystoreWatcher made = new KeystoreWatcher(keystore, live, audit, server::revalidateSessions);
     if (watcher.compareAndSet(null, made)) {
       made.alsoRefresh(hostKeys);
@@ -290,10 +293,13 @@ public final class AuthgateServer implements Closeable {
    * last the audit log. Idempotent.
    */
   public void close(Duration grace) {
-    if (!closed.compareAndSet(false, true)) {
-      return;
+    KeystoreWatcher watching;
+    synchronized (this) { // no watcher starts after this point (watchKeystore checks closed)
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      watching = watcher.get();
     }
-    KeystoreWatcher watching = watcher.get();
     if (watching != null) {
       watching.close();
     }

@@ -100,7 +100,9 @@ class ArchitectureTest {
                 "dev.authgate.protocol.crypto.RandomSource",
                 "dev.authgate.server.connection.SharedState")
             .as("only AuthgateServer (its package) starts an AuthServer")
-            .because("there is one way to build a server: serve, tests and benchmarks share it"));
+            .because(
+                "there is one way to build a server: serve and the tests share it (so do the"
+                    + " benchmarks, in auth-bench, which builds after this module)"));
     rules.addAll(featuresApart("dev.authgate.server", SERVER_FEATURES));
     rules.addAll(featuresApart("dev.authgate.client", CLIENT_FEATURES));
     for (String feature : SERVER_FEATURES) {

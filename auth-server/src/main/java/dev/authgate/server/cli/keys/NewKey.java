@@ -1,6 +1,8 @@
 package dev.authgate.server.cli.keys;
 
+import dev.authgate.server.keystore.KeystoreDirectory;
 import java.io.IOException;
+import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,5 +19,28 @@ final class NewKey {
 
   CredentialOut target() throws IOException {
     return CredentialOut.of(out, clientId);
+  }
+
+  /**
+   * Gives the client its new key: audited first and made under the keystore's lock ({@code make}),
+   * its credential written to {@code target} (stdout is {@code out}); a credential that cannot be
+   * written undoes the key.
+   */
+  KeystoreDirectory.Rotation issue(
+      KeystoreDirectory dir,
+      AuditLogOption auditLog,
+      CredentialOut target,
+      PrintWriter out,
+      AuditLogOption.Intent intent,
+      AuditLogOption.Change<KeystoreDirectory.Rotation> make)
+      throws IOException {
+    return auditLog.audited(
+        dir,
+        intent,
+        () -> {
+          KeystoreDirectory.Rotation made = make.apply();
+          target.write(made.credential(), out, () -> dir.undo(clientId, made));
+          return made;
+        });
   }
 }

@@ -36,21 +36,17 @@ final class ReinstateCommand implements Callable<Integer> {
     String fingerprint = ScramKeys.fromSaltedPassword(secret).verifier().fingerprint();
     {
       KeystoreDirectory.Rotation rotation =
-          auditLog.audited(
+          newKey.issue(
               dir,
+              auditLog,
+              target,
+              spec.commandLine().getOut(),
               () ->
                   AuditEvent.of(AuditEventType.KEYS_REINSTATED)
                       .with("client_id", newKey.clientId)
                       .with("key_id", dir.nextKeyIdOf(newKey.clientId))
                       .with("fingerprint", fingerprint),
-              () -> {
-                KeystoreDirectory.Rotation made = dir.reinstate(newKey.clientId, secret);
-                target.write(
-                    made.credential(),
-                    spec.commandLine().getOut(),
-                    () -> dir.undo(newKey.clientId, made));
-                return made;
-              });
+              () -> dir.reinstate(newKey.clientId, secret));
       Credential credential = rotation.credential();
       PrintWriter err = spec.commandLine().getErr();
       err.println(

@@ -40,21 +40,17 @@ final class RotateCommand implements Callable<Integer> {
     dir.requireNotRevoked(newKey.clientId, KeystoreDirectory.ROTATE_REVOKED);
     CredentialOut target = newKey.target();
     KeystoreDirectory.Rotation rotation =
-        auditLog.audited(
+        newKey.issue(
             dir,
+            auditLog,
+            target,
+            spec.commandLine().getOut(),
             () ->
                 AuditEvent.of(AuditEventType.KEYS_ROTATED)
                     .with("client_id", newKey.clientId)
                     .with("key_id", dir.nextKeyIdOf(newKey.clientId))
                     .with("grace_s", grace.toSeconds()),
-            () -> {
-              KeystoreDirectory.Rotation made = dir.rotate(newKey.clientId, grace);
-              target.write(
-                  made.credential(),
-                  spec.commandLine().getOut(),
-                  () -> dir.undo(newKey.clientId, made));
-              return made;
-            });
+            () -> dir.rotate(newKey.clientId, grace));
     Credential credential = rotation.credential();
     PrintWriter err = spec.commandLine().getErr();
     err.println(
