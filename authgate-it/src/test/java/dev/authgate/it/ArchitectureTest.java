@@ -27,9 +27,16 @@ import org.junit.jupiter.api.TestFactory;
  * connection that routes to it.
  */
 class ArchitectureTest {
+  /**
+   * Leaves out the modules' test jars ({@code *-tests.jar}: the process tests here use
+   * auth-server's and auth-protocol's), which {@code DO_NOT_INCLUDE_TESTS} does not recognise.
+   */
+  static final ImportOption NO_TEST_JARS = location -> !location.contains("-tests.jar");
+
   static final JavaClasses MAIN =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .withImportOption(NO_TEST_JARS)
           .importPackages("dev.authgate");
 
   /** The server's features: each owns its handler, state and rules in its own package. */
