@@ -69,6 +69,16 @@ class CrashConsistencyProcessIT {
     }
   }
 
+  /** The bytes of the partial upload on the server so far (0 if none). */
+  private long partialBytes() throws IOException {
+    try (Stream<Path> files = Files.list(dir.resolve("uploads/s1"))) {
+      return files
+          .filter(f -> f.getFileName().toString().startsWith(".authgate-part-"))
+          .mapToLong(f -> f.toFile().length())
+          .sum();
+    }
+  }
+
   private void assertEveryAuditLineParses() throws IOException {
     for (String line : Files.readAllLines(dir.resolve("audit.jsonl"))) {
       assertThat(JSON.readTree(line).isObject()).as(line).isTrue();
@@ -134,7 +144,15 @@ class CrashConsistencyProcessIT {
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(5))
           .until(this::partialGrowing);
+      // Ctrl-C while most of the file is still to send, however late this busy machine noticed
+      // the upload: the client is stopped, interrupted, then let go, so its signal handler runs
+      // long before the rest of 200 MiB could be sent (else the upload may finish first: exit 0).
+      signal("STOP", client);
+      assertThat(partialBytes())
+          .as("stopped with most of the file still to send")
+          .isLessThan(Files.size(file) / 2);
       signal("INT", client);
+      signal("CONT", client);
       assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
       assertThat(client.exitValue()).isEqualTo(130);
