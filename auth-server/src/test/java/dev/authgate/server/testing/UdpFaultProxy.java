@@ -28,6 +28,8 @@ public final class UdpFaultProxy implements AutoCloseable {
   private volatile SocketAddress client;
   private volatile boolean closed;
   private final AtomicLong dropped = new AtomicLong();
+
+  private final AtomicLong fromClient = new AtomicLong();
   private final AtomicLong duplicated = new AtomicLong();
   private final AtomicLong reordered = new AtomicLong();
   private final AtomicLong corrupted = new AtomicLong();
@@ -58,6 +60,11 @@ public final class UdpFaultProxy implements AutoCloseable {
     return front.getLocalPort();
   }
 
+  /** Datagrams received from the client so far (before any fault). */
+  public long receivedFromClient() {
+    return fromClient.get();
+  }
+
   /** Faults done so far: dropped, duplicated, reordered, corrupted. */
   public long[] faults() {
     return new long[] {dropped.get(), duplicated.get(), reordered.get(), corrupted.get()};
@@ -71,6 +78,7 @@ public final class UdpFaultProxy implements AutoCloseable {
         from.receive(packet);
         if (toServer) {
           client = packet.getSocketAddress();
+          fromClient.incrementAndGet();
         }
         byte[] data = java.util.Arrays.copyOf(packet.getData(), packet.getLength());
         SocketAddress to = toServer ? server : client;
