@@ -69,6 +69,17 @@ class CrashConsistencyProcessIT {
     }
   }
 
+  /**
+   * {@code command} with SIGINT handled by default: a build started in the background of a
+   * non-interactive shell inherits SIGINT ignored, and a JVM keeps an ignored SIGINT ignored, so
+   * Ctrl-C would do nothing to the client (coreutils' {@code env --default-signal}).
+   */
+  private static List<String> interruptible(List<String> command) {
+    List<String> withDefault = new java.util.ArrayList<>(List.of("env", "--default-signal=INT"));
+    withDefault.addAll(command);
+    return withDefault;
+  }
+
   /** The bytes of the partial upload on the server so far (0 if none). */
   private long partialBytes() throws IOException {
     try (Stream<Path> files = Files.list(dir.resolve("uploads/s1"))) {
@@ -128,14 +139,15 @@ class CrashConsistencyProcessIT {
       Path output = dir.resolve("interrupted.out");
       Process client =
           new ProcessBuilder(
-                  Jars.client(
-                      List.of(),
-                      "upload",
-                      "--server",
-                      server.address(),
-                      "--key",
-                      "s1.credential",
-                      "big.bin"))
+                  interruptible(
+                      Jars.client(
+                          List.of(),
+                          "upload",
+                          "--server",
+                          server.address(),
+                          "--key",
+                          "s1.credential",
+                          "big.bin")))
               .directory(dir.toFile())
               .redirectErrorStream(true)
               .redirectOutput(output.toFile())
