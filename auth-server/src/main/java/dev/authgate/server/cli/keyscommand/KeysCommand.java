@@ -1,4 +1,4 @@
-package dev.authgate.server.cli.keys;
+package dev.authgate.server.cli.keyscommand;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;

@@ -1,4 +1,4 @@
-package dev.authgate.server.cli.keys;
+package dev.authgate.server.cli.keyscommand;
 
 import dev.authgate.server.keystore.HostKeys;
 import java.nio.file.Path;

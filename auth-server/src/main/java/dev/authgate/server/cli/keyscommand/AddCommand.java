@@ -1,4 +1,4 @@
-package dev.authgate.server.cli.keys;
+package dev.authgate.server.cli.keyscommand;
 
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Credential;

@@ -1,4 +1,4 @@
-package dev.authgate.server.cli.keys;
+package dev.authgate.server.cli.keyscommand;
 
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.keystore.KeystoreDirectory;
@@ -6,23 +6,22 @@ import java.io.IOException;
 import picocli.CommandLine.Command;
 
 @Command(
-    name = "deny",
+    name = "approve",
     mixinStandardHelpOptions = true,
-    description =
-        "Refuse for good a machine that enrolled with an --approve token (its key is revoked).")
-final class DenyCommand extends Decision {
+    description = "Let in a machine that enrolled with an --approve token.")
+final class ApproveCommand extends Decision {
   @Override
   AuditEventType event() {
-    return AuditEventType.ENROLL_DENIED;
+    return AuditEventType.ENROLL_APPROVED;
   }
 
   @Override
   void decide(KeystoreDirectory keys) throws IOException {
-    keys.deny(clientId);
+    keys.approve(clientId);
   }
 
   @Override
   String said() {
-    return "denied '" + clientId + "': its key is revoked and stays refused";
+    return "approved '" + clientId + "': a running server lets it in within seconds";
   }
 }

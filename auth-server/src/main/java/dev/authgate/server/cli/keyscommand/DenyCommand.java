@@ -1,4 +1,4 @@
-package dev.authgate.server.cli.keys;
+package dev.authgate.server.cli.keyscommand;
 
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.keystore.KeystoreDirectory;
@@ -6,22 +6,23 @@ import java.io.IOException;
 import picocli.CommandLine.Command;
 
 @Command(
-    name = "approve",
+    name = "deny",
     mixinStandardHelpOptions = true,
-    description = "Let in a machine that enrolled with an --approve token.")
-final class ApproveCommand extends Decision {
+    description =
+        "Refuse for good a machine that enrolled with an --approve token (its key is revoked).")
+final class DenyCommand extends Decision {
   @Override
   AuditEventType event() {
-    return AuditEventType.ENROLL_APPROVED;
+    return AuditEventType.ENROLL_DENIED;
   }
 
   @Override
   void decide(KeystoreDirectory keys) throws IOException {
-    keys.approve(clientId);
+    keys.deny(clientId);
   }
 
   @Override
   String said() {
-    return "approved '" + clientId + "': a running server lets it in within seconds";
+    return "denied '" + clientId + "': its key is revoked and stays refused";
   }
 }
