@@ -60,7 +60,7 @@ class EnrollTest {
 
   private EnrollmentToken token(int uses, boolean approve, String id, String prefix)
       throws IOException {
-    return server.keystore().createToken(Duration.ofHours(1), uses, approve, id, prefix);
+    return server.keystore().enrollmentTokens().create(Duration.ofHours(1), uses, approve, id, prefix);
   }
 
   private CliRun client(String stdin, String... args) {
@@ -194,7 +194,7 @@ class EnrollTest {
           .contains("is not the one pinned in the token (" + server.hostKeyFingerprint() + ")");
       assertThat(bytesAfterHello.get(10, java.util.concurrent.TimeUnit.SECONDS)).isZero();
       assertThat(dir.resolve("m.credential")).doesNotExist();
-      assertThat(server.keystore().tokens())
+      assertThat(server.keystore().enrollmentTokens().list())
           .singleElement()
           .satisfies(t -> assertThat(t.used()).isZero());
     }
@@ -242,9 +242,9 @@ class EnrollTest {
   @Test
   void anExpiredOrRevokedTokenIsRefused() throws IOException {
     EnrollmentToken expired =
-        server.keystore().createToken(Duration.ofMillis(1), 1, false, "late", null);
+        server.keystore().enrollmentTokens().create(Duration.ofMillis(1), 1, false, "late", null);
     EnrollmentToken revoked = token(1, false, "gone", null);
-    server.keystore().revokeToken(revoked.tokenId());
+    server.keystore().enrollmentTokens().revoke(revoked.tokenId());
 
     assertThat(enroll(expired, "late.credential").exit()).isEqualTo(3);
     assertThat(enroll(revoked, "gone.credential").exit()).isEqualTo(3);
@@ -309,7 +309,7 @@ class EnrollTest {
     assertThat(wrong.err())
         .contains("'m3' waits with key " + fingerprint + ", not " + other)
         .contains("nothing decided");
-    assertThat(server.keystore().requirePending("m3").isPending()).isTrue();
+    assertThat(server.keystore().enrollmentTokens().requirePending("m3").isPending()).isTrue();
 
     ServerCliRun approved =
         ServerCliRun.server(
@@ -348,12 +348,12 @@ class EnrollTest {
                 .asText())
         .isEqualTo("pending-approval");
 
-    server.keystore().approve("m1");
+    server.keystore().enrollmentTokens().approve("m1");
     server.reloadKeys();
     assertThat(ping("m1.credential").exit()).isZero();
 
     assertThat(enroll(second, "m2.credential").exit()).isZero();
-    server.keystore().deny("m2");
+    server.keystore().enrollmentTokens().deny("m2");
     server.reloadKeys();
     assertThat(ping("m2.credential").exit()).isEqualTo(3);
     assertThat(

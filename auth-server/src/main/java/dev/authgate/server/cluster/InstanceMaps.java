@@ -20,7 +20,7 @@ import redis.clients.jedis.resps.ScanResult;
  * answers from them; a server counts only while {@link RedisCluster#alive} says it lives, and
  * nobody else counts while Redis is away.
  */
-final class InstanceMaps implements RedisCluster.Part {
+final class InstanceMaps implements ClusterPart {
   /** How long a server's hash outlives its last refresh. */
   static final Duration KEPT = Duration.ofSeconds(10);
 

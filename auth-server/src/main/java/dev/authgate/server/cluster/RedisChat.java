@@ -24,7 +24,7 @@ import redis.clients.jedis.Jedis;
  * the text last and taken whole (it may contain spaces and newlines); room names and client ids
  * never contain spaces. In a history entry, {@code TIMESTAMP FROM TEXT}.
  */
-final class RedisChat implements ChatBus, RedisCluster.Part {
+final class RedisChat implements ChatBus, ClusterPart {
   private static final String SAY =
       """
       redis.call('RPUSH', KEYS[1], ARGV[1])

@@ -1,8 +1,5 @@
 package dev.authgate.server.cluster;
 
-import dev.authgate.protocol.crypto.RandomSource;
-import dev.authgate.server.audit.AuditEvent;
-import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.chat.ChatBus;
 import dev.authgate.server.chat.ChatRooms;
@@ -15,7 +12,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -23,11 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
@@ -60,36 +56,8 @@ public final class RedisCluster implements SharedState, Closeable {
   private static final Duration SUBSCRIBER_TIMEOUT = Duration.ofSeconds(4);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-  /** How long a server counts as alive after its last "alive" (it says so every second). */
-  static final Duration ALIVE = Duration.ofSeconds(5);
-
-  /** Something that runs a command on the I/O thread's connection. */
-  @FunctionalInterface
-  interface Command {
-    void run(Jedis redis);
-  }
-
-  /** A part of the shared state: told about messages and asked to re-sync after an outage. */
-  interface Part {
-    /** The pub/sub channel this part listens on. */
-    String channel();
-
-    /** A message on {@link #channel()}; called on the subscriber thread, must not block. */
-    void onMessage(String message);
-
-    /** Pushes what only this server knows and loads what the others know; on the I/O thread. */
-    void resync(Jedis redis);
-
-    /** Refreshes what must not expire while this server lives; every second, on the I/O thread. */
-    default void heartbeat(Jedis redis) {}
-  }
-
   private final RedisTarget target;
   private final String instance;
-  private final String processNonce =
-      java.util.HexFormat.of().formatHex(RandomSource.secure().bytes(8));
-  private final java.util.concurrent.atomic.AtomicBoolean duplicateReported =
-      new java.util.concurrent.atomic.AtomicBoolean();
   private final AuditLog audit;
   private final Clock clock;
   private final JedisClientConfig commandConfig;
@@ -97,14 +65,11 @@ public final class RedisCluster implements SharedState, Closeable {
   private final ScheduledExecutorService io;
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicLong dropped = new AtomicLong();
-  private final List<Part> parts = new CopyOnWriteArrayList<>();
-  private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
-  private final Liveness liveness = new Liveness();
+  private final List<ClusterPart> parts = new CopyOnWriteArrayList<>();
+  private final ClusterLiveness liveness;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread subscriberThread;
-  private volatile boolean connected;
-  private volatile boolean reported;
-  private volatile long downSinceMillis;
+  private final ClusterHealth health;
   private volatile JedisPubSub subscription;
   private Jedis command;
 
@@ -113,8 +78,9 @@ public final class RedisCluster implements SharedState, Closeable {
     this.instance = instance;
     this.audit = audit;
     this.clock = clock;
-    this.commandConfig = config(target, TIMEOUT, "authgate-" + instance);
-    this.subscriberConfig = config(target, SUBSCRIBER_TIMEOUT, "authgate-" + instance + "-sub");
+    this.commandConfig = target.clientConfig(TIMEOUT, TIMEOUT, "authgate-" + instance);
+    this.subscriberConfig =
+        target.clientConfig(TIMEOUT, SUBSCRIBER_TIMEOUT, "authgate-" + instance + "-sub");
     ScheduledThreadPoolExecutor executor =
         new ScheduledThreadPoolExecutor(
             1, r -> Thread.ofPlatform().name("authgate-redis-io").daemon(true).unstarted(r));
@@ -122,29 +88,9 @@ public final class RedisCluster implements SharedState, Closeable {
     this.io = executor;
     this.subscriberThread =
         Thread.ofPlatform().name("authgate-redis-sub").daemon(true).unstarted(this::subscribe);
-    this.downSinceMillis = clock.millis();
+    this.health = new ClusterHealth(target, instance, audit, clock);
+    this.liveness = new ClusterLiveness(this, target, audit);
     parts.add(liveness);
-  }
-
-  private static JedisClientConfig config(RedisTarget target, Duration timeout, String name) {
-    DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder();
-    if (target.tls()) {
-      // The JVM's trust store (javax.net.ssl.trustStore for a private CA), host name checked.
-      builder.sslOptions(
-          redis.clients.jedis.SslOptions.builder()
-              .sslVerifyMode(redis.clients.jedis.SslVerifyMode.FULL)
-              .build());
-    }
-    return builder
-        .connectionTimeoutMillis((int) TIMEOUT.toMillis())
-        .socketTimeoutMillis((int) timeout.toMillis())
-        .database(target.database())
-        .user(target.user())
-        .password(target.password())
-        .clientName(name.replaceAll("[^A-Za-z0-9._-]", "_"))
-        // RESP2, which every Redis since 2.x speaks, without asking (Jedis warns otherwise).
-        .autoNegotiateProtocol(false)
-        .build();
   }
 
   /**
@@ -184,7 +130,7 @@ public final class RedisCluster implements SharedState, Closeable {
   }
 
   /** Adds a part before or after the link is up; it is re-synced at the next (re)connection. */
-  void attach(Part part) {
+  void attach(ClusterPart part) {
     parts.add(part);
     JedisPubSub now = subscription;
     if (now != null && now.isSubscribed()) {
@@ -214,76 +160,21 @@ public final class RedisCluster implements SharedState, Closeable {
   }
 
   /**
-   * Whether the server {@code name} was heard from within {@link #ALIVE} (it says so every second)
-   * and Redis is reachable now: what the others count only while both hold.
+   * Whether the server {@code name} was heard from lately and Redis is reachable now: what the
+   * others count only while both hold.
    */
   boolean alive(String name) {
-    Long seen = lastSeen.get(name);
-    return connected && seen != null && clock.millis() - seen <= ALIVE.toMillis();
-  }
-
-  /**
-   * Another process says it is this server (the same {@code --server-id}): chat members and session
-   * counts keyed by it would be mixed up between the two. Said loudly, once: an error on stderr and
-   * {@code cluster.duplicate_server_id} in the audit log.
-   */
-  private void sameServerIdElsewhere() {
-    if (duplicateReported.compareAndSet(false, true)) {
-      LOG.error(
-          "another server linked to {} uses the same --server-id '{}': the servers' chat rooms and"
-              + " session counts are mixed up until each has its own --server-id",
-          target,
-          instance);
-      audit.record(
-          AuditEvent.of(AuditEventType.CLUSTER_DUPLICATE_SERVER_ID)
-              .with("server_id", instance)
-              .with("redis", target.toString()));
-    }
+    return liveness.alive(name);
   }
 
   /** Notes that the server {@code name} was heard from now. */
   void seen(String name) {
-    lastSeen.put(name, clock.millis());
-  }
-
-  /** The servers' "alive" messages, every second each, and "gone" when one stops. */
-  private final class Liveness implements Part {
-    @Override
-    public String channel() {
-      return name("instances");
-    }
-
-    @Override
-    public void onMessage(String message) {
-      fields(
-          message,
-          2,
-          f -> {
-            if (f[1].equals("alive")) {
-              seen(f[0]);
-            } else if (f[1].equals("gone")) {
-              lastSeen.remove(f[0]);
-            }
-          });
-      fields(
-          message,
-          3,
-          f -> {
-            if (f[1].equals("here") && f[0].equals(instanceName()) && !f[2].equals(processNonce)) {
-              sameServerIdElsewhere();
-            }
-          });
-    }
-
-    @Override
-    public void resync(Jedis redis) {
-      redis.publish(channel(), instanceName() + " alive");
-    }
+    liveness.seen(name);
   }
 
   /** Whether Redis is reachable and re-synced now. */
   public boolean connected() {
-    return connected;
+    return health.connected();
   }
 
   /** Commands dropped because the I/O thread's queue was full, since start. */
@@ -295,8 +186,8 @@ public final class RedisCluster implements SharedState, Closeable {
    * Runs {@code work} on the I/O thread if Redis is reachable; otherwise (or if the queue is full)
    * drops it at once. Never blocks.
    */
-  void submit(Command work) {
-    if (!connected || closed.get()) {
+  void submit(Consumer<Jedis> work) {
+    if (!health.connected() || closed.get()) {
       return;
     }
     if (pending.incrementAndGet() > MAX_PENDING) {
@@ -311,12 +202,12 @@ public final class RedisCluster implements SharedState, Closeable {
         });
   }
 
-  private void runCommand(Command work) {
-    if (!connected || closed.get()) {
+  private void runCommand(Consumer<Jedis> work) {
+    if (!health.connected() || closed.get()) {
       return;
     }
     try {
-      work.run(commandConnection());
+      work.accept(commandConnection());
     } catch (RuntimeException e) {
       lost(e);
     }
@@ -343,16 +234,12 @@ public final class RedisCluster implements SharedState, Closeable {
   }
 
   private void heartbeat() {
-    if (!connected || closed.get()) {
+    if (!health.connected() || closed.get()) {
       return;
     }
     try {
       Jedis redis = commandConnection();
-      redis.publish(liveness.channel(), instanceName() + " alive");
-      // (a second message, which servers that do not know it ignore): who this process is, so a
-      // second server started with the same --server-id is noticed.
-      redis.publish(liveness.channel(), instanceName() + " here " + processNonce);
-      for (Part part : parts) {
+      for (ClusterPart part : parts) {
         part.heartbeat(redis);
       }
       JedisPubSub now = subscription;
@@ -371,7 +258,7 @@ public final class RedisCluster implements SharedState, Closeable {
   /** Called on the I/O thread when a command failed: Redis is lost until the subscriber is back. */
   private void lost(RuntimeException e) {
     closeCommand();
-    degraded(e);
+    health.degraded(e);
     JedisPubSub now = subscription;
     if (now != null && now.isSubscribed()) {
       try {
@@ -380,35 +267,6 @@ public final class RedisCluster implements SharedState, Closeable {
         // The subscriber notices on its own.
       }
     }
-  }
-
-  private void degraded(Exception e) {
-    boolean wasConnected = connected;
-    connected = false;
-    if (wasConnected || !reported) {
-      reported = true;
-      downSinceMillis = clock.millis();
-      String why = describe(e);
-      LOG.warn(
-          "lost the shared state at {}: {}; serving from this server's own tables until it"
-              + " returns",
-          target,
-          why);
-      audit.record(
-          AuditEvent.of(AuditEventType.CLUSTER_DEGRADED)
-              .with("redis", target.toString())
-              .with("server_id", instance)
-              .with("error", why));
-    }
-  }
-
-  private static String describe(Exception e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    String message = String.valueOf(cause.getMessage());
-    return message.length() > 200 ? message.substring(0, 200) : message;
   }
 
   /** The subscriber thread: (re)subscribes until closed. */
@@ -432,24 +290,16 @@ public final class RedisCluster implements SharedState, Closeable {
         if (closed.get()) {
           return;
         }
-        degraded(e);
-        sleep(backoff);
+        health.degraded(e);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff)); // close() unparks
         backoff = Math.min(MAX_BACKOFF.toMillis(), backoff * 2);
       }
     }
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   /** Pub/sub messages for the parts; once all channels are subscribed, a re-sync is queued. */
   private List<String> channels() {
-    return parts.stream().map(Part::channel).distinct().sorted().toList();
+    return parts.stream().map(ClusterPart::channel).distinct().sorted().toList();
   }
 
   private final class Listener extends JedisPubSub {
@@ -479,7 +329,7 @@ public final class RedisCluster implements SharedState, Closeable {
       }
       try {
         Jedis redis = commandConnection();
-        for (Part part : parts) {
+        for (ClusterPart part : parts) {
           part.resync(redis);
         }
       } catch (RuntimeException e) {
@@ -489,23 +339,12 @@ public final class RedisCluster implements SharedState, Closeable {
         lost(e);
         return;
       }
-      if (!connected) {
-        connected = true;
-        long down = clock.millis() - downSinceMillis;
-        boolean again = reported;
-        reported = true;
-        LOG.info("shared state at {} {}", target, again ? "reachable again, re-synced" : "joined");
-        audit.record(
-            AuditEvent.of(AuditEventType.CLUSTER_CONNECTED)
-                .with("redis", target.toString())
-                .with("server_id", instance)
-                .with("down_ms", again ? down : null));
-      }
+      health.resynced();
     }
 
     @Override
     public void onMessage(String channel, String message) {
-      for (Part part : parts) {
+      for (ClusterPart part : parts) {
         if (part.channel().equals(channel)) {
           try {
             part.onMessage(message);
@@ -523,8 +362,8 @@ public final class RedisCluster implements SharedState, Closeable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    boolean wasConnected = connected;
-    connected = false;
+    LockSupport.unpark(subscriberThread);
+    boolean wasConnected = health.close();
     JedisPubSub now = subscription;
     if (now != null && now.isSubscribed()) {
       try {
@@ -537,7 +376,7 @@ public final class RedisCluster implements SharedState, Closeable {
       io.execute(
           () -> {
             try {
-              commandConnection().publish(liveness.channel(), instanceName() + " gone");
+              liveness.gone(commandConnection());
             } catch (RuntimeException ignored) {
               // The others notice within seconds anyway.
             }
@@ -552,14 +391,6 @@ public final class RedisCluster implements SharedState, Closeable {
       subscriberThread.join(Duration.ofSeconds(2));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** For parts: runs {@code action} for every message field, split on spaces. */
-  static void fields(String message, int count, Consumer<String[]> action) {
-    String[] parts = message.split(" ", -1);
-    if (parts.length == count) {
-      action.accept(parts);
     }
   }
 }

@@ -28,7 +28,7 @@ import redis.clients.jedis.resps.ScanResult;
  * Redis, so a source penalised on one server while Redis was down is refused everywhere within a
  * second of its return.
  */
-final class RedisPenalties implements PenaltyStore, RedisCluster.Part {
+final class RedisPenalties implements PenaltyStore, ClusterPart {
   /** Adds ARGV[1] ms to the penalty in KEYS[1] (from now if it ran out), capped at ARGV[2]. */
   private static final String ADD =
       """
@@ -117,7 +117,7 @@ final class RedisPenalties implements PenaltyStore, RedisCluster.Part {
   /** {@code INSTANCE SOURCE END_MILLIS}, published by a server (maybe this one). */
   @Override
   public void onMessage(String message) {
-    RedisCluster.fields(
+    ClusterPart.fields(
         message,
         3,
         f -> {

@@ -5,6 +5,11 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
 
 /**
  * Where Redis is: {@code redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]}, or {@code rediss://…} for TLS
@@ -107,5 +112,28 @@ public record RedisTarget(
   public String toString() {
     String h = host.contains(":") ? "[" + host + "]" : host;
     return (tls ? "rediss://" : "redis://") + h + ":" + port + "/" + database;
+  }
+
+  /**
+   * How to connect to this Redis: its database, user and password, TLS with the host name checked
+   * against the JVM's trust store ({@code javax.net.ssl.trustStore} for a private CA), and RESP2.
+   *
+   * @param name the client name shown in Redis's client list (made safe for it)
+   */
+  JedisClientConfig clientConfig(Duration connectTimeout, Duration readTimeout, String name) {
+    DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder();
+    if (tls()) {
+      builder.sslOptions(SslOptions.builder().sslVerifyMode(SslVerifyMode.FULL).build());
+    }
+    return builder
+        .connectionTimeoutMillis((int) connectTimeout.toMillis())
+        .socketTimeoutMillis((int) readTimeout.toMillis())
+        .database(database())
+        .user(user())
+        .password(password())
+        .clientName(name.replaceAll("[^A-Za-z0-9._-]", "_"))
+        // RESP2, which every Redis since 2.x speaks, without asking (Jedis warns otherwise).
+        .autoNegotiateProtocol(false)
+        .build();
   }
 }

@@ -5,6 +5,8 @@ import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.session.Enroll;
 import dev.authgate.protocol.session.EnrollResult;
 import dev.authgate.server.audit.AuditEventType;
+import dev.authgate.server.keystore.EnrollRefused;
+import dev.authgate.server.keystore.Enrolled;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.session.VerifiedSession;
@@ -38,12 +40,12 @@ public final class EnrollSession {
     EnrollResult result;
     try {
       if (directory.isEmpty()) {
-        throw new KeystoreDirectory.EnrollRefused(
-            "not-enrolling", "this server does not enroll machines");
+        throw new EnrollRefused("not-enrolling", "this server does not enroll machines");
       }
-      KeystoreDirectory.Enrolled enrolled =
+      Enrolled enrolled =
           directory
               .get()
+              .enrollmentTokens()
               .enroll(
                   tokenId,
                   request.clientId(),
@@ -58,7 +60,7 @@ public final class EnrollSession {
               .with("fingerprint", enrolled.fingerprint())
               .with("pending", enrolled.pending()));
       result = accepted(enrolled);
-    } catch (KeystoreDirectory.EnrollRefused e) {
+    } catch (EnrollRefused e) {
       auditRefused(tokenId, request.clientId(), e.reason(), e.getMessage());
       result = EnrollResult.refused(e.reason(), e.getMessage());
     } catch (IOException e) {
@@ -68,7 +70,7 @@ public final class EnrollSession {
     session.channel().send(result);
   }
 
-  private static EnrollResult accepted(KeystoreDirectory.Enrolled enrolled) {
+  private static EnrollResult accepted(Enrolled enrolled) {
     return new EnrollResult(
         enrolled.pending() ? EnrollResult.Status.PENDING : EnrollResult.Status.ENROLLED,
         enrolled.clientId(),

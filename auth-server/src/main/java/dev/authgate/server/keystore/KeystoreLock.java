@@ -45,7 +45,7 @@ final class KeystoreLock {
   /** A piece of work done while holding the lock. */
   @FunctionalInterface
   interface Locked<T> {
-    T run() throws IOException, KeystoreDirectory.EnrollRefused;
+    T run() throws IOException, EnrollRefused;
   }
 
   private KeystoreLock() {}
@@ -57,14 +57,12 @@ final class KeystoreLock {
    * @throws KeyFileException if the lock cannot be taken within {@link #WAIT} or its file cannot be
    *     opened (naming the file and why)
    */
-  static <T> T holding(Path dir, Locked<T> work)
-      throws IOException, KeystoreDirectory.EnrollRefused {
+  static <T> T holding(Path dir, Locked<T> work) throws IOException, EnrollRefused {
     return holding(dir, WAIT, work);
   }
 
   /** As {@link #holding(Path, Locked)}, giving up after {@code wait}. */
-  static <T> T holding(Path dir, Duration wait, Locked<T> work)
-      throws IOException, KeystoreDirectory.EnrollRefused {
+  static <T> T holding(Path dir, Duration wait, Locked<T> work) throws IOException, EnrollRefused {
     Path lockFile = dir.resolve(FILE_NAME);
     ReentrantLock local = IN_THIS_JVM.computeIfAbsent(key(dir), k -> new ReentrantLock());
     long deadline = System.nanoTime() + wait.toNanos();

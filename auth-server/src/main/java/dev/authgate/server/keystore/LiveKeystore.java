@@ -97,7 +97,8 @@ public final class LiveKeystore implements VerifierLookup {
       return Optional.empty();
     }
     return directory
-        .readToken(tokenId)
+        .enrollmentTokens()
+        .read(tokenId)
         .map(
             token -> {
               String unusable = token.unusableReason(clock.instant());

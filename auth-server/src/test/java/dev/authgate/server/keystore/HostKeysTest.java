@@ -121,7 +121,11 @@ class HostKeysTest {
     KeystoreDirectory keystore =
         new KeystoreDirectory(dir.resolve("keys"), Clock.systemUTC(), RandomSource.secure());
     assertThat(keystore.add("sensor-1").hostKeys()).isEqualTo(pins);
-    assertThat(keystore.createToken(java.time.Duration.ofHours(1), 1, false, "m", null).hostKey())
+    assertThat(
+            keystore
+                .enrollmentTokens()
+                .create(java.time.Duration.ofHours(1), 1, false, "m", null)
+                .hostKey())
         .isEqualTo(key.key().publicKey().fingerprint());
   }
 

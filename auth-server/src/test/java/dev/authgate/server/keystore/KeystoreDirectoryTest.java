@@ -267,17 +267,18 @@ class KeystoreDirectoryTest {
   @Test
   void anIdThatExistsCostsTheTokenAUse_soOneTokenCannotProbeWhichIdsExist() throws Exception {
     keystore().add("existing");
-    String tokenId = keystore().createToken(Duration.ofHours(1), 2, false, null, null).tokenId();
+    String tokenId =
+        keystore().enrollmentTokens().create(Duration.ofHours(1), 2, false, null, null).tokenId();
     Verifier verifier = ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)).verifier();
 
-    assertThatThrownBy(() -> keystore().enroll(tokenId, "existing", verifier))
-        .isInstanceOf(KeystoreDirectory.EnrollRefused.class)
+    assertThatThrownBy(() -> keystore().enrollmentTokens().enroll(tokenId, "existing", verifier))
+        .isInstanceOf(EnrollRefused.class)
         .hasMessageContaining("used the token once");
-    assertThat(keystore().readToken(tokenId).orElseThrow().used()).isEqualTo(1);
-    keystore().enroll(tokenId, "new-one", verifier);
-    assertThatThrownBy(() -> keystore().enroll(tokenId, "another", verifier))
-        .isInstanceOf(KeystoreDirectory.EnrollRefused.class)
-        .extracting(e -> ((KeystoreDirectory.EnrollRefused) e).reason())
+    assertThat(keystore().enrollmentTokens().read(tokenId).orElseThrow().used()).isEqualTo(1);
+    keystore().enrollmentTokens().enroll(tokenId, "new-one", verifier);
+    assertThatThrownBy(() -> keystore().enrollmentTokens().enroll(tokenId, "another", verifier))
+        .isInstanceOf(EnrollRefused.class)
+        .extracting(e -> ((EnrollRefused) e).reason())
         .isEqualTo("token-used");
   }
 
@@ -286,13 +287,18 @@ class KeystoreDirectoryTest {
     assertThatThrownBy(() -> keystore().add("--output"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not starting with '.' or '-'");
-    String tokenId = keystore().createToken(Duration.ofHours(1), 1, false, null, null).tokenId();
+    String tokenId =
+        keystore().enrollmentTokens().create(Duration.ofHours(1), 1, false, null, null).tokenId();
     Verifier verifier = ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)).verifier();
-    assertThatThrownBy(() -> keystore().enroll(tokenId, "--output", verifier))
-        .isInstanceOf(KeystoreDirectory.EnrollRefused.class)
-        .extracting(e -> ((KeystoreDirectory.EnrollRefused) e).reason())
+    assertThatThrownBy(() -> keystore().enrollmentTokens().enroll(tokenId, "--output", verifier))
+        .isInstanceOf(EnrollRefused.class)
+        .extracting(e -> ((EnrollRefused) e).reason())
         .isEqualTo("id-not-allowed");
-    assertThatThrownBy(() -> keystore().createToken(Duration.ofHours(1), 1, false, null, "-sensor"))
+    assertThatThrownBy(
+            () ->
+                keystore()
+                    .enrollmentTokens()
+                    .create(Duration.ofHours(1), 1, false, null, "-sensor"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -74,7 +74,10 @@ class KeystoreRaceTest {
   /** One round; returns how many machines enrolled before the revoke. */
   private int raceOneRevoke(int round, ExecutorService threads) throws Exception {
     String tokenId =
-        process().createToken(Duration.ofHours(1), 100_000, false, null, null).tokenId();
+        process()
+            .enrollmentTokens()
+            .create(Duration.ofHours(1), 100_000, false, null, null)
+            .tokenId();
     AtomicBoolean revokeReturned = new AtomicBoolean();
     AtomicInteger enrolledAfterRevoke = new AtomicInteger();
     AtomicInteger enrolled = new AtomicInteger();
@@ -89,12 +92,12 @@ class KeystoreRaceTest {
                 for (int i = 0; i < 2_000; i++) {
                   boolean afterRevoke = revokeReturned.get();
                   try {
-                    server.enroll(tokenId, prefix + i, freshVerifier());
+                    server.enrollmentTokens().enroll(tokenId, prefix + i, freshVerifier());
                     enrolled.incrementAndGet();
                     if (afterRevoke) {
                       enrolledAfterRevoke.incrementAndGet();
                     }
-                  } catch (KeystoreDirectory.EnrollRefused e) {
+                  } catch (EnrollRefused e) {
                     assertThat(e.reason()).isEqualTo("token-revoked");
                     if (afterRevoke) {
                       return null;
@@ -106,7 +109,7 @@ class KeystoreRaceTest {
               }));
     }
     assertThat(someEnrolled.await(1, TimeUnit.MINUTES)).isTrue();
-    TokenFile revoked = process().revokeToken(tokenId);
+    TokenFile revoked = process().enrollmentTokens().revoke(tokenId);
     revokeReturned.set(true);
     for (Future<?> machine : machines) {
       machine.get(1, TimeUnit.MINUTES);
@@ -114,7 +117,7 @@ class KeystoreRaceTest {
 
     assertThat(revoked.revoked()).isNotNull();
     assertThat(enrolledAfterRevoke).hasValue(0);
-    TokenFile onDisk = process().readToken(tokenId).orElseThrow();
+    TokenFile onDisk = process().enrollmentTokens().read(tokenId).orElseThrow();
     assertThat(onDisk.revoked()).as("round %d", round).isNotNull();
     assertThat(onDisk.used()).as("every enrollment counted once").isEqualTo(enrolled.get());
     try (Stream<Path> files = Files.list(dir.resolve("keys"))) {
@@ -130,7 +133,11 @@ class KeystoreRaceTest {
     ExecutorService threads = Executors.newFixedThreadPool(12);
     try {
       for (int round = 0; round < 50; round++) {
-        String tokenId = process().createToken(Duration.ofHours(1), 1, false, null, null).tokenId();
+        String tokenId =
+            process()
+                .enrollmentTokens()
+                .create(Duration.ofHours(1), 1, false, null, null)
+                .tokenId();
         List<KeystoreDirectory> servers = List.of(process(), process(), process());
         CountDownLatch start = new CountDownLatch(1);
         List<Future<Boolean>> machines = new ArrayList<>();
@@ -142,9 +149,9 @@ class KeystoreRaceTest {
                   () -> {
                     start.await();
                     try {
-                      server.enroll(tokenId, id, freshVerifier());
+                      server.enrollmentTokens().enroll(tokenId, id, freshVerifier());
                       return true;
-                    } catch (KeystoreDirectory.EnrollRefused e) {
+                    } catch (EnrollRefused e) {
                       assertThat(e.reason()).isEqualTo("token-used");
                       return false;
                     }
@@ -156,7 +163,7 @@ class KeystoreRaceTest {
           enrolled += machine.get(1, TimeUnit.MINUTES) ? 1 : 0;
         }
         assertThat(enrolled).as("round %d", round).isEqualTo(1);
-        assertThat(process().readToken(tokenId).orElseThrow().used()).isEqualTo(1);
+        assertThat(process().enrollmentTokens().read(tokenId).orElseThrow().used()).isEqualTo(1);
       }
     } finally {
       threads.shutdownNow();
@@ -194,7 +201,8 @@ class KeystoreRaceTest {
     // 3 rounds in the suite (a JVM start each); -Dauthgate.race.rounds=50 for a measurement.
     int rounds = Integer.getInteger("authgate.race.rounds", 3);
     for (int round = 0; round < rounds; round++) {
-      EnrollmentToken token = process().createToken(Duration.ofHours(1), 5, false, null, null);
+      EnrollmentToken token =
+          process().enrollmentTokens().create(Duration.ofHours(1), 5, false, null, null);
       Process a =
           child(EnrollingProcess.class, dir.resolve("keys").toString(), token.tokenId(), "a");
       Process b =
@@ -202,7 +210,8 @@ class KeystoreRaceTest {
       int enrolled = enrolledBy(a) + enrolledBy(b);
 
       assertThat(enrolled).as("round %d", round).isEqualTo(5);
-      assertThat(process().readToken(token.tokenId()).orElseThrow().used()).isEqualTo(5);
+      assertThat(process().enrollmentTokens().read(token.tokenId()).orElseThrow().used())
+          .isEqualTo(5);
     }
     System.out.printf(
         "two processes x 20 attempts on a 5-use token, %d rounds: exactly 5 enrolled each round%n",
@@ -241,9 +250,10 @@ class KeystoreRaceTest {
                 });
     try {
       for (int i = 0; i < 100; i++) {
-        String tokenId = process().createToken(Duration.ofHours(1), 1, true, null, null).tokenId();
-        process().enroll(tokenId, "d-" + i, freshVerifier());
-        process().deny("d-" + i);
+        String tokenId =
+            process().enrollmentTokens().create(Duration.ofHours(1), 1, true, null, null).tokenId();
+        process().enrollmentTokens().enroll(tokenId, "d-" + i, freshVerifier());
+        process().enrollmentTokens().deny("d-" + i);
       }
     } finally {
       done.set(true);
@@ -311,9 +321,11 @@ class KeystoreRaceTest {
       int enrolled = 0;
       for (int i = 0; i < 20; i++) {
         try {
-          server.enroll(args[1], args[2] + "-" + args[1] + "-" + i, freshVerifier());
+          server
+              .enrollmentTokens()
+              .enroll(args[1], args[2] + "-" + args[1] + "-" + i, freshVerifier());
           enrolled++;
-        } catch (KeystoreDirectory.EnrollRefused e) {
+        } catch (EnrollRefused e) {
           if (!e.reason().equals("token-used")) {
             throw new AssertionError(e.reason());
           }

@@ -17,7 +17,7 @@ final class ApproveCommand extends Decision {
 
   @Override
   void decide(KeystoreDirectory keys) throws IOException {
-    keys.approve(clientId);
+    keys.enrollmentTokens().approve(clientId);
   }
 
   @Override

@@ -42,7 +42,7 @@ abstract class Decision implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     KeystoreDirectory dir = keystore.open();
-    dir.requirePending(clientId);
+    dir.enrollmentTokens().requirePending(clientId);
     String[] waiting = new String[1];
     auditLog.audited(
         dir,
@@ -60,7 +60,7 @@ abstract class Decision implements Callable<Integer> {
   }
 
   private String waitingKey(KeystoreDirectory dir) throws IOException {
-    ClientKeys pending = dir.requirePending(clientId);
+    ClientKeys pending = dir.enrollmentTokens().requirePending(clientId);
     String waiting =
         pending.keys().isEmpty()
             ? "none"

@@ -18,7 +18,7 @@ final class DenyCommand extends Decision {
 
   @Override
   void decide(KeystoreDirectory keys) throws IOException {
-    keys.deny(clientId);
+    keys.enrollmentTokens().deny(clientId);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.authgate.server.cli.keyscommand;
 
 import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.Rotation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import picocli.CommandLine.Option;
@@ -26,20 +27,20 @@ final class NewKey {
    * its credential written to {@code target} (stdout is {@code out}); a credential that cannot be
    * written undoes the key.
    */
-  KeystoreDirectory.Rotation issue(
+  Rotation issue(
       KeystoreDirectory dir,
       AuditLogOption auditLog,
       CredentialOut target,
       PrintWriter out,
       AuditLogOption.Intent intent,
-      AuditLogOption.Change<KeystoreDirectory.Rotation> make)
+      AuditLogOption.Change<Rotation> make)
       throws IOException {
     return auditLog.audited(
         dir,
         intent,
         () -> {
-          KeystoreDirectory.Rotation made = make.apply();
-          target.write(made.credential(), out, () -> dir.undo(clientId, made));
+          Rotation made = make.apply();
+          target.write(made.credential(), out, () -> dir.rotations().undo(clientId, made));
           return made;
         });
   }

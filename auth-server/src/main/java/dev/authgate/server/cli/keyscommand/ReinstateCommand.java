@@ -6,6 +6,7 @@ import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.Rotation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -35,7 +36,7 @@ final class ReinstateCommand implements Callable<Integer> {
     byte[] secret = RandomSource.secure().bytes(32);
     String fingerprint = ScramKeys.fromSaltedPassword(secret).verifier().fingerprint();
     {
-      KeystoreDirectory.Rotation rotation =
+      Rotation rotation =
           newKey.issue(
               dir,
               auditLog,
@@ -44,9 +45,9 @@ final class ReinstateCommand implements Callable<Integer> {
               () ->
                   AuditEvent.of(AuditEventType.KEYS_REINSTATED)
                       .with("client_id", newKey.clientId)
-                      .with("key_id", dir.nextKeyIdOf(newKey.clientId))
+                      .with("key_id", dir.rotations().nextKeyIdOf(newKey.clientId))
                       .with("fingerprint", fingerprint),
-              () -> dir.reinstate(newKey.clientId, secret));
+              () -> dir.rotations().reinstate(newKey.clientId, secret));
       Credential credential = rotation.credential();
       PrintWriter err = spec.commandLine().getErr();
       err.println(

@@ -4,7 +4,9 @@ import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.cli.convert.DurationConverter;
+import dev.authgate.server.keystore.KeyRotations;
 import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.Rotation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -37,9 +39,9 @@ final class RotateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     KeystoreDirectory dir = keystore.open();
-    dir.requireNotRevoked(newKey.clientId, KeystoreDirectory.ROTATE_REVOKED);
+    dir.requireNotRevoked(newKey.clientId, KeyRotations.ROTATE_REVOKED);
     CredentialOut target = newKey.target();
-    KeystoreDirectory.Rotation rotation =
+    Rotation rotation =
         newKey.issue(
             dir,
             auditLog,
@@ -48,9 +50,9 @@ final class RotateCommand implements Callable<Integer> {
             () ->
                 AuditEvent.of(AuditEventType.KEYS_ROTATED)
                     .with("client_id", newKey.clientId)
-                    .with("key_id", dir.nextKeyIdOf(newKey.clientId))
+                    .with("key_id", dir.rotations().nextKeyIdOf(newKey.clientId))
                     .with("grace_s", grace.toSeconds()),
-            () -> dir.rotate(newKey.clientId, grace));
+            () -> dir.rotations().rotate(newKey.clientId, grace));
     Credential credential = rotation.credential();
     PrintWriter err = spec.commandLine().getErr();
     err.println(

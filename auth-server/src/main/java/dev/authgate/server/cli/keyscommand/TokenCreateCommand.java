@@ -84,7 +84,7 @@ final class TokenCreateCommand implements Callable<Integer> {
                   .with("uses", uses)
                   .with("expires_s", expires.toSeconds())
                   .with("approve", approve),
-          () -> dir.createToken(token, expires, uses, approve, clientId, prefix));
+          () -> dir.enrollmentTokens().create(token, expires, uses, approve, clientId, prefix));
       spec.commandLine().getOut().println(token.text());
       spec.commandLine()
           .getErr()

@@ -24,7 +24,7 @@ final class TokenListCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     java.time.Instant now = java.time.Instant.now();
     java.util.List<String[]> rows = new java.util.ArrayList<>();
-    for (TokenFile t : keystore.open().tokens()) {
+    for (TokenFile t : keystore.open().enrollmentTokens().list()) {
       String unusable = t.unusableReason(now);
       rows.add(
           new String[] {

@@ -26,11 +26,11 @@ final class TokenRevokeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     KeystoreDirectory dir = keystore.open();
-    dir.requireToken(tokenId);
+    dir.enrollmentTokens().requireKnown(tokenId);
     auditLog.audited(
         dir,
         () -> AuditEvent.of(AuditEventType.ENROLL_TOKEN_REVOKED).with("token_id", tokenId),
-        () -> dir.revokeToken(tokenId));
+        () -> dir.enrollmentTokens().revoke(tokenId));
     spec.commandLine().getErr().println("revoked token " + tokenId);
     return 0;
   }
