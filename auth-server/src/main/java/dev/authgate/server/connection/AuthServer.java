@@ -14,9 +14,6 @@ import dev.authgate.server.datagram.DatagramEndpoint;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
-import dev.authgate.server.download.PublishedFiles;
-import dev.authgate.server.keystore.KeystoreDirectory;
-import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.net.Addresses;
 import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
@@ -27,7 +24,6 @@ import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -105,7 +101,7 @@ public final class AuthServer implements Closeable {
     }
     DatagramEndpoint datagrams;
     try {
-      datagrams = startDatagrams(config, listener, random);
+      datagrams = ServerStartup.startDatagrams(config, listener, random);
     } catch (IOException e) {
       listener.close();
       uploads.close();
@@ -135,60 +131,15 @@ public final class AuthServer implements Closeable {
                 new RefusalAudit(audit, clock, REFUSAL_WINDOW),
                 rooms,
                 sessions,
-                published(config, keys),
+                ServerStartup.published(config, keys),
                 datagrams,
                 new ControlBudgets(clock)),
             executors);
     server.startBackgroundWork();
     DescriptorBudget.warnIfShort(config.sessions().maxSessions(), startups.full());
-    auditStarted(config, listener, hostKeys, audit, datagrams);
+    ServerStartup.auditStarted(config, listener, hostKeys, audit, datagrams);
     Thread.ofPlatform().name("authgate-accept").daemon(true).start(server::acceptLoop);
     return server;
-  }
-
-  private static void auditStarted(
-      ServerConfig config,
-      ServerSocket listener,
-      Supplier<HostKeySet> hostKeys,
-      AuditLog audit,
-      DatagramEndpoint datagrams) {
-    audit.record(
-        AuditEvent.of(AuditEventType.SERVER_STARTED)
-            .with("listen", Addresses.format(listener.getLocalSocketAddress()))
-            .with("server_id", config.serverId())
-            .with("host_key", hostKeys.get().signing().publicKey().fingerprint())
-            .with("handshake_timeout_ms", config.handshakeTimeout().toMillis())
-            .with("write_timeout_ms", config.sessions().writeTimeout().toMillis())
-            .with("max_sessions", config.sessions().maxSessions())
-            .with("max_sessions_per_client", config.sessions().maxPerClient())
-            .with("udp_port", datagrams == null ? null : datagrams.port()));
-  }
-
-  /** What the server publishes; never a file of the keystore, if it is a directory. */
-  private static PublishedFiles published(ServerConfig config, VerifierLookup keys) {
-    return new PublishedFiles(
-        config.published(),
-        keys instanceof LiveKeystore live
-            ? live.enrollments().map(KeystoreDirectory::path)
-            : Optional.empty());
-  }
-
-  /** The UDP endpoint of datagram channels, or null when the server takes none. */
-  private static DatagramEndpoint startDatagrams(
-      ServerConfig config, ServerSocket listener, RandomSource random) throws IOException {
-    if (!config.datagrams().enabled()) {
-      return null;
-    }
-    int udpPort =
-        config.datagrams().port() == DatagramLimits.SAME_AS_TCP
-            ? listener.getLocalPort()
-            : config.datagrams().port();
-    return DatagramEndpoint.start(
-        config.bindAddress(),
-        udpPort,
-        config.datagrams().maxChannels(),
-        config.datagrams().perSecond(),
-        random);
   }
 
   private void startBackgroundWork() {

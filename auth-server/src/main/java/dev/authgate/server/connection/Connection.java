@@ -3,18 +3,14 @@ package dev.authgate.server.connection;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.frame.FrameCodec;
-import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.io.WriteDeadline;
-import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
-import dev.authgate.protocol.proxy.ProxyHeader;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.net.Addresses;
 import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -40,30 +36,27 @@ final class Connection implements Runnable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Connection.class);
 
   private final Socket socket;
-  private final String id;
+  final String id;
   private final ServerContext context;
 
   /**
    * The trusted proxy this connection came through ({@code ip:port}), or null if it came directly.
    */
-  private final String proxy;
+  final String proxy;
 
   /** Where the client is: the socket's peer, or the source a trusted proxy's header named. */
-  private volatile InetAddress peer;
+  volatile InetAddress peer;
 
-  private volatile String remote;
+  volatile String remote;
 
   /**
    * Whether the peer is the trusted proxy itself: a proxy's connection until its header names a
    * client. Such a peer is never penalised (that would refuse everyone behind it).
    */
-  private volatile boolean peerIsProxy;
-
-  /** Whether a trusted proxy said this is its own connection (LOCAL): a health check, usually. */
-  private boolean proxyCheck;
+  volatile boolean peerIsProxy;
 
   /** The source whose per-source handshake count this connection holds, or null. */
-  private String sourceSlot;
+  String sourceSlot;
 
   private final AtomicReference<ConnectionState> state =
       new AtomicReference<>(ConnectionState.HANDSHAKE);
@@ -99,8 +92,9 @@ final class Connection implements Runnable {
       out = new WriteDeadline(socket.getOutputStream());
       HandshakeDeadline deadline =
           HandshakeDeadline.arm(socket, context.config().handshakeTimeout(), context.deadlines());
+      ConnectionHandshake handshake = new ConnectionHandshake(this, context, in, out, deadline);
       Accepted accepted =
-          proxy == null || readProxyHeader(in, deadline) ? handshake(in, deadline) : null;
+          proxy == null || handshake.readProxyHeader() ? handshake.handshake() : null;
       if (accepted != null) {
         Session verifiedSession = new Session(this, accepted, in, out, context);
         session = verifiedSession;
@@ -117,202 +111,11 @@ final class Connection implements Runnable {
   }
 
   /**
-   * Reads the PROXY header a trusted proxy sends first, under the handshake's deadline, and makes
-   * the client it names this connection's peer and source: its penalty and its per-source handshake
-   * cap are checked now, as they would have been at accept for a direct connection.
-   *
-   * @return whether the handshake may begin; if not, the connection was refused and audited, or (a
-   *     proxy's health check that closed without a byte) merely logged
-   */
-  private boolean readProxyHeader(InputStream in, HandshakeDeadline deadline) {
-    try {
-      if (endsWithoutAByte(in)) {
-        if (deadline.expired()) {
-          throw new ProtocolException(Reason.PROXY_HEADER, noHeaderInTime());
-        }
-        LOG.debug("{}: the proxy {} closed without a byte (a health check)", id, proxy);
-        deadline.disarm();
-        return false;
-      }
-      ProxyHeader header = ProxyHeader.read(in);
-      if (header.command() == ProxyHeader.Command.LOCAL) {
-        // The proxy's own connection: a health check, which may see HELLO and go, never log in.
-        proxyCheck = true;
-        return true;
-      }
-      if (header.source() != null) {
-        peer = header.source().getAddress();
-        remote = Addresses.format(header.source());
-      } else {
-        // A relayed client with no TCP/IP address (UNSPEC, a unix-socket frontend): all such
-        // clients of one proxy are one source, penalised and capped like any other, under the
-        // proxy's address (marked, so the audit tells them from the proxy itself).
-        remote = remote + " (no client address)";
-      }
-      peerIsProxy = false;
-      String source = context.penalties().source(peer);
-      Reason refusal = null;
-      if (context.penalties().refusal(peer).isPresent()) {
-        refusal = Reason.PENALIZED;
-      } else if (context.startups().tryEnterSource(source)) {
-        sourceSlot = source;
-      } else {
-        refusal = Reason.OVERLOADED;
-      }
-      if (refusal != null) {
-        deadline.disarm();
-        sendQuietly(ServerHandshake.refusalFrame(refusal));
-        context.refusals().refused(refusal, true, source, remote, proxy);
-        return false;
-      }
-      return true;
-    } catch (ProtocolException e) {
-      refuse(e);
-    } catch (IOException e) {
-      refuse(
-          new ProtocolException(
-              Reason.PROXY_HEADER,
-              deadline.expired()
-                  ? noHeaderInTime()
-                  : "connection closed or failed inside the PROXY header: " + e.getMessage()));
-    }
-    deadline.disarm();
-    return false;
-  }
-
-  /**
-   * Whether the peer ends the connection (closes or resets it) before sending a byte; if not, the
-   * byte stays in the stream. Load balancers' health checks do this.
-   */
-  private static boolean endsWithoutAByte(InputStream in) throws IOException {
-    in.mark(1);
-    try {
-      if (in.read() < 0) {
-        return true;
-      }
-    } catch (IOException e) {
-      if (e instanceof ProtocolException) {
-        throw e;
-      }
-      return true;
-    }
-    in.reset();
-    return false;
-  }
-
-  private String noHeaderInTime() {
-    return "no complete PROXY header within "
-        + context.config().handshakeTimeout().toMillis()
-        + " ms";
-  }
-
-  private void sendQuietly(byte[] frame) {
-    try {
-      out.write(frame);
-    } catch (IOException ignored) {
-      // The peer is gone or the deadline shut the socket; the outcome is audited either way.
-    }
-  }
-
-  private Accepted handshake(InputStream in, HandshakeDeadline deadline) {
-    long started = System.nanoTime();
-    ServerHandshake handshake =
-        new ServerHandshake(
-            context.keys(),
-            context.config().serverId(),
-            context.hostKeys().get(),
-            context.randomness(),
-            context.ephemerals());
-    boolean beforeAuth = true;
-    try {
-      out.write(handshake.hello());
-      if (proxyCheck && endsWithoutAByte(in) && !deadline.expired()) {
-        healthCheck();
-        return null;
-      }
-      if (proxyCheck) {
-        throw new ProtocolException(
-            Reason.PROXY_HEADER,
-            "a LOCAL PROXY header is for the proxy's health checks: no client logs in on it");
-      }
-      beforeAuth = false;
-      refuseProxyHeader(in);
-      Accepted accepted = handshake.onAuth(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
-      if (!deadline.disarm()) {
-        throw new EOFException("deadline passed during verification");
-      }
-      admit(accepted);
-      // Audited before WELCOME goes out, so the record exists by the time the client is in.
-      context
-          .audit()
-          .record(
-              event(AuditEventType.AUTH_ACCEPTED)
-                  .with("client_id", accepted.clientId())
-                  .with("key_id", accepted.keyId())
-                  .with("handshake_us", (System.nanoTime() - started) / 1_000));
-      out.write(accepted.welcomeFrame());
-      return accepted;
-    } catch (ProtocolException e) {
-      refuse(deadline.expired() ? timeout() : e);
-    } catch (IOException e) {
-      if (proxyCheck && beforeAuth && !deadline.expired()) {
-        healthCheck(); // reset by the proxy before HELLO was written
-      } else {
-        refuse(deadline.expired() ? timeout() : lost(e));
-      }
-    } finally {
-      deadline.disarm();
-      leaveHandshake();
-    }
-    return null;
-  }
-
-  /**
-   * The proxy's own connection (a LOCAL header) ended before AUTH: its health check, which saw the
-   * server accept (HAProxy resets it at once). Not a client, so not audited and not penalised.
-   */
-  private void healthCheck() {
-    LOG.debug("{}: health check by the proxy {}", id, proxy);
-  }
-
-  /**
-   * A PROXY header where AUTH should be: sent by an address that is not a trusted proxy (it could
-   * otherwise claim any source), or a second one. Named in the audit log rather than reported as a
-   * malformed frame, since it is usually a load balancer that is not in {@code --trusted-proxies}.
-   */
-  private void refuseProxyHeader(InputStream in) throws IOException {
-    in.mark(ProxyHeader.recognitionLength());
-    int first = in.read();
-    if (first != '\r' && first != 'P') {
-      // Not how a PROXY header starts (nor a frame type): decided on one byte, so a frame that
-      // arrives a few bytes at a time is never held back waiting for more.
-      in.reset();
-      return;
-    }
-    byte[] start = new byte[ProxyHeader.recognitionLength()];
-    start[0] = (byte) first;
-    int length = 1 + in.readNBytes(start, 1, start.length - 1);
-    in.reset();
-    if (!ProxyHeader.looksLikeHeader(start, length)) {
-      return;
-    }
-    String why;
-    if (proxy != null) {
-      why = "a second PROXY header from the trusted proxy " + proxy;
-    } else if (context.config().defences().proxyProtocol()) {
-      why = "a PROXY header from " + remote + ", which is not in --trusted-proxies";
-    } else {
-      why = "a PROXY header, but this server does not take the PROXY protocol (--proxy-protocol)";
-    }
-    throw new ProtocolException(Reason.PROXY_HEADER, why);
-  }
-
-  /**
    * The last checks before WELCOME. The verified identity is published first, so a keystore reload
    * from here on finds this connection and revokes it; the key is then looked up again, so a reload
    * that landed between the handshake's lookup and the publication is not missed either.
    */
-  private void admit(Accepted accepted) throws ProtocolException {
+  void admit(Accepted accepted) throws ProtocolException {
     verified = accepted;
     boolean stillValid =
         context
@@ -336,65 +139,13 @@ final class Connection implements Runnable {
     holdsSessionSlotOf = accepted.clientId();
   }
 
-  private void leaveHandshake() {
+  void leaveHandshake() {
     if (holdsHandshakeSlot) {
       holdsHandshakeSlot = false;
       context.startups().leaveGlobal();
       if (sourceSlot != null) {
         context.startups().leaveSource(sourceSlot);
       }
-    }
-  }
-
-  private ProtocolException timeout() {
-    return new ProtocolException(
-        Reason.HANDSHAKE_TIMEOUT,
-        "handshake not complete within " + context.config().handshakeTimeout().toMillis() + " ms");
-  }
-
-  private static ProtocolException lost(IOException e) {
-    String detail =
-        e instanceof EOFException
-            ? "connection closed before AUTH"
-            : "connection failed during the handshake: " + e.getMessage();
-    return new ProtocolException(Reason.MALFORMED, detail);
-  }
-
-  private void refuse(ProtocolException e) {
-    if (!peerIsProxy) {
-      // A trusted proxy is never penalised for what it relays: that would refuse everyone. The
-      // client its header named is, even if it shares the proxy's address.
-      context.penalties().penalize(peer, e.reason());
-    }
-    sendQuietly(ServerHandshake.refusalFrame(e.reason()));
-    context
-        .audit()
-        .record(
-            event(AuditEventType.AUTH_REJECTED)
-                .with("client_id", e.claimedClientId())
-                .with("key_id", e.claimedKeyId())
-                .with("reason", e.reason().auditName())
-                .with("detail", e.getMessage()));
-    String tokenId =
-        e.claimedClientId() == null ? null : EnrollmentToken.tokenIdOf(e.claimedClientId());
-    if (tokenId != null) {
-      // A failed use of an enrollment token, in the enrollment's own words (the auth.rejected
-      // above is what penalties, fail2ban and metrics count, like any failed login).
-      context
-          .audit()
-          .record(
-              event(AuditEventType.ENROLL_REJECTED)
-                  .with("token_id", tokenId)
-                  .with(
-                      "reason",
-                      switch (e.reason()) {
-                        case UNKNOWN_CLIENT -> "token-unknown";
-                        case BAD_PROOF -> "token-wrong";
-                        case REVOKED_KEY -> "token-revoked";
-                        case EXPIRED_KEY -> "token-expired-or-used";
-                        default -> e.reason().auditName();
-                      })
-                  .with("detail", e.getMessage()));
     }
   }
 

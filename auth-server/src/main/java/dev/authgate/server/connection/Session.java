@@ -7,6 +7,7 @@ import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.keyfile.Permissions.SessionKind;
 import dev.authgate.protocol.session.ChatMessage;
+import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.DatagramControl;
 import dev.authgate.protocol.session.Enroll;
 import dev.authgate.protocol.session.EnrollResult;
@@ -29,22 +30,20 @@ import dev.authgate.protocol.session.UploadResult;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.chat.ChatSession;
-import dev.authgate.server.datagram.Channel;
-import dev.authgate.server.datagram.DatagramEndpoint;
+import dev.authgate.server.datagram.DatagramSession;
 import dev.authgate.server.download.DownloadSession;
 import dev.authgate.server.enroll.EnrollSession;
 import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.session.VerifiedSession;
 import dev.authgate.server.upload.UploadSession;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The verified part of one connection: reads the client's messages top to bottom on the
@@ -60,10 +59,10 @@ final class Session implements VerifiedSession {
   private final ServerContext context;
   private volatile UploadSession uploads;
   private volatile ChatSession chat;
-  private volatile Channel datagramChannel;
+  private DatagramSession datagrams;
   private volatile DownloadSession downloads;
   private int refusalsNotAudited;
-  private ControlBudget control; // looked up at the first control request: most sessions make none
+  private final SessionPolicy policy;
 
   Session(
       Connection connection,
@@ -75,6 +74,7 @@ final class Session implements VerifiedSession {
     this.accepted = accepted;
     this.context = context;
     this.channel = SecureChannel.server(in, out, accepted.keys());
+    this.policy = new SessionPolicy(context, accepted.clientId());
   }
 
   // The three kinds of work are set up at their first message, not for every session: most
@@ -107,6 +107,36 @@ final class Session implements VerifiedSession {
       chat = now;
     }
     return now;
+  }
+
+  private DatagramSession datagrams() {
+    if (datagrams == null) {
+      datagrams =
+          new DatagramSession(
+              context.datagrams(),
+              this,
+              accepted.keys().datagramSecret(),
+              context.config().datagrams().perSecond(),
+              new DatagramSession.Chat() {
+                @Override
+                public boolean say(byte[] line) {
+                  ChatSession member = chat;
+                  return policy.permissions().allows(SessionKind.CHAT)
+                      && member != null
+                      && member.sayFromDatagram(line);
+                }
+
+                @Override
+                public void deliverEventsTo(Predicate<Event> sink) {
+                  if (sink != null) {
+                    chat().deliverRoomEventsTo(sink);
+                  } else if (chat != null) {
+                    chat.deliverRoomEventsTo(null);
+                  }
+                }
+              });
+    }
+    return datagrams;
   }
 
   @Override
@@ -152,7 +182,7 @@ final class Session implements VerifiedSession {
           case UPLOAD_FAILED, DOWNLOAD_FAILED, DOWNLOAD_SKIPPED -> true;
           default -> false;
         };
-    if (refusal && !control().tryTake()) {
+    if (refusal && !policy.control().tryTake()) {
       refusalsNotAudited++;
       return;
     }
@@ -166,13 +196,15 @@ final class Session implements VerifiedSession {
 
   /** Serves until the session ends, then audits how. */
   void run(Instant start) {
-    Ending ending = serveUntilEnd();
+    SessionEnding ending = serveUntilEnd();
     ConnectionState requested = connection.state();
     if (requested.ending() && !ending.byClient()) {
-      ending = new Ending(requested.outcome(), requested.why(), requested.closeCode());
+      ending = new SessionEnding(requested.outcome(), requested.why(), requested.closeCode());
     }
     // Before anything else ends, so no datagram acts for a session that is ending.
-    closeDatagrams(ending.outcome());
+    if (datagrams != null) {
+      datagrams.close(ending.outcome());
+    }
     if (ending.closeCode() >= 0) {
       sendClose(ending.closeCode(), ending.closeText());
       connection.finishOutput();
@@ -186,107 +218,17 @@ final class Session implements VerifiedSession {
     auditClosed(ending, start);
   }
 
-  /** How a session ended: its audit outcome and detail, and the CLOSE (if any) that says so. */
-  private record Ending(String outcome, String detail, int closeCode, String closeText) {
-    Ending(String outcome, String detail, int closeCode) {
-      this(outcome, detail, closeCode, detail);
-    }
-
-    boolean byClient() {
-      return outcome.equals("closed");
-    }
-  }
-
-  private Ending serveUntilEnd() {
+  private SessionEnding serveUntilEnd() {
     try {
       if (!connection.open()) {
-        return new Ending("connection-lost", "ended before the session began", -1);
+        return new SessionEnding("connection-lost", "ended before the session began", -1);
       }
       connection.idleLimit(
           (int) Math.min(Integer.MAX_VALUE, context.config().idleTimeout().toMillis()));
       serve();
-      return new Ending("closed", null, -1);
-    } catch (NotPermitted e) {
-      return new Ending(Reason.NOT_PERMITTED.auditName(), e.getMessage(), Close.NOT_PERMITTED);
-    } catch (ControlBudget.ControlFlood e) {
-      return new Ending("flood", e.getMessage(), Close.PROTOCOL_ERROR, "too many requests");
-    } catch (SocketTimeoutException e) {
-      String why = "idle for " + context.config().idleTimeout().toSeconds() + " s";
-      return new Ending("idle-timeout", null, Close.IDLE, why);
-    } catch (EOFException e) {
-      return new Ending("connection-lost", "the client closed without CLOSE", -1);
-    } catch (ProtocolException e) {
-      return new Ending(
-          e.reason().auditName(), e.getMessage(), Close.PROTOCOL_ERROR, e.reason().auditName());
+      return new SessionEnding("closed", null, -1);
     } catch (IOException e) {
-      return new Ending("connection-lost", e.getMessage(), -1);
-    }
-  }
-
-  /** The client asked for a kind of session its keystore entry does not allow. */
-  private static final class NotPermitted extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    NotPermitted(SessionKind kind) {
-      super(kind.label() + " sessions are not permitted for this client");
-    }
-
-    NotPermitted(String why) {
-      super(why);
-    }
-  }
-
-  /** What the client may do now: read at each use, so a change applies on the next request. */
-  private Permissions permissions() {
-    return context.keys().permissions(accepted.clientId());
-  }
-
-  private void require(SessionKind kind) throws NotPermitted {
-    if (!permissions().allows(kind)) {
-      throw new NotPermitted(kind);
-    }
-  }
-
-  /**
-   * A PING is a ping session's request, or a keepalive of a session of a kind the client may still
-   * use (a chat member's, an uploader's between files). Checked on every PING, so a client whose
-   * every kind was refused, or taken away, is not kept alive by PINGs.
-   */
-  private void requireKeepalive() throws NotPermitted {
-    Permissions now = permissions();
-    boolean keepsAlive =
-        now.allows(SessionKind.PING)
-            || (chatUsed() && now.allows(SessionKind.CHAT))
-            || (uploadsUsed() && now.allows(SessionKind.UPLOAD))
-            || (downloadsUsed() && now.allows(SessionKind.DOWNLOAD));
-    if (!keepsAlive) {
-      throw new NotPermitted(SessionKind.PING);
-    }
-  }
-
-  private ControlBudget control() {
-    if (control == null) {
-      control = context.controlBudgets().of(accepted.clientId());
-    }
-    return control;
-  }
-
-  /** Spends this session's control budget on a request that touches shared state or the audit. */
-  private void spendControl(SessionMessage message) throws ControlBudget.ControlFlood {
-    String what =
-        switch (message) {
-          case ChatMessage.Join j -> "CHAT_JOIN";
-          case ChatMessage.Leave l -> "CHAT_LEAVE";
-          case ChatMessage.Who w -> "CHAT_WHO";
-          case ChatMessage.Rooms r -> "CHAT_ROOMS";
-          case DatagramControl.Open o -> "DATAGRAM_OPEN";
-          case DatagramControl.Status s -> "DATAGRAM_STATUS";
-          case ListFiles l -> "LIST_FILES";
-          case Enroll e -> "ENROLL";
-          default -> null;
-        };
-    if (what != null) {
-      control().spend(what);
+      return SessionEnding.of(e, context.config().idleTimeout());
     }
   }
 
@@ -301,132 +243,79 @@ final class Session implements VerifiedSession {
               || message instanceof Close)) {
         throw new NotPermitted("an enrollment token's session may only enroll");
       }
-      spendControl(message);
-      switch (message) {
-        case Ping p -> {
-          requireKeepalive();
-          channel.send(new Pong(p.token()));
-        }
-        case Pong p -> {
-          // An unsolicited pong is harmless; ignore it.
-        }
-        case Close c -> {
-          return;
-        }
-        case UploadBegin b -> uploads().begin(b, permissions());
-        case UploadData d -> uploads().data(d);
-        case UploadEnd e -> uploads().end(e);
-        case ChatMessage c -> {
-          require(SessionKind.CHAT);
-          chat().handle(c, permissions());
-        }
-        case Enroll e -> {
-          if (!tokenSession) {
-            throw new NotPermitted("only an enrollment token's session may enroll");
-          }
-          new EnrollSession(
-                  this,
-                  context.keys() instanceof LiveKeystore live
-                      ? Optional.of(live)
-                      : Optional.empty())
-              .enroll(e);
-        }
-        case EnrollResult r -> throw serverOnly("ENROLL_RESULT");
-        case ListFiles l -> {
-          require(SessionKind.DOWNLOAD);
-          downloads().list();
-        }
-        case GetFile g -> {
-          if (g.offset() > 0) {
-            control().spend("resumed GET_FILE"); // the server hashes the prefix first
-          }
-          downloads().get(g, permissions());
-        }
-        case FileListing l -> throw serverOnly("FILE_LISTING");
-        case GetReady r -> throw serverOnly("GET_READY");
-        case GetData d -> throw serverOnly("GET_DATA");
-        case GetEnd e -> throw serverOnly("GET_END");
-        case UploadReady r -> throw serverOnly("UPLOAD_READY");
-        case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
-        case DatagramControl.Open o -> openDatagrams(o.events());
-        case DatagramControl.Status s -> {
-          require(SessionKind.CHAT);
-          Channel now = datagramChannel;
-          channel.send(
-              now == null
-                  ? new DatagramControl.Counts(0, -1, 0)
-                  : new DatagramControl.Counts(now.received(), now.highest(), now.dropped()));
-        }
-        case DatagramControl.Opened o -> throw serverOnly("DATAGRAM_OPENED");
-        case DatagramControl.Counts c -> throw serverOnly("DATAGRAM_COUNTS");
+      policy.spend(message);
+      if (message instanceof Close) {
+        return;
       }
+      route(message, tokenSession);
     }
   }
 
-  /**
-   * Opens this session's datagram channel (closing any open one): its keys come from the session's
-   * datagram secret and the new channel's random id. Answered with DATAGRAM_OPENED, port 0 if this
-   * server takes no datagrams or has as many channels open as it may. Audited.
-   */
-  private void openDatagrams(boolean events) throws IOException {
-    require(SessionKind.CHAT);
-    closeDatagrams("reopened");
-    DatagramEndpoint endpoint = context.datagrams();
-    Channel opened =
-        endpoint == null ? null : endpoint.open(accepted.keys().datagramSecret(), this::onDatagram);
-    if (opened == null) {
-      channel.send(new DatagramControl.Opened(new byte[8], 0, 0));
-      return;
+  /** Hands one message to the feature it is for, or refuses it. */
+  private void route(SessionMessage message, boolean tokenSession) throws IOException {
+    switch (message) {
+      case Ping p -> {
+        policy.requireKeepalive(chatUsed(), uploadsUsed(), downloadsUsed());
+        channel.send(new Pong(p.token()));
+      }
+      case Pong p -> {
+        // An unsolicited pong is harmless; ignore it.
+      }
+      case Close c -> {
+        // serve() has ended the session.
+      }
+      case UploadBegin b -> uploads().begin(b, policy.permissions());
+      case UploadData d -> uploads().data(d);
+      case UploadEnd e -> uploads().end(e);
+      case ChatMessage c -> {
+        policy.require(SessionKind.CHAT);
+        chat().handle(c, policy.permissions());
+      }
+      case Enroll e -> enroll(e, tokenSession);
+      case EnrollResult r -> throw serverOnly("ENROLL_RESULT");
+      case ListFiles l -> {
+        policy.require(SessionKind.DOWNLOAD);
+        downloads().list();
+      }
+      case GetFile g -> {
+        if (g.offset() > 0) {
+          policy.control().spend("resumed GET_FILE"); // the server hashes the prefix first
+        }
+        downloads().get(g, policy.permissions());
+      }
+      case FileListing l -> throw serverOnly("FILE_LISTING");
+      case GetReady r -> throw serverOnly("GET_READY");
+      case GetData d -> throw serverOnly("GET_DATA");
+      case GetEnd e -> throw serverOnly("GET_END");
+      case UploadReady r -> throw serverOnly("UPLOAD_READY");
+      case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
+      case DatagramControl d -> datagram(d);
     }
-    datagramChannel = opened;
-    if (events) {
-      Channel carrying = opened;
-      chat()
-          .deliverRoomEventsTo(
-              event -> carrying.send(Channel.EVENT, event.body()) != Channel.Sent.TOO_BIG);
-    }
-    context
-        .audit()
-        .record(
-            connection
-                .event(AuditEventType.DATAGRAM_OPENED)
-                .with("client_id", accepted.clientId())
-                .with("udp_port", endpoint.port())
-                .with("events", events));
-    channel.send(
-        new DatagramControl.Opened(
-            opened.id(), endpoint.port(), context.config().datagrams().perSecond()));
   }
 
-  /** A message that opened on this session's channel; on the datagram thread, never waiting. */
-  private boolean onDatagram(Channel.Message message) {
-    return switch (message.type()) {
-      case Channel.SAY ->
-          permissions().allows(SessionKind.CHAT)
-              && chat != null
-              && chat.sayFromDatagram(message.body());
-      case Channel.CREDIT -> true;
-      default -> false;
-    };
+  private void enroll(Enroll request, boolean tokenSession) throws IOException {
+    if (!tokenSession) {
+      throw new NotPermitted("only an enrollment token's session may enroll");
+    }
+    new EnrollSession(
+            this,
+            context.keys() instanceof LiveKeystore live ? Optional.of(live) : Optional.empty())
+        .enroll(request);
   }
 
-  private void closeDatagrams(String outcome) {
-    Channel open = datagramChannel;
-    if (open == null) {
-      return;
+  private void datagram(DatagramControl message) throws IOException {
+    switch (message) {
+      case DatagramControl.Open o -> {
+        policy.require(SessionKind.CHAT);
+        datagrams().open(o.events());
+      }
+      case DatagramControl.Status s -> {
+        policy.require(SessionKind.CHAT);
+        datagrams().status();
+      }
+      case DatagramControl.Opened o -> throw serverOnly("DATAGRAM_OPENED");
+      case DatagramControl.Counts c -> throw serverOnly("DATAGRAM_COUNTS");
     }
-    datagramChannel = null;
-    if (chat != null) {
-      chat.deliverRoomEventsTo(null);
-    }
-    context.datagrams().close(open);
-    AuditEvent event =
-        connection
-            .event(AuditEventType.DATAGRAM_CLOSED)
-            .with("client_id", accepted.clientId())
-            .with("outcome", outcome);
-    open.counts().forEach(event::with);
-    context.audit().record(event);
   }
 
   private static ProtocolException serverOnly(String what) {
@@ -441,7 +330,7 @@ final class Session implements VerifiedSession {
     }
   }
 
-  private void auditClosed(Ending ending, Instant start) {
+  private void auditClosed(SessionEnding ending, Instant start) {
     Duration duration = Duration.between(start, context.clock().instant());
     context
         .audit()

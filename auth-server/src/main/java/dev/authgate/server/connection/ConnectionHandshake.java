@@ -1,0 +1,220 @@
+package dev.authgate.server.connection;
+
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.handshake.ServerHandshake;
+import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
+import dev.authgate.protocol.io.WriteDeadline;
+import dev.authgate.protocol.proxy.ProxyHeader;
+import dev.authgate.server.audit.AuditEventType;
+import dev.authgate.server.net.Addresses;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The unverified part of one connection, on its thread: a trusted proxy's PROXY header, then the
+ * handshake under the connection's one total deadline, ending in {@code auth.accepted} (the
+ * verified identity, admitted) or {@code auth.rejected} (refused, penalised, audited).
+ */
+final class ConnectionHandshake {
+  private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+
+  private final Connection connection;
+  private final ServerContext context;
+  private final InputStream in;
+  private final WriteDeadline out;
+  private final HandshakeDeadline deadline;
+
+  /** Whether a trusted proxy said this is its own connection (LOCAL): a health check, usually. */
+  private boolean proxyCheck;
+
+  ConnectionHandshake(
+      Connection connection,
+      ServerContext context,
+      InputStream in,
+      WriteDeadline out,
+      HandshakeDeadline deadline) {
+    this.connection = connection;
+    this.context = context;
+    this.in = in;
+    this.out = out;
+    this.deadline = deadline;
+  }
+
+  /**
+   * Reads the PROXY header a trusted proxy sends first, under the handshake's deadline, and makes
+   * the client it names this connection's peer and source: its penalty and its per-source handshake
+   * cap are checked now, as they would have been at accept for a direct connection.
+   *
+   * @return whether the handshake may begin; if not, the connection was refused and audited, or (a
+   *     proxy's health check that closed without a byte) merely logged
+   */
+  boolean readProxyHeader() {
+    try {
+      if (ProxyPreamble.endsWithoutAByte(in)) {
+        if (deadline.expired()) {
+          throw new ProtocolException(Reason.PROXY_HEADER, noHeaderInTime());
+        }
+        LOG.debug(
+            "{}: the proxy {} closed without a byte (a health check)",
+            connection.id,
+            connection.proxy);
+        deadline.disarm();
+        return false;
+      }
+      ProxyHeader header = ProxyHeader.read(in);
+      if (header.command() == ProxyHeader.Command.LOCAL) {
+        // The proxy's own connection: a health check, which may see HELLO and go, never
+        // log in.
+        proxyCheck = true;
+        return true;
+      }
+      if (header.source() != null) {
+        connection.peer = header.source().getAddress();
+        connection.remote = Addresses.format(header.source());
+      } else {
+        // A relayed client with no TCP/IP address (UNSPEC, a unix-socket frontend): all such
+        // clients of one proxy are one source, penalised and capped like any other,
+        // under the
+        // proxy's address (marked, so the audit tells them from the proxy
+        // itself).
+        connection.remote = connection.remote + " (no client address)";
+      }
+      connection.peerIsProxy = false;
+      String source = context.penalties().source(connection.peer);
+      Reason refusal = null;
+      if (context.penalties().refusal(connection.peer).isPresent()) {
+        refusal = Reason.PENALIZED;
+      } else if (context.startups().tryEnterSource(source)) {
+        connection.sourceSlot = source;
+      } else {
+        refusal = Reason.OVERLOADED;
+      }
+      if (refusal != null) {
+        deadline.disarm();
+        sendQuietly(ServerHandshake.refusalFrame(refusal));
+        context.refusals().refused(refusal, true, source, connection.remote, connection.proxy);
+        return false;
+      }
+      return true;
+    } catch (ProtocolException e) {
+      refuse(e);
+    } catch (IOException e) {
+      refuse(
+          new ProtocolException(
+              Reason.PROXY_HEADER,
+              deadline.expired()
+                  ? noHeaderInTime()
+                  : "connection closed or failed inside the PROXY header: " + e.getMessage()));
+    }
+    deadline.disarm();
+    return false;
+  }
+
+  private String noHeaderInTime() {
+    return "no complete PROXY header within "
+        + context.config().handshakeTimeout().toMillis()
+        + " ms";
+  }
+
+  private void sendQuietly(byte[] frame) {
+    try {
+      out.write(frame);
+    } catch (IOException ignored) {
+      // The peer is gone or the deadline shut the socket; the outcome is audited either
+      // way.
+    }
+  }
+
+  Accepted handshake() {
+    long started = System.nanoTime();
+    ServerHandshake handshake =
+        new ServerHandshake(
+            context.keys(),
+            context.config().serverId(),
+            context.hostKeys().get(),
+            context.randomness(),
+            context.ephemerals());
+    boolean beforeAuth = true;
+    try {
+      out.write(handshake.hello());
+      if (proxyCheck && ProxyPreamble.endsWithoutAByte(in) && !deadline.expired()) {
+        healthCheck();
+        return null;
+      }
+      if (proxyCheck) {
+        throw new ProtocolException(
+            Reason.PROXY_HEADER,
+            "a LOCAL PROXY header is for the proxy's health checks: no client logs in on it");
+      }
+      beforeAuth = false;
+      ProxyPreamble.refuseHeaderInsteadOfAuth(
+          in, connection.proxy, connection.remote, context.config().defences().proxyProtocol());
+      Accepted accepted = handshake.onAuth(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
+      if (!deadline.disarm()) {
+        throw new EOFException("deadline passed during verification");
+      }
+      connection.admit(accepted);
+      // Audited before WELCOME goes out, so the record exists by the time the client is in.
+      context
+          .audit()
+          .record(
+              connection
+                  .event(AuditEventType.AUTH_ACCEPTED)
+                  .with("client_id", accepted.clientId())
+                  .with("key_id", accepted.keyId())
+                  .with("handshake_us", (System.nanoTime() - started) / 1_000));
+      out.write(accepted.welcomeFrame());
+      return accepted;
+    } catch (ProtocolException e) {
+      refuse(deadline.expired() ? timeout() : e);
+    } catch (IOException e) {
+      if (proxyCheck && beforeAuth && !deadline.expired()) {
+        healthCheck(); // reset by the proxy before HELLO was written
+      } else {
+        refuse(deadline.expired() ? timeout() : lost(e));
+      }
+    } finally {
+      deadline.disarm();
+      connection.leaveHandshake();
+    }
+    return null;
+  }
+
+  /**
+   * The proxy's own connection (a LOCAL header) ended before AUTH: its health check, which saw the
+   * server accept (HAProxy resets it at once). Not a client, so not audited and not penalised.
+   */
+  private void healthCheck() {
+    LOG.debug("{}: health check by the proxy {}", connection.id, connection.proxy);
+  }
+
+  private ProtocolException timeout() {
+    return new ProtocolException(
+        Reason.HANDSHAKE_TIMEOUT,
+        "handshake not complete within " + context.config().handshakeTimeout().toMillis() + " ms");
+  }
+
+  private static ProtocolException lost(IOException e) {
+    String detail =
+        e instanceof EOFException
+            ? "connection closed before AUTH"
+            : "connection failed during the handshake: " + e.getMessage();
+    return new ProtocolException(Reason.MALFORMED, detail);
+  }
+
+  private void refuse(ProtocolException e) {
+    if (!connection.peerIsProxy) {
+      // A trusted proxy is never penalised for what it relays: that would refuse
+      // everyone. The
+      // client its header named is, even if it shares the proxy's address.
+      context.penalties().penalize(connection.peer, e.reason());
+    }
+    sendQuietly(ServerHandshake.refusalFrame(e.reason()));
+    HandshakeAudit.refused(context.audit(), connection::event, e);
+  }
+}
