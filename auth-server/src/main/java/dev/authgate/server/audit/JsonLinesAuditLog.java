@@ -53,7 +53,7 @@ public final class JsonLinesAuditLog implements AuditFile {
 
   private final ReentrantLock lock = new ReentrantLock();
   private IOException lastFailure;
-  private final java.util.concurrent.ExecutorService compressor;
+  private final RotatedAuditFiles rotated;
   private FileChannel out;
   private Object openedKey;
   private long size;
@@ -68,14 +68,8 @@ public final class JsonLinesAuditLog implements AuditFile {
     this.file = file;
     this.clock = clock;
     this.rotation = rotation;
-    this.compressor =
-        java.util.concurrent.Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "authgate-audit-compress");
-              t.setDaemon(true);
-              return t;
-            });
-    recoverRotated();
+    this.rotated = new RotatedAuditFiles(file, rotation);
+    rotated.recover();
     openLive();
   }
 
@@ -111,7 +105,7 @@ public final class JsonLinesAuditLog implements AuditFile {
     }
   }
 
-  private static void createPrivate(Path file) throws IOException {
+  static void createPrivate(Path file) throws IOException {
     try {
       Files.createFile(
           file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -333,90 +327,16 @@ public final class JsonLinesAuditLog implements AuditFile {
    */
   private java.nio.channels.FileLock rotate(java.nio.channels.FileLock held, java.time.Instant now)
       throws IOException {
-    Path rotated = nextRotatedName(day);
+    Path moved = rotated.nextName(day);
     try {
-      Files.move(file, rotated);
-      compressor.execute(() -> compressAndPrune(rotated));
+      Files.move(file, moved);
+      rotated.compressAndPruneLater(moved);
     } catch (IOException e) {
       LOG.warn("cannot rotate audit log {}: {}; writing on in the same file", file, e.getMessage());
     }
     java.nio.channels.FileLock next = reopen(held);
     day = now.atZone(ZoneOffset.UTC).toLocalDate();
     return next;
-  }
-
-  private Path nextRotatedName(java.time.LocalDate date) {
-    String base = file.getFileName() + "." + date + ".";
-    for (int i = 0; ; i++) {
-      Path plain = file.resolveSibling(base + i);
-      if (!Files.exists(plain) && !Files.exists(file.resolveSibling(base + i + ".gz"))) {
-        return plain;
-      }
-    }
-  }
-
-  /**
-   * Compresses a rotated file crash-safely: the gzip is written under a temporary name and renamed
-   * into place, and only then is the plain file removed. A kill at any point leaves either the
-   * plain file, or the plain file and a complete gzip (resolved by {@link #recoverRotated} at the
-   * next start) — never a truncated gzip under a name the reader takes.
-   */
-  private void compressAndPrune(Path rotated) {
-    try {
-      if (rotation.compress()) {
-        Path gz = rotated.resolveSibling(rotated.getFileName() + ".gz");
-        Path partial = rotated.resolveSibling(rotated.getFileName() + ".gz" + AuditReader.PARTIAL);
-        // Created 0600: audit records name clients and addresses, even for the instant before a
-        // later chmod would have tightened it.
-        try (var in = Files.newInputStream(rotated)) {
-          // (Opened first: a file pruned while it waited for compression leaves no partial.)
-          Files.deleteIfExists(partial);
-          createPrivate(partial);
-          try (var zip =
-              new java.util.zip.GZIPOutputStream(
-                  Files.newOutputStream(partial, java.nio.file.StandardOpenOption.WRITE),
-                  1 << 16)) {
-            in.transferTo(zip);
-          }
-        }
-        Files.setLastModifiedTime(partial, Files.getLastModifiedTime(rotated));
-        Files.move(partial, gz, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Files.delete(rotated);
-      }
-      var kept = AuditReader.files(file);
-      kept.remove(file);
-      for (int i = 0; i < kept.size() - rotation.maxFiles(); i++) {
-        Files.deleteIfExists(kept.get(i));
-      }
-    } catch (java.nio.file.NoSuchFileException e) {
-      // Pruned as one of the oldest while it waited to be compressed: nothing to do.
-    } catch (IOException e) {
-      LOG.warn("rotating audit log {}: {}", rotated, e.getMessage());
-    }
-  }
-
-  /**
-   * Cleans up after a process that was killed while compressing: a partial gzip is removed, and a
-   * plain rotated file whose gzip is complete is removed, so no event is read twice.
-   */
-  private void recoverRotated() {
-    Path dir = file.toAbsolutePath().getParent();
-    String prefix = file.getFileName() + ".";
-    try (var siblings = Files.list(dir)) {
-      for (Path p : siblings.toList()) {
-        String name = p.getFileName().toString();
-        if (!name.startsWith(prefix)) {
-          continue;
-        }
-        if (name.endsWith(AuditReader.PARTIAL)) {
-          Files.deleteIfExists(p);
-        } else if (!name.endsWith(".gz") && Files.exists(p.resolveSibling(name + ".gz"))) {
-          Files.deleteIfExists(p);
-        }
-      }
-    } catch (IOException e) {
-      LOG.warn("cannot check rotated audit files beside {}: {}", file, e.getMessage());
-    }
   }
 
   /** The file written to. */
@@ -432,11 +352,6 @@ public final class JsonLinesAuditLog implements AuditFile {
     } finally {
       lock.unlock();
     }
-    compressor.shutdown();
-    try {
-      compressor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    rotated.close();
   }
 }

@@ -8,8 +8,8 @@ import dev.authgate.server.audit.StdoutAuditLog;
 import dev.authgate.server.audit.SyslogForwarder;
 import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.cli.convert.DurationConverter;
+import dev.authgate.server.cli.convert.LogFormatConverter;
 import dev.authgate.server.cluster.RedisTarget;
-import dev.authgate.server.connection.DatagramLimits;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.hooks.UploadHooks;
 import dev.authgate.server.keystore.KeystoreSnapshot;
@@ -72,23 +72,11 @@ final class ServeCommand implements Callable<Integer> {
               + " stderr) (default: ${DEFAULT-VALUE}).")
   Path auditLog;
 
-  @Option(
-      names = "--audit-syslog",
-      paramLabel = "URL",
-      description =
-          "Also send every audit event to this syslog receiver, udp://HOST:PORT or"
-              + " tcp://HOST:PORT (RFC 5424, facility auth, the fields as structured data). A slow"
-              + " or dead receiver never blocks connections: events wait in a bounded queue and the"
-              + " overflow is dropped, counted and audited.")
-  String auditSyslog;
+  @Mixin SyslogOptions syslogOptions;
 
-  @Option(
-      names = "--audit-syslog-queue",
-      paramLabel = "N",
-      defaultValue = "10000",
-      description =
-          "Audit events that may wait for the syslog receiver (default: ${DEFAULT-VALUE}).")
-  int auditSyslogQueue;
+  @Mixin DatagramOptions datagramOptions;
+
+  @Mixin ClusterOptions clusterOptions;
 
   @Mixin UploadOptions uploadOptions;
 
@@ -176,80 +164,16 @@ final class ServeCommand implements Callable<Integer> {
               + "The audit log is JSON lines either way.")
   LogFormat logFormat;
 
-  @Option(
-      names = "--udp-port",
-      paramLabel = "N",
-      defaultValue = "-1",
-      description =
-          "UDP port for verified datagrams (chat and telemetry bound to a verified session);"
-              + " 0 turns them off (default: the same number as --port).")
-  int udpPort;
-
-  @Option(
-      names = "--max-datagram-channels",
-      paramLabel = "N",
-      defaultValue = "2000",
-      description = "Datagram channels open at once (default: ${DEFAULT-VALUE}).")
-  int maxDatagramChannels;
-
-  @Option(
-      names = "--datagram-rate",
-      paramLabel = "N",
-      defaultValue = "" + DatagramLimits.DEFAULT_PER_SECOND,
-      description =
-          "Datagrams one channel may send a second, in bursts of twice that; more are dropped"
-              + " (default: ${DEFAULT-VALUE}).")
-  int datagramRate;
-
-  @Option(
-      names = "--redis",
-      paramLabel = "URL",
-      description =
-          "Share penalties with the other servers behind the same load balancer through this"
-              + " Redis, e.g. redis://127.0.0.1:6379/0 (default: none, everything stays in this"
-              + " process); rediss:// for TLS. Give each server its own --server-id. Best given as"
-              + " AUTHGATE_REDIS or in --config, with the password in --redis-password-file, so"
-              + " no password is on a command line.")
-  String redis;
-
-  @Option(
-      names = "--redis-password-file",
-      paramLabel = "FILE",
-      description =
-          "Read Redis's password from FILE (mode 0600 or 0400; e.g. a systemd credential) instead"
-              + " of the --redis URL.")
-  Path redisPasswordFile;
-
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
-
-  /** "text" or "json", case-insensitive; anything else is a usage error naming both. */
-  static final class LogFormatConverter
-      implements picocli.CommandLine.ITypeConverter<LogFormat>, Iterable<String> {
-    @Override
-    public java.util.Iterator<String> iterator() {
-      return java.util.List.of("text", "json").iterator();
-    }
-
-    @Override
-    public LogFormat convert(String value) {
-      return switch (value.toLowerCase(java.util.Locale.ROOT)) {
-        case "text" -> LogFormat.TEXT;
-        case "json" -> LogFormat.JSON;
-        default ->
-            throw new picocli.CommandLine.TypeConversionException(
-                "'" + value + "' is not a log format; use text or json");
-      };
-    }
-  }
 
   @Override
   public Integer call() throws IOException, InterruptedException {
     rejectUnknownSettings();
     logFormat.apply();
     UploadHooks.Config hookConfig = hookOptions.config(spec.commandLine());
-    SyslogForwarder.Target syslogTarget = syslogTarget();
-    RedisTarget redisTarget = redisTarget();
+    SyslogForwarder.Target syslogTarget = syslogOptions.target(spec.commandLine());
+    RedisTarget redisTarget = clusterOptions.target(spec.commandLine());
     boolean auditToStdout = auditLog.toString().equals("-");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -268,7 +192,7 @@ final class ServeCommand implements Callable<Integer> {
       builder.auditLog(auditLog, auditRotation.rotation());
     }
     if (syslogTarget != null) {
-      builder.syslog(syslogTarget, auditSyslogQueue);
+      builder.syslog(syslogTarget, syslogOptions.auditSyslogQueue);
     }
     // The first upload and download then run at full speed instead of through interpreted GHASH
     // and SHA-256.
@@ -301,42 +225,6 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code --audit-syslog} parsed, or null; a malformed one is a usage error. */
-  private SyslogForwarder.Target syslogTarget() {
-    if (auditSyslog == null) {
-      return null;
-    }
-    SyslogForwarder.Target target;
-    try {
-      target = SyslogForwarder.Target.parse(auditSyslog);
-    } catch (IllegalArgumentException e) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-    }
-    if (auditSyslogQueue < 1) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--audit-syslog-queue must be at least 1");
-    }
-    return target;
-  }
-
-  /** {@code --redis} with its password file, or null; a malformed one is a usage error. */
-  private RedisTarget redisTarget() throws IOException {
-    if (redis == null) {
-      if (redisPasswordFile != null) {
-        throw new picocli.CommandLine.ParameterException(
-            spec.commandLine(), "--redis-password-file needs --redis");
-      }
-      return null;
-    }
-    RedisTarget target;
-    try {
-      target = RedisTarget.parse(redis);
-    } catch (IllegalArgumentException e) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-    }
-    return redisPasswordFile == null ? target : target.withPasswordFrom(redisPasswordFile);
-  }
-
   private ServerConfig serverConfig() throws UnknownHostException {
     return new ServerConfig(
         address(bind),
@@ -349,7 +237,7 @@ final class ServeCommand implements Callable<Integer> {
         new ChatLimits(chatHistory, chatQueue),
         sessionOptions.limits(),
         uploadOptions.published,
-        new DatagramLimits(udpPort, maxDatagramChannels, datagramRate));
+        datagramOptions.limits());
   }
 
   private void reportSkipped(String problem, PrintWriter err) {

@@ -14,9 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -199,66 +197,6 @@ public final class UploadHooks implements AuditLog, Closeable {
     }
   }
 
-  /** A stored file and the snapshot its hooks read. */
-  record Snapshotted(StoredFile stored, HookSnapshot snapshot) {
-    /**
-     * False (and the hook audited as {@code replaced}) if the snapshot is not the announced bytes.
-     */
-    boolean verified(AuditLog audit, AuditEventType event) {
-      String why =
-          !snapshot.begin()
-              ? "the name was stored again before this hook started; the hook of the newer"
-                  + " upload has its bytes"
-              : !snapshot.verify()
-                  ? "the name held other bytes than the SHA-256 announced by the time its"
-                      + " snapshot was taken; the hook of the upload that replaced it has those"
-                  : null;
-      if (why != null) {
-        audit.record(stored.event(event).with("outcome", "replaced").with("detail", why));
-      }
-      return why == null;
-    }
-  }
-
-  /** The file a stored event names. */
-  record StoredFile(String clientId, String name, Path path, long size, String sha256) {
-    static StoredFile of(AuditEvent event, Path uploads) {
-      Map<String, Object> f = event.fields();
-      if (!(f.get("client_id") instanceof String clientId)
-          || !(f.get("name") instanceof String name)
-          || !(f.get("size") instanceof Number size)
-          || !(f.get("sha256") instanceof String sha256)) {
-        return null;
-      }
-      return new StoredFile(
-          clientId, name, uploads.resolve(clientId).resolve(name), size.longValue(), sha256);
-    }
-
-    AuditEvent event(AuditEventType event) {
-      return AuditEvent.of(event).with("client_id", clientId).with("name", name);
-    }
-
-    /**
-     * The whole environment of a hook: PATH and LANG as the server has them (or a safe PATH), and
-     * the event's variables — nothing else of the server's (no AUTHGATE_REDIS password, no
-     * credentials directory).
-     */
-    Map<String, String> environment(Path snapshot, Map<String, String> server) {
-      Map<String, String> env = new LinkedHashMap<>();
-      env.put("PATH", server.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
-      if (server.containsKey("LANG")) {
-        env.put("LANG", server.get("LANG"));
-      }
-      env.put("AUTHGATE_CLIENT_ID", clientId);
-      env.put("AUTHGATE_NAME", name);
-      env.put("AUTHGATE_PATH", snapshot.toString());
-      env.put("AUTHGATE_STORED_PATH", path.toString());
-      env.put("AUTHGATE_SIZE", Long.toString(size));
-      env.put("AUTHGATE_SHA256", sha256);
-      return env;
-    }
-  }
-
   /**
    * Runs the command with {@code --} and then the snapshot's path, client id, size and SHA-256 as
    * its last arguments and in AUTHGATE_* variables, in a minimal environment; its output is
@@ -359,6 +297,11 @@ public final class UploadHooks implements AuditLog, Closeable {
       Thread.currentThread().interrupt();
       return;
     }
+    retryOrFail(file, attempt, why);
+  }
+
+  /** After a failed attempt: the next one with exponential backoff and jitter, or the failure. */
+  private void retryOrFail(Snapshotted file, int attempt, String why) {
     if (attempt >= config.attempts() || waitingRetries.get() >= config.queue()) {
       file.snapshot().release();
       audit.record(
