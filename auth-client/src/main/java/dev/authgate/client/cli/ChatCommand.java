@@ -6,6 +6,8 @@ import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
 import dev.authgate.client.chat.ReconnectingChat;
+import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.datagram.DatagramSender;
 import dev.authgate.client.datagram.DatagramsUnavailableException;

@@ -1,5 +1,7 @@
 package dev.authgate.client.cli;
 
+import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;

@@ -2,6 +2,8 @@ package dev.authgate.client.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.protocol.session.FileListing;
 import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;

@@ -1,6 +1,8 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
+import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.keyfile.Credential;

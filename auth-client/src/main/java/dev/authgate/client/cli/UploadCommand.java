@@ -1,6 +1,9 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
+import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.Failures;
+import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.upload.FolderWatcher;
 import dev.authgate.client.upload.UploadListener;
@@ -243,7 +246,7 @@ final class UploadCommand implements Callable<Integer> {
 
     @Override
     public void disconnected(Exception failure, Duration retryIn) {
-      warn(AuthClientCommand.describe(failure) + "; reconnecting in " + format(retryIn));
+      warn(Failures.describe(failure) + "; reconnecting in " + format(retryIn));
     }
 
     private void warn(String line) {

@@ -60,7 +60,10 @@ class EnrollTest {
 
   private EnrollmentToken token(int uses, boolean approve, String id, String prefix)
       throws IOException {
-    return server.keystore().enrollmentTokens().create(Duration.ofHours(1), uses, approve, id, prefix);
+    return server
+        .keystore()
+        .enrollmentTokens()
+        .create(Duration.ofHours(1), uses, approve, id, prefix);
   }
 
   private CliRun client(String stdin, String... args) {

@@ -1,5 +1,8 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.bench;
 
+import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.Failures;
+import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
@@ -35,7 +38,7 @@ import picocli.CommandLine.Spec;
       BenchChat.class,
       BenchUpload.class
     })
-final class BenchCommand implements Runnable {
+public final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
@@ -145,7 +148,7 @@ final class BenchCommand implements Runnable {
       long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
       report(all, seconds, failed.get(), firstFailure.get());
       // Nothing got through: exit as a single failed connection would (3 refused, 4 unreachable).
-      return all.length == 0 ? AuthClientCommand.exitCode(firstFailure.get()).code() : 0;
+      return all.length == 0 ? Failures.exitCode(firstFailure.get()).code() : 0;
     }
 
     private void report(long[] sorted, double seconds, long failed, Exception firstFailure) {
@@ -191,7 +194,7 @@ final class BenchCommand implements Runnable {
           .getErr()
           .println(
               "auth-client: first failure: "
-                  + TerminalText.escape(AuthClientCommand.describe(firstFailure)));
+                  + TerminalText.escape(Failures.describe(firstFailure)));
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.cli.common;
 
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.connect.Connector;
@@ -13,7 +13,7 @@ import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** The options every connecting command shares: where the server is and who we are. */
-final class ServerOptions {
+public final class ServerOptions {
   @Option(
       names = "--server",
       paramLabel = "HOST[:PORT]",
@@ -45,7 +45,7 @@ final class ServerOptions {
   boolean verbose;
 
   /** The parsed server address; a malformed one is a usage error. */
-  ServerAddress address() {
+  public ServerAddress address() {
     if (server == null || server.isBlank()) {
       throw new IllegalArgumentException(
           "no server: give --server HOST[:PORT] or set AUTHGATE_SERVER");
@@ -54,7 +54,7 @@ final class ServerOptions {
   }
 
   /** The credential, refused if group or others can read it. */
-  Credential credential() throws KeyFileException {
+  public Credential credential() throws KeyFileException {
     if (key == null || key.toString().isBlank()) {
       throw new IllegalArgumentException("no credential: give --key FILE or set AUTHGATE_KEY");
     }
@@ -65,7 +65,7 @@ final class ServerOptions {
    * A connector for {@code credential} (read from {@code file}, where learned host keys are written
    * back) with {@code timeout} on connecting and replies.
    */
-  static Connector connector(
+  public static Connector connector(
       Path file, Credential credential, boolean acceptNew, Duration timeout) {
     return new Connector(
         credential.identity(),
@@ -75,16 +75,16 @@ final class ServerOptions {
   }
 
   /** A connector for the credential of {@code --key}. */
-  Connector connector(Credential credential, Duration timeout) {
+  public Connector connector(Credential credential, Duration timeout) {
     return connector(key, credential, acceptNew, timeout);
   }
 
-  static void warn(String message) {
+  public static void warn(String message) {
     System.err.println("auth-client: " + TerminalText.escape(message));
   }
 
   /** The embeddable client for these options, with {@code timeout} on connecting and replies. */
-  AuthgateClient client(Duration timeout) throws KeyFileException {
+  public AuthgateClient client(Duration timeout) throws KeyFileException {
     ServerAddress address = address();
     Credential credential = credential();
     return AuthgateClient.of(address, credential)

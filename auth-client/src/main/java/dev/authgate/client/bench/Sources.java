@@ -1,4 +1,4 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.bench;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

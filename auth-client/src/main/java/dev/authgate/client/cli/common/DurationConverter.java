@@ -1,4 +1,4 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.cli.common;
 
 import dev.authgate.protocol.text.Durations;
 import java.time.Duration;
@@ -9,7 +9,7 @@ import picocli.CommandLine.TypeConversionException;
  * Parses {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h} or ISO-8601 {@code PT10S}; a bare
  * number is seconds, as the client's options took before they took durations.
  */
-final class DurationConverter implements ITypeConverter<Duration> {
+public final class DurationConverter implements ITypeConverter<Duration> {
   @Override
   public Duration convert(String value) {
     if (value.matches("\\d{1,9}")) {

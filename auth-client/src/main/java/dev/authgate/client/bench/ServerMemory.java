@@ -1,4 +1,4 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.bench;
 
 import java.io.IOException;
 import java.net.URI;

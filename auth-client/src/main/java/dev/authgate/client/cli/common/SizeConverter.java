@@ -1,4 +1,4 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.cli.common;
 
 import dev.authgate.protocol.text.Sizes;
 import picocli.CommandLine.ITypeConverter;
@@ -8,7 +8,7 @@ import picocli.CommandLine.TypeConversionException;
  * Parses byte sizes: {@code 1048576}, {@code 512K}, {@code 100M}, {@code 10G}, {@code 1T} (powers
  * of 1024), as {@link Sizes} does.
  */
-final class SizeConverter implements ITypeConverter<Long> {
+public final class SizeConverter implements ITypeConverter<Long> {
   @Override
   public Long convert(String value) {
     try {

@@ -1,6 +1,9 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.bench;
 
 import dev.authgate.client.chat.ChatClient;
+import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.Failures;
+import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
@@ -143,7 +146,7 @@ final class BenchChat implements Callable<Integer> {
     if (joined < members) {
       closeAll(room);
       report(null, joined, firstFailure.get());
-      return AuthClientCommand.exitCode(firstFailure.get()).code();
+      return Failures.exitCode(firstFailure.get()).code();
     }
     try {
       Run run = say(room);

@@ -1,5 +1,9 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.bench;
 
+import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.Failures;
+import dev.authgate.client.cli.common.ServerOptions;
+import dev.authgate.client.cli.common.SizeConverter;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.ServerAddress;
@@ -138,7 +142,7 @@ final class BenchUpload implements Callable<Integer> {
       double seconds = Math.max(1e-9, (System.nanoTime() - measureFrom) / 1e9);
       long[] sorted = times.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
       report(sorted, bytes.get(), seconds, failed.get(), firstFailure.get());
-      return sorted.length == 0 ? AuthClientCommand.exitCode(firstFailure.get()).code() : 0;
+      return sorted.length == 0 ? Failures.exitCode(firstFailure.get()).code() : 0;
     } finally {
       Files.deleteIfExists(file);
       Files.deleteIfExists(dir);

@@ -1,4 +1,4 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,8 @@
-package dev.authgate.client.cli;
+package dev.authgate.client.bench;
 
+import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.Failures;
+import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.connect.Backoff;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.Reconnector;
@@ -175,7 +178,7 @@ final class BenchSessions implements Callable<Integer> {
               open,
               after),
           firstFailure.get());
-      return opened == 0 ? AuthClientCommand.exitCode(firstFailure.get()).code() : 0;
+      return opened == 0 ? Failures.exitCode(firstFailure.get()).code() : 0;
     } finally {
       closeAll(held);
     }
