@@ -5,7 +5,6 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
-import dev.authgate.client.chat.ReconnectingChat;
 import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.connect.VerifiedConnection;
@@ -139,7 +138,8 @@ final class ChatCommand implements Callable<Integer> {
     AuthgateClient client = target.client(timeout);
     Credential credential = client.credential();
     if (reconnect) {
-      return runReconnecting(client);
+      return new ReconnectingChatLines(spec.commandLine().getOut(), root.stdin, room)
+          .run(client, keepalive, buffer);
     }
     VerifiedConnection connection = client.connect();
     ChatClient chat = new ChatClient(connection, keepalive);
@@ -155,98 +155,6 @@ final class ChatCommand implements Callable<Integer> {
     // Chat sessions may be quiet for long; the server's idle limit ends them, not ours.
     try (chat) {
       return json ? runJson(chat) : runInteractive(chat, credential.clientId());
-    }
-  }
-
-  /**
-   * {@code --json --reconnect}: stdin lines go into a {@link ReconnectingChat}; its events, and
-   * {@code sent}, {@code disconnected} and {@code reconnected} lines of our own, go to stdout.
-   */
-  private int runReconnecting(AuthgateClient client) throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    String me = client.credential().clientId();
-    ReconnectingChat chat =
-        client.reconnectingChat(
-            room,
-            keepalive,
-            buffer,
-            new ReconnectingChat.Listener() {
-              @Override
-              public void onEvent(Event event) {
-                print(out, ChatFormat.json(event));
-              }
-
-              @Override
-              public void onSent(long line, String text) {
-                print(
-                    out, ChatFormat.json("sent", room, me, text, System.currentTimeMillis(), line));
-              }
-
-              @Override
-              public void onDisconnected(String why, Exception failure) {
-                print(
-                    out,
-                    ChatFormat.json("disconnected", room, "", why, System.currentTimeMillis(), -1));
-              }
-
-              @Override
-              public void onReconnected(int attempts) {
-                print(
-                    out,
-                    ChatFormat.json(
-                        "reconnected",
-                        room,
-                        "",
-                        "after " + attempts + (attempts == 1 ? " attempt" : " attempts"),
-                        System.currentTimeMillis(),
-                        -1));
-              }
-            });
-    Thread stdin =
-        Thread.ofVirtual()
-            .name("chat-stdin")
-            .start(
-                () -> {
-                  try (BufferedReader in =
-                      new BufferedReader(
-                          new InputStreamReader(root.stdin, StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                      if (line.isEmpty()) {
-                        continue;
-                      }
-                      try {
-                        chat.say(line);
-                      } catch (IllegalArgumentException refused) {
-                        print(
-                            out,
-                            ChatFormat.json(
-                                "error",
-                                room,
-                                "",
-                                "not sent: " + refused.getMessage(),
-                                System.currentTimeMillis(),
-                                -1));
-                      }
-                    }
-                  } catch (IOException | InterruptedException | IllegalStateException e) {
-                    // Input ended or failed: send what was read, then stop.
-                  } finally {
-                    chat.finish();
-                  }
-                });
-    try {
-      chat.run();
-    } finally {
-      chat.close();
-      stdin.interrupt();
-    }
-    return ExitCode.OK.code();
-  }
-
-  private static void print(PrintWriter out, String line) {
-    synchronized (out) {
-      out.println(line);
-      out.flush();
     }
   }
 
@@ -285,33 +193,31 @@ final class ChatCommand implements Callable<Integer> {
           }
         });
     chat.join(room);
-    Thread.ofVirtual()
-        .name("chat-stdin")
-        .start(
-            () -> {
-              try (BufferedReader in =
-                  new BufferedReader(new InputStreamReader(root.stdin, StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                  if (!line.isEmpty()) {
-                    chat.say(line);
-                  }
-                }
-                // A script whose input is shorter than the round trip still learns how its join
-                // went (joined, a refused room, or a refused session) before the session ends.
-                answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                ended.complete("");
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ended.complete("");
-              } catch (IOException e) {
-                // A send fails once the session is gone; the reader says why (the server's CLOSE,
-                // a reset), so give it a moment before reporting the bare write failure.
-                ended
-                    .completeOnTimeout("the connection failed: " + e.getMessage(), 2, SECONDS)
-                    .join();
-              }
-            });
+    Thread.ofVirtual().name("chat-stdin").start(() -> sendStdin(chat));
     return finish(ended.get());
+  }
+
+  /** Sends stdin's lines until it ends, then ends the session once the join was answered. */
+  private void sendStdin(ChatClient chat) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(root.stdin, StandardCharsets.UTF_8))) {
+      for (String line; (line = in.readLine()) != null; ) {
+        if (!line.isEmpty()) {
+          chat.say(line);
+        }
+      }
+      // A script whose input is shorter than the round trip still learns how its join
+      // went (joined, a refused room, or a refused session) before the session ends.
+      answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      ended.complete("");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ended.complete("");
+    } catch (IOException e) {
+      // A send fails once the session is gone; the reader says why (the server's CLOSE,
+      // a reset), so give it a moment before reporting the bare write failure.
+      ended.completeOnTimeout("the connection failed: " + e.getMessage(), 2, SECONDS).join();
+    }
   }
 
   private int runInteractive(ChatClient chat, String clientId) throws Exception {

@@ -2,6 +2,7 @@ package dev.authgate.client.cli;
 
 import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.ServerOptions;
+import dev.authgate.client.cli.common.TimeoutOption;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
@@ -28,6 +29,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -87,13 +89,7 @@ final class EnrollCommand implements Callable<Integer> {
               + " it; exit 0 once let in, 3 if still not (default: ${DEFAULT-VALUE}: do not wait).")
   Duration wait;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      defaultValue = "10s",
-      converter = DurationConverter.class,
-      description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+  @Mixin TimeoutOption timeout;
 
   @Option(
       names = "--host-key",
@@ -133,7 +129,7 @@ final class EnrollCommand implements Callable<Integer> {
         // The token's pin is checked before anything is sent: a rogue holding the token (a fleet
         // token is on every machine) cannot sign with the server's host key, so it gets no ENROLL.
         opened =
-            new Connector(parsed.identity(), trust, timeout, RandomSource.secure())
+            new Connector(parsed.identity(), trust, timeout.get(), RandomSource.secure())
                 .connect(address);
       } catch (ProtocolException e) {
         if (e.reason() != Reason.REFUSED) {
@@ -268,7 +264,7 @@ final class EnrollCommand implements Callable<Integer> {
       throws InterruptedException {
     long end = System.nanoTime() + wait.toNanos();
     long pause = 2_000;
-    Connector connector = ServerOptions.connector(out, credential, false, timeout);
+    Connector connector = ServerOptions.connector(out, credential, false, timeout.get());
     while (true) {
       try (VerifiedConnection connection = connector.connect(address)) {
         connection.ping();

@@ -1,8 +1,8 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
-import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.ServerOptions;
+import dev.authgate.client.cli.common.TimeoutOption;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.keyfile.Credential;
@@ -14,7 +14,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code auth-client ping}: prove who we are, verify the server, time one sealed round trip. */
@@ -27,17 +26,11 @@ final class PingCommand implements Callable<Integer> {
 
   @Mixin ServerOptions target;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      defaultValue = "10s",
-      converter = DurationConverter.class,
-      description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+  @Mixin TimeoutOption timeout;
 
   @Override
   public Integer call() throws IOException {
-    AuthgateClient client = target.client(timeout);
+    AuthgateClient client = target.client(timeout.get());
     ServerAddress address = client.server();
     Credential credential = client.credential();
     long start = System.nanoTime();

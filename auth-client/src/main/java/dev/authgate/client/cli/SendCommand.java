@@ -1,8 +1,8 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
-import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.ServerOptions;
+import dev.authgate.client.cli.common.TimeoutOption;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.datagram.DatagramSender;
 import dev.authgate.client.datagram.DatagramsUnavailableException;
@@ -65,13 +65,7 @@ final class SendCommand implements Callable<Integer> {
               + " received is reported).")
   boolean udp;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      defaultValue = "10s",
-      converter = DurationConverter.class,
-      description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+  @Mixin TimeoutOption timeout;
 
   @Parameters(paramLabel = "TEXT", arity = "0..*", description = "The line to say (words joined).")
   List<String> words = new ArrayList<>();
@@ -80,7 +74,7 @@ final class SendCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     List<String> lines = lines();
     PrintWriter err = spec.commandLine().getErr();
-    AuthgateClient client = target.client(timeout);
+    AuthgateClient client = target.client(timeout.get());
     try (VerifiedConnection connection = client.connect()) {
       Event joined = join(connection, client.credential().clientId());
       if (joined.kind() == Event.Kind.ERROR) {
