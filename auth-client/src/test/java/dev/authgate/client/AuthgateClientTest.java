@@ -13,6 +13,7 @@ import dev.authgate.client.upload.FolderWatcher;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
+import dev.authgate.client.upload.WatchOptions;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.keyfile.KeyFileException;
@@ -233,7 +234,7 @@ class AuthgateClientTest {
     FolderWatcher watcher =
         new FolderWatcher(
             client,
-            FolderWatcher.Options.deleting(folder)
+            WatchOptions.deleting(folder)
                 .movingTo(done)
                 .timing(Duration.ofMillis(100), Duration.ofMillis(50)),
             new FolderWatcher.Listener() {

@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -110,12 +111,7 @@ final class EnrollCommand implements Callable<Integer> {
     }
     ServerAddress address = ServerAddress.parse(server);
     EnrollmentToken parsed = readToken();
-    HostKeyTrust trust;
-    try {
-      trust = HostKeyTrust.of(parsed, hostKey);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    HostKeyTrust trust = trust(parsed);
     PrintWriter err = spec.commandLine().getErr();
     reserve();
     boolean written = false;
@@ -124,22 +120,8 @@ final class EnrollCommand implements Callable<Integer> {
       ScramKeys keys = ScramKeys.fromSaltedPassword(secret);
       EnrollResult result;
       String serverId;
-      VerifiedConnection opened;
-      try {
-        // The token's pin is checked before anything is sent: a rogue holding the token (a fleet
-        // token is on every machine) cannot sign with the server's host key, so it gets no ENROLL.
-        opened =
-            new Connector(parsed.identity(), trust, timeout.get(), RandomSource.secure())
-                .connect(address);
-      } catch (ProtocolException e) {
-        if (e.reason() != Reason.REFUSED) {
-          throw e;
-        }
-        err.println(
-            "auth-client: the server refused the token: it is wrong, expired, used up or revoked"
-                + " (token "
-                + parsed.tokenId()
-                + ")");
+      VerifiedConnection opened = connect(parsed, trust, address, err);
+      if (opened == null) {
         return ExitCode.AUTH_REFUSED.code();
       }
       try (VerifiedConnection connection = opened) {
@@ -162,38 +144,13 @@ final class EnrollCommand implements Callable<Integer> {
                 + "]");
         return ExitCode.TRANSFER.code();
       }
-      for (String id : java.util.List.of(result.clientId(), result.keyId())) {
-        if (!ClientIds.isValid(id)) {
-          // A hostile or broken server's id is never written into a credential (a newline in it
-          // would add lines of the server's choosing).
-          throw new ProtocolException(
-              Reason.MALFORMED,
-              "the server sent an invalid id '"
-                  + ClientIds.printable(id)
-                  + "' in ENROLL_RESULT; nothing was written");
-        }
-      }
+      requireValidIds(result);
       // Pinned: the key that signed this session and any next key it announced.
       Credential credential =
           new Credential(result.clientId(), result.keyId(), secret, trust.pins());
       KeyFiles.writePrivate(out, credential.format(), true);
       written = true;
-      err.println(
-          "enrolled as "
-              + TerminalText.escape(result.clientId())
-              + " (key "
-              + TerminalText.escape(result.keyId())
-              + ") with server '"
-              + TerminalText.escape(serverId)
-              + "'; credential written to "
-              + out
-              + " (mode 0600)");
-      err.println(
-          "this machine's key fingerprint is "
-              + keys.verifier().fingerprint()
-              + ": the operator should see the same in 'auth-server keys list' before approving;"
-              + " the server's host key is "
-              + String.join(", ", trust.pins()));
+      reportEnrolled(err, result, serverId, keys.verifier().fingerprint(), trust.pins());
       if (result.status() == EnrollResult.Status.PENDING) {
         err.println(
             "waiting for approval: on the server run: auth-server keys approve "
@@ -207,6 +164,80 @@ final class EnrollCommand implements Callable<Integer> {
       if (!written) {
         Files.deleteIfExists(out);
       }
+    }
+  }
+
+  /**
+   * Connects with the token's identity. The token's pin is checked before anything is sent: a rogue
+   * holding the token (a fleet token is on every machine) cannot sign with the server's host key,
+   * so it gets no ENROLL.
+   *
+   * @return the connection, or null (said on {@code err}) if the server refused the token
+   */
+  private VerifiedConnection connect(
+      EnrollmentToken parsed, HostKeyTrust trust, ServerAddress address, PrintWriter err)
+      throws IOException {
+    try {
+      return new Connector(parsed.identity(), trust, timeout.get(), RandomSource.secure())
+          .connect(address);
+    } catch (ProtocolException e) {
+      if (e.reason() != Reason.REFUSED) {
+        throw e;
+      }
+      err.println(
+          "auth-client: the server refused the token: it is wrong, expired, used up or revoked"
+              + " (token "
+              + parsed.tokenId()
+              + ")");
+      return null;
+    }
+  }
+
+  /**
+   * A hostile or broken server's id is never written into a credential (a newline in it would add
+   * lines of the server's choosing).
+   */
+  private static void requireValidIds(EnrollResult result) throws ProtocolException {
+    for (String id : List.of(result.clientId(), result.keyId())) {
+      if (!ClientIds.isValid(id)) {
+        throw new ProtocolException(
+            Reason.MALFORMED,
+            "the server sent an invalid id '"
+                + ClientIds.printable(id)
+                + "' in ENROLL_RESULT; nothing was written");
+      }
+    }
+  }
+
+  private void reportEnrolled(
+      PrintWriter err,
+      EnrollResult result,
+      String serverId,
+      String fingerprint,
+      List<String> pins) {
+    err.println(
+        "enrolled as "
+            + TerminalText.escape(result.clientId())
+            + " (key "
+            + TerminalText.escape(result.keyId())
+            + ") with server '"
+            + TerminalText.escape(serverId)
+            + "'; credential written to "
+            + out
+            + " (mode 0600)");
+    err.println(
+        "this machine's key fingerprint is "
+            + fingerprint
+            + ": the operator should see the same in 'auth-server keys list' before approving;"
+            + " the server's host key is "
+            + String.join(", ", pins));
+  }
+
+  private HostKeyTrust trust(EnrollmentToken parsed) {
+    try {
+      return HostKeyTrust.of(parsed, hostKey);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 

@@ -9,6 +9,7 @@ import dev.authgate.client.upload.FolderWatcher;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
+import dev.authgate.client.upload.WatchOptions;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.protocol.session.UploadNames;
@@ -172,11 +173,8 @@ final class UploadCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--done must not be the watched folder");
     }
     AuthgateClient client = target.client(timeout);
-    FolderWatcher.Options options =
-        FolderWatcher.Options.deleting(watch)
-            .movingTo(done)
-            .timing(settle, poll)
-            .overwriting(overwrite);
+    WatchOptions options =
+        WatchOptions.deleting(watch).movingTo(done).timing(settle, poll).overwriting(overwrite);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     FolderWatcher watcher = new FolderWatcher(client, options, new WatchReport(out, err, watch));

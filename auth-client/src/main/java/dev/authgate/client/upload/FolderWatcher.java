@@ -1,6 +1,5 @@
 package dev.authgate.client.upload;
 
-import dev.authgate.client.connect.Backoff;
 import dev.authgate.client.connect.ConnectionSource;
 import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.VerifiedConnection;
@@ -56,64 +55,6 @@ import java.util.random.RandomGenerator;
  * from any thread.
  */
 public final class FolderWatcher {
-  /**
-   * What to watch and what to do with stored files.
-   *
-   * @param folder the folder to watch
-   * @param done where stored files go, or null to delete them
-   * @param settle how long a file must stay unchanged before it is taken
-   * @param poll how often the folder is listed
-   * @param overwrite replace files of the same name on the server
-   * @param retry the per-file wait after a refusal
-   */
-  public record Options(
-      Path folder, Path done, Duration settle, Duration poll, boolean overwrite, Backoff retry) {
-    /** Checks the options. */
-    public Options {
-      Objects.requireNonNull(folder, "folder");
-      Objects.requireNonNull(settle, "settle");
-      Objects.requireNonNull(poll, "poll");
-      Objects.requireNonNull(retry, "retry");
-      if (poll.isNegative() || poll.isZero()) {
-        throw new IllegalArgumentException("the poll interval must be positive");
-      }
-      if (settle.isNegative()) {
-        throw new IllegalArgumentException("the settle time must not be negative");
-      }
-    }
-
-    /** Watches {@code folder}, deleting stored files, with a 2 s settle time and 1 s polls. */
-    public static Options deleting(Path folder) {
-      return new Options(
-          folder,
-          null,
-          Duration.ofSeconds(2),
-          Duration.ofSeconds(1),
-          false,
-          new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(5)));
-    }
-
-    /** These options, moving stored files to {@code done} instead of deleting them. */
-    public Options movingTo(Path done) {
-      return new Options(folder, done, settle, poll, overwrite, retry);
-    }
-
-    /** These options with {@code settle} and {@code poll}. */
-    public Options timing(Duration settle, Duration poll) {
-      return new Options(folder, done, settle, poll, overwrite, retry);
-    }
-
-    /** These options with {@code retry} as the per-file backoff after a refusal. */
-    public Options retrying(Backoff retry) {
-      return new Options(folder, done, settle, poll, overwrite, retry);
-    }
-
-    /** These options replacing same-named files on the server, or not. */
-    public Options overwriting(boolean overwrite) {
-      return new Options(folder, done, settle, poll, overwrite, retry);
-    }
-  }
-
   /** Hears what the watcher does. Called on its thread; implementations must be quick. */
   public interface Listener {
     /** {@code file} was stored and then moved to {@code movedTo} (null: deleted). */
@@ -137,7 +78,7 @@ public final class FolderWatcher {
   }
 
   private final ConnectionSource client;
-  private final Options options;
+  private final WatchOptions options;
   private final Listener listener;
   private final RandomGenerator random = new SecureRandom();
   private final CountDownLatch stopping = new CountDownLatch(1);
@@ -160,7 +101,7 @@ public final class FolderWatcher {
   private record Refusal(SourceState state, int count, long notBeforeNanos) {}
 
   /** Watches as {@code options} say, uploading with {@code client}. */
-  public FolderWatcher(ConnectionSource client, Options options, Listener listener) {
+  public FolderWatcher(ConnectionSource client, WatchOptions options, Listener listener) {
     this.client = Objects.requireNonNull(client);
     this.options = Objects.requireNonNull(options);
     this.listener = Objects.requireNonNull(listener);
@@ -209,44 +150,15 @@ public final class FolderWatcher {
    */
   private boolean send(Path file) throws IOException, InterruptedException {
     String name = file.getFileName().toString();
-    SourceState before;
-    try {
-      before = SourceState.of(file);
-      if (!Files.isReadable(file)) {
-        throw new AccessDeniedException(file.toString());
-      }
-    } catch (NoSuchFileException gone) {
-      seen.remove(name);
-      return true;
-    } catch (IOException e) {
-      skip(file, name, "cannot read it: " + e.getMessage(), null);
+    SourceState before = readableState(file, name);
+    if (before == null) {
       return true;
     }
     if (!connected()) {
       return false;
     }
     boolean[] accepted = {false};
-    UploadListener progress = listener.progress();
-    uploader =
-        new Uploader(
-            connection,
-            new UploadListener() {
-              @Override
-              public void started(String n, long size, long offset) {
-                accepted[0] = true;
-                progress.started(n, size, offset);
-              }
-
-              @Override
-              public void advanced(long position) {
-                progress.advanced(position);
-              }
-
-              @Override
-              public void ended(UploadOutcome outcome) {
-                progress.ended(outcome);
-              }
-            });
+    uploader = new Uploader(connection, progressNoting(accepted));
     uploader.cancelWhen(this::stopped);
     UploadOutcome outcome;
     try {
@@ -270,17 +182,68 @@ public final class FolderWatcher {
     }
     connectionFailures = 0;
     if (!outcome.stored()) {
-      if (Uploader.SOURCE_CHANGED.equals(outcome.reason())) {
-        seen.remove(name); // taken again once it settles
-        return true;
-      }
-      Refusal last = refusals.get(name);
-      int count = last != null && last.state().equals(before) ? last.count() + 1 : 1;
-      Duration wait = options.retry().delay(count, random);
-      refusals.put(name, new Refusal(before, count, System.nanoTime() + wait.toNanos()));
-      listener.refused(file, outcome, wait);
+      refused(file, name, before, outcome);
       return true;
     }
+    stored(file, name, before, outcome);
+    return true;
+  }
+
+  /** The file's state, or null if it is gone (forgotten) or cannot be read (skipped). */
+  private SourceState readableState(Path file, String name) throws IOException {
+    try {
+      SourceState state = SourceState.of(file);
+      if (!Files.isReadable(file)) {
+        throw new AccessDeniedException(file.toString());
+      }
+      return state;
+    } catch (NoSuchFileException gone) {
+      seen.remove(name);
+      return null;
+    } catch (IOException e) {
+      skip(file, name, "cannot read it: " + e.getMessage(), null);
+      return null;
+    }
+  }
+
+  /** The listener's progress, noting in {@code accepted} that the server took the upload. */
+  private UploadListener progressNoting(boolean[] accepted) {
+    UploadListener progress = listener.progress();
+    return new UploadListener() {
+      @Override
+      public void started(String n, long size, long offset) {
+        accepted[0] = true;
+        progress.started(n, size, offset);
+      }
+
+      @Override
+      public void advanced(long position) {
+        progress.advanced(position);
+      }
+
+      @Override
+      public void ended(UploadOutcome outcome) {
+        progress.ended(outcome);
+      }
+    };
+  }
+
+  /** A refused file waits its retry delay, longer each time while it stays as it was. */
+  private void refused(Path file, String name, SourceState before, UploadOutcome outcome) {
+    if (Uploader.SOURCE_CHANGED.equals(outcome.reason())) {
+      seen.remove(name); // taken again once it settles
+      return;
+    }
+    Refusal last = refusals.get(name);
+    int count = last != null && last.state().equals(before) ? last.count() + 1 : 1;
+    Duration wait = options.retry().delay(count, random);
+    refusals.put(name, new Refusal(before, count, System.nanoTime() + wait.toNanos()));
+    listener.refused(file, outcome, wait);
+  }
+
+  /** A stored file is moved or deleted, unless it changed since it was read. */
+  private void stored(Path file, String name, SourceState before, UploadOutcome outcome)
+      throws IOException {
     uncertain.remove(name);
     refusals.remove(name);
     seen.remove(name);
@@ -289,16 +252,15 @@ public final class FolderWatcher {
       after = SourceState.of(file);
     } catch (NoSuchFileException gone) {
       listener.stored(file, outcome, null);
-      return true;
+      return;
     }
     if (!after.equals(before)) {
       // Written to after it settled and was stored: the stored copy is not what the file is now.
       // Send it again (replacing the stored copy) once it settles.
       uncertain.add(name);
-      return true;
+      return;
     }
     listener.stored(file, outcome, finish(file, name));
-    return true;
   }
 
   private boolean connected() throws IOException, InterruptedException {

@@ -100,15 +100,15 @@ class FolderWatcherTest {
     return server;
   }
 
-  private FolderWatcher.Options options() {
-    return FolderWatcher.Options.deleting(folder)
+  private WatchOptions options() {
+    return WatchOptions.deleting(folder)
         .movingTo(done)
         .timing(Duration.ofMillis(300), Duration.ofMillis(50))
         .retrying(new Backoff(Duration.ofMillis(100), Duration.ofMillis(400)));
   }
 
   private CompletableFuture<Void> watch(
-      int port, Credential credential, FolderWatcher.Options options, Record record) {
+      int port, Credential credential, WatchOptions options, Record record) {
     FolderWatcher watcher =
         new FolderWatcher(
             AuthgateClient.of(new ServerAddress("127.0.0.1", port), credential)
@@ -170,8 +170,7 @@ class FolderWatcherTest {
     watch(
         server.port(),
         server.provision("sensor-1"),
-        FolderWatcher.Options.deleting(folder)
-            .timing(Duration.ofMillis(200), Duration.ofMillis(50)),
+        WatchOptions.deleting(folder).timing(Duration.ofMillis(200), Duration.ofMillis(50)),
         record);
     drop("report.txt", 1000);
 
@@ -291,7 +290,7 @@ class FolderWatcherTest {
     Credential credential = server.provision("sensor-1");
     byte[] big = drop("big.bin", 64 << 20);
     Record record = new Record();
-    FolderWatcher.Options options = options();
+    WatchOptions options = options();
     CompletableFuture<Void> running = watch(server.port(), credential, options, record);
     await()
         .atMost(WAIT)
