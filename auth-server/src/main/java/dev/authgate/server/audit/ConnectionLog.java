@@ -55,20 +55,31 @@ public final class ConnectionLog implements AuditLog {
               + text(f, "reason")
               + (f.containsKey("client_id") ? " (claimed id " + text(f, "client_id") + ")" : "")
               + (f.get("count") instanceof Number n && n.longValue() > 1 ? " x" + n : "");
-      case SESSION_CLOSED ->
-          "closed "
-              + text(f, "client_id")
-              + " from "
-              + text(f, "remote")
-              + ": "
-              + text(f, "outcome")
-              + " after "
-              + seconds(f.get("duration_ms"))
-              + ", "
-              + bytes(f.get("bytes_in"))
-              + " in, "
-              + bytes(f.get("bytes_out"))
-              + " out";
+      case SESSION_CLOSED -> sessionClosed(f);
+      case UPLOAD_STORED, UPLOAD_FAILED, DOWNLOAD_SENT, DOWNLOAD_FAILED -> transfer(type, f);
+      case UPLOAD_HOOK, UPLOAD_WEBHOOK -> hook(type, f);
+      default -> null;
+    };
+  }
+
+  private static String sessionClosed(Map<String, Object> f) {
+    return "closed "
+        + text(f, "client_id")
+        + " from "
+        + text(f, "remote")
+        + ": "
+        + text(f, "outcome")
+        + " after "
+        + seconds(f.get("duration_ms"))
+        + ", "
+        + bytes(f.get("bytes_in"))
+        + " in, "
+        + bytes(f.get("bytes_out"))
+        + " out";
+  }
+
+  private static String transfer(AuditEventType type, Map<String, Object> f) {
+    return switch (type) {
       case UPLOAD_STORED ->
           "stored "
               + text(f, "name")
@@ -101,20 +112,23 @@ public final class ConnectionLog implements AuditLog {
               + text(f, "client_id")
               + " failed: "
               + text(f, "reason");
-      case UPLOAD_HOOK, UPLOAD_WEBHOOK ->
-          "ok".equals(f.get("outcome"))
-              ? null
-              : (type == AuditEventType.UPLOAD_HOOK ? "--on-upload" : "--on-upload-url")
-                  + " for "
-                  + text(f, "name")
-                  + " of "
-                  + text(f, "client_id")
-                  + ": "
-                  + text(f, "outcome")
-                  + (f.containsKey("exit") ? " (exit " + f.get("exit") + ")" : "")
-                  + (f.containsKey("detail") ? ": " + text(f, "detail") : "");
       default -> null;
     };
+  }
+
+  /** A hook's line, for every outcome but ok. */
+  private static String hook(AuditEventType type, Map<String, Object> f) {
+    return "ok".equals(f.get("outcome"))
+        ? null
+        : (type == AuditEventType.UPLOAD_HOOK ? "--on-upload" : "--on-upload-url")
+            + " for "
+            + text(f, "name")
+            + " of "
+            + text(f, "client_id")
+            + ": "
+            + text(f, "outcome")
+            + (f.containsKey("exit") ? " (exit " + f.get("exit") + ")" : "")
+            + (f.containsKey("detail") ? ": " + text(f, "detail") : "");
   }
 
   private static String text(Map<String, Object> fields, String key) {

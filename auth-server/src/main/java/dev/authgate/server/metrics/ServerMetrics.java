@@ -26,19 +26,63 @@ import java.util.function.LongSupplier;
 public final class ServerMetrics implements AuditLog {
   private final AuditLog audit;
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final Counter handshakes;
-  private final Histogram handshakeSeconds;
-  private final Counter sessionsClosed;
-  private final Counter bytesReceived;
-  private final Counter bytesSent;
-  private final Counter uploads;
-  private final Counter uploadedBytes;
-  private final Counter downloads;
-  private final Counter downloadedBytes;
-  private final Gauge chatMembers;
-  private final Gauge clusterConnected;
-  private final Counter datagrams;
-  private final Counter clusterOutages;
+  private final Counter handshakes =
+      counter(
+          "authgate_handshakes_total",
+          "Handshakes by outcome (accepted, refused) and refusal reason",
+          "outcome",
+          "reason");
+  private final Histogram handshakeSeconds =
+      Histogram.builder()
+          .name("authgate_handshake_seconds")
+          .help("Time from accept to WELCOME of accepted handshakes")
+          .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+          .register(registry);
+  private final Counter sessionsClosed =
+      counter(
+          "authgate_sessions_closed_total",
+          "Verified sessions ended, by kind (ping, upload, download, chat) and outcome",
+          "kind",
+          "outcome");
+  private final Counter bytesReceived =
+      counter(
+          "authgate_session_received_bytes_total", "Sealed frame bytes received in ended sessions");
+  private final Counter bytesSent =
+      counter("authgate_session_sent_bytes_total", "Sealed frame bytes sent in ended sessions");
+  private final Counter uploads =
+      counter(
+          "authgate_uploads_total",
+          "Uploads by outcome (stored, failed) and failure reason",
+          "outcome",
+          "reason");
+  private final Counter uploadedBytes =
+      counter("authgate_uploaded_bytes_total", "Bytes of files stored");
+  private final Counter downloads =
+      counter(
+          "authgate_downloads_total",
+          "Downloads by outcome (sent, skipped as unchanged, failed) and failure reason",
+          "outcome",
+          "reason");
+  private final Counter downloadedBytes =
+      counter(
+          "authgate_downloaded_bytes_total",
+          "Bytes of published files sent (from the resume offset)");
+  private final Gauge chatMembers = gauge("authgate_chat_members", "Chat members in a room now");
+  private final Counter datagrams =
+      counter(
+          "authgate_datagrams_total",
+          "Datagrams of closed channels: received, or dropped by reason (replayed, too_old,"
+              + " forged, rate), or refused",
+          "outcome");
+  private final Gauge clusterConnected =
+      gauge(
+          "authgate_cluster_connected",
+          "1 while the shared state (serve --redis) is reachable and in sync; 0 while this"
+              + " server runs on its own tables, or without --redis");
+  private final Counter clusterOutages =
+      counter(
+          "authgate_cluster_outages_total",
+          "Times the shared state (serve --redis) was lost since start");
   private boolean jvmMetrics;
 
   /**
@@ -54,95 +98,30 @@ public final class ServerMetrics implements AuditLog {
       LongSupplier penalizedSources,
       LongSupplier lostAuditEvents) {
     this.audit = audit;
-    handshakes =
-        Counter.builder()
-            .name("authgate_handshakes_total")
-            .help("Handshakes by outcome (accepted, refused) and refusal reason")
-            .labelNames("outcome", "reason")
-            .register(registry);
-    handshakeSeconds =
-        Histogram.builder()
-            .name("authgate_handshake_seconds")
-            .help("Time from accept to WELCOME of accepted handshakes")
-            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
-            .register(registry);
-    sessionsClosed =
-        Counter.builder()
-            .name("authgate_sessions_closed_total")
-            .help("Verified sessions ended, by kind (ping, upload, download, chat) and outcome")
-            .labelNames("kind", "outcome")
-            .register(registry);
-    bytesReceived =
-        Counter.builder()
-            .name("authgate_session_received_bytes_total")
-            .help("Sealed frame bytes received in ended sessions")
-            .register(registry);
-    bytesSent =
-        Counter.builder()
-            .name("authgate_session_sent_bytes_total")
-            .help("Sealed frame bytes sent in ended sessions")
-            .register(registry);
-    uploads =
-        Counter.builder()
-            .name("authgate_uploads_total")
-            .help("Uploads by outcome (stored, failed) and failure reason")
-            .labelNames("outcome", "reason")
-            .register(registry);
-    uploadedBytes =
-        Counter.builder()
-            .name("authgate_uploaded_bytes_total")
-            .help("Bytes of files stored")
-            .register(registry);
-    downloads =
-        Counter.builder()
-            .name("authgate_downloads_total")
-            .help("Downloads by outcome (sent, skipped as unchanged, failed) and failure reason")
-            .labelNames("outcome", "reason")
-            .register(registry);
-    downloadedBytes =
-        Counter.builder()
-            .name("authgate_downloaded_bytes_total")
-            .help("Bytes of published files sent (from the resume offset)")
-            .register(registry);
-    chatMembers =
-        Gauge.builder()
-            .name("authgate_chat_members")
-            .help("Chat members in a room now")
-            .register(registry);
-    datagrams =
-        Counter.builder()
-            .name("authgate_datagrams_total")
-            .help(
-                "Datagrams of closed channels: received, or dropped by reason (replayed, too_old,"
-                    + " forged, rate), or refused")
-            .labelNames("outcome")
-            .register(registry);
-    clusterConnected =
-        Gauge.builder()
-            .name("authgate_cluster_connected")
-            .help(
-                "1 while the shared state (serve --redis) is reachable and in sync; 0 while this"
-                    + " server runs on its own tables, or without --redis")
-            .register(registry);
-    clusterOutages =
-        Counter.builder()
-            .name("authgate_cluster_outages_total")
-            .help("Times the shared state (serve --redis) was lost since start")
-            .register(registry);
+    gauge("authgate_sessions", "Verified sessions open now", verifiedSessions);
+    gauge(
+        "authgate_penalized_sources",
+        "Sources refused at accept for earlier failures, now",
+        penalizedSources);
+    gauge(
+        "authgate_audit_lost_records",
+        "Audit lines that could not be written (disk full, I/O error) since start",
+        lostAuditEvents);
+  }
+
+  private Counter counter(String name, String help, String... labels) {
+    return Counter.builder().name(name).help(help).labelNames(labels).register(registry);
+  }
+
+  private Gauge gauge(String name, String help) {
+    return Gauge.builder().name(name).help(help).register(registry);
+  }
+
+  private void gauge(String name, String help, LongSupplier now) {
     GaugeWithCallback.builder()
-        .name("authgate_sessions")
-        .help("Verified sessions open now")
-        .callback(cb -> cb.call(verifiedSessions.getAsLong()))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("authgate_penalized_sources")
-        .help("Sources refused at accept for earlier failures, now")
-        .callback(cb -> cb.call(penalizedSources.getAsLong()))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("authgate_audit_lost_records")
-        .help("Audit lines that could not be written (disk full, I/O error) since start")
-        .callback(cb -> cb.call(lostAuditEvents.getAsLong()))
+        .name(name)
+        .help(help)
+        .callback(cb -> cb.call(now.getAsLong()))
         .register(registry);
   }
 
@@ -174,40 +153,14 @@ public final class ServerMetrics implements AuditLog {
           handshakes
               .labelValues("refused", String.valueOf(f.getOrDefault("reason", "-")))
               .inc(f.get("count") instanceof Number n ? n.longValue() : 1);
-      case SESSION_CLOSED -> {
-        sessionsClosed
-            .labelValues(
-                String.valueOf(f.getOrDefault("kind", "-")),
-                String.valueOf(f.getOrDefault("outcome", "-")))
-            .inc();
-        if (f.get("bytes_in") instanceof Number n) {
-          bytesReceived.inc(n.longValue());
-        }
-        if (f.get("bytes_out") instanceof Number n) {
-          bytesSent.inc(n.longValue());
-        }
-      }
+      case SESSION_CLOSED -> sessionClosed(f);
       case UPLOAD_STORED -> {
         uploads.labelValues("stored", "").inc();
         if (f.get("size") instanceof Number n) {
           uploadedBytes.inc(n.longValue());
         }
       }
-      case DATAGRAM_CLOSED -> {
-        for (String outcome :
-            new String[] {
-              "received",
-              "dropped_replayed",
-              "dropped_too_old",
-              "dropped_forged",
-              "dropped_rate",
-              "refused"
-            }) {
-          if (f.get(outcome) instanceof Number n && n.longValue() > 0) {
-            datagrams.labelValues(outcome.replace("dropped_", "")).inc(n.longValue());
-          }
-        }
-      }
+      case DATAGRAM_CLOSED -> datagramsClosed(f);
       case CLUSTER_CONNECTED -> clusterConnected.set(1);
       case CLUSTER_DEGRADED -> {
         clusterConnected.set(0);
@@ -229,6 +182,36 @@ public final class ServerMetrics implements AuditLog {
       case CHAT_LEFT -> chatMembers.dec();
       default -> {
         // Only the audit log keeps the rest.
+      }
+    }
+  }
+
+  private void sessionClosed(Map<String, Object> f) {
+    sessionsClosed
+        .labelValues(
+            String.valueOf(f.getOrDefault("kind", "-")),
+            String.valueOf(f.getOrDefault("outcome", "-")))
+        .inc();
+    if (f.get("bytes_in") instanceof Number n) {
+      bytesReceived.inc(n.longValue());
+    }
+    if (f.get("bytes_out") instanceof Number n) {
+      bytesSent.inc(n.longValue());
+    }
+  }
+
+  private void datagramsClosed(Map<String, Object> f) {
+    for (String outcome :
+        new String[] {
+          "received",
+          "dropped_replayed",
+          "dropped_too_old",
+          "dropped_forged",
+          "dropped_rate",
+          "refused"
+        }) {
+      if (f.get(outcome) instanceof Number n && n.longValue() > 0) {
+        datagrams.labelValues(outcome.replace("dropped_", "")).inc(n.longValue());
       }
     }
   }
