@@ -123,26 +123,8 @@ public final class DownloadSession {
       throws IOException {
     String name = file.name();
     long size = before.size();
-    if (request.ifChanged()) {
-      byte[] sha256;
-      try {
-        sha256 = files.sha256(file);
-      } catch (IOException e) {
-        refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0);
-        return;
-      }
-      if (MessageDigest.isEqual(sha256, request.haveSha256())) {
-        skipped++;
-        session.audit(
-            session
-                .event(AuditEventType.DOWNLOAD_SKIPPED)
-                .with("name", name)
-                .with("size", size)
-                .with("sha256", HexFormat.of().formatHex(sha256))
-                .with("reason", "unchanged"));
-        channel.send(new GetEnd(GetEnd.Status.UNCHANGED, size, sha256, "", "unchanged"));
-        return;
-      }
+    if (request.ifChanged() && answeredUnchanged(file, request, size)) {
+      return;
     }
     if (buffer == null) {
       buffer = new byte[CHUNK_BYTES];
@@ -164,28 +146,7 @@ public final class DownloadSession {
       return;
     }
     channel.send(new GetReady(size, before.modifiedMillis(), offset));
-    long position = offset;
-    ByteBuffer chunk = ByteBuffer.wrap(buffer);
-    while (position < size) {
-      int n;
-      try {
-        chunk.clear().limit((int) Math.min(buffer.length, size - position));
-        n = in.read(chunk, position);
-      } catch (IOException e) {
-        refuse(
-            name, "storage-error", "the server could not read '" + name + "'", position - offset);
-        return;
-      }
-      if (n < 0 || !unchanged(file, before)) {
-        refuse(name, "changed", changedText(name), position - offset);
-        return;
-      }
-      digest.update(buffer, 0, n);
-      channel.send(new GetData(buffer, 0, n));
-      position += n;
-    }
-    if (!unchanged(file, before)) {
-      refuse(name, "changed", changedText(name), position - offset);
+    if (!stream(file, in, before, offset, digest)) {
       return;
     }
     byte[] sha256 = digest.digest();
@@ -201,6 +162,74 @@ public final class DownloadSession {
             .with("resumed_from", offset > 0 ? offset : null)
             .with("duration_ms", Duration.between(start, session.clock().instant()).toMillis()));
     channel.send(new GetEnd(GetEnd.Status.SENT, size, sha256, "", "sent"));
+  }
+
+  /**
+   * Answers UNCHANGED (audited as skipped) if the client has the file's bytes, or refuses if the
+   * file cannot be hashed.
+   *
+   * @return whether the request was answered
+   */
+  private boolean answeredUnchanged(Published file, GetFile request, long size) throws IOException {
+    String name = file.name();
+    byte[] sha256;
+    try {
+      sha256 = files.sha256(file);
+    } catch (IOException e) {
+      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0);
+      return true;
+    }
+    if (!MessageDigest.isEqual(sha256, request.haveSha256())) {
+      return false;
+    }
+    skipped++;
+    session.audit(
+        session
+            .event(AuditEventType.DOWNLOAD_SKIPPED)
+            .with("name", name)
+            .with("size", size)
+            .with("sha256", HexFormat.of().formatHex(sha256))
+            .with("reason", "unchanged"));
+    channel.send(new GetEnd(GetEnd.Status.UNCHANGED, size, sha256, "", "unchanged"));
+    return true;
+  }
+
+  /**
+   * Sends the file from {@code offset} in GET_DATA chunks, hashing each into {@code digest} and
+   * checking after each that the file is still as it was.
+   *
+   * @return false if the transfer was refused (changed, unreadable), said to the client already
+   */
+  private boolean stream(
+      Published file, FileChannel in, State before, long offset, MessageDigest digest)
+      throws IOException {
+    String name = file.name();
+    long size = before.size();
+    long position = offset;
+    ByteBuffer chunk = ByteBuffer.wrap(buffer);
+    while (position < size) {
+      int n;
+      try {
+        chunk.clear().limit((int) Math.min(buffer.length, size - position));
+        n = in.read(chunk, position);
+      } catch (IOException e) {
+        refuse(
+            name, "storage-error", "the server could not read '" + name + "'", position - offset);
+        return false;
+      }
+      if (n < 0 || !unchanged(file, before)) {
+        refuse(name, "changed", changedText(name), position - offset);
+        return false;
+      }
+      digest.update(buffer, 0, n);
+      channel.send(new GetData(buffer, 0, n));
+      position += n;
+    }
+    if (!unchanged(file, before)) {
+      refuse(name, "changed", changedText(name), position - offset);
+      return false;
+    }
+    return true;
   }
 
   private static String changedText(String name) {
