@@ -5,6 +5,7 @@ import dev.authgate.protocol.keyfile.KeyText.Line;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -142,43 +143,26 @@ public record TokenFile(
         throw KeyText.error(file, line.number(), line.name() + " appears twice");
       }
       switch (line.name()) {
-        case "token-id" -> {
-          tokenId = line.value();
-          if (!tokenId.matches("[0-9a-f]{16}")) {
-            throw KeyText.error(file, line.number(), "token-id must be 16 hex digits");
-          }
-        }
+        case "token-id" -> tokenId = matching(file, line, "[0-9a-f]{16}", "16 hex digits");
         case "stored-key" -> storedKey = KeyText.key32(file, line);
         case "server-key" -> serverKey = KeyText.key32(file, line);
         case "created" -> created = instant(file, line);
         case "expires" -> expires = instant(file, line);
         case "uses" -> uses = count(file, line, 1);
         case "used" -> used = count(file, line, 0);
-        case "approve" -> {
-          if (!line.value().equals("true") && !line.value().equals("false")) {
-            throw KeyText.error(file, line.number(), "approve must be true or false");
-          }
-          approve = Boolean.parseBoolean(line.value());
-        }
+        case "approve" ->
+            approve = Boolean.parseBoolean(matching(file, line, "true|false", "true or false"));
         case "client-id" -> clientId = KeyText.id(file, line);
-        case "prefix" -> {
-          prefix = line.value();
-          if (!prefix.matches("[A-Za-z0-9_][A-Za-z0-9._-]{0,47}")) {
-            throw KeyText.error(file, line.number(), "prefix must be the start of a client id");
-          }
-        }
+        case "prefix" ->
+            prefix =
+                matching(
+                    file, line, "[A-Za-z0-9_][A-Za-z0-9._-]{0,47}", "the start of a client id");
         case "revoked" -> revoked = instant(file, line);
         default -> throw KeyText.error(file, line.number(), "unknown field '" + line.name() + "'");
       }
     }
-    if (tokenId == null
-        || storedKey == null
-        || serverKey == null
-        || created == null
-        || expires == null
-        || uses == null
-        || used == null
-        || approve == null) {
+    if (Arrays.asList(tokenId, storedKey, serverKey, created, expires, uses, used, approve)
+        .contains(null)) {
       throw new KeyFileException(file, file + " is incomplete");
     }
     if (clientId != null && prefix != null) {
@@ -195,6 +179,15 @@ public record TokenFile(
         clientId,
         prefix,
         revoked);
+  }
+
+  /** The line's value, which must match {@code pattern}: "NAME must be {@code what}" if not. */
+  private static String matching(Path file, Line line, String pattern, String what)
+      throws KeyFileException {
+    if (!line.value().matches(pattern)) {
+      throw KeyText.error(file, line.number(), line.name() + " must be " + what);
+    }
+    return line.value();
   }
 
   private static Instant instant(Path file, Line line) throws KeyFileException {
