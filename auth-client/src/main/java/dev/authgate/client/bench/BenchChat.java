@@ -10,7 +10,6 @@ import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.keyfile.Credential;
-import dev.authgate.protocol.session.ChatMessage.Event;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -20,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,7 +46,7 @@ import picocli.CommandLine.Spec;
             + "server's session and startup limits apply: raise them on a test server.")
 final class BenchChat implements Callable<Integer> {
   /** A message's text: a marker, the sender's sequence number and when it was due (nanoTime). */
-  private static final String MARK = "bench ";
+  static final String MARK = "bench ";
 
   @Spec CommandSpec spec;
 
@@ -58,14 +56,14 @@ final class BenchChat implements Callable<Integer> {
       names = "--members",
       paramLabel = "N",
       defaultValue = "100",
-      description = "Members in the room, senders included (default: ${DEFAULT-VALUE}).")
+      description = "BenchChatMembers in the room, senders included (default: ${DEFAULT-VALUE}).")
   int members;
 
   @Option(
       names = "--senders",
       paramLabel = "N",
       defaultValue = "1",
-      description = "Members that speak (default: ${DEFAULT-VALUE}).")
+      description = "BenchChatMembers that speak (default: ${DEFAULT-VALUE}).")
   int senders;
 
   @Option(
@@ -106,7 +104,7 @@ final class BenchChat implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "4",
       description =
-          "Members connected concurrently (default: ${DEFAULT-VALUE}, under the server's default "
+          "BenchChatMembers connected concurrently (default: ${DEFAULT-VALUE}, under the server's default "
               + "--per-source-max-startups of 16).")
   int openThreads;
 
@@ -140,7 +138,7 @@ final class BenchChat implements Callable<Integer> {
     Credential credential = target.credential();
     Connector connector = target.connector(credential, Duration.ofSeconds(30));
 
-    Member[] room = new Member[members];
+    BenchChatMember[] room = new BenchChatMember[members];
     AtomicReference<Exception> firstFailure = new AtomicReference<>();
     int joined = join(connector, address, room, firstFailure);
     if (joined < members) {
@@ -161,7 +159,7 @@ final class BenchChat implements Callable<Integer> {
   private int join(
       Connector connector,
       ServerAddress address,
-      Member[] room,
+      BenchChatMember[] room,
       AtomicReference<Exception> firstFailure)
       throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
@@ -173,7 +171,7 @@ final class BenchChat implements Callable<Integer> {
               .start(
                   () -> {
                     for (int i = next.getAndIncrement(); i < members; i = next.getAndIncrement()) {
-                      Member member = new Member();
+                      BenchChatMember member = new BenchChatMember();
                       try {
                         InetAddress from =
                             sources.isEmpty() ? null : sources.get(i % sources.size());
@@ -217,11 +215,11 @@ final class BenchChat implements Callable<Integer> {
    * The senders say messages on a fixed schedule for the warm-up and the duration; then the members
    * get a few seconds to receive what is still on its way.
    */
-  private Run say(Member[] room) throws InterruptedException {
+  private Run say(BenchChatMember[] room) throws InterruptedException {
     long start = System.nanoTime() + 200_000_000L;
     long measureFrom = start + warmup.toNanos();
     long end = measureFrom + duration.toNanos();
-    for (Member member : room) {
+    for (BenchChatMember member : room) {
       member.measureFrom = measureFrom;
     }
     double perSender = rate / senders;
@@ -230,7 +228,7 @@ final class BenchChat implements Callable<Integer> {
     AtomicLong maxLag = new AtomicLong();
     List<Thread> speakers = new ArrayList<>();
     for (int s = 0; s < senders; s++) {
-      Member sender = room[s];
+      BenchChatMember sender = room[s];
       // Senders are spread over the interval so the room hears an even stream.
       long offset = interval * s / senders;
       speakers.add(
@@ -272,20 +270,24 @@ final class BenchChat implements Callable<Integer> {
     double seconds = duration.toNanos() / 1e9;
     long dropped = Arrays.stream(room).filter(m -> m.ended.get() != null).count();
     long[] all =
-        Arrays.stream(room).map(Member::latencies).flatMapToLong(Arrays::stream).sorted().toArray();
+        Arrays.stream(room)
+            .map(BenchChatMember::latencies)
+            .flatMapToLong(Arrays::stream)
+            .sorted()
+            .toArray();
     return new Run(said.get(), expected, delivered(room), all, seconds, dropped, maxLag.get());
   }
 
-  private static long delivered(Member[] room) {
+  private static long delivered(BenchChatMember[] room) {
     long sum = 0;
-    for (Member member : room) {
+    for (BenchChatMember member : room) {
       sum += member.counted.get();
     }
     return sum;
   }
 
-  private static void closeAll(Member[] room) {
-    for (Member member : room) {
+  private static void closeAll(BenchChatMember[] room) {
+    for (BenchChatMember member : room) {
       if (member != null) {
         member.closeQuietly();
       }
@@ -346,68 +348,5 @@ final class BenchChat implements Callable<Integer> {
     }
     out.flush();
     BenchCommand.reportFirstFailure(spec, firstFailure);
-  }
-
-  /** One member: hears the room on its reader thread and times the bench's messages. */
-  private static final class Member implements ChatClient.Listener {
-    final CountDownLatch joined = new CountDownLatch(1);
-    final AtomicLong counted = new AtomicLong();
-    final AtomicReference<String> ended = new AtomicReference<>();
-    final BenchCommand.Recorder latencies = new BenchCommand.Recorder();
-    volatile long measureFrom = Long.MAX_VALUE;
-    volatile String refused;
-    ChatClient chat;
-
-    @Override
-    public void onEvent(Event event) {
-      long now = System.nanoTime();
-      switch (event.kind()) {
-        case JOINED -> joined.countDown();
-        case MESSAGE -> {
-          String text = event.text();
-          if (!text.startsWith(MARK)) {
-            return;
-          }
-          long due = Long.parseLong(text.substring(text.lastIndexOf(' ') + 1));
-          if (due >= measureFrom) {
-            synchronized (latencies) {
-              latencies.add(now - due);
-            }
-            counted.incrementAndGet();
-          }
-        }
-        case ERROR -> {
-          if (joined.getCount() > 0) {
-            refused = "the server did not let this member into the room: " + event.text();
-            joined.countDown();
-          }
-        }
-        default -> {
-          // Others joining and leaving: not timed.
-        }
-      }
-    }
-
-    @Override
-    public void onEnd(String reason, Exception failure) {
-      ended.compareAndSet(null, reason == null ? "ended" : reason);
-      joined.countDown();
-    }
-
-    long[] latencies() {
-      synchronized (latencies) {
-        return latencies.values();
-      }
-    }
-
-    void closeQuietly() {
-      if (chat != null) {
-        try {
-          chat.close();
-        } catch (IOException ignored) {
-          // Closing anyway.
-        }
-      }
-    }
   }
 }

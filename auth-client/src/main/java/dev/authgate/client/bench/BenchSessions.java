@@ -165,7 +165,7 @@ final class BenchSessions implements Callable<Integer> {
     try {
       holdAndProbe(connector, address, held, probes, probeFailures, lost);
       ServerMemory after = server == null ? null : server.read();
-      int alive = pingAll(held, lost);
+      int alive = HeldSessions.pingAll(held, lost);
       report(
           new Result(
               opened,
@@ -180,7 +180,7 @@ final class BenchSessions implements Callable<Integer> {
           firstFailure.get());
       return opened == 0 ? Failures.exitCode(firstFailure.get()).code() : 0;
     } finally {
-      closeAll(held);
+      HeldSessions.closeAll(held);
     }
   }
 
@@ -266,12 +266,12 @@ final class BenchSessions implements Callable<Integer> {
                   long gap = Math.max(1, keepalive.toNanos() / count);
                   long due = System.nanoTime() + keepalive.toNanos();
                   for (int i = 0; System.nanoTime() < end; i = (i + 1) % count) {
-                    if (!sleepUntil(Math.min(due, end)) || System.nanoTime() >= end) {
+                    if (!HeldSessions.sleepUntil(Math.min(due, end)) || System.nanoTime() >= end) {
                       return;
                     }
                     due += gap;
                     VerifiedConnection connection = held.get(i);
-                    if (connection != null && !pingOnce(connection)) {
+                    if (connection != null && !HeldSessions.pingOnce(connection)) {
                       held.set(i, null);
                       lost.incrementAndGet();
                     }
@@ -286,71 +286,13 @@ final class BenchSessions implements Callable<Integer> {
       } catch (IOException | RuntimeException e) {
         probeFailures.incrementAndGet();
       }
-      if (!sleepUntil(Math.min(end, System.nanoTime() + probeInterval.toNanos()))) {
+      if (!HeldSessions.sleepUntil(Math.min(end, System.nanoTime() + probeInterval.toNanos()))) {
         break;
       }
     }
     // Not interrupted: an interrupt closes a virtual thread's socket in the middle of a ping, and
     // would lose that session. The keeper stops by itself at the end.
     keeper.join();
-  }
-
-  private static boolean sleepUntil(long nanoTime) {
-    long wait = nanoTime - System.nanoTime();
-    if (wait <= 0) {
-      return true;
-    }
-    try {
-      Thread.sleep(Duration.ofNanos(wait));
-      return true;
-    } catch (InterruptedException e) {
-      return false;
-    }
-  }
-
-  private static boolean pingOnce(VerifiedConnection connection) {
-    try {
-      connection.ping();
-      return true;
-    } catch (IOException | RuntimeException e) {
-      try {
-        connection.release();
-      } catch (IOException ignored) {
-        // Gone already.
-      }
-      return false;
-    }
-  }
-
-  /** Pings every held session once more: how many the server really kept. */
-  private static int pingAll(AtomicReferenceArray<VerifiedConnection> held, AtomicLong lost) {
-    int alive = 0;
-    for (int i = 0; i < held.length(); i++) {
-      VerifiedConnection connection = held.get(i);
-      if (connection == null) {
-        continue;
-      }
-      if (pingOnce(connection)) {
-        alive++;
-      } else {
-        held.set(i, null);
-        lost.incrementAndGet();
-      }
-    }
-    return alive;
-  }
-
-  private static void closeAll(AtomicReferenceArray<VerifiedConnection> held) {
-    for (int i = 0; i < held.length(); i++) {
-      VerifiedConnection connection = held.getAndSet(i, null);
-      if (connection != null) {
-        try {
-          connection.close();
-        } catch (IOException ignored) {
-          // Best effort: the process is about to end anyway.
-        }
-      }
-    }
   }
 
   private record Result(
@@ -374,58 +316,68 @@ final class BenchSessions implements Callable<Integer> {
             ? null
             : ServerMemory.perSession(r.before(), r.open(), r.after(), r.alive());
     if (json) {
-      StringBuilder line = new StringBuilder();
-      line.append(
-          String.format(
-              Locale.ROOT,
-              "{\"benchmark\":\"sessions\",\"count\":%d,\"opened\":%d,\"open_seconds\":%.2f,"
-                  + "\"opened_per_second\":%.1f,\"failed\":%d,\"held_seconds\":%.1f,\"alive\":%d,"
-                  + "\"probes\":%d,\"probe_p50_ms\":%.3f,\"probe_p99_ms\":%.3f,"
-                  + "\"probe_max_ms\":%.3f,\"probe_failed\":%d,\"retried\":%d",
-              count,
-              r.opened(),
-              r.openSeconds(),
-              rate,
-              r.failed(),
-              hold.toMillis() / 1e3,
-              r.alive(),
-              probes.length,
-              BenchCommand.millis(probes, 0.50),
-              BenchCommand.millis(probes, 0.99),
-              BenchCommand.millis(probes, 1.0),
-              r.probeFailures(),
-              retried.get()));
-      if (memory != null) {
-        line.append(memory.json());
-      }
-      out.println(line.append('}'));
+      reportJson(out, r, probes, rate, memory);
     } else {
-      out.printf(
-          Locale.ROOT,
-          "%d of %d verified sessions opened in %.1f s (%.0f/s), %d failed%s; held %.0f s, %d"
-              + " still answering at the end%n",
-          r.opened(),
-          count,
-          r.openSeconds(),
-          rate,
-          r.failed(),
-          retry ? ", " + retried.get() + " attempts turned away and retried" : "",
-          hold.toMillis() / 1e3,
-          r.alive());
-      out.printf(
-          Locale.ROOT,
-          "new verified connections meanwhile: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d"
-              + " failed%n",
-          probes.length,
-          BenchCommand.millis(probes, 0.50),
-          BenchCommand.millis(probes, 0.99),
-          BenchCommand.millis(probes, 1.0),
-          r.probeFailures());
-      if (memory != null) {
-        out.println(memory.sentence());
-      }
+      reportText(out, r, probes, rate, memory);
     }
     out.flush();
     BenchCommand.reportFirstFailure(spec, firstFailure);
+  }
+
+  private void reportJson(
+      PrintWriter out, Result r, long[] probes, double rate, ServerMemory.PerSession memory) {
+    StringBuilder line = new StringBuilder();
+    line.append(
+        String.format(
+            Locale.ROOT,
+            "{\"benchmark\":\"sessions\",\"count\":%d,\"opened\":%d,\"open_seconds\":%.2f,"
+                + "\"opened_per_second\":%.1f,\"failed\":%d,\"held_seconds\":%.1f,\"alive\":%d,"
+                + "\"probes\":%d,\"probe_p50_ms\":%.3f,\"probe_p99_ms\":%.3f,"
+                + "\"probe_max_ms\":%.3f,\"probe_failed\":%d,\"retried\":%d",
+            count,
+            r.opened(),
+            r.openSeconds(),
+            rate,
+            r.failed(),
+            hold.toMillis() / 1e3,
+            r.alive(),
+            probes.length,
+            BenchCommand.millis(probes, 0.50),
+            BenchCommand.millis(probes, 0.99),
+            BenchCommand.millis(probes, 1.0),
+            r.probeFailures(),
+            retried.get()));
+    if (memory != null) {
+      line.append(memory.json());
+    }
+    out.println(line.append('}'));
+  }
+
+  private void reportText(
+      PrintWriter out, Result r, long[] probes, double rate, ServerMemory.PerSession memory) {
+    out.printf(
+        Locale.ROOT,
+        "%d of %d verified sessions opened in %.1f s (%.0f/s), %d failed%s; held %.0f s, %d"
+            + " still answering at the end%n",
+        r.opened(),
+        count,
+        r.openSeconds(),
+        rate,
+        r.failed(),
+        retry ? ", " + retried.get() + " attempts turned away and retried" : "",
+        hold.toMillis() / 1e3,
+        r.alive());
+    out.printf(
+        Locale.ROOT,
+        "new verified connections meanwhile: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d"
+            + " failed%n",
+        probes.length,
+        BenchCommand.millis(probes, 0.50),
+        BenchCommand.millis(probes, 0.99),
+        BenchCommand.millis(probes, 1.0),
+        r.probeFailures());
+    if (memory != null) {
+      out.println(memory.sentence());
+    }
   }
 }

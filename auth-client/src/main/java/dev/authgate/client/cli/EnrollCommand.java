@@ -136,12 +136,7 @@ final class EnrollCommand implements Callable<Integer> {
         result = awaitResult(connection);
       }
       if (result.status() == EnrollResult.Status.REFUSED) {
-        err.println(
-            "auth-client: enrollment refused: "
-                + TerminalText.escape(result.text())
-                + " ["
-                + TerminalText.escape(result.reason())
-                + "]");
+        err.println("auth-client: enrollment refused: " + refusal(result));
         return ExitCode.TRANSFER.code();
       }
       requireValidIds(result);
@@ -231,6 +226,10 @@ final class EnrollCommand implements Callable<Integer> {
             + ": the operator should see the same in 'auth-server keys list' before approving;"
             + " the server's host key is "
             + String.join(", ", pins));
+  }
+
+  private static String refusal(EnrollResult result) {
+    return TerminalText.escape(result.text()) + " [" + TerminalText.escape(result.reason()) + "]";
   }
 
   private HostKeyTrust trust(EnrollmentToken parsed) {

@@ -148,7 +148,8 @@ final class UploadCommand implements Callable<Integer> {
     }
   }
 
-  private int watch() throws Exception {
+  /** Refuses --watch options that do not go together, before anything connects. */
+  private void checkWatchOptions() throws NoSuchFileException {
     if (!files.isEmpty()) {
       throw new ParameterException(spec.commandLine(), "--watch takes no FILE arguments");
     }
@@ -172,6 +173,10 @@ final class UploadCommand implements Callable<Integer> {
         && done.toAbsolutePath().normalize().equals(watch.toAbsolutePath().normalize())) {
       throw new ParameterException(spec.commandLine(), "--done must not be the watched folder");
     }
+  }
+
+  private int watch() throws Exception {
+    checkWatchOptions();
     AuthgateClient client = target.client(timeout);
     WatchOptions options =
         WatchOptions.deleting(watch).movingTo(done).timing(settle, poll).overwriting(overwrite);

@@ -185,25 +185,32 @@ public final class Downloader {
     }
     if (end.status() == GetEnd.Status.SENT && !verified) {
       Files.deleteIfExists(staging);
-      return ended(
-          name,
-          null,
-          new GetEnd(
-              GetEnd.Status.REFUSED,
-              ready.size(),
-              new byte[32],
-              "hash-mismatch",
-              "what arrived does not have the SHA-256 the server computed; nothing was stored:"
-                  + " fetch it again"),
-          ready.offset(),
-          start);
+      return ended(name, null, hashMismatch(ready.size()), ready.offset(), start);
     }
     if (end.status() != GetEnd.Status.SENT) {
       // Changed on the server, or it could not read the file: what is staged cannot be trusted.
       Files.deleteIfExists(staging);
       return ended(name, null, end, ready.offset(), start);
     }
-    Files.setLastModifiedTime(staging, FileTime.fromMillis(ready.modifiedMillis()));
+    moveIntoPlace(staging, target, ready.modifiedMillis());
+    return ended(name, target, end, ready.offset(), start);
+  }
+
+  /** How a transfer whose bytes do not hash to the server's SHA-256 ends. */
+  private static GetEnd hashMismatch(long size) {
+    return new GetEnd(
+        GetEnd.Status.REFUSED,
+        size,
+        new byte[32],
+        "hash-mismatch",
+        "what arrived does not have the SHA-256 the server computed; nothing was stored:"
+            + " fetch it again");
+  }
+
+  /** Gives the verified staging file the server's time and renames it over the target, durably. */
+  private static void moveIntoPlace(Path staging, Path target, long modifiedMillis)
+      throws IOException {
+    Files.setLastModifiedTime(staging, FileTime.fromMillis(modifiedMillis));
     try {
       Files.move(
           staging, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -211,7 +218,6 @@ public final class Downloader {
       Files.move(staging, target, StandardCopyOption.REPLACE_EXISTING);
     }
     forceDirectory(target.toAbsolutePath().getParent());
-    return ended(name, target, end, ready.offset(), start);
   }
 
   private static FileChannel openStaging(Path staging, long position) throws IOException {

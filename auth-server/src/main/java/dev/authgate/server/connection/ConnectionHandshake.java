@@ -85,22 +85,7 @@ final class ConnectionHandshake {
         connection.remote = connection.remote + " (no client address)";
       }
       connection.peerIsProxy = false;
-      String source = context.penalties().source(connection.peer);
-      Reason refusal = null;
-      if (context.penalties().refusal(connection.peer).isPresent()) {
-        refusal = Reason.PENALIZED;
-      } else if (context.startups().tryEnterSource(source)) {
-        connection.sourceSlot = source;
-      } else {
-        refusal = Reason.OVERLOADED;
-      }
-      if (refusal != null) {
-        deadline.disarm();
-        sendQuietly(ServerHandshake.refusalFrame(refusal));
-        context.refusals().refused(refusal, true, source, connection.remote, connection.proxy);
-        return false;
-      }
-      return true;
+      return admitRelayedSource();
     } catch (ProtocolException e) {
       refuse(e);
     } catch (IOException e) {
@@ -113,6 +98,29 @@ final class ConnectionHandshake {
     }
     deadline.disarm();
     return false;
+  }
+
+  /**
+   * The relayed client's source is checked as a direct connection's is at accept: its penalty, then
+   * its per-source handshake slot; a refusal is written, audited (by source) and ends it.
+   */
+  private boolean admitRelayedSource() {
+    String source = context.penalties().source(connection.peer);
+    Reason refusal = null;
+    if (context.penalties().refusal(connection.peer).isPresent()) {
+      refusal = Reason.PENALIZED;
+    } else if (context.startups().tryEnterSource(source)) {
+      connection.sourceSlot = source;
+    } else {
+      refusal = Reason.OVERLOADED;
+    }
+    if (refusal != null) {
+      deadline.disarm();
+      sendQuietly(ServerHandshake.refusalFrame(refusal));
+      context.refusals().refused(refusal, true, source, connection.remote, connection.proxy);
+      return false;
+    }
+    return true;
   }
 
   private String noHeaderInTime() {

@@ -132,14 +132,36 @@ public final class Channel {
       forged.incrementAndGet();
       return;
     }
-    tokens = Math.min(burst, tokens + (nowNanos - refilledAt) / 1e9 * perSecond);
-    refilledAt = nowNanos;
-    if (tokens < 1) {
+    if (!takeToken(nowNanos)) {
       overRate.incrementAndGet();
       return;
     }
-    tokens -= 1;
     window.mark(sequence);
+    believe(from, length);
+    if (!onMessage.test(new Message(opened.type(), opened.body()))) {
+      refused.incrementAndGet();
+    }
+    // Counted once handled, not before: a sender that sees its datagram received (DATAGRAM_COUNTS)
+    // and ends its session at once must find its line already said in the room, not racing its
+    // own LEAVE (seen on a busy machine as a line received and never heard).
+    bytesReceived.addAndGet(length);
+    highest.set(window.highest());
+    received.incrementAndGet();
+  }
+
+  /** Spends one of the channel's rate tokens, refilled since the last; false if none is left. */
+  private boolean takeToken(long nowNanos) {
+    tokens = Math.min(burst, tokens + (nowNanos - refilledAt) / 1e9 * perSecond);
+    refilledAt = nowNanos;
+    if (tokens < 1) {
+      return false;
+    }
+    tokens -= 1;
+    return true;
+  }
+
+  /** A datagram from {@code from} opened: it is the client's address now, and earns credit. */
+  private void believe(SocketAddress from, int length) {
     if (!from.equals(peer)) {
       // The first datagram, or the client's address changed (NAT rebinding): believed only now
       // that a datagram from it opened. A new address starts with no credit of its own: the
@@ -154,15 +176,6 @@ public final class Channel {
     synchronized (this) {
       notifyAll(); // a writer may be waiting for this credit
     }
-    if (!onMessage.test(new Message(opened.type(), opened.body()))) {
-      refused.incrementAndGet();
-    }
-    // Counted once handled, not before: a sender that sees its datagram received (DATAGRAM_COUNTS)
-    // and ends its session at once must find its line already said in the room, not racing its
-    // own LEAVE (seen on a busy machine as a line received and never heard).
-    bytesReceived.addAndGet(length);
-    highest.set(window.highest());
-    received.incrementAndGet();
   }
 
   /**
