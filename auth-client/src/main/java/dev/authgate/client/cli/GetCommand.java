@@ -1,8 +1,9 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
-import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.ProgressOption;
 import dev.authgate.client.cli.common.ServerOptions;
+import dev.authgate.client.cli.common.TransferTimeoutOption;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.download.DownloadListener;
 import dev.authgate.client.download.DownloadOutcome;
@@ -16,7 +17,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -63,19 +63,9 @@ final class GetCommand implements Callable<Integer> {
               + " (for cron jobs and timers that poll).")
   boolean ifChanged;
 
-  @Option(
-      names = "--progress",
-      negatable = true,
-      description = "Show a progress bar on stderr (default: when stderr is a terminal).")
-  Boolean progress;
+  @Mixin ProgressOption progress;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      defaultValue = "30s",
-      converter = DurationConverter.class,
-      description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+  @Mixin TransferTimeoutOption timeout;
 
   @Parameters(paramLabel = "NAME", arity = "1..*", description = "Names of published files.")
   List<String> names;
@@ -99,12 +89,12 @@ final class GetCommand implements Callable<Integer> {
     if (!Files.isWritable(out)) {
       throw new IOException("cannot write to " + out + ": permission denied");
     }
-    AuthgateClient client = target.client(timeout);
+    AuthgateClient client = target.client(timeout.get());
     // Compiles the opening and hashing on the other core while this one connects: a fetched file
     // then arrives at full speed from its first megabytes (a small one does not wait for it).
     CryptoWarmup.startInBackground(CryptoWarmup.Side.RECEIVER);
     DownloadListener listener =
-        showProgress() ? new ProgressBarListener() : DownloadListener.silent();
+        progress.show() ? new ProgressBarListener() : DownloadListener.silent();
     PrintWriter printer = spec.commandLine().getOut();
     int refused = 0;
     try (VerifiedConnection connection = client.connect()) {
@@ -117,12 +107,5 @@ final class GetCommand implements Callable<Integer> {
       }
     }
     return refused == 0 ? ExitCode.OK.code() : ExitCode.TRANSFER.code();
-  }
-
-  private boolean showProgress() {
-    if (progress != null) {
-      return progress;
-    }
-    return "1".equals(System.getenv("AUTHGATE_STDERR_TTY"));
   }
 }

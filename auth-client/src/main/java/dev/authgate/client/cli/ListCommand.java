@@ -2,14 +2,13 @@ package dev.authgate.client.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.ServerOptions;
+import dev.authgate.client.cli.common.TransferTimeoutOption;
 import dev.authgate.protocol.session.FileListing;
 import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -43,17 +42,11 @@ final class ListCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON array on stdout instead of a table.")
   boolean json;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      defaultValue = "30s",
-      converter = DurationConverter.class,
-      description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+  @Mixin TransferTimeoutOption timeout;
 
   @Override
   public Integer call() throws IOException {
-    List<FileListing.Entry> entries = target.client(timeout).list();
+    List<FileListing.Entry> entries = target.client(timeout.get()).list();
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(json(entries));

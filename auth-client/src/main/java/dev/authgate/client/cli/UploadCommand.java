@@ -3,7 +3,9 @@ package dev.authgate.client.cli;
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.Failures;
+import dev.authgate.client.cli.common.ProgressOption;
 import dev.authgate.client.cli.common.ServerOptions;
+import dev.authgate.client.cli.common.TransferTimeoutOption;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.upload.FolderWatcher;
 import dev.authgate.client.upload.UploadListener;
@@ -53,19 +55,9 @@ final class UploadCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace files of the same name on the server.")
   boolean overwrite;
 
-  @Option(
-      names = "--progress",
-      negatable = true,
-      description = "Show a progress bar on stderr (default: when stderr is a terminal).")
-  Boolean progress;
+  @Mixin ProgressOption progress;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      defaultValue = "30s",
-      converter = DurationConverter.class,
-      description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+  @Mixin TransferTimeoutOption timeout;
 
   @Option(
       names = "--watch",
@@ -117,14 +109,14 @@ final class UploadCommand implements Callable<Integer> {
     if (files.isEmpty()) {
       throw new ParameterException(spec.commandLine(), "give the FILEs to upload, or --watch DIR");
     }
-    AuthgateClient client = target.client(timeout);
+    AuthgateClient client = target.client(timeout.get());
     checkFiles();
     if (totalBytes() >= WARM_UP_FROM_BYTES) {
       // Compiles the crypto on the other core while this one connects and proves itself.
       CryptoWarmup.startInBackground(CryptoWarmup.Side.SENDER);
     }
     InProgress inProgress =
-        new InProgress(showProgress() ? new ProgressBarListener() : UploadListener.silent());
+        new InProgress(progress.show() ? new ProgressBarListener() : UploadListener.silent());
     // Ctrl-C or SIGTERM mid-file: say what the server kept and how to go on. Removed before
     // returning, so only an interruption of this very command prints it.
     Thread interrupted =
@@ -177,7 +169,7 @@ final class UploadCommand implements Callable<Integer> {
 
   private int watch() throws Exception {
     checkWatchOptions();
-    AuthgateClient client = target.client(timeout);
+    AuthgateClient client = target.client(timeout.get());
     WatchOptions options =
         WatchOptions.deleting(watch).movingTo(done).timing(settle, poll).overwriting(overwrite);
     PrintWriter out = spec.commandLine().getOut();
@@ -200,7 +192,7 @@ final class UploadCommand implements Callable<Integer> {
               watcher.stop();
               try {
                 finished.await(
-                    timeout.toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    timeout.get().toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
@@ -334,13 +326,6 @@ final class UploadCommand implements Callable<Integer> {
           + size
           + " bytes); run the same command again to continue from there";
     }
-  }
-
-  private boolean showProgress() {
-    if (progress != null) {
-      return progress;
-    }
-    return "1".equals(System.getenv("AUTHGATE_STDERR_TTY"));
   }
 
   private void checkFiles() throws IOException {
