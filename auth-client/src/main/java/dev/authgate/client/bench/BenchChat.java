@@ -56,14 +56,14 @@ final class BenchChat implements Callable<Integer> {
       names = "--members",
       paramLabel = "N",
       defaultValue = "100",
-      description = "BenchChatMembers in the room, senders included (default: ${DEFAULT-VALUE}).")
+      description = "Members in the room, senders included (default: ${DEFAULT-VALUE}).")
   int members;
 
   @Option(
       names = "--senders",
       paramLabel = "N",
       defaultValue = "1",
-      description = "BenchChatMembers that speak (default: ${DEFAULT-VALUE}).")
+      description = "Members that speak (default: ${DEFAULT-VALUE}).")
   int senders;
 
   @Option(
@@ -104,7 +104,7 @@ final class BenchChat implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "4",
       description =
-          "BenchChatMembers connected concurrently (default: ${DEFAULT-VALUE}, under the server's default "
+          "Members connected concurrently (default: ${DEFAULT-VALUE}, under the server's default "
               + "--per-source-max-startups of 16).")
   int openThreads;
 

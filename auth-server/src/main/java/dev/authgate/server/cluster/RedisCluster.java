@@ -291,7 +291,13 @@ public final class RedisCluster implements SharedState, Closeable {
           return;
         }
         health.degraded(e);
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff)); // close() unparks
+        // The whole backoff, unless close() unparks this thread to end it.
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
+        for (long left = until - System.nanoTime();
+            left > 0 && !closed.get() && !Thread.currentThread().isInterrupted();
+            left = until - System.nanoTime()) {
+          LockSupport.parkNanos(left);
+        }
         backoff = Math.min(MAX_BACKOFF.toMillis(), backoff * 2);
       }
     }

@@ -115,7 +115,7 @@ final class Session implements VerifiedSession {
           new DatagramSession(
               context.datagrams(),
               this,
-              accepted.keys().datagramSecret(),
+              () -> accepted.keys().datagramSecret(),
               context.config().datagrams().perSecond(),
               new DatagramSession.Chat() {
                 @Override

@@ -7,6 +7,7 @@ import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.session.VerifiedSession;
 import java.io.IOException;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * One verified session's datagram channel: opened by DATAGRAM_OPEN (closing the one before),
@@ -28,20 +29,21 @@ public final class DatagramSession {
 
   private final DatagramEndpoint endpoint;
   private final VerifiedSession session;
-  private final byte[] datagramSecret;
+  private final Supplier<byte[]> datagramSecret;
   private final int perSecond;
   private final Chat chat;
   private volatile Channel open;
 
   /**
    * @param endpoint the server's datagram endpoint, or null if it takes no datagrams
-   * @param datagramSecret the session's datagram secret, from which each channel's keys come
+   * @param datagramSecret the session's datagram secret, from which each channel's keys come; read
+   *     only when a channel opens
    * @param perSecond the rate each channel is allowed, told to the client
    */
   public DatagramSession(
       DatagramEndpoint endpoint,
       VerifiedSession session,
-      byte[] datagramSecret,
+      Supplier<byte[]> datagramSecret,
       int perSecond,
       Chat chat) {
     this.endpoint = endpoint;
@@ -60,7 +62,7 @@ public final class DatagramSession {
    */
   public void open(boolean events) throws IOException {
     close("reopened");
-    Channel opened = endpoint == null ? null : endpoint.open(datagramSecret, this::onMessage);
+    Channel opened = endpoint == null ? null : endpoint.open(datagramSecret.get(), this::onMessage);
     if (opened == null) {
       session.channel().send(new DatagramControl.Opened(new byte[8], 0, 0));
       return;
