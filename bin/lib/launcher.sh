@@ -199,6 +199,14 @@ authgate_run() {
   if [ ! -f "$AUTHGATE_ROOT/lib/$module.jar" ]; then
     authgate_build_if_needed "$jar" || exit 1
   fi
+  # File names and arguments are bytes; the JVM decodes them with the locale's character set, which
+  # under cron, systemd or `env -i` is POSIX's ASCII: a name like café.txt arrives as caf??.txt and
+  # cannot be opened, stored or moved. Where no character set was chosen (no locale, C or POSIX),
+  # names are taken as UTF-8, byte for byte; a locale that names one (en_US.UTF-8, a Latin-1 one)
+  # is left as it is. A name whose bytes are not UTF-8 is then refused, saying so, not mangled.
+  case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+    "" | C | POSIX) export LC_ALL=C.UTF-8 ;;
+  esac
   # Java cannot ask whether stderr is a terminal; progress bars need to know.
   if [ -t 2 ]; then export AUTHGATE_STDERR_TTY=1; else export AUTHGATE_STDERR_TTY=0; fi
   # Class data sharing: the first run writes an archive of the classes it loaded beside the jar

@@ -84,9 +84,17 @@ def _upload(args: argparse.Namespace) -> int:
     if isinstance(target, int):
         return target
     server, _, _, credential = target
+    from .unattended import upload_name_problem
+
     for path in args.files:
         if not os.path.isfile(path):
-            print("authgate: %s is not a regular file" % path, file=sys.stderr)
+            print("authgate: %s is not a regular file" % _printable(path), file=sys.stderr)
+            return USAGE
+        # Refused before connecting, as auth-client does: a name the server would refuse, or one
+        # whose bytes are not UTF-8 (no text stands for them on the wire).
+        problem = upload_name_problem(os.path.basename(path))
+        if problem:
+            print("authgate: %s: %s" % (_printable(path), problem), file=sys.stderr)
             return USAGE
     refused = 0
     sending = None

@@ -186,6 +186,27 @@ class InterruptTest(unittest.TestCase):
         )
         self.assertNotIn("Traceback", err)
 
+    def test_a_name_whose_bytes_are_not_utf8_is_refused_in_one_line_before_connecting(self):
+        latin1 = os.path.join(os.fsencode(self.dir), b"caf\xe9.txt")  # Latin-1 e-acute: not UTF-8
+        with open(latin1, "wb") as f:
+            f.write(b"data")
+
+        class NeverConnected:
+            def __enter__(self):
+                raise AssertionError("connected for a name it must refuse")
+
+            def __exit__(self, *exc):
+                return False
+
+        code, err = self.run_cli(
+            ["upload", "--server", "127.0.0.1:1", "--key", self.key, os.fsdecode(latin1)],
+            NeverConnected(),
+        )
+        self.assertEqual(code, 2)
+        self.assertTrue(err.endswith(": the name is not valid UTF-8\n"), err)
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertNotIn("Traceback", err)
+
     def test_ctrl_c_in_any_other_command_is_one_line(self):
         class Interrupted:
             def __enter__(self):

@@ -157,6 +157,84 @@ class TarballIT {
   }
 
   /**
+   * Under cron's, systemd's or {@code env -i}'s locale — none, which is POSIX, whose character set
+   * is ASCII — a file named in UTF-8 is uploaded and stored under the same bytes, and a name whose
+   * bytes are not UTF-8 is refused in one line. The names are written by the shell, as bytes.
+   */
+  @Test
+  void withoutALocaleNonAsciiNamesAreStoredByteForByte() throws Exception {
+    Path root = unpack();
+    Path work = Files.createDirectories(dir.resolve("var"));
+    String server = root.resolve("bin/auth-server").toString();
+    String client = root.resolve("bin/auth-client").toString();
+    assertThat(
+            withoutLocale(work, "\"$0\" keys add sensor-1 --out sensor-1.credential", server)
+                .exit())
+        .isZero();
+    ProcessBuilder serveBuilder =
+        new ProcessBuilder(server, "serve", "--port", "0", "--uploads", "uploads")
+            .directory(work.toFile())
+            .redirectError(dir.resolve("serve.err").toFile());
+    clearLocale(serveBuilder);
+    Process serve = serveBuilder.start();
+    try {
+      String listening =
+          new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
+      assertThat(listening).as("serve's first line").startsWith("listening on ");
+      String address = listening.substring("listening on ".length());
+      String upload = "\"$0\" upload --server " + address + " --key sensor-1.credential ";
+
+      // café-ü.txt in UTF-8: c3 a9 and c3 bc
+      Run stored =
+          withoutLocale(
+              work,
+              "name=$(printf 'caf\\303\\251-\\303\\274.txt'); printf data > \"$name\"; "
+                  + upload
+                  + "\"$name\" && test -f \"uploads/sensor-1/$name\" && echo same-bytes",
+              client);
+      assertThat(stored.exit()).as(stored.err()).isZero();
+      assertThat(stored.out()).contains("stored ").endsWith("same-bytes\n");
+
+      // Latin-1 é: one byte, e9, which is not UTF-8
+      Run refused =
+          withoutLocale(
+              work,
+              "name=$(printf 'caf\\351.txt'); printf data > \"$name\"; " + upload + "\"$name\"",
+              client);
+      assertThat(refused.exit()).isEqualTo(2);
+      assertThat(refused.err())
+          .startsWith("auth-client: caf")
+          .endsWith(": its name is not valid UTF-8 (this process's locale); rename it\n")
+          .hasLineCount(1);
+    } finally {
+      serve.destroy();
+      assertThat(serve.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  /** Runs {@code sh -c script} with {@code $0} set to {@code program}, with no locale at all. */
+  private Run withoutLocale(Path workDir, String script, String program) throws Exception {
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder builder =
+        new ProcessBuilder("sh", "-c", script, program)
+            .directory(workDir.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    clearLocale(builder);
+    Process process = builder.start();
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", script).isTrue();
+    return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private static void clearLocale(ProcessBuilder builder) {
+    builder.environment().keySet().removeIf(name -> name.equals("LANG") || name.startsWith("LC_"));
+    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    builder.environment().put("AUTHGATE_NO_AOT", "1");
+  }
+
+  /**
    * Waits (at most two minutes) until {@code file} exists and its builder's {@code lock} is gone,
    * so the test neither reads a half-built cache nor leaves a builder writing into its directory.
    */

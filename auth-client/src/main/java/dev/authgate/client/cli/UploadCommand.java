@@ -8,6 +8,7 @@ import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.cli.common.TransferTimeoutOption;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.upload.FolderWatcher;
+import dev.authgate.client.upload.LocalNames;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
@@ -330,6 +331,10 @@ final class UploadCommand implements Callable<Integer> {
 
   private void checkFiles() throws IOException {
     for (Path file : files) {
+      String notText = LocalNames.problem(file.toString());
+      if (notText != null && !Files.exists(file)) {
+        throw new IllegalArgumentException(file + ": " + notText);
+      }
       if (!Files.exists(file)) {
         throw new NoSuchFileException(file + ": no such file");
       }

@@ -368,6 +368,9 @@ public final class FolderWatcher {
           continue;
         }
         String problem = UploadNames.problem(name);
+        if (problem == null) {
+          problem = LocalNames.problem(file);
+        }
         if (problem != null) {
           if (refusal == null || now >= refusal.notBeforeNanos()) {
             skip(file, name, problem, state);

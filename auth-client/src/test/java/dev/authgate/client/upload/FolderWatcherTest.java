@@ -226,6 +226,32 @@ class FolderWatcherTest {
   }
 
   @Test
+  void aNameWhoseBytesAreNotTextHereIsReportedAndKeptAndTheOthersAreStored() throws Exception {
+    TestServer server = server();
+    Record record = new Record();
+    // Latin-1 "é" (one byte, 0xE9): not UTF-8, not ASCII, so no locale this JVM may run in reads
+    // it as text. Java cannot write such a name; a shell can.
+    Process printf =
+        new ProcessBuilder("sh", "-c", "printf latin1 > \"$(printf 'caf\\351.txt')\"")
+            .directory(folder.toFile())
+            .start();
+    assertThat(printf.waitFor()).isZero();
+    watch(server.port(), server.provision("sensor-1"), options(), record);
+    drop("good.txt", 100);
+
+    await().atMost(WAIT).until(() -> record.stored.contains("good.txt"));
+    await().atMost(WAIT).until(() -> !record.skipped.isEmpty());
+    assertThat(record.skipped.getFirst()).contains(": its name is not ");
+    assertThat(folderNames()).hasSize(1); // the Latin-1 one, kept as it was
+    try (Stream<Path> stored = Files.list(dir.resolve("uploads/sensor-1"))) {
+      assertThat(stored.map(p -> p.getFileName().toString()))
+          .contains("good.txt")
+          .noneMatch(name -> name.startsWith("caf"));
+    }
+    assertThat(record.stored).containsExactly("good.txt");
+  }
+
+  @Test
   void aRefusedFileStaysAndIsRetriedUntilTheServerTakesIt() throws Exception {
     TestServer server = server();
     Credential credential = server.provision("sensor-1");
