@@ -207,6 +207,50 @@ class TarballIT {
           .startsWith("auth-client: caf")
           .endsWith(": its name is not valid UTF-8 (this process's locale); rename it\n")
           .hasLineCount(1);
+
+      // A watched folder: üü.txt (c3 bc c3 bc) is stored and deleted; the Latin-1 name is
+      // reported and kept, and the watcher carries on.
+      Files.createDirectories(work.resolve("in"));
+      ProcessBuilder watchBuilder =
+          new ProcessBuilder(
+                  "sh",
+                  "-c",
+                  "exec \"$0\" upload --server "
+                      + address
+                      + " --key sensor-1.credential --watch in --delete --settle 100ms",
+                  client)
+              .directory(work.toFile())
+              .redirectOutput(dir.resolve("watch.out").toFile())
+              .redirectError(dir.resolve("watch.err").toFile());
+      clearLocale(watchBuilder);
+      Process watch = watchBuilder.start();
+      try {
+        Run dropped =
+            withoutLocale(
+                work,
+                "printf a > in/.x; mv in/.x \"in/$(printf '\\303\\274\\303\\274.txt')\";"
+                    + " printf b > in/.y; mv in/.y \"in/$(printf 'caf\\351.txt')\"",
+                "sh");
+        assertThat(dropped.exit()).as(dropped.err()).isZero();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        String check =
+            "test -f \"uploads/sensor-1/$(printf '\\303\\274\\303\\274.txt')\""
+                + " && test ! -e \"in/$(printf '\\303\\274\\303\\274.txt')\""
+                + " && test -f \"in/$(printf 'caf\\351.txt')\"";
+        while (withoutLocale(work, check, "sh").exit() != 0
+            || !Files.readString(dir.resolve("watch.err")).contains("its name is not valid")) {
+          assertThat(System.nanoTime() < deadline)
+              .as(
+                  "stored, deleted and reported within a minute: %s",
+                  Files.readString(dir.resolve("watch.err")))
+              .isTrue();
+          Thread.sleep(200);
+        }
+        assertThat(watch.isAlive()).as("the watcher carries on").isTrue();
+      } finally {
+        watch.destroy();
+        assertThat(watch.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      }
     } finally {
       serve.destroy();
       assertThat(serve.waitFor(60, TimeUnit.SECONDS)).isTrue();
