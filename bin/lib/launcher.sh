@@ -201,11 +201,13 @@ authgate_run() {
   fi
   # File names and arguments are bytes; the JVM decodes them with the locale's character set, which
   # under cron, systemd or `env -i` is POSIX's ASCII: a name like café.txt arrives as caf??.txt and
-  # cannot be opened, stored or moved. Where no character set was chosen (no locale, C or POSIX),
-  # names are taken as UTF-8, byte for byte; a locale that names one (en_US.UTF-8, a Latin-1 one)
-  # is left as it is. A name whose bytes are not UTF-8 is then refused, saying so, not mangled.
+  # cannot be opened, stored or moved. The same happens under a UTF-8 locale that is not installed
+  # (LANG=en_US.UTF-8 in a minimal container): the C library falls back to POSIX. So where no
+  # character set was chosen (no locale, C, POSIX) or UTF-8 was, the JVM gets C.UTF-8, which is
+  # always there; a locale naming another character set (Latin-1) is left as it is. A name whose
+  # bytes are not text in the character set used is refused, saying so, not mangled.
   case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
-    "" | C | POSIX) export LC_ALL=C.UTF-8 ;;
+    "" | C | POSIX | *[Uu][Tt][Ff]-8* | *[Uu][Tt][Ff]8*) export LC_ALL=C.UTF-8 ;;
   esac
   # Java cannot ask whether stderr is a terminal; progress bars need to know.
   if [ -t 2 ]; then export AUTHGATE_STDERR_TTY=1; else export AUTHGATE_STDERR_TTY=0; fi

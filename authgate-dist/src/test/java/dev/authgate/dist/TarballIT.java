@@ -196,6 +196,18 @@ class TarballIT {
       assertThat(stored.exit()).as(stored.err()).isZero();
       assertThat(stored.out()).contains("stored ").endsWith("same-bytes\n");
 
+      // The same under a UTF-8 locale this machine does not have: the C library would fall back
+      // to POSIX, as it does in minimal containers.
+      Run missingLocale =
+          withoutLocale(
+              work,
+              "name=$(printf 'na\\303\\257ve.txt'); printf data > \"$name\"; LANG=xx_XX.UTF-8 "
+                  + upload
+                  + "\"$name\" && test -f \"uploads/sensor-1/$name\" && echo same-bytes",
+              client);
+      assertThat(missingLocale.exit()).as(missingLocale.err()).isZero();
+      assertThat(missingLocale.out()).endsWith("same-bytes\n");
+
       // Latin-1 é: one byte, e9, which is not UTF-8
       Run refused =
           withoutLocale(
