@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -164,7 +165,7 @@ final class BenchSessions implements Callable<Integer> {
     AtomicLong lost = new AtomicLong();
     try {
       holdAndProbe(connector, address, held, probes, probeFailures, lost);
-      ServerMemory after = server == null ? null : server.read();
+      ServerMemory after = server == null ? null : settled(server, opened - (int) lost.get());
       int alive = HeldSessions.pingAll(held, lost);
       report(
           new Result(
@@ -182,6 +183,22 @@ final class BenchSessions implements Callable<Integer> {
     } finally {
       HeldSessions.closeAll(held);
     }
+  }
+
+  /**
+   * The server's metrics once its session count has let go of the last probe, which closed just now
+   * and which the server counts until it has read the probe's CLOSE; after ten seconds, as they
+   * are.
+   */
+  private static ServerMemory settled(ServerMemory.Reader server, int held)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    ServerMemory now = server.read();
+    while (now.sessions() > held && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      now = server.read();
+    }
+    return now;
   }
 
   private InetAddress source(int index) {
