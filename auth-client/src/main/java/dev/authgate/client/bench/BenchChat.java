@@ -239,14 +239,10 @@ final class BenchChat implements Callable<Integer> {
                     long sequence = 0;
                     for (long due = start + offset; due < end; due += interval) {
                       long wait = due - System.nanoTime();
-                      if (wait > 0) {
-                        try {
-                          Thread.sleep(Duration.ofNanos(wait));
-                        } catch (InterruptedException e) {
-                          return;
-                        }
-                      } else {
+                      if (wait <= 0) {
                         maxLag.accumulateAndGet(-wait, Math::max);
+                      } else if (!HeldSessions.sleepUntil(due)) {
+                        return; // interrupted
                       }
                       try {
                         sender.chat.say(MARK + sequence++ + " " + due);

@@ -291,12 +291,9 @@ public final class RedisCluster implements SharedState, Closeable {
           return;
         }
         health.degraded(e);
-        // The whole backoff, unless close() unparks this thread to end it.
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
-        for (long left = until - System.nanoTime();
-            left > 0 && !closed.get() && !Thread.currentThread().isInterrupted();
-            left = until - System.nanoTime()) {
-          LockSupport.parkNanos(left);
+        while (until > System.nanoTime() && !closed.get() && !subscriberThread.isInterrupted()) {
+          LockSupport.parkNanos(until - System.nanoTime()); // the whole backoff, unless closed
         }
         backoff = Math.min(MAX_BACKOFF.toMillis(), backoff * 2);
       }
