@@ -11,7 +11,7 @@ import sys
 import time
 
 from . import protocol
-from .client import SessionEnded, connect, parse_server
+from .client import ListRefused, SessionEnded, connect, parse_server
 from .credential import Credential, CredentialError
 
 OK, FAILURE, USAGE, AUTH_REFUSED, CONNECTION, TRANSFER = 0, 1, 2, 3, 4, 5
@@ -57,6 +57,9 @@ def _failure(e: BaseException) -> int:
     if isinstance(e, protocol.UnsupportedVersion):
         print("authgate: %s" % e, file=sys.stderr)
         return AUTH_REFUSED
+    if isinstance(e, ListRefused):
+        print("authgate: the server could not list its files: %s [%s]" % (_printable(e.text), _printable(e.reason)), file=sys.stderr)
+        return TRANSFER
     if isinstance(e, SessionEnded):
         if e.code == 6:
             print("authgate: the server refused: %s" % _printable(e.text), file=sys.stderr)
@@ -404,7 +407,7 @@ def _list(args: argparse.Namespace) -> int:
     try:
         with connect(server, credential, args.timeout) as conn:
             files = conn.list()
-    except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
+    except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError, ListRefused) as e:
         return _failure(e)
     if args.json:
         print(_printable(json.dumps(

@@ -145,6 +145,16 @@ class UploadCancelled(Exception):
 _VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
 
 
+class ListRefused(Exception):
+    """The server could not say what it publishes for this client (LIST_REFUSED): an error on its
+    side, not an empty listing. ``reason`` is machine-readable (``storage-error``)."""
+
+    def __init__(self, reason: str, text: str):
+        super().__init__(text)
+        self.reason = reason
+        self.text = text
+
+
 class SessionEnded(protocol.ProtocolError):
     """The server ended the session with CLOSE ``code`` and ``text`` (2 revoked, 6 not permitted)."""
 
@@ -347,6 +357,8 @@ class Connection:
         files: list[protocol.PublishedFile] = []
         while True:
             inner, body = self._reply()
+            if inner == protocol.LIST_REFUSED and not files:
+                raise ListRefused(*protocol.parse_list_refused(body))
             if inner != protocol.FILE_LISTING:
                 raise protocol.ProtocolError("unexpected message 0x%02x instead of FILE_LISTING" % inner)
             more, entries = protocol.parse_file_listing(body)

@@ -42,6 +42,7 @@ ENROLL, ENROLL_RESULT = 0x40, 0x41
 ENROLL_STATUS = {0: "enrolled", 1: "pending", 2: "refused"}
 CHAT_JOIN, CHAT_SAY, CHAT_WHO, CHAT_ROOMS, CHAT_LEAVE, CHAT_EVENT = 0x30, 0x31, 0x32, 0x33, 0x34, 0x38
 LIST_FILES, FILE_LISTING, GET_FILE, GET_READY, GET_DATA, GET_END = 0x50, 0x51, 0x52, 0x53, 0x54, 0x55
+LIST_REFUSED = 0x56
 GET_IF_CHANGED = 0x01
 EVENT_KINDS = {1: "message", 2: "joined", 3: "left", 4: "who", 5: "rooms", 6: "error", 7: "history", 8: "notice"}
 
@@ -588,6 +589,21 @@ class GetEnd:
     sha256: bytes
     reason: str
     text: str
+
+
+def parse_list_refused(body: bytes) -> tuple[str, str]:
+    """(reason, text) of a LIST_REFUSED: the server could not say what it publishes."""
+    try:
+        reason_len = body[0]
+        reason = body[1 : 1 + reason_len].decode("utf-8", "strict")
+        at = 1 + reason_len
+        (text_len,) = struct.unpack(">H", body[at : at + 2])
+        text = body[at + 2 : at + 2 + text_len].decode("utf-8", "strict")
+        if not reason or len(reason.encode("utf-8")) != reason_len or at + 2 + text_len != len(body):
+            raise ProtocolError("LIST_REFUSED layout is invalid")
+        return reason, text
+    except (struct.error, IndexError, UnicodeDecodeError):
+        raise ProtocolError("LIST_REFUSED layout is invalid") from None
 
 
 def parse_get_end(body: bytes) -> GetEnd:

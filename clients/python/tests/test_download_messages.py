@@ -47,6 +47,13 @@ class DownloadMessagesTest(unittest.TestCase):
         with self.assertRaises(protocol.ProtocolError):
             protocol.parse_get_end(b"\x03" + struct.pack(">Q", 0) + bytes(32) + b"\x00\x00\x00")
 
+    def test_list_refused_parses_and_refuses_what_does_not_fit(self):
+        body = b"\x0dstorage-error" + struct.pack(">H", 5) + b"later"
+        self.assertEqual(protocol.parse_list_refused(body), ("storage-error", "later"))
+        for bad in (b"\x00" + struct.pack(">H", 0), body + b"x", body[:-1], b"\x0dstorage-err\xff\x00\x00\x00"):
+            with self.assertRaises(protocol.ProtocolError, msg=bad.hex()):
+                protocol.parse_list_refused(bad)
+
 
 if __name__ == "__main__":
     unittest.main()

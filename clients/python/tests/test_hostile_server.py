@@ -11,7 +11,7 @@ from unittest import mock
 
 from authgate import __main__ as cli
 from authgate import protocol
-from authgate.client import Connection, SessionEnded
+from authgate.client import Connection, ListRefused, SessionEnded
 from authgate.credential import Credential, CredentialError
 
 
@@ -47,6 +47,18 @@ class HostileServerTest(unittest.TestCase):
         self.assertNotIn("\x1b", err.getvalue())
         self.assertNotIn("\x07", err.getvalue())
         self.assertIn("\\u001b[2J", err.getvalue())
+
+    def test_a_listing_the_server_cannot_make_is_an_error_not_an_empty_list(self):
+        text = "cannot read\x1b[2J"
+        body = b"\x0dstorage-error" + struct.pack(">H", len(text)) + text.encode()
+        conn = Connection(None, "sensor-1", FakeChannel((protocol.LIST_REFUSED, body)))
+        with self.assertRaises(ListRefused) as refused:
+            conn.list()
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = cli._failure(refused.exception)
+        self.assertEqual(code, cli.TRANSFER)
+        self.assertEqual(err.getvalue(), "authgate: the server could not list its files: cannot read\\u001b[2J [storage-error]\n")
 
     def test_format_characters_are_escaped_so_lookalike_ids_never_look_alike(self):
         self.assertEqual(cli._printable("sensor-1\u200b"), "sensor-1\\u200b")

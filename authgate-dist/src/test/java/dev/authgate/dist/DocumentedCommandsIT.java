@@ -267,6 +267,13 @@ class DocumentedCommandsIT {
           assertThat(add.exit()).as(add.all()).isZero();
           assertThat(add.out()).contains("client-id sensor-1").contains("\nsecret ");
           assertThat(Files.getOwner(home.resolve("keys/sensor-1.keys"))).isEqualTo(nobody);
+          // what the operator carries to the machine: the publishing steps fetch with it
+          Files.writeString(
+              Files.createFile(
+                  dir.resolve("service-sensor-1.credential"),
+                  PosixFilePermissions.asFileAttribute(
+                      PosixFilePermissions.fromString("rw-------"))),
+              add.out());
         });
     steps.put(
         "bin/auth-server keys add sensor-1 --keys keys --out sensor-1.credential",
@@ -412,18 +419,37 @@ class DocumentedCommandsIT {
               .hasSameBinaryContentAs(root.resolve("report.csv"));
         });
     steps.put(
-        "install -d -m 0750 published/_all published/sensor-1",
+        "cd /var/lib/authgate && runuser -u authgate -- install -d -m 0750 published/_all"
+            + " published/sensor-1",
         documented -> {
-          Run install = sh(root, documented);
+          Path home = Files.createDirectories(dir.resolve("var/lib/authgate"));
+          Run install = sh(dir, asServiceUser(documented));
           assertThat(install.exit()).as(install.all()).isZero();
-          // What the reader publishes next, as the same block shows it.
+          assertThat(home.resolve("published/sensor-1")).isDirectory();
+          if (serviceUser()) {
+            assertThat(Files.getOwner(home.resolve("published/_all")).getName())
+                .isEqualTo("nobody");
+          }
+        });
+    steps.put(
+        "install -o authgate -m 0640 agent.conf"
+            + " /var/lib/authgate/published/sensor-1/.agent.conf.tmp && mv"
+            + " /var/lib/authgate/published/sensor-1/.agent.conf.tmp"
+            + " /var/lib/authgate/published/sensor-1/agent.conf",
+        documented -> {
           Files.writeString(root.resolve("agent.conf"), "interval=60\n");
-          Run publish =
-              sh(
-                  root,
-                  "cp agent.conf published/sensor-1/.agent.conf.tmp && mv"
-                      + " published/sensor-1/.agent.conf.tmp published/sensor-1/agent.conf");
+          Run publish = sh(root, asServiceUser(documented));
           assertThat(publish.exit()).as(publish.all()).isZero();
+          Path published = dir.resolve("var/lib/authgate/published");
+          assertThat(published.resolve("sensor-1/agent.conf")).hasContent("interval=60");
+          if (serviceUser()) {
+            servedAsTheServiceUser(root, published);
+          }
+          // The walk's own server (run as this user from the tarball) publishes the same file
+          // and a shared one, as the guide's "trying it from the unpacked tarball" says.
+          Files.createDirectories(root.resolve("published/_all"));
+          Files.createDirectories(root.resolve("published/sensor-1"));
+          Files.copy(root.resolve("agent.conf"), root.resolve("published/sensor-1/agent.conf"));
           Files.writeString(root.resolve("published/_all/ca.pem"), "certificate\n");
         });
     steps.put(
@@ -685,6 +711,73 @@ class DocumentedCommandsIT {
     try (var top = Files.list(into)) {
       return top.findFirst().orElseThrow();
     }
+  }
+
+  /** Whether {@code runuser -u nobody} can stand in for the service user here. */
+  private boolean serviceUser() throws Exception {
+    return "root".equals(System.getProperty("user.name"))
+        && sh(dir, "command -v runuser").exit() == 0;
+  }
+
+  /**
+   * A documented command for the service user, moved into the temporary directory: as {@code
+   * nobody} where this test runs as root, else as this user (nobody else can own the files).
+   */
+  private String asServiceUser(String documented) throws Exception {
+    String command = moved(documented);
+    if (serviceUser()) {
+      return command
+          .replace("runuser -u authgate", "runuser -u nobody")
+          .replace("-o authgate", "-o nobody");
+    }
+    System.err.println("DocumentedCommandsIT: run as this user, not a service user: " + documented);
+    return command.replace("runuser -u authgate -- ", "").replace("-o authgate ", "");
+  }
+
+  /**
+   * The server as the service user, from its home (the unit's working directory), serves what the
+   * documented commands published; a directory made as root the old way ({@code install -d} alone)
+   * is an error the machine is told of (exit 5), and the audit log says what to fix.
+   */
+  private void servedAsTheServiceUser(Path root, Path published) throws Exception {
+    Path home = dir.resolve("var/lib/authgate");
+    Process serve =
+        start(
+            home,
+            "runuser -u nobody -- "
+                + root.resolve("bin/auth-server")
+                + " serve --bind 127.0.0.1 --port 0",
+            "service-serve.err");
+    String listening =
+        new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))
+            .readLine();
+    assertThat(listening)
+        .as(Files.readString(home.resolve("service-serve.err")))
+        .startsWith("listening on 127.0.0.1:");
+    String list =
+        "bin/auth-client list --server "
+            + listening.substring("listening on ".length())
+            + " --key "
+            + dir.resolve("service-sensor-1.credential");
+    Run served = sh(root, list);
+    assertThat(served.exit()).as(served.all()).isZero();
+    assertThat(served.out()).containsPattern("agent\\.conf +12 .* own\n");
+
+    Path shared = published.resolve("_all");
+    Files.delete(shared);
+    assertThat(sh(home, "install -d -m 0700 published/_all").exit()).isZero();
+    Run refused = sh(root, list);
+    assertThat(refused.exit()).as(refused.all()).isEqualTo(5);
+    assertThat(refused.err())
+        .isEqualTo(
+            "auth-client: the server could not list its files: the server cannot read its"
+                + " published files now (its audit log says why) [storage-error]\n");
+    awaitFileContains(
+        home.resolve("logs/audit.jsonl"),
+        shared + ": permission denied (running as nobody); it is owned by root, mode 0700");
+    serve.descendants().forEach(ProcessHandle::destroy);
+    serve.destroy();
+    assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.authgate.protocol.session.GetEnd;
 import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.GetReady;
 import dev.authgate.protocol.session.ListFiles;
+import dev.authgate.protocol.session.ListRefused;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.UploadNames;
@@ -59,12 +60,19 @@ public final class Downloader {
     this.listener = listener;
   }
 
-  /** The files this client may fetch, by name. */
+  /**
+   * The files this client may fetch, by name.
+   *
+   * @throws ListRefusedException if the server could not read what it publishes
+   */
   public List<FileListing.Entry> list() throws IOException {
     channel.send(new ListFiles());
     List<FileListing.Entry> entries = new ArrayList<>();
     while (true) {
       SessionMessage reply = receive();
+      if (reply instanceof ListRefused refused && entries.isEmpty()) {
+        throw new ListRefusedException(refused.reason(), refused.text());
+      }
       if (!(reply instanceof FileListing listing)) {
         throw unexpected(reply, "FILE_LISTING");
       }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,6 +97,36 @@ class DownloadCommandsTest {
     assertThat(get.out())
         .contains("refused nope.bin: 'nope.bin' is not published for this client [not-found]\n")
         .contains("fetched agent.conf: ");
+  }
+
+  @Test
+  void aListingTheServerCannotReadExitsFiveWithTheReasonNotNoFiles() throws IOException {
+    server.close();
+    // a published tree the server refuses to read (it holds the keystore): its listing fails
+    Path keys = dir.resolve("server/keys");
+    server =
+        TestServer.withKeys(
+            dir.resolve("server2"),
+            keys,
+            ServerConfig.loopback(0, dir.resolve("server2/uploads")).withPublished(keys));
+
+    for (String[] extra : new String[][] {{}, {"--json"}}) {
+      CliRun list = run("list", extra);
+
+      assertThat(list.exit()).as(list.err()).isEqualTo(5);
+      assertThat(list.out()).isEmpty();
+      assertThat(list.err())
+          .isEqualTo(
+              "auth-client: the server could not list its files: the server cannot read its"
+                  + " published files now (its audit log says why) [storage-error]\n");
+    }
+    assertThat(
+            server
+                .awaitEvent(
+                    "download.failed", e -> e.path("reason").asText().equals("storage-error"))
+                .path("detail")
+                .asText())
+        .contains("overlaps the keystore");
   }
 
   @Test

@@ -176,7 +176,11 @@ class DownloadTest {
     Files.createDirectories(keys.resolve("m1"));
     Files.writeString(keys.resolve("m1/x.txt"), "inside the keystore");
 
-    assertThat(client(m1).list()).isEmpty();
+    // an error on the server's side, not "nothing is published": the client is told, not misled
+    assertThatThrownBy(() -> client(m1).list())
+        .isInstanceOfSatisfying(
+            ListRefusedException.class, e -> assertThat(e.reason()).isEqualTo("storage-error"))
+        .hasMessage("the server cannot read its published files now (its audit log says why)");
     assertThat(client(m1).get("x.txt", out, false).reason()).isEqualTo("storage-error");
     assertThat(
             server

@@ -23,6 +23,7 @@ public sealed interface SessionMessage
         EnrollResult,
         ListFiles,
         FileListing,
+        ListRefused,
         GetFile,
         GetReady,
         GetData,
@@ -67,6 +68,7 @@ public sealed interface SessionMessage
       case EnrollResult.TYPE -> EnrollResult.decode(new BodyReader(body, "ENROLL_RESULT"));
       case ListFiles.TYPE -> ListFiles.decode(new BodyReader(body, "LIST_FILES"));
       case FileListing.TYPE -> FileListing.decode(new BodyReader(body, "FILE_LISTING"));
+      case ListRefused.TYPE -> ListRefused.decode(new BodyReader(body, "LIST_REFUSED"));
       case GetFile.TYPE -> GetFile.decode(new BodyReader(body, "GET_FILE"));
       case GetReady.TYPE -> GetReady.decode(new BodyReader(body, "GET_READY"));
       case GetData.TYPE -> GetData.decode(body);

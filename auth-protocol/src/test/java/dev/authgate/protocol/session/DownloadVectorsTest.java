@@ -70,6 +70,17 @@ class DownloadVectorsTest {
   }
 
   @Test
+  void aListingTheServerCannotMakeIsTheDocumentedBytes() throws ProtocolException {
+    pinned(
+        new ListRefused(
+            "storage-error",
+            "the server cannot read its published files now (its audit log says why)"),
+        "560d73746f726167652d6572726f720047746865207365727665722063616e6e6f74207265616420"
+            + "697473207075626c69736865642066696c6573206e6f772028697473206175646974206c6f672073"
+            + "6179732077687929");
+  }
+
+  @Test
   void malformedDownloadMessagesAreRefused() {
     for (String hex :
         List.of(
@@ -78,6 +89,9 @@ class DownloadVectorsTest {
             "5100000102" + "2e2e" + "00".repeat(49), // a listed name that is not a file name
             "53000000000000000a0000000000000000000000000000000b", // offset past the size
             "54", // GET_DATA without data
+            "5600" + "0000", // LIST_REFUSED without a reason
+            "5601" + "61" + "0001", // LIST_REFUSED whose text is shorter than it says
+            "5601" + "61" + "0000" + "00", // LIST_REFUSED with a byte after its text
             "5503" + "00".repeat(8 + 32) + "000000", // unknown status
             "520161" + "00".repeat(8 + 32) + "80" + "00".repeat(32))) { // unknown GET_FILE flag
       assertThatThrownBy(() -> SessionMessage.decode(HEX.parseHex(hex)))

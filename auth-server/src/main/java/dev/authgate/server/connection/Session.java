@@ -17,6 +17,7 @@ import dev.authgate.protocol.session.GetEnd;
 import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.GetReady;
 import dev.authgate.protocol.session.ListFiles;
+import dev.authgate.protocol.session.ListRefused;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -284,6 +285,7 @@ final class Session implements VerifiedSession {
         downloads().get(g, policy.permissions());
       }
       case FileListing l -> throw serverOnly("FILE_LISTING");
+      case ListRefused l -> throw serverOnly("LIST_REFUSED");
       case GetReady r -> throw serverOnly("GET_READY");
       case GetData d -> throw serverOnly("GET_DATA");
       case GetEnd e -> throw serverOnly("GET_END");

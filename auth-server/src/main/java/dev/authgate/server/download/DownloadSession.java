@@ -7,8 +7,10 @@ import dev.authgate.protocol.session.GetData;
 import dev.authgate.protocol.session.GetEnd;
 import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.GetReady;
+import dev.authgate.protocol.session.ListRefused;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.UploadNames;
+import dev.authgate.protocol.text.IoErrors;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.download.PublishedFiles.Published;
 import dev.authgate.server.download.PublishedFiles.State;
@@ -16,7 +18,9 @@ import dev.authgate.server.session.VerifiedSession;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,20 +59,28 @@ public final class DownloadSession {
     this.channel = session.channel();
   }
 
-  /** Sends what this client may fetch, {@link FileListing#MAX_ENTRIES} entries per listing. */
+  /**
+   * Sends what this client may fetch, {@link FileListing#MAX_ENTRIES} entries per listing; or, if
+   * the published tree cannot be read, one LIST_REFUSED {@code storage-error}. The client learns
+   * that the server failed, not why: the audit log says why.
+   */
   public void list() throws IOException {
     listed = true;
     List<FileListing.Entry> entries;
     try {
       entries = files.list(clientId);
     } catch (IOException e) {
-      // Listed as empty, and said why in the audit log: the client learns nothing of the disk.
+      failed++;
       session.audit(
           session
               .event(AuditEventType.DOWNLOAD_FAILED)
               .with("reason", "storage-error")
-              .with("detail", e.getMessage()));
-      entries = List.of();
+              .with("detail", storageDetail(e)));
+      channel.send(
+          new ListRefused(
+              "storage-error",
+              "the server cannot read its published files now (its audit log says why)"));
+      return;
     }
     int from = 0;
     do {
@@ -76,6 +88,21 @@ public final class DownloadSession {
       channel.send(new FileListing(to < entries.size(), entries.subList(from, to)));
       from = to;
     } while (from < entries.size());
+  }
+
+  /**
+   * What the operator needs to fix a read failure: the path and why, and for a permission problem
+   * who owns it (the reason already says who the server runs as).
+   */
+  static String storageDetail(IOException e) {
+    String detail = IoErrors.describe(e);
+    if (e instanceof AccessDeniedException denied && denied.getFile() != null) {
+      String owner = IoErrors.ownerAndMode(Path.of(denied.getFile()));
+      if (!owner.isEmpty()) {
+        detail += "; it is " + owner;
+      }
+    }
+    return detail;
   }
 
   /** Sends one file, or says why not; exactly one GET_END either way. */
@@ -111,7 +138,7 @@ public final class DownloadSession {
       refuse(name, "not-found", "'" + name + "' is not published for this client", 0);
       return;
     } catch (IOException e) {
-      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0);
+      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0, e);
       return;
     }
     try (in) {
@@ -142,7 +169,7 @@ public final class DownloadSession {
         }
       }
     } catch (IOException e) {
-      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0);
+      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0, e);
       return;
     }
     channel.send(new GetReady(size, before.modifiedMillis(), offset));
@@ -176,7 +203,7 @@ public final class DownloadSession {
     try {
       sha256 = files.sha256(file);
     } catch (IOException e) {
-      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0);
+      refuse(name, "storage-error", "the server cannot read '" + name + "' now", 0, e);
       return true;
     }
     if (!MessageDigest.isEqual(sha256, request.haveSha256())) {
@@ -278,7 +305,7 @@ public final class DownloadSession {
             .event(AuditEventType.DOWNLOAD_FAILED)
             .with("name", name)
             .with("reason", reason)
-            .with("detail", cause == null ? text : cause.getMessage())
+            .with("detail", cause == null ? text : storageDetail(cause))
             .with("bytes", bytes));
     channel.send(GetEnd.refused(reason, text));
   }

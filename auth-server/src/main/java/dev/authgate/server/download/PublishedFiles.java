@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -364,6 +365,10 @@ public final class PublishedFiles {
         if (Files.isSymbolicLink(real.resolve(dir))) {
           warnOnce(real.resolve(dir));
           return null;
+        }
+        if (e instanceof AccessDeniedException) {
+          // named relative to the handle: the audit log names the whole path
+          throw new AccessDeniedException(real.resolve(dir).toString(), null, e.getReason());
         }
         throw e;
       }

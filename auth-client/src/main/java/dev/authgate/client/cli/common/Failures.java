@@ -1,5 +1,6 @@
 package dev.authgate.client.cli.common;
 
+import dev.authgate.client.download.ListRefusedException;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.io.WriteStalledException;
@@ -10,6 +11,9 @@ public final class Failures {
 
   /** The exit status a command that failed with {@code e} ends with. */
   public static ExitCode exitCode(Exception e) {
+    if (e instanceof ListRefusedException) {
+      return ExitCode.TRANSFER;
+    }
     if (e instanceof ProtocolException p) {
       return switch (p.reason()) {
         case REFUSED, SERVER_NOT_VERIFIED, HOST_KEY_NOT_TRUSTED, UNSUPPORTED_VERSION, REVOKED_KEY ->
@@ -44,6 +48,9 @@ public final class Failures {
         case NOT_PERMITTED -> "the server refused: " + message;
         default -> message;
       };
+    }
+    if (e instanceof ListRefusedException refused) {
+      return "the server could not list its files: " + message + " [" + refused.reason() + "]";
     }
     if (e instanceof java.net.ConnectException) {
       return "cannot connect: " + message;
