@@ -99,20 +99,52 @@ def _upload(args: argparse.Namespace) -> int:
         if problem:
             print("authgate: %s: %s" % (_printable(path), problem), file=sys.stderr)
             return USAGE
+    # Ctrl-C or SIGTERM mid-file, as auth-client: stop after the chunk being sent and end the
+    # session with CLOSE (the server audits an interrupted upload and keeps its prefix, rather than
+    # a frame cut in half), then say what the server kept. A second Ctrl-C stops at once.
+    import signal
+
+    from .client import UploadCancelled
+
+    asked = []
+
+    def stop(signum, frame):
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     refused = 0
     sending = None
     try:
         with connect(server, credential, args.timeout) as conn:
-            for path in args.files:
+            for i, path in enumerate(args.files):
+                if asked:
+                    print("\nauthgate: interrupted before sending %s" % _printable(_not_sent(args.files, i)), file=sys.stderr)
+                    return INTERRUPTED
                 sending = path
-                outcome = conn.upload(path, overwrite=args.overwrite, resume=args.resume)
+                try:
+                    outcome = conn.upload(path, overwrite=args.overwrite, resume=args.resume, cancel=lambda: bool(asked))
+                except UploadCancelled as e:
+                    rest = "; not sent: %s" % _not_sent(args.files, i + 1) if i + 1 < len(args.files) else ""
+                    print(
+                        "\nauthgate: interrupted while sending %s: the server keeps the %d of %d bytes it received"
+                        " and verified; run the same command again to continue from there%s"
+                        % (_printable(e.name), e.position, e.size, _printable(rest)),
+                        file=sys.stderr,
+                    )
+                    return INTERRUPTED
                 sending = None
                 print(_printable(outcome.describe()), flush=True)
                 refused += 0 if outcome.stored else 1
     except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
+        if asked:
+            print("\nauthgate: interrupted", file=sys.stderr)
+            return INTERRUPTED
         return _failure(e)
     except KeyboardInterrupt:
-        # Ctrl-C mid-file, as auth-client says it: what the server kept and how to go on; no traceback.
+        # The second Ctrl-C, or one before the handler was in place: what the server kept is
+        # unknown to the byte; how to go on is not.
         if sending is not None:
             print(
                 "\nauthgate: interrupted while sending %s: the server keeps what it received and"
@@ -123,7 +155,17 @@ def _upload(args: argparse.Namespace) -> int:
         else:
             print("\nauthgate: interrupted", file=sys.stderr)
         return INTERRUPTED
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if asked:
+        return INTERRUPTED
     return OK if refused == 0 else TRANSFER
+
+
+def _not_sent(files: list[str], start: int) -> str:
+    rest = files[start:]
+    return rest[0] if len(rest) == 1 else "%d files from %s" % (len(rest), rest[0])
 
 
 def _seconds(wait: float) -> str:

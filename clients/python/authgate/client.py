@@ -139,7 +139,14 @@ class DownloadOutcome:
 
 class UploadCancelled(Exception):
     """An upload stopped between chunks because its ``cancel`` said so. The server keeps what it
-    received; close the connection, and the same upload with resume continues from there."""
+    received (``position`` of ``size`` bytes of ``name``); close the connection, and the same upload
+    with resume continues from there."""
+
+    def __init__(self, name: str, position: int, size: int):
+        super().__init__("stopped sending %s after %d of %d bytes" % (name, position, size))
+        self.name = name
+        self.position = position
+        self.size = size
 
 
 _VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
@@ -302,7 +309,7 @@ class Connection:
                 self._channel.send(protocol.UPLOAD_DATA, chunk)
                 position += len(chunk)
                 if cancel is not None and position < size and cancel():
-                    raise UploadCancelled("stopped sending %s after %d of %d bytes" % (name, position, size))
+                    raise UploadCancelled(name, position, size)
                 if select.select([self._sock], [], [], 0)[0]:
                     inner, body = self._reply()
                     if inner != protocol.UPLOAD_RESULT:

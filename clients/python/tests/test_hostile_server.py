@@ -4,6 +4,7 @@ escape it, refuse it, never write it, never die with a traceback."""
 import contextlib
 import io
 import os
+import signal
 import struct
 import tempfile
 import unittest
@@ -11,7 +12,7 @@ from unittest import mock
 
 from authgate import __main__ as cli
 from authgate import protocol
-from authgate.client import Connection, ListRefused, SessionEnded
+from authgate.client import Connection, ListRefused, SessionEnded, UploadCancelled
 from authgate.credential import Credential, CredentialError
 
 
@@ -197,6 +198,44 @@ class InterruptTest(unittest.TestCase):
             err,
         )
         self.assertNotIn("Traceback", err)
+
+    def test_ctrl_c_stops_after_the_chunk_closes_the_session_and_names_the_bytes_kept(self):
+        other = os.path.join(self.dir, "later.dump")
+        with open(other, "wb") as f:
+            f.write(b"y")
+        calls = []
+
+        class Cooperative:
+            closed = False
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                Cooperative.closed = True  # the session ends with CLOSE, not a cut
+                return False
+
+            def upload(self, path, cancel=None, **k):
+                calls.append(path)
+                self.assert_not_cancelled = cancel()
+                os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C after the first chunk
+                if cancel():
+                    raise UploadCancelled(os.path.basename(path), 4, 10)
+                raise AssertionError("the upload was not asked to stop")
+
+        conn = Cooperative()
+        code, err = self.run_cli(["upload", "--server", "127.0.0.1:1", "--key", self.key, self.file, other], conn)
+        self.assertEqual(code, 130)
+        self.assertFalse(conn.assert_not_cancelled)
+        self.assertEqual(calls, [self.file])
+        self.assertTrue(Cooperative.closed)
+        self.assertEqual(
+            err,
+            "\nauthgate: interrupted while sending night.dump: the server keeps the 4 of 10 bytes it received"
+            " and verified; run the same command again to continue from there; not sent: %s\n" % other,
+        )
+        # the handler is put back: Ctrl-C after the command is Python's own again
+        self.assertIs(signal.getsignal(signal.SIGINT), signal.default_int_handler)
 
     def test_a_name_whose_bytes_are_not_utf8_is_refused_in_one_line_before_connecting(self):
         latin1 = os.path.join(os.fsencode(self.dir), b"caf\xe9.txt")  # Latin-1 e-acute: not UTF-8

@@ -17,7 +17,9 @@ public enum ExitCode {
   /**
    * A transfer was refused or failed verification, or the session is not permitted for the client.
    */
-  TRANSFER(5);
+  TRANSFER(5),
+  /** Stopped by Ctrl-C (SIGINT), as a shell reports a process a signal ended: 128 + 2. */
+  INTERRUPTED(130);
 
   private final int code;
 

@@ -117,6 +117,12 @@ public class AuthClientCommand implements Runnable {
         });
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
+          if (Failures.shuttingDown()) {
+            // Ctrl-C or SIGTERM: whatever failed failed because the JVM is going away (a library
+            // hook refused with "Shutdown in progress", a socket closed under us).
+            err.println("auth-client: interrupted");
+            return ExitCode.INTERRUPTED.code();
+          }
           err.println("auth-client: " + TerminalText.escape(Failures.describe(e)));
           if (Arrays.asList(args).contains("--verbose")) {
             e.printStackTrace(err);

@@ -9,6 +9,7 @@ import dev.authgate.client.cli.common.TransferTimeoutOption;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.upload.FolderWatcher;
 import dev.authgate.client.upload.LocalNames;
+import dev.authgate.client.upload.UploadCancelledException;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
@@ -116,28 +117,18 @@ final class UploadCommand implements Callable<Integer> {
       // Compiles the crypto on the other core while this one connects and proves itself.
       CryptoWarmup.startInBackground(CryptoWarmup.Side.SENDER);
     }
-    InProgress inProgress =
-        new InProgress(progress.show() ? new ProgressBarListener() : UploadListener.silent());
-    // Ctrl-C or SIGTERM mid-file: say what the server kept and how to go on. Removed before
-    // returning, so only an interruption of this very command prints it.
-    Thread interrupted =
-        new Thread(
-            () -> {
-              String note = inProgress.interruptedNote();
-              if (note != null) {
-                System.err.println("\nauth-client: " + TerminalText.escape(note));
-              }
-            },
-            "upload-interrupted");
-    Runtime.getRuntime().addShutdownHook(interrupted);
+    // Ctrl-C or SIGTERM mid-file: stop after the chunk being sent, end the session cleanly, say
+    // what the server kept and how to go on. Only an interruption of this very command.
+    UploadInterruption interruption =
+        new UploadInterruption(
+            progress.show() ? new ProgressBarListener() : UploadListener.silent(),
+            timeout.get().plusSeconds(5),
+            spec.commandLine().getErr());
+    interruption.install();
     try {
-      return upload(client, inProgress);
+      return upload(client, interruption);
     } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(interrupted);
-      } catch (IllegalStateException alreadyShuttingDown) {
-        // The hook is running or about to: it says what it has to.
-      }
+      interruption.finished();
     }
   }
 
@@ -255,20 +246,51 @@ final class UploadCommand implements Callable<Integer> {
     }
   }
 
-  private int upload(AuthgateClient client, UploadListener listener) throws IOException {
+  private int upload(AuthgateClient client, UploadInterruption interruption) throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     int refused = 0;
     try (VerifiedConnection connection = client.connect()) {
-      Uploader uploader = new Uploader(connection, listener);
-      for (Path file : files) {
-        UploadOutcome outcome =
-            uploader.upload(file, file.getFileName().toString(), overwrite, resume);
+      Uploader uploader = new Uploader(connection, interruption);
+      uploader.cancelWhen(interruption::requested);
+      for (int i = 0; i < files.size(); i++) {
+        Path file = files.get(i);
+        if (interruption.requested()) {
+          return interrupted("interrupted before sending " + notSent(i));
+        }
+        UploadOutcome outcome;
+        try {
+          outcome = uploader.upload(file, file.getFileName().toString(), overwrite, resume);
+        } catch (UploadCancelledException e) {
+          return interrupted(
+              interruption.stoppedNote()
+                  + (i + 1 < files.size() ? "; not sent: " + notSent(i + 1) : ""));
+        }
         out.println(TerminalText.escape(outcome.describe()));
         out.flush();
         refused += outcome.stored() ? 0 : 1;
       }
+    } catch (RuntimeException | IOException e) {
+      if (interruption.requested()) {
+        // A failure because the JVM is shutting down (e.g. "Shutdown in progress" from a library
+        // that registers its own hook) is the interruption, not a failure to report as such.
+        return interrupted(interruption.stoppedNote());
+      }
+      throw e;
     }
     return refused == 0 ? ExitCode.OK.code() : ExitCode.TRANSFER.code();
+  }
+
+  /** Says {@code note} as the command's last line; the exit status a signal gives. */
+  private int interrupted(String note) {
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("\nauth-client: " + TerminalText.escape(note));
+    err.flush();
+    return ExitCode.INTERRUPTED.code();
+  }
+
+  private String notSent(int from) {
+    List<Path> rest = files.subList(from, files.size());
+    return rest.size() == 1 ? rest.get(0).toString() : rest.size() + " files from " + rest.get(0);
   }
 
   /** Uploads at least this large start a crypto warm-up; smaller ones would not gain from it. */
@@ -280,53 +302,6 @@ final class UploadCommand implements Callable<Integer> {
       total += Files.size(file);
     }
     return total;
-  }
-
-  /** Remembers the file being sent, for the note an interruption prints. */
-  private static final class InProgress implements UploadListener {
-    private final UploadListener next;
-    private volatile String name;
-    private volatile long size;
-    private volatile long position;
-
-    InProgress(UploadListener next) {
-      this.next = next;
-    }
-
-    @Override
-    public void started(String name, long size, long offset) {
-      this.size = size;
-      this.position = offset;
-      this.name = name;
-      next.started(name, size, offset);
-    }
-
-    @Override
-    public void advanced(long position) {
-      this.position = position;
-      next.advanced(position);
-    }
-
-    @Override
-    public void ended(UploadOutcome outcome) {
-      name = null;
-      next.ended(outcome);
-    }
-
-    /** What to tell the person who interrupted us, or null if no file was being sent. */
-    String interruptedNote() {
-      String current = name;
-      if (current == null) {
-        return null;
-      }
-      return "interrupted while sending "
-          + current
-          + ": the server keeps what it received and verified (up to "
-          + position
-          + " of "
-          + size
-          + " bytes); run the same command again to continue from there";
-    }
   }
 
   private void checkFiles() throws IOException {

@@ -121,6 +121,53 @@ class UploadTest {
   }
 
   @Test
+  void aStopAskedMidFileEndsAfterTheChunkAndTheServerKeepsExactlyWhatWasSent() throws IOException {
+    Path source = randomFile("night.dump", 8L << 20);
+    long[] sent = {0};
+    UploadListener noting =
+        new UploadListener() {
+          @Override
+          public void started(String name, long size, long offset) {}
+
+          @Override
+          public void advanced(long position) {
+            sent[0] = position;
+          }
+
+          @Override
+          public void ended(UploadOutcome outcome) {}
+        };
+    try (VerifiedConnection connection = connect(server, sensor)) {
+      Uploader uploader = new Uploader(connection, noting);
+      uploader.cancelWhen(() -> sent[0] >= (2L << 20)); // Ctrl-C once 2 MiB are out
+      assertThatThrownBy(() -> uploader.upload(source, "night.dump", false, true))
+          .isInstanceOf(UploadCancelledException.class);
+    } // closed with CLOSE, as the command does
+
+    JsonNode failed = server.awaitEvent("upload.failed");
+    assertThat(failed.path("reason").asText()).isEqualTo("interrupted");
+    assertThat(failed.path("bytes").asLong()).isEqualTo(sent[0]);
+    assertThat(failed.path("detail").asText()).startsWith("connection ended (closed)");
+    assertThat(server.awaitEvent("session.closed").path("outcome").asText()).isEqualTo("closed");
+  }
+
+  @Test
+  void aStopAskedOnceTheLastChunkIsOutWaitsForTheServerAndReportsTheFileStored()
+      throws IOException {
+    Path source = randomFile("small.csv", 1000);
+    UploadOutcome outcome;
+    try (VerifiedConnection connection = connect(server, sensor)) {
+      Uploader uploader = new Uploader(connection, UploadListener.silent());
+      uploader.cancelWhen(() -> true); // asked before the one chunk went: nothing left to stop
+      outcome = uploader.upload(source, "small.csv", true, true);
+    }
+
+    assertThat(outcome.stored()).isTrue();
+    assertThat(sha256(stored("small.csv"))).isEqualTo(sha256(source));
+    assertThat(server.awaitEvent("upload.stored").path("name").asText()).isEqualTo("small.csv");
+  }
+
+  @Test
   void aClientKilledMidTransferLeavesNoVisibleFileAndResumeCompletesItIdentically()
       throws IOException {
     Path source = randomFile("backup.tar", 20L << 20);

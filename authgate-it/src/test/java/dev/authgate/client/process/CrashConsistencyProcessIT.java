@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -168,9 +170,28 @@ class CrashConsistencyProcessIT {
       assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
       assertThat(client.exitValue()).isEqualTo(130);
-      assertThat(Files.readString(output))
-          .contains("auth-client: interrupted while sending big.bin: the server keeps what it")
-          .contains("run the same command again to continue from there");
+      // It stops after a chunk and ends the session with CLOSE: the server has exactly what the
+      // client says, audits an interrupted upload of a closed session (not a cut frame, not
+      // "malformed", no penalty), and the JVM's own "Shutdown in progress" never shows.
+      String said = Files.readString(output);
+      Matcher kept =
+          Pattern.compile(
+                  "auth-client: interrupted while sending big\\.bin: the server keeps the (\\d+)"
+                      + " of 209715200 bytes it received and verified; run the same command again"
+                      + " to continue from there\n")
+              .matcher(said);
+      assertThat(kept.find()).as(said).isTrue();
+      assertThat(said).doesNotContain("Shutdown in progress").doesNotContain("Exception");
+      String interrupted =
+          "\"reason\":\"interrupted\",\"detail\":\"connection ended (closed); "
+              + kept.group(1)
+              + " bytes kept for --resume\"";
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Files.readString(dir.resolve("audit.jsonl")).contains(interrupted));
+      assertThat(Files.readString(dir.resolve("audit.jsonl")))
+          .doesNotContain("malformed")
+          .doesNotContain("penali");
 
       Process again = upload(server.address());
       assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();

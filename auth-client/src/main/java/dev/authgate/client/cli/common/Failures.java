@@ -34,6 +34,18 @@ public final class Failures {
     return ExitCode.FAILURE;
   }
 
+  /** Whether the JVM has begun to shut down (Ctrl-C, SIGTERM, or an exit elsewhere). */
+  public static boolean shuttingDown() {
+    Thread probe = new Thread(() -> {}, "shutdown-probe");
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+    } catch (IllegalStateException e) {
+      return true;
+    }
+    Runtime.getRuntime().removeShutdownHook(probe);
+    return false;
+  }
+
   /** What the one line on stderr says about {@code e}. */
   public static String describe(Exception e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
