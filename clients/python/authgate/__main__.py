@@ -11,7 +11,7 @@ import sys
 import time
 
 from . import protocol
-from .client import ListRefused, SessionEnded, connect, parse_server
+from .client import ConnectFailed, HostNotFound, ListRefused, SessionEnded, connect, parse_server
 from .credential import Credential, CredentialError
 
 OK, FAILURE, USAGE, AUTH_REFUSED, CONNECTION, TRANSFER = 0, 1, 2, 3, 4, 5
@@ -66,6 +66,12 @@ def _failure(e: BaseException) -> int:
             return TRANSFER
         print("authgate: the server ended the session: %s" % _printable(e.text), file=sys.stderr)
         return AUTH_REFUSED if e.code == 2 else CONNECTION
+    if isinstance(e, ConnectFailed):
+        print("authgate: cannot connect to %s" % _printable(str(e)), file=sys.stderr)
+        return CONNECTION
+    if isinstance(e, HostNotFound):
+        print("authgate: cannot resolve server host %s" % _printable(str(e)), file=sys.stderr)
+        return CONNECTION
     if isinstance(e, (socket.timeout, TimeoutError)):
         print("authgate: the server did not answer in time", file=sys.stderr)
         return CONNECTION
@@ -74,15 +80,20 @@ def _failure(e: BaseException) -> int:
     return CONNECTION
 
 
+def _usage(command: str, text: str) -> int:
+    """A mistake in the command line, as auth-client reports one: the mistake, then where help is."""
+    print("authgate: %s" % text, file=sys.stderr)
+    print("see 'python3 -m authgate %s --help'" % command, file=sys.stderr)
+    return USAGE
+
+
 def _upload(args: argparse.Namespace) -> int:
     if args.watch is not None:
         return _watch(args)
     if args.done is not None or args.delete:
-        print("authgate: --done and --delete need --watch DIR", file=sys.stderr)
-        return USAGE
+        return _usage("upload", "--done and --delete need --watch DIR")
     if not args.files:
-        print("authgate: give the FILEs to upload, or --watch DIR", file=sys.stderr)
-        return USAGE
+        return _usage("upload", "give the FILEs to upload, or --watch DIR")
     target = _target(args)
     if isinstance(target, int):
         return target
@@ -90,9 +101,16 @@ def _upload(args: argparse.Namespace) -> int:
     from .unattended import upload_name_problem
 
     for path in args.files:
-        if not os.path.isfile(path):
-            print("authgate: %s is not a regular file" % _printable(path), file=sys.stderr)
+        # A FILE that names nothing to upload is a usage error, as in auth-client.
+        if not os.path.lexists(path):
+            print("authgate: %s: no such file" % _printable(path), file=sys.stderr)
             return USAGE
+        if not os.path.isfile(path):
+            print("authgate: %s is not a regular file; only files can be uploaded" % _printable(path), file=sys.stderr)
+            return USAGE
+        if not os.access(path, os.R_OK):
+            print("authgate: cannot read %s: permission denied" % _printable(path), file=sys.stderr)
+            return FAILURE
         # Refused before connecting, as auth-client does: a name the server would refuse, or one
         # whose bytes are not UTF-8 (no text stands for them on the wire).
         problem = upload_name_problem(os.path.basename(path))
@@ -179,21 +197,19 @@ def _watch(args: argparse.Namespace) -> int:
     from .unattended import FolderWatcher, WatchListener, is_permanent
 
     if args.files:
-        print("authgate: --watch takes no FILE arguments", file=sys.stderr)
-        return USAGE
+        return _usage("upload", "--watch takes no FILE arguments")
     if args.done is not None and args.delete:
-        print("authgate: give --done DIR or --delete, not both: stored files are either moved to DIR or"
-              " deleted (drop one)", file=sys.stderr)
-        return USAGE
+        return _usage(
+            "upload",
+            "give --done DIR or --delete, not both: stored files are either moved to DIR or deleted (drop one)",
+        )
     if args.done is None and not args.delete:
-        print("authgate: --watch needs --done DIR or --delete: what to do with stored files", file=sys.stderr)
-        return USAGE
+        return _usage("upload", "--watch needs --done DIR or --delete: what to do with stored files")
     if not os.path.isdir(args.watch):
         print("authgate: %s: no such directory" % args.watch, file=sys.stderr)
         return FAILURE
     if args.done is not None and os.path.abspath(args.done) == os.path.abspath(args.watch):
-        print("authgate: --done must not be the watched folder", file=sys.stderr)
-        return USAGE
+        return _usage("upload", "--done must not be the watched folder")
     target = _target(args)
     if isinstance(target, int):
         return target
@@ -342,8 +358,7 @@ def _chat(args: argparse.Namespace) -> int:
         return target
     server, _, _, credential = target
     if args.buffer < 1:
-        print("authgate: --buffer must be at least 1", file=sys.stderr)
-        return USAGE
+        return _usage("chat", "--buffer must be at least 1")
     if args.reconnect:
         return _chat_reconnecting(args, server, credential)
     from .client import SessionEnded

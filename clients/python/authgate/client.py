@@ -602,9 +602,27 @@ def connect(
 _JITTER = random.SystemRandom()
 
 
+class ConnectFailed(ConnectionError):
+    """No connection to the server could be made; the text names the address tried and why, as
+    auth-client says it: ``gate:7350: connection refused``."""
+
+
+class HostNotFound(ConnectionError):
+    """The server's host name does not resolve; the text is the name."""
+
+
 def _connect_once(server: str, credential: Credential, timeout: float) -> Connection:
     host, port = parse_server(server)
-    sock = socket.create_connection((host, port), timeout=timeout)
+    address = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except socket.gaierror:
+        raise HostNotFound(host) from None
+    except (socket.timeout, TimeoutError):
+        raise ConnectFailed("%s: no answer within %d s" % (address, max(1, int(timeout)))) from None
+    except OSError as e:
+        why = (e.strerror or str(e) or "failed").rstrip(".")
+        raise ConnectFailed("%s: %s" % (address, why[:1].lower() + why[1:])) from None
     try:
         sock.settimeout(timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -403,7 +403,7 @@ def upload_name_problem(name: str) -> str | None:
         if len(name.encode("utf-8")) > 255:
             return "the name is longer than 255 bytes"
     except UnicodeEncodeError:
-        return "the name is not valid UTF-8"
+        return "its name is not valid UTF-8 (this process's locale); rename it"
     return None
 
 

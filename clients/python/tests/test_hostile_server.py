@@ -254,7 +254,7 @@ class InterruptTest(unittest.TestCase):
             NeverConnected(),
         )
         self.assertEqual(code, 2)
-        self.assertTrue(err.endswith(": the name is not valid UTF-8\n"), err)
+        self.assertTrue(err.endswith(": its name is not valid UTF-8 (this process's locale); rename it\n"), err)
         self.assertEqual(err.count("\n"), 1, err)
         self.assertNotIn("Traceback", err)
 

@@ -310,11 +310,13 @@ final class UploadCommand implements Callable<Integer> {
       if (notText != null && !Files.exists(file)) {
         throw new IllegalArgumentException(file + ": " + notText);
       }
+      // A FILE argument that names nothing to upload is a usage error (2), as in the Python client.
       if (!Files.exists(file)) {
-        throw new NoSuchFileException(file + ": no such file");
+        throw new IllegalArgumentException(file + ": no such file");
       }
       if (!Files.isRegularFile(file)) {
-        throw new IOException(file + " is not a regular file; only files can be uploaded");
+        throw new IllegalArgumentException(
+            file + " is not a regular file; only files can be uploaded");
       }
       if (!Files.isReadable(file)) {
         throw new IOException("cannot read " + file + ": permission denied");

@@ -70,7 +70,7 @@ public final class Connector {
         socket.bind(new InetSocketAddress(localAddress, 0));
       }
       int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-      socket.connect(new InetSocketAddress(server.host(), server.port()), millis);
+      connectTo(socket, server, millis);
       socket.setSoTimeout(millis);
       InputStream in = new BufferedInputStream(socket.getInputStream());
       WriteDeadline out = new WriteDeadline(socket.getOutputStream());
@@ -89,6 +89,24 @@ public final class Connector {
     } catch (IOException | RuntimeException e) {
       socket.close();
       throw e;
+    }
+  }
+
+  /**
+   * Connects {@code socket}, naming the address tried in a failure: {@code cannot connect to
+   * gate:7350: connection refused}, not a bare {@code Connection refused}.
+   */
+  private static void connectTo(Socket socket, ServerAddress server, int millis)
+      throws IOException {
+    try {
+      socket.connect(new InetSocketAddress(server.host(), server.port()), millis);
+    } catch (java.net.SocketTimeoutException e) {
+      throw new java.net.ConnectException(
+          server + ": no answer within " + Math.max(1, millis / 1000) + " s");
+    } catch (java.net.SocketException e) {
+      String why = e.getMessage() == null ? "failed" : e.getMessage();
+      throw new java.net.ConnectException(
+          server + ": " + Character.toLowerCase(why.charAt(0)) + why.substring(1));
     }
   }
 }

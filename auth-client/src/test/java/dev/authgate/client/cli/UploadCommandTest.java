@@ -102,10 +102,10 @@ class UploadCommandTest {
   }
 
   @Test
-  void aMissingLocalFileFailsBeforeConnecting() {
+  void aMissingLocalFileIsAUsageErrorBeforeConnecting() {
     CliRun run = upload(dir.resolve("nope.bin").toString());
 
-    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).isEqualTo("auth-client: " + dir.resolve("nope.bin") + ": no such file\n");
     assertThat(server.events("auth.accepted")).isEmpty();
   }
@@ -114,8 +114,9 @@ class UploadCommandTest {
   void aDirectoryIsNotUploaded() {
     CliRun run = upload(dir.toString());
 
-    assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).contains("is not a regular file");
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err())
+        .isEqualTo("auth-client: " + dir + " is not a regular file; only files can be uploaded\n");
   }
 
   @Test

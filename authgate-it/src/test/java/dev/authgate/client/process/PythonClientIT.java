@@ -21,8 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * python3-cryptography when it can).
  */
 class PythonClientIT {
-  private static final Path PROJECT =
-      Path.of("..", "clients", "python").toAbsolutePath().normalize();
+  static final Path PROJECT = Path.of("..", "clients", "python").toAbsolutePath().normalize();
 
   @TempDir Path dir;
 

@@ -65,7 +65,7 @@ public final class Failures {
       return "the server could not list its files: " + message + " [" + refused.reason() + "]";
     }
     if (e instanceof java.net.ConnectException) {
-      return "cannot connect: " + message;
+      return "cannot connect to " + message;
     }
     if (e instanceof java.net.UnknownHostException) {
       return "cannot resolve server host " + message;

@@ -1,0 +1,229 @@
+package dev.authgate.client.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * docs/CLIENT.md promises that auth-client and the Python client say the same thing, with the same
+ * exit status, for the same mistake. One table of cases, each run with both clients against one
+ * real server: the exit status is the table's, and stdout and stderr are the same line for line,
+ * but for the program's name at the start of a line ({@code auth-client:} / {@code authgate:}).
+ */
+class ClientParityIT {
+  @TempDir static Path dir;
+  private static Jars.Server server;
+  private static String address;
+
+  /**
+   * One mistake (or outcome): the arguments after the subcommand's name, {@code SERVER} standing
+   * for the server's address, and the exit status both clients must end with.
+   */
+  record Case(String what, int exit, List<String> args) {
+    @Override
+    public String toString() {
+      return what;
+    }
+  }
+
+  static Stream<Case> cases() {
+    return Stream.of(
+        new Case("no server given", 2, List.of("ping", "--key", "sensor-1.credential")),
+        new Case(
+            "nobody listens",
+            4,
+            List.of("ping", "--server", "127.0.0.1:1", "--key", "sensor-1.credential")),
+        new Case(
+            "a host name that does not resolve",
+            4,
+            List.of(
+                "ping", "--server", "no-such-host.invalid:7350", "--key", "sensor-1.credential")),
+        new Case(
+            "a credential that is not there",
+            1,
+            List.of("ping", "--server", "SERVER", "--key", "missing.credential")),
+        new Case(
+            "a directory given as the credential",
+            1,
+            List.of("ping", "--server", "SERVER", "--key", "adir")),
+        new Case(
+            "a credential others can read",
+            1,
+            List.of("ping", "--server", "SERVER", "--key", "open.credential")),
+        new Case(
+            "a credential the server does not know",
+            3,
+            List.of("ping", "--server", "SERVER", "--key", "stranger.credential")),
+        new Case(
+            "upload a directory",
+            2,
+            List.of("upload", "--server", "SERVER", "--key", "sensor-1.credential", "adir")),
+        new Case(
+            "upload a file that is not there",
+            2,
+            List.of("upload", "--server", "SERVER", "--key", "sensor-1.credential", "nosuch.bin")),
+        new Case(
+            "upload a name with a newline",
+            2,
+            List.of("upload", "--server", "SERVER", "--key", "sensor-1.credential", "a\nb.txt")),
+        new Case(
+            "upload nothing",
+            2,
+            List.of("upload", "--server", "SERVER", "--key", "sensor-1.credential")),
+        new Case(
+            "--done and --delete without --watch",
+            2,
+            List.of(
+                "upload",
+                "--server",
+                "SERVER",
+                "--key",
+                "sensor-1.credential",
+                "--delete",
+                "report.csv")),
+        new Case(
+            "--watch with both --done and --delete",
+            2,
+            List.of(
+                "upload",
+                "--server",
+                "SERVER",
+                "--key",
+                "sensor-1.credential",
+                "--watch",
+                "adir",
+                "--done",
+                "done",
+                "--delete")),
+        new Case(
+            "a name already on the server",
+            5,
+            List.of("upload", "--server", "SERVER", "--key", "sensor-1.credential", "stored.csv")),
+        new Case(
+            "a session kind the client may not use",
+            5,
+            List.of("upload", "--server", "SERVER", "--key", "pinger.credential", "report.csv")),
+        new Case(
+            "get a file nobody published",
+            5,
+            List.of(
+                "get",
+                "--server",
+                "SERVER",
+                "--key",
+                "sensor-1.credential",
+                "--out",
+                "adir",
+                "nothing.conf")),
+        new Case(
+            "list with nothing published",
+            0,
+            List.of("list", "--server", "SERVER", "--key", "sensor-1.credential")));
+  }
+
+  @BeforeAll
+  static void serverAndFiles() throws Exception {
+    assumeTrue(
+        PythonClientIT.python(Path.of("."), "-c", "import cryptography").exit() == 0,
+        "python3 with the cryptography package is not installed: the clients are not compared"
+            + " (apt-get install python3-cryptography)");
+    for (String id : List.of("sensor-1", "pinger")) {
+      Jars.provision(dir, id);
+    }
+    Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+    Jars.provision(elsewhere, "stranger");
+    Files.move(elsewhere.resolve("stranger.credential"), dir.resolve("stranger.credential"));
+    assertThat(
+            Jars.run(
+                dir,
+                Jars.server(
+                    List.of(),
+                    "keys",
+                    "set",
+                    "pinger",
+                    "--sessions",
+                    "ping",
+                    "--keys",
+                    "keys",
+                    "--audit-log",
+                    "keys-audit.jsonl")))
+        .isZero();
+    Files.createDirectories(dir.resolve("adir"));
+    Files.writeString(dir.resolve("report.csv"), "a,b\n");
+    Files.writeString(dir.resolve("stored.csv"), "kept\n");
+    Files.writeString(dir.resolve("a\nb.txt"), "newline\n");
+    Files.copy(dir.resolve("sensor-1.credential"), dir.resolve("open.credential"));
+    Files.setPosixFilePermissions(
+        dir.resolve("open.credential"), PosixFilePermissions.fromString("rw-r--r--"));
+    server = Jars.serve(dir, List.of(), Jars.serveArgs());
+    address = server.address();
+    Files.createDirectories(dir.resolve("uploads/sensor-1"));
+    Files.writeString(dir.resolve("uploads/sensor-1/stored.csv"), "kept\n");
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    if (server != null) {
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void bothClientsSayTheSameAndExitTheSame(Case c) throws Exception {
+    List<String> args = c.args().stream().map(a -> a.replace("SERVER", address)).toList();
+
+    Said java = run(Jars.client(List.of(), args.toArray(String[]::new)));
+    List<String> python = new ArrayList<>(List.of("python3", "-m", "authgate"));
+    python.addAll(args);
+    Said py = run(python);
+
+    assertThat(java.exit()).as("auth-client's exit status\n%s", java).isEqualTo(c.exit());
+    assertThat(py.exit()).as("the Python client's exit status\n%s", py).isEqualTo(c.exit());
+    assertThat(py.err()).as("stderr").isEqualTo(java.err());
+    assertThat(py.out()).as("stdout").isEqualTo(java.out());
+    assertThat(java.err()).as("one line on stderr").doesNotContain("Traceback", "Exception");
+  }
+
+  /** What a client said, its name at the start of each line made the same. */
+  record Said(int exit, String out, String err) {}
+
+  private static Said run(List<String> command) throws Exception {
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    builder.environment().remove("AUTHGATE_SERVER");
+    builder.environment().remove("AUTHGATE_KEY");
+    builder.environment().put("LC_ALL", "C.UTF-8");
+    builder.environment().put("PYTHONPATH", PythonClientIT.PROJECT.toString());
+    builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+    Process process = builder.start();
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+    return new Said(process.exitValue(), same(out), same(err));
+  }
+
+  private static String same(Path file) throws IOException {
+    return Files.readString(file, StandardCharsets.UTF_8)
+        .replaceAll("(?m)^(auth-client|authgate): ", "CLIENT: ")
+        .replaceAll("'(auth-client|python3 -m authgate) ", "'CLIENT ");
+  }
+}
