@@ -555,7 +555,7 @@ def _send(args: argparse.Namespace) -> int:
 
     try:
         with connect(server, credential, args.timeout) as conn:
-            conn.join(args.room)
+            conn.join(args.room, speak_only=True)  # hears nothing, so never a slow consumer
             if not args.udp:
                 for line in lines:
                     conn.say(line)

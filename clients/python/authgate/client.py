@@ -460,10 +460,12 @@ class Connection:
         return DownloadOutcome(name, "fetched", target, size, end.sha256, "", end.text, ready_offset,
                                time.perf_counter() - start)
 
-    def join(self, room: str) -> None:
-        """Joins ``room`` (leaving the current one); the answer arrives as an event."""
+    def join(self, room: str, speak_only: bool = False) -> None:
+        """Joins ``room`` (leaving the current one); the answer arrives as an event. With
+        ``speak_only`` (flag bit 0) the server sends this member only its own JOINED and answers to
+        its requests, never the room's history, messages, joins or leaves (section 5.4)."""
         data = room.encode("utf-8")
-        self._channel.send(protocol.CHAT_JOIN, bytes([len(data)]) + data)
+        self._channel.send(protocol.CHAT_JOIN, bytes([len(data)]) + data + (b"\x01" if speak_only else b""))
 
     def say(self, text: str) -> None:
         """Says ``text`` in the current room (1 to 4096 bytes of UTF-8)."""

@@ -147,7 +147,7 @@ final class SendCommand implements Callable<Integer> {
 
   /** Joins the room; returns this client's own JOINED, or the ERROR that refused it. */
   private Event join(VerifiedConnection connection, String me) throws IOException {
-    connection.channel().send(new ChatMessage.Join(room));
+    connection.channel().send(new ChatMessage.Join(room, true)); // it only speaks
     while (true) {
       SessionMessage message = connection.channel().receive();
       if (message instanceof Event event

@@ -388,7 +388,10 @@ class UploadTest {
       assertThat(connection.ping()).isNotNull();
     }
     assertThat(dir.resolve("server/uploads/sensor-1/growing.bin")).doesNotExist();
-    assertThat(server.awaitEvent("upload.failed").path("name").asText()).isEqualTo("growing.bin");
+    JsonNode failed = server.awaitEvent("upload.failed");
+    assertThat(failed.path("name").asText()).isEqualTo("growing.bin");
+    // audited as what happened, the client giving the upload up, not as a short or wrong file
+    assertThat(failed.path("reason").asText()).isEqualTo("source-changed");
   }
 
   @Test

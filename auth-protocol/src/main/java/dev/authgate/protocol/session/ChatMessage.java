@@ -37,7 +37,7 @@ public sealed interface ChatMessage extends SessionMessage {
     BodyReader in = new BodyReader(body, "CHAT");
     ChatMessage message =
         switch (type) {
-          case JOIN -> new Join(in.utf8(in.u8()));
+          case JOIN -> Join.decode(in, body);
           case SAY -> {
             byte[] text = new byte[body.remaining()];
             body.get(text);
@@ -54,11 +54,23 @@ public sealed interface ChatMessage extends SessionMessage {
   }
 
   /**
-   * Join {@code room} (creating it), leaving the current room.
+   * Join {@code room} (creating it), leaving the current room. {@code room_len u8 | room [| flags
+   * u8]}: without the flags byte, a member that hears the room.
    *
    * @param room the room name
+   * @param speakOnly flag bit 0: this member only speaks (a script, telemetry); it is sent its own
+   *     JOINED and answers to its requests, never the room's history, messages, joins or leaves, so
+   *     it cannot fall behind the room
    */
-  record Join(String room) implements ChatMessage {
+  record Join(String room, boolean speakOnly) implements ChatMessage {
+    /** Bit 0 of the flags byte. */
+    static final int SPEAK_ONLY = 0x01;
+
+    /** A member that hears the room. */
+    public Join(String room) {
+      this(room, false);
+    }
+
     @Override
     public int type() {
       return JOIN;
@@ -67,7 +79,27 @@ public sealed interface ChatMessage extends SessionMessage {
     @Override
     public byte[] body() {
       byte[] utf8 = room.getBytes(StandardCharsets.UTF_8);
-      return ByteBuffer.allocate(1 + utf8.length).put((byte) utf8.length).put(utf8).array();
+      ByteBuffer body =
+          ByteBuffer.allocate(1 + utf8.length + (speakOnly ? 1 : 0))
+              .put((byte) utf8.length)
+              .put(utf8);
+      if (speakOnly) {
+        body.put((byte) SPEAK_ONLY);
+      }
+      return body.array();
+    }
+
+    static Join decode(BodyReader in, ByteBuffer body) throws ProtocolException {
+      String room = in.utf8(in.u8());
+      if (!body.hasRemaining()) {
+        return new Join(room, false);
+      }
+      int flags = in.u8();
+      if ((flags & ~SPEAK_ONLY) != 0) {
+        throw new ProtocolException(
+            Reason.MALFORMED, "CHAT_JOIN flags are " + flags + "; only bit 0 is defined");
+      }
+      return new Join(room, flags == SPEAK_ONLY);
     }
   }
 

@@ -35,6 +35,7 @@ public final class ChatMember {
   private final java.util.concurrent.locks.Condition drained = drainLock.newCondition();
   private volatile Room room;
   private volatile boolean closed;
+  private volatile boolean speakOnly;
 
   /**
    * Where this member's room events (messages, joins, leaves) go instead of the session, or null: a
@@ -92,6 +93,19 @@ public final class ChatMember {
 
   void room(Room newRoom) {
     room = newRoom;
+  }
+
+  /**
+   * Whether this member joined to speak only (CHAT_JOIN flag bit 0): the room's events are not
+   * queued for it, only answers to its own requests, so it can never fall behind the room.
+   */
+  boolean speakOnly() {
+    return speakOnly;
+  }
+
+  /** As the member's last CHAT_JOIN asked; set before it is added to a room. */
+  void speakOnly(boolean only) {
+    speakOnly = only;
   }
 
   /**

@@ -44,7 +44,7 @@ public final class ChatRooms {
   }
 
   /** Puts {@code member} in {@code room}, leaving its current room first. */
-  void join(ChatMember member, String roomName) {
+  void join(ChatMember member, String roomName, boolean speakOnly) {
     List<Event> shared = hasRoom(roomName) ? List.of() : bus.history(roomName);
     List<ChatMember> slow = new ArrayList<>();
     String previous;
@@ -52,6 +52,7 @@ public final class ChatRooms {
     synchronized (this) {
       previous = member.room() == null ? null : member.room().name();
       slow.addAll(leaveLocked(member, "moved to " + roomName));
+      member.speakOnly(speakOnly);
       Room room =
           rooms.computeIfAbsent(roomName, name -> new Room(name, historySize).seeded(shared));
       member.room(room);

@@ -47,7 +47,7 @@ public final class ChatSession {
   public void handle(ChatMessage message, Permissions permissions) throws ProtocolException {
     ChatMember me = member();
     switch (message) {
-      case ChatMessage.Join join -> join(me, join.room(), permissions);
+      case ChatMessage.Join join -> join(me, join, permissions);
       case ChatMessage.Say say -> say(me, say.text());
       case ChatMessage.Who who -> answer(me, Event.Kind.WHO, rooms.who(me), "join a room first");
       case ChatMessage.Rooms list ->
@@ -64,7 +64,8 @@ public final class ChatSession {
     }
   }
 
-  private void join(ChatMember me, String room, Permissions permissions) {
+  private void join(ChatMember me, ChatMessage.Join join, Permissions permissions) {
+    String room = join.room();
     if (!ClientIds.isValid(room)) {
       error(me, "invalid room name: use " + ClientIds.RULE);
       return;
@@ -86,7 +87,7 @@ public final class ChatSession {
                   : "; allowed: " + String.join(", ", permissions.rooms())));
       return;
     }
-    rooms.join(me, room);
+    rooms.join(me, room, join.speakOnly());
   }
 
   private void say(ChatMember me, byte[] bytes) {

@@ -38,12 +38,14 @@ final class Room {
   }
 
   /**
-   * Adds a member, replays the history to it, acknowledges the join to it (a JOINED event naming
-   * itself, after the history), and tells the others.
+   * Adds a member, replays the history to it (unless it only speaks), acknowledges the join to it
+   * (a JOINED event naming itself, after the history), and tells the others.
    */
   List<ChatMember> join(ChatMember member, long now) {
-    for (Event old : history) {
-      member.offer(new Event(Event.Kind.HISTORY, old.timestamp(), name, old.from(), old.text()));
+    if (!member.speakOnly()) {
+      for (Event old : history) {
+        member.offer(new Event(Event.Kind.HISTORY, old.timestamp(), name, old.from(), old.text()));
+      }
     }
     member.offer(new Event(Event.Kind.JOINED, now, name, member.clientId(), ""));
     List<ChatMember> slow =
@@ -102,11 +104,14 @@ final class Room {
     return members.stream().map(ChatMember::clientId).collect(Collectors.joining(","));
   }
 
-  /** Queues {@code event} for every member but {@code except}; returns those that fell behind. */
+  /**
+   * Queues {@code event} for every member that hears the room but {@code except}; returns those
+   * that fell behind.
+   */
   private List<ChatMember> broadcast(Event event, ChatMember except) {
     List<ChatMember> slow = new ArrayList<>();
     for (ChatMember member : members) {
-      if (member != except && !member.offer(event)) {
+      if (member != except && !member.speakOnly() && !member.offer(event)) {
         slow.add(member);
       }
     }

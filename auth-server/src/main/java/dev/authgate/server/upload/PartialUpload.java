@@ -17,6 +17,12 @@ import java.util.function.Consumer;
  * <p>Not thread-safe: owned by the connection receiving the file.
  */
 public final class PartialUpload {
+  /**
+   * The UPLOAD_END digest a client sends to abandon an upload (32 zero bytes; no file hashes to
+   * it): its source changed while it was read, or no longer starts with the partial being resumed.
+   */
+  private static final byte[] ABANDONED = new byte[32];
+
   private final UploadStore store;
   private final String clientId;
   private final String name;
@@ -146,6 +152,14 @@ public final class PartialUpload {
    */
   byte[] finish(byte[] clientSha256, boolean overwrite, Consumer<byte[]> announce)
       throws UploadRefused {
+    if (MessageDigest.isEqual(clientSha256, ABANDONED)) {
+      throw abort(
+          "source-changed",
+          "the client abandoned the upload after "
+              + written
+              + " bytes: its file changed while it was read (or no longer starts with the kept"
+              + " partial); nothing was stored");
+    }
     if (written != size) {
       throw abort("size-mismatch", "received " + written + " bytes; the declared size is " + size);
     }

@@ -106,6 +106,17 @@ class UploadStoreTest {
   }
 
   @Test
+  void anEndOfZerosIsTheClientAbandoningTheUploadAndLeavesNothing() throws Exception {
+    PartialUpload upload = store.begin("sensor-1", fresh("log.txt", content.length));
+    writeInChunks(upload, content, 0, 1000);
+
+    assertThatThrownBy(() -> upload.finish(new byte[32], false))
+        .extracting(e -> ((UploadRefused) e).reason())
+        .isEqualTo("source-changed");
+    assertThat(filesIn(root.resolve("sensor-1"))).isEmpty();
+  }
+
+  @Test
   void tooManyBytesAreRefusedAsTheyArriveAndLeaveNothing() throws Exception {
     PartialUpload upload = store.begin("sensor-1", fresh("log.txt", 10));
 
