@@ -28,6 +28,7 @@ public final class ChatMember {
   private final BlockingQueue<SessionMessage> queue;
   private final int capacity;
   private final Runnable closeConnection;
+  private final Runnable finalWordsWritten;
   private final AtomicBoolean dropped = new AtomicBoolean();
   private final AtomicLong sent = new AtomicLong();
   private final java.util.concurrent.locks.ReentrantLock drainLock =
@@ -54,14 +55,16 @@ public final class ChatMember {
    * @param connectionId the connection's audit id
    * @param channel the session to write to
    * @param capacity events that may wait to be written
-   * @param closeConnection ends the connection (after a short grace for a final notice)
+   * @param closeConnection ends the connection (after a grace for a final notice)
+   * @param finalWordsWritten called once a dropped member's final notice and CLOSE are written
    */
   ChatMember(
       String clientId,
       String connectionId,
       SecureChannel channel,
       int capacity,
-      Runnable closeConnection) {
+      Runnable closeConnection,
+      Runnable finalWordsWritten) {
     this.clientId = clientId;
     this.connectionId = connectionId;
     this.channel = channel;
@@ -69,6 +72,7 @@ public final class ChatMember {
     // Two extra places: a dropped member's final notice and CLOSE always fit.
     this.queue = new ArrayBlockingQueue<>(capacity + 2);
     this.closeConnection = closeConnection;
+    this.finalWordsWritten = finalWordsWritten;
     Thread.ofVirtual().name("chat-writer-" + connectionId).start(this::drain);
   }
 
@@ -252,6 +256,7 @@ public final class ChatMember {
         }
         sent.addAndGet(closing ? end - 1 : end);
         if (closing) {
+          finalWordsWritten.run();
           return;
         }
       }

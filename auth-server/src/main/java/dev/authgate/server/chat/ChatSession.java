@@ -141,7 +141,8 @@ public final class ChatSession {
               session.connectionId(),
               channel,
               queueCapacity,
-              session::closeSoonAsTooSlow);
+              session::closeSoonAsTooSlow,
+              session::finalWordsWritten);
     }
     return member;
   }

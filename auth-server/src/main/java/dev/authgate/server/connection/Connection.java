@@ -33,6 +33,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>{@link #run()} is called once; every other method may be called from any thread.
  */
 final class Connection implements Runnable {
+  /**
+   * How long a dropped chat member may take to read what its socket held before its final notice: a
+   * slow reader reads its way there; one that reads nothing holds a socket this long.
+   */
+  static final long SLOW_CONSUMER_GRACE_MILLIS = 10_000;
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Connection.class);
 
   private final Socket socket;
@@ -230,12 +236,29 @@ final class Connection implements Runnable {
   }
 
   /**
-   * A chat member that fell behind is cut: its final notice gets two seconds to be written, then
-   * the socket is closed whether or not the peer read it.
+   * A chat member that fell behind is cut: its final NOTICE and CLOSE queue behind what its socket
+   * already holds, and it gets {@link #SLOW_CONSUMER_GRACE_MILLIS} (at most the write timeout) to
+   * read its way to them, then the socket is closed whether or not the peer read them.
    */
   void closeSoonAsTooSlow() {
     if (request(ConnectionState.SLOW_CONSUMER)) {
-      context.deadlines().schedule(this::closeSocket, 2, TimeUnit.SECONDS);
+      long grace =
+          Math.min(
+              SLOW_CONSUMER_GRACE_MILLIS, context.config().sessions().writeTimeout().toMillis());
+      context.deadlines().schedule(this::closeSocket, grace, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * The dropped member's final NOTICE and CLOSE are written: no more output, so the peer reads them
+   * and then end-of-stream (not a reset, which could discard them); the session ends when the peer
+   * closes, or at the grace's end.
+   */
+  void finalWordsWritten() {
+    try {
+      socket.shutdownOutput();
+    } catch (IOException e) {
+      closeSocket();
     }
   }
 

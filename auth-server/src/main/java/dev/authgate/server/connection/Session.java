@@ -195,6 +195,11 @@ final class Session implements VerifiedSession {
     connection.closeSoonAsTooSlow();
   }
 
+  @Override
+  public void finalWordsWritten() {
+    connection.finalWordsWritten();
+  }
+
   /** Serves until the session ends, then audits how. */
   void run(Instant start) {
     SessionEnding ending = serveUntilEnd();

@@ -10,8 +10,8 @@ import java.time.Clock;
  * connection package hands a feature. The connection reads each message and routes it to the
  * feature's handler; the handler answers on {@link #channel()} and audits through {@link #audit}.
  *
- * <p>Called from the connection's thread only, except {@link #closeSoonAsTooSlow()}, which any
- * thread may call.
+ * <p>Called from the connection's thread only, except {@link #closeSoonAsTooSlow()} and {@link
+ * #finalWordsWritten()}, which any thread may call.
  */
 public interface VerifiedSession {
   /** The verified client id. */
@@ -44,4 +44,10 @@ public interface VerifiedSession {
 
   /** Ends the session soon because its peer reads too slowly (its queue overflowed). */
   void closeSoonAsTooSlow();
+
+  /**
+   * After {@link #closeSoonAsTooSlow()}: the final notice and CLOSE are written, nothing more will
+   * be; the peer reads them and the end of the stream. Any thread may call it.
+   */
+  void finalWordsWritten();
 }

@@ -75,7 +75,7 @@ class ChatMemberTest {
   void eventsThatQueueWhileAWriteIsUnderWayGoOutTogetherInOrder() throws Exception {
     SlowPeer peer = new SlowPeer();
     SecureChannel channel = SecureChannel.server(new ByteArrayInputStream(new byte[0]), peer, keys);
-    ChatMember member = new ChatMember("sensor-0", "conn-1", channel, 64, () -> {});
+    ChatMember member = new ChatMember("sensor-0", "conn-1", channel, 64, () -> {}, () -> {});
 
     assertThat(member.offer(message(1))).isTrue();
     assertThat(peer.firstWriteStarted.await(30, TimeUnit.SECONDS)).isTrue();
@@ -99,7 +99,8 @@ class ChatMemberTest {
     SlowPeer peer = new SlowPeer();
     SecureChannel channel = SecureChannel.server(new ByteArrayInputStream(new byte[0]), peer, keys);
     CountDownLatch closed = new CountDownLatch(1);
-    ChatMember member = new ChatMember("sensor-0", "conn-1", channel, 4, closed::countDown);
+    ChatMember member =
+        new ChatMember("sensor-0", "conn-1", channel, 4, closed::countDown, () -> {});
 
     assertThat(member.offer(message(1))).isTrue();
     assertThat(peer.firstWriteStarted.await(30, TimeUnit.SECONDS)).isTrue();
