@@ -5,16 +5,20 @@ import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * All chat rooms of a server. Rooms are created on first join and forgotten when the last member
- * leaves. One lock orders every join, leave and message, so each room's members receive its events
- * in the same order; the lock is held only to queue events, never to write to a socket.
+ * All chat rooms of a server. Rooms are created on first join. When the last member leaves, a room
+ * rests: its history is kept for {@link #REST} (at most {@link #MOST_RESTING} rooms, the longest
+ * empty forgotten first), so a member that joins meanwhile is replayed what was said. One lock
+ * orders every join, leave and message, so each room's members receive its events in the same
+ * order; the lock is held only to queue events, never to write to a socket.
  *
  * <p>Thread-safe.
  */
@@ -23,6 +27,24 @@ public final class ChatRooms {
   private final AuditLog audit;
   private final Clock clock;
   private final Map<String, Room> rooms = new TreeMap<>();
+
+  /** How long an empty room's history is kept. */
+  public static final Duration REST = Duration.ofHours(1);
+
+  /** The most empty rooms whose history is kept: a verified peer cannot make the server hoard. */
+  static final int MOST_RESTING = 1_000;
+
+  private record Resting(Room room, long since) {}
+
+  /** Empty rooms by name, the longest empty first. */
+  private final LinkedHashMap<String, Resting> resting =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Resting> eldest) {
+          return size() > MOST_RESTING;
+        }
+      };
+
   private volatile ChatBus bus = ChatBus.LOCAL;
 
   /**
@@ -53,8 +75,7 @@ public final class ChatRooms {
       previous = member.room() == null ? null : member.room().name();
       slow.addAll(leaveLocked(member, "moved to " + roomName));
       member.speakOnly(speakOnly);
-      Room room =
-          rooms.computeIfAbsent(roomName, name -> new Room(name, historySize).seeded(shared));
+      Room room = rooms.computeIfAbsent(roomName, name -> awake(name, shared, now));
       member.room(room);
       slow.addAll(room.join(member, now));
       bus.members(roomName, room::who);
@@ -70,6 +91,18 @@ public final class ChatRooms {
     audited(AuditEventType.CHAT_JOINED, member, roomName, null);
     bus.publish(new Event(Event.Kind.JOINED, now, roomName, member.clientId(), ""));
     dropAll(slow);
+  }
+
+  /**
+   * The room {@code name} as it rested (its history kept), or a new one seeded with {@code shared}
+   * (the cluster's history, which wins when there is one). Called under the lock.
+   */
+  private Room awake(String name, List<Event> shared, long now) {
+    Resting rested = resting.remove(name);
+    if (rested != null && shared.isEmpty() && now - rested.since() <= REST.toMillis()) {
+      return rested.room();
+    }
+    return new Room(name, historySize).seeded(shared);
   }
 
   private synchronized boolean hasRoom(String roomName) {
@@ -122,6 +155,9 @@ public final class ChatRooms {
     member.room(null);
     if (room.isEmpty()) {
       rooms.remove(room.name());
+      long now = clock.millis();
+      resting.values().removeIf(r -> now - r.since() > REST.toMillis());
+      resting.put(room.name(), new Resting(room, now));
     }
     return slow;
   }
@@ -132,7 +168,7 @@ public final class ChatRooms {
   }
 
   /** How long a sender waits for a backlogged member to catch up before that member is dropped. */
-  static final java.time.Duration CATCH_UP = java.time.Duration.ofSeconds(2);
+  static final Duration CATCH_UP = Duration.ofSeconds(2);
 
   /**
    * Sends {@code text} from {@code member} to its room. The message is queued for every member at
