@@ -57,6 +57,7 @@ final class AddCommand implements Callable<Integer> {
               target.write(
                   made,
                   spec.commandLine().getOut(),
+                  spec.commandLine().getErr(),
                   () -> Files.deleteIfExists(dir.path().resolve(ClientKeys.fileName(clientId))));
               return made;
             });

@@ -42,8 +42,11 @@ final class CredentialOut {
   }
 
   /** Writes the credential, or undoes the keystore change and explains, if it cannot. */
-  void write(Credential credential, PrintWriter stdout, Undo undo) throws IOException {
+  void write(Credential credential, PrintWriter stdout, PrintWriter err, Undo undo)
+      throws IOException {
     if (file == null) {
+      ExposedStdout.warn(
+          err, "the credential's secret", ", or write it with --out FILE (made 0600)");
       stdout.print(credential.format());
       stdout.flush();
       return;

@@ -24,14 +24,15 @@ final class NewKey {
 
   /**
    * Gives the client its new key: audited first and made under the keystore's lock ({@code make}),
-   * its credential written to {@code target} (stdout is {@code out}); a credential that cannot be
-   * written undoes the key.
+   * its credential written to {@code target} (stdout is {@code out}, stderr {@code err}); a
+   * credential that cannot be written undoes the key.
    */
   Rotation issue(
       KeystoreDirectory dir,
       AuditLogOption auditLog,
       CredentialOut target,
       PrintWriter out,
+      PrintWriter err,
       AuditLogOption.Intent intent,
       AuditLogOption.Change<Rotation> make)
       throws IOException {
@@ -40,7 +41,7 @@ final class NewKey {
         intent,
         () -> {
           Rotation made = make.apply();
-          target.write(made.credential(), out, () -> dir.rotations().undo(clientId, made));
+          target.write(made.credential(), out, err, () -> dir.rotations().undo(clientId, made));
           return made;
         });
   }

@@ -42,6 +42,7 @@ final class ReinstateCommand implements Callable<Integer> {
               auditLog,
               target,
               spec.commandLine().getOut(),
+              spec.commandLine().getErr(),
               () ->
                   AuditEvent.of(AuditEventType.KEYS_REINSTATED)
                       .with("client_id", newKey.clientId)

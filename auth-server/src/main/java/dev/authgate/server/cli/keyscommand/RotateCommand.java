@@ -47,6 +47,7 @@ final class RotateCommand implements Callable<Integer> {
             auditLog,
             target,
             spec.commandLine().getOut(),
+            spec.commandLine().getErr(),
             () ->
                 AuditEvent.of(AuditEventType.KEYS_ROTATED)
                     .with("client_id", newKey.clientId)

@@ -85,6 +85,8 @@ final class TokenCreateCommand implements Callable<Integer> {
                   .with("expires_s", expires.toSeconds())
                   .with("approve", approve),
           () -> dir.enrollmentTokens().create(token, expires, uses, approve, clientId, prefix));
+      ExposedStdout.warn(
+          spec.commandLine().getErr(), "the enrollment token", " (umask 077 before redirecting)");
       spec.commandLine().getOut().println(token.text());
       spec.commandLine()
           .getErr()
