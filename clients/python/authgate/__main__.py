@@ -650,17 +650,54 @@ def main(argv: list[str] | None = None) -> int:
     pin.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
     pin.add_argument("--replace", action="store_true", help="trust only the fingerprints given")
     pin.add_argument("fingerprints", nargs="*", metavar="SHA256:...", help="as 'auth-server keys host-key' prints them")
+    credential = commands.add_parser("credential", help="inspect a credential file")
+    inspect = credential.add_subparsers(dest="action", metavar="show")
+    show = inspect.add_parser("show", help="client id, key id, key fingerprint, pins, file mode; never the secret")
+    show.add_argument("file", nargs="?", metavar="FILE", help="the credential file; default AUTHGATE_KEY")
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code else OK
     handler = {"upload": _upload, "chat": _chat, "enroll": _enroll, "list": _list, "get": _get,
-               "send": _send, "pin": _pin}.get(args.command, _ping)
+               "send": _send, "pin": _pin, "credential": _credential}.get(args.command, _ping)
     try:
         return handler(args)
     except KeyboardInterrupt:
         print("\nauthgate: interrupted", file=sys.stderr)  # one line, never a traceback
         return INTERRUPTED
+
+
+def _credential(args: argparse.Namespace) -> int:
+    """As ``auth-client credential show [FILE]``: what the credential holds, never its secret."""
+    if args.action != "show":
+        return _usage("credential", "missing subcommand: credential show FILE")
+    key = args.file or os.environ.get("AUTHGATE_KEY", "")
+    if not key:
+        return _usage("credential show", "no credential: give FILE or set AUTHGATE_KEY")
+    try:
+        credential = Credential.load(key)
+    except CredentialError as e:
+        print("authgate: %s" % e, file=sys.stderr)
+        return FAILURE
+    import hashlib
+    import pwd
+    import stat
+
+    key_fingerprint = protocol.fingerprint_of_hash(hashlib.sha256(credential.keys.stored_key).digest())
+    print("client-id  %s" % _printable(credential.client_id))
+    print("key-id     %s" % _printable(credential.key_id))
+    print("key        %s (as 'auth-server keys list' shows it)" % key_fingerprint)
+    if not credential.host_keys:
+        print("host-key   none pinned: pin one with 'pin', or connect once with --accept-new")
+    for pin in credential.host_keys:
+        print("host-key   %s (pinned)" % pin)
+    st = os.lstat(key)
+    try:
+        owner = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        owner = str(st.st_uid)
+    print("file       %s, owned by %s, mode %04o" % (_printable(os.path.abspath(key)), owner, stat.S_IMODE(st.st_mode)))
+    return OK
 
 
 def _pin(args: argparse.Namespace) -> int:

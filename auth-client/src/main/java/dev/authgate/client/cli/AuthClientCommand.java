@@ -41,6 +41,7 @@ public class AuthClientCommand implements Runnable {
     all.put("bench", BenchCommand.class);
     all.put("enroll", EnrollCommand.class);
     all.put("pin", PinCommand.class);
+    all.put("credential", CredentialCommand.class);
     all.put("startup-training", StartupTraining.class);
     all.put("help", CommandLine.HelpCommand.class);
     return Collections.unmodifiableMap(all);
@@ -63,6 +64,7 @@ public class AuthClientCommand implements Runnable {
         BenchCommand.class,
         EnrollCommand.class,
         PinCommand.class,
+        CredentialCommand.class,
         StartupTraining.class,
         CommandLine.HelpCommand.class
       })

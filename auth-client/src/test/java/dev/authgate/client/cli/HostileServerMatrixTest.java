@@ -27,6 +27,7 @@ import dev.authgate.protocol.session.GetEnd;
 import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.GetReady;
 import dev.authgate.protocol.session.ListFiles;
+import dev.authgate.protocol.session.ListRefused;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -98,6 +99,8 @@ class HostileServerMatrixTest {
     CHAT_CLOSE(Kind.CHAT, Close.class),
     ENROLL_RESULT(Kind.ENROLL, EnrollResult.class),
     FILE_LISTING(Kind.LIST, FileListing.class),
+    /** The listing the server could not make: an error, exit 5, when it arrives whole. */
+    LIST_REFUSED(Kind.LIST, ListRefused.class),
     GET_READY(Kind.GET, GetReady.class),
     GET_DATA(Kind.GET, GetData.class),
     GET_END(Kind.GET, GetEnd.class),
@@ -195,7 +198,7 @@ class HostileServerMatrixTest {
       // A duplicated last answer (the listing, GET_END) is never read: the client has it.
       case LIST ->
           fault == Fault.DRIP || fault == Fault.DUPLICATE
-              ? new Expected(0, List.of("listed"))
+              ? new Expected(step == Step.LIST_REFUSED ? 5 : 0, listed(step))
               : new Expected(4, List.of());
       case GET ->
           fault == Fault.DRIP || step == Step.GET_END && fault == Fault.DUPLICATE
@@ -207,6 +210,10 @@ class HostileServerMatrixTest {
               ? new Expected(0, List.of())
               : new Expected(4, List.of());
     };
+  }
+
+  private static List<String> listed(Step step) {
+    return step == Step.LIST_REFUSED ? List.of() : List.of("listed");
   }
 
   /** 0 ok, 3 the server is not verified, 4 anything else. */
@@ -475,6 +482,11 @@ class HostileServerMatrixTest {
 
     private boolean list() throws IOException {
       receiveAnsweringPings(); // LIST_FILES
+      if (step == Step.LIST_REFUSED) {
+        return send(
+            Step.LIST_REFUSED,
+            seal(new ListRefused("storage-error", "the server cannot read its published files")));
+      }
       return send(
           Step.FILE_LISTING,
           seal(

@@ -19,6 +19,7 @@ import dev.authgate.protocol.session.GetEnd;
 import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.GetReady;
 import dev.authgate.protocol.session.ListFiles;
+import dev.authgate.protocol.session.ListRefused;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -84,6 +85,7 @@ class HostilePeerMatrixTest {
     SAMPLES.put(EnrollResult.class, EnrollResult.refused("forged", "forged"));
     SAMPLES.put(ListFiles.class, new ListFiles());
     SAMPLES.put(FileListing.class, new FileListing(false, java.util.List.of()));
+    SAMPLES.put(ListRefused.class, new ListRefused("storage-error", "forged"));
     SAMPLES.put(GetFile.class, new GetFile("matrix.bin", 0, new byte[32], false, new byte[32]));
     SAMPLES.put(GetReady.class, new GetReady(4, 0, 0));
     SAMPLES.put(GetData.class, new GetData(new byte[] {1, 2, 3, 4}, 0, 4));
@@ -107,6 +109,7 @@ class HostilePeerMatrixTest {
           ChatMessage.Event.class,
           EnrollResult.class,
           FileListing.class,
+          ListRefused.class,
           GetReady.class,
           GetData.class,
           GetEnd.class,

@@ -129,6 +129,11 @@ class ClientParityIT {
                 "--out",
                 "adir",
                 "nothing.conf")),
+        new Case("credential show", 0, List.of("credential", "show", "sensor-1.credential")),
+        new Case(
+            "credential show of a file others can read",
+            1,
+            List.of("credential", "show", "open.credential")),
         new Case(
             "list with nothing published",
             0,
