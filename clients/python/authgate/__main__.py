@@ -131,7 +131,12 @@ def _upload(args: argparse.Namespace) -> int:
             raise KeyboardInterrupt
         asked.append(signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # (a signal the parent ignores, as for a background job or nohup, stays ignored, as in Java)
+    previous = {
+        sig: signal.signal(sig, stop)
+        for sig in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(sig) is not signal.SIG_IGN
+    }
     refused = 0
     sending = None
     try:
@@ -139,7 +144,7 @@ def _upload(args: argparse.Namespace) -> int:
             for i, path in enumerate(args.files):
                 if asked:
                     print("\nauthgate: interrupted before sending %s" % _printable(_not_sent(args.files, i)), file=sys.stderr)
-                    return INTERRUPTED
+                    return _signalled(asked)
                 sending = path
                 try:
                     outcome = conn.upload(path, overwrite=args.overwrite, resume=args.resume, cancel=lambda: bool(asked))
@@ -151,14 +156,14 @@ def _upload(args: argparse.Namespace) -> int:
                         % (_printable(e.name), e.position, e.size, _printable(rest)),
                         file=sys.stderr,
                     )
-                    return INTERRUPTED
+                    return _signalled(asked)
                 sending = None
                 print(_printable(outcome.describe()), flush=True)
                 refused += 0 if outcome.stored else 1
     except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
         if asked:
             print("\nauthgate: interrupted", file=sys.stderr)
-            return INTERRUPTED
+            return _signalled(asked)
         return _failure(e)
     except KeyboardInterrupt:
         # The second Ctrl-C, or one before the handler was in place: what the server kept is
@@ -177,8 +182,16 @@ def _upload(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if asked:
-        return INTERRUPTED
+        return _signalled(asked)
     return OK if refused == 0 else TRANSFER
+
+
+def _signalled(asked: list) -> int:
+    """The exit status a shell gives a process the first signal ended, as the JVM's: 130 for
+    SIGINT (Ctrl-C), 143 for SIGTERM."""
+    import signal
+
+    return 128 + (signal.SIGTERM if asked[0] == signal.SIGTERM else signal.SIGINT)
 
 
 def _not_sent(files: list[str], start: int) -> str:
@@ -679,6 +692,9 @@ def _credential(args: argparse.Namespace) -> int:
     except CredentialError as e:
         print("authgate: %s" % e, file=sys.stderr)
         return FAILURE
+    except (OSError, UnicodeDecodeError) as e:
+        print("authgate: cannot read %s: %s" % (_printable(key), _printable(str(e))), file=sys.stderr)
+        return FAILURE
     import hashlib
     import pwd
     import stat
@@ -691,12 +707,13 @@ def _credential(args: argparse.Namespace) -> int:
         print("host-key   none pinned: pin one with 'pin', or connect once with --accept-new")
     for pin in credential.host_keys:
         print("host-key   %s (pinned)" % pin)
-    st = os.lstat(key)
+    real = os.path.realpath(key)  # the file the credential was read from, links followed
+    st = os.stat(real)
     try:
         owner = pwd.getpwuid(st.st_uid).pw_name
     except KeyError:
         owner = str(st.st_uid)
-    print("file       %s, owned by %s, mode %04o" % (_printable(os.path.abspath(key)), owner, stat.S_IMODE(st.st_mode)))
+    print("file       %s, owned by %s, mode %04o" % (_printable(real), owner, stat.S_IMODE(st.st_mode)))
     return OK
 
 

@@ -294,7 +294,7 @@ class Connection:
             digest = hashlib.sha256()
             if offset > 0 and not self._prefix_matches(f, offset, prefix, size, digest):
                 self._channel.send(protocol.UPLOAD_END, bytes(32))
-                self._reply()  # size-mismatch: the server dropped its partial
+                self._reply()  # source-changed: the server dropped its partial
                 return self.upload(path, name, overwrite, False, cancel, on_ready)
             if on_ready is not None:
                 on_ready()
@@ -308,14 +308,15 @@ class Connection:
                 digest.update(chunk)
                 self._channel.send(protocol.UPLOAD_DATA, chunk)
                 position += len(chunk)
-                if cancel is not None and position < size and cancel():
-                    raise UploadCancelled(name, position, size)
+                # an early answer first: a refusal already dropped what was sent
                 if select.select([self._sock], [], [], 0)[0]:
                     inner, body = self._reply()
                     if inner != protocol.UPLOAD_RESULT:
                         raise protocol.ProtocolError("unexpected message 0x%02x during an upload" % inner)
                     early = protocol.parse_upload_result(body)
                     break
+                if cancel is not None and position < size and cancel():
+                    raise UploadCancelled(name, position, size)
             changed = early is None and (position != size or f.read(1) != b"" or _state(f.fileno()) != before)
             self._channel.send(protocol.UPLOAD_END, bytes(32) if changed else digest.digest())
             if early is None:

@@ -599,7 +599,7 @@ def parse_list_refused(body: bytes) -> tuple[str, str]:
         at = 1 + reason_len
         (text_len,) = struct.unpack(">H", body[at : at + 2])
         text = body[at + 2 : at + 2 + text_len].decode("utf-8", "strict")
-        if not reason or len(reason.encode("utf-8")) != reason_len or at + 2 + text_len != len(body):
+        if not reason or len(reason.encode("utf-8")) != reason_len or text_len > 4096 or at + 2 + text_len != len(body):
             raise ProtocolError("LIST_REFUSED layout is invalid")
         return reason, text
     except (struct.error, IndexError, UnicodeDecodeError):

@@ -224,6 +224,8 @@ class InterruptTest(unittest.TestCase):
                 raise AssertionError("the upload was not asked to stop")
 
         conn = Cooperative()
+        before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as an interactive shell
+        self.addCleanup(signal.signal, signal.SIGINT, before)
         code, err = self.run_cli(["upload", "--server", "127.0.0.1:1", "--key", self.key, self.file, other], conn)
         self.assertEqual(code, 130)
         self.assertFalse(conn.assert_not_cancelled)

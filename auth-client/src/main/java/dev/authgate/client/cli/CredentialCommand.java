@@ -71,11 +71,12 @@ final class CredentialCommand implements Runnable {
       for (String pin : credential.hostKeys()) {
         out.println("host-key   " + pin + " (pinned)");
       }
+      Path real = file.toRealPath(); // the file the credential was read from, links followed
       out.println(
           "file       "
-              + TerminalText.escape(file.toAbsolutePath().toString())
+              + TerminalText.escape(real.toString())
               + ", "
-              + IoErrors.ownerAndMode(file));
+              + IoErrors.ownerAndMode(real));
       out.flush();
       return 0;
     }

@@ -273,7 +273,8 @@ final class UploadCommand implements Callable<Integer> {
       if (interruption.requested()) {
         // A failure because the JVM is shutting down (e.g. "Shutdown in progress" from a library
         // that registers its own hook) is the interruption, not a failure to report as such.
-        return interrupted(interruption.stoppedNote());
+        String hedged = interruption.hedgedNote();
+        return interrupted(hedged == null ? "interrupted" : hedged);
       }
       throw e;
     }

@@ -69,21 +69,30 @@ final class UploadInterruption implements UploadListener {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    String current = name;
-    if (current != null) {
-      err.println(
-          "\nauth-client: "
-              + TerminalText.escape(
-                  "interrupted while sending "
-                      + current
-                      + " (the server did not answer in time): it keeps what it received and"
-                      + " verified, up to "
-                      + position
-                      + " of "
-                      + size
-                      + " bytes, or all of it; run the same command again to continue or see"));
+    String hedged = hedgedNote();
+    if (hedged != null) {
+      err.println("\nauth-client: " + TerminalText.escape(hedged));
       err.flush();
     }
+  }
+
+  /**
+   * What can be said when the upload did not stop at a chunk's end (the server did not answer in
+   * time, or the shutdown broke the connection): the kept bytes are a bound, not a count. Null if
+   * no file was being sent.
+   */
+  String hedgedNote() {
+    String current = name;
+    if (current == null) {
+      return null;
+    }
+    return "interrupted while sending "
+        + current
+        + ": the server keeps what it received and verified (up to "
+        + position
+        + " of "
+        + size
+        + " bytes); run the same command again to continue from there";
   }
 
   /**

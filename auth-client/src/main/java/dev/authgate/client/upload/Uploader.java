@@ -183,11 +183,13 @@ public final class Uploader {
       send(new UploadData(buffer.array(), 0, n));
       position += n;
       listener.advanced(position);
-      if (cancelled.getAsBoolean() && position < size) {
-        throw new UploadCancelledException(name, position, size);
-      }
+      // An early answer first: a refusal (quota, disk full) already dropped what was sent, and
+      // a stop asked now must not report those bytes as kept.
       if (channel.hasPendingInput()) {
         return new SendResult(result(receive()), false);
+      }
+      if (cancelled.getAsBoolean() && position < size) {
+        throw new UploadCancelledException(name, position, size);
       }
       if (!before.equals(SourceState.of(file))) {
         return new SendResult(null, true);

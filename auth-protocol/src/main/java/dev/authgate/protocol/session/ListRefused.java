@@ -46,7 +46,13 @@ public record ListRefused(String reason, String text) implements SessionMessage 
 
   static ListRefused decode(BodyReader in) throws ProtocolException {
     String reason = in.utf8(in.u8());
-    String text = in.utf8(in.u16());
+    int textLength = in.u16();
+    if (textLength > LONGEST_TEXT) {
+      throw new ProtocolException(
+          Reason.MALFORMED,
+          "LIST_REFUSED text is " + textLength + " bytes; at most " + LONGEST_TEXT);
+    }
+    String text = in.utf8(textLength);
     in.end();
     if (reason.isEmpty()) {
       throw new ProtocolException(Reason.MALFORMED, "LIST_REFUSED has no reason");

@@ -92,6 +92,7 @@ class DownloadVectorsTest {
             "5600" + "0000", // LIST_REFUSED without a reason
             "5601" + "61" + "0001", // LIST_REFUSED whose text is shorter than it says
             "5601" + "61" + "0000" + "00", // LIST_REFUSED with a byte after its text
+            "5601" + "61" + "1001" + "61".repeat(4097), // LIST_REFUSED text over 4 096 bytes
             "5503" + "00".repeat(8 + 32) + "000000", // unknown status
             "520161" + "00".repeat(8 + 32) + "80" + "00".repeat(32))) { // unknown GET_FILE flag
       assertThatThrownBy(() -> SessionMessage.decode(HEX.parseHex(hex)))

@@ -34,16 +34,18 @@ public final class ChatRooms {
   /** The most empty rooms whose history is kept: a verified peer cannot make the server hoard. */
   static final int MOST_RESTING = 1_000;
 
+  /**
+   * The most messages kept in all resting rooms together (at most 4 KiB each: 40 MiB at worst,
+   * whatever {@code --chat-history} is); past it the longest-empty rooms are forgotten first.
+   */
+  static final int MOST_RESTING_MESSAGES = 10_000;
+
+  private int restingMessages;
+
   private record Resting(Room room, long since) {}
 
-  /** Empty rooms by name, the longest empty first. */
-  private final LinkedHashMap<String, Resting> resting =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Resting> eldest) {
-          return size() > MOST_RESTING;
-        }
-      };
+  /** Empty rooms by name, the longest empty first. Guarded by this. */
+  private final LinkedHashMap<String, Resting> resting = new LinkedHashMap<>();
 
   private volatile ChatBus bus = ChatBus.LOCAL;
 
@@ -72,6 +74,9 @@ public final class ChatRooms {
     String previous;
     long now = clock.millis();
     synchronized (this) {
+      if (member.dropped()) {
+        return; // dropped for falling behind: it is on its way out and joins nothing
+      }
       previous = member.room() == null ? null : member.room().name();
       slow.addAll(leaveLocked(member, "moved to " + roomName));
       member.speakOnly(speakOnly);
@@ -99,6 +104,9 @@ public final class ChatRooms {
    */
   private Room awake(String name, List<Event> shared, long now) {
     Resting rested = resting.remove(name);
+    if (rested != null) {
+      restingMessages -= rested.room().historyLength();
+    }
     if (rested != null && shared.isEmpty() && now - rested.since() <= REST.toMillis()) {
       return rested.room();
     }
@@ -155,11 +163,30 @@ public final class ChatRooms {
     member.room(null);
     if (room.isEmpty()) {
       rooms.remove(room.name());
-      long now = clock.millis();
-      resting.values().removeIf(r -> now - r.since() > REST.toMillis());
-      resting.put(room.name(), new Resting(room, now));
+      rest(room, clock.millis());
     }
     return slow;
+  }
+
+  /**
+   * Keeps an emptied room's history, then forgets, longest empty first, what is past {@link #REST}
+   * or over the bounds. Called under the lock; stops at the first room it keeps.
+   */
+  private void rest(Room room, long now) {
+    if (room.historyLength() > 0) {
+      resting.put(room.name(), new Resting(room, now));
+      restingMessages += room.historyLength();
+    }
+    var oldest = resting.values().iterator();
+    while (oldest.hasNext()) {
+      Resting r = oldest.next();
+      boolean over = resting.size() > MOST_RESTING || restingMessages > MOST_RESTING_MESSAGES;
+      if (!over && now - r.since() <= REST.toMillis()) {
+        return;
+      }
+      restingMessages -= r.room().historyLength();
+      oldest.remove();
+    }
   }
 
   /** Messages replayed to a member who joins. */

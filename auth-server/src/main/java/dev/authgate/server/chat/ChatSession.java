@@ -163,9 +163,9 @@ public final class ChatSession {
     if (member == null) {
       return;
     }
-    if (!member.dropped()) {
-      rooms.leave(member, "disconnected");
-    }
+    // A dropped member has left already; leaving again is a no-op, and catches a member that
+    // (dropped or not) is still in a room for any reason: no member outlives its connection.
+    rooms.leave(member, member.dropped() ? "slow-consumer" : "disconnected");
     member.close();
   }
 

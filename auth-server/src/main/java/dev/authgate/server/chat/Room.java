@@ -29,6 +29,11 @@ final class Room {
     return name;
   }
 
+  /** How many messages the history holds now. */
+  int historyLength() {
+    return history.size();
+  }
+
   boolean isEmpty() {
     return members.isEmpty();
   }

@@ -250,8 +250,13 @@ public final class PublishedFiles {
         throw new NoSuchFileException(file.path().toString());
       }
       Path name = file.path().getFileName();
-      SeekableByteChannel channel =
-          files.newByteChannel(name, Set.of(StandardOpenOption.READ, NOFOLLOW));
+      SeekableByteChannel channel;
+      try {
+        channel = files.newByteChannel(name, Set.of(StandardOpenOption.READ, NOFOLLOW));
+      } catch (AccessDeniedException e) {
+        // named relative to the handle: the audit log names the whole path
+        throw new AccessDeniedException(file.path().toString(), null, e.getReason());
+      }
       if (!(channel instanceof FileChannel in)) {
         channel.close();
         throw new IOException("positional reads are not supported for " + file.path());

@@ -90,10 +90,15 @@ class RestingRoomTest {
   }
 
   private void saidAndLeft(String room) throws InterruptedException {
+    saidAndLeft(room, 2);
+  }
+
+  private void saidAndLeft(String room, int messages) throws InterruptedException {
     Member speaker = new Member("sensor-1");
     rooms.join(speaker.member, room, false);
-    rooms.say(speaker.member, "temp=21.5");
-    rooms.say(speaker.member, "temp=21.7");
+    for (int i = 0; i < messages; i++) {
+      rooms.say(speaker.member, "temp=21." + (5 + 2 * i));
+    }
     rooms.leave(speaker.member, "disconnected");
     speaker.member.close();
   }
@@ -119,6 +124,22 @@ class RestingRoomTest {
     rooms.join(late.member, "plant", false);
 
     assertThat(late.history(1)).isEmpty();
+  }
+
+  @Test
+  void theRestingHistoryHasABudgetInMessagesTooTheLongestEmptyForgottenFirst() throws Exception {
+    int rooms20 = ChatRooms.MOST_RESTING_MESSAGES / 20;
+    for (int i = 0; i <= rooms20; i++) {
+      saidAndLeft("room-" + i, 20); // one room more than 20-message histories fit
+    }
+
+    Member first = new Member("a");
+    rooms.join(first.member, "room-0", false);
+    Member second = new Member("b");
+    rooms.join(second.member, "room-1", false);
+
+    assertThat(first.history(1)).isEmpty();
+    assertThat(second.history(21)).hasSize(20);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.authgate.server.cli.keyscommand;
 
-import dev.authgate.protocol.text.IoErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -28,6 +27,14 @@ final class ExposedStdout {
 
   private ExposedStdout() {}
 
+  private static String mode(PosixFileAttributes a) {
+    int mode = 0;
+    for (PosixFilePermission p : a.permissions()) {
+      mode |= 1 << (8 - p.ordinal());
+    }
+    return String.format(java.util.Locale.ROOT, "%04o", mode);
+  }
+
   /**
    * Warns on {@code err} if this process's stdout is a file others may read; {@code instead} ends
    * the advice (", or write it with --out FILE (made 0600)", or nothing).
@@ -47,11 +54,13 @@ final class ExposedStdout {
    */
   static String warning(Path stdout, String what, String instead) {
     try {
-      Path file = stdout.toRealPath();
-      PosixFileAttributes a = Files.readAttributes(file, PosixFileAttributes.class);
+      // The attributes of what the descriptor is open on (the link is followed to the very file,
+      // even renamed); its path only for the message.
+      PosixFileAttributes a = Files.readAttributes(stdout, PosixFileAttributes.class);
       if (!a.isRegularFile()) {
         return null;
       }
+      Path file = stdout.toRealPath();
       Set<PosixFilePermission> open = EnumSet.copyOf(OTHERS);
       open.retainAll(a.permissions());
       if (open.isEmpty()) {
@@ -60,8 +69,8 @@ final class ExposedStdout {
       return what
           + " is going to "
           + file
-          + ", which group or others may read ("
-          + IoErrors.ownerAndMode(file)
+          + ", which group or others may read (mode "
+          + mode(a)
           + "): chmod 600 "
           + file
           + " now"
