@@ -1,5 +1,6 @@
 package dev.authgate.server.metrics;
 
+import dev.authgate.protocol.Version;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditLog;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -74,15 +75,15 @@ public final class ServerMetrics implements AuditLog {
           "Datagrams of closed channels: received, or dropped by reason (replayed, too_old,"
               + " forged, rate), or refused",
           "outcome");
-  private final Gauge clusterConnected =
-      gauge(
-          "authgate_cluster_connected",
-          "1 while the shared state (serve --redis) is reachable and in sync; 0 while this"
-              + " server runs on its own tables, or without --redis");
-  private final Counter clusterOutages =
-      counter(
-          "authgate_cluster_outages_total",
-          "Times the shared state (serve --redis) was lost since start");
+  private final Gauge clients =
+      gauge("authgate_clients", "Clients in the keystore as last loaded (with any key)");
+  private final Gauge keys =
+      gauge("authgate_keys", "Keys (current and in grace) in the keystore as last loaded");
+
+  /** Registered at the first cluster event: absent from a server without --redis. */
+  private Gauge clusterConnected;
+
+  private Counter clusterOutages;
   private boolean jvmMetrics;
 
   /**
@@ -107,6 +108,34 @@ public final class ServerMetrics implements AuditLog {
         "authgate_audit_lost_records",
         "Audit lines that could not be written (disk full, I/O error) since start",
         lostAuditEvents);
+    Gauge.builder()
+        .name("authgate_build_info")
+        .help("Always 1; the labels say what is running: version, git commit and JDK")
+        .labelNames("version", "commit", "jdk")
+        .register(registry)
+        .labelValues(Version.number(), Version.commit(), Version.jdk())
+        .set(1);
+  }
+
+  /**
+   * The cluster's metrics, made at the first cluster event (only a server with --redis has one).
+   */
+  private synchronized void clusterEvent(boolean connected) {
+    if (clusterConnected == null) {
+      clusterConnected =
+          gauge(
+              "authgate_cluster_connected",
+              "1 while the shared state (serve --redis) is reachable and in sync; 0 while this"
+                  + " server runs on its own tables");
+      clusterOutages =
+          counter(
+              "authgate_cluster_outages_total",
+              "Times the shared state (serve --redis) was lost since start");
+    }
+    clusterConnected.set(connected ? 1 : 0);
+    if (!connected) {
+      clusterOutages.inc();
+    }
   }
 
   private Counter counter(String name, String help, String... labels) {
@@ -161,10 +190,13 @@ public final class ServerMetrics implements AuditLog {
         }
       }
       case DATAGRAM_CLOSED -> datagramsClosed(f);
-      case CLUSTER_CONNECTED -> clusterConnected.set(1);
-      case CLUSTER_DEGRADED -> {
-        clusterConnected.set(0);
-        clusterOutages.inc();
+      case CLUSTER_CONNECTED -> clusterEvent(true);
+      case CLUSTER_DEGRADED -> clusterEvent(false);
+      case KEYS_RELOADED -> {
+        if (f.get("clients") instanceof Number n && f.get("keys") instanceof Number k) {
+          clients.set(n.longValue());
+          keys.set(k.longValue());
+        }
       }
       case UPLOAD_FAILED ->
           uploads.labelValues("failed", String.valueOf(f.getOrDefault("reason", "-"))).inc();

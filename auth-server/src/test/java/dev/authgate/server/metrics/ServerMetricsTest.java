@@ -2,6 +2,7 @@ package dev.authgate.server.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.authgate.protocol.Version;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
@@ -29,6 +30,46 @@ class ServerMetricsTest {
       }
     }
     throw new AssertionError("no metric " + name);
+  }
+
+  private boolean present(String name) {
+    for (MetricSnapshot snapshot : metrics.registry().scrape()) {
+      if (snapshot.getMetadata().getPrometheusName().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void buildInfoSaysWhatIsRunningAndTheKeystoreCountsFollowItsReloads() {
+    MetricSnapshot info =
+        metrics.registry().scrape().stream()
+            .filter(m -> m.getMetadata().getPrometheusName().equals("authgate_build_info"))
+            .findFirst()
+            .orElseThrow();
+    GaugeSnapshot.GaugeDataPointSnapshot point = ((GaugeSnapshot) info).getDataPoints().get(0);
+    assertThat(point.getValue()).isEqualTo(1.0);
+    assertThat(point.getLabels().get("version")).isEqualTo(Version.number());
+    assertThat(point.getLabels().get("commit")).isEqualTo(Version.commit());
+    assertThat(point.getLabels().get("jdk"))
+        .startsWith(Runtime.version().toString().split("\\+")[0]);
+
+    metrics.record(
+        AuditEvent.of(AuditEventType.KEYS_RELOADED)
+            .with("ok", true)
+            .with("clients", 12)
+            .with("keys", 14));
+    metrics.record(AuditEvent.of(AuditEventType.KEYS_RELOADED).with("ok", false));
+
+    assertThat(value("authgate_clients")).isEqualTo(12.0);
+    assertThat(value("authgate_keys")).isEqualTo(14.0); // a failed reload keeps the last good
+  }
+
+  @Test
+  void withoutACluster_theClusterMetricsAreAbsent() {
+    assertThat(present("authgate_cluster_connected")).isFalse();
+    assertThat(present("authgate_cluster_outages")).isFalse();
   }
 
   @Test
