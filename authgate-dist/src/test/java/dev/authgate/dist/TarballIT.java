@@ -63,9 +63,14 @@ class TarballIT {
             "contrib/systemd/authgate.service",
             "contrib/authgate.properties",
             "docs/OPERATIONS.md",
-            "README.md")) {
+            "README.md",
+            "bin/demo",
+            "bin/cluster-demo",
+            "clients/python/authgate/__main__.py",
+            "clients/python/pyproject.toml")) {
       assertThat(root.resolve(file)).as(file).isRegularFile();
     }
+    assertThat(Files.isExecutable(root.resolve("bin/demo"))).isTrue();
     assertThat(Files.isExecutable(root.resolve("bin/auth-server"))).isTrue();
     for (String absent : List.of("pom.xml", "mvnw", "auth-server", "auth-protocol")) {
       assertThat(root.resolve(absent)).as("no %s in a release", absent).doesNotExist();
@@ -109,6 +114,29 @@ class TarballIT {
       stderrs.add(ping.err());
       assertThat(ping.exit()).as(ping.err()).isZero();
       assertThat(ping.out()).startsWith("verified server '").contains(" as sensor-1 (key k1)");
+
+      // The Python client ships in the release too, and pings from it as it is.
+      if (run(work, List.of("python3", "-c", "import cryptography")).exit() == 0) {
+        Run python =
+            run(
+                work,
+                List.of(
+                    "env",
+                    "PYTHONPATH=" + root.resolve("clients/python"),
+                    "PYTHONDONTWRITEBYTECODE=1",
+                    "python3",
+                    "-m",
+                    "authgate",
+                    "ping",
+                    "--server",
+                    address,
+                    "--key",
+                    "sensor-1.credential"));
+        assertThat(python.exit()).as(python.err()).isZero();
+        assertThat(python.out()).contains("sensor-1");
+      } else {
+        System.err.println("TarballIT: python3 with cryptography is missing; its ping not run");
+      }
 
       if (Runtime.version().feature() >= 25) {
         // The first ping (and the first keys) started building JDK 25's ahead-of-time cache in the
