@@ -102,6 +102,23 @@ class ConfigDefaultsTest {
   }
 
   @Test
+  void theShippedConfigurationShowsEverySettingSetOrCommentedOut() throws IOException {
+    String shipped = Files.readString(Path.of("..", "contrib", "authgate.properties"));
+    picocli.CommandLine serve = new picocli.CommandLine(new ServeCommand());
+    java.util.List<String> absent = new java.util.ArrayList<>();
+    for (picocli.CommandLine.Model.OptionSpec option : serve.getCommandSpec().options()) {
+      String name = option.longestName().replaceFirst("^--", "");
+      if (java.util.Set.of("help", "version", "config", "verbose").contains(name)) {
+        continue; // not settings
+      }
+      if (!java.util.regex.Pattern.compile("(?m)^(# )?" + name + "=").matcher(shipped).find()) {
+        absent.add(name);
+      }
+    }
+    assertThat(absent).as("settings contrib/authgate.properties does not show").isEmpty();
+  }
+
+  @Test
   void aMissingConfigFileIsOneClearLine() {
     assertThat(serveError(Map.of(), "serve", "--config", dir.resolve("nope").toString()))
         .startsWith("auth-server: cannot read --config " + dir.resolve("nope"));
