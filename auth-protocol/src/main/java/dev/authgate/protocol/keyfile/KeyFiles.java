@@ -79,7 +79,7 @@ public final class KeyFiles {
    */
   public static void requireNotOpenToOthers(Path path, String mode) throws IOException {
     Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
-    if (permissions.stream().anyMatch(OPEN_TO_OTHERS::contains)) {
+    if (openToOthers(permissions)) {
       throw new KeyFileException(
           path,
           path
@@ -92,13 +92,18 @@ public final class KeyFiles {
     }
   }
 
+  /** Whether any group or other permission is among {@code permissions}. */
+  public static boolean openToOthers(Set<PosixFilePermission> permissions) {
+    return permissions.stream().anyMatch(OPEN_TO_OTHERS::contains);
+  }
+
   /** {@code 0644} for rw-r--r--. */
-  static String octal(Set<PosixFilePermission> permissions) {
+  public static String octal(Set<PosixFilePermission> permissions) {
     int mode = 0;
     for (PosixFilePermission p : permissions) {
       mode |= 1 << (8 - p.ordinal());
     }
-    return String.format("%04o", mode);
+    return String.format(java.util.Locale.ROOT, "%04o", mode);
   }
 
   /** Creates {@code dir} (and parents) with mode 0700 if missing; tightens it to 0700 if not. */

@@ -1,13 +1,11 @@
 package dev.authgate.server.cli.keyscommand;
 
+import dev.authgate.protocol.keyfile.KeyFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * A secret printed to stdout ({@code keys add --out -}, {@code keys token create}) that a shell
@@ -16,24 +14,7 @@ import java.util.Set;
  * it (the operator asked), but not silently into a world-readable file.
  */
 final class ExposedStdout {
-  private static final Set<PosixFilePermission> OTHERS =
-      EnumSet.of(
-          PosixFilePermission.GROUP_READ,
-          PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.GROUP_EXECUTE,
-          PosixFilePermission.OTHERS_READ,
-          PosixFilePermission.OTHERS_WRITE,
-          PosixFilePermission.OTHERS_EXECUTE);
-
   private ExposedStdout() {}
-
-  private static String mode(PosixFileAttributes a) {
-    int mode = 0;
-    for (PosixFilePermission p : a.permissions()) {
-      mode |= 1 << (8 - p.ordinal());
-    }
-    return String.format(java.util.Locale.ROOT, "%04o", mode);
-  }
 
   /**
    * Warns on {@code err} if this process's stdout is a file others may read; {@code instead} ends
@@ -60,17 +41,15 @@ final class ExposedStdout {
       if (!a.isRegularFile()) {
         return null;
       }
-      Path file = stdout.toRealPath();
-      Set<PosixFilePermission> open = EnumSet.copyOf(OTHERS);
-      open.retainAll(a.permissions());
-      if (open.isEmpty()) {
+      if (!KeyFiles.openToOthers(a.permissions())) {
         return null;
       }
+      Path file = stdout.toRealPath();
       return what
           + " is going to "
           + file
           + ", which group or others may read (mode "
-          + mode(a)
+          + KeyFiles.octal(a.permissions())
           + "): chmod 600 "
           + file
           + " now"
