@@ -43,9 +43,12 @@ def _target(args: argparse.Namespace):
 def _failure(e: BaseException) -> int:
     """The one stderr line and the exit code for a failed session, as auth-client says them."""
     if isinstance(e, protocol.Refused):
-        if e.code == 0x01:
-            print("authgate: the server refused this client (wrong, unknown or revoked key)", file=sys.stderr)
+        if e.code == protocol.REFUSED_AUTH:
+            print("authgate: the server refused this client (wrong or unknown key)", file=sys.stderr)
             return AUTH_REFUSED
+        if e.code in (protocol.REFUSED_PENDING, protocol.REFUSED_REVOKED, protocol.REFUSED_EXPIRED, protocol.REFUSED_PENALIZED):
+            print("authgate: %s" % e, file=sys.stderr)
+            return CONNECTION if e.code == protocol.REFUSED_PENALIZED else AUTH_REFUSED
         print("authgate: the server refused the connection: %s" % e, file=sys.stderr)
         return AUTH_REFUSED if e.code == 0x03 else CONNECTION
     if isinstance(e, protocol.HostKeyNotTrusted):
@@ -433,13 +436,14 @@ def _enroll(args: argparse.Namespace) -> int:
         print("authgate: %s exists; enroll writes a new credential and never overwrites one" % args.out, file=sys.stderr)
         return USAGE
     except protocol.Refused as e:
-        if e.code != 0x01:
+        why = {
+            protocol.REFUSED_AUTH: "it is wrong, or the server does not know it",
+            protocol.REFUSED_REVOKED: "the operator revoked it",
+            protocol.REFUSED_EXPIRED: "it expired or is used up",
+        }.get(e.code)
+        if why is None:
             return _failure(e)
-        print(
-            "authgate: the server refused the token: it is wrong, expired, used up or revoked (token %s)"
-            % token.token_id,
-            file=sys.stderr,
-        )
+        print("authgate: the server refused the token: %s (token %s)" % (why, token.token_id), file=sys.stderr)
         return AUTH_REFUSED
     except (protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
         return _failure(e)

@@ -582,9 +582,10 @@ def connect(
     """Connects, runs the handshake and verifies the server; raises on any failure.
 
     ``timeout`` bounds connecting and every read and write of the session. A server that answers
-    "try later" (too many handshakes at once, this address penalised, or this client at its session
-    cap) is tried again after a jittered 0.25 s doubling to 2 s, for up to ``busy_retry`` seconds
-    (0 tries once); then the refusal is raised.
+    "try later" (too many handshakes at once, or this client at its session cap) is tried again
+    after a jittered 0.25 s doubling to 2 s, and one that says this address is penalised once the
+    penalty it named is over, for up to ``busy_retry`` seconds (0 tries once); then the refusal is
+    raised.
     """
     give_up = time.monotonic() + busy_retry
     attempt = 0
@@ -593,10 +594,13 @@ def connect(
         try:
             return _connect_once(server, credential, timeout)
         except protocol.Refused as refused:
-            if refused.code != protocol.REFUSED_TRY_LATER:
+            if refused.code not in (protocol.REFUSED_TRY_LATER, protocol.REFUSED_PENALIZED):
                 raise
             step = min(2.0, 0.25 * 2 ** min(attempt - 1, 8))
             wait = step / 2 + _JITTER.uniform(0, step / 2)
+            if refused.code == protocol.REFUSED_PENALIZED:
+                # tried sooner, a penalised address is only refused again
+                wait = refused.retry_after + _JITTER.uniform(0.125, 0.25)
             if time.monotonic() + wait > give_up:
                 raise
             time.sleep(wait)

@@ -46,7 +46,12 @@ LIST_REFUSED = 0x56
 GET_IF_CHANGED = 0x01
 EVENT_KINDS = {1: "message", 2: "joined", 3: "left", 4: "who", 5: "rooms", 6: "error", 7: "history", 8: "notice"}
 
+REFUSED_AUTH = 0x01
 REFUSED_TRY_LATER = 0x05
+REFUSED_PENALIZED = 0x06
+REFUSED_PENDING = 0x07
+REFUSED_REVOKED = 0x08
+REFUSED_EXPIRED = 0x09
 
 REFUSAL_TEXT = {
     0x01: "authentication refused",
@@ -54,6 +59,10 @@ REFUSAL_TEXT = {
     0x03: "unsupported version",
     0x04: "handshake timeout",
     0x05: "try later",
+    0x07: "waiting for approval: the operator has not let this machine in yet"
+    " (on the server: auth-server keys approve %s)",
+    0x08: "the operator revoked this key (or denied this machine)",
+    0x09: "this key has expired: ask the operator for a new credential",
 }
 
 
@@ -62,11 +71,31 @@ class ProtocolError(Exception):
 
 
 class Refused(Exception):
-    """The server sent REFUSED; ``code`` is its byte (section 6)."""
+    """The server sent REFUSED; ``code`` is its byte (section 6), ``retry_after`` the seconds a
+    penalty has left (code 0x06 only, else 0)."""
 
-    def __init__(self, code: int):
-        super().__init__(REFUSAL_TEXT.get(code, "refused (code 0x%02x)" % code))
+    def __init__(self, code: int, retry_after: int = 0, client_id: str = "ID"):
+        if code == REFUSED_PENDING:
+            text = REFUSAL_TEXT[code] % client_id
+        elif code == REFUSED_PENALIZED:
+            text = (
+                "too many failed attempts from this address: the server refuses it for another %d s"
+                % retry_after
+            )
+        else:
+            text = REFUSAL_TEXT.get(code, "refused (code 0x%02x)" % code)
+        super().__init__(text)
         self.code = code
+        self.retry_after = retry_after
+
+
+def parse_refused(payload: bytes, client_id: str = "ID") -> Refused:
+    """Section 6: one code byte; code 0x06 (penalised) adds the seconds left as a u16."""
+    if len(payload) == 3 and payload[0] == REFUSED_PENALIZED:
+        return Refused(REFUSED_PENALIZED, struct.unpack(">H", payload[1:3])[0])
+    if len(payload) == 1 and payload[0] in REFUSAL_TEXT:
+        return Refused(payload[0], client_id=client_id)
+    raise ProtocolError("REFUSED payload is invalid (%d bytes, code 0x%02x)" % (len(payload), payload[0] if payload else 0))
 
 
 class ServerNotVerified(Exception):
@@ -277,8 +306,8 @@ class ClientHandshake:
     retired_host_keys: tuple = ()
 
     def on_hello(self, frame_type: int, payload: bytes) -> bytes:
-        if frame_type == REFUSED and len(payload) == 1:
-            raise Refused(payload[0])
+        if frame_type == REFUSED:
+            raise parse_refused(payload)
         if frame_type != HELLO or len(payload) < 2:
             raise ProtocolError("expected HELLO")
         (version,) = struct.unpack(">H", payload[:2])
@@ -322,8 +351,8 @@ class ClientHandshake:
         return head + clear + sealed
 
     def on_welcome(self, head: bytes, frame_type: int, payload: bytes) -> tuple[str, DirectionKeys, DirectionKeys]:
-        if frame_type == REFUSED and len(payload) == 1:
-            raise Refused(payload[0])
+        if frame_type == REFUSED:
+            raise parse_refused(payload, self.client_id)
         if frame_type != WELCOME:
             raise ProtocolError("expected WELCOME")
         assert self.schedule is not None and self.auth_message is not None

@@ -52,11 +52,17 @@ _RANDOM = random.SystemRandom()
 
 
 def is_permanent(failure: BaseException) -> bool:
-    """Whether waiting cannot fix ``failure``: the key was refused (wrong, unknown, revoked,
-    expired) or revoked mid-session, the version is not spoken, the server could not prove itself,
+    """Whether waiting cannot fix ``failure``: the key was refused (wrong, unknown, pending,
+    revoked, expired) or revoked mid-session, the version is not spoken, the server could not prove itself,
     or the session is not permitted. Refused connections, resets, timeouts and a busy server pass."""
     if isinstance(failure, protocol.Refused):
-        return failure.code in (0x01, 0x03)
+        return failure.code in (
+            protocol.REFUSED_AUTH,
+            0x03,
+            protocol.REFUSED_PENDING,
+            protocol.REFUSED_REVOKED,
+            protocol.REFUSED_EXPIRED,
+        )
     if isinstance(failure, protocol.ServerNotVerified):
         return True
     if isinstance(failure, SessionEnded):
@@ -85,13 +91,22 @@ def connect_retrying(
         except TRANSIENT as e:
             if is_permanent(e):
                 raise
-            wait = backoff.delay(attempt)
+            wait = not_before_penalty_ends(e, backoff.delay(attempt))
             on_retry(attempt, e, wait)
             if stop is not None:
                 stop.wait(wait)
             else:
                 time.sleep(wait)
     return None
+
+
+def not_before_penalty_ends(failure: BaseException, wait: float) -> float:
+    """``wait``, or the penalty ``failure`` names plus a second when that is longer: a penalised
+    address tried sooner is only refused again."""
+    if isinstance(failure, protocol.Refused) and failure.code == protocol.REFUSED_PENALIZED:
+        if failure.retry_after >= wait:
+            return failure.retry_after + 1.0
+    return wait
 
 
 def chat_text_problem(text: str) -> str | None:
@@ -557,7 +572,7 @@ class FolderWatcher:
     def _lost(self, failure: BaseException) -> None:
         self._disconnect()
         self._failures += 1
-        wait = self.backoff.delay(self._failures)
+        wait = not_before_penalty_ends(failure, self.backoff.delay(self._failures))
         self.listener.disconnected(failure, wait)
         self._stop.wait(wait)
 

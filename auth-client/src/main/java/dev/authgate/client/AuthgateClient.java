@@ -15,6 +15,7 @@ import dev.authgate.client.download.Downloader;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
+import dev.authgate.protocol.PenalizedException;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
@@ -136,9 +137,9 @@ public final class AuthgateClient implements ConnectionSource {
   }
 
   /**
-   * This client trying a server that answers "try later" (too many handshakes at once, this address
-   * penalised, or this client at its session cap: the server does not say which) again for up to
-   * {@code busyRetry} in {@link #connect}; {@link Duration#ZERO} tries once.
+   * This client trying a server that answers "try later" (too many handshakes at once, or this
+   * client at its session cap: the server does not say which) or "penalised for N s" again for up
+   * to {@code busyRetry} in {@link #connect}; {@link Duration#ZERO} tries once.
    */
   public AuthgateClient withBusyRetry(Duration busyRetry) {
     return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry);
@@ -177,8 +178,9 @@ public final class AuthgateClient implements ConnectionSource {
 
   /**
    * One verified connection; close it when done. A server that answers "try later" is tried again
-   * after a short jittered wait (0.25 s doubling to 2 s) for up to {@link #withBusyRetry} (10 s
-   * unless set); every other failure is reported at once.
+   * after a short jittered wait (0.25 s doubling to 2 s), and one that says this address is
+   * penalised once the penalty it named is over, for up to {@link #withBusyRetry} (10 s unless
+   * set); every other failure is reported at once.
    *
    * @throws dev.authgate.protocol.ProtocolException if the server refused this client or could not
    *     prove itself, or still said "try later" when the busy retry ran out
@@ -193,13 +195,18 @@ public final class AuthgateClient implements ConnectionSource {
       try {
         return connector.connect(server);
       } catch (ProtocolException e) {
-        if (e.reason() != Reason.OVERLOADED) {
+        if (e.reason() != Reason.OVERLOADED && !(e instanceof PenalizedException)) {
           throw e;
         }
         if (jitter == null) {
           jitter = new SecureRandom();
         }
-        Duration wait = BUSY_BACKOFF.delay(attempt, jitter);
+        // A penalised address waits out what the server said is left (tried sooner, it is only
+        // refused again); a busy server is tried again soon.
+        Duration wait =
+            e instanceof PenalizedException penalized
+                ? penalized.retryAfter().plus(BUSY_BACKOFF.delay(1, jitter))
+                : BUSY_BACKOFF.delay(attempt, jitter);
         if (System.nanoTime() + wait.toNanos() - giveUp > 0) {
           throw e;
         }

@@ -1,10 +1,12 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.Failures;
 import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.cli.common.TimeoutOption;
 import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.HostKeyTrust;
+import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.protocol.ExitCode;
@@ -176,11 +178,19 @@ final class EnrollCommand implements Callable<Integer> {
       return new Connector(parsed.identity(), trust, timeout.get(), RandomSource.secure())
           .connect(address);
     } catch (ProtocolException e) {
-      if (e.reason() != Reason.REFUSED) {
+      String why =
+          switch (e.reason()) {
+            case REFUSED -> "it is wrong, or the server does not know it";
+            case REVOKED_KEY -> "the operator revoked it";
+            case EXPIRED_KEY -> "it expired or is used up";
+            default -> null;
+          };
+      if (why == null) {
         throw e;
       }
       err.println(
-          "auth-client: the server refused the token: it is wrong, expired, used up or revoked"
+          "auth-client: the server refused the token: "
+              + why
               + " (token "
               + parsed.tokenId()
               + ")");
@@ -295,24 +305,49 @@ final class EnrollCommand implements Callable<Integer> {
     long end = System.nanoTime() + wait.toNanos();
     long pause = 2_000;
     Connector connector = ServerOptions.connector(out, credential, false, timeout.get());
+    String last = "still waiting for approval";
     while (true) {
+      Duration next = Duration.ofMillis(pause);
       try (VerifiedConnection connection = connector.connect(address)) {
         connection.ping();
         err.println("approved: " + TerminalText.escape(credential.clientId()) + " is let in");
         return ExitCode.OK.code();
-      } catch (IOException notYet) {
-        // Refused (pending, or denied: the server does not say which) or unreachable: try later.
+      } catch (ProtocolException e) {
+        if (e.reason() == Reason.REVOKED_KEY) {
+          // Denied: asking again would only add failures (and fail2ban bans on them).
+          err.println(
+              "auth-client: denied by the operator: "
+                  + TerminalText.escape(credential.clientId())
+                  + " is not let in; the credential in "
+                  + out
+                  + " is of no further use");
+          return ExitCode.AUTH_REFUSED.code();
+        }
+        if (e.reason() != Reason.PENDING_APPROVAL) {
+          if (Reconnector.isPermanent(e)) {
+            err.println("auth-client: " + Failures.describe(e));
+            return Failures.exitCode(e).code();
+          }
+          last = Failures.describe(e);
+          next = Reconnector.notBeforePenaltyEnds(e, next);
+        } else {
+          last = "still waiting for approval";
+        }
+      } catch (IOException unreachable) {
+        last = Failures.describe(unreachable);
       }
       long left = end - System.nanoTime();
       if (left <= 0) {
         err.println(
             "auth-client: not let in after "
                 + wait.toSeconds()
-                + " s: still waiting for approval, or denied; the credential stays in "
+                + " s: "
+                + last
+                + "; the credential stays in "
                 + out);
         return ExitCode.AUTH_REFUSED.code();
       }
-      Thread.sleep(Math.min(pause, Math.max(1, left / 1_000_000)));
+      Thread.sleep(Math.min(next.toMillis(), Math.max(1, left / 1_000_000)));
       pause = Math.min(pause * 2, 30_000);
     }
   }

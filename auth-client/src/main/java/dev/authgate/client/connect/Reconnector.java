@@ -1,5 +1,6 @@
 package dev.authgate.client.connect;
 
+import dev.authgate.protocol.PenalizedException;
 import dev.authgate.protocol.ProtocolException;
 import java.io.IOException;
 import java.time.Duration;
@@ -70,6 +71,18 @@ public final class Reconnector {
   }
 
   /**
+   * {@code delay}, or longer if {@code failure} says this address serves a penalty that lasts
+   * longer (tried sooner, it would only be refused again): the penalty plus one second.
+   */
+  public static Duration notBeforePenaltyEnds(Exception failure, Duration delay) {
+    if (failure instanceof PenalizedException penalized
+        && penalized.retryAfter().compareTo(delay) >= 0) {
+      return penalized.retryAfter().plusSeconds(1);
+    }
+    return delay;
+  }
+
+  /**
    * Connects, retrying until it works.
    *
    * @throws IOException the first permanent failure ({@link #isPermanent})
@@ -83,7 +96,7 @@ public final class Reconnector {
         if (isPermanent(e)) {
           throw e;
         }
-        Duration delay = backoff.delay(attempt, random);
+        Duration delay = notBeforePenaltyEnds(e, backoff.delay(attempt, random));
         listener.retrying(attempt, e, delay);
         Thread.sleep(delay);
       }

@@ -282,7 +282,9 @@ public final class FolderWatcher {
   /** The connection failed: drop it and wait a backoff step (or until stopped). */
   private void lost(Exception failure) throws InterruptedException {
     disconnect();
-    Duration wait = client.backoff().delay(++connectionFailures, random);
+    Duration wait =
+        Reconnector.notBeforePenaltyEnds(
+            failure, client.backoff().delay(++connectionFailures, random));
     listener.disconnected(failure, wait);
     stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS);
   }

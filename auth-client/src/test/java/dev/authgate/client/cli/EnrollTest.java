@@ -33,7 +33,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -365,6 +367,70 @@ class EnrollTest {
                 .path("reason")
                 .asText())
         .isEqualTo("revoked-key");
+  }
+
+  @Test
+  void aPendingMachineIsToldItWaitsForApprovalAndADeniedOneThatItWasDenied() throws Exception {
+    assertThat(enroll(token(1, true, "m6", null), "m6.credential").exit()).isZero();
+    CliRun waiting = ping("m6.credential");
+    assertThat(waiting.exit()).isEqualTo(3);
+    assertThat(waiting.err())
+        .isEqualTo(
+            "auth-client: waiting for approval: the operator has not let this machine in yet (on"
+                + " the server: auth-server keys approve m6)\n");
+
+    server.keystore().enrollmentTokens().deny("m6");
+    server.reloadKeys();
+    CliRun denied = ping("m6.credential");
+    assertThat(denied.exit()).isEqualTo(3);
+    assertThat(denied.err())
+        .isEqualTo("auth-client: the operator revoked this key (or denied this machine)\n");
+  }
+
+  @Test
+  void enrollWaitGetsInOnceApproved_andStopsAtOnceWhenDenied() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<CliRun> approved =
+          pool.submit(() -> enroll(token(1, true, "w1", null), "w1.credential", "--wait", "5m"));
+      Future<CliRun> denied =
+          pool.submit(() -> enroll(token(1, true, "w2", null), "w2.credential", "--wait", "5m"));
+      for (String id : List.of("w1", "w2")) {
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    server.events("auth.rejected").stream()
+                        .anyMatch(
+                            e ->
+                                e.path("client_id").asText().equals(id)
+                                    && e.path("reason").asText().equals("pending-approval")));
+      }
+      server.keystore().enrollmentTokens().approve("w1");
+      server.keystore().enrollmentTokens().deny("w2");
+      server.reloadKeys();
+
+      CliRun in = approved.get(2, TimeUnit.MINUTES);
+      assertThat(in.exit()).as(in.err()).isZero();
+      assertThat(in.err()).contains("approved: w1 is let in");
+      CliRun out = denied.get(2, TimeUnit.MINUTES);
+      assertThat(out.exit()).as(out.err()).isEqualTo(3);
+      assertThat(out.err())
+          .endsWith(
+              "auth-client: denied by the operator: w2 is not let in; the credential in "
+                  + dir.resolve("w2.credential")
+                  + " is of no further use\n");
+      // It asked once after the denial, and stopped: no string of failures for fail2ban.
+      assertThat(
+              server.events("auth.rejected").stream()
+                  .filter(
+                      e ->
+                          e.path("client_id").asText().equals("w2")
+                              && e.path("reason").asText().equals("revoked-key")))
+          .hasSize(1);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -12,6 +12,9 @@ import dev.authgate.protocol.identity.HostKey;
 import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFiles;
+import dev.authgate.server.connection.ServerConfig;
+import dev.authgate.server.defence.Defences;
+import dev.authgate.server.defence.PenaltyPolicy;
 import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.testing.TestServer;
 import java.io.IOException;
@@ -22,8 +25,12 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,7 +87,7 @@ class PingCommandTest {
 
     assertThat(run.exit()).isEqualTo(3);
     assertThat(run.err())
-        .isEqualTo("auth-client: the server refused this client (wrong, unknown or revoked key)\n");
+        .isEqualTo("auth-client: the server refused this client (wrong or unknown key)\n");
     assertThat(run.out()).isEmpty();
     JsonNode rejected = server.awaitEvent("auth.rejected");
     assertThat(rejected.path("reason").asText()).isEqualTo("bad-proof");
@@ -99,6 +106,60 @@ class PingCommandTest {
   }
 
   @Test
+  void aPenalisedAddressIsToldSoAndForHowLong_evenWithTheRightKey() throws IOException {
+    // One failed login costs 10 minutes here: far beyond the 10 s a command waits out.
+    PenaltyPolicy harsh =
+        new PenaltyPolicy(
+            Duration.ofMinutes(10),
+            Duration.ofMinutes(10),
+            Duration.ofMinutes(10),
+            Duration.ofSeconds(1),
+            Duration.ofHours(1),
+            32,
+            64,
+            1000,
+            List.of());
+    try (TestServer strict =
+        TestServer.start(
+            dir.resolve("strict"),
+            ServerConfig.loopback(0, dir.resolve("strict-uploads"))
+                .withDefences(new Defences(harsh, "100")))) {
+      strict.provision("sensor-1");
+      Path wrong = dir.resolve("wrong.credential");
+      KeyFiles.writePrivate(
+          wrong,
+          new Credential(
+                  "sensor-1",
+                  "k1",
+                  RandomSource.secure().bytes(32),
+                  List.of(strict.hostKeyFingerprint()))
+              .format(),
+          false);
+      assertThat(
+              CliRun.client("ping", "--server", strict.hostPort(), "--key", wrong.toString())
+                  .exit())
+          .isEqualTo(3);
+
+      CliRun run =
+          CliRun.client(
+              "ping",
+              "--server",
+              strict.hostPort(),
+              "--key",
+              strict.credentialFile("sensor-1").toString());
+
+      assertThat(run.exit()).isEqualTo(4);
+      Matcher told =
+          Pattern.compile(
+                  "auth-client: too many failed attempts from this address: the server refuses it"
+                      + " for another ([0-9]+) s\n")
+              .matcher(run.err());
+      assertThat(told.matches()).as(run.err()).isTrue();
+      assertThat(Integer.parseInt(told.group(1))).isBetween(60, 600);
+    }
+  }
+
+  @Test
   void aRevokedClientIsRefused() throws IOException {
     server.keystore().revoke("sensor-1");
     server.reloadKeys();
@@ -107,6 +168,8 @@ class PingCommandTest {
         CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString());
 
     assertThat(run.exit()).isEqualTo(3);
+    assertThat(run.err())
+        .isEqualTo("auth-client: the operator revoked this key (or denied this machine)\n");
     assertThat(server.awaitEvent("auth.rejected").path("reason").asText()).isEqualTo("revoked-key");
   }
 

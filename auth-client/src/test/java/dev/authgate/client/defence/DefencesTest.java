@@ -6,6 +6,7 @@ import dev.authgate.client.connect.Connector;
 import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.client.connect.VerifiedConnection;
+import dev.authgate.protocol.PenalizedException;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
@@ -88,7 +89,10 @@ class DefencesTest {
         } catch (ProtocolException e) {
           if (e.reason() == Reason.REFUSED) {
             refusedAsAuth++;
-          } else if (e.reason() == Reason.OVERLOADED) {
+          } else if (e instanceof PenalizedException penalized) {
+            // 3 × 60 s of penalty, refused above 150 s: at most 30 s left to wait.
+            assertThat(penalized.retryAfter())
+                .isBetween(Duration.ofSeconds(1), Duration.ofSeconds(30));
             refusedAtAccept++;
           }
         }

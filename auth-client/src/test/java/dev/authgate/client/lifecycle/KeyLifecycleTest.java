@@ -79,17 +79,18 @@ class KeyLifecycleTest {
             });
   }
 
-  private boolean refused(Path credential) throws IOException {
+  /** Whether {@code credential} is refused now, for {@code reason} as the client is told it. */
+  private boolean refused(Path credential, Reason reason) throws IOException {
     try {
       connect(credential).close();
       return false;
     } catch (ProtocolException e) {
-      return e.reason() == Reason.REFUSED;
+      return e.reason() == reason;
     }
   }
 
-  private void awaitRefused(Path credential) {
-    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> refused(credential));
+  private void awaitRefused(Path credential, Reason reason) {
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> refused(credential, reason));
   }
 
   @Test
@@ -115,7 +116,8 @@ class KeyLifecycleTest {
 
     keysCommand("keys", "revoke", "sensor-1", "--keys", keys.toString());
 
-    awaitRefused(sensor);
+    // (its proof still verifies, so it is told its key was revoked)
+    awaitRefused(sensor, Reason.REVOKED_KEY);
     // (an attempt before the reload saw the file may have been refused otherwise: look for this)
     assertThat(
             server
@@ -153,7 +155,7 @@ class KeyLifecycleTest {
       assertThat(connection.ping()).isPositive();
     }
     awaitAccepted(fresh);
-    Awaitility.await().atMost(Duration.ofSeconds(40)).until(() -> refused(old));
+    Awaitility.await().atMost(Duration.ofSeconds(40)).until(() -> refused(old, Reason.EXPIRED_KEY));
     assertThat(
             server
                 .awaitEvent("auth.rejected", e -> e.path("reason").asText().equals("expired-key"))
@@ -177,7 +179,7 @@ class KeyLifecycleTest {
         server.awaitEvent(
             "keys.reloaded", e -> e.path("skipped_files").asText().equals("sensor-2.keys"));
     assertThat(reloaded.path("clients").asInt()).isEqualTo(1);
-    awaitRefused(broken);
+    awaitRefused(broken, Reason.REFUSED);
     awaitAccepted(sensor);
   }
 

@@ -1,5 +1,6 @@
 package dev.authgate.protocol.handshake;
 
+import dev.authgate.protocol.PenalizedException;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.FrameSealer;
@@ -15,6 +16,7 @@ import dev.authgate.protocol.keyfile.ClientIdentity;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -74,7 +76,7 @@ public final class ClientHandshake {
     Hello hello =
         switch (HandshakeMessage.decode(frame)) {
           case Hello h -> h;
-          case Refusal r -> throw refused(r);
+          case Refusal r -> throw refused(r, identity.clientId());
           case Auth a -> throw unexpected("AUTH");
           case Welcome w -> throw unexpected("WELCOME");
         };
@@ -110,7 +112,7 @@ public final class ClientHandshake {
     Welcome welcome =
         switch (HandshakeMessage.decode(frame)) {
           case Welcome w -> w;
-          case Refusal r -> throw refused(r);
+          case Refusal r -> throw refused(r, identity.clientId());
           case Hello h -> throw unexpected("HELLO");
           case Auth a -> throw unexpected("AUTH");
         };
@@ -181,15 +183,35 @@ public final class ClientHandshake {
     }
   }
 
-  private static ProtocolException refused(Refusal refusal) {
-    Reason reason =
-        switch (refusal.code()) {
-          case AUTH_REFUSED -> Reason.REFUSED;
-          case UNSUPPORTED_VERSION -> Reason.UNSUPPORTED_VERSION;
-          case TIMEOUT -> Reason.HANDSHAKE_TIMEOUT;
-          case TRY_LATER -> Reason.OVERLOADED;
-          case PROTOCOL_ERROR -> Reason.MALFORMED;
-        };
+  /**
+   * What a refusal means to this client. A pending, revoked or expired key is told only to a client
+   * whose proof verified, so saying which is no help to a stranger.
+   */
+  private static ProtocolException refused(Refusal refusal, String clientId) {
+    return switch (refusal.code()) {
+      case PENALIZED -> new PenalizedException(Duration.ofSeconds(refusal.retryAfterSeconds()));
+      case PENDING_APPROVAL ->
+          new ProtocolException(
+              Reason.PENDING_APPROVAL,
+              "waiting for approval: the operator has not let this machine in yet (on the"
+                  + " server: auth-server keys approve "
+                  + clientId
+                  + ")");
+      case KEY_REVOKED ->
+          new ProtocolException(
+              Reason.REVOKED_KEY, "the operator revoked this key (or denied this machine)");
+      case KEY_EXPIRED ->
+          new ProtocolException(
+              Reason.EXPIRED_KEY, "this key has expired: ask the operator for a new credential");
+      case AUTH_REFUSED -> refusedAs(Reason.REFUSED, refusal);
+      case UNSUPPORTED_VERSION -> refusedAs(Reason.UNSUPPORTED_VERSION, refusal);
+      case TIMEOUT -> refusedAs(Reason.HANDSHAKE_TIMEOUT, refusal);
+      case TRY_LATER -> refusedAs(Reason.OVERLOADED, refusal);
+      case PROTOCOL_ERROR -> refusedAs(Reason.MALFORMED, refusal);
+    };
+  }
+
+  private static ProtocolException refusedAs(Reason reason, Refusal refusal) {
     return new ProtocolException(reason, "the server refused the connection: " + refusal.code());
   }
 

@@ -24,7 +24,8 @@ import java.util.function.Supplier;
 /**
  * The server's side of one handshake: HELLO out, AUTH in, WELCOME out. A failure throws a {@link
  * ProtocolException} whose reason is for the audit log only; the client is sent {@link
- * #refusalFrame(Reason)}, which is the same for every authentication failure.
+ * #refusalFrame(Reason)}, which is the same for an unknown client and a wrong proof (a client whose
+ * proof verified is told its key is pending, revoked or expired: it holds the secret).
  *
  * <p>An unknown client id is checked against a random dummy verifier so that it costs the same work
  * as a wrong proof. Not thread-safe; one instance per connection.
@@ -210,8 +211,12 @@ public final class ServerHandshake {
 
   /** The REFUSED frame for a failure: identical bytes for every authentication failure. */
   public static byte[] refusalFrame(Reason reason) {
-    return FrameCodec.encode(
-        FrameType.REFUSED, new Refusal(Refusal.Code.forReason(reason)).encode());
+    return refusalFrame(new Refusal(Refusal.Code.forReason(reason)));
+  }
+
+  /** The REFUSED frame for {@code refusal}. */
+  public static byte[] refusalFrame(Refusal refusal) {
+    return FrameCodec.encode(FrameType.REFUSED, refusal.encode());
   }
 
   /** Checks a server id fits the WELCOME layout. */

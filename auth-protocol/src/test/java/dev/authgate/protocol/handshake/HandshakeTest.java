@@ -2,7 +2,9 @@ package dev.authgate.protocol.handshake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.authgate.protocol.PenalizedException;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
@@ -20,8 +22,10 @@ import dev.authgate.protocol.keyfile.KeyStatus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -104,8 +108,79 @@ class HandshakeTest {
 
     assertRejected(() -> server.onAuth(frame(auth)), Reason.UNKNOWN_CLIENT, "nobody");
     assertThat(ServerHandshake.refusalFrame(Reason.UNKNOWN_CLIENT))
-        .isEqualTo(ServerHandshake.refusalFrame(Reason.BAD_PROOF))
-        .isEqualTo(ServerHandshake.refusalFrame(Reason.REVOKED_KEY));
+        .isEqualTo(ServerHandshake.refusalFrame(Reason.BAD_PROOF));
+  }
+
+  @Test
+  void aWrongProofForARevokedOrPendingKeyIsAPlainBadProof() throws IOException {
+    // Only a client whose proof verified learns its key's state: a stranger guessing at a
+    // revoked or pending id gets the same bad-proof refusal as for any other.
+    for (KeyStatus status : List.of(KeyStatus.REVOKED, KeyStatus.PENDING, KeyStatus.EXPIRED)) {
+      keystore.put("sensor-1", "k1", sensorKeys.verifier(), status);
+      ServerHandshake server = server();
+      byte[] auth =
+          client("sensor-1", ScramKeys.fromSaltedPassword(RANDOM.bytes(32)))
+              .onHello(frame(server.hello()));
+      assertRejected(() -> server.onAuth(frame(auth)), Reason.BAD_PROOF, "sensor-1");
+    }
+  }
+
+  @Test
+  void aClientWhoseProofVerifiedIsToldWhetherItsKeyIsPendingRevokedOrExpired() throws IOException {
+    Map<KeyStatus, Reason> told =
+        Map.of(
+            KeyStatus.PENDING, Reason.PENDING_APPROVAL,
+            KeyStatus.REVOKED, Reason.REVOKED_KEY,
+            KeyStatus.EXPIRED, Reason.EXPIRED_KEY);
+    for (Map.Entry<KeyStatus, Reason> entry : told.entrySet()) {
+      keystore.put("sensor-1", "k1", sensorKeys.verifier(), entry.getKey());
+      ServerHandshake server = server();
+      ClientHandshake client = client("sensor-1", sensorKeys);
+      byte[] auth = client.onHello(frame(server.hello()));
+      ProtocolException refused =
+          catchThrowableOfType(ProtocolException.class, () -> server.onAuth(frame(auth)));
+      assertThat(refused.reason()).isEqualTo(entry.getValue());
+      byte[] sent = ServerHandshake.refusalFrame(refused.reason());
+      assertThatThrownBy(() -> client.onWelcome(frame(sent)))
+          .isInstanceOf(ProtocolException.class)
+          .extracting(e -> ((ProtocolException) e).reason())
+          .isEqualTo(entry.getValue());
+    }
+  }
+
+  @Test
+  void aPenalisedAddressIsToldHowLongThePenaltyHasLeft() throws IOException {
+    byte[] refusal = ServerHandshake.refusalFrame(Refusal.penalized(Duration.ofMillis(41_200)));
+    assertThat(refusal).endsWith(0x06, 0x00, 42);
+    assertThatThrownBy(() -> client("sensor-1", sensorKeys).onHello(frame(refusal)))
+        .isInstanceOfSatisfying(
+            PenalizedException.class,
+            e -> {
+              assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(42));
+              assertThat(e.getMessage())
+                  .isEqualTo(
+                      "too many failed attempts from this address: the server refuses it for"
+                          + " another 42 s");
+            });
+  }
+
+  @Test
+  void aRefusalOfTheWrongLengthOrAnUnknownCodeIsAProtocolError() {
+    for (byte[] payload :
+        List.of(
+            new byte[0],
+            new byte[] {0x06},
+            new byte[] {0x06, 0, 1, 2},
+            new byte[] {0x01, 0},
+            new byte[] {0x0a})) {
+      assertThatThrownBy(() -> Refusal.decode(payload))
+          .isInstanceOf(ProtocolException.class)
+          .extracting(e -> ((ProtocolException) e).reason())
+          .isEqualTo(Reason.MALFORMED);
+    }
+    assertThat(Refusal.penalized(Duration.ofDays(3)).retryAfterSeconds())
+        .isEqualTo(Refusal.MOST_SECONDS);
+    assertThat(Refusal.penalized(Duration.ofMillis(1)).retryAfterSeconds()).isEqualTo(1);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.authgate.server.connection;
 
 import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.handshake.Refusal;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.net.Addresses;
@@ -37,15 +38,30 @@ final class AcceptRefusal {
    * @param source the source's netblock, for the audit
    */
   void refuse(Socket socket, Reason reason, boolean bySource, String source) {
-    Thread.ofVirtual().name("refuse").start(() -> refuseNow(socket, reason, bySource, source));
+    refuse(socket, reason, new Refusal(Refusal.Code.forReason(reason)), bySource, source);
   }
 
-  private void refuseNow(Socket socket, Reason reason, boolean bySource, String source) {
+  /**
+   * Starts refusing {@code socket}, whose source serves a penalty with {@code left} to run (the
+   * peer is told how long), and returns at once.
+   */
+  void refusePenalized(Socket socket, Duration left, String source) {
+    refuse(socket, Reason.PENALIZED, Refusal.penalized(left), true, source);
+  }
+
+  private void refuse(Socket socket, Reason reason, Refusal told, boolean bySource, String source) {
+    Thread.ofVirtual()
+        .name("refuse")
+        .start(() -> refuseNow(socket, reason, told, bySource, source));
+  }
+
+  private void refuseNow(
+      Socket socket, Reason reason, Refusal told, boolean bySource, String source) {
     String remote = Addresses.format(socket.getRemoteSocketAddress());
     ScheduledFuture<?> cut =
         deadlines.schedule(() -> closeQuietly(socket), deadline.toNanos(), TimeUnit.NANOSECONDS);
     try {
-      socket.getOutputStream().write(ServerHandshake.refusalFrame(reason));
+      socket.getOutputStream().write(ServerHandshake.refusalFrame(told));
     } catch (IOException ignored) {
       // The refused peer is gone already, or the deadline cut it; nothing else to do.
     } finally {

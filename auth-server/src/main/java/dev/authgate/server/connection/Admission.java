@@ -8,6 +8,8 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The door: binds the listening socket, and decides at accept — before any crypto, from in-memory
@@ -77,20 +79,17 @@ final class Admission {
       refusals.refuse(socket, Reason.OVERLOADED, false, source);
       return false;
     }
-    Reason refusal;
-    boolean bySource;
-    if (context.penalties().refusal(socket.getInetAddress()).isPresent()) {
-      refusal = Reason.PENALIZED;
-      bySource = true;
-    } else {
-      StartupLimit.Admission admission = context.startups().tryEnter(source);
-      if (admission == StartupLimit.Admission.ADMITTED) {
-        return true;
-      }
-      refusal = Reason.OVERLOADED;
-      bySource = admission == StartupLimit.Admission.SOURCE_FULL;
+    Optional<Duration> penalty = context.penalties().refusal(socket.getInetAddress());
+    if (penalty.isPresent()) {
+      refusals.refusePenalized(socket, penalty.get(), source);
+      return false;
     }
-    refusals.refuse(socket, refusal, bySource, source);
+    StartupLimit.Admission admission = context.startups().tryEnter(source);
+    if (admission == StartupLimit.Admission.ADMITTED) {
+      return true;
+    }
+    refusals.refuse(
+        socket, Reason.OVERLOADED, admission == StartupLimit.Admission.SOURCE_FULL, source);
     return false;
   }
 }

@@ -3,6 +3,7 @@ package dev.authgate.server.connection;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.frame.FrameCodec;
+import dev.authgate.protocol.handshake.Refusal;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.io.WriteDeadline;
@@ -12,6 +13,8 @@ import dev.authgate.server.net.Addresses;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,17 +109,21 @@ final class ConnectionHandshake {
    */
   private boolean admitRelayedSource() {
     String source = context.penalties().source(connection.peer);
+    Optional<Duration> penalty = context.penalties().refusal(connection.peer);
     Reason refusal = null;
-    if (context.penalties().refusal(connection.peer).isPresent()) {
+    Refusal told = null;
+    if (penalty.isPresent()) {
       refusal = Reason.PENALIZED;
+      told = Refusal.penalized(penalty.get());
     } else if (context.startups().tryEnterSource(source)) {
       connection.sourceSlot = source;
     } else {
       refusal = Reason.OVERLOADED;
+      told = new Refusal(Refusal.Code.TRY_LATER);
     }
     if (refusal != null) {
       deadline.disarm();
-      sendQuietly(ServerHandshake.refusalFrame(refusal));
+      sendQuietly(ServerHandshake.refusalFrame(told));
       context.refusals().refused(refusal, true, source, connection.remote, connection.proxy);
       return false;
     }

@@ -140,8 +140,9 @@ public final class PenaltyTable implements PenaltyStore {
     if (end == null) {
       return Optional.empty();
     }
-    Duration remaining = Duration.between(now, end);
-    return remaining.compareTo(policy.threshold()) > 0 ? Optional.of(remaining) : Optional.empty();
+    // Refused while more than the threshold is left: so for what is left beyond it.
+    Duration refused = Duration.between(now, end).minus(policy.threshold());
+    return refused.isPositive() ? Optional.of(refused) : Optional.empty();
   }
 
   private boolean isExempt(InetAddress address) {

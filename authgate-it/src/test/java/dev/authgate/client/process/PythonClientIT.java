@@ -111,7 +111,7 @@ class PythonClientIT {
       Run wrong = authgate(impostor, "ping", server.address(), "sensor-1.credential");
       assertThat(wrong.exit()).isEqualTo(3);
       assertThat(wrong.err())
-          .isEqualTo("authgate: the server refused this client (wrong, unknown or revoked key)\n");
+          .isEqualTo("authgate: the server refused this client (wrong or unknown key)\n");
     } finally {
       server.process().destroy();
       server.process().waitFor(30, TimeUnit.SECONDS);

@@ -16,7 +16,13 @@ public final class Failures {
     }
     if (e instanceof ProtocolException p) {
       return switch (p.reason()) {
-        case REFUSED, SERVER_NOT_VERIFIED, HOST_KEY_NOT_TRUSTED, UNSUPPORTED_VERSION, REVOKED_KEY ->
+        case REFUSED,
+            SERVER_NOT_VERIFIED,
+            HOST_KEY_NOT_TRUSTED,
+            UNSUPPORTED_VERSION,
+            REVOKED_KEY,
+            EXPIRED_KEY,
+            PENDING_APPROVAL ->
             ExitCode.AUTH_REFUSED;
         case NOT_PERMITTED -> ExitCode.TRANSFER;
         default -> ExitCode.CONNECTION;
@@ -51,11 +57,11 @@ public final class Failures {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if (e instanceof ProtocolException p) {
       return switch (p.reason()) {
-        case REFUSED -> "the server refused this client (wrong, unknown or revoked key)";
+        case REFUSED -> "the server refused this client (wrong or unknown key)";
         case SERVER_NOT_VERIFIED -> message + "; not talking to it";
         case OVERLOADED ->
-            "the server asked us to try later: it is busy, this address is penalised for earlier"
-                + " failures, or this client already has as many sessions as it may";
+            "the server asked us to try later: it is busy, or this client already has as many"
+                + " sessions as it may";
         case HANDSHAKE_TIMEOUT -> "the server cut the handshake: it took too long";
         case NOT_PERMITTED -> "the server refused: " + message;
         default -> message;
