@@ -75,6 +75,9 @@ def _failure(e: BaseException) -> int:
     if isinstance(e, HostNotFound):
         print("authgate: cannot resolve server host %s" % _printable(str(e)), file=sys.stderr)
         return CONNECTION
+    if isinstance(e, protocol.ServerSilent):
+        print("authgate: %s" % e, file=sys.stderr)
+        return CONNECTION
     if isinstance(e, (socket.timeout, TimeoutError)):
         print("authgate: the server did not answer in time", file=sys.stderr)
         return CONNECTION
@@ -357,12 +360,20 @@ def _chat_reconnecting(args: argparse.Namespace, server: str, credential) -> int
         return _failure(e)
     except Exception as e:
         if is_permanent(e):
-            print("authgate: the server ended the session: %s" % _printable(str(e)), file=sys.stderr)
-            return AUTH_REFUSED if getattr(e, "code", 0) == 2 else TRANSFER
+            return _session_ended(e)
         raise
     finally:
         chat.close()
     return OK
+
+
+def _session_ended(e) -> int:
+    """A CLOSE that ends a chat for good, as auth-client says it: revoked (exit 3) or refused (5)."""
+    if getattr(e, "code", 0) == 6:
+        print("authgate: the server refused: %s" % _printable(str(e)), file=sys.stderr)
+        return TRANSFER
+    print("authgate: the server ended the session: %s" % _printable(str(e)), file=sys.stderr)
+    return AUTH_REFUSED if getattr(e, "code", 0) == 2 else CONNECTION
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -384,29 +395,56 @@ def _chat(args: argparse.Namespace) -> int:
     except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
         return _failure(e)
     ended: list = []
+    answered = threading.Event()  # the server's first answer to joining the room
 
     def read() -> None:
         try:
             for event in conn.events(args.keepalive):
                 print(_event_json(event), flush=True)
+                if not answered.is_set() and event.kind == "error":
+                    # the room given is refused (or its name invalid): exit 5, as auth-client
+                    ended.append(SessionEnded(6, event.text))
+                    break
+                answered.set()
         except SessionEnded as e:
             ended.append(e)
         except (OSError, EOFError, protocol.ProtocolError) as e:
             ended.append(e)
+        answered.set()
+        over.set()
+
+    over = threading.Event()  # stdin ended, or the session did
+    failed: list = []
+
+    def feed() -> None:
+        try:
+            for line in sys.stdin:
+                line = line.rstrip("\n")
+                if ended:
+                    break
+                if line:
+                    conn.say(line)
+        except OSError as e:
+            failed.append(e)
+        # input shorter than the round trip still learns how its join went
+        answered.wait(args.timeout)
+        over.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
         conn.join(args.room)
-        for line in sys.stdin:
-            line = line.rstrip("\n")
-            if line and not ended:
-                conn.say(line)
+        threading.Thread(target=feed, name="chat-stdin", daemon=True).start()
+        over.wait()
+        if failed and not ended:
+            raise failed[0]
         reader.join(0.5)
         if ended:
             e = ended[0]
+            if isinstance(e, SessionEnded):
+                return _session_ended(e)
             print("authgate: the server ended the session: %s" % _printable(str(e)), file=sys.stderr)
-            return TRANSFER if isinstance(e, SessionEnded) and e.code == 6 else CONNECTION
+            return CONNECTION
         conn.close()
         return OK
     except OSError as e:

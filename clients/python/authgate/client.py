@@ -641,7 +641,7 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
             X25519PrivateKey.generate(),
             credential.trust,
         )
-        _, frame_type, payload = protocol.read_frame(sock, protocol.PRE_AUTH_MAX)
+        _, frame_type, payload = protocol.read_greeting(sock, address, timeout)
         sock.sendall(handshake.on_hello(frame_type, payload))
         head, frame_type, payload = protocol.read_frame(sock, protocol.PRE_AUTH_MAX)
         server_id, c2s, s2c = handshake.on_welcome(head, frame_type, payload)

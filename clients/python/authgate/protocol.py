@@ -229,6 +229,78 @@ def read_frame(sock: socket.socket, cap: int) -> tuple[bytes, int, bytes]:
     return head, frame_type, read_exactly(sock, length)
 
 
+class ServerSilent(TimeoutError):
+    """The server accepted the connection but sent nothing within the timeout, where an authgate
+    server sends HELLO at once: most likely another service's port."""
+
+
+QUOTED = 60
+"""The most bytes of a foreign greeting quoted."""
+
+
+def quote_greeting(data: bytes) -> str:
+    """A foreign greeting's first line as auth-client shows it: up to 60 bytes, printable ASCII as
+    is, every other byte as ``\\xNN``."""
+    text = []
+    for b in data[:QUOTED]:
+        if b in (0x0D, 0x0A):
+            return "".join(text)
+        text.append(chr(b) if 0x20 <= b < 0x7F and b not in (0x5C, 0x22) else "\\x%02x" % b)
+    return "".join(text) + ("..." if len(data) > QUOTED else "")
+
+
+def could_start_a_greeting(head: bytes) -> bool:
+    """Whether the first bytes could begin a HELLO or a REFUSED (section 3)."""
+    if head[0] not in (HELLO, REFUSED):
+        return False
+    if len(head) < 5:
+        return True
+    (length,) = struct.unpack(">I", head[1:5])
+    return 2 <= length <= PRE_AUTH_MAX if head[0] == HELLO else 1 <= length <= 16
+
+
+def read_greeting(sock: socket.socket, address: str, timeout: float) -> tuple[bytes, int, bytes]:
+    """The first frame, HELLO or REFUSED, which a server sends at once. Anything else is named as
+    not an authgate server, quoting it; nothing at all, as a silent port."""
+    head = b""
+    try:
+        while len(head) < 5:
+            chunk = sock.recv(5 - len(head))
+            if not chunk:
+                break
+            head += chunk
+    except (socket.timeout, TimeoutError):
+        if head:
+            raise
+        raise ServerSilent(
+            "%s accepted the connection but sent nothing in %d s: an authgate server sends HELLO"
+            " at once (is this another service's port?)" % (address, max(1, int(timeout)))
+        ) from None
+    if not head:
+        raise EOFError("%s closed the connection without sending HELLO" % address)
+    if not could_start_a_greeting(head):
+        more = b""
+        sock.setblocking(False)
+        try:
+            while len(head) + len(more) <= QUOTED:
+                chunk = sock.recv(QUOTED + 1 - len(head) - len(more))
+                if not chunk:
+                    break
+                more += chunk
+        except (BlockingIOError, InterruptedError):
+            pass
+        finally:
+            sock.settimeout(timeout)
+        raise ProtocolError(
+            '%s is not an authgate server: it sent "%s" where HELLO belongs'
+            % (address, quote_greeting(head + more))
+        )
+    if len(head) < 5:
+        raise EOFError("the connection ended inside a frame")
+    (length,) = struct.unpack(">I", head[1:5])
+    return head, head[0], read_exactly(sock, length)
+
+
 def nonce(iv: bytes, n: int) -> bytes:
     """Section 5.1: the counter XORed into the IV's last 8 bytes."""
     counter = struct.pack(">Q", n)

@@ -348,7 +348,8 @@ class _ChatSession:
                     chat._lock.notify_all()
                 elif event.kind == "error":
                     # The first ERROR before our JOINED answers the JOIN: the room is refused.
-                    self.permanent = SessionEnded(CLOSE_NOT_PERMITTED, "the server refused room '%s': %s" % (chat._room, event.text))
+                    # (the text names the room: "room 'dev' is not permitted for this client; ...")
+                    self.permanent = SessionEnded(CLOSE_NOT_PERMITTED, event.text)
                     chat._listener.on_event(event)
                     self.end(event.text)
                     return

@@ -72,8 +72,9 @@ public final class ChatClient implements Closeable {
     void onEvent(Event event);
 
     /**
-     * The session ended: by a CLOSE from the server ({@code failure} null, {@code reason} its text)
-     * or by a failure of the connection.
+     * The session ended: by a CLOSE from the server ({@code reason} its text; {@code failure} null,
+     * or a {@link ProtocolException} of {@link Reason#NOT_PERMITTED} or {@link Reason#REVOKED_KEY}
+     * for those codes) or by a failure of the connection.
      */
     void onEnd(String reason, Exception failure);
 
@@ -109,9 +110,13 @@ public final class ChatClient implements Closeable {
                           closeQuietly(false);
                           listener.onEnd(
                               close.text(),
-                              close.code() == SessionMessage.Close.NOT_PERMITTED
-                                  ? new ProtocolException(Reason.NOT_PERMITTED, close.text())
-                                  : null);
+                              switch (close.code()) {
+                                case SessionMessage.Close.NOT_PERMITTED ->
+                                    new ProtocolException(Reason.NOT_PERMITTED, close.text());
+                                case SessionMessage.Close.REVOKED ->
+                                    new ProtocolException(Reason.REVOKED_KEY, close.text());
+                                default -> null;
+                              });
                           return;
                         }
                         case SessionMessage.Ping ping ->

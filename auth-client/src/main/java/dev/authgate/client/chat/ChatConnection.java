@@ -223,7 +223,7 @@ final class ChatConnection {
           permanent =
               new ProtocolException(
                   Reason.NOT_PERMITTED,
-                  "the server refused room '" + chat.room + "': " + event.text());
+                  event.text()); // "room 'dev' is not permitted for this client; …"
           chat.listener.onEvent(event);
           end(event.text(), permanent);
           return;
@@ -262,7 +262,7 @@ final class ChatConnection {
       if (close.code() == SessionMessage.Close.REVOKED) {
         permanent =
             new ProtocolException(
-                Reason.REVOKED_KEY, "the server revoked this client's key: " + close.text());
+                Reason.REVOKED_KEY, "the server ended the session: " + close.text());
       } else if (close.code() == SessionMessage.Close.NOT_PERMITTED) {
         permanent = new ProtocolException(Reason.NOT_PERMITTED, close.text());
       }

@@ -121,6 +121,8 @@ final class ChatCommand implements Callable<Integer> {
 
   private volatile boolean notPermitted;
 
+  private volatile boolean revoked;
+
   @Override
   public Integer call() throws Exception {
     if (keepalive.compareTo(Duration.ofMillis(100)) < 0) {
@@ -168,6 +170,7 @@ final class ChatCommand implements Callable<Integer> {
               out.println(ChatFormat.json(event));
               out.flush();
             }
+            refusedRoom(event);
             answered.countDown();
           }
 
@@ -195,6 +198,18 @@ final class ChatCommand implements Callable<Integer> {
     chat.join(room);
     Thread.ofVirtual().name("chat-stdin").start(() -> sendStdin(chat));
     return finish(ended.get());
+  }
+
+  /**
+   * Ends the session when the server's first answer to joining the room given on the command line
+   * is an ERROR: a room this client may not join (or an invalid name) exits 5, as {@code send}
+   * does.
+   */
+  private void refusedRoom(Event event) {
+    if (answered.getCount() > 0 && event.kind() == Event.Kind.ERROR) {
+      notPermitted = true;
+      ended.complete("the server refused: " + event.text());
+    }
   }
 
   /** Sends stdin's lines until it ends, then ends the session once the join was answered. */
@@ -228,13 +243,19 @@ final class ChatCommand implements Callable<Integer> {
             @Override
             public void onEvent(Event event) {
               reader.printAbove(ChatFormat.human(event));
+              refusedRoom(event);
+              answered.countDown();
+              if (ended.isDone()) {
+                terminal.raise(Terminal.Signal.INT);
+              }
             }
 
             @Override
             public void onEnd(String reason, Exception failure) {
-              String why = ending(reason, failure);
-              if (ended.complete(why)) {
-                reader.printAbove("! " + TerminalText.escape(why) + " (press Enter)");
+              if (ended.complete(ending(reason, failure))) {
+                // The line editor is waiting for a key: interrupt it, so the session ends
+                // now with the one line finish() prints, not after a keypress.
+                terminal.raise(Terminal.Signal.INT);
               }
             }
 
@@ -315,6 +336,10 @@ final class ChatCommand implements Callable<Integer> {
       notPermitted = true;
       return "the server refused: " + reason;
     }
+    if (failure instanceof ProtocolException p && p.reason() == Reason.REVOKED_KEY) {
+      revoked = true;
+      return "the server ended the session: " + reason;
+    }
     if (failure instanceof SocketTimeoutException) {
       return "the server went silent: no answer to "
           + ChatClient.MISSED_KEEPALIVES
@@ -338,6 +363,9 @@ final class ChatCommand implements Callable<Integer> {
       return ExitCode.OK.code();
     }
     spec.commandLine().getErr().println("auth-client: " + TerminalText.escape(reason));
+    if (revoked) {
+      return ExitCode.AUTH_REFUSED.code();
+    }
     return notPermitted ? ExitCode.TRANSFER.code() : ExitCode.CONNECTION.code();
   }
 }

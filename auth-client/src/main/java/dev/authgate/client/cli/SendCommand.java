@@ -78,7 +78,8 @@ final class SendCommand implements Callable<Integer> {
     try (VerifiedConnection connection = client.connect()) {
       Event joined = join(connection, client.credential().clientId());
       if (joined.kind() == Event.Kind.ERROR) {
-        err.println("auth-client: room '" + room + "': " + TerminalText.escape(joined.text()));
+        // (the server's text names the room: "room 'dev' is not permitted for this client; …")
+        err.println("auth-client: the server refused: " + TerminalText.escape(joined.text()));
         return ExitCode.TRANSFER.code();
       }
       if (!udp) {

@@ -9,7 +9,6 @@ import dev.authgate.protocol.keyfile.ClientIdentity;
 import dev.authgate.protocol.session.SecureChannel;
 import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -72,10 +71,10 @@ public final class Connector {
       int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
       connectTo(socket, server, millis);
       socket.setSoTimeout(millis);
-      InputStream in = new BufferedInputStream(socket.getInputStream());
+      BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
       WriteDeadline out = new WriteDeadline(socket.getOutputStream());
       ClientHandshake handshake = new ClientHandshake(identity, trust, randomness);
-      out.write(handshake.onHello(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD)));
+      out.write(handshake.onHello(Greeting.read(in, server, timeout)));
       ClientHandshake.Established established =
           handshake.onWelcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
       trust.learned(established);

@@ -318,7 +318,7 @@ public final class Downloader {
     return switch (close.code()) {
       case SessionMessage.Close.REVOKED ->
           new ProtocolException(
-              Reason.REVOKED_KEY, "the server revoked this client's key: " + close.text());
+              Reason.REVOKED_KEY, "the server ended the session: " + close.text());
       case SessionMessage.Close.NOT_PERMITTED ->
           new ProtocolException(Reason.NOT_PERMITTED, close.text());
       default ->

@@ -226,8 +226,7 @@ public final class Uploader {
   private static ProtocolException closed(SessionMessage.Close close) {
     if (close.code() == SessionMessage.Close.REVOKED) {
       return new ProtocolException(
-          Reason.REVOKED_KEY,
-          "the server revoked this client's key during the upload: " + close.text());
+          Reason.REVOKED_KEY, "the server ended the session during the upload: " + close.text());
     }
     return new ProtocolException(
         Reason.CONNECTION_LOST, "the server closed the session: " + close.text());

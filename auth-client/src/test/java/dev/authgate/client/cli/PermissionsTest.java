@@ -23,6 +23,8 @@ import dev.authgate.server.testing.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +34,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -94,10 +97,42 @@ class PermissionsTest {
   }
 
   @Test
+  void aChatWhoseKeyIsRevokedExitsThreeWithOneLine() throws Exception {
+    PipedOutputStream typing = new PipedOutputStream();
+    PipedInputStream stdin = new PipedInputStream(typing);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                AuthClientCommand.run(
+                    new String[] {
+                      "chat", "--server", server.hostPort(), "--key", key.toString(), "--json"
+                    },
+                    stdin,
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8)));
+    server.awaitEvent("chat.joined");
+
+    server.revokeNow("sensor-1");
+    server.server().revalidateSessions();
+
+    assertThat(exit.get(60, TimeUnit.SECONDS)).isEqualTo(3);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .isEqualTo("auth-client: the server ended the session: this client's key was revoked\n");
+    typing.close();
+  }
+
+  @Test
   void aClientLimitedToRoomOpsCannotJoinDev_andTheRefusalIsAudited() throws IOException {
     limit(p -> p.withRooms(List.of("ops", "sensors-*")));
 
     CliRun dev = client("hello dev\n", "chat", "--room", "dev", "--json");
+    assertThat(dev.exit()).isEqualTo(5);
+    assertThat(dev.err())
+        .isEqualTo(
+            "auth-client: the server refused: room 'dev' is not permitted for this client;"
+                + " allowed: ops, sensors-*\n");
     assertThat(dev.out())
         .contains(
             "\"type\":\"error\",\"room\":\"\",\"from\":\"\",\"text\":\"room 'dev' is not"

@@ -225,7 +225,8 @@ class UploadCommandTest {
     CliRun run = uploadAndMeanwhile(file, () -> server.keystore().revoke("sensor-1"));
 
     assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(3);
-    assertThat(run.err()).contains("revoked this client's key");
+    assertThat(run.err())
+        .contains("the server ended the session during the upload: this client's key was revoked");
     assertThat(dir.resolve("server/uploads/sensor-1/big.bin")).doesNotExist();
   }
 

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +32,11 @@ class ClientParityIT {
   @TempDir static Path dir;
   private static Jars.Server server;
   private static String address;
+  private static String ssh;
+  private static String closing;
+  private static String silent;
+  private static final List<ServerSocket> foreignPorts = new CopyOnWriteArrayList<>();
+  private static final List<Socket> held = new CopyOnWriteArrayList<>();
 
   /**
    * One mistake (or outcome): the arguments after the subcommand's name, {@code SERVER} standing
@@ -137,7 +146,60 @@ class ClientParityIT {
         new Case(
             "list with nothing published",
             0,
-            List.of("list", "--server", "SERVER", "--key", "sensor-1.credential")));
+            List.of("list", "--server", "SERVER", "--key", "sensor-1.credential")),
+        new Case(
+            "chat in a room the client may not join",
+            5,
+            List.of(
+                "chat",
+                "--json",
+                "--room",
+                "dev",
+                "--server",
+                "SERVER",
+                "--key",
+                "roomy.credential")),
+        new Case(
+            "an SSH server's port",
+            4,
+            List.of("ping", "--server", "SSH", "--key", "sensor-1.credential")),
+        new Case(
+            "a port that closes without a word",
+            4,
+            List.of("ping", "--server", "CLOSING", "--key", "sensor-1.credential")),
+        new Case(
+            "a port that waits for its client to speak (HTTP)",
+            4,
+            List.of(
+                "ping", "--server", "SILENT", "--key", "sensor-1.credential", "--timeout", "2")));
+  }
+
+  /**
+   * Ports that are not authgate servers: one that greets like sshd, one that closes at once, one
+   * that waits for its client to speak first. Each connection is answered on its own thread and
+   * held until the test is over.
+   */
+  private static String foreign(String greeting, boolean close) throws IOException {
+    ServerSocket port = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    foreignPorts.add(port);
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              while (!port.isClosed()) {
+                try {
+                  Socket socket = port.accept();
+                  if (close) {
+                    socket.close();
+                    continue;
+                  }
+                  socket.getOutputStream().write(greeting.getBytes(StandardCharsets.US_ASCII));
+                  held.add(socket);
+                } catch (IOException e) {
+                  return; // closed at the end of the class
+                }
+              }
+            });
+    return "127.0.0.1:" + port.getLocalPort();
   }
 
   @BeforeAll
@@ -146,9 +208,24 @@ class ClientParityIT {
         PythonClientIT.python(Path.of("."), "-c", "import cryptography").exit() == 0,
         "python3 with the cryptography package is not installed: the clients are not compared"
             + " (apt-get install python3-cryptography)");
-    for (String id : List.of("sensor-1", "pinger")) {
+    for (String id : List.of("sensor-1", "pinger", "roomy")) {
       Jars.provision(dir, id);
     }
+    assertThat(
+            Jars.run(
+                dir,
+                Jars.server(
+                    List.of(),
+                    "keys",
+                    "set",
+                    "roomy",
+                    "--rooms",
+                    "ops",
+                    "--keys",
+                    "keys",
+                    "--audit-log",
+                    "keys-audit.jsonl")))
+        .isZero();
     Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
     Jars.provision(elsewhere, "stranger");
     Files.move(elsewhere.resolve("stranger.credential"), dir.resolve("stranger.credential"));
@@ -176,12 +253,21 @@ class ClientParityIT {
         dir.resolve("open.credential"), PosixFilePermissions.fromString("rw-r--r--"));
     server = Jars.serve(dir, List.of(), Jars.serveArgs());
     address = server.address();
+    ssh = foreign("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", false);
+    closing = foreign("", true);
+    silent = foreign("", false);
     Files.createDirectories(dir.resolve("uploads/sensor-1"));
     Files.writeString(dir.resolve("uploads/sensor-1/stored.csv"), "kept\n");
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() throws InterruptedException, IOException {
+    for (ServerSocket port : foreignPorts) {
+      port.close();
+    }
+    for (Socket socket : held) {
+      socket.close();
+    }
     if (server != null) {
       server.process().destroy();
       server.process().waitFor(30, TimeUnit.SECONDS);
@@ -191,7 +277,18 @@ class ClientParityIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void bothClientsSayTheSameAndExitTheSame(Case c) throws Exception {
-    List<String> args = c.args().stream().map(a -> a.replace("SERVER", address)).toList();
+    List<String> args =
+        c.args().stream()
+            .map(
+                a ->
+                    switch (a) {
+                      case "SERVER" -> address;
+                      case "SSH" -> ssh;
+                      case "CLOSING" -> closing;
+                      case "SILENT" -> silent;
+                      default -> a;
+                    })
+            .toList();
 
     Said java = run(Jars.client(List.of(), args.toArray(String[]::new)));
     List<String> python = new ArrayList<>(List.of("python3", "-m", "authgate"));
@@ -214,6 +311,7 @@ class ClientParityIT {
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(dir.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
     builder.environment().remove("AUTHGATE_SERVER");
@@ -229,6 +327,7 @@ class ClientParityIT {
   private static String same(Path file) throws IOException {
     return Files.readString(file, StandardCharsets.UTF_8)
         .replaceAll("(?m)^(auth-client|authgate): ", "CLIENT: ")
-        .replaceAll("'(auth-client|python3 -m authgate) ", "'CLIENT ");
+        .replaceAll("'(auth-client|python3 -m authgate) ", "'CLIENT ")
+        .replaceAll("\"ts\":\"[0-9T:.Z-]+\"", "\"ts\":\"TIME\"");
   }
 }

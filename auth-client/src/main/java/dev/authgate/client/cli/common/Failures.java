@@ -1,5 +1,6 @@
 package dev.authgate.client.cli.common;
 
+import dev.authgate.client.connect.SilentServerException;
 import dev.authgate.client.download.ListRefusedException;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.ProtocolException;
@@ -77,6 +78,9 @@ public final class Failures {
       return "cannot resolve server host " + message;
     }
     if (e instanceof WriteStalledException) {
+      return message;
+    }
+    if (e instanceof SilentServerException) {
       return message;
     }
     if (e instanceof java.net.SocketTimeoutException) {
