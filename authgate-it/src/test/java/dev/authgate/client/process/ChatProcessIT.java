@@ -139,6 +139,45 @@ class ChatProcessIT {
     }
   }
 
+  @Test
+  void aRevokedPersonIsToldOnceAndTheChatEndsWithoutAKeypress() throws Exception {
+    Path exit = dir.resolve("human.exit");
+    String command =
+        "sh -c '"
+            + String.join(
+                " ",
+                Jars.client(
+                    List.of(),
+                    "chat",
+                    "--server",
+                    address,
+                    "--key",
+                    dir.resolve("human.credential").toString()))
+            + "; echo $? > "
+            + exit
+            + "; sleep 60'";
+    try (Tmux terminal = Tmux.start("revoked", 120, 20, command)) {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> terminal.screen().contains("Commands: /who"));
+
+      assertThat(Jars.run(dir, Jars.server(List.of(), "keys", "revoke", "human", "--keys", "keys")))
+          .isZero();
+
+      // Nobody presses a key: the session's end interrupts the line editor.
+      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(exit));
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !Files.readString(exit).isBlank());
+      assertThat(Files.readString(exit).strip()).isEqualTo("3");
+      String screen = terminal.unwrappedScreen();
+      assertThat(screen)
+          .contains("auth-client: the server ended the session: this client's key was revoked")
+          .doesNotContain("press Enter");
+      assertThat(screen.split("this client's key was revoked", -1)).hasSize(2);
+    }
+  }
+
   private boolean waitForAudit(String text, Duration atMost) {
     try {
       Awaitility.await()
