@@ -307,7 +307,15 @@ final class ServeCommand implements Callable<Integer> {
    * failure.
    */
   private static void stop(AuthgateServer server, Duration grace) {
+    long started = System.nanoTime();
+    int open = server.connections().verifiedSessions();
     server.close(grace);
+    // One line that says the stop was asked for and went cleanly (the audit has server.stopped).
+    LOG.info(
+        "stopped on request: {} session{} ended, in {} ms",
+        open,
+        open == 1 ? "" : "s",
+        (System.nanoTime() - started) / 1_000_000);
     System.out.flush();
     System.err.flush();
     Runtime.getRuntime().halt(0);

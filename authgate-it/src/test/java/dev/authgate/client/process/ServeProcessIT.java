@@ -38,9 +38,14 @@ class ServeProcessIT {
     assertThat(audit.get(audit.size() - 1)).contains("\"event\":\"server.stopped\"");
     assertThat(audit).anyMatch(l -> l.contains("\"event\":\"auth.accepted\""));
     // Only the start-up line and one line per connection outcome: no warning, no error.
-    assertThat(Files.readAllLines(dir.resolve("server.err")))
+    List<String> err = Files.readAllLines(dir.resolve("server.err"));
+    assertThat(err)
         .allMatch(l -> l.contains(" INFO  "), "INFO lines only")
         .anyMatch(l -> l.contains("accepted s1 (key k1) from 127.0.0.1:"));
+    // The stop says it was asked for and went cleanly, in one line, last.
+    assertThat(err).filteredOn(l -> l.contains("stopped")).hasSize(1);
+    assertThat(err.get(err.size() - 1))
+        .matches(".* INFO  serve: stopped on request: 0 sessions ended, in [0-9]+ ms");
   }
 
   @Test
