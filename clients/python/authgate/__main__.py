@@ -5,6 +5,7 @@ cannot connect or connection lost, 5 a file refused)."""
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import socket
 import sys
@@ -408,27 +409,31 @@ def _chat(args: argparse.Namespace) -> int:
                 answered.set()
         except SessionEnded as e:
             ended.append(e)
-        except (OSError, EOFError, protocol.ProtocolError) as e:
+        except Exception as e:  # noqa: BLE001 - whatever ends the reader ends the session
             ended.append(e)
-        answered.set()
-        over.set()
+        finally:
+            answered.set()
+            over.set()
 
     over = threading.Event()  # stdin ended, or the session did
     failed: list = []
 
     def feed() -> None:
+        # bytes that are not UTF-8 are replaced, as auth-client does, never a traceback
+        lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
         try:
-            for line in sys.stdin:
+            for line in lines:
                 line = line.rstrip("\n")
                 if ended:
                     break
                 if line:
                     conn.say(line)
-        except OSError as e:
+            # input shorter than the round trip still learns how its join went
+            answered.wait(args.timeout)
+        except Exception as e:  # noqa: BLE001 - said as the session's end, below
             failed.append(e)
-        # input shorter than the round trip still learns how its join went
-        answered.wait(args.timeout)
-        over.set()
+        finally:
+            over.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -437,7 +442,10 @@ def _chat(args: argparse.Namespace) -> int:
         threading.Thread(target=feed, name="chat-stdin", daemon=True).start()
         over.wait()
         if failed and not ended:
-            raise failed[0]
+            # a send fails once the session is gone: the reader says why (CLOSE, a reset)
+            reader.join(2.0)
+            if not ended:
+                return _failure(failed[0])
         reader.join(0.5)
         if ended:
             e = ended[0]

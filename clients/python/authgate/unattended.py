@@ -105,8 +105,14 @@ def not_before_penalty_ends(failure: BaseException, wait: float) -> float:
     address tried sooner is only refused again."""
     if isinstance(failure, protocol.Refused) and failure.code == protocol.REFUSED_PENALIZED:
         if failure.retry_after >= wait:
-            return failure.retry_after + 1.0
+            # capped: the refusal comes before the server proved itself (anyone on the path can
+            # send one), and a server's own penalties end within --penalty-max (10 min by default)
+            return min(failure.retry_after + 1.0, LONGEST_PENALTY_WAIT)
     return wait
+
+
+LONGEST_PENALTY_WAIT = 600.0
+"""The longest a reconnecting client waits on a server's word that its address is penalised."""
 
 
 def chat_text_problem(text: str) -> str | None:

@@ -129,3 +129,5 @@ class PenaltyTest(unittest.TestCase):
         self.assertFalse(unattended.is_permanent(protocol.Refused(0x05)))
         self.assertEqual(unattended.not_before_penalty_ends(protocol.Refused(0x06, 30), 2.0), 31.0)
         self.assertEqual(unattended.not_before_penalty_ends(protocol.Refused(0x05), 2.0), 2.0)
+        # a refusal anyone on the path could send never parks a machine for hours
+        self.assertEqual(unattended.not_before_penalty_ends(protocol.Refused(0x06, 65535), 2.0), 600.0)

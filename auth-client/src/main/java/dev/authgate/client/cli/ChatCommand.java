@@ -204,12 +204,15 @@ final class ChatCommand implements Callable<Integer> {
    * Ends the session when the server's first answer to joining the room given on the command line
    * is an ERROR: a room this client may not join (or an invalid name) exits 5, as {@code send}
    * does.
+   *
+   * @return whether this ended the session
    */
-  private void refusedRoom(Event event) {
+  private boolean refusedRoom(Event event) {
     if (answered.getCount() > 0 && event.kind() == Event.Kind.ERROR) {
       notPermitted = true;
-      ended.complete("the server refused: " + event.text());
+      return ended.complete("the server refused: " + event.text());
     }
+    return false;
   }
 
   /** Sends stdin's lines until it ends, then ends the session once the join was answered. */
@@ -236,6 +239,7 @@ final class ChatCommand implements Callable<Integer> {
   }
 
   private int runInteractive(ChatClient chat, String clientId) throws Exception {
+    Thread editing = Thread.currentThread();
     try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
       LineReader reader = lineReader(terminal);
       chat.start(
@@ -243,19 +247,21 @@ final class ChatCommand implements Callable<Integer> {
             @Override
             public void onEvent(Event event) {
               reader.printAbove(ChatFormat.human(event));
-              refusedRoom(event);
+              boolean refused = refusedRoom(event);
               answered.countDown();
-              if (ended.isDone()) {
-                terminal.raise(Terminal.Signal.INT);
+              if (refused) {
+                editing.interrupt();
               }
             }
 
             @Override
             public void onEnd(String reason, Exception failure) {
               if (ended.complete(ending(reason, failure))) {
-                // The line editor is waiting for a key: interrupt it, so the session ends
-                // now with the one line finish() prints, not after a keypress.
-                terminal.raise(Terminal.Signal.INT);
+                // The line editor is waiting for a key: interrupt it (as its own Ctrl-C
+                // handler does), so the session ends now with the one line finish() prints,
+                // not after a keypress. The flag stays set if the editor is between two
+                // lines: the next read ends at once.
+                editing.interrupt();
               }
             }
 
@@ -285,6 +291,7 @@ final class ChatCommand implements Callable<Integer> {
         }
       }
     }
+    Thread.interrupted(); // an interrupt that ended the editor has done its work
     return finish(ended.get());
   }
 

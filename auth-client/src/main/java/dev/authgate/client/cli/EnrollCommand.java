@@ -318,12 +318,15 @@ final class EnrollCommand implements Callable<Integer> {
           err.println(
               "auth-client: denied by the operator: "
                   + TerminalText.escape(credential.clientId())
-                  + " is not let in; the credential in "
+                  + " is not let in (the credential stays in "
                   + out
-                  + " is of no further use");
+                  + ")");
           return ExitCode.AUTH_REFUSED.code();
         }
-        if (e.reason() != Reason.PENDING_APPROVAL) {
+        if (e.reason() == Reason.REFUSED) {
+          // Unknown here yet: another server of a cluster may not have loaded the new key.
+          last = "not known to the server yet";
+        } else if (e.reason() != Reason.PENDING_APPROVAL) {
           if (Reconnector.isPermanent(e)) {
             err.println("auth-client: " + Failures.describe(e));
             return Failures.exitCode(e).code();

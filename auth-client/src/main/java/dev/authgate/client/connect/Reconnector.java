@@ -72,15 +72,25 @@ public final class Reconnector {
 
   /**
    * {@code delay}, or longer if {@code failure} says this address serves a penalty that lasts
-   * longer (tried sooner, it would only be refused again): the penalty plus one second.
+   * longer (tried sooner, it would only be refused again): the penalty plus one second, but never
+   * more than {@link #LONGEST_PENALTY_WAIT}.
    */
   public static Duration notBeforePenaltyEnds(Exception failure, Duration delay) {
     if (failure instanceof PenalizedException penalized
         && penalized.retryAfter().compareTo(delay) >= 0) {
-      return penalized.retryAfter().plusSeconds(1);
+      Duration wait = penalized.retryAfter().plusSeconds(1);
+      return wait.compareTo(LONGEST_PENALTY_WAIT) > 0 ? LONGEST_PENALTY_WAIT : wait;
     }
     return delay;
   }
+
+  /**
+   * The longest a reconnecting client waits on a server's word that its address is penalised. The
+   * refusal comes before the server has proved itself, so anyone on the path can send one: it must
+   * not park a machine for the 18 hours its 16 bits can say. A server's own penalties end within
+   * {@code --penalty-max} (10 minutes by default).
+   */
+  public static final Duration LONGEST_PENALTY_WAIT = Duration.ofMinutes(10);
 
   /**
    * Connects, retrying until it works.

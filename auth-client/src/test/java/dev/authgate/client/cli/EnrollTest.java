@@ -417,9 +417,9 @@ class EnrollTest {
       assertThat(out.exit()).as(out.err()).isEqualTo(3);
       assertThat(out.err())
           .endsWith(
-              "auth-client: denied by the operator: w2 is not let in; the credential in "
+              "auth-client: denied by the operator: w2 is not let in (the credential stays in "
                   + dir.resolve("w2.credential")
-                  + " is of no further use\n");
+                  + ")\n");
       // It asked once after the denial, and stopped: no string of failures for fail2ban.
       assertThat(
               server.events("auth.rejected").stream()

@@ -3,6 +3,7 @@ package dev.authgate.client.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.authgate.protocol.PenalizedException;
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.Reason;
 import java.io.EOFException;
@@ -18,6 +19,21 @@ import org.junit.jupiter.api.Test;
 /** Backoff steps double up to the cap with jitter; only waitable failures are retried. */
 class BackoffTest {
   private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+
+  @Test
+  void aPenaltyIsWaitedOutButNeverLongerThanTenMinutes() {
+    Duration step = Duration.ofSeconds(2);
+    assertThat(
+            Reconnector.notBeforePenaltyEnds(new PenalizedException(Duration.ofSeconds(30)), step))
+        .isEqualTo(Duration.ofSeconds(31));
+    // A refusal anyone on the path could send must not park a machine for 18 hours.
+    assertThat(
+            Reconnector.notBeforePenaltyEnds(
+                new PenalizedException(Duration.ofSeconds(65_535)), step))
+        .isEqualTo(Reconnector.LONGEST_PENALTY_WAIT);
+    assertThat(Reconnector.notBeforePenaltyEnds(new java.io.IOException("reset"), step))
+        .isEqualTo(step);
+  }
 
   @Test
   void eachStepLiesBetweenHalfAndAllOfTheDoubledStepCappedAtTheMaximum() {
