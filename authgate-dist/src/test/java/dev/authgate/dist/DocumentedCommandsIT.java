@@ -381,7 +381,7 @@ class DocumentedCommandsIT {
           assertThat(set.err())
               .startsWith(
                   "client 'sensor-1' may now: chat, upload sessions; rooms ops, sensors-*; largest"
-                      + " file 2147483648 bytes; quota 10737418240 bytes; expires 20");
+                      + " file 2 GiB; quota 10 GiB; expires 20");
           assertThat(sh(root, "bin/auth-server keys list --json").out())
               .contains(
                   "\"access\":{\"sessions\":[\"chat\",\"upload\"],\"rooms\":[\"ops\",\"sensors-*\"],"

@@ -157,8 +157,8 @@ class PermissionsTest {
     assertThat(refused.exit()).isEqualTo(5);
     assertThat(refused.out())
         .isEqualTo(
-            "refused big.bin: storing this file would use 11534336 bytes; this client's quota"
-                + " is 10485760 bytes [quota]\n");
+            "refused big.bin: storing this file would use 11 MiB; this client's quota"
+                + " is 10 MiB [quota]\n");
     assertThat(server.awaitEvent("upload.failed").path("reason").asText()).isEqualTo("quota");
     assertThat(dir.resolve("server/uploads/sensor-1/big.bin")).doesNotExist();
 
@@ -177,7 +177,7 @@ class PermissionsTest {
 
     assertThat(refused.exit()).isEqualTo(5);
     assertThat(refused.out())
-        .contains("the largest file this client may store is 1048576 bytes [too-large]");
+        .contains("the largest file this client may store is 1 MiB [too-large]");
     assertThat(client("", "upload", file("one.bin", MIB).toString()).exit()).isZero();
   }
 

@@ -11,7 +11,28 @@ import java.util.regex.Pattern;
 public final class Sizes {
   private static final Pattern SIZE = Pattern.compile("(\\d{1,15})([kmgt]?)(i?b)?");
 
+  private static final String[] UNITS = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+
   private Sizes() {}
+
+  /**
+   * {@code bytes} as a person reads it: {@code 512 bytes}, {@code 50 MiB} for an exact multiple,
+   * {@code 1.5 GiB} otherwise (one decimal, powers of 1024).
+   */
+  public static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + (bytes == 1 ? " byte" : " bytes");
+    }
+    int unit = 0;
+    while (unit < UNITS.length - 1 && bytes >= 1L << (10 * (unit + 2))) {
+      unit++;
+    }
+    long size = 1L << (10 * (unit + 1));
+    if (bytes % size == 0) {
+      return bytes / size + " " + UNITS[unit];
+    }
+    return String.format(Locale.ROOT, "%.1f %s", (double) bytes / size, UNITS[unit]);
+  }
 
   /**
    * Parses {@code value}.

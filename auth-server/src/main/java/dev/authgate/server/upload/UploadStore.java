@@ -4,6 +4,7 @@ import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.session.UploadBegin;
 import dev.authgate.protocol.session.UploadNames;
+import dev.authgate.protocol.text.Sizes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -111,12 +112,11 @@ public final class UploadStore implements java.io.Closeable {
           "'"
               + name
               + "' is "
-              + request.size()
-              + " bytes; the largest file "
+              + Sizes.human(request.size())
+              + "; the largest file "
               + (own ? "this client may store" : "this server accepts")
               + " is "
-              + maxFileSize
-              + " bytes");
+              + Sizes.human(maxFileSize));
     }
     long quota = permissions.quota() != null ? permissions.quota() : limits.quotaPerClient();
     String lock = clientId + "/" + name;
@@ -236,10 +236,9 @@ public final class UploadStore implements java.io.Closeable {
       throw new UploadRefused(
           "quota",
           "storing this file would use "
-              + (used + needed)
-              + " bytes; this client's quota is "
-              + quota
-              + " bytes"
+              + Sizes.human(used + needed)
+              + "; this client's quota is "
+              + Sizes.human(quota)
               + (replacing
                   ? " (an overwrite needs room for the new file beside the old one until it is"
                       + " stored)"

@@ -61,13 +61,15 @@ class KeysSetTest {
     assertThat(second.err())
         .startsWith(
             "client 'sensor-1' may now: chat, upload sessions; rooms ops, sensors-*; largest file"
-                + " 1048576 bytes; quota 10485760 bytes; expires never;");
+                + " 1 MiB; quota 10 MiB; expires never;");
     assertThat(file())
         .contains(
             "permissions sessions=chat,upload rooms=ops,sensors-* max-file=1048576"
                 + " quota=10485760\n");
     String list = server("keys", "list", "--keys", keys().toString()).out();
-    assertThat(list).contains(" ACCESS ").contains("sessions=chat,upload rooms=ops,sensors-*");
+    assertThat(list)
+        .contains(" ACCESS ")
+        .contains("sessions=chat,upload rooms=ops,sensors-* max-file=1MiB quota=10MiB");
     assertThat(server("keys", "list", "--json", "--keys", keys().toString()).out())
         .contains(
             "\"access\":{\"sessions\":[\"chat\",\"upload\"],\"rooms\":[\"ops\",\"sensors-*\"],"

@@ -4,6 +4,7 @@ import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.protocol.text.Sizes;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,7 +50,7 @@ final class ListCommand implements Callable<Integer> {
                       key.revoked() != null || key.expires() == null
                           ? "-"
                           : String.valueOf(key.expires()),
-                      client.permissions().unrestricted() ? "all" : client.permissions().describe(),
+                      access(client.permissions()),
                       key.verifier().fingerprint()
                     });
               }
@@ -67,6 +68,26 @@ final class ListCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("auth-server: skipped " + skipped.problem());
     }
     return 0;
+  }
+
+  /**
+   * What a client may do, for the table: {@code all}, or its limits with sizes a person reads
+   * ({@code sessions=chat,upload rooms=ops max-file=50MiB quota=2GiB}); {@code --json} has bytes.
+   */
+  static String access(Permissions p) {
+    if (p.unrestricted()) {
+      return "all";
+    }
+    return java.util.Arrays.stream(p.describe().split(" "))
+        .map(
+            part -> {
+              int eq = part.indexOf('=');
+              String key = part.substring(0, eq);
+              return key.equals("max-file") || key.equals("quota")
+                  ? key + "=" + Sizes.human(Long.parseLong(part.substring(eq + 1))).replace(" ", "")
+                  : part;
+            })
+        .collect(java.util.stream.Collectors.joining(" "));
   }
 
   private static void printJson(

@@ -1,6 +1,7 @@
 package dev.authgate.server.cli.keyscommand;
 
 import dev.authgate.protocol.keyfile.Permissions;
+import dev.authgate.protocol.text.Sizes;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.cli.convert.DurationConverter;
@@ -178,16 +179,16 @@ final class SetCommand implements Callable<Integer> {
         .toList();
   }
 
-  /** "ping, upload; rooms ops, dev-*; largest file 10485760 bytes; ..." */
+  /** "ping, upload sessions; rooms ops, dev-*; largest file 10 MiB; ..." */
   static String describe(Permissions p) {
     java.util.List<String> kinds = kinds(p);
     return (kinds.isEmpty() ? "no sessions" : String.join(", ", kinds) + " sessions")
         + "; rooms "
         + (p.rooms() == null ? "all" : p.rooms().isEmpty() ? "none" : String.join(", ", p.rooms()))
         + "; largest file "
-        + (p.maxFileSize() == null ? "the server's" : p.maxFileSize() + " bytes")
+        + (p.maxFileSize() == null ? "the server's" : Sizes.human(p.maxFileSize()))
         + "; quota "
-        + (p.quota() == null ? "the server's" : p.quota() + " bytes")
+        + (p.quota() == null ? "the server's" : Sizes.human(p.quota()))
         + "; expires "
         + (p.expires() == null ? "never" : p.expires().toString());
   }
