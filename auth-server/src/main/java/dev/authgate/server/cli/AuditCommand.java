@@ -47,6 +47,14 @@ final class AuditCommand implements Callable<Integer> {
   List<Path> auditLogs;
 
   @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "The server's properties file: its audit-log= becomes this command's default (default:"
+              + " $AUTHGATE_CONFIG, else /etc/authgate/authgate.properties when it exists).")
+  Path config;
+
+  @Option(
       names = "--since",
       paramLabel = "DURATION|TIME",
       description = "Only events since then: 1h, 30m, 7d, 2026-11-22 or 2026-11-22T10:00:00Z.")

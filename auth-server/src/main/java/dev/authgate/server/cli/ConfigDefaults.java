@@ -15,9 +15,10 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Option defaults from the environment and a properties file, so that the command line wins over
- * {@code AUTHGATE_*} environment variables, which win over {@code --config FILE}, which wins over
- * the built-in defaults. {@code --handshake-timeout} is {@code AUTHGATE_HANDSHAKE_TIMEOUT} in the
- * environment and {@code handshake-timeout} in the file.
+ * {@code AUTHGATE_*} environment variables, which win over {@code --config FILE} (or {@code
+ * AUTHGATE_CONFIG}; for {@code keys} and {@code audit}, the installed {@value #INSTALLED} when it
+ * exists), which wins over the built-in defaults. {@code --handshake-timeout} is {@code
+ * AUTHGATE_HANDSHAKE_TIMEOUT} in the environment and {@code handshake-timeout} in the file.
  */
 final class ConfigDefaults implements IDefaultValueProvider {
   private static final Set<String> NOT_CONFIGURABLE = Set.of("help", "version", "config");
@@ -45,8 +46,21 @@ final class ConfigDefaults implements IDefaultValueProvider {
    * @throws IOException naming the file, if it cannot be read
    */
   static ConfigDefaults from(String[] args, Map<String, String> env) throws IOException {
+    return from(args, env, Path.of(INSTALLED));
+  }
+
+  /** As {@link #from(String[], Map)}, with the installed configuration at {@code installed}. */
+  static ConfigDefaults from(String[] args, Map<String, String> env, Path installed)
+      throws IOException {
     Properties properties = new Properties();
     String path = configPath(args);
+    if (path == null) {
+      path = env.get(CONFIG_ENV);
+    }
+    if (path == null && !serving(args) && Files.isReadable(installed)) {
+      // keys and audit find the paths where the installed service has them: one source of truth.
+      path = installed.toString();
+    }
     if (path != null) {
       try (Reader in = Files.newBufferedReader(Path.of(path), StandardCharsets.UTF_8)) {
         properties = parse(in);
@@ -71,6 +85,25 @@ final class ConfigDefaults implements IDefaultValueProvider {
       throw new IOException("malformed file: " + e.getMessage(), e);
     }
     return properties;
+  }
+
+  /**
+   * The configuration the systemd unit runs {@code serve} with: {@code keys} and {@code audit} read
+   * their paths from it when no {@code --config} (or {@link #CONFIG_ENV}) names another.
+   */
+  static final String INSTALLED = "/etc/authgate/authgate.properties";
+
+  /** The environment variable naming the configuration file, for every command. */
+  static final String CONFIG_ENV = "AUTHGATE_CONFIG";
+
+  /** Whether {@code args} run {@code serve}, which reads a configuration only when told to. */
+  private static boolean serving(String[] args) {
+    for (String arg : args) {
+      if (!arg.startsWith("-")) {
+        return arg.equals("serve");
+      }
+    }
+    return false;
   }
 
   private static String configPath(String[] args) {
@@ -102,6 +135,11 @@ final class ConfigDefaults implements IDefaultValueProvider {
         .filter(key -> !known.contains(key) || NOT_CONFIGURABLE.contains(key))
         .sorted()
         .toList();
+  }
+
+  /** The file's value of {@code setting}, or null. */
+  String setting(String setting) {
+    return file.getProperty(setting);
   }
 
   @Override

@@ -76,6 +76,24 @@ final class FileOwnership {
 
   private void checkOwner(Path path, String what, PosixFileAttributes a) throws KeyFileException {
     int uid = uid(path);
+    if (uid != ownerUid && uid != 0 && ownerUid == 0 && a.isDirectory()) {
+      // Root at the service's keystore: what root writes there the service could not read, and
+      // handing the directory to root would lock the service out. Run as its user instead.
+      String owner = a.owner().getName();
+      throw new KeyFileException(
+          path,
+          what
+              + " "
+              + path
+              + " belongs to "
+              + owner
+              + " (uid "
+              + uid
+              + "), the server's user: run this command as that user, e.g. runuser -u "
+              + owner
+              + " -- auth-server …, not as root (files root made there, the server could not"
+              + " read)");
+    }
     if (uid != ownerUid && uid != 0) {
       throw new KeyFileException(
           path,

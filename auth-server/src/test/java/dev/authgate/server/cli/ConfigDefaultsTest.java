@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,6 +117,42 @@ class ConfigDefaultsTest {
       }
     }
     assertThat(absent).as("settings contrib/authgate.properties does not show").isEmpty();
+  }
+
+  @Test
+  void keysAndAuditReadTheInstalledConfiguration_serveOnlyWhenTold() throws IOException {
+    Path installed = dir.resolve("etc-authgate.properties");
+    Files.writeString(installed, "keys=/var/lib/authgate/keys\n");
+    Path other = dir.resolve("other.properties");
+    Files.writeString(other, "keys=/srv/other/keys\n");
+
+    for (String[] args :
+        List.of(new String[] {"keys", "list"}, new String[] {"audit", "--since", "1h"})) {
+      assertThat(ConfigDefaults.from(args, Map.of(), installed).setting("keys"))
+          .as(String.join(" ", args))
+          .isEqualTo("/var/lib/authgate/keys");
+    }
+    // serve reads a configuration only when told: a developer's `serve` stays on its defaults.
+    assertThat(ConfigDefaults.from(new String[] {"serve"}, Map.of(), installed).setting("keys"))
+        .isNull();
+    // AUTHGATE_CONFIG and --config name another, for every command.
+    assertThat(
+            ConfigDefaults.from(
+                    new String[] {"serve"}, Map.of("AUTHGATE_CONFIG", other.toString()), installed)
+                .setting("keys"))
+        .isEqualTo("/srv/other/keys");
+    assertThat(
+            ConfigDefaults.from(
+                    new String[] {"keys", "list", "--config", other.toString()},
+                    Map.of(),
+                    installed)
+                .setting("keys"))
+        .isEqualTo("/srv/other/keys");
+    // No installed file: the built-in defaults.
+    assertThat(
+            ConfigDefaults.from(new String[] {"keys", "list"}, Map.of(), dir.resolve("absent"))
+                .setting("keys"))
+        .isNull();
   }
 
   @Test

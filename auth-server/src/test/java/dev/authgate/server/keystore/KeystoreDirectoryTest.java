@@ -208,15 +208,18 @@ class KeystoreDirectoryTest {
   }
 
   @Test
-  void aKeystoreDirectoryOwnedByAnotherUserIsRefused() throws IOException {
+  void rootAtAKeystoreThatBelongsToTheServiceIsToldToRunAsTheServiceUser_neverToChownIt()
+      throws IOException {
     org.junit.jupiter.api.Assumptions.assumeTrue(root(), "only root can give a directory away");
     withSensors();
     Files.setAttribute(dir.resolve("keys"), "unix:uid", 65534);
+    String owner = Files.getOwner(dir.resolve("keys")).getName();
 
     assertThatThrownBy(() -> keystore().load())
         .isInstanceOf(KeyFileException.class)
-        .hasMessageContaining("owned by uid 65534")
-        .hasMessageContaining("chown");
+        .hasMessageContaining("belongs to " + owner + " (uid 65534), the server's user")
+        .hasMessageContaining("runuser -u " + owner + " -- auth-server")
+        .hasMessageNotContaining("chown");
   }
 
   @Test

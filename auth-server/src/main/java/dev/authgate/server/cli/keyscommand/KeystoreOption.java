@@ -27,7 +27,8 @@ final class KeystoreOption {
       paramLabel = "FILE",
       description =
           "The server's properties file: its keys= and audit-log= become this command's"
-              + " defaults (e.g. /etc/authgate/authgate.properties).")
+              + " defaults (default: $AUTHGATE_CONFIG, else /etc/authgate/authgate.properties"
+              + " when it exists).")
   Path config;
 
   KeystoreDirectory open() {
