@@ -21,7 +21,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * AUTHGATE_HANDSHAKE_TIMEOUT} in the environment and {@code handshake-timeout} in the file.
  */
 final class ConfigDefaults implements IDefaultValueProvider {
-  private static final Set<String> NOT_CONFIGURABLE = Set.of("help", "version", "config");
+  private static final Set<String> NOT_CONFIGURABLE =
+      Set.of("help", "version", "config", "check", "print-config");
 
   /**
    * What the other commands (keys, audit) take from the server's configuration: where things are.

@@ -1,5 +1,6 @@
 package dev.authgate.server.cli;
 
+import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.Version;
 import dev.authgate.protocol.crypto.CryptoWarmup;
 import dev.authgate.server.AuthgateServer;
@@ -167,6 +168,21 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Show stack traces on errors.")
   boolean verbose;
 
+  @Option(
+      names = {"-t", "--check"},
+      description =
+          "Check the configuration, the keystore and host key, and that the audit log and uploads"
+              + " can be written; print what a start would use or what is wrong, and exit (0: a"
+              + " start would get past them) without listening, like sshd -t.")
+  boolean check;
+
+  @Option(
+      names = {"-T", "--print-config"},
+      description =
+          "After --check's checks, print every setting with the value a start would use (command"
+              + " line, AUTHGATE_* variables, --config, defaults) as a properties file, and exit.")
+  boolean printConfig;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     rejectUnknownSettings();
@@ -174,6 +190,13 @@ final class ServeCommand implements Callable<Integer> {
     UploadHooks.Config hookConfig = hookOptions.config(spec.commandLine());
     SyslogForwarder.Target syslogTarget = syslogOptions.target(spec.commandLine());
     RedisTarget redisTarget = clusterOptions.target(spec.commandLine());
+    if (check || printConfig) {
+      serverConfig();
+      if (metrics != null) {
+        metricsAddress(metrics);
+      }
+      return checked();
+    }
     boolean auditToStdout = auditLog.toString().equals("-");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -204,6 +227,29 @@ final class ServeCommand implements Callable<Integer> {
     announce(server, auditToStdout ? err : out);
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /** {@code --check} and {@code --print-config}: nothing is started. */
+  private int checked() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    java.io.StringWriter notes = new java.io.StringWriter();
+    java.util.List<String> problems =
+        ServeCheck.problems(
+            keys, auditLog, uploadOptions.uploads, uploadOptions.published, new PrintWriter(notes));
+    if (printConfig) {
+      ServeCheck.printEffective(spec, out);
+    } else {
+      out.print(notes);
+    }
+    for (String problem : problems) {
+      err.println("auth-server: " + problem);
+    }
+    if (problems.isEmpty() && !printConfig) {
+      out.println("configuration OK" + (config == null ? "" : " (" + config + ")"));
+    }
+    out.flush();
+    return problems.isEmpty() ? 0 : ExitCode.FAILURE.code();
   }
 
   /** A {@code --config} file's setting that is no option of serve is a usage error. */

@@ -109,7 +109,7 @@ class ConfigDefaultsTest {
     java.util.List<String> absent = new java.util.ArrayList<>();
     for (picocli.CommandLine.Model.OptionSpec option : serve.getCommandSpec().options()) {
       String name = option.longestName().replaceFirst("^--", "");
-      if (java.util.Set.of("help", "version", "config", "verbose").contains(name)) {
+      if (ServeCheck.NOT_SETTINGS.contains(name)) {
         continue; // not settings
       }
       if (!java.util.regex.Pattern.compile("(?m)^(# )?" + name + "=").matcher(shipped).find()) {
