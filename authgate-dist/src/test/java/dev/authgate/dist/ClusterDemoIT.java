@@ -33,6 +33,8 @@ class ClusterDemoIT {
             .redirectOutput(out.toFile());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
     builder.environment().put("TMPDIR", dir.toString());
+    // Every port from a range, as on a host whose firewall opens only those.
+    builder.environment().put("AUTHGATE_PORTS", "30300-30399");
     Process demo = builder.start();
     boolean finished = demo.waitFor(5, TimeUnit.MINUTES);
     if (!finished) {
@@ -50,6 +52,18 @@ class ClusterDemoIT {
         .contains("\"text\":\"hello across servers\"")
         .contains("rejections by server id")
         .contains("cluster demo OK");
+    java.util.regex.Matcher listening =
+        java.util.regex.Pattern.compile(
+                "(?m)^(?:gw[123] listening on 127\\.0\\.0\\.1:|  bind 127\\.0\\.0\\.1:|redis://127\\.0\\.0\\.1:)([0-9]+)")
+            .matcher(output);
+    int ports = 0;
+    while (listening.find()) {
+      assertThat(Integer.parseInt(listening.group(1)))
+          .as(listening.group())
+          .isBetween(30300, 30399);
+      ports++;
+    }
+    assertThat(ports).as("three servers, redis and HAProxy's two frontends").isEqualTo(6);
     // Everything it started is gone, and so is its work directory.
     assertThat(
             ProcessHandle.allProcesses()
