@@ -28,6 +28,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The embeddable client: one server, one credential, and what a machine does with them. Every
@@ -68,6 +69,7 @@ public final class AuthgateClient implements ConnectionSource {
   private final Duration timeout;
   private final Backoff backoff;
   private final Duration busyRetry;
+  private final Consumer<String> steps;
 
   private AuthgateClient(
       ServerAddress server,
@@ -75,13 +77,15 @@ public final class AuthgateClient implements ConnectionSource {
       HostKeyTrust trust,
       Duration timeout,
       Backoff backoff,
-      Duration busyRetry) {
+      Duration busyRetry,
+      Consumer<String> steps) {
     this.server = Objects.requireNonNull(server, "server");
     this.credential = Objects.requireNonNull(credential, "credential");
     this.trust = Objects.requireNonNull(trust, "trust");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.busyRetry = Objects.requireNonNull(busyRetry, "busyRetry");
+    this.steps = Objects.requireNonNull(steps, "steps");
     if (busyRetry.isNegative()) {
       throw new IllegalArgumentException("busyRetry must not be negative");
     }
@@ -98,7 +102,8 @@ public final class AuthgateClient implements ConnectionSource {
         HostKeyTrust.of(credential),
         DEFAULT_TIMEOUT,
         Backoff.DEFAULT,
-        DEFAULT_BUSY_RETRY);
+        DEFAULT_BUSY_RETRY,
+        step -> {});
   }
 
   /**
@@ -123,7 +128,7 @@ public final class AuthgateClient implements ConnectionSource {
 
   /** This client trusting the server host keys of {@code trust}. */
   public AuthgateClient withHostKeyTrust(HostKeyTrust trust) {
-    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry);
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
   }
 
   /** Which server host keys this client trusts now. */
@@ -133,7 +138,7 @@ public final class AuthgateClient implements ConnectionSource {
 
   /** This client with {@code timeout} on connecting, each server reply, and each stalled write. */
   public AuthgateClient withTimeout(Duration timeout) {
-    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry);
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
   }
 
   /**
@@ -142,12 +147,20 @@ public final class AuthgateClient implements ConnectionSource {
    * to {@code busyRetry} in {@link #connect}; {@link Duration#ZERO} tries once.
    */
   public AuthgateClient withBusyRetry(Duration busyRetry) {
-    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry);
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
+  }
+
+  /**
+   * This client telling {@code steps} each step of every connection it makes (resolved, connected,
+   * HELLO and its host key, AUTH sent, verified): what {@code --verbose} prints. Never a secret.
+   */
+  public AuthgateClient withSteps(Consumer<String> steps) {
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
   }
 
   /** This client waiting {@code backoff} between attempts wherever it reconnects. */
   public AuthgateClient withBackoff(Backoff backoff) {
-    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry);
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
   }
 
   /** The server this client connects to. */
@@ -323,6 +336,7 @@ public final class AuthgateClient implements ConnectionSource {
   }
 
   private Connector connector() {
-    return new Connector(credential.identity(), trust, timeout, RandomSource.secure());
+    return new Connector(credential.identity(), trust, timeout, RandomSource.secure())
+        .withSteps(steps);
   }
 }

@@ -4,15 +4,18 @@ import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ClientHandshake;
+import dev.authgate.protocol.identity.HostKeyCheck;
 import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.protocol.keyfile.ClientIdentity;
 import dev.authgate.protocol.session.SecureChannel;
+import dev.authgate.protocol.text.TerminalText;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Opens verified connections: TCP connect, then HELLO, AUTH, WELCOME. If HELLO is not signed by a
@@ -26,6 +29,7 @@ public final class Connector {
   private final HostKeyTrust trust;
   private final Duration timeout;
   private final RandomSource randomness;
+  private final Consumer<String> steps;
 
   /**
    * @param identity who this client is
@@ -36,10 +40,28 @@ public final class Connector {
    */
   public Connector(
       ClientIdentity identity, HostKeyTrust trust, Duration timeout, RandomSource randomness) {
+    this(identity, trust, timeout, randomness, step -> {});
+  }
+
+  private Connector(
+      ClientIdentity identity,
+      HostKeyTrust trust,
+      Duration timeout,
+      RandomSource randomness,
+      Consumer<String> steps) {
     this.identity = identity;
     this.trust = trust;
     this.timeout = timeout;
     this.randomness = randomness;
+    this.steps = steps;
+  }
+
+  /**
+   * This connector telling {@code steps} each step of a connection as it happens (resolved,
+   * connected, HELLO and its host key, AUTH sent, verified), for {@code --verbose}. Never a secret.
+   */
+  public Connector withSteps(Consumer<String> steps) {
+    return new Connector(identity, trust, timeout, randomness, steps);
   }
 
   /**
@@ -69,15 +91,42 @@ public final class Connector {
         socket.bind(new InetSocketAddress(localAddress, 0));
       }
       int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+      long start = System.nanoTime();
       connectTo(socket, server, millis);
+      steps.accept(
+          "connected to "
+              + format(socket.getRemoteSocketAddress())
+              + " from "
+              + format(socket.getLocalSocketAddress())
+              + " in "
+              + since(start));
       socket.setSoTimeout(millis);
       BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
       WriteDeadline out = new WriteDeadline(socket.getOutputStream());
-      ClientHandshake handshake = new ClientHandshake(identity, trust, randomness);
+      long connected = System.nanoTime();
+      HostKeyCheck check =
+          presented -> {
+            steps.accept(
+                "HELLO after "
+                    + since(connected)
+                    + ", signed by host key "
+                    + presented.fingerprint());
+            trust.check(presented);
+            steps.accept("that host key is one this credential pins");
+          };
+      ClientHandshake handshake = new ClientHandshake(identity, check, randomness);
       out.write(handshake.onHello(Greeting.read(in, server, timeout)));
+      steps.accept(
+          "sent AUTH as " + identity.clientId() + " (key " + identity.keyId() + "), sealed");
       ClientHandshake.Established established =
           handshake.onWelcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
       trust.learned(established);
+      steps.accept(
+          "verified server '"
+              + TerminalText.escape(established.serverId())
+              + "': it proved it holds this client's verifier (handshake "
+              + since(connected)
+              + ")");
       return new VerifiedConnection(
           socket,
           SecureChannel.client(in, out, established.keys()),
@@ -95,10 +144,16 @@ public final class Connector {
    * Connects {@code socket}, naming the address tried in a failure: {@code cannot connect to
    * gate:7350: connection refused}, not a bare {@code Connection refused}.
    */
-  private static void connectTo(Socket socket, ServerAddress server, int millis)
-      throws IOException {
+  private void connectTo(Socket socket, ServerAddress server, int millis) throws IOException {
+    steps.accept("connecting to " + server);
+    InetSocketAddress address = new InetSocketAddress(server.host(), server.port());
+    if (!address.isUnresolved()
+        && !address.getAddress().getHostAddress().equals(server.host())
+        && !("[" + address.getAddress().getHostAddress() + "]").equals(server.host())) {
+      steps.accept(server.host() + " is " + address.getAddress().getHostAddress());
+    }
     try {
-      socket.connect(new InetSocketAddress(server.host(), server.port()), millis);
+      socket.connect(address, millis);
     } catch (java.net.SocketTimeoutException e) {
       throw new java.net.ConnectException(
           server + ": no answer within " + Math.max(1, millis / 1000) + " s");
@@ -107,5 +162,18 @@ public final class Connector {
       throw new java.net.ConnectException(
           server + ": " + Character.toLowerCase(why.charAt(0)) + why.substring(1));
     }
+  }
+
+  private static String since(long start) {
+    return String.format(java.util.Locale.ROOT, "%.1f ms", (System.nanoTime() - start) / 1e6);
+  }
+
+  /** {@code 127.0.0.1:7350} or {@code [::1]:7350}. */
+  private static String format(java.net.SocketAddress address) {
+    if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+      String host = inet.getAddress().getHostAddress();
+      return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+    return String.valueOf(address);
   }
 }

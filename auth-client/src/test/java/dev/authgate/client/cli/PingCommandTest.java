@@ -80,6 +80,38 @@ class PingCommandTest {
   }
 
   @Test
+  void verboseSaysEachStepOfTheConnection_andNeverASecret() throws IOException {
+    CliRun run =
+        CliRun.client(
+            "ping", "--server", server.hostPort(), "--key", sensorKey.toString(), "--verbose");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    List<String> steps = run.err().lines().toList();
+    assertThat(steps).hasSize(6);
+    assertThat(steps.get(0)).isEqualTo("auth-client: connecting to " + server.hostPort());
+    assertThat(steps.get(1))
+        .matches(
+            "auth-client: connected to 127\\.0\\.0\\.1:[0-9]+ from 127\\.0\\.0\\.1:[0-9]+ in [0-9.]+ ms");
+    assertThat(steps.get(2))
+        .matches(
+            "auth-client: HELLO after [0-9.]+ ms, signed by host key "
+                + java.util.regex.Pattern.quote(server.hostKeyFingerprint()));
+    assertThat(steps.get(3)).isEqualTo("auth-client: that host key is one this credential pins");
+    assertThat(steps.get(4)).isEqualTo("auth-client: sent AUTH as sensor-1 (key k1), sealed");
+    assertThat(steps.get(5))
+        .matches(
+            "auth-client: verified server 'authgate': it proved it holds this client's verifier"
+                + " \\(handshake [0-9.]+ ms\\)");
+    String secret = Files.readString(sensorKey).replaceAll("(?s).*\nsecret (\\S+).*", "$1");
+    assertThat(secret).hasSizeBetween(20, 100).doesNotContain("\n");
+    assertThat(run.err()).doesNotContain(secret);
+    assertThat(
+            CliRun.client("ping", "--server", server.hostPort(), "--key", sensorKey.toString())
+                .err())
+        .isEmpty();
+  }
+
+  @Test
   void aWrongKeyExitsThreeAndIsAuditedAsBadProof() throws IOException {
     Path wrong = credential("sensor-1", RandomSource.secure().bytes(32));
 

@@ -10,10 +10,16 @@ import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.text.TerminalText;
 import java.nio.file.Path;
 import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every connecting command shares: where the server is and who we are. */
 public final class ServerOptions {
+  /** The command this mixin is part of: where its stderr goes. */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
+
   @Option(
       names = "--server",
       paramLabel = "HOST[:PORT]",
@@ -41,7 +47,11 @@ public final class ServerOptions {
               + " credential is never re-pinned.")
   boolean acceptNew;
 
-  @Option(names = "--verbose", description = "Show stack traces on errors.")
+  @Option(
+      names = "--verbose",
+      description =
+          "Say each step of the connection on stderr (resolved, connected, HELLO and its host key,"
+              + " AUTH sent, verified), and show stack traces on errors.")
   boolean verbose;
 
   /** The parsed server address; a malformed one is a usage error. */
@@ -87,8 +97,18 @@ public final class ServerOptions {
   public AuthgateClient client(Duration timeout) throws KeyFileException {
     ServerAddress address = address();
     Credential credential = credential();
-    return AuthgateClient.of(address, credential)
-        .withHostKeyTrust(HostKeyTrust.file(key, credential, acceptNew, ServerOptions::warn))
-        .withTimeout(timeout);
+    AuthgateClient client =
+        AuthgateClient.of(address, credential)
+            .withHostKeyTrust(HostKeyTrust.file(key, credential, acceptNew, ServerOptions::warn))
+            .withTimeout(timeout);
+    if (!verbose) {
+      return client;
+    }
+    java.io.PrintWriter err = command.commandLine().getErr();
+    return client.withSteps(
+        step -> {
+          err.println("auth-client: " + TerminalText.escape(step));
+          err.flush();
+        });
   }
 }
