@@ -417,7 +417,12 @@ class TarballIT {
           .contains("authgate manual");
     }
     assertThat(Files.readString(root.resolve("man/man1/auth-server-serve.1")))
-        .contains("\\-\\-log\\-format");
+        .contains("\\-\\-log\\-format")
+        .contains(".SH \"EXIT STATUS\"")
+        .contains(".SH \"EXAMPLES\"");
+    assertThat(Files.readString(root.resolve("man/man1/auth-client-ping.1")))
+        .contains(".SH \"EXIT STATUS\"")
+        .contains(".SH \"EXAMPLES\"");
 
     String complete =
         "source %s; t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMP_LINE=\"$*\";"
@@ -434,9 +439,9 @@ class TarballIT {
                     "auth-server",
                     "auth-server",
                     "t auth-server ke; t auth-server keys rein; t auth-server serve --log-f;"
-                        + " t auth-server serve --log-format ''")));
+                        + " t auth-server serve --log-format ''; t auth-server serve --no-audit-d")));
     assertThat(server.out().lines().toList())
-        .containsExactly("keys", "reinstate", "--log-format", "text json");
+        .containsExactly("keys", "reinstate", "--log-format", "text json", "--no-audit-daily");
     Run client =
         run(
             dir,
@@ -447,8 +452,9 @@ class TarballIT {
                     root.resolve("completion/auth-client"),
                     "auth-client",
                     "auth-client",
-                    "t auth-client up; t auth-client upload --over")));
-    assertThat(client.out().lines().toList()).containsExactly("upload", "--overwrite");
+                    "t auth-client up; t auth-client upload --over; t auth-client upload --no-")));
+    assertThat(client.out().lines().toList())
+        .containsExactly("upload", "--overwrite", "--no-resume --no-progress");
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.bench.BenchCommand;
+import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.Failures;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.text.TerminalText;
@@ -17,9 +18,21 @@ import picocli.CommandLine.Command;
 /** {@code auth-client}: the root command. */
 @Command(
     name = "auth-client",
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-client ping --server gate.example --key /etc/authgate/m1.credential",
+      "  export AUTHGATE_SERVER=gate.example AUTHGATE_KEY=/etc/authgate/m1.credential",
+      "  auth-client upload report.csv",
+      "  auth-client upload --watch /var/spool/out --done /var/spool/sent",
+      "  echo 'temp=21.5' | auth-client chat --json --room telemetry",
+      "  auth-client enroll --server gate.example --token - --out m1.credential < fleet.token",
+      "  auth-client <command> --help    (each command's options and examples)"
+    },
     mixinStandardHelpOptions = true,
     description = "authgate client: proves this machine holds its secret, then talks.")
 public class AuthClientCommand implements Runnable {
+  @CommandLine.Mixin ClientExitStatus exitStatus;
+
   /**
    * The subcommands, by name, in the order help lists them. Not in this class's annotation: picocli
    * builds the model of every declared subcommand (reflection over each option, mixin and

@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
+import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.connect.VerifiedConnection;
@@ -45,6 +46,12 @@ import picocli.CommandLine.Spec;
 /** {@code auth-client chat}: a room for verified machines and the people running them. */
 @Command(
     name = "chat",
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-client chat --room ops               (a person: /who /rooms /join ROOM, Ctrl-D leaves)",
+      "  tail -F app.log | auth-client chat --json --reconnect --room logs",
+      "  auth-client chat --json --room ops < /dev/null   (prints the room's history and leaves)"
+    },
     mixinStandardHelpOptions = true,
     description = {
       "Chat in a room. Interactive on a terminal (/who, /rooms, /join ROOM, /quit; Ctrl-D leaves).",
@@ -53,6 +60,8 @@ import picocli.CommandLine.Spec;
       "type is message, joined, left, history, who, rooms, error or notice; EOF leaves and exits 0."
     })
 final class ChatCommand implements Callable<Integer> {
+  @Mixin ClientExitStatus exitStatus;
+
   @Spec CommandSpec spec;
 
   @Mixin ServerOptions target;

@@ -1,5 +1,6 @@
 package dev.authgate.client.cli;
 
+import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.Failures;
 import dev.authgate.client.cli.common.ServerOptions;
@@ -46,11 +47,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "enroll",
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-client enroll --server gate.example --token - --out /etc/authgate/m1.credential < fleet.token",
+      "  auth-client enroll --server gate.example --token \"$TOKEN\" --out m1.credential --wait 10m"
+    },
     mixinStandardHelpOptions = true,
     description =
         "Enroll this machine with a one-time token from 'auth-server keys token create': the secret"
             + " is made here and never leaves it; the server stores only its verifiers.")
 final class EnrollCommand implements Callable<Integer> {
+  @Mixin ClientExitStatus exitStatus;
+
   @Spec CommandSpec spec;
 
   @Option(

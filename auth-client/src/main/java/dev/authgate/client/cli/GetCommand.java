@@ -1,6 +1,7 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
+import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.ProgressOption;
 import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.cli.common.TransferTimeoutOption;
@@ -30,11 +31,18 @@ import picocli.CommandLine.Spec;
 /** {@code auth-client get}: fetch published files, verified end to end. */
 @Command(
     name = "get",
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-client get config.tar.gz",
+      "  auth-client get --if-changed --out /etc/app app.conf rules.json   (from cron)"
+    },
     mixinStandardHelpOptions = true,
     description =
         "Fetch published files over one verified connection: each is staged, SHA-256 checked"
             + " against the server's, forced to disk and renamed into place (mode 0600).")
 final class GetCommand implements Callable<Integer> {
+  @Mixin ClientExitStatus exitStatus;
+
   @Spec CommandSpec spec;
 
   @Mixin ServerOptions target;

@@ -2,6 +2,7 @@ package dev.authgate.client.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.cli.common.TransferTimeoutOption;
 import dev.authgate.protocol.session.FileListing;
@@ -32,6 +33,8 @@ import picocli.CommandLine.Spec;
       "With --json: one JSON array of {\"name\",\"size\",\"modified\",\"sha256\",\"shared\"}."
     })
 final class ListCommand implements Callable<Integer> {
+  @Mixin ClientExitStatus exitStatus;
+
   private static final DateTimeFormatter WHEN =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 

@@ -1,5 +1,6 @@
 package dev.authgate.client.cli;
 
+import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.protocol.identity.HostPublicKey;
 import dev.authgate.protocol.keyfile.Credential;
@@ -11,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -30,6 +32,8 @@ import picocli.CommandLine.Spec;
       "The credential is rewritten atomically (mode 0600); the secret is unchanged."
     })
 final class PinCommand implements Callable<Integer> {
+  @Mixin ClientExitStatus exitStatus;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(

@@ -1,6 +1,7 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
+import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.cli.common.TimeoutOption;
 import dev.authgate.client.connect.ServerAddress;
@@ -19,9 +20,16 @@ import picocli.CommandLine.Spec;
 /** {@code auth-client ping}: prove who we are, verify the server, time one sealed round trip. */
 @Command(
     name = "ping",
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-client ping --server gate.example:7350 --key m1.credential",
+      "  auth-client ping --verbose     (each step of the connection: which one fails)"
+    },
     mixinStandardHelpOptions = true,
     description = "Authenticate, verify the server, and time a sealed round trip.")
 final class PingCommand implements Callable<Integer> {
+  @Mixin ClientExitStatus exitStatus;
+
   @Spec CommandSpec spec;
 
   @Mixin ServerOptions target;

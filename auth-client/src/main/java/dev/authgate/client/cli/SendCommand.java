@@ -1,6 +1,7 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
+import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.cli.common.TimeoutOption;
 import dev.authgate.client.connect.VerifiedConnection;
@@ -39,11 +40,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "send",
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-client send --room telemetry 'temp=21.5 rh=40'",
+      "  auth-client send --udp --room telemetry < readings.txt"
+    },
     mixinStandardHelpOptions = true,
     description =
         "Say TEXT (or each line of stdin) in a chat room and leave; --udp sends each as a verified"
             + " datagram.")
 final class SendCommand implements Callable<Integer> {
+  @Mixin ClientExitStatus exitStatus;
+
   @Spec CommandSpec spec;
 
   @Mixin ServerOptions target;

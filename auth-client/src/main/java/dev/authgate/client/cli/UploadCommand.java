@@ -1,6 +1,7 @@
 package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
+import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.Failures;
 import dev.authgate.client.cli.common.ProgressOption;
@@ -37,9 +38,17 @@ import picocli.CommandLine.Spec;
 /** {@code auth-client upload}: send files to the server's verified drop. */
 @Command(
     name = "upload",
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-client upload report.csv big.iso",
+      "  auth-client upload --overwrite report.csv",
+      "  auth-client upload --watch /var/spool/out --done /var/spool/sent   (stops on SIGTERM: 143)"
+    },
     mixinStandardHelpOptions = true,
     description = "Upload files over one verified connection; each is SHA-256 checked end to end.")
 final class UploadCommand implements Callable<Integer> {
+  @Mixin ClientExitStatus exitStatus;
+
   @Spec CommandSpec spec;
 
   @Mixin ServerOptions target;

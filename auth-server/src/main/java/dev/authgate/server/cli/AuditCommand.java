@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,9 +31,17 @@ import picocli.CommandLine.Spec;
 /** {@code auth-server audit}: summarise or follow the audit log. */
 @Command(
     name = "audit",
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-server audit --since 1h",
+      "  auth-server audit --follow",
+      "  auth-server audit --json --audit-log gw1/audit.jsonl --audit-log gw2/audit.jsonl"
+    },
     mixinStandardHelpOptions = true,
     description = "Summarise accepted and rejected connections, or follow new rejections.")
 final class AuditCommand implements Callable<Integer> {
+  @Mixin ServerExitStatus exitStatus;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec CommandSpec spec;

@@ -13,6 +13,14 @@ import picocli.CommandLine.Command;
 /** {@code auth-server}: the root command. */
 @Command(
     name = "auth-server",
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-server keys add sensor-1 --out -       (provision a machine; the credential on stdout)",
+      "  auth-server serve --check --config /etc/authgate/authgate.properties",
+      "  auth-server serve --bind :: --port 7350",
+      "  auth-server audit --since 24h",
+      "  auth-server <command> --help    (each command's options and examples)"
+    },
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "authgate server: verifies machines by HMAC challenge-response.",
@@ -23,6 +31,8 @@ import picocli.CommandLine.Command;
       picocli.CommandLine.HelpCommand.class
     })
 public final class AuthServerCommand implements Runnable {
+  @CommandLine.Mixin ServerExitStatus exitStatus;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -43,6 +53,7 @@ public final class AuthServerCommand implements Runnable {
   static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
     CommandLine cli = new CommandLine(new AuthServerCommand());
     VersionProvider.everywhere(cli);
+    ServeHelp.install(cli.getSubcommands().get("serve"));
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     try {

@@ -34,9 +34,19 @@ import picocli.CommandLine.Spec;
 /** {@code auth-server serve}: run the server until SIGTERM or SIGINT. */
 @Command(
     name = "serve",
+    abbreviateSynopsis = true,
+    footerHeading = "%nExamples%n",
+    footer = {
+      "  auth-server serve                                   (127.0.0.1:7350, ./keys, ./logs/audit.jsonl)",
+      "  auth-server serve --config /etc/authgate/authgate.properties",
+      "  auth-server serve -t --config /etc/authgate/authgate.properties   (check, then exit)",
+      "  auth-server serve -T --port 7443 | less             (the settings a start would use)"
+    },
     mixinStandardHelpOptions = true,
     description = "Accept connections, verify machines, audit every refusal.")
 final class ServeCommand implements Callable<Integer> {
+  @Mixin ServerExitStatus exitStatus;
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("serve");
 
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
