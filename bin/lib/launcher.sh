@@ -134,16 +134,22 @@ authgate_jar() {
   printf '%s\n' "$AUTHGATE_JAR"
 }
 
-# Where the class-data-sharing archive of jar $1 goes: beside a jar we may write, else a per-user
-# cache; nothing when neither is writable (a service user without a home, say).
+# Where the class-data-sharing archive of jar $1 goes: beside a jar the build just made (a
+# module's target/), else in the user's cache ($XDG_CACHE_HOME/authgate, or ~/.cache/authgate:
+# for the service user, under its state directory /var/lib/authgate); never into an installed
+# tree, which may be read-only and is shared by every user. Nothing when no cache is writable.
 authgate_cds_archive() {
   local jar="$1" name cache
   name="${jar##*/}"
   name="${name%.jar}.jsa"
-  if [ -w "${jar%/*}" ]; then
-    printf '%s\n' "${jar%.jar}.jsa"
-    return 0
-  fi
+  case "$jar" in
+    */target/*.jar)
+      if [ -w "${jar%/*}" ]; then
+        printf '%s\n' "${jar%.jar}.jsa"
+        return 0
+      fi
+      ;;
+  esac
   cache="${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/authgate"
   if mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ]; then
     printf '%s\n' "$cache/$name"

@@ -38,6 +38,7 @@ class TarballIT {
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    builder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
     if (!buildAheadOfTimeCaches) {
       // A background cache builder must not outlive the test and race its directory's cleanup;
       // only the test that waits for the caches lets the launchers start one.
@@ -101,6 +102,7 @@ class TarballIT {
             .directory(work.toFile())
             .redirectError(dir.resolve("serve.err").toFile());
     serveBuilder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    serveBuilder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
     Process serve = serveBuilder.start();
     try {
       String listening =
@@ -141,15 +143,17 @@ class TarballIT {
       if (Runtime.version().feature() >= 25) {
         // The first ping (and the first keys) started building JDK 25's ahead-of-time cache in the
         // background, silently; once it is in place a ping uses it and says the same thing.
-        Path cache = root.resolve("lib/auth-client.aot");
-        awaitFile(cache, root.resolve("lib/auth-client.aot.lock"));
+        // In the user's cache, never in the installed tree (read-only, shared by every user).
+        Path caches = dir.resolve("cache/authgate");
+        Path cache = caches.resolve("auth-client.aot");
+        awaitFile(cache, caches.resolve("auth-client.aot.lock"));
         Run cached =
             run(work, List.of(client, "ping", "--server", address, "--key", "sensor-1.credential"));
         stderrs.add(cached.err());
         assertThat(cached.exit()).as(cached.err()).isZero();
         assertThat(cached.out()).startsWith("verified server '").contains(" as sensor-1 (key k1)");
         assertThat(cached.out() + cached.err()).doesNotContain("AOT").doesNotContain("aot");
-        awaitFile(root.resolve("lib/auth-server.aot"), root.resolve("lib/auth-server.aot.lock"));
+        awaitFile(caches.resolve("auth-server.aot"), caches.resolve("auth-server.aot.lock"));
         Run keys = run(work, List.of(server, "keys", "list"));
         assertThat(keys.exit()).as(keys.err()).isZero();
         assertThat(keys.out()).contains("sensor-1").doesNotContain("AOT");
@@ -160,6 +164,12 @@ class TarballIT {
         if (Files.exists(operatorsLog)) {
           assertThat(Files.readString(operatorsLog)).doesNotContain("\"client_id\":\"training\"");
         }
+      }
+
+      try (var lib = Files.list(root.resolve("lib"))) {
+        assertThat(lib.map(p -> p.getFileName().toString()))
+            .as("the launcher writes no cache into the installed tree")
+            .allMatch(name -> name.endsWith(".jar"));
       }
 
       Run clientVersion = run(work, List.of(client, "--version"));

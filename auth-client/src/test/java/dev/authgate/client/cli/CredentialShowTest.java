@@ -21,7 +21,7 @@ class CredentialShowTest {
     ServerCliRun.server("keys", "init", "--keys", keys.toString());
     ServerCliRun.server(
         "keys", "add", "sensor-1", "--keys", keys.toString(), "--out", file.toString());
-    String listed = ServerCliRun.server("keys", "list", "--keys", keys.toString()).out();
+    String listed = ServerCliRun.server("keys", "list", "--long", "--keys", keys.toString()).out();
     String secret =
         Files.readAllLines(file).stream()
             .filter(l -> l.startsWith("secret "))

@@ -127,11 +127,39 @@ class KeysCommandTest {
 
     assertThat(run.exit()).isZero();
     assertThat(run.out())
-        .containsPattern("sensor-1 +k1 +active +\\S+Z +- +all +SHA256:")
+        .containsPattern("sensor-1 +k1 +active +\\d{4}-\\d\\d-\\d\\d +- +all +SHA256:")
         .containsPattern("sensor-2 +k1 +revoked");
     String keyFile = Files.readString(keys().resolve("sensor-1.keys"));
     String storedKey = keyFile.replaceAll("(?s).*stored-key=(\\S+).*", "$1");
     assertThat(run.out()).doesNotContain(storedKey);
+  }
+
+  @Test
+  void theDefaultTableFitsOneHundredColumns_andLongShowsWholeValues() throws IOException {
+    String id = "build-agent-eu-west-1-r12n7"; // 26 characters
+    add(id);
+    server("keys", "rotate", id, "--keys", keys().toString(), "--out", "-", "--grace", "2h");
+    server(
+        "keys",
+        "set",
+        id,
+        "--rooms",
+        "ops,sensors-*",
+        "--quota",
+        "2G",
+        "--keys",
+        keys().toString());
+
+    List<String> lines = server("keys", "list", "--keys", keys().toString()).out().lines().toList();
+    assertThat(lines).hasSize(3).allMatch(l -> l.length() <= 100, "at most 100 columns");
+    assertThat(lines.get(1)).contains(" limited ").containsPattern(" SHA256:\\S{12}$");
+
+    List<String> wide =
+        server("keys", "list", "--long", "--keys", keys().toString()).out().lines().toList();
+    assertThat(wide.get(1))
+        .containsPattern("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ")
+        .contains("rooms=ops,sensors-* quota=2GiB")
+        .containsPattern(" SHA256:\\S{43}$");
   }
 
   @Test
@@ -199,8 +227,9 @@ class KeysCommandTest {
     assertThat(Credential.load(fresh).keyId()).isEqualTo("k2");
     String list = server("keys", "list", "--keys", keys().toString()).out();
     assertThat(list)
-        .containsPattern("sensor-1 +k1 +active +\\S+Z +\\S+Z +all +SHA256:")
-        .containsPattern("sensor-1 +k2 +active +\\S+Z +- +all +SHA256:");
+        .containsPattern(
+            "sensor-1 +k1 +active +\\S+ +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +all +SHA256:")
+        .containsPattern("sensor-1 +k2 +active +\\S+ +- +all +SHA256:");
   }
 
   @Test

@@ -66,7 +66,7 @@ class KeysSetTest {
         .contains(
             "permissions sessions=chat,upload rooms=ops,sensors-* max-file=1048576"
                 + " quota=10485760\n");
-    String list = server("keys", "list", "--keys", keys().toString()).out();
+    String list = server("keys", "list", "--long", "--keys", keys().toString()).out();
     assertThat(list)
         .contains(" ACCESS ")
         .contains("sessions=chat,upload rooms=ops,sensors-* max-file=1MiB quota=10MiB");

@@ -18,13 +18,25 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "list",
     mixinStandardHelpOptions = true,
-    description = "List clients, key ids, state, creation time and fingerprint (never a secret).")
+    description =
+        "List clients, key ids, state, creation time, limits and fingerprint (never a secret);"
+            + " --long for whole values.")
 final class ListCommand implements Callable<Integer> {
   @Mixin KeystoreOption keystore;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--json", description = "One JSON array of keys on stdout instead of a table.")
   boolean json;
+
+  @Option(
+      names = {"-l", "--long"},
+      description =
+          "Whole timestamps, whole fingerprints and every limit, however wide the table gets"
+              + " (the default table fits 100 columns for ids up to 26 characters).")
+  boolean wide;
+
+  /** Base64 characters of a fingerprint's hash the short table shows: 72 bits, no grinding. */
+  static final int SHORT_FINGERPRINT = 12;
 
   @Override
   public Integer call() throws IOException {
@@ -53,6 +65,9 @@ final class ListCommand implements Callable<Integer> {
                       access(client.permissions()),
                       key.verifier().fingerprint()
                     });
+                if (!json && !wide) {
+                  shorten(rows.get(rows.size() - 1));
+                }
               }
             });
     if (json) {
@@ -68,6 +83,24 @@ final class ListCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("auth-server: skipped " + skipped.problem());
     }
     return 0;
+  }
+
+  /**
+   * A row as the default table shows it: the day a key was made, its end to the minute, {@code all}
+   * or {@code limited} (which limits: {@code --long}), and the first {@link #SHORT_FINGERPRINT}
+   * characters of its fingerprint (compare those with what the machine printed; {@code keys
+   * approve} and {@code --long} show all of it), so a table fits 100 columns.
+   */
+  private static void shorten(String[] row) {
+    row[3] = row[3].substring(0, Math.min(10, row[3].length()));
+    if (!row[4].equals("-")) {
+      row[4] = row[4].replace('T', ' ').substring(0, Math.min(16, row[4].length()));
+    }
+    if (!row[5].equals("all")) {
+      row[5] = "limited";
+    }
+    int cut = "SHA256:".length() + SHORT_FINGERPRINT;
+    row[6] = row[6].substring(0, Math.min(cut, row[6].length()));
   }
 
   /**
