@@ -340,7 +340,8 @@ class DocumentedCommandsIT {
           assertThat(list.out().lines().toList().getFirst())
               .matches("CLIENT +KEY +STATE +CREATED +UNTIL +ACCESS +FINGERPRINT");
           assertThat(list.out())
-              .containsPattern("sensor-1 +k1 +active +\\d{4}-\\d\\d-\\d\\d +- +all +SHA256:\\S{12}\n");
+              .containsPattern(
+                  "sensor-1 +k1 +active +\\d{4}-\\d\\d-\\d\\d +- +all +SHA256:\\S{12}\n");
         });
     steps.put(
         "bin/auth-server keys revoke sensor-1 --keys keys",
