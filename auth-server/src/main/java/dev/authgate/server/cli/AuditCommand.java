@@ -9,6 +9,7 @@ import dev.authgate.server.audit.AuditFollower;
 import dev.authgate.server.audit.AuditReader;
 import dev.authgate.server.audit.AuditSummary;
 import dev.authgate.server.cli.convert.DurationConverter;
+import dev.authgate.server.cli.help.ServerExitStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;

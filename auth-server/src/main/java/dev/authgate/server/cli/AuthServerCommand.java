@@ -1,6 +1,7 @@
 package dev.authgate.server.cli;
 
 import dev.authgate.protocol.ExitCode;
+import dev.authgate.server.cli.help.ServerExitStatus;
 import dev.authgate.server.cli.keyscommand.KeysCommand;
 import dev.authgate.server.log.LogFormat;
 import java.io.PrintStream;

@@ -10,6 +10,7 @@ import dev.authgate.server.audit.SyslogForwarder;
 import dev.authgate.server.chat.ChatLimits;
 import dev.authgate.server.cli.convert.DurationConverter;
 import dev.authgate.server.cli.convert.LogFormatConverter;
+import dev.authgate.server.cli.help.ServerExitStatus;
 import dev.authgate.server.cluster.RedisTarget;
 import dev.authgate.server.connection.ServerConfig;
 import dev.authgate.server.hooks.UploadHooks;

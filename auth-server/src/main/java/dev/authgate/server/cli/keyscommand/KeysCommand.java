@@ -1,6 +1,6 @@
 package dev.authgate.server.cli.keyscommand;
 
-import dev.authgate.server.cli.ServerExitStatus;
+import dev.authgate.server.cli.help.ServerExitStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;

@@ -1,4 +1,4 @@
-package dev.authgate.server.cli;
+package dev.authgate.server.cli.help;
 
 import picocli.CommandLine.Command;
 
