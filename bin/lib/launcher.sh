@@ -139,18 +139,28 @@ authgate_jar() {
 # for the service user, under its state directory /var/lib/authgate); never into an installed
 # tree, which may be read-only and is shared by every user. Nothing when no cache is writable.
 authgate_cds_archive() {
-  local jar="$1" name cache
-  name="${jar##*/}"
-  name="${name%.jar}.jsa"
+  local jar="$1" name cache base where
   case "$jar" in
     */target/*.jar)
-      if [ -w "${jar%/*}" ]; then
+      # A module's build output in a checkout (its pom.xml beside target/), not an installed tree
+      # that happens to live under a directory called target.
+      if [ -f "${jar%/target/*}/pom.xml" ] && [ -w "${jar%/*}" ]; then
         printf '%s\n' "${jar%.jar}.jsa"
         return 0
       fi
       ;;
   esac
-  cache="${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/authgate"
+  # Every release names its jars lib/auth-*.jar: one cache per installed directory, so two
+  # versions side by side never take each other's archive.
+  where="$(cd "${jar%/*}" 2>/dev/null && pwd -P)"
+  name="${jar##*/}"
+  name="${name%.jar}-$(printf '%s' "$where" | cksum | cut -d' ' -f1).jsa"
+  base="${XDG_CACHE_HOME:-}"
+  case "$base" in
+    /*) ;;
+    *) base="${HOME:-/nonexistent}/.cache" ;; # unset or relative: the XDG default
+  esac
+  cache="$base/authgate"
   if mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ]; then
     printf '%s\n' "$cache/$name"
   fi

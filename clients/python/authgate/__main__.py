@@ -504,7 +504,7 @@ def _enroll(args: argparse.Namespace) -> int:
     enrolled = Credential.load(args.out)
     print(
         "this machine's key fingerprint is %s: the operator should see the same in 'auth-server"
-        " keys list' before approving; the server's host key is %s"
+        " keys list --long' before approving; the server's host key is %s"
         % (
             protocol.fingerprint_of_hash(protocol.sha256(enrolled.keys.stored_key)),
             ", ".join(enrolled.host_keys),
@@ -752,7 +752,7 @@ def _credential(args: argparse.Namespace) -> int:
     key_fingerprint = protocol.fingerprint_of_hash(hashlib.sha256(credential.keys.stored_key).digest())
     print("client-id  %s" % _printable(credential.client_id))
     print("key-id     %s" % _printable(credential.key_id))
-    print("key        %s (as 'auth-server keys list' shows it)" % key_fingerprint)
+    print("key        %s (as 'auth-server keys list --long' shows it)" % key_fingerprint)
     if not credential.host_keys:
         print("host-key   none pinned: pin one with 'pin', or connect once with --accept-new")
     for pin in credential.host_keys:

@@ -145,15 +145,19 @@ class TarballIT {
         // background, silently; once it is in place a ping uses it and says the same thing.
         // In the user's cache, never in the installed tree (read-only, shared by every user).
         Path caches = dir.resolve("cache/authgate");
-        Path cache = caches.resolve("auth-client.aot");
-        awaitFile(cache, caches.resolve("auth-client.aot.lock"));
+        // One cache per installed directory (named by it), so two versions never share one.
+        String installed = cacheKey(root.resolve("lib"));
+        Path cache = caches.resolve("auth-client-" + installed + ".aot");
+        awaitFile(cache, caches.resolve("auth-client-" + installed + ".aot.lock"));
         Run cached =
             run(work, List.of(client, "ping", "--server", address, "--key", "sensor-1.credential"));
         stderrs.add(cached.err());
         assertThat(cached.exit()).as(cached.err()).isZero();
         assertThat(cached.out()).startsWith("verified server '").contains(" as sensor-1 (key k1)");
         assertThat(cached.out() + cached.err()).doesNotContain("AOT").doesNotContain("aot");
-        awaitFile(caches.resolve("auth-server.aot"), caches.resolve("auth-server.aot.lock"));
+        awaitFile(
+            caches.resolve("auth-server-" + installed + ".aot"),
+            caches.resolve("auth-server-" + installed + ".aot.lock"));
         Run keys = run(work, List.of(server, "keys", "list"));
         assertThat(keys.exit()).as(keys.err()).isZero();
         assertThat(keys.out()).contains("sensor-1").doesNotContain("AOT");
@@ -326,6 +330,20 @@ class TarballIT {
     builder.environment().keySet().removeIf(name -> name.equals("LANG") || name.startsWith("LC_"));
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
     builder.environment().put("AUTHGATE_NO_AOT", "1");
+  }
+
+  /** The launcher's name for an installed directory's caches: cksum of its physical path. */
+  private String cacheKey(Path lib) throws Exception {
+    Run sum =
+        run(
+            dir,
+            List.of(
+                "sh",
+                "-c",
+                "printf '%s' \"$(cd \"$1\" && pwd -P)\" | cksum",
+                "sh",
+                lib.toString()));
+    return sum.out().strip().split(" ")[0];
   }
 
   /**

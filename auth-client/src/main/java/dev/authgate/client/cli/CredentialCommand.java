@@ -29,14 +29,14 @@ final class CredentialCommand implements Runnable {
 
   /**
    * {@code credential show [FILE]}, like {@code ssh-keygen -lf}: client id, key id, the key's
-   * fingerprint as the server's {@code keys list} shows it, the pinned host keys, and the file's
-   * owner and mode. Never the secret.
+   * fingerprint as the server's {@code keys list --long} shows it, the pinned host keys, and the
+   * file's owner and mode. Never the secret.
    */
   @Command(
       name = "show",
       mixinStandardHelpOptions = true,
       description = {
-        "Show the client id, key id, the key's fingerprint (as 'auth-server keys list' shows it on"
+        "Show the client id, key id, the key's fingerprint (as 'auth-server keys list --long' shows it on"
             + " the server), the host keys it pins, and the file's owner and mode. The secret is"
             + " never shown."
       })
@@ -63,7 +63,7 @@ final class CredentialCommand implements Runnable {
       out.println(
           "key        "
               + credential.scramKeys().verifier().fingerprint()
-              + " (as 'auth-server keys list' shows it)");
+              + " (as 'auth-server keys list --long' shows it)");
       if (credential.hostKeys().isEmpty()) {
         out.println(
             "host-key   none pinned: pin one with 'pin', or connect once with --accept-new");

@@ -241,7 +241,7 @@ final class EnrollCommand implements Callable<Integer> {
     err.println(
         "this machine's key fingerprint is "
             + fingerprint
-            + ": the operator should see the same in 'auth-server keys list' before approving;"
+            + ": the operator should see the same in 'auth-server keys list --long' before approving;"
             + " the server's host key is "
             + String.join(", ", pins));
   }

@@ -112,7 +112,7 @@ public final class Connector {
                     + ", signed by host key "
                     + presented.fingerprint());
             trust.check(presented);
-            steps.accept("that host key is one this credential pins");
+            steps.accept("this credential trusts that host key");
           };
       ClientHandshake handshake = new ClientHandshake(identity, check, randomness);
       out.write(handshake.onHello(Greeting.read(in, server, timeout)));

@@ -96,7 +96,7 @@ class PingCommandTest {
         .matches(
             "auth-client: HELLO after [0-9.]+ ms, signed by host key "
                 + java.util.regex.Pattern.quote(server.hostKeyFingerprint()));
-    assertThat(steps.get(3)).isEqualTo("auth-client: that host key is one this credential pins");
+    assertThat(steps.get(3)).isEqualTo("auth-client: this credential trusts that host key");
     assertThat(steps.get(4)).isEqualTo("auth-client: sent AUTH as sensor-1 (key k1), sealed");
     assertThat(steps.get(5))
         .matches(

@@ -1,5 +1,6 @@
 package dev.authgate.server.cli;
 
+import dev.authgate.server.keystore.EffectiveUser;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -35,10 +36,21 @@ final class ConfigDefaults implements IDefaultValueProvider {
 
   private final Properties file;
   private final Map<String, String> env;
+  private final Path source;
 
   ConfigDefaults(Properties file, Map<String, String> env) {
+    this(file, env, null);
+  }
+
+  ConfigDefaults(Properties file, Map<String, String> env, Path source) {
     this.file = file;
     this.env = env;
+    this.source = source;
+  }
+
+  /** The file the settings came from, or null for none. */
+  Path source() {
+    return source;
   }
 
   /**
@@ -53,23 +65,74 @@ final class ConfigDefaults implements IDefaultValueProvider {
   /** As {@link #from(String[], Map)}, with the installed configuration at {@code installed}. */
   static ConfigDefaults from(String[] args, Map<String, String> env, Path installed)
       throws IOException {
-    Properties properties = new Properties();
     String path = configPath(args);
     if (path == null) {
       path = env.get(CONFIG_ENV);
     }
-    if (path == null && !serving(args) && Files.isReadable(installed)) {
-      // keys and audit find the paths where the installed service has them: one source of truth.
-      path = installed.toString();
+    if (path == null && !serving(args) && !names(args, "--keys", "--audit-log")) {
+      return installed(installed, env);
     }
-    if (path != null) {
-      try (Reader in = Files.newBufferedReader(Path.of(path), StandardCharsets.UTF_8)) {
-        properties = parse(in);
-      } catch (IOException e) {
-        throw new IOException("cannot read --config " + path + ": " + e.getMessage(), e);
+    if (path == null) {
+      return new ConfigDefaults(new Properties(), env, null);
+    }
+    try (Reader in = Files.newBufferedReader(Path.of(path), StandardCharsets.UTF_8)) {
+      return new ConfigDefaults(parse(in), env, Path.of(path));
+    } catch (IOException e) {
+      throw new IOException("cannot read --config " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The installed configuration, for {@code keys} and {@code audit} when the command line names no
+   * keystore or audit log of its own (then the file's other path would not belong with it). It is
+   * trusted only as OpenSSH trusts its own files: a regular file that only root or this user may
+   * change; otherwise, or if it cannot be read, it is left out, saying why, and the command runs on
+   * its built-in defaults (even {@code --version} must not fail on it).
+   */
+  private static ConfigDefaults installed(Path file, Map<String, String> env) {
+    if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return new ConfigDefaults(new Properties(), env, null);
+    }
+    String problem = null;
+    try {
+      var a =
+          Files.readAttributes(
+              file,
+              java.nio.file.attribute.PosixFileAttributes.class,
+              java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      int owner =
+          (Integer) Files.getAttribute(file, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      if (!a.isRegularFile()) {
+        problem = "not a regular file";
+      } else if (owner != 0 && owner != EffectiveUser.uid()) {
+        problem = "owned by uid " + owner + ", neither root nor this user";
+      } else if (a.permissions().contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+          || a.permissions().contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+        problem = "writable by group or others (chmod 644 " + file + ")";
+      } else if (Files.isReadable(file)) {
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+          return new ConfigDefaults(parse(in), env, file);
+        }
+      } else {
+        return new ConfigDefaults(new Properties(), env, null); // another user's: not for us
+      }
+    } catch (IOException | RuntimeException e) {
+      problem = e.getMessage();
+    }
+    System.err.println("auth-server: not using " + file + ": " + problem);
+    return new ConfigDefaults(new Properties(), env, null);
+  }
+
+  /** Whether {@code args} give any of {@code options} (as {@code --x V} or {@code --x=V}). */
+  private static boolean names(String[] args, String... options) {
+    for (String arg : args) {
+      for (String option : options) {
+        if (arg.equals(option) || arg.startsWith(option + "=")) {
+          return true;
+        }
       }
     }
-    return new ConfigDefaults(properties, env);
+    return false;
   }
 
   /**
@@ -97,11 +160,18 @@ final class ConfigDefaults implements IDefaultValueProvider {
   /** The environment variable naming the configuration file, for every command. */
   static final String CONFIG_ENV = "AUTHGATE_CONFIG";
 
-  /** Whether {@code args} run {@code serve}, which reads a configuration only when told to. */
+  /**
+   * Whether {@code args} run {@code serve} (or its help), which reads a configuration only when
+   * told to: the first word that is not an option, or an {@code @file} of arguments (then assume
+   * serve: the installed file is not applied to what cannot be seen).
+   */
   private static boolean serving(String[] args) {
     for (String arg : args) {
+      if (arg.startsWith("@")) {
+        return true;
+      }
       if (!arg.startsWith("-")) {
-        return arg.equals("serve");
+        return arg.equals("serve") || arg.equals("help");
       }
     }
     return false;

@@ -108,6 +108,28 @@ final class ServeCheck {
       problems.add(what + " " + path + " is " + (directory ? "not a directory" : "a directory"));
       return;
     }
+    if (existing.equals(path.toAbsolutePath())
+        && directory
+        && !(Files.isReadable(existing) && Files.isExecutable(existing))) {
+      problems.add(what + " " + path + " cannot be listed by " + userName() + ": fix its mode");
+      return;
+    }
+    if (existing.equals(path.toAbsolutePath())
+        && !directory
+        && existing.getParent() != null
+        && !Files.isWritable(existing.getParent())) {
+      // The log is rotated by renaming it beside itself.
+      problems.add(
+          what
+              + " "
+              + path
+              + ": its directory "
+              + existing.getParent()
+              + " is not writable by "
+              + userName()
+              + ", so it cannot be rotated");
+      return;
+    }
     if (!Files.isWritable(existing)) {
       problems.add(
           what
@@ -143,7 +165,7 @@ final class ServeCheck {
     }
     values.forEach(
         (name, value) ->
-            out.println(value == null ? "# " + name + "=" : name + "=" + withoutSecrets(value)));
+            out.println(value == null ? "# " + name + "=" : name + "=" + shown(name, value)));
   }
 
   /**
@@ -151,7 +173,30 @@ final class ServeCheck {
    * carry them) replaced by {@code ***}: an effective configuration is pasted into tickets.
    */
   static String withoutSecrets(String value) {
-    return value.replaceAll("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]*@", "$1***@");
+    return value.replaceAll("([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\\s]*@", "$1***@");
+  }
+
+  /**
+   * A setting's value as {@code --print-config} shows it: a webhook URL only to its host (a token
+   * can only travel in its path or query), a hook program without its arguments, and no URL's user
+   * and password.
+   */
+  static String shown(String name, String value) {
+    return switch (name) {
+      case "on-upload-url" -> {
+        java.util.regex.Matcher url =
+            java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)(.*)")
+                .matcher(value);
+        yield url.matches() && !url.group(2).isEmpty()
+            ? withoutSecrets(url.group(1)) + "/***"
+            : withoutSecrets(value);
+      }
+      case "on-upload" -> {
+        String[] words = value.strip().split("\\s+", 2);
+        yield words.length > 1 ? words[0] + " ***" : value;
+      }
+      default -> withoutSecrets(value);
+    };
   }
 
   private static String text(CommandSpec serve, OptionSpec option) {

@@ -257,7 +257,11 @@ final class ServeCommand implements Callable<Integer> {
       err.println("auth-server: " + problem);
     }
     if (problems.isEmpty() && !printConfig) {
-      out.println("configuration OK" + (config == null ? "" : " (" + config + ")"));
+      Path source =
+          spec.commandLine().getDefaultValueProvider() instanceof ConfigDefaults defaults
+              ? defaults.source()
+              : null;
+      out.println("configuration OK" + (source == null ? "" : " (" + source + ")"));
     }
     out.flush();
     return problems.isEmpty() ? 0 : ExitCode.FAILURE.code();
@@ -265,16 +269,16 @@ final class ServeCommand implements Callable<Integer> {
 
   /** A {@code --config} file's setting that is no option of serve is a usage error. */
   private void rejectUnknownSettings() {
-    if (config == null
-        || !(spec.commandLine().getDefaultValueProvider() instanceof ConfigDefaults defaults)) {
+    if (!(spec.commandLine().getDefaultValueProvider() instanceof ConfigDefaults defaults)
+        || defaults.source() == null) {
       return;
     }
     java.util.List<String> unknown = defaults.unknownSettings(spec);
     if (!unknown.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(),
-          "--config "
-              + config
+          (config == null ? "" : "--config ")
+              + defaults.source()
               + ": unknown setting"
               + (unknown.size() == 1 ? " " : "s ")
               + String.join(", ", unknown.stream().map(k -> "'" + k + "'").toList())

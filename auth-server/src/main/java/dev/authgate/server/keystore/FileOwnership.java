@@ -17,7 +17,7 @@ import java.util.Set;
  * and must not be open to group or others. Each refusal names the path and the command that fixes
  * it. Stateless and thread-safe.
  */
-final class FileOwnership {
+public final class FileOwnership {
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
   private static final Set<PosixFilePermission> OPEN_TO_OTHERS =
       EnumSet.complementOf(
@@ -35,6 +35,22 @@ final class FileOwnership {
   /** Checks as the running process: its effective uid (from /proc), or its uid. */
   static FileOwnership ofThisProcess() {
     return new FileOwnership(EffectiveUid.get());
+  }
+
+  /**
+   * Refuses root at a keystore directory that belongs to another user (the service's): every file
+   * root made there (a key file, the host key) the service could not read, and handing the
+   * directory to root would lock the service out. Nothing for a directory that does not exist yet,
+   * or root's own.
+   *
+   * @throws KeyFileException naming the owner and the {@code runuser} that works instead
+   */
+  public static void refuseRootAtAnotherUsersKeystore(Path dir) throws KeyFileException {
+    if (EffectiveUid.get() != 0 || !Files.isDirectory(dir, NOFOLLOW)) {
+      return;
+    }
+    PosixFileAttributes a = attributes(dir, "keystore directory");
+    new FileOwnership(0).checkOwner(dir, "keystore directory", a);
   }
 
   /** Refuses a keystore directory that is a symlink, someone else's, or open to others. */

@@ -156,6 +156,44 @@ class ConfigDefaultsTest {
   }
 
   @Test
+  void theInstalledFileIsLeftOutWhenTheCommandLineNamesItsOwnPaths_orTheFileIsNotTrustworthy()
+      throws IOException {
+    Path installed = Files.writeString(dir.resolve("installed.properties"), "keys=/srv/keys\n");
+    // A keystore of its own: the installed audit log would not belong with it.
+    assertThat(
+            ConfigDefaults.from(new String[] {"keys", "list", "--keys", "k"}, Map.of(), installed)
+                .setting("keys"))
+        .isNull();
+    assertThat(
+            ConfigDefaults.from(new String[] {"audit", "--audit-log=x.jsonl"}, Map.of(), installed)
+                .setting("keys"))
+        .isNull();
+    // Help for serve and an @file of arguments never pick it up either.
+    assertThat(ConfigDefaults.from(new String[] {"help", "serve"}, Map.of(), installed).source())
+        .isNull();
+    assertThat(ConfigDefaults.from(new String[] {"@args"}, Map.of(), installed).source()).isNull();
+
+    // Writable by others: anyone could point root's keys at their own directory.
+    Files.setPosixFilePermissions(
+        installed, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    assertThat(ConfigDefaults.from(new String[] {"keys", "list"}, Map.of(), installed).source())
+        .isNull();
+    // Malformed: left out, and the command still runs (no exception).
+    Path malformed = Files.writeString(dir.resolve("bad.properties"), "keys=\\uZZZZ\n");
+    assertThat(ConfigDefaults.from(new String[] {"--version"}, Map.of(), malformed).source())
+        .isNull();
+  }
+
+  @Test
+  void aMisspeltSettingInTheFileNamedByTheEnvironmentIsRefusedToo() throws IOException {
+    Path config = Files.writeString(dir.resolve("env.properties"), "prot=7350\n");
+
+    String err = serveError(Map.of("AUTHGATE_CONFIG", config.toString()), "serve", "--check");
+
+    assertThat(err).startsWith("auth-server: " + config + ": unknown setting 'prot'");
+  }
+
+  @Test
   void aMissingConfigFileIsOneClearLine() {
     assertThat(serveError(Map.of(), "serve", "--config", dir.resolve("nope").toString()))
         .startsWith("auth-server: cannot read --config " + dir.resolve("nope"));

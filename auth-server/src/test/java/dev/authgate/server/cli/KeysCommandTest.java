@@ -135,6 +135,25 @@ class KeysCommandTest {
   }
 
   @Test
+  void rootAtAKeystoreThatBelongsToTheServiceChangesNothing_andIsToldToRunAsThatUser()
+      throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")), "only root can give a directory away");
+    add("sensor-1");
+    Files.setAttribute(keys(), "unix:uid", 65534);
+    String owner = Files.getOwner(keys()).getName();
+
+    ServerCliRun run = server("keys", "add", "sensor-2", "--keys", keys().toString(), "--out", "-");
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err())
+        .contains("belongs to " + owner + " (uid 65534), the server's user")
+        .contains("runuser -u " + owner + " -- auth-server")
+        .doesNotContain("chown");
+    assertThat(keys().resolve("sensor-2.keys")).doesNotExist();
+  }
+
+  @Test
   void theDefaultTableFitsOneHundredColumns_andLongShowsWholeValues() throws IOException {
     String id = "build-agent-eu-west-1-r12n7"; // 26 characters
     add(id);

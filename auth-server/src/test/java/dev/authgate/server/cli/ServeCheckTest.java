@@ -152,6 +152,18 @@ class ServeCheckTest {
         .isEqualTo("redis://***@10.0.0.20:6379/0");
     assertThat(ServeCheck.withoutSecrets("https://hooks.example/x"))
         .isEqualTo("https://hooks.example/x");
+    assertThat(ServeCheck.withoutSecrets("rediss://user:pw@10.0.0.20/0"))
+        .isEqualTo("rediss://***@10.0.0.20/0");
+    // An @ in a query is not a user: the host stays visible.
+    assertThat(ServeCheck.withoutSecrets("https://h.example?to=ops@x.com"))
+        .isEqualTo("https://h.example?to=ops@x.com");
+    // A webhook's token can only be in its path or query; a hook's in its arguments.
+    assertThat(ServeCheck.shown("on-upload-url", "https://hooks.example/T0/B1/s3cret?x=1"))
+        .isEqualTo("https://hooks.example/***");
+    assertThat(ServeCheck.shown("on-upload", "/usr/local/bin/notify --token=s3cret"))
+        .isEqualTo("/usr/local/bin/notify ***");
+    assertThat(ServeCheck.shown("on-upload", "/usr/local/bin/ingest"))
+        .isEqualTo("/usr/local/bin/ingest");
 
     Path effective = Files.writeString(dir.resolve("effective.properties"), printed.out());
     Run again = run(Map.of(), "serve", "-T", "--config", effective.toString());

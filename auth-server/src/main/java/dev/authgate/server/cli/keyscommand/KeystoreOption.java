@@ -1,8 +1,10 @@
 package dev.authgate.server.cli.keyscommand;
 
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
+import dev.authgate.server.keystore.FileOwnership;
 import dev.authgate.server.keystore.HostKeys;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import java.io.IOException;
@@ -31,11 +33,13 @@ final class KeystoreOption {
               + " when it exists).")
   Path config;
 
-  KeystoreDirectory open() {
+  KeystoreDirectory open() throws KeyFileException {
+    FileOwnership.refuseRootAtAnotherUsersKeystore(dir);
     return new KeystoreDirectory(dir, Clock.systemUTC(), RandomSource.secure());
   }
 
-  HostKeys hostKeys() {
+  HostKeys hostKeys() throws KeyFileException {
+    FileOwnership.refuseRootAtAnotherUsersKeystore(dir);
     return new HostKeys(dir, System.getenv(), Clock.systemUTC(), RandomSource.secure());
   }
 
