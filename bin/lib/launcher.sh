@@ -162,8 +162,28 @@ authgate_cds_archive() {
   esac
   cache="$base/authgate"
   if mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ]; then
+    authgate_prune_caches "$cache" "$where" "${name%.jsa}"
     printf '%s\n' "$cache/$name"
   fi
+}
+
+# Keeps a user's cache from growing with every release unpacked and removed: each archive's
+# installed directory is written beside it ($2 for archive $3), and once a day the archives of
+# directories that no longer exist are deleted.
+authgate_prune_caches() {
+  local cache="$1" where="$2" archive="$3" dir stem
+  [ -f "$cache/$archive.dir" ] || printf '%s\n' "$where" >"$cache/$archive.dir" 2>/dev/null
+  if [ -n "$(find "$cache/.pruned" -mmin -1440 2>/dev/null)" ]; then
+    return 0
+  fi
+  : >"$cache/.pruned" 2>/dev/null || return 0
+  for dir in "$cache"/*.dir; do
+    [ -f "$dir" ] || continue
+    if [ ! -d "$(head -n 1 "$dir")" ]; then
+      stem="${dir%.dir}"
+      rm -rf "$stem.jsa" "$stem.aot" "$stem.aot.lock" "$dir" 2>/dev/null
+    fi
+  done
 }
 
 # JDK 25's ahead-of-time cache for the short commands (`auth-client ping`, `auth-server keys`): the

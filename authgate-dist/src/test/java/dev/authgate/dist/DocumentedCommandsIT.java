@@ -901,6 +901,8 @@ class DocumentedCommandsIT {
             .directory(cwd.toFile())
             .redirectError(cwd.resolve(stderrFile).toFile());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    // The launchers' caches in the test's directory, not in the home of whoever runs the suite.
+    builder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
     // No background ahead-of-time cache builds racing the temporary directory's cleanup (TarballIT
     // covers them).
     builder.environment().put("AUTHGATE_NO_AOT", "1");
@@ -924,6 +926,8 @@ class DocumentedCommandsIT {
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    // The launchers' caches in the test's directory, not in the home of whoever runs the suite.
+    builder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
     // No background ahead-of-time cache builds racing the temporary directory's cleanup (TarballIT
     // covers them).
     builder.environment().put("AUTHGATE_NO_AOT", "1");

@@ -332,6 +332,48 @@ class TarballIT {
     builder.environment().put("AUTHGATE_NO_AOT", "1");
   }
 
+  @Test
+  void cachesGoToTheUsersCacheOnePerInstalledDirectory_andThoseOfRemovedInstallsArePruned()
+      throws Exception {
+    Path root = unpack();
+    Path second = Files.createDirectories(dir.resolve("opt2"));
+    assertThat(run(dir, List.of("cp", "-a", root.toString(), second.toString())).exit()).isZero();
+    Path other = second.resolve(root.getFileName());
+    String where =
+        "source %s; authgate_cds_archive %s; authgate_cds_archive %s; rm -f \"$XDG_CACHE_HOME/authgate/.pruned\"";
+    Run placed =
+        run(
+            dir,
+            List.of(
+                "bash",
+                "-c",
+                where.formatted(
+                    root.resolve("bin/lib/launcher.sh"),
+                    root.resolve("lib/auth-client.jar"),
+                    other.resolve("lib/auth-client.jar"))));
+    List<String> archives = placed.out().lines().toList();
+    assertThat(archives)
+        .hasSize(2)
+        .allMatch(a -> a.startsWith(dir.resolve("cache/authgate/auth-client-").toString()))
+        .doesNotHaveDuplicates();
+    for (String archive : archives) {
+      Files.writeString(Path.of(archive), "archive");
+    }
+
+    // The second install is removed; the next start prunes its archive, and keeps the first's.
+    assertThat(run(dir, List.of("rm", "-rf", second.toString())).exit()).isZero();
+    run(
+        dir,
+        List.of(
+            "bash",
+            "-c",
+            "source %s; authgate_cds_archive %s >/dev/null"
+                .formatted(
+                    root.resolve("bin/lib/launcher.sh"), root.resolve("lib/auth-client.jar"))));
+    assertThat(Path.of(archives.get(0))).exists();
+    assertThat(Path.of(archives.get(1))).doesNotExist();
+  }
+
   /** The launcher's name for an installed directory's caches: cksum of its physical path. */
   private String cacheKey(Path lib) throws Exception {
     Run sum =
