@@ -717,10 +717,18 @@ def main(argv: list[str] | None = None) -> int:
     inspect = credential.add_subparsers(dest="action", metavar="show")
     show = inspect.add_parser("show", help="client id, key id, key fingerprint, pins, file mode; never the secret")
     show.add_argument("file", nargs="?", metavar="FILE", help="the credential file; default AUTHGATE_KEY")
+    for connecting in (ping, upload, listing, get, chat, send):
+        connecting.add_argument(
+            "--verbose", action="store_true",
+            help="say each step of the connection on stderr (connected, HELLO and its host key, AUTH sent, verified)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code else OK
+    if getattr(args, "verbose", False):
+        from . import client as _client
+
+        _client.STEPS = lambda text: print("authgate: %s" % _printable(text), file=sys.stderr, flush=True)
     handler = {"upload": _upload, "chat": _chat, "enroll": _enroll, "list": _list, "get": _get,
                "send": _send, "pin": _pin, "credential": _credential}.get(args.command, _ping)
     try:

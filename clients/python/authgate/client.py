@@ -618,9 +618,30 @@ class HostNotFound(ConnectionError):
     """The server's host name does not resolve; the text is the name."""
 
 
+STEPS = None
+"""A callable told each step of every connection (``--verbose``), as auth-client says them; never
+a secret. None: nothing is said."""
+
+
+def _step(text: str) -> None:
+    if STEPS is not None:
+        STEPS(text)
+
+
+def _ms(since: float) -> str:
+    return "%.1f ms" % ((time.perf_counter() - since) * 1000)
+
+
+def _endpoint(address) -> str:
+    host, port = address[0], address[1]
+    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+
 def _connect_once(server: str, credential: Credential, timeout: float) -> Connection:
     host, port = parse_server(server)
     address = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    _step("connecting to %s" % address)
+    start = time.perf_counter()
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
     except socket.gaierror:
@@ -631,21 +652,37 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
         why = (e.strerror or str(e) or "failed").rstrip(".")
         raise ConnectFailed("%s: %s" % (address, why[:1].lower() + why[1:])) from None
     try:
+        peer = sock.getpeername()
+        if peer[0] != host and "[%s]" % peer[0] != host:
+            _step("%s is %s" % (host, peer[0]))
+        _step("connected to %s from %s in %s" % (_endpoint(peer), _endpoint(sock.getsockname()), _ms(start)))
+        connected = time.perf_counter()
         sock.settimeout(timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def check(fingerprint):
+            _step("HELLO after %s, signed by host key %s" % (_ms(connected), fingerprint))
+            credential.trust(fingerprint)
+            _step("this credential trusts that host key")
+
         handshake = protocol.ClientHandshake(
             credential.client_id,
             credential.key_id,
             credential.keys,
             os.urandom(32),
             X25519PrivateKey.generate(),
-            credential.trust,
+            check if STEPS is not None else credential.trust,
         )
         _, frame_type, payload = protocol.read_greeting(sock, address, timeout)
         sock.sendall(handshake.on_hello(frame_type, payload))
+        _step("sent AUTH as %s (key %s), sealed" % (credential.client_id, credential.key_id))
         head, frame_type, payload = protocol.read_frame(sock, protocol.PRE_AUTH_MAX)
         server_id, c2s, s2c = handshake.on_welcome(head, frame_type, payload)
         credential.trust.learned(handshake.host_key, handshake.next_host_keys, handshake.retired_host_keys)
+        _step(
+            "verified server '%s': it proved it holds this client's verifier (handshake %s)"
+            % (protocol.escape(server_id), _ms(connected))
+        )
         return Connection(sock, server_id, protocol.SecureChannel(sock, c2s, s2c), handshake.datagram_secret)
     except BaseException:
         sock.close()

@@ -160,6 +160,10 @@ class ClientParityIT {
                 "--key",
                 "roomy.credential")),
         new Case(
+            "ping --verbose: each step of the connection",
+            0,
+            List.of("ping", "--verbose", "--server", "SERVER", "--key", "sensor-1.credential")),
+        new Case(
             "an SSH server's port",
             4,
             List.of("ping", "--server", "SSH", "--key", "sensor-1.credential")),
@@ -328,6 +332,8 @@ class ClientParityIT {
     return Files.readString(file, StandardCharsets.UTF_8)
         .replaceAll("(?m)^(auth-client|authgate): ", "CLIENT: ")
         .replaceAll("'(auth-client|python3 -m authgate) ", "'CLIENT ")
-        .replaceAll("\"ts\":\"[0-9T:.Z-]+\"", "\"ts\":\"TIME\"");
+        .replaceAll("\"ts\":\"[0-9T:.Z-]+\"", "\"ts\":\"TIME\"")
+        .replaceAll("[0-9]+(\\.[0-9]+)? ms\\b", "N ms")
+        .replaceAll("from 127\\.0\\.0\\.1:[0-9]+", "from 127.0.0.1:PORT");
   }
 }
