@@ -10,6 +10,7 @@ import java.time.LocalDate;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,9 @@ import org.slf4j.LoggerFactory;
  */
 final class RotatedAuditFiles {
   private static final Logger LOG = LoggerFactory.getLogger(JsonLinesAuditLog.class);
+
+  /** The suffix of a rotated, uncompressed file: {@code 2026-12-07.0}. */
+  private static final Pattern ROTATED_PLAIN = Pattern.compile("\\d{4}-\\d\\d-\\d\\d\\.\\d+");
 
   private final Path file;
   private final AuditRotation rotation;
@@ -93,22 +97,30 @@ final class RotatedAuditFiles {
   }
 
   /**
-   * Cleans up after a process that was killed while compressing: a partial gzip is removed, and a
-   * plain rotated file whose gzip is complete is removed, so no event is read twice.
+   * Cleans up after a process that was killed while compressing: a plain rotated file whose gzip is
+   * complete is removed, so no event is read twice. A writer that compresses also removes partial
+   * gzips and compresses the rotated files a kill left plain; one that does not (a {@code keys}
+   * command appending beside a running server) leaves them alone, since they may be the server's
+   * compression under way.
    */
   void recover() {
     Path dir = file.toAbsolutePath().getParent();
     String prefix = file.getFileName() + ".";
     try (var siblings = Files.list(dir)) {
-      for (Path p : siblings.toList()) {
+      for (Path p : siblings.sorted().toList()) {
         String name = p.getFileName().toString();
         if (!name.startsWith(prefix)) {
           continue;
         }
         if (name.endsWith(AuditReader.PARTIAL)) {
-          Files.deleteIfExists(p);
+          if (rotation.compress()) {
+            Files.deleteIfExists(p);
+          }
         } else if (!name.endsWith(".gz") && Files.exists(p.resolveSibling(name + ".gz"))) {
           Files.deleteIfExists(p);
+        } else if (rotation.compress()
+            && ROTATED_PLAIN.matcher(name.substring(prefix.length())).matches()) {
+          compressAndPruneLater(p);
         }
       }
     } catch (IOException e) {

@@ -119,14 +119,33 @@ class AuditRotationTest {
       zip.write(line.repeat(3).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
     Files.write(dir.resolve("audit.jsonl.2026-11-21.0.gz.partial"), new byte[] {0x1f, (byte) 0x8b});
+    Files.writeString(dir.resolve("audit.jsonl.2026-11-21.0"), line.repeat(2));
 
-    JsonLinesAuditLog.open(log, Clock.systemUTC()).close();
+    JsonLinesAuditLog.open(log, Clock.systemUTC(), AuditRotation.defaults()).close();
 
     assertThat(plain).doesNotExist();
-    assertThat(dir.resolve("audit.jsonl.2026-11-21.0.gz.partial")).doesNotExist();
+    assertThat(siblings())
+        .as("the partial gzip removed, the file it was made from compressed")
+        .containsExactlyInAnyOrder(
+            "audit.jsonl", "audit.jsonl.2026-11-20.0.gz", "audit.jsonl.2026-11-21.0.gz");
     List<JsonNode> events = new ArrayList<>();
     new AuditReader().read(AuditReader.files(log), events::add);
-    assertThat(events).hasSize(3);
+    assertThat(events).hasSize(5);
+  }
+
+  @Test
+  void aWriterThatDoesNotCompressLeavesAPartialGzipAlone_itMayBeTheServersCompressionUnderWay()
+      throws Exception {
+    Path log = dir.resolve("audit.jsonl");
+    Path plain = dir.resolve("audit.jsonl.2026-11-21.0");
+    Files.writeString(plain, "{\"event\":\"auth.accepted\"}\n");
+    Path partial = dir.resolve("audit.jsonl.2026-11-21.0.gz.partial");
+    Files.write(partial, new byte[] {0x1f, (byte) 0x8b});
+
+    JsonLinesAuditLog.open(log, Clock.systemUTC()).close(); // as a keys command opens it
+
+    assertThat(partial).exists();
+    assertThat(plain).exists();
   }
 
   @Test
