@@ -513,7 +513,69 @@ def _enroll(args: argparse.Namespace) -> int:
     )
     if result.status == "pending":
         print("waiting for approval: on the server run: auth-server keys approve %s" % _printable(result.client_id), file=sys.stderr)
+        if args.wait > 0:
+            return _await_approval(server, enrolled, args)
     return OK
+
+
+def _await_approval(server: str, credential: Credential, args: argparse.Namespace) -> int:
+    """``enroll --wait``: pings with the new credential, backing off from 2 s to 30 s, until it is
+    let in (0), denied (3, at once: asking again would only add failures fail2ban bans on), or the
+    wait is over (3); as auth-client's."""
+    from .unattended import is_permanent, not_before_penalty_ends
+
+    end = time.monotonic() + args.wait
+    pause = 2.0
+    last = "still waiting for approval"
+    while True:
+        wait = pause
+        try:
+            with connect(server, credential, args.timeout) as conn:
+                conn.ping()
+            print("approved: %s is let in" % _printable(credential.client_id), file=sys.stderr)
+            return OK
+        except protocol.Refused as e:
+            if e.code == protocol.REFUSED_REVOKED:
+                print(
+                    "authgate: denied by the operator: %s is not let in (the credential stays in %s)"
+                    % (_printable(credential.client_id), args.out),
+                    file=sys.stderr,
+                )
+                return AUTH_REFUSED
+            if e.code == protocol.REFUSED_AUTH:
+                last = "not known to the server yet"  # another server of a cluster may not have it yet
+            elif e.code == protocol.REFUSED_PENDING:
+                last = "still waiting for approval"
+            elif is_permanent(e):
+                return _failure(e)
+            else:
+                last = str(e)
+                wait = not_before_penalty_ends(e, wait)
+        except (protocol.ServerNotVerified, protocol.UnsupportedVersion) as e:
+            return _failure(e)
+        except (OSError, EOFError, protocol.ProtocolError) as e:
+            last = _printable(str(e)) or type(e).__name__
+        left = end - time.monotonic()
+        if left <= 0:
+            print(
+                "authgate: not let in after %d s: %s; the credential stays in %s"
+                % (args.wait, last, args.out),
+                file=sys.stderr,
+            )
+            return AUTH_REFUSED
+        time.sleep(min(wait, left))
+        pause = min(pause * 2, 30.0)
+
+
+def _duration(text: str) -> float:
+    """``500ms``, ``10s``, ``5m``, ``2h``, ``1d``, or a bare number of seconds, as auth-client's."""
+    import re
+
+    match = re.fullmatch(r"(\d{1,9}(?:\.\d+)?)(ms|s|m|h|d)?", text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError("not a duration: %r (say 30s, 10m, 2h)" % text)
+    unit = {None: 1, "ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    return float(match.group(1)) * unit
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -709,6 +771,7 @@ def main(argv: list[str] | None = None) -> int:
     enrol.add_argument("--id", help="the client id to ask for, where the token lets the machine choose")
     enrol.add_argument("--out", required=True, help="where to write the new credential (mode 0600)")
     enrol.add_argument("--timeout", type=float, default=10.0, help="seconds for connecting and each reply (default 10)")
+    enrol.add_argument("--wait", type=_duration, default=0.0, metavar="DURATION", help="if the token needs an operator's approval, keep checking (with backoff) this long for it; exit 0 once let in, 3 if still not (default 0s: do not wait)")
     pin = commands.add_parser("pin", help="show the server host keys the credential trusts, or pin the fingerprints given")
     pin.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
     pin.add_argument("--replace", action="store_true", help="trust only the fingerprints given")

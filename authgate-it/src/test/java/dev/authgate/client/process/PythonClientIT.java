@@ -372,6 +372,71 @@ class PythonClientIT {
   }
 
   @Test
+  void enrollWaitGetsInOnceApproved_andStopsAtOnceWhenDenied() throws Exception {
+    Jars.provision(dir, "base"); // the keystore exists
+    for (String id : List.of("w1", "w2")) {
+      String create =
+          String.join(
+              " ", Jars.server(List.of(), "keys", "token", "create", "--approve", "--id", id));
+      assertThat(Jars.run(dir, List.of("sh", "-c", create + " > " + id + ".token"))).isZero();
+    }
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.Map<String, java.util.concurrent.Future<Run>> waits = new java.util.HashMap<>();
+      for (String id : List.of("w1", "w2")) {
+        String token = Files.readString(dir.resolve(id + ".token")).strip();
+        waits.put(
+            id,
+            pool.submit(
+                () ->
+                    python(
+                        dir,
+                        "-m",
+                        "authgate",
+                        "enroll",
+                        "--server",
+                        server.address(),
+                        "--token",
+                        token,
+                        "--out",
+                        id + ".credential",
+                        "--wait",
+                        "5m")));
+      }
+      org.awaitility.Awaitility.await() // both enrolled, and waiting
+          .atMost(java.time.Duration.ofSeconds(60))
+          .until(
+              () ->
+                  Files.exists(dir.resolve("w1.credential"))
+                      && Files.exists(dir.resolve("w2.credential")));
+      assertThat(Jars.run(dir, Jars.server(List.of(), "keys", "approve", "w1"))).isZero();
+      assertThat(Jars.run(dir, Jars.server(List.of(), "keys", "deny", "w2"))).isZero();
+
+      Run in = waits.get("w1").get(2, TimeUnit.MINUTES);
+      assertThat(in.exit()).as(in.err()).isZero();
+      assertThat(in.err())
+          .contains("waiting for approval: on the server run: auth-server keys approve w1")
+          .endsWith("approved: w1 is let in\n");
+      Run out = waits.get("w2").get(2, TimeUnit.MINUTES);
+      assertThat(out.exit()).as(out.err()).isEqualTo(3);
+      assertThat(out.err())
+          .endsWith(
+              "authgate: denied by the operator: w2 is not let in (the credential stays in"
+                  + " w2.credential)\n");
+      assertThat(Files.readAllLines(dir.resolve("audit.jsonl")))
+          .as("it asked once after the denial, and stopped: no string of failures for fail2ban")
+          .filteredOn(l -> l.contains("\"client_id\":\"w2\"") && l.contains("revoked-key"))
+          .hasSize(1);
+    } finally {
+      pool.shutdownNow();
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void usageAndConnectionFailuresHaveTheJavaClientsExitCodes() throws Exception {
     Jars.provision(dir, "sensor-1");
     Run noServer = python(dir, "-m", "authgate", "ping", "--key", "sensor-1.credential");
