@@ -47,7 +47,8 @@ def _failure(e: BaseException) -> int:
         if e.code == protocol.REFUSED_AUTH:
             print("authgate: the server refused this client (wrong or unknown key)", file=sys.stderr)
             return AUTH_REFUSED
-        if e.code in (protocol.REFUSED_PENDING, protocol.REFUSED_REVOKED, protocol.REFUSED_EXPIRED, protocol.REFUSED_PENALIZED):
+        if e.code in (protocol.REFUSED_PENDING, protocol.REFUSED_REVOKED, protocol.REFUSED_EXPIRED,
+                      protocol.REFUSED_LOCKED, protocol.REFUSED_PENALIZED):
             print("authgate: %s" % e, file=sys.stderr)
             return CONNECTION if e.code == protocol.REFUSED_PENALIZED else AUTH_REFUSED
         print("authgate: the server refused the connection: %s" % e, file=sys.stderr)
@@ -69,7 +70,7 @@ def _failure(e: BaseException) -> int:
             print("authgate: the server refused: %s" % _printable(e.text), file=sys.stderr)
             return TRANSFER
         print("authgate: the server ended the session: %s" % _printable(e.text), file=sys.stderr)
-        return AUTH_REFUSED if e.code == 2 else CONNECTION
+        return AUTH_REFUSED if e.code in (2, 7) else CONNECTION
     if isinstance(e, ConnectFailed):
         print("authgate: cannot connect to %s" % _printable(str(e)), file=sys.stderr)
         return CONNECTION

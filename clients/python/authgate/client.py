@@ -10,13 +10,14 @@ import select
 import socket
 import stat
 import struct
+import sys
 import time
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from . import protocol
-from .credential import Credential, fsync_directory
+from .credential import Credential, CredentialError, RotationLock, fsync_directory, latest, logged_in, save_rotated
 
 DEFAULT_PORT = 7350
 
@@ -637,7 +638,77 @@ def _endpoint(address) -> str:
     return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
 
 
+_WARNED = set()
+
+
+def _warn_once(path: str, text: str) -> None:
+    if path not in _WARNED:
+        _WARNED.add(path)
+        print("authgate: %s" % protocol.escape(text), file=sys.stderr, flush=True)
+
+
+def _rotate(conn: "Connection", used: Credential, timeout: float) -> None:
+    """Section 5.7: the server asked this client to rotate its key. A new secret is made here,
+    only its verifiers are sent, and the credential file is replaced once the server stored them,
+    holding the lock auth-client takes; if another process rotated the file already, nothing is
+    done. A file that cannot be written is said once, and the key it holds keeps working."""
+    path = used.trust.path
+    try:
+        lock = RotationLock(path, timeout)
+        with lock as held:
+            if not held:
+                _step("the server asked to rotate; another process is rotating %s" % path)
+                return
+            now = Credential.load(lock.target)
+            if now.key_id != used.key_id or now.secret != used.secret:
+                _step("the server asked to rotate; %s was rotated already" % path)
+                return
+            secret = os.urandom(32)
+            keys = protocol.ScramKeys.of(secret)
+            start = time.perf_counter()
+            conn._channel.send(protocol.ROTATE_KEY, keys.stored_key + keys.server_key)
+            inner, body = conn._reply()
+            if inner != protocol.ROTATE_RESULT:
+                raise protocol.ProtocolError("unexpected message 0x%02x instead of ROTATE_RESULT" % inner)
+            result = protocol.parse_rotate_result(body)
+            if not result.stored:
+                _warn_once(
+                    path,
+                    "the server did not store this client's new key (%s): %s; it keeps using key %s"
+                    % (result.reason, result.text, used.key_id),
+                )
+                return
+            if not _VALID_ID.fullmatch(result.key_id):
+                raise protocol.ProtocolError(
+                    "the server sent an invalid key id '%s' in ROTATE_RESULT; nothing was written"
+                    % protocol.escape(result.key_id[:64])
+                )
+            rotated = Credential(now.client_id, result.key_id, secret, now.host_keys)
+            try:
+                save_rotated(lock.target, now, rotated)
+            except OSError as e:
+                _warn_once(
+                    path,
+                    "cannot save a rotated key in %s (%s); this client keeps using key %s and the"
+                    " server will ask again" % (path, e.strerror or e, used.key_id),
+                )
+                return
+            _step(
+                "rotated this client's key as the server asked: %s replaces %s (%s)"
+                % (result.key_id, used.key_id, _ms(start))
+            )
+    except (CredentialError, OSError) as e:
+        if isinstance(e, (socket.timeout, ConnectionError, EOFError)):
+            raise
+        _warn_once(
+            path,
+            "cannot rotate the key in %s (%s); this client keeps using key %s and the server will"
+            " ask again" % (path, getattr(e, "strerror", None) or e, used.key_id),
+        )
+
+
 def _connect_once(server: str, credential: Credential, timeout: float) -> Connection:
+    credential = latest(credential)
     host, port = parse_server(server)
     address = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
     _step("connecting to %s" % address)
@@ -683,7 +754,11 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
             "verified server '%s': it proved it holds this client's verifier (handshake %s)"
             % (protocol.escape(server_id), _ms(connected))
         )
-        return Connection(sock, server_id, protocol.SecureChannel(sock, c2s, s2c), handshake.datagram_secret)
+        conn = Connection(sock, server_id, protocol.SecureChannel(sock, c2s, s2c), handshake.datagram_secret)
+        logged_in(credential)
+        if handshake.rotation_asked is not None and credential.trust.path:
+            _rotate(conn, credential, timeout)
+        return conn
     except BaseException:
         sock.close()
         raise

@@ -40,6 +40,7 @@ class HostKeyTrust:
         self._lock = threading.Lock()
         self._warned = False
         self._seen = _stamp(path) if path else None
+        self.loaded = self._seen  # the file as the credential was read from it (see latest())
 
     def __call__(self, presented: str) -> None:
         pins = self._current()
@@ -145,6 +146,97 @@ def _write_private(path: str, text: str) -> None:
     finally:
         if os.path.lexists(temp):
             os.unlink(temp)
+
+
+_ROTATING = {}
+_ROTATING_GUARD = threading.Lock()
+
+
+def latest(credential: "Credential") -> "Credential":
+    """The credential as its file holds it now (docs/PROTOCOL.md section 5.7): another process,
+    or this one, may have rotated it since it was loaded. One not read from a file is as it is."""
+    path = credential.trust.path if credential.trust is not None else None
+    if not path:
+        return credential
+    now = _stamp(path)
+    if now is None or now == credential.trust.loaded:
+        return credential
+    try:
+        fresh = Credential.load(path, accept_new=credential.trust.accept_new)
+    except CredentialError:
+        return credential  # being replaced or broken: keep the one in memory
+    return fresh
+
+
+class RotationLock:
+    """Held while a credential file is rotated: a thread lock (fcntl locks do not exclude threads
+    of one process) and an fcntl lock on ``FILE.lock``, the lock auth-client takes too."""
+
+    def __init__(self, path: str, timeout: float):
+        self.target = os.path.realpath(path)
+        self.timeout = timeout
+        with _ROTATING_GUARD:
+            self._thread_lock = _ROTATING.setdefault(self.target, threading.Lock())
+        self._fd = None
+
+    def __enter__(self) -> bool:
+        """True once held; False if another process kept it for ``timeout`` seconds."""
+        import fcntl
+        import time
+
+        if not self._thread_lock.acquire(timeout=self.timeout):
+            return False
+        try:
+            self._fd = os.open(self.target + ".lock", os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError:
+            self._thread_lock.release()
+            raise
+        end = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except OSError:
+                if time.monotonic() > end:
+                    return False
+                time.sleep(0.02)
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # releases the fcntl lock
+            self._fd = None
+        self._thread_lock.release()
+
+
+def save_rotated(path: str, previous: "Credential", rotated: "Credential") -> None:
+    """Keeps ``previous`` as ``FILE.old`` and puts ``rotated`` in place atomically (mode 0600,
+    the file's owner kept), where a link points."""
+    target = os.path.realpath(path)
+    st = os.stat(target)
+    old = target + ".old"
+    _write_private(old, previous.format())
+    _write_private(target, rotated.format())
+    for written in (old, target):
+        now = os.stat(written)
+        if (now.st_uid, now.st_gid) != (st.st_uid, st.st_gid):
+            os.chown(written, st.st_uid, st.st_gid)
+
+
+def logged_in(credential: "Credential") -> None:
+    """Once a rotated key was used, the replaced file (``FILE.old``) is not needed any more."""
+    path = credential.trust.path if credential.trust is not None else None
+    if not path:
+        return
+    old = os.path.realpath(path) + ".old"
+    if not os.path.lexists(old):
+        return
+    try:
+        with open(old, "r", encoding="utf-8") as f:
+            previous = Credential.parse(f.read(), old)
+        if previous.key_id != credential.key_id:
+            os.unlink(old)
+    except (OSError, CredentialError, UnicodeDecodeError):
+        pass  # left for the next login
 
 
 def write_pins(path: str, pins) -> None:

@@ -29,7 +29,7 @@ SEALED_MAX = 1_048_593
 HELLO_SIGNED_BYTES = 98
 HELLO_BYTES = 162
 HELLO_SIGNATURE_LABEL = b"authgate/2 hello"
-NEXT_KEY, RETIRED_KEY = 1, 2
+NEXT_KEY, RETIRED_KEY, ROTATE_ANNOUNCEMENT = 1, 2, 3
 MAX_ANNOUNCED = 8
 AUTH_CLEAR_BYTES = 66
 IDENTITY_BYTES = 192
@@ -39,6 +39,7 @@ UPLOAD_BEGIN, UPLOAD_READY, UPLOAD_DATA, UPLOAD_END, UPLOAD_RESULT = 0x20, 0x21,
 UPLOAD_OVERWRITE, UPLOAD_RESUME = 0x01, 0x02
 MAX_CHUNK = 1 << 20
 ENROLL, ENROLL_RESULT = 0x40, 0x41
+ROTATE_KEY, ROTATE_RESULT = 0x70, 0x71
 ENROLL_STATUS = {0: "enrolled", 1: "pending", 2: "refused"}
 CHAT_JOIN, CHAT_SAY, CHAT_WHO, CHAT_ROOMS, CHAT_LEAVE, CHAT_EVENT = 0x30, 0x31, 0x32, 0x33, 0x34, 0x38
 LIST_FILES, FILE_LISTING, GET_FILE, GET_READY, GET_DATA, GET_END = 0x50, 0x51, 0x52, 0x53, 0x54, 0x55
@@ -52,6 +53,7 @@ REFUSED_PENALIZED = 0x06
 REFUSED_PENDING = 0x07
 REFUSED_REVOKED = 0x08
 REFUSED_EXPIRED = 0x09
+REFUSED_LOCKED = 0x0A
 
 REFUSAL_TEXT = {
     0x01: "authentication refused",
@@ -63,6 +65,8 @@ REFUSAL_TEXT = {
     " (on the server: auth-server keys approve %s)",
     0x08: "the operator revoked this key (or denied this machine)",
     0x09: "this key has expired: ask the operator for a new credential",
+    0x0A: "the server locked %s: a copy of this credential was used after the other copy rotated"
+    " its key (on the server: auth-server keys unlock %s, or keys rotate it)",
 }
 
 
@@ -77,6 +81,8 @@ class Refused(Exception):
     def __init__(self, code: int, retry_after: int = 0, client_id: str = "ID"):
         if code == REFUSED_PENDING:
             text = REFUSAL_TEXT[code] % client_id
+        elif code == REFUSED_LOCKED:
+            text = REFUSAL_TEXT[code] % (client_id, client_id)
         elif code == REFUSED_PENALIZED:
             text = (
                 "too many failed attempts from this address: the server refuses it for another %d s"
@@ -92,7 +98,10 @@ class Refused(Exception):
 def parse_refused(payload: bytes, client_id: str = "ID") -> Refused:
     """Section 6: one code byte; code 0x06 (penalised) adds the seconds left as a u16."""
     if len(payload) == 3 and payload[0] == REFUSED_PENALIZED:
-        return Refused(REFUSED_PENALIZED, struct.unpack(">H", payload[1:3])[0])
+        (seconds,) = struct.unpack(">H", payload[1:3])
+        if seconds == 0:  # at least 1: a 0 would make a client knock again at once
+            raise ProtocolError("REFUSED (penalized) says 0 s left; it says at least 1")
+        return Refused(REFUSED_PENALIZED, seconds)
     if len(payload) == 1 and payload[0] in REFUSAL_TEXT:
         return Refused(payload[0], client_id=client_id)
     raise ProtocolError("REFUSED payload is invalid (%d bytes, code 0x%02x)" % (len(payload), payload[0] if payload else 0))
@@ -376,6 +385,9 @@ class ClientHandshake:
     host_key: str | None = None
     next_host_keys: tuple = ()
     retired_host_keys: tuple = ()
+    rotation_asked: int | None = None
+    """Section 5.7: the WELCOME asked this client to rotate its key (the Unix second the server
+    stops taking it, 0 for never); None if not."""
 
     def on_hello(self, frame_type: int, payload: bytes) -> bytes:
         if frame_type == REFUSED:
@@ -439,9 +451,10 @@ class ClientHandshake:
             raise ServerNotVerified("the server could not prove it holds the verifier for client " + self.client_id)
         server_id = plain[33:id_end].decode("utf-8", "strict")
         count = plain[id_end]
-        if count > MAX_ANNOUNCED or len(plain) != id_end + 1 + 33 * count:
+        if count > MAX_ANNOUNCED + 1 or len(plain) != id_end + 1 + 33 * count:
             raise ProtocolError("WELCOME's host key announcements are invalid")
         next_keys, retired = [], []
+        self.rotation_asked = None
         for i in range(count):
             at = id_end + 1 + 33 * i
             kind, value = plain[at], plain[at + 1 : at + 33]
@@ -455,8 +468,16 @@ class ClientHandshake:
                 next_keys.append(host_key_fingerprint(value))
             elif kind == RETIRED_KEY:
                 retired.append(fingerprint_of_hash(value))
+            elif kind == ROTATE_ANNOUNCEMENT:
+                # section 5.7: rotate the key in this session; refuse_after u64 | 24 zero bytes
+                (refuse_after,) = struct.unpack(">Q", value[:8])
+                if self.rotation_asked is not None or any(value[8:]) or refuse_after >= 1 << 63:
+                    raise ProtocolError("WELCOME's rotate announcement is invalid")
+                self.rotation_asked = refuse_after or 0
             else:
                 raise ProtocolError("WELCOME announces a host key of unknown kind %d" % kind)
+        if len(next_keys) + len(retired) > MAX_ANNOUNCED:
+            raise ProtocolError("WELCOME's host key announcements are invalid")
         self.next_host_keys, self.retired_host_keys = tuple(next_keys), tuple(retired)
         c2s, s2c = self.schedule.session(self.auth_message, self.keys.client_key)
         self.datagram_secret = self.schedule.datagram_secret(self.auth_message, self.keys.client_key)
@@ -626,6 +647,36 @@ def parse_enroll_result(body: bytes) -> EnrollResult:
     except (struct.error, IndexError, UnicodeDecodeError):
         raise ProtocolError("ENROLL_RESULT layout is invalid") from None
     return EnrollResult(ENROLL_STATUS[status], fields[0], fields[1], fields[2], text)
+
+
+@dataclass(frozen=True)
+class RotateResult:
+    """Section 5.7: whether the server stored the new key, and its id."""
+
+    stored: bool
+    key_id: str
+    reason: str
+    text: str
+
+
+def parse_rotate_result(body: bytes) -> RotateResult:
+    try:
+        status = body[0]
+        at = 1
+        fields = []
+        for _ in range(2):
+            n = body[at]
+            if len(body[at + 1 : at + 1 + n]) != n:
+                raise ProtocolError("ROTATE_RESULT layout is invalid")
+            fields.append(body[at + 1 : at + 1 + n].decode("utf-8", "strict"))
+            at += 1 + n
+        (text_len,) = struct.unpack(">H", body[at : at + 2])
+        text = body[at + 2 : at + 2 + text_len].decode("utf-8", "strict")
+        if status > 1 or at + 2 + text_len != len(body) or (status == 0) == (fields[0] == ""):
+            raise ProtocolError("ROTATE_RESULT layout is invalid")
+    except (struct.error, IndexError, UnicodeDecodeError):
+        raise ProtocolError("ROTATE_RESULT layout is invalid") from None
+    return RotateResult(status == 0, fields[0], fields[1], text)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from .credential import Credential
 
 CLOSE_REVOKED = 2
 CLOSE_NOT_PERMITTED = 6
+CLOSE_LOCKED = 7
 MAX_MESSAGE_BYTES = 4096
 
 
@@ -62,11 +63,12 @@ def is_permanent(failure: BaseException) -> bool:
             protocol.REFUSED_PENDING,
             protocol.REFUSED_REVOKED,
             protocol.REFUSED_EXPIRED,
+            protocol.REFUSED_LOCKED,
         )
     if isinstance(failure, protocol.ServerNotVerified):
         return True
     if isinstance(failure, SessionEnded):
-        return failure.code in (CLOSE_REVOKED, CLOSE_NOT_PERMITTED)
+        return failure.code in (CLOSE_REVOKED, CLOSE_NOT_PERMITTED, CLOSE_LOCKED)
     return False
 
 
@@ -332,7 +334,7 @@ class _ChatSession:
                 elif inner == protocol.CLOSE:
                     code, text = protocol.parse_close(body)
                     with chat._lock:
-                        if code in (CLOSE_REVOKED, CLOSE_NOT_PERMITTED):
+                        if code in (CLOSE_REVOKED, CLOSE_NOT_PERMITTED, CLOSE_LOCKED):
                             self.permanent = SessionEnded(code, text)
                         self.end("the server ended the session: %s" % text)
                     return

@@ -91,7 +91,7 @@ class PenaltyTest(unittest.TestCase):
         )
 
     def test_bad_refusals_are_protocol_errors(self):
-        for payload in (b"", b"\x06", b"\x06\x00\x01\x02", b"\x01\x00", b"\x0a"):
+        for payload in (b"", b"\x06", b"\x06\x00\x01\x02", b"\x06\x00\x00", b"\x01\x00", b"\x0b"):
             with self.assertRaises(protocol.ProtocolError, msg=payload):
                 protocol.parse_refused(payload)
 

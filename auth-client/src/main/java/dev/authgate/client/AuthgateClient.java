@@ -5,6 +5,7 @@ import dev.authgate.client.chat.ReconnectingChat;
 import dev.authgate.client.connect.Backoff;
 import dev.authgate.client.connect.ConnectionSource;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.CredentialFile;
 import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.Reconnector;
 import dev.authgate.client.connect.ServerAddress;
@@ -70,6 +71,7 @@ public final class AuthgateClient implements ConnectionSource {
   private final Backoff backoff;
   private final Duration busyRetry;
   private final Consumer<String> steps;
+  private final CredentialFile credentialFile;
 
   private AuthgateClient(
       ServerAddress server,
@@ -78,7 +80,9 @@ public final class AuthgateClient implements ConnectionSource {
       Duration timeout,
       Backoff backoff,
       Duration busyRetry,
-      Consumer<String> steps) {
+      Consumer<String> steps,
+      CredentialFile credentialFile) {
+    this.credentialFile = credentialFile;
     this.server = Objects.requireNonNull(server, "server");
     this.credential = Objects.requireNonNull(credential, "credential");
     this.trust = Objects.requireNonNull(trust, "trust");
@@ -103,7 +107,8 @@ public final class AuthgateClient implements ConnectionSource {
         DEFAULT_TIMEOUT,
         Backoff.DEFAULT,
         DEFAULT_BUSY_RETRY,
-        step -> {});
+        step -> {},
+        null);
   }
 
   /**
@@ -115,20 +120,25 @@ public final class AuthgateClient implements ConnectionSource {
    */
   public static AuthgateClient of(String server, Path key) throws KeyFileException {
     Credential credential = Credential.load(key);
+    Consumer<String> warnings =
+        w -> System.getLogger(AuthgateClient.class.getName()).log(System.Logger.Level.WARNING, w);
     return of(ServerAddress.parse(server), credential)
-        .withHostKeyTrust(
-            HostKeyTrust.file(
-                key,
-                credential,
-                false,
-                w ->
-                    System.getLogger(AuthgateClient.class.getName())
-                        .log(System.Logger.Level.WARNING, w)));
+        .withHostKeyTrust(HostKeyTrust.file(key, credential, false, warnings))
+        .withCredentialFile(CredentialFile.of(key, credential, warnings));
+  }
+
+  /**
+   * This client logging in with the credential {@code file} holds at each connection, and rotating
+   * it when a server asks (docs/PROTOCOL.md §5.7); {@link #of(String, Path)} does this.
+   */
+  public AuthgateClient withCredentialFile(CredentialFile file) {
+    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps, file);
   }
 
   /** This client trusting the server host keys of {@code trust}. */
   public AuthgateClient withHostKeyTrust(HostKeyTrust trust) {
-    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
+    return new AuthgateClient(
+        server, credential, trust, timeout, backoff, busyRetry, steps, credentialFile);
   }
 
   /** Which server host keys this client trusts now. */
@@ -138,7 +148,8 @@ public final class AuthgateClient implements ConnectionSource {
 
   /** This client with {@code timeout} on connecting, each server reply, and each stalled write. */
   public AuthgateClient withTimeout(Duration timeout) {
-    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
+    return new AuthgateClient(
+        server, credential, trust, timeout, backoff, busyRetry, steps, credentialFile);
   }
 
   /**
@@ -147,7 +158,8 @@ public final class AuthgateClient implements ConnectionSource {
    * to {@code busyRetry} in {@link #connect}; {@link Duration#ZERO} tries once.
    */
   public AuthgateClient withBusyRetry(Duration busyRetry) {
-    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
+    return new AuthgateClient(
+        server, credential, trust, timeout, backoff, busyRetry, steps, credentialFile);
   }
 
   /**
@@ -155,12 +167,14 @@ public final class AuthgateClient implements ConnectionSource {
    * HELLO and its host key, AUTH sent, verified): what {@code --verbose} prints. Never a secret.
    */
   public AuthgateClient withSteps(Consumer<String> steps) {
-    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
+    return new AuthgateClient(
+        server, credential, trust, timeout, backoff, busyRetry, steps, credentialFile);
   }
 
   /** This client waiting {@code backoff} between attempts wherever it reconnects. */
   public AuthgateClient withBackoff(Backoff backoff) {
-    return new AuthgateClient(server, credential, trust, timeout, backoff, busyRetry, steps);
+    return new AuthgateClient(
+        server, credential, trust, timeout, backoff, busyRetry, steps, credentialFile);
   }
 
   /** The server this client connects to. */
@@ -336,7 +350,9 @@ public final class AuthgateClient implements ConnectionSource {
   }
 
   private Connector connector() {
-    return new Connector(credential.identity(), trust, timeout, RandomSource.secure())
-        .withSteps(steps);
+    Connector connector =
+        new Connector(credential.identity(), trust, timeout, RandomSource.secure())
+            .withSteps(steps);
+    return credentialFile == null ? connector : connector.withCredentialFile(credentialFile);
   }
 }

@@ -17,6 +17,11 @@ public enum Reason {
    * The proof verified, but the client enrolled with a token that needs approval, not given yet.
    */
   PENDING_APPROVAL("pending-approval"),
+  /**
+   * The proof verified, but with a key whose successor was used already (two holders of one
+   * credential: the client id is locked), or the client id is locked for that reason.
+   */
+  CLONE_SUSPECTED("clone-suspected"),
   /** The handshake did not complete within its total deadline. */
   HANDSHAKE_TIMEOUT("handshake-timeout"),
   /** Bytes that do not form a valid frame or message: bad type, size, layout or seal. */

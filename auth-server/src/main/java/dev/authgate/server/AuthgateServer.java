@@ -103,6 +103,7 @@ public final class AuthgateServer implements Closeable {
     UploadHooks.Config hooks;
     InetSocketAddress metrics;
     Duration watchInterval;
+    Duration rotateEvery;
     UnaryOperator<VerifierLookup> lookup = UnaryOperator.identity();
     Consumer<String> skipped = problem -> {};
 
@@ -186,6 +187,15 @@ public final class AuthgateServer implements Closeable {
     /** Watches the keystore directory for changes every {@code interval} (default: not). */
     public Builder watchKeystore(Duration interval) {
       this.watchInterval = interval;
+      return this;
+    }
+
+    /**
+     * Asks every client without a {@code rotate-every} of its own to rotate its key this often
+     * (docs/PROTOCOL.md §5.7); default (null): none is asked.
+     */
+    public Builder rotateEvery(Duration every) {
+      this.rotateEvery = every;
       return this;
     }
 

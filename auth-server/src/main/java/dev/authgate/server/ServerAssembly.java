@@ -57,6 +57,7 @@ final class ServerAssembly {
     hostKeys = hostKeys();
     loaded.skipped().forEach(s -> b.skipped.accept(s.problem()));
     live = new LiveKeystore(loaded, b.clock, keystore);
+    live.rotateEveryByDefault(b.rotateEvery);
     auditFile =
         b.auditTo != null ? b.auditTo : JsonLinesAuditLog.open(b.auditLog, b.clock, b.rotation);
     try {

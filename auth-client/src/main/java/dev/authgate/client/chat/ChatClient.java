@@ -115,6 +115,8 @@ public final class ChatClient implements Closeable {
                                     new ProtocolException(Reason.NOT_PERMITTED, close.text());
                                 case SessionMessage.Close.REVOKED ->
                                     new ProtocolException(Reason.REVOKED_KEY, close.text());
+                                case SessionMessage.Close.LOCKED ->
+                                    new ProtocolException(Reason.CLONE_SUSPECTED, close.text());
                                 default -> null;
                               });
                           return;

@@ -265,6 +265,10 @@ final class ChatConnection {
                 Reason.REVOKED_KEY, "the server ended the session: " + close.text());
       } else if (close.code() == SessionMessage.Close.NOT_PERMITTED) {
         permanent = new ProtocolException(Reason.NOT_PERMITTED, close.text());
+      } else if (close.code() == SessionMessage.Close.LOCKED) {
+        permanent =
+            new ProtocolException(
+                Reason.CLONE_SUSPECTED, "the server ended the session: " + close.text());
       }
       end("the server ended the session: " + close.text(), permanent);
     } finally {

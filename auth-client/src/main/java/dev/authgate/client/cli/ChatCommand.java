@@ -352,7 +352,8 @@ final class ChatCommand implements Callable<Integer> {
       notPermitted = true;
       return "the server refused: " + reason;
     }
-    if (failure instanceof ProtocolException p && p.reason() == Reason.REVOKED_KEY) {
+    if (failure instanceof ProtocolException p
+        && (p.reason() == Reason.REVOKED_KEY || p.reason() == Reason.CLONE_SUSPECTED)) {
       revoked = true;
       return "the server ended the session: " + reason;
     }

@@ -7,6 +7,7 @@ import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.identity.HostKeyCheck;
 import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.protocol.keyfile.ClientIdentity;
+import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.text.TerminalText;
 import java.io.BufferedInputStream;
@@ -30,6 +31,7 @@ public final class Connector {
   private final Duration timeout;
   private final RandomSource randomness;
   private final Consumer<String> steps;
+  private final CredentialFile credentialFile;
 
   /**
    * @param identity who this client is
@@ -40,7 +42,7 @@ public final class Connector {
    */
   public Connector(
       ClientIdentity identity, HostKeyTrust trust, Duration timeout, RandomSource randomness) {
-    this(identity, trust, timeout, randomness, step -> {});
+    this(identity, trust, timeout, randomness, step -> {}, null);
   }
 
   private Connector(
@@ -48,12 +50,22 @@ public final class Connector {
       HostKeyTrust trust,
       Duration timeout,
       RandomSource randomness,
-      Consumer<String> steps) {
+      Consumer<String> steps,
+      CredentialFile credentialFile) {
     this.identity = identity;
     this.trust = trust;
     this.timeout = timeout;
     this.randomness = randomness;
     this.steps = steps;
+    this.credentialFile = credentialFile;
+  }
+
+  /**
+   * This connector logging in with the credential {@code file} holds at each connection (not the
+   * identity it was made with), and rotating it when a server asks (docs/PROTOCOL.md §5.7).
+   */
+  public Connector withCredentialFile(CredentialFile file) {
+    return new Connector(identity, trust, timeout, randomness, steps, file);
   }
 
   /**
@@ -61,7 +73,7 @@ public final class Connector {
    * connected, HELLO and its host key, AUTH sent, verified), for {@code --verbose}. Never a secret.
    */
   public Connector withSteps(Consumer<String> steps) {
-    return new Connector(identity, trust, timeout, randomness, steps);
+    return new Connector(identity, trust, timeout, randomness, steps, credentialFile);
   }
 
   /**
@@ -114,6 +126,8 @@ public final class Connector {
             trust.check(presented);
             steps.accept("this credential trusts that host key");
           };
+      Credential credential = credentialFile == null ? null : credentialFile.current();
+      ClientIdentity identity = credential == null ? this.identity : credential.identity();
       ClientHandshake handshake = new ClientHandshake(identity, check, randomness);
       out.write(handshake.onHello(Greeting.read(in, server, timeout)));
       steps.accept(
@@ -127,13 +141,21 @@ public final class Connector {
               + "': it proved it holds this client's verifier (handshake "
               + since(connected)
               + ")");
-      return new VerifiedConnection(
-          socket,
-          SecureChannel.client(in, out, established.keys()),
-          established.serverId(),
-          out,
-          timeout,
-          established.keys());
+      VerifiedConnection connection =
+          new VerifiedConnection(
+              socket,
+              SecureChannel.client(in, out, established.keys()),
+              established.serverId(),
+              out,
+              timeout,
+              established.keys());
+      if (credential != null) {
+        credentialFile.loggedIn(credential);
+        if (established.rotation() != null) {
+          credentialFile.rotate(connection, credential, randomness, steps);
+        }
+      }
+      return connection;
     } catch (IOException | RuntimeException e) {
       socket.close();
       throw e;

@@ -62,6 +62,7 @@ public final class Reconnector {
             UNKNOWN_CLIENT,
             BAD_PROOF,
             PENDING_APPROVAL,
+            CLONE_SUSPECTED,
             NOT_PERMITTED ->
             true;
         default -> false;

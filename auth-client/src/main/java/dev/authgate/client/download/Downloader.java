@@ -321,6 +321,9 @@ public final class Downloader {
               Reason.REVOKED_KEY, "the server ended the session: " + close.text());
       case SessionMessage.Close.NOT_PERMITTED ->
           new ProtocolException(Reason.NOT_PERMITTED, close.text());
+      case SessionMessage.Close.LOCKED ->
+          new ProtocolException(
+              Reason.CLONE_SUSPECTED, "the server ended the session: " + close.text());
       default ->
           new ProtocolException(
               Reason.CONNECTION_LOST, "the server closed the session: " + close.text());

@@ -228,6 +228,11 @@ public final class Uploader {
       return new ProtocolException(
           Reason.REVOKED_KEY, "the server ended the session during the upload: " + close.text());
     }
+    if (close.code() == SessionMessage.Close.LOCKED) {
+      return new ProtocolException(
+          Reason.CLONE_SUSPECTED,
+          "the server ended the session during the upload: " + close.text());
+    }
     return new ProtocolException(
         Reason.CONNECTION_LOST, "the server closed the session: " + close.text());
   }

@@ -28,6 +28,8 @@ import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.GetReady;
 import dev.authgate.protocol.session.ListFiles;
 import dev.authgate.protocol.session.ListRefused;
+import dev.authgate.protocol.session.RotateKey;
+import dev.authgate.protocol.session.RotateResult;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -98,6 +100,8 @@ class HostileServerMatrixTest {
     CHAT_MESSAGE(Kind.CHAT, Event.class),
     CHAT_CLOSE(Kind.CHAT, Close.class),
     ENROLL_RESULT(Kind.ENROLL, EnrollResult.class),
+    /** The answer to the ROTATE_KEY a WELCOME asked for, in a ping session. */
+    ROTATE_RESULT(Kind.ROTATE, RotateResult.class),
     FILE_LISTING(Kind.LIST, FileListing.class),
     /** The listing the server could not make: an error, exit 5, when it arrives whole. */
     LIST_REFUSED(Kind.LIST, ListRefused.class),
@@ -125,7 +129,9 @@ class HostileServerMatrixTest {
     LIST,
     GET,
     /** {@code send --udp}: join, open a datagram channel, one datagram, ask for the counts. */
-    SEND
+    SEND,
+    /** {@code ping} whose WELCOME asks the client to rotate its key first. */
+    ROTATE
   }
 
   enum Fault {
@@ -158,7 +164,8 @@ class HostileServerMatrixTest {
           ListFiles.class,
           GetFile.class,
           DatagramControl.Open.class,
-          DatagramControl.Status.class);
+          DatagramControl.Status.class,
+          RotateKey.class);
 
   @Test
   void everyMessageAServerSendsIsAStepOfTheMatrix() {
@@ -190,6 +197,9 @@ class HostileServerMatrixTest {
   private static Expected expected(Step step, Fault fault) {
     return switch (step.kind) {
       case PING -> new Expected(pingExit(step, fault), List.of());
+      // A duplicated ROTATE_RESULT cannot open where the PONG belongs: the session breaks, after
+      // the rotation was saved.
+      case ROTATE -> new Expected(fault == Fault.DRIP ? 0 : 4, List.of());
       // A duplicated ENROLL_RESULT is never read: the client has its answer and closes.
       case ENROLL ->
           new Expected(fault == Fault.DRIP || fault == Fault.DUPLICATE ? 0 : 4, List.of());
@@ -311,6 +321,10 @@ class HostileServerMatrixTest {
           // the token and --out above are all it needs
         }
         case PING -> args.addAll(List.of("--timeout", "2"));
+        case ROTATE -> {
+          args.set(0, "ping");
+          args.addAll(List.of("--timeout", "2"));
+        }
         case LIST -> args.addAll(List.of("--timeout", "2", "--json"));
         case GET -> args.addAll(List.of("--timeout", "2", "--out", dir.toString(), "fetched.bin"));
         case SEND -> args.addAll(List.of("--timeout", "2", "--udp", "--room", "ops", "t=21"));
@@ -356,6 +370,13 @@ class HostileServerMatrixTest {
             .as("file in place")
             .isEqualTo(exit == 0);
       }
+      if (step.kind == Kind.ROTATE) {
+        // The credential is replaced only once the server confirmed it stored the new key.
+        boolean confirmed = fault == Fault.DRIP || fault == Fault.DUPLICATE;
+        assertThat(Credential.load(key).keyId())
+            .as("the credential's key")
+            .isEqualTo(confirmed ? "k2" : "k1");
+      }
       if (step.kind == Kind.ENROLL) {
         // A credential is written only for an enrollment the server confirmed.
         assertThat(Files.exists(enrolled)).as("credential written").isEqualTo(exit == 0);
@@ -368,7 +389,7 @@ class HostileServerMatrixTest {
   private static List<String> kinds(Kind kind, String stdout) {
     List<String> lines = stdout.lines().toList();
     return switch (kind) {
-      case PING, ENROLL, SEND -> List.of();
+      case PING, ENROLL, SEND, ROTATE -> List.of();
       case UPLOAD -> lines.stream().anyMatch(l -> l.contains("stored")) ? List.of("stored") : lines;
       case LIST ->
           lines.stream().anyMatch(l -> l.contains("\"name\":\"fetched.bin\""))
@@ -410,8 +431,11 @@ class HostileServerMatrixTest {
     }
 
     void serveOnce(ServerSocket listener) {
+      VerifierLookup.RotationAsk ask =
+          step.kind == Kind.ROTATE ? new VerifierLookup.RotationAsk(null) : null;
       VerifierLookup lookup =
-          (id, kid) -> Optional.of(new VerifierLookup.KeyRecord(keys.verifier(), KeyStatus.ACTIVE));
+          (id, kid) ->
+              Optional.of(new VerifierLookup.KeyRecord(keys.verifier(), KeyStatus.ACTIVE, ask));
       try (Socket socket = listener.accept()) {
         socket.setSoTimeout(20_000);
         in = socket.getInputStream();
@@ -441,6 +465,7 @@ class HostileServerMatrixTest {
               case LIST -> list();
               case GET -> get();
               case SEND -> sendUdp();
+              case ROTATE -> rotate() && ping();
             };
         if (goOn) {
           drain();
@@ -508,6 +533,12 @@ class HostileServerMatrixTest {
       return send(
           Step.GET_END,
           seal(new GetEnd(GetEnd.Status.SENT, FILE.length, Digests.sha256(FILE), "", "sent")));
+    }
+
+    private boolean rotate() throws IOException {
+      RotateKey request = (RotateKey) receiveAnsweringPings();
+      assertThat(request.storedKey()).hasSize(32);
+      return send(Step.ROTATE_RESULT, seal(new RotateResult(true, "k2", "", "stored as key k2")));
     }
 
     private boolean enroll() throws IOException {

@@ -29,7 +29,7 @@ class HostKeyTrustTest {
 
   private static ClientHandshake.Established welcome(
       HostPublicKey signedBy, List<HostPublicKey> next, List<String> retired) {
-    return new ClientHandshake.Established("s", null, signedBy, next, retired);
+    return new ClientHandshake.Established("s", null, signedBy, next, retired, null);
   }
 
   private Path credential(List<String> pins) throws IOException {

@@ -143,20 +143,23 @@ public final class ClientHandshake {
         schedule.sessionKeys(authMessage, identity.keys().clientKey()),
         hostKey,
         announced.next(),
-        announced.retired());
+        announced.retired(),
+        announced.rotation());
   }
 
-  private record Announced(List<HostPublicKey> next, List<String> retired) {}
+  private record Announced(
+      List<HostPublicKey> next, List<String> retired, VerifierLookup.RotationAsk rotation) {}
 
   /** {@code count u8 | count × (kind u8 | 32 bytes)} after the server id (PROTOCOL.md §4.3). */
   private static Announced announcements(byte[] plain, int at) throws ProtocolException {
     int count = plain[at] & 0xff;
-    if (count > HostKeySet.MAX_ANNOUNCED
+    if (count > HostKeySet.MAX_ANNOUNCED + 1
         || plain.length != at + 1 + count * Welcome.ANNOUNCEMENT_BYTES) {
       throw new ProtocolException(Reason.MALFORMED, "WELCOME's host key announcements are invalid");
     }
     List<HostPublicKey> next = new ArrayList<>();
     List<String> retired = new ArrayList<>();
+    VerifierLookup.RotationAsk rotation = null;
     for (int i = 0, p = at + 1; i < count; i++, p += Welcome.ANNOUNCEMENT_BYTES) {
       byte[] value = Arrays.copyOfRange(plain, p + 1, p + Welcome.ANNOUNCEMENT_BYTES);
       switch (plain[p]) {
@@ -169,12 +172,29 @@ public final class ClientHandshake {
           }
         }
         case Welcome.RETIRED_KEY -> retired.add(HostPublicKey.fingerprintOfHash(value));
+        case Welcome.ROTATE_KEY -> {
+          long refuseAfter = java.nio.ByteBuffer.wrap(value).getLong();
+          boolean padded = true;
+          for (int z = 8; z < value.length; z++) {
+            padded &= value[z] == 0;
+          }
+          if (rotation != null || !padded || refuseAfter < 0) {
+            throw new ProtocolException(
+                Reason.MALFORMED, "WELCOME's rotate announcement is invalid");
+          }
+          rotation =
+              new VerifierLookup.RotationAsk(
+                  refuseAfter == 0 ? null : java.time.Instant.ofEpochSecond(refuseAfter));
+        }
         default ->
             throw new ProtocolException(
                 Reason.MALFORMED, "WELCOME announces a host key of unknown kind " + plain[p]);
       }
     }
-    return new Announced(List.copyOf(next), List.copyOf(retired));
+    if (next.size() + retired.size() > HostKeySet.MAX_ANNOUNCED) {
+      throw new ProtocolException(Reason.MALFORMED, "WELCOME's host key announcements are invalid");
+    }
+    return new Announced(List.copyOf(next), List.copyOf(retired), rotation);
   }
 
   private void expect(State wanted) {
@@ -203,6 +223,15 @@ public final class ClientHandshake {
       case KEY_EXPIRED ->
           new ProtocolException(
               Reason.EXPIRED_KEY, "this key has expired: ask the operator for a new credential");
+      case KEY_LOCKED ->
+          new ProtocolException(
+              Reason.CLONE_SUSPECTED,
+              "the server locked "
+                  + clientId
+                  + ": a copy of this credential was used after the other copy rotated its key"
+                  + " (on the server: auth-server keys unlock "
+                  + clientId
+                  + ", or keys rotate it)");
       case AUTH_REFUSED -> refusedAs(Reason.REFUSED, refusal);
       case UNSUPPORTED_VERSION -> refusedAs(Reason.UNSUPPORTED_VERSION, refusal);
       case TIMEOUT -> refusedAs(Reason.HANDSHAKE_TIMEOUT, refusal);
@@ -227,11 +256,13 @@ public final class ClientHandshake {
    * @param hostKey the host key that signed HELLO (and passed the check)
    * @param nextHostKeys keys the server announced it will sign with after a rotation: pin them
    * @param retiredHostKeys fingerprints the server says are retired: stop trusting them
+   * @param rotation the server asks this client to rotate its key in this session (null: no)
    */
   public record Established(
       String serverId,
       SessionKeys keys,
       HostPublicKey hostKey,
       List<HostPublicKey> nextHostKeys,
-      List<String> retiredHostKeys) {}
+      List<String> retiredHostKeys,
+      VerifierLookup.RotationAsk rotation) {}
 }

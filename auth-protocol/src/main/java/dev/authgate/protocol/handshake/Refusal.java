@@ -37,7 +37,12 @@ public record Refusal(Code code, int retryAfterSeconds) implements HandshakeMess
     /** The proof verified; the key was revoked (or the machine denied) by an operator. */
     KEY_REVOKED(0x08),
     /** The proof verified; the key expired (or the token expired or was used up). */
-    KEY_EXPIRED(0x09);
+    KEY_EXPIRED(0x09),
+    /**
+     * The proof verified; the client id is locked because two machines used one credential (a
+     * replaced key after its successor).
+     */
+    KEY_LOCKED(0x0a);
 
     private final int wire;
 
@@ -63,6 +68,7 @@ public record Refusal(Code code, int retryAfterSeconds) implements HandshakeMess
         case PENDING_APPROVAL -> Code.PENDING_APPROVAL;
         case REVOKED_KEY -> KEY_REVOKED;
         case EXPIRED_KEY -> KEY_EXPIRED;
+        case CLONE_SUSPECTED -> KEY_LOCKED;
         case UNSUPPORTED_VERSION -> Code.UNSUPPORTED_VERSION;
         case HANDSHAKE_TIMEOUT -> TIMEOUT;
         case PENALIZED -> Code.PENALIZED;
@@ -114,7 +120,13 @@ public record Refusal(Code code, int retryAfterSeconds) implements HandshakeMess
       if (code.wire == wire) {
         if (code == Code.PENALIZED) {
           HandshakeMessage.checkLength(payload, 3, "REFUSED (penalized)");
-          return new Refusal(code, ((payload[1] & 0xff) << 8) | (payload[2] & 0xff));
+          int seconds = ((payload[1] & 0xff) << 8) | (payload[2] & 0xff);
+          if (seconds == 0) {
+            // At least 1: a 0 would make a client knock again at once (docs/PROTOCOL.md §6).
+            throw new ProtocolException(
+                Reason.MALFORMED, "REFUSED (penalized) says 0 s left; it says at least 1");
+          }
+          return new Refusal(code, seconds);
         }
         HandshakeMessage.checkLength(payload, 1, "REFUSED");
         return new Refusal(code);

@@ -11,6 +11,7 @@ import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.frame.FrameType;
 import dev.authgate.protocol.handshake.VerifierLookup.KeyRecord;
+import dev.authgate.protocol.handshake.VerifierLookup.RotationAsk;
 import dev.authgate.protocol.identity.HostKeySet;
 import dev.authgate.protocol.identity.HostPublicKey;
 import dev.authgate.protocol.keyfile.ClientIds;
@@ -121,13 +122,15 @@ public final class ServerHandshake {
     byte[] authMessage = schedule.authMessage(identity.clientId(), identity.keyId());
     Optional<KeyRecord> record = findRecord(identity);
     byte[] clientKey = verify(identity, record, authMessage);
-    byte[] welcome = welcome(schedule, record.orElseThrow().verifier(), authMessage);
+    KeyRecord key = record.orElseThrow();
+    byte[] welcome = welcome(schedule, key.verifier(), authMessage, key.rotation());
     state = State.DONE;
     return new Accepted(
         identity.clientId(),
         identity.keyId(),
         welcome,
-        schedule.sessionKeys(authMessage, clientKey));
+        schedule.sessionKeys(authMessage, clientKey),
+        key.rotation() != null);
   }
 
   private static Identity openIdentity(Frame frame, Auth auth, KeySchedule schedule)
@@ -176,10 +179,24 @@ public final class ServerHandshake {
     return switch (record.get().status()) {
       case ACTIVE -> clientKey;
       case REVOKED -> throw reject(Reason.REVOKED_KEY, "the key is revoked", identity);
-      case EXPIRED -> throw reject(Reason.EXPIRED_KEY, "the key's grace period ended", identity);
+      case EXPIRED ->
+          throw reject(
+              Reason.EXPIRED_KEY,
+              "the key expired (its grace period ended, or the client's --expires passed)",
+              identity);
       case PENDING ->
           throw reject(
               Reason.PENDING_APPROVAL, "the client waits for an operator's keys approve", identity);
+      case REPLACED ->
+          throw reject(
+              Reason.CLONE_SUSPECTED,
+              "a replaced key was used after its successor: two holders of one credential",
+              identity);
+      case LOCKED ->
+          throw reject(
+              Reason.CLONE_SUSPECTED,
+              "the client id is locked: a replaced key was used after its successor",
+              identity);
     };
   }
 
@@ -187,9 +204,10 @@ public final class ServerHandshake {
     return new ProtocolException(reason, detail, identity.clientId(), identity.keyId(), null);
   }
 
-  private byte[] welcome(KeySchedule schedule, Verifier verifier, byte[] authMessage) {
+  private byte[] welcome(
+      KeySchedule schedule, Verifier verifier, byte[] authMessage, RotationAsk rotation) {
     byte[] id = serverId.getBytes(StandardCharsets.UTF_8);
-    int announced = hostKeys.next().size() + hostKeys.retired().size();
+    int announced = hostKeys.next().size() + hostKeys.retired().size() + (rotation == null ? 0 : 1);
     ByteBuffer plainBuffer =
         ByteBuffer.allocate(
                 Digests.SHA256_BYTES + 1 + id.length + 1 + announced * Welcome.ANNOUNCEMENT_BYTES)
@@ -202,6 +220,11 @@ public final class ServerHandshake {
     }
     for (String retired : hostKeys.retired()) {
       plainBuffer.put(Welcome.RETIRED_KEY).put(HostPublicKey.hashOfFingerprint(retired));
+    }
+    if (rotation != null) {
+      long refuseAfter =
+          rotation.refuseAfter() == null ? 0 : Math.max(1, rotation.refuseAfter().getEpochSecond());
+      plainBuffer.put(Welcome.ROTATE_KEY).putLong(refuseAfter).put(new byte[24]);
     }
     byte[] plain = plainBuffer.array();
     byte[] header = FrameCodec.header(FrameType.WELCOME, plain.length + FrameSealer.TAG_BYTES);
@@ -232,8 +255,10 @@ public final class ServerHandshake {
    * @param keyId the key it used
    * @param welcomeFrame the WELCOME frame to send, in one array
    * @param keys the session keys
+   * @param rotationAsked whether WELCOME asked the client to rotate its key in this session
    */
-  public record Accepted(String clientId, String keyId, byte[] welcomeFrame, SessionKeys keys) {
+  public record Accepted(
+      String clientId, String keyId, byte[] welcomeFrame, SessionKeys keys, boolean rotationAsked) {
     @Override
     public boolean equals(Object o) {
       return o instanceof Accepted a

@@ -34,6 +34,20 @@ public interface VerifierLookup {
    *
    * @param verifier StoredKey and ServerKey
    * @param status whether the key may be used now
+   * @param rotation whether WELCOME asks the client to rotate it (null: no)
    */
-  record KeyRecord(Verifier verifier, KeyStatus status) {}
+  record KeyRecord(Verifier verifier, KeyStatus status, RotationAsk rotation) {
+    /** A key the server does not ask to rotate. */
+    public KeyRecord(Verifier verifier, KeyStatus status) {
+      this(verifier, status, null);
+    }
+  }
+
+  /**
+   * The server asks the client to rotate this key in the session it opens (WELCOME's rotate
+   * announcement, docs/PROTOCOL.md §5.7).
+   *
+   * @param refuseAfter when the server stops taking the current key, or null for never
+   */
+  record RotationAsk(java.time.Instant refuseAfter) {}
 }

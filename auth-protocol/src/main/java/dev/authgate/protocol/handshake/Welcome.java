@@ -17,6 +17,13 @@ public record Welcome(byte[] sealed) implements HandshakeMessage {
   /** Announcement kind: the SHA-256 of a retired host key. */
   public static final byte RETIRED_KEY = 2;
 
+  /**
+   * Announcement kind: rotate your key in this session (docs/PROTOCOL.md §5.7). The 32 bytes are
+   * {@code refuse_after u64 | zero[24]}: when the server stops taking the current key (Unix
+   * seconds; 0 for never).
+   */
+  public static final byte ROTATE_KEY = 3;
+
   /** Bytes of one announcement. */
   public static final int ANNOUNCEMENT_BYTES = 33;
 

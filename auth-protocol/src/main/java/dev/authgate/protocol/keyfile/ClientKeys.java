@@ -3,6 +3,7 @@ package dev.authgate.protocol.keyfile;
 import dev.authgate.protocol.crypto.Verifier;
 import dev.authgate.protocol.keyfile.KeyText.Line;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -22,18 +23,33 @@ import java.util.Optional;
  * key k2 created=... revoked=2026-12-01T10:00:00Z stored-key=... server-key=...
  * </pre>
  *
- * Optional attributes: {@code revoked=} and {@code expires=} (ISO-8601 instants). An optional
- * {@code permissions} line limits what the client may do ({@link Permissions}). Immutable.
+ * Optional attributes: {@code revoked=} and {@code expires=} (ISO-8601 instants); for a key the
+ * client made in a self-rotation, {@code replaces=KEY-ID}, {@code used=} (its first login) and, on
+ * a key that stopped counting, {@code replaced=}. An optional {@code permissions} line limits what
+ * the client may do ({@link Permissions}); {@code rotate-every} (an ISO-8601 duration) asks it to
+ * rotate its own key that often; {@code locked} (an instant) refuses it after a replaced key was
+ * used. Immutable.
  *
  * @param clientId the client id
  * @param keys the keys, in file order
  * @param permissions what the client may do once verified
  * @param pendingToken the enrollment token it came with while it waits for {@code keys approve} (a
  *     {@code pending TOKEN-ID} line; refused until then), or null
+ * @param rotateEvery how often the client is asked to rotate its own key ({@code rotate-every
+ *     30d}), or null for the server's default
+ * @param locked when the client id was locked because a replaced key was used ({@code locked
+ *     INSTANT}), or null
  */
 public record ClientKeys(
-    String clientId, List<KeyEntry> keys, Permissions permissions, String pendingToken) {
+    String clientId,
+    List<KeyEntry> keys,
+    Permissions permissions,
+    String pendingToken,
+    Duration rotateEvery,
+    Instant locked) {
   static final String MAGIC = "authgate-verifiers";
+  static final String ROTATE_EVERY = "rotate-every";
+  static final String LOCKED = "locked";
 
   /** Validates the id and copies the list. */
   public ClientKeys {
@@ -47,6 +63,12 @@ public record ClientKeys(
     this(clientId, keys, Permissions.ALL, null);
   }
 
+  /** A client with these keys and permissions, pending for {@code pendingToken} (or null). */
+  public ClientKeys(
+      String clientId, List<KeyEntry> keys, Permissions permissions, String pendingToken) {
+    this(clientId, keys, permissions, pendingToken, null, null);
+  }
+
   /** A client with these keys and permissions, not pending. */
   public ClientKeys(String clientId, List<KeyEntry> keys, Permissions permissions) {
     this(clientId, keys, permissions, null);
@@ -54,12 +76,22 @@ public record ClientKeys(
 
   /** A copy with these permissions. */
   public ClientKeys with(Permissions updated) {
-    return new ClientKeys(clientId, keys, updated, pendingToken);
+    return new ClientKeys(clientId, keys, updated, pendingToken, rotateEvery, locked);
   }
 
   /** A copy pending approval for {@code tokenId}, or (null) approved. */
   public ClientKeys pending(String tokenId) {
-    return new ClientKeys(clientId, keys, permissions, tokenId);
+    return new ClientKeys(clientId, keys, permissions, tokenId, rotateEvery, locked);
+  }
+
+  /** A copy asked to rotate every {@code every} (null: the server's default). */
+  public ClientKeys rotatingEvery(Duration every) {
+    return new ClientKeys(clientId, keys, permissions, pendingToken, every, locked);
+  }
+
+  /** A copy locked at {@code when}, or (null) unlocked. */
+  public ClientKeys lockedAt(Instant when) {
+    return new ClientKeys(clientId, keys, permissions, pendingToken, rotateEvery, when);
   }
 
   /** Whether it waits for an operator's {@code keys approve}. */
@@ -86,7 +118,7 @@ public record ClientKeys(
       at++;
     }
     updated.add(Math.min(at, updated.size()), entry);
-    return new ClientKeys(clientId, updated, permissions, pendingToken);
+    return new ClientKeys(clientId, updated, permissions, pendingToken, rotateEvery, locked);
   }
 
   /** The file text. */
@@ -105,6 +137,12 @@ public record ClientKeys(
     if (!permissions.unrestricted()) {
       out.append(Permissions.LINE).append(' ').append(permissions.format()).append('\n');
     }
+    if (rotateEvery != null) {
+      out.append(ROTATE_EVERY).append(' ').append(rotateEvery).append('\n');
+    }
+    if (locked != null) {
+      out.append(LOCKED).append(' ').append(locked).append('\n');
+    }
     for (KeyEntry key : keys) {
       out.append("key ").append(key.keyId()).append(" created=").append(key.created());
       if (key.revoked() != null) {
@@ -112,6 +150,18 @@ public record ClientKeys(
       }
       if (key.expires() != null) {
         out.append(" expires=").append(key.expires());
+      }
+      if (key.replaces() != null) {
+        out.append(" replaces=").append(key.replaces());
+      }
+      if (key.used() != null) {
+        out.append(" used=").append(key.used());
+      }
+      if (key.usedFrom() != null) {
+        out.append(" used-from=").append(key.usedFrom());
+      }
+      if (key.replaced() != null) {
+        out.append(" replaced=").append(key.replaced());
       }
       out.append(" stored-key=")
           .append(KeyText.base64(key.verifier().storedKey()))
@@ -133,6 +183,8 @@ public record ClientKeys(
     String clientId = null;
     Permissions permissions = null;
     String pending = null;
+    Duration rotateEvery = null;
+    Instant locked = null;
     List<KeyEntry> keys = new ArrayList<>();
     for (Line line : lines.subList(1, lines.size())) {
       switch (line.name()) {
@@ -149,6 +201,29 @@ public record ClientKeys(
           }
           pending = line.value();
         }
+        case ROTATE_EVERY -> {
+          if (rotateEvery != null) {
+            throw KeyText.error(file, line.number(), "a second rotate-every line");
+          }
+          try {
+            rotateEvery = Duration.parse(line.value());
+          } catch (DateTimeParseException e) {
+            throw KeyText.error(file, line.number(), "rotate-every is not an ISO-8601 duration");
+          }
+          if (rotateEvery.isNegative() || rotateEvery.isZero()) {
+            throw KeyText.error(file, line.number(), "rotate-every must be positive");
+          }
+        }
+        case LOCKED -> {
+          if (locked != null) {
+            throw KeyText.error(file, line.number(), "a second locked line");
+          }
+          try {
+            locked = Instant.parse(line.value());
+          } catch (DateTimeParseException e) {
+            throw KeyText.error(file, line.number(), "locked is not an ISO-8601 instant");
+          }
+        }
         case "key" -> keys.add(parseKey(file, line, keys));
         default -> throw KeyText.error(file, line.number(), "unknown field '" + line.name() + "'");
       }
@@ -156,8 +231,26 @@ public record ClientKeys(
     if (clientId == null) {
       throw new KeyFileException(file, file + " has no client-id line");
     }
+    for (KeyEntry key : keys) {
+      if (key.replaces() != null
+          && keys.stream().noneMatch(k -> k.keyId().equals(key.replaces()))) {
+        throw new KeyFileException(
+            file,
+            file
+                + ": key "
+                + key.keyId()
+                + " replaces "
+                + key.replaces()
+                + ", which is not listed");
+      }
+    }
     return new ClientKeys(
-        clientId, keys, permissions == null ? Permissions.ALL : permissions, pending);
+        clientId,
+        keys,
+        permissions == null ? Permissions.ALL : permissions,
+        pending,
+        rotateEvery,
+        locked);
   }
 
   private static KeyEntry parseKey(Path file, Line line, List<KeyEntry> earlier)
@@ -178,7 +271,17 @@ public record ClientKeys(
       }
     }
     for (String name : attributes.keySet()) {
-      if (!List.of("created", "revoked", "expires", "stored-key", "server-key").contains(name)) {
+      if (!List.of(
+              "created",
+              "revoked",
+              "expires",
+              "stored-key",
+              "server-key",
+              "replaces",
+              "used",
+              "used-from",
+              "replaced")
+          .contains(name)) {
         throw KeyText.error(file, line.number(), "unknown key attribute '" + name + "'");
       }
     }
@@ -193,12 +296,24 @@ public record ClientKeys(
     if (created == null) {
       throw KeyText.error(file, line.number(), "key needs created=");
     }
+    String usedFrom = attributes.get("used-from");
+    if (usedFrom != null && !usedFrom.matches("[0-9A-Za-z.:\\[\\]%_-]{1,100}")) {
+      throw KeyText.error(file, line.number(), "used-from must be an address");
+    }
+    String replaces = attributes.get("replaces");
+    if (replaces != null && !ClientIds.isValid(replaces)) {
+      throw KeyText.error(file, line.number(), "replaces must name a key id");
+    }
     return new KeyEntry(
         keyId,
         created,
         instant(file, line, attributes, "revoked"),
         instant(file, line, attributes, "expires"),
-        verifier);
+        verifier,
+        replaces,
+        instant(file, line, attributes, "used"),
+        usedFrom,
+        instant(file, line, attributes, "replaced"));
   }
 
   private static Instant instant(Path file, Line line, Map<String, String> attributes, String name)

@@ -12,14 +12,47 @@ import java.util.Objects;
  * @param created when the key was made
  * @param expires when the key stops working (end of a rotation grace period), or null
  * @param verifier StoredKey and ServerKey
+ * @param replaces for a key the client made itself in a self-rotation, the key id it replaces; else
+ *     null
+ * @param used for a self-rotated key, when the client first logged in with it (from then on the key
+ *     it replaces is {@link KeyStatus#REPLACED}); null before
+ * @param replaced when this key stopped counting as the client's: its self-rotated successor was
+ *     used, or a newer rotation superseded it before it was ever used; null while it counts
  */
 public record KeyEntry(
-    String keyId, Instant created, Instant revoked, Instant expires, Verifier verifier) {
+    String keyId,
+    Instant created,
+    Instant revoked,
+    Instant expires,
+    Verifier verifier,
+    String replaces,
+    Instant used,
+    String usedFrom,
+    Instant replaced) {
   /** Validates the required parts. */
   public KeyEntry {
     ClientIds.requireValid(keyId, "key id");
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(verifier, "verifier");
+    if (replaces != null) {
+      ClientIds.requireValid(replaces, "replaced key id");
+    }
+    if (usedFrom != null && !usedFrom.matches("[0-9A-Za-z.:\\[\\]%_-]{1,100}")) {
+      throw new IllegalArgumentException("used-from must be an address");
+    }
+  }
+
+  /** A key an operator made (not a self-rotation). */
+  public KeyEntry(
+      String keyId, Instant created, Instant revoked, Instant expires, Verifier verifier) {
+    this(keyId, created, revoked, expires, verifier, null, null, null, null);
+  }
+
+  /** A key the client made in a self-rotation, replacing {@code replaces}, not used yet. */
+  public static KeyEntry selfRotated(
+      String keyId, Instant created, Verifier verifier, String replaces) {
+    return new KeyEntry(
+        keyId, created, null, null, verifier, Objects.requireNonNull(replaces), null, null, null);
   }
 
   /** The key's status at {@code now}. */
@@ -27,14 +60,62 @@ public record KeyEntry(
     if (revoked != null) {
       return KeyStatus.REVOKED;
     }
+    if (replaced != null) {
+      return KeyStatus.REPLACED;
+    }
     if (expires != null && !now.isBefore(expires)) {
       return KeyStatus.EXPIRED;
     }
     return KeyStatus.ACTIVE;
   }
 
+  /** Whether the client made this key in a self-rotation and has not logged in with it yet. */
+  public boolean awaitsFirstUse() {
+    return replaces != null && used == null;
+  }
+
   /** This key, revoked at {@code when}. */
   public KeyEntry revokedAt(Instant when) {
-    return new KeyEntry(keyId, created, revoked == null ? when : revoked, expires, verifier);
+    return new KeyEntry(
+        keyId,
+        created,
+        revoked == null ? when : revoked,
+        expires,
+        verifier,
+        replaces,
+        used,
+        usedFrom,
+        replaced);
+  }
+
+  /** This key, expiring at {@code when}. */
+  public KeyEntry expiringAt(Instant when) {
+    return new KeyEntry(
+        keyId, created, revoked, when, verifier, replaces, used, usedFrom, replaced);
+  }
+
+  /** This key, first used at {@code when} from {@code source} (an address, or null). */
+  public KeyEntry usedAt(Instant when, String source) {
+    return new KeyEntry(
+        keyId, created, revoked, expires, verifier, replaces, when, source, replaced);
+  }
+
+  /** This key, replaced at {@code when} (kept, so a copy of it that turns up gives itself away). */
+  public KeyEntry replacedAt(Instant when) {
+    return new KeyEntry(
+        keyId,
+        created,
+        revoked,
+        expires,
+        verifier,
+        replaces,
+        used,
+        usedFrom,
+        replaced == null ? when : replaced);
+  }
+
+  /** This key, counting as the client's again (an operator's unlock). */
+  public KeyEntry reinstated() {
+    return new KeyEntry(keyId, created, revoked, expires, verifier, replaces, used, usedFrom, null);
   }
 }

@@ -9,5 +9,12 @@ public enum KeyStatus {
   /** The key's grace period after rotation is over. */
   EXPIRED,
   /** The client enrolled with a token that needs an operator's approval, not given yet. */
-  PENDING
+  PENDING,
+  /**
+   * A key replaced by self-rotation whose successor has been used: whoever still presents it holds
+   * a copy of a credential that moved on.
+   */
+  REPLACED,
+  /** The client id is locked after a replaced key was used (an operator unlocks it). */
+  LOCKED
 }

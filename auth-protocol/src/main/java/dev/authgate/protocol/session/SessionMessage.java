@@ -28,7 +28,9 @@ public sealed interface SessionMessage
         GetReady,
         GetData,
         GetEnd,
-        DatagramControl {
+        DatagramControl,
+        RotateKey,
+        RotateResult {
   /** The inner type byte. */
   int type();
 
@@ -73,6 +75,8 @@ public sealed interface SessionMessage
       case GetReady.TYPE -> GetReady.decode(new BodyReader(body, "GET_READY"));
       case GetData.TYPE -> GetData.decode(body);
       case GetEnd.TYPE -> GetEnd.decode(new BodyReader(body, "GET_END"));
+      case RotateKey.TYPE -> RotateKey.decode(new BodyReader(body, "ROTATE_KEY"));
+      case RotateResult.TYPE -> RotateResult.decode(new BodyReader(body, "ROTATE_RESULT"));
       case ChatMessage.JOIN,
           ChatMessage.SAY,
           ChatMessage.WHO,
@@ -169,6 +173,12 @@ public sealed interface SessionMessage
      * chat for an upload-only machine); the text says what.
      */
     public static final int NOT_PERMITTED = 6;
+
+    /**
+     * The client id is locked: a replaced key was used after its successor, so two machines hold
+     * one credential (an operator's {@code keys unlock} or {@code keys rotate} lets it in again).
+     */
+    public static final int LOCKED = 7;
 
     @Override
     public int type() {

@@ -171,8 +171,9 @@ class HandshakeTest {
             new byte[0],
             new byte[] {0x06},
             new byte[] {0x06, 0, 1, 2},
+            new byte[] {0x06, 0, 0},
             new byte[] {0x01, 0},
-            new byte[] {0x0a})) {
+            new byte[] {0x0b})) {
       assertThatThrownBy(() -> Refusal.decode(payload))
           .isInstanceOf(ProtocolException.class)
           .extracting(e -> ((ProtocolException) e).reason())

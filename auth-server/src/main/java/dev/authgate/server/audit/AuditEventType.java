@@ -28,6 +28,12 @@ public enum AuditEventType {
   KEYS_ADDED("keys.added", Severity.INFO),
   /** An operator rotated a client's key. */
   KEYS_ROTATED("keys.rotated", Severity.INFO),
+  /** A verified client rotated its own key (asked by its rotation policy). */
+  KEYS_SELF_ROTATED("keys.self_rotated", Severity.INFO),
+  /** A client's own rotation was not stored. */
+  KEYS_SELF_ROTATION_REFUSED("keys.self_rotation_refused", Severity.WARNING),
+  /** An operator lifted a client id's lock. */
+  KEYS_UNLOCKED("keys.unlocked", Severity.NOTICE),
   /** An operator revoked a client's keys. */
   KEYS_REVOKED("keys.revoked", Severity.INFO),
   /** An operator reinstated a revoked key. */
@@ -42,6 +48,11 @@ public enum AuditEventType {
   KEYS_HOST_KEY_RETIRED("keys.host_key_retired", Severity.INFO),
   /** A machine proved its key. */
   AUTH_ACCEPTED("auth.accepted", Severity.INFO),
+  /**
+   * A key replaced by a self-rotation was used after its successor: two holders of one credential.
+   * The client id is locked.
+   */
+  AUTH_CLONE_SUSPECTED("auth.clone-suspected", Severity.WARNING),
   /** A connection was refused (one line, or a count of refusals of one source). */
   AUTH_REJECTED("auth.rejected", Severity.WARNING),
   /** A verified session ended. */

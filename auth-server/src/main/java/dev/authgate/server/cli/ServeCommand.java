@@ -123,6 +123,16 @@ final class ServeCommand implements Callable<Integer> {
   String serverId;
 
   @Option(
+      names = "--rotate-every",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "Ask every client to rotate its own key this often (30d), unless 'keys set ID"
+              + " --rotate-every' says otherwise; a copy of a replaced credential then locks the"
+              + " client id (default: no client is asked).")
+  Duration rotateEvery;
+
+  @Option(
       names = "--shutdown-grace",
       paramLabel = "DURATION",
       defaultValue = "30s",
@@ -219,6 +229,7 @@ final class ServeCommand implements Callable<Integer> {
             .hooks(hookConfig)
             .metrics(metrics == null ? null : metricsAddress(metrics))
             .watchKeystore(WATCH_INTERVAL)
+            .rotateEvery(rotateEvery)
             .onSkippedKeyFile(problem -> reportSkipped(problem, err));
     if (auditToStdout) {
       builder.auditTo(new StdoutAuditLog(System.out, clock));

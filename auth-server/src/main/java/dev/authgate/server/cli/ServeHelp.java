@@ -41,7 +41,8 @@ final class ServeHelp {
             "--audit-daily",
             "--audit-compress",
             "--audit-syslog",
-            "--audit-syslog-queue"));
+            "--audit-syslog-queue",
+            "--rotate-every"));
     s.put(
         "Sessions",
         List.of(

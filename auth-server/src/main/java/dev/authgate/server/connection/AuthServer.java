@@ -237,7 +237,9 @@ public final class AuthServer implements Closeable {
       String source = context.penalties().source(socket.getInetAddress());
       boolean viaProxy = context.config().defences().trustsProxy(socket.getInetAddress());
       if (admission.admit(socket, source, viaProxy)) {
-        run(new Connection(socket, id, viaProxy ? null : source, context), id);
+        run(
+            new Connection(socket, id, viaProxy ? null : source, context, this::revalidateSessions),
+            id);
       }
     } catch (RuntimeException e) {
       LOG.error("could not start connection {}: {}", id, e.toString());
@@ -267,9 +269,10 @@ public final class AuthServer implements Closeable {
   }
 
   /**
-   * Closes every verified session whose key was revoked or removed, with a CLOSE that says so.
-   * Sessions of keys that merely expired (end of a rotation grace period) run on. Called after the
-   * keystore is reloaded; returns at once, whatever the sessions' peers are doing.
+   * Closes every verified session whose key was revoked or removed, or whose client id was locked,
+   * with a CLOSE that says so. Sessions of keys that merely expired (end of a rotation grace
+   * period) run on. Called after the keystore is reloaded; returns at once, whatever the sessions'
+   * peers are doing.
    */
   public void revalidateSessions() {
     for (Connection connection : connections) {
@@ -277,13 +280,17 @@ public final class AuthServer implements Closeable {
       if (accepted == null) {
         continue;
       }
-      boolean active =
+      // (A key replaced by the client's own rotation keeps its sessions: the machine moved on, and
+      // what it started with the old key runs to its end.)
+      KeyStatus status =
           context
               .keys()
               .find(accepted.clientId(), accepted.keyId())
-              .map(r -> r.status() != KeyStatus.REVOKED)
-              .orElse(false);
-      if (!active) {
+              .map(r -> r.status())
+              .orElse(KeyStatus.REVOKED);
+      if (status == KeyStatus.LOCKED) {
+        connection.lock();
+      } else if (status == KeyStatus.REVOKED) {
         connection.revoke();
       } else {
         connection.revalidate(context.keys().permissions(accepted.clientId()));

@@ -50,6 +50,9 @@ final class Connection implements Runnable {
    */
   final String proxy;
 
+  /** Checks every verified session of this server against the keystore again (after a lock). */
+  final Runnable revalidate;
+
   /** Where the client is: the socket's peer, or the source a trusted proxy's header named. */
   volatile InetAddress peer;
 
@@ -77,7 +80,8 @@ final class Connection implements Runnable {
    *     connection from a trusted proxy: it holds only a global slot until its PROXY header names
    *     the client's source
    */
-  Connection(Socket socket, String id, String source, ServerContext context) {
+  Connection(Socket socket, String id, String source, ServerContext context, Runnable revalidate) {
+    this.revalidate = revalidate;
     this.socket = socket;
     this.id = id;
     this.peer = socket.getInetAddress();
@@ -127,9 +131,11 @@ final class Connection implements Runnable {
         context
             .keys()
             .find(accepted.clientId(), accepted.keyId())
-            .map(r -> r.status() != KeyStatus.REVOKED)
+            .map(r -> r.status() != KeyStatus.REVOKED && r.status() != KeyStatus.LOCKED)
             .orElse(false);
-    if (!stillValid || state.get() == ConnectionState.REVOKED) {
+    if (!stillValid
+        || state.get() == ConnectionState.REVOKED
+        || state.get() == ConnectionState.LOCKED) {
       throw new ProtocolException(
           Reason.REVOKED_KEY,
           "the key was revoked while the handshake ran",
@@ -185,6 +191,13 @@ final class Connection implements Runnable {
   /** Ends a verified session whose key is no longer valid: its owner sends CLOSE (revoked). */
   void revoke() {
     if (request(ConnectionState.REVOKED)) {
+      wakeOwner();
+    }
+  }
+
+  /** Ends the session because its client id was locked; the owner sends CLOSE (locked). */
+  void lock() {
+    if (request(ConnectionState.LOCKED)) {
       wakeOwner();
     }
   }

@@ -9,6 +9,7 @@ import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.protocol.proxy.ProxyHeader;
 import dev.authgate.server.audit.AuditEventType;
+import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.net.Addresses;
 import java.io.EOFException;
 import java.io.IOException;
@@ -174,6 +175,7 @@ final class ConnectionHandshake {
         throw new EOFException("deadline passed during verification");
       }
       connection.admit(accepted);
+      recordFirstUse(accepted);
       // Audited before WELCOME goes out, so the record exists by the time the client is in.
       context
           .audit()
@@ -201,6 +203,73 @@ final class ConnectionHandshake {
   }
 
   /**
+   * A client's first login with a key it made itself: from now on the key it replaced gives a copy
+   * away. Written before WELCOME, so no login with the old key can slip in between here; if it
+   * cannot be written the login still succeeds and the next one tries again.
+   */
+  private void recordFirstUse(Accepted accepted) {
+    if (context.keys() instanceof LiveKeystore live
+        && live.awaitsFirstUse(accepted.clientId(), accepted.keyId())) {
+      try {
+        live.changed(
+            live.enrollments()
+                .orElseThrow()
+                .selfRotations()
+                .firstUse(accepted.clientId(), accepted.keyId(), connection.remote));
+      } catch (IOException | RuntimeException e) {
+        LOG.warn(
+            "{}: cannot record the first use of {}'s key {}: {}",
+            connection.id,
+            accepted.clientId(),
+            accepted.keyId(),
+            e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * A replaced key was used: two holders of one credential. The client id is locked (every open
+   * session of it ends, here and, through the keystore, on every server sharing it), and the lock
+   * is audited once, naming both sources.
+   */
+  private void lockClone(ProtocolException e) {
+    if (!(context.keys() instanceof LiveKeystore live) || e.claimedClientId() == null) {
+      return;
+    }
+    try {
+      var lock =
+          live.enrollments()
+              .orElseThrow()
+              .selfRotations()
+              .lock(e.claimedClientId(), e.claimedKeyId());
+      if (lock == null) {
+        return; // locked already: refused like any locked login
+      }
+      live.changed(lock.keys());
+      context
+          .audit()
+          .record(
+              connection
+                  .event(AuditEventType.AUTH_CLONE_SUSPECTED)
+                  .with("client_id", e.claimedClientId())
+                  .with("key_id", e.claimedKeyId())
+                  .with(
+                      "successor_key_id",
+                      lock.successor() == null ? null : lock.successor().keyId())
+                  .with(
+                      "successor_used_from",
+                      lock.successor() == null ? null : lock.successor().usedFrom()));
+      connection.revalidate.run();
+    } catch (IOException | RuntimeException failure) {
+      LOG.warn(
+          "{}: cannot lock client {} after a replaced key was used: {}",
+          connection.id,
+          e.claimedClientId(),
+          failure.getMessage());
+    }
+  }
+
+  /**
    * The proxy's own connection (a LOCAL header) ended before AUTH: its health check, which saw the
    * server accept (HAProxy resets it at once). Not a client, so not audited and not penalised.
    */
@@ -223,6 +292,9 @@ final class ConnectionHandshake {
   }
 
   private void refuse(ProtocolException e) {
+    if (e.reason() == Reason.CLONE_SUSPECTED) {
+      lockClone(e);
+    }
     if (!connection.peerIsProxy) {
       // A trusted proxy is never penalised for what it relays: that would refuse
       // everyone. The

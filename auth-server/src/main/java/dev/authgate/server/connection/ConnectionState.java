@@ -15,6 +15,14 @@ enum ConnectionState {
   /** Its key was revoked or removed; the owner sends CLOSE (revoked). */
   REVOKED("revoked", Close.REVOKED, "this client's key was revoked"),
   /**
+   * Its client id was locked (a replaced key was used after its successor: two machines hold one
+   * credential); the owner sends CLOSE (locked).
+   */
+  LOCKED(
+      "clone-suspected",
+      Close.LOCKED,
+      "this client id was locked: two machines used one credential"),
+  /**
    * Its keystore entry changed and no longer allows this session (chat, or the room it is in); the
    * owner sends CLOSE (not permitted).
    */

@@ -18,6 +18,8 @@ import dev.authgate.protocol.session.GetFile;
 import dev.authgate.protocol.session.GetReady;
 import dev.authgate.protocol.session.ListFiles;
 import dev.authgate.protocol.session.ListRefused;
+import dev.authgate.protocol.session.RotateKey;
+import dev.authgate.protocol.session.RotateResult;
 import dev.authgate.protocol.session.SecureChannel;
 import dev.authgate.protocol.session.SessionMessage;
 import dev.authgate.protocol.session.SessionMessage.Close;
@@ -35,6 +37,7 @@ import dev.authgate.server.datagram.DatagramSession;
 import dev.authgate.server.download.DownloadSession;
 import dev.authgate.server.enroll.EnrollSession;
 import dev.authgate.server.keystore.LiveKeystore;
+import dev.authgate.server.rotation.RotationSession;
 import dev.authgate.server.session.VerifiedSession;
 import dev.authgate.server.upload.UploadSession;
 import java.io.IOException;
@@ -62,6 +65,7 @@ final class Session implements VerifiedSession {
   private volatile ChatSession chat;
   private DatagramSession datagrams;
   private volatile DownloadSession downloads;
+  private RotationSession rotation;
   private int refusalsNotAudited;
   private final SessionPolicy policy;
 
@@ -90,6 +94,18 @@ final class Session implements VerifiedSession {
       uploads = now;
     }
     return now;
+  }
+
+  private RotationSession rotation() {
+    if (rotation == null) {
+      rotation =
+          new RotationSession(
+              this,
+              accepted.keyId(),
+              accepted.rotationAsked(),
+              context.keys() instanceof LiveKeystore live ? Optional.of(live) : Optional.empty());
+    }
+    return rotation;
   }
 
   private DownloadSession downloads() {
@@ -297,6 +313,8 @@ final class Session implements VerifiedSession {
       case UploadReady r -> throw serverOnly("UPLOAD_READY");
       case UploadResult r -> throw serverOnly("UPLOAD_RESULT");
       case DatagramControl d -> datagram(d);
+      case RotateKey r -> rotation().rotate(r);
+      case RotateResult r -> throw serverOnly("ROTATE_RESULT");
     }
   }
 

@@ -82,7 +82,7 @@ public record PenaltyPolicy(
    */
   public Duration weight(Reason reason) {
     return switch (reason) {
-      case UNKNOWN_CLIENT, BAD_PROOF, REVOKED_KEY, EXPIRED_KEY -> authFailure;
+      case UNKNOWN_CLIENT, BAD_PROOF, REVOKED_KEY, EXPIRED_KEY, CLONE_SUSPECTED -> authFailure;
       case HANDSHAKE_TIMEOUT -> timeout;
       case MALFORMED, UNSUPPORTED_VERSION, INTEGRITY, PROXY_HEADER -> malformed;
       default -> Duration.ZERO;

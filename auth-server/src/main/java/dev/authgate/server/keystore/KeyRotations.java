@@ -49,9 +49,7 @@ public final class KeyRotations {
             boolean active =
                 key.revoked() == null && (key.expires() == null || key.expires().isAfter(now));
             if (active && (key.expires() == null || key.expires().isAfter(until))) {
-              updated =
-                  updated.with(
-                      new KeyEntry(key.keyId(), key.created(), null, until, key.verifier()));
+              updated = updated.with(key.expiringAt(until));
             }
           }
           return withNewKey(
@@ -125,7 +123,7 @@ public final class KeyRotations {
         });
   }
 
-  private static String nextKeyId(ClientKeys keys) {
+  static String nextKeyId(ClientKeys keys) {
     int highest = 0;
     for (KeyEntry key : keys.keys()) {
       if (key.keyId().matches("k\\d{1,9}")) {

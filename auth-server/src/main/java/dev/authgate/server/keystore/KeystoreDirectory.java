@@ -43,6 +43,7 @@ public final class KeystoreDirectory {
   final FileOwnership ownership;
   private final EnrollmentTokens tokens;
   private final KeyRotations rotations;
+  private final SelfRotations selfRotations;
 
   /**
    * @param dir the directory; need not exist until written to
@@ -56,6 +57,12 @@ public final class KeystoreDirectory {
     this.ownership = FileOwnership.ofThisProcess();
     this.tokens = new EnrollmentTokens(this);
     this.rotations = new KeyRotations(this);
+    this.selfRotations = new SelfRotations(this);
+  }
+
+  /** Keys clients rotate themselves, and the locks that give a copied credential away. */
+  public SelfRotations selfRotations() {
+    return selfRotations;
   }
 
   /** Rotations and reinstatements of this keystore's clients. */
@@ -349,6 +356,23 @@ public final class KeystoreDirectory {
           ? revokedId(clientId, file, ADD_REVOKED)
           : alreadyExists(clientId, file);
     }
+  }
+
+  /**
+   * Sets how often a client is asked to rotate its own key (null: the server's default).
+   *
+   * @return the policy before the change
+   * @throws KeyFileException if the client does not exist
+   */
+  public java.time.Duration setRotateEvery(String clientId, java.time.Duration every)
+      throws IOException {
+    return locked(
+        () -> {
+          Path file = existingClientFile(clientId);
+          ClientKeys keys = readFile(file);
+          KeyFiles.writePrivate(file, keys.rotatingEvery(every).format(), true);
+          return keys.rotateEvery();
+        });
   }
 
   /** Refuses a client that does not exist. */

@@ -7,6 +7,7 @@ import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,6 +24,7 @@ public final class LiveKeystore implements VerifierLookup {
   private final AtomicReference<KeystoreSnapshot> current;
   private final Clock clock;
   private final KeystoreDirectory directory;
+  private volatile Duration defaultRotateEvery;
 
   /** Starts with {@code initial}; no enrollment tokens. */
   public LiveKeystore(KeystoreSnapshot initial, Clock clock) {
@@ -54,6 +56,33 @@ public final class LiveKeystore implements VerifierLookup {
     current.updateAndGet(snapshot -> snapshot.with(keys));
   }
 
+  /**
+   * How often a client without its own {@code rotate-every} is asked to rotate its key; null (the
+   * default) asks none.
+   */
+  public void rotateEveryByDefault(Duration every) {
+    this.defaultRotateEvery = every;
+  }
+
+  /**
+   * A change this server made to a client's file: in force here at once, before the next reload.
+   */
+  public void changed(ClientKeys keys) {
+    if (keys != null) {
+      current.updateAndGet(snapshot -> snapshot.with(keys));
+    }
+  }
+
+  /** Whether {@code keyId} is a key the client made itself and has not logged in with yet. */
+  public boolean awaitsFirstUse(String clientId, String keyId) {
+    return current
+        .get()
+        .client(clientId)
+        .flatMap(c -> c.key(keyId))
+        .map(KeyEntry::awaitsFirstUse)
+        .orElse(false);
+  }
+
   /** Replaces the snapshot for new lookups. */
   public void replace(KeystoreSnapshot snapshot) {
     current.set(Objects.requireNonNull(snapshot));
@@ -83,8 +112,31 @@ public final class LiveKeystore implements VerifierLookup {
           if (status == KeyStatus.ACTIVE && client.get().isPending()) {
             status = KeyStatus.PENDING;
           }
-          return new KeyRecord(k.verifier(), status);
+          if ((status == KeyStatus.ACTIVE || status == KeyStatus.REPLACED)
+              && client.get().locked() != null) {
+            status = KeyStatus.LOCKED;
+          }
+          boolean ask = status == KeyStatus.ACTIVE && rotationDue(client.get(), k, now);
+          return new KeyRecord(k.verifier(), status, ask ? new RotationAsk(null) : null);
         });
+  }
+
+  /**
+   * Whether a client logging in with {@code key} is asked to rotate it: its policy (or the server's
+   * default) says the key is old enough, or a rotation from it was cut short (a successor the
+   * client never used: it crashed before saving it, so it is asked again).
+   */
+  private boolean rotationDue(ClientKeys client, KeyEntry key, Instant now) {
+    Duration every = client.rotateEvery() != null ? client.rotateEvery() : defaultRotateEvery;
+    if (every == null) {
+      return false;
+    }
+    if (!now.isBefore(key.created().plus(every))) {
+      return true;
+    }
+    return client.keys().stream()
+        .anyMatch(
+            k -> key.keyId().equals(k.replaces()) && k.awaitsFirstUse() && k.replaced() == null);
   }
 
   /**

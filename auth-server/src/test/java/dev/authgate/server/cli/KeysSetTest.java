@@ -126,6 +126,68 @@ class KeysSetTest {
   }
 
   @Test
+  void rotateEveryAsksTheClientToRotateItsOwnKey_defaultHandsItBackToTheServer()
+      throws IOException {
+    ServerCliRun set = set("--rotate-every", "30d");
+
+    assertThat(set.exit()).as(set.err()).isZero();
+    assertThat(set.err()).contains("rotates its key every 30d");
+    assertThat(file()).contains("rotate-every PT720H\n");
+    assertThat(Files.readString(dir.resolve("audit.jsonl")))
+        .contains("\"rotate_every\":\"PT720H\"");
+
+    assertThat(set("--rotate-every", "default").exit()).isZero();
+    assertThat(file()).doesNotContain("rotate-every");
+    assertThat(set("--rotate-every", "0s").err()).contains("--rotate-every '0s': must be positive");
+    assertThat(set("--rotate-every", "often").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void keysListSaysExpiredForAClientPastItsExpiry_withTheTimeItStopped() throws IOException {
+    set("--expires", "2020-01-01T00:00:00Z");
+
+    ServerCliRun list = server("keys", "list", "--keys", keys().toString(), "--json");
+
+    assertThat(list.out()).contains("\"state\":\"expired\"").contains("2020-01-01T00:00:00Z");
+  }
+
+  @Test
+  void unlockLiftsALockAndIsAudited_aClientNotLockedIsToldSo() throws IOException {
+    Path file = keys().resolve("sensor-1.keys");
+    String text = Files.readString(file);
+    Files.writeString(
+        file,
+        text.replace("client-id sensor-1\n", "client-id sensor-1\nlocked 2026-12-07T10:00:00Z\n"));
+    assertThat(server("keys", "list", "--keys", keys().toString()).out()).contains("locked");
+
+    ServerCliRun unlock =
+        server(
+            "keys",
+            "unlock",
+            "sensor-1",
+            "--keys",
+            keys().toString(),
+            "--audit-log",
+            dir.resolve("audit.jsonl").toString());
+
+    assertThat(unlock.exit()).as(unlock.err()).isZero();
+    assertThat(unlock.err()).startsWith("unlocked client 'sensor-1'");
+    assertThat(file()).doesNotContain("locked");
+    assertThat(Files.readString(dir.resolve("audit.jsonl")))
+        .contains("\"event\":\"keys.unlocked\",\"client_id\":\"sensor-1\"");
+    ServerCliRun again =
+        server(
+            "keys",
+            "unlock",
+            "sensor-1",
+            "--keys",
+            keys().toString(),
+            "--audit-log",
+            dir.resolve("audit.jsonl").toString());
+    assertThat(again.err()).contains("was not locked; nothing changed");
+  }
+
+  @Test
   void anUnknownClientIsAnErrorNamingIt() {
     ServerCliRun run =
         server(

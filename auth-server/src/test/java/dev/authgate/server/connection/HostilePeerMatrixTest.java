@@ -94,6 +94,12 @@ class HostilePeerMatrixTest {
     SAMPLES.put(DatagramControl.Status.class, new DatagramControl.Status());
     SAMPLES.put(DatagramControl.Opened.class, new DatagramControl.Opened(new byte[8], 7350, 100));
     SAMPLES.put(DatagramControl.Counts.class, new DatagramControl.Counts(1, 0, 0));
+    SAMPLES.put(
+        dev.authgate.protocol.session.RotateKey.class,
+        new dev.authgate.protocol.session.RotateKey(new byte[32], new byte[32]));
+    SAMPLES.put(
+        dev.authgate.protocol.session.RotateResult.class,
+        dev.authgate.protocol.session.RotateResult.refused("forged", "forged"));
   }
 
   /** Types only an enrollment token's session may send: a client's session ends not-permitted. */
@@ -114,7 +120,10 @@ class HostilePeerMatrixTest {
           GetData.class,
           GetEnd.class,
           DatagramControl.Opened.class,
-          DatagramControl.Counts.class);
+          DatagramControl.Counts.class,
+          // (a ROTATE_KEY only in a session whose WELCOME asked for it: this one's did not)
+          dev.authgate.protocol.session.RotateKey.class,
+          dev.authgate.protocol.session.RotateResult.class);
 
   enum Fault {
     /** One byte per write: must make no difference. */

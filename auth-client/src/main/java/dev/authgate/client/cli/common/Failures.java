@@ -23,7 +23,8 @@ public final class Failures {
             UNSUPPORTED_VERSION,
             REVOKED_KEY,
             EXPIRED_KEY,
-            PENDING_APPROVAL ->
+            PENDING_APPROVAL,
+            CLONE_SUSPECTED ->
             ExitCode.AUTH_REFUSED;
         case NOT_PERMITTED -> ExitCode.TRANSFER;
         default -> ExitCode.CONNECTION;

@@ -2,6 +2,7 @@ package dev.authgate.client.cli.common;
 
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.connect.Connector;
+import dev.authgate.client.connect.CredentialFile;
 import dev.authgate.client.connect.HostKeyTrust;
 import dev.authgate.client.connect.ServerAddress;
 import dev.authgate.protocol.crypto.RandomSource;
@@ -78,10 +79,11 @@ public final class ServerOptions {
   public static Connector connector(
       Path file, Credential credential, boolean acceptNew, Duration timeout) {
     return new Connector(
-        credential.identity(),
-        HostKeyTrust.file(file, credential, acceptNew, ServerOptions::warn),
-        timeout,
-        RandomSource.secure());
+            credential.identity(),
+            HostKeyTrust.file(file, credential, acceptNew, ServerOptions::warn),
+            timeout,
+            RandomSource.secure())
+        .withCredentialFile(CredentialFile.of(file, credential, ServerOptions::warn));
   }
 
   /** A connector for the credential of {@code --key}. */
@@ -97,14 +99,20 @@ public final class ServerOptions {
   public AuthgateClient client(Duration timeout) throws KeyFileException {
     ServerAddress address = address();
     Credential credential = credential();
+    java.io.PrintWriter err = command.commandLine().getErr();
+    java.util.function.Consumer<String> warnings =
+        message -> {
+          err.println("auth-client: " + TerminalText.escape(message));
+          err.flush();
+        };
     AuthgateClient client =
         AuthgateClient.of(address, credential)
-            .withHostKeyTrust(HostKeyTrust.file(key, credential, acceptNew, ServerOptions::warn))
+            .withHostKeyTrust(HostKeyTrust.file(key, credential, acceptNew, warnings))
+            .withCredentialFile(CredentialFile.of(key, credential, warnings))
             .withTimeout(timeout);
     if (!verbose) {
       return client;
     }
-    java.io.PrintWriter err = command.commandLine().getErr();
     return client.withSteps(
         step -> {
           err.println("auth-client: " + TerminalText.escape(step));

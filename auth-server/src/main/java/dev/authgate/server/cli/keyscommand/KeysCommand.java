@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       RotateCommand.class,
       RevokeCommand.class,
       ReinstateCommand.class,
+      UnlockCommand.class,
       SetCommand.class,
       TokenCommand.class,
       ApproveCommand.class,
@@ -40,7 +41,7 @@ public final class KeysCommand implements Runnable {
   public void run() {
     throw new picocli.CommandLine.ParameterException(
         spec.commandLine(),
-        "missing subcommand: init, add, list, rotate, revoke, reinstate, set, token, approve, deny"
-            + " or host-key");
+        "missing subcommand: init, add, list, rotate, revoke, reinstate, unlock, set, token,"
+            + " approve, deny or host-key");
   }
 }

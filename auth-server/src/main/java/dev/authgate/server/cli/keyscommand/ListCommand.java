@@ -35,6 +35,36 @@ final class ListCommand implements Callable<Integer> {
               + " (the default table fits 100 columns for ids up to 26 characters).")
   boolean wide;
 
+  /**
+   * What a server does with the key now: active, pending, expired (its own grace period, or the
+   * client's --expires), revoked, replaced (by the client's own rotation), or locked.
+   */
+  static String state(ClientKeys client, KeyEntry key, java.time.Instant now) {
+    KeyStatus status = key.statusAt(now);
+    if (client.locked() != null && (status == KeyStatus.ACTIVE || status == KeyStatus.REPLACED)) {
+      return "locked";
+    }
+    if (status == KeyStatus.ACTIVE && client.permissions().expiredAt(now)) {
+      return "expired";
+    }
+    if (status == KeyStatus.ACTIVE && client.isPending()) {
+      return "pending";
+    }
+    return status.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** When the key stops working: its own expiry or the client's, whichever comes first. */
+  static String until(ClientKeys client, KeyEntry key) {
+    if (key.revoked() != null || key.replaced() != null) {
+      return "-";
+    }
+    java.time.Instant own = key.expires();
+    java.time.Instant clients = client.permissions().expires();
+    java.time.Instant first =
+        own == null ? clients : clients == null ? own : own.isBefore(clients) ? own : clients;
+    return first == null ? "-" : String.valueOf(first);
+  }
+
   /** Base64 characters of a fingerprint's hash the short table shows: 72 bits, no grinding. */
   static final int SHORT_FINGERPRINT = 12;
 
@@ -55,13 +85,9 @@ final class ListCommand implements Callable<Integer> {
                     new String[] {
                       client.clientId(),
                       key.keyId(),
-                      client.isPending() && key.statusAt(now) == KeyStatus.ACTIVE
-                          ? "pending"
-                          : key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT),
+                      state(client, key, now),
                       String.valueOf(key.created()),
-                      key.revoked() != null || key.expires() == null
-                          ? "-"
-                          : String.valueOf(key.expires()),
+                      until(client, key),
                       access(client.permissions()),
                       key.verifier().fingerprint()
                     });

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Change what a client may do: session kinds, chat rooms, largest file, upload quota,"
-            + " expiry. Options not given stay as they are. A running server applies the change"
+            + " expiry, how often it rotates its own key. Options not given stay as they are. A running server applies the change"
             + " within seconds, at each client's next request. Audited as keys.permissions.")
 final class SetCommand implements Callable<Integer> {
   @Mixin KeystoreOption keystore;
@@ -63,16 +63,32 @@ final class SetCommand implements Callable<Integer> {
               + " (2027-01-01T00:00:00Z), or 'never'. Refused then as expired-key.")
   String expires;
 
+  @Option(
+      names = "--rotate-every",
+      paramLabel = "DURATION",
+      description =
+          "Ask it to rotate its own key this often (30d, 12h): at its next session once its key is"
+              + " that old it makes a new secret and sends only the verifiers; a copy of the old"
+              + " credential then gives itself away. 'default' for the server's --rotate-every.")
+  String rotateEvery;
+
   @Mixin AuditLogOption auditLog;
 
   @Override
   public Integer call() throws IOException {
-    if (sessions == null && rooms == null && maxFile == null && quota == null && expires == null) {
+    if (sessions == null
+        && rooms == null
+        && maxFile == null
+        && quota == null
+        && expires == null
+        && rotateEvery == null) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(),
-          "nothing to set: give --sessions, --rooms, --max-file, --quota or --expires");
+          "nothing to set: give --sessions, --rooms, --max-file, --quota, --expires or"
+              + " --rotate-every");
     }
     java.util.function.UnaryOperator<Permissions> change = parse();
+    java.time.Duration every = rotation();
     KeystoreDirectory dir = keystore.open();
     {
       Permissions[] beforeAfter =
@@ -86,9 +102,18 @@ final class SetCommand implements Callable<Integer> {
                     .with("rooms", after.rooms() == null ? "all" : String.join(",", after.rooms()))
                     .with("max_file", after.maxFileSize())
                     .with("quota", after.quota())
-                    .with("expires", after.expires() == null ? null : after.expires().toString());
+                    .with("expires", after.expires() == null ? null : after.expires().toString())
+                    .with(
+                        "rotate_every",
+                        rotateEvery == null ? null : every == null ? "default" : every.toString());
               },
-              () -> dir.setPermissions(clientId, change));
+              () -> {
+                Permissions[] changed = dir.setPermissions(clientId, change);
+                if (rotateEvery != null) {
+                  dir.setRotateEvery(clientId, every);
+                }
+                return changed;
+              });
       Permissions now = beforeAfter[1];
       spec.commandLine()
           .getErr()
@@ -97,6 +122,11 @@ final class SetCommand implements Callable<Integer> {
                   + clientId
                   + "' may now: "
                   + describe(now)
+                  + (rotateEvery == null
+                      ? ""
+                      : every == null
+                          ? "; rotates its key as the server's --rotate-every says"
+                          : "; rotates its key every " + rotateEvery)
                   + "; a running server applies it within seconds; audited in "
                   + auditLog.file);
     }
@@ -141,6 +171,24 @@ final class SetCommand implements Callable<Integer> {
       };
     } catch (IllegalArgumentException | picocli.CommandLine.TypeConversionException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /** The --rotate-every policy (null: the server's default), or a usage error. */
+  private java.time.Duration rotation() {
+    if (rotateEvery == null || rotateEvery.equals("default")) {
+      return null;
+    }
+    try {
+      java.time.Duration every = new DurationConverter().convert(rotateEvery);
+      if (every.isNegative() || every.isZero()) {
+        throw new IllegalArgumentException("must be positive");
+      }
+      return every;
+    } catch (IllegalArgumentException | picocli.CommandLine.TypeConversionException e) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "--rotate-every '" + rotateEvery + "': " + e.getMessage() + " (say 30d, 12h or default)");
     }
   }
 

@@ -1,0 +1,220 @@
+package dev.authgate.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.authgate.protocol.keyfile.ClientKeys;
+import dev.authgate.protocol.keyfile.Credential;
+import dev.authgate.protocol.keyfile.KeyEntry;
+import dev.authgate.protocol.keyfile.KeyFiles;
+import dev.authgate.server.testing.TestServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A machine rotating its own key when its policy says so, and a copied credential giving itself
+ * away: against a real server in this JVM, with the real command line.
+ */
+class SelfRotationTest {
+  @TempDir Path dir;
+  TestServer server;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = TestServer.start(dir.resolve("server"));
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    server.close();
+  }
+
+  private CliRun ping(Path credential) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit =
+        AuthClientCommand.run(
+            new String[] {"ping", "--server", server.hostPort(), "--key", credential.toString()},
+            new ByteArrayInputStream(new byte[0]),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new CliRun(
+        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Provisions {@code id} with a key older than {@code every}, to be rotated that often. */
+  private Path provisionDue(String id, Duration every) throws IOException {
+    server.provision(id);
+    Path file = server.keystore().path().resolve(ClientKeys.fileName(id));
+    ClientKeys keys = ClientKeys.parse(file, KeyFiles.readPrivate(file));
+    KeyEntry k1 = keys.key("k1").orElseThrow();
+    KeyEntry aged =
+        new KeyEntry(
+            "k1", k1.created().minus(every).minus(1, ChronoUnit.HOURS), null, null, k1.verifier());
+    KeyFiles.writePrivate(file, keys.with(aged).rotatingEvery(every).format(), true);
+    server.reloadKeys();
+    return server.credentialFile(id);
+  }
+
+  private ClientKeys stored(String id) throws IOException {
+    Path file = server.keystore().path().resolve(ClientKeys.fileName(id));
+    return ClientKeys.parse(file, KeyFiles.readPrivate(file));
+  }
+
+  @Test
+  void aMachineRotatesOnItsNextSession_andItsOldKeyIsRefusedOnceTheNewOneWasUsed()
+      throws Exception {
+    Path credential = provisionDue("m1", Duration.ofDays(30));
+    Credential before = Credential.load(credential);
+
+    CliRun first = ping(credential);
+
+    assertThat(first.exit()).as(first.err()).isZero();
+    Credential after = Credential.load(credential);
+    assertThat(after.keyId()).isEqualTo("k2");
+    assertThat(after.clientId()).isEqualTo("m1");
+    assertThat(after.hostKeys()).isEqualTo(before.hostKeys());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(credential)))
+        .isEqualTo("rw-------");
+    Path old = credential.resolveSibling(credential.getFileName() + ".old");
+    assertThat(Credential.load(old)).isEqualTo(before);
+    JsonNode rotated = server.awaitEvent("keys.self_rotated");
+    assertThat(rotated.path("client_id").asText()).isEqualTo("m1");
+    assertThat(rotated.path("key_id").asText()).isEqualTo("k1");
+    assertThat(rotated.path("new_key_id").asText()).isEqualTo("k2");
+    assertThat(stored("m1").key("k1").orElseThrow().replaced())
+        .as("k1 works until k2 is first used")
+        .isNull();
+
+    CliRun second = ping(credential);
+
+    assertThat(second.exit()).as(second.err()).isZero();
+    assertThat(Credential.load(credential).keyId()).as("not due again").isEqualTo("k2");
+    assertThat(old).as("the old file goes once the new key was used").doesNotExist();
+    KeyEntry k2 = stored("m1").key("k2").orElseThrow();
+    assertThat(k2.used()).isNotNull();
+    assertThat(k2.usedFrom()).startsWith("127.0.0.1:");
+    assertThat(stored("m1").key("k1").orElseThrow().replaced()).isNotNull();
+
+    // No secret in any file of the server: only verifiers.
+    for (Credential secretHolder : List.of(before, after)) {
+      String secret =
+          secretHolder
+              .format()
+              .lines()
+              .filter(l -> l.startsWith("secret "))
+              .findFirst()
+              .orElseThrow()
+              .substring("secret ".length());
+      try (Stream<Path> files = Files.walk(dir.resolve("server"))) {
+        for (Path file :
+            files
+                .filter(Files::isRegularFile)
+                .filter(f -> !f.getFileName().toString().contains(".credential"))
+                .toList()) {
+          assertThat(Files.readString(file, StandardCharsets.ISO_8859_1))
+              .as("%s", file)
+              .doesNotContain(secret);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aCopyThatLogsInAfterTheOriginalRotatedLocksTheIdForBoth_andTheAuditNamesBothSources()
+      throws Exception {
+    Path original = provisionDue("m2", Duration.ofDays(3650));
+    server.keystore().setRotateEvery("m2", null); // not due yet: both copies log in as one
+    server.reloadKeys();
+    Path copy = dir.resolve("copy.credential");
+    Files.copy(original, copy);
+    assertThat(ping(original).exit()).isZero();
+    assertThat(ping(copy).exit()).isZero();
+
+    server.keystore().setRotateEvery("m2", Duration.ofDays(30));
+    server.reloadKeys();
+    assertThat(ping(original).exit()).isZero(); // rotates
+    assertThat(ping(original).exit()).isZero(); // first use of k2
+
+    CliRun theCopy = ping(copy);
+
+    assertThat(theCopy.exit()).isEqualTo(3);
+    assertThat(theCopy.err())
+        .contains("the server locked m2")
+        .contains("auth-server keys unlock m2");
+    JsonNode clone = server.awaitEvent("auth.clone-suspected");
+    assertThat(clone.path("client_id").asText()).isEqualTo("m2");
+    assertThat(clone.path("key_id").asText()).isEqualTo("k1");
+    assertThat(clone.path("remote").asText()).startsWith("127.0.0.1:");
+    assertThat(clone.path("successor_key_id").asText()).isEqualTo("k2");
+    assertThat(clone.path("successor_used_from").asText()).startsWith("127.0.0.1:");
+    assertThat(stored("m2").locked()).isNotNull();
+
+    CliRun theOriginal = ping(original);
+    assertThat(theOriginal.exit()).as("both copies are refused").isEqualTo(3);
+    assertThat(theOriginal.err()).contains("the server locked m2");
+    assertThat(server.events("auth.clone-suspected")).as("audited once").hasSize(1);
+    assertThat(server.events("auth.rejected"))
+        .extracting(e -> e.path("reason").asText())
+        .contains("clone-suspected");
+  }
+
+  @Test
+  void ifTheCopyRotatesFirst_theOriginalsNextLoginLocksTheId() throws Exception {
+    Path original = provisionDue("m3", Duration.ofDays(30));
+    Path copy = dir.resolve("copy.credential");
+    Files.copy(original, copy);
+
+    assertThat(ping(copy).exit()).isZero(); // the copy rotates
+    assertThat(ping(copy).exit()).isZero(); // and uses its new key
+
+    CliRun theOriginal = ping(original);
+
+    assertThat(theOriginal.exit()).isEqualTo(3);
+    assertThat(server.awaitEvent("auth.clone-suspected").path("key_id").asText()).isEqualTo("k1");
+    assertThat(ping(copy).exit()).isEqualTo(3);
+  }
+
+  @Test
+  void aRotationTheClientCouldNotSaveNeverLocksIt_theServerAsksAgainAndTheUnusedKeyIsDropped()
+      throws Exception {
+    Path credential = provisionDue("m4", Duration.ofDays(30));
+    Path old = credential.resolveSibling(credential.getFileName() + ".old");
+    Files.createDirectories(old.resolve("in-the-way")); // the save fails (even for root)
+    List<CliRun> runs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      runs.add(ping(credential));
+    }
+    assertThat(runs).allSatisfy(r -> assertThat(r.exit()).as(r.err()).isZero());
+    assertThat(Credential.load(credential).keyId()).isEqualTo("k1");
+    assertThat(runs.get(0).err()).contains("cannot save a rotated key in " + credential);
+    assertThat(stored("m4").keys())
+        .as("each unsaved key is dropped by the next rotation")
+        .filteredOn(k -> k.replaces() != null && k.replaced() == null)
+        .hasSize(1);
+
+    Files.delete(old.resolve("in-the-way"));
+    Files.delete(old);
+    assertThat(ping(credential).exit()).isZero(); // rotates, saved this time
+    assertThat(ping(credential).exit()).isZero(); // first use
+    String keyId = Credential.load(credential).keyId();
+    assertThat(keyId).isEqualTo("k5");
+    assertThat(stored("m4").locked()).isNull();
+    assertThat(server.events("auth.clone-suspected")).isEmpty();
+  }
+}
