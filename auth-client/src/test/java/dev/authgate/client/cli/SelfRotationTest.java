@@ -172,6 +172,20 @@ class SelfRotationTest {
     assertThat(server.events("auth.rejected"))
         .extracting(e -> e.path("reason").asText())
         .contains("clone-suspected");
+
+    // The operator hands the genuine machine a new credential: the lock goes, every older key is
+    // revoked at once, so the copy is refused as revoked and locks nothing again.
+    Credential fresh =
+        server.keystore().rotations().rotate("m2", Duration.ofHours(24)).credential();
+    KeyFiles.writePrivate(original, fresh.format(), true);
+    server.reloadKeys();
+    assertThat(stored("m2").locked()).isNull();
+    assertThat(ping(original).exit()).as("the genuine machine, with the new credential").isZero();
+    CliRun copyAgain = ping(copy);
+    assertThat(copyAgain.exit()).isEqualTo(3);
+    assertThat(copyAgain.err()).contains("revoked");
+    assertThat(stored("m2").locked()).isNull();
+    assertThat(server.events("auth.clone-suspected")).hasSize(1);
   }
 
   @Test

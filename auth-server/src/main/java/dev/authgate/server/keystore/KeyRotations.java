@@ -43,6 +43,16 @@ public final class KeyRotations {
             throw keystore.revokedId(clientId, file, ROTATE_REVOKED);
           }
           Instant now = keystore.now();
+          if (keys.locked() != null) {
+            // A copy of some key is out there: none of them gets a grace period, and the new
+            // credential (which only the operator hands out) starts clean.
+            ClientKeys updated = keys.lockedAt(null);
+            for (KeyEntry key : keys.keys()) {
+              updated = updated.with(key.revokedAt(now));
+            }
+            return withNewKey(
+                file, clientId, updated, now, now, previousText, keystore.randomness.bytes(32));
+          }
           Instant until = now.plus(grace);
           ClientKeys updated = keys;
           for (KeyEntry key : keys.keys()) {

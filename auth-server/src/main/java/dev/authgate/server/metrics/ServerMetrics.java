@@ -75,6 +75,15 @@ public final class ServerMetrics implements AuditLog {
           "Datagrams of closed channels: received, or dropped by reason (replayed, too_old,"
               + " forged, rate), or refused",
           "outcome");
+  private final Counter selfRotations =
+      counter(
+          "authgate_key_self_rotations_total",
+          "Clients' own key rotations, by outcome (stored, refused)",
+          "outcome");
+  private final Counter clonesSuspected =
+      counter(
+          "authgate_clones_suspected_total",
+          "Client ids locked because a replaced key was used after its successor");
   private final Gauge clients =
       gauge("authgate_clients", "Clients in the keystore as last loaded (with any key)");
   private final Gauge keys =
@@ -183,6 +192,9 @@ public final class ServerMetrics implements AuditLog {
               .labelValues("refused", String.valueOf(f.getOrDefault("reason", "-")))
               .inc(f.get("count") instanceof Number n ? n.longValue() : 1);
       case SESSION_CLOSED -> sessionClosed(f);
+      case KEYS_SELF_ROTATED -> selfRotations.labelValues("stored").inc();
+      case KEYS_SELF_ROTATION_REFUSED -> selfRotations.labelValues("refused").inc();
+      case AUTH_CLONE_SUSPECTED -> clonesSuspected.inc();
       case UPLOAD_STORED -> {
         uploads.labelValues("stored", "").inc();
         if (f.get("size") instanceof Number n) {

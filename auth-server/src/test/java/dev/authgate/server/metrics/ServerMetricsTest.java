@@ -116,6 +116,16 @@ class ServerMetricsTest {
   }
 
   @Test
+  void clientsOwnRotationsAndSuspectedClonesAreCounted() {
+    metrics.record(AuditEvent.of(AuditEventType.KEYS_SELF_ROTATED));
+    metrics.record(AuditEvent.of(AuditEventType.KEYS_SELF_ROTATED));
+    metrics.record(AuditEvent.of(AuditEventType.AUTH_CLONE_SUSPECTED));
+
+    assertThat(value("authgate_clones_suspected")).isEqualTo(1);
+    assertThat(value("authgate_key_self_rotations")).isEqualTo(2);
+  }
+
+  @Test
   void proxyHeaderRefusalsAreCountedUnderTheirOwnReason() {
     metrics.record(AuditEvent.of(AuditEventType.AUTH_REJECTED).with("reason", "proxy-header"));
 
