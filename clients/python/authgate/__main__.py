@@ -342,8 +342,7 @@ def _chat_reconnecting(args: argparse.Namespace, server: str, credential) -> int
 
     def feed() -> None:
         try:
-            for line in sys.stdin:
-                line = line.rstrip("\n")
+            for line in _stdin_lines():
                 if not line:
                     continue
                 try:
@@ -420,11 +419,11 @@ def _chat(args: argparse.Namespace) -> int:
     failed: list = []
 
     def feed() -> None:
-        # bytes that are not UTF-8 are replaced, as auth-client does, never a traceback
-        lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        # bytes that are not UTF-8 are replaced, as auth-client does, never a traceback; read from
+        # the descriptor, not sys.stdin: a thread still blocked in sys.stdin's buffered reader when
+        # the session ends makes the interpreter abort at exit (exit 134, "could not acquire lock")
         try:
-            for line in lines:
-                line = line.rstrip("\n")
+            for line in _stdin_lines():
                 if ended:
                     break
                 if line:
@@ -458,6 +457,25 @@ def _chat(args: argparse.Namespace) -> int:
         return OK
     except OSError as e:
         return _failure(e)
+
+
+def _stdin_lines():
+    """Lines of standard input, read from descriptor 0 (no buffered reader to hold a lock), decoded
+    as UTF-8 with bad bytes replaced, without their newline; the last one even without a newline."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    while True:
+        chunk = os.read(0, 65536)
+        pending += decoder.decode(chunk, final=not chunk)
+        while "\n" in pending:
+            line, pending = pending.split("\n", 1)
+            yield line
+        if not chunk:
+            if pending:
+                yield pending
+            return
 
 
 def _enroll(args: argparse.Namespace) -> int:

@@ -61,7 +61,11 @@ public final class AuditReader {
     }
   }
 
-  /** Feeds every event of {@code files}, in order, to {@code sink}. */
+  /**
+   * Feeds every event of {@code files}, in order, to {@code sink}. A gzip that is cut short or
+   * corrupt gives the events before the damage, and is named in {@link #damagedFiles()}: the rest
+   * of the log is still read.
+   */
   public void read(List<Path> files, Consumer<JsonNode> sink) throws IOException {
     for (Path file : files) {
       try (InputStream raw = Files.newInputStream(file);
@@ -74,9 +78,21 @@ public final class AuditReader {
             sink.accept(event);
           }
         }
+      } catch (java.util.zip.ZipException | java.io.EOFException e) {
+        if (!file.toString().endsWith(".gz")) {
+          throw e;
+        }
+        damaged.add(file + " (" + e.getMessage() + ")");
       }
     }
   }
+
+  /** Gzipped files that ended early or were corrupt, each with what was wrong; read up to there. */
+  public List<String> damagedFiles() {
+    return List.copyOf(damaged);
+  }
+
+  private final List<String> damaged = new java.util.ArrayList<>();
 
   /** One line as an event, or null (and counted) if it is not a JSON object. */
   JsonNode parse(String line) {

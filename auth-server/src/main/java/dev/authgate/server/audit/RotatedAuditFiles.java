@@ -1,6 +1,11 @@
 package dev.authgate.server.audit;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -53,11 +58,11 @@ final class RotatedAuditFiles {
   }
 
   /**
-   * Compresses a rotated file crash-safely: the gzip is written under a temporary name and renamed
-   * into place, and only then is the plain file removed. A kill at any point leaves either the
-   * plain file, or the plain file and a complete gzip (resolved by {@link #recover} at the next
-   * start) — never a truncated gzip under a name the reader takes. Then prunes to the configured
-   * count. On the compressor thread.
+   * Compresses a rotated file crash-safely: the gzip is written under a temporary name (locked
+   * while written) and renamed into place, and only then is the plain file removed. A kill at any
+   * point leaves either the plain file, or the plain file and a complete gzip (resolved by {@link
+   * #recover} at the next start) — never a truncated gzip under a name the reader takes. Then
+   * prunes to the configured count. On the compressor thread.
    */
   void compressAndPruneLater(Path rotated) {
     compressor.execute(() -> compressAndPrune(rotated));
@@ -66,23 +71,7 @@ final class RotatedAuditFiles {
   private void compressAndPrune(Path rotated) {
     try {
       if (rotation.compress()) {
-        Path gz = rotated.resolveSibling(rotated.getFileName() + ".gz");
-        Path partial = rotated.resolveSibling(rotated.getFileName() + ".gz" + AuditReader.PARTIAL);
-        // Created 0600: audit records name clients and addresses, even for the instant before a
-        // later chmod would have tightened it.
-        try (var in = Files.newInputStream(rotated)) {
-          // (Opened first: a file pruned while it waited for compression leaves no partial.)
-          Files.deleteIfExists(partial);
-          JsonLinesAuditLog.createPrivate(partial);
-          try (var zip =
-              new GZIPOutputStream(
-                  Files.newOutputStream(partial, StandardOpenOption.WRITE), 1 << 16)) {
-            in.transferTo(zip);
-          }
-        }
-        Files.setLastModifiedTime(partial, Files.getLastModifiedTime(rotated));
-        Files.move(partial, gz, StandardCopyOption.ATOMIC_MOVE);
-        Files.delete(rotated);
+        compress(rotated);
       }
       var kept = AuditReader.files(file);
       kept.remove(file);
@@ -93,6 +82,65 @@ final class RotatedAuditFiles {
       // Pruned as one of the oldest while it waited to be compressed: nothing to do.
     } catch (IOException e) {
       LOG.warn("rotating audit log {}: {}", rotated, e.getMessage());
+    }
+  }
+
+  /**
+   * Compresses {@code rotated} into its gzip through a partial file this process holds an exclusive
+   * lock on from before it writes a byte until after the rename: another process (a second server
+   * appending to the same log) that finds the partial locked leaves it, and the file, alone.
+   */
+  private void compress(Path rotated) throws IOException {
+    Path gz = rotated.resolveSibling(rotated.getFileName() + ".gz");
+    Path partial = rotated.resolveSibling(rotated.getFileName() + ".gz" + AuditReader.PARTIAL);
+    // (Opened first: a file pruned or compressed by another process meanwhile leaves no partial.)
+    try (var in = Files.newInputStream(rotated)) {
+      if (!Files.exists(partial)) {
+        try {
+          // Created 0600: audit records name clients and addresses, even for the instant
+          // before a later chmod would have tightened it.
+          JsonLinesAuditLog.createPrivate(partial);
+        } catch (java.nio.file.FileAlreadyExistsException racing) {
+          // another process made it a moment ago: its lock decides below
+        }
+      }
+      try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE);
+          FileLock held = tryLock(channel)) {
+        if (held == null) {
+          return; // another process is compressing this file
+        }
+        channel.truncate(0);
+        // The gzip stream must not close the channel: the lock is released with it, after the
+        // rename.
+        OutputStream unclosed =
+            new FilterOutputStream(Channels.newOutputStream(channel)) {
+              @Override
+              public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+              }
+
+              @Override
+              public void close() throws IOException {
+                flush();
+              }
+            };
+        try (var zip = new GZIPOutputStream(unclosed, 1 << 16)) {
+          in.transferTo(zip);
+        }
+        channel.force(true);
+        Files.setLastModifiedTime(partial, Files.getLastModifiedTime(rotated));
+        Files.move(partial, gz, StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+    Files.deleteIfExists(rotated);
+  }
+
+  /** The lock, or null if another process (or another writer in this one) holds it. */
+  private static FileLock tryLock(FileChannel channel) throws IOException {
+    try {
+      return channel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException inThisProcess) {
+      return null;
     }
   }
 
@@ -114,7 +162,7 @@ final class RotatedAuditFiles {
         }
         if (name.endsWith(AuditReader.PARTIAL)) {
           if (rotation.compress()) {
-            Files.deleteIfExists(p);
+            deleteIfOrphaned(p);
           }
         } else if (!name.endsWith(".gz") && Files.exists(p.resolveSibling(name + ".gz"))) {
           Files.deleteIfExists(p);
@@ -125,6 +173,21 @@ final class RotatedAuditFiles {
       }
     } catch (IOException e) {
       LOG.warn("cannot check rotated audit files beside {}: {}", file, e.getMessage());
+    }
+  }
+
+  /**
+   * Deletes a partial gzip no process holds the lock of (its compressor was killed); one another
+   * server is writing stays.
+   */
+  private static void deleteIfOrphaned(Path partial) throws IOException {
+    try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE);
+        FileLock held = tryLock(channel)) {
+      if (held != null) {
+        Files.deleteIfExists(partial);
+      }
+    } catch (NoSuchFileException gone) {
+      // renamed into place or removed by its compressor meanwhile
     }
   }
 

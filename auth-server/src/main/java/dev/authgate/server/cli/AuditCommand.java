@@ -105,6 +105,14 @@ final class AuditCommand implements Callable<Integer> {
     AuditSummary summary = new AuditSummary(from);
     AuditReader reader = new AuditReader();
     reader.read(files, summary::add);
+    for (String damaged : reader.damagedFiles()) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "auth-server: warning: "
+                  + TerminalText.escape(damaged)
+                  + " is cut short or corrupt; counted up to the damage");
+    }
     if (reader.malformedLines() > 0) {
       spec.commandLine()
           .getErr()

@@ -149,6 +149,57 @@ class AuditRotationTest {
   }
 
   @Test
+  void aPartialGzipAnotherWriterHoldsIsLeftAlone_andItsFileIsNotCompressedTwice() throws Exception {
+    Path log = dir.resolve("audit.jsonl");
+    Path plain = dir.resolve("audit.jsonl.2026-11-21.0");
+    Files.writeString(plain, "{\"event\":\"auth.accepted\"}\n");
+    Path partial = dir.resolve("audit.jsonl.2026-11-21.0.gz.partial");
+    Files.write(partial, new byte[] {0x1f, (byte) 0x8b});
+    // Another server compressing this file holds the partial's lock (here: a child process, since
+    // this JVM's own lock would not exclude it).
+    Process holder =
+        new ProcessBuilder(
+                "python3",
+                "-c",
+                "import fcntl,sys,time; f=open(sys.argv[1],'r+b'); fcntl.lockf(f, fcntl.LOCK_EX);"
+                    + " print('held', flush=True); time.sleep(60)",
+                partial.toString())
+            .start();
+    try {
+      assertThat(new String(holder.getInputStream().readNBytes(4))).isEqualTo("held");
+
+      JsonLinesAuditLog.open(log, Clock.systemUTC(), AuditRotation.defaults()).close();
+
+      assertThat(Files.readAllBytes(partial)).as("untouched").containsExactly(0x1f, (byte) 0x8b);
+      assertThat(plain).exists();
+      assertThat(dir.resolve("audit.jsonl.2026-11-21.0.gz")).doesNotExist();
+    } finally {
+      holder.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void aCutShortGzipIsReadUpToTheDamageAndNamed_theRestOfTheLogStillCounts() throws Exception {
+    Path log = dir.resolve("audit.jsonl");
+    String line = "{\"ts\":\"2026-11-20T10:00:00.000Z\",\"event\":\"auth.accepted\"}\n";
+    Files.writeString(log, line);
+    java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+    try (var zip = new java.util.zip.GZIPOutputStream(whole)) {
+      zip.write(line.repeat(1000).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    byte[] bytes = whole.toByteArray();
+    Path cut = dir.resolve("audit.jsonl.2026-11-20.0.gz");
+    Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+
+    AuditReader reader = new AuditReader();
+    List<JsonNode> events = new ArrayList<>();
+    reader.read(AuditReader.files(log), events::add);
+
+    assertThat(reader.damagedFiles()).singleElement().asString().startsWith(cut.toString());
+    assertThat(events).as("the live log is still read").isNotEmpty().hasSizeLessThan(1001);
+  }
+
+  @Test
   void theReaderNeverTakesAPartialGzip() throws Exception {
     Path log = dir.resolve("audit.jsonl");
     Files.writeString(log, "");

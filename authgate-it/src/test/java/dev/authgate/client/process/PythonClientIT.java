@@ -282,6 +282,51 @@ class PythonClientIT {
   }
 
   @Test
+  void aRevokedPythonChatMemberExits3WhileItsInputIsStillOpen() throws Exception {
+    Jars.provision(dir, "py-2");
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "python3",
+                "-m",
+                "authgate",
+                "chat",
+                "--server",
+                server.address(),
+                "--key",
+                "py-2.credential",
+                "--room",
+                "ops",
+                "--json")
+            .directory(dir.toFile())
+            .redirectError(dir.resolve("py2.err").toFile());
+    builder.environment().put("PYTHONPATH", PROJECT.toString());
+    builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+    Process python = builder.start();
+    Lines pythonSees = new Lines(python);
+    try {
+      assertThat(pythonSees.await("\"type\":\"joined\"", java.time.Duration.ofSeconds(60)))
+          .contains("\"from\":\"py-2\"");
+      assertThat(
+              Jars.run(
+                  dir,
+                  Jars.server(
+                      List.of(), "keys", "revoke", "py-2", "--audit-log", "keys-audit.jsonl")))
+          .isZero();
+      // stdin stays open: the session's end alone ends the process, with the Java client's code
+      assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String err = Files.readString(dir.resolve("py2.err"));
+      assertThat(python.exitValue()).as(err).isEqualTo(3);
+      assertThat(err)
+          .isEqualTo("authgate: the server ended the session: this client's key was revoked\n");
+    } finally {
+      python.destroy();
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void thePythonClientSendsLinesAsVerifiedDatagramsThatAJavaMemberHears() throws Exception {
     Jars.provision(dir, "java-1");
     Jars.provision(dir, "py-1");
