@@ -51,6 +51,16 @@ def _failure(e: BaseException) -> int:
                       protocol.REFUSED_LOCKED, protocol.REFUSED_PENALIZED):
             print("authgate: %s" % e, file=sys.stderr)
             return CONNECTION if e.code == protocol.REFUSED_PENALIZED else AUTH_REFUSED
+        if e.code == protocol.REFUSED_TRY_LATER:
+            print(
+                "authgate: the server asked us to try later: it is busy, or this client already has"
+                " as many sessions as it may",
+                file=sys.stderr,
+            )
+            return CONNECTION
+        if e.code == 0x04:
+            print("authgate: the server cut the handshake: it took too long", file=sys.stderr)
+            return CONNECTION
         print("authgate: the server refused the connection: %s" % e, file=sys.stderr)
         return AUTH_REFUSED if e.code == 0x03 else CONNECTION
     if isinstance(e, protocol.HostKeyNotTrusted):

@@ -96,7 +96,18 @@ class Refused(Exception):
 
 
 def parse_refused(payload: bytes, client_id: str = "ID") -> Refused:
-    """Section 6: one code byte; code 0x06 (penalised) adds the seconds left as a u16."""
+    """Section 6: one code byte; code 0x06 (penalised) adds the seconds left as a u16. Errors are
+    worded as auth-client words them."""
+    if not payload:
+        raise ProtocolError("REFUSED payload is empty")
+    if payload[0] != REFUSED_PENALIZED and payload[0] not in REFUSAL_TEXT:
+        raise ProtocolError("unknown refusal code 0x%02x" % payload[0])
+    expected = 3 if payload[0] == REFUSED_PENALIZED else 1
+    if len(payload) != expected:
+        raise ProtocolError(
+            "REFUSED%s payload is %d bytes; expected %d"
+            % (" (penalized)" if expected == 3 else "", len(payload), expected)
+        )
     if len(payload) == 3 and payload[0] == REFUSED_PENALIZED:
         (seconds,) = struct.unpack(">H", payload[1:3])
         if seconds == 0:  # at least 1: a 0 would make a client knock again at once
@@ -220,10 +231,11 @@ def frame(frame_type: int, payload: bytes) -> bytes:
 
 def read_exactly(sock: socket.socket, n: int) -> bytes:
     chunks = []
+    total = n
     while n > 0:
         chunk = sock.recv(min(n, 1 << 20))
         if not chunk:
-            raise EOFError("the connection ended inside a frame")
+            raise EOFError("the connection ended inside a frame (after %d of %d bytes)" % (total - n, total))
         chunks.append(chunk)
         n -= len(chunk)
     return b"".join(chunks)
@@ -305,7 +317,7 @@ def read_greeting(sock: socket.socket, address: str, timeout: float) -> tuple[by
             % (address, quote_greeting(head + more))
         )
     if len(head) < 5:
-        raise EOFError("the connection ended inside a frame")
+        raise EOFError("the connection ended inside a frame (after %d of 5 bytes)" % len(head))
     (length,) = struct.unpack(">I", head[1:5])
     return head, head[0], read_exactly(sock, length)
 
@@ -391,7 +403,7 @@ class ClientHandshake:
 
     def on_hello(self, frame_type: int, payload: bytes) -> bytes:
         if frame_type == REFUSED:
-            raise parse_refused(payload)
+            raise parse_refused(payload, self.client_id)
         if frame_type != HELLO or len(payload) < 2:
             raise ProtocolError("expected HELLO")
         (version,) = struct.unpack(">H", payload[:2])

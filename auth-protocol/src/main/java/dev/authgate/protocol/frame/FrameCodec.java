@@ -97,7 +97,7 @@ public final class FrameCodec {
       if (n < 0) {
         throw new ProtocolException(
             Reason.MALFORMED,
-            "truncated frame: stream ended after " + done + " of " + length + " bytes");
+            "the connection ended inside a frame (after " + done + " of " + length + " bytes)");
       }
       done += n;
     }

@@ -241,7 +241,10 @@ public final class ClientHandshake {
   }
 
   private static ProtocolException refusedAs(Reason reason, Refusal refusal) {
-    return new ProtocolException(reason, "the server refused the connection: " + refusal.code());
+    return new ProtocolException(
+        reason,
+        "the server refused the connection: "
+            + refusal.code().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
   }
 
   private static ProtocolException unexpected(String what) {

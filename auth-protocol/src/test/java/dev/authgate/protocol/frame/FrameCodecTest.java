@@ -64,7 +64,7 @@ class FrameCodecTest {
     byte[] cut = java.util.Arrays.copyOf(wire, 50);
     assertThatThrownBy(() -> FrameCodec.read(new ByteArrayInputStream(cut), 4096))
         .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("truncated")
+        .hasMessageContaining("the connection ended inside a frame (after 45 of 100 bytes)")
         .extracting(e -> ((ProtocolException) e).reason())
         .isEqualTo(Reason.MALFORMED);
   }

@@ -100,7 +100,9 @@ public final class SelfRotations {
                 }
               }
               String keyId = KeyRotations.nextKeyId(updated);
-              updated = updated.with(KeyEntry.selfRotated(keyId, now, verifier, currentKeyId));
+              updated =
+                  forgetOldest(
+                      updated.with(KeyEntry.selfRotated(keyId, now, verifier, currentKeyId)));
               KeyFiles.writePrivate(file, updated.format(), true);
               return new Stored(updated, keyId, abandoned);
             });
@@ -108,6 +110,56 @@ public final class SelfRotations {
       throw refused[0];
     }
     return stored;
+  }
+
+  /**
+   * Replaced keys a client's file keeps, newest first: enough to recognise a copy of any recent
+   * credential, while the file stays a few lines however often the client rotates. A copy of an
+   * older key is refused as an unknown key (it can do no harm), just not recognised as a copy.
+   */
+  static final int REPLACED_KEPT = 4;
+
+  /** {@code keys} without its replaced keys beyond the newest {@link #REPLACED_KEPT}. */
+  static ClientKeys forgetOldest(ClientKeys keys) {
+    java.util.List<KeyEntry> replaced =
+        keys.keys().stream()
+            .filter(k -> k.replaced() != null && k.revoked() == null)
+            .sorted(java.util.Comparator.comparing(KeyEntry::replaced).reversed())
+            .toList();
+    if (replaced.size() <= REPLACED_KEPT) {
+      return keys;
+    }
+    java.util.Set<String> forgotten = new java.util.HashSet<>();
+    for (KeyEntry old : replaced.subList(REPLACED_KEPT, replaced.size())) {
+      forgotten.add(old.keyId());
+    }
+    java.util.List<KeyEntry> kept = new java.util.ArrayList<>();
+    for (KeyEntry key : keys.keys()) {
+      if (forgotten.contains(key.keyId())) {
+        continue;
+      }
+      // a key that replaced a forgotten one still names it; the link is no longer needed
+      kept.add(
+          key.replaces() != null && forgotten.contains(key.replaces())
+              ? new KeyEntry(
+                  key.keyId(),
+                  key.created(),
+                  key.revoked(),
+                  key.expires(),
+                  key.verifier(),
+                  null,
+                  key.used(),
+                  key.usedFrom(),
+                  key.replaced())
+              : key);
+    }
+    return new ClientKeys(
+        keys.clientId(),
+        kept,
+        keys.permissions(),
+        keys.pendingToken(),
+        keys.rotateEvery(),
+        keys.locked());
   }
 
   /**
@@ -138,6 +190,7 @@ public final class SelfRotations {
               updated = updated.with(other.replacedAt(now));
             }
           }
+          updated = forgetOldest(updated);
           KeyFiles.writePrivate(file, updated.format(), true);
           return updated;
         });

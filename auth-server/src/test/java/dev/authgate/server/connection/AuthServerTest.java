@@ -203,7 +203,7 @@ class AuthServerTest {
     }
     JsonNode rejected = server.awaitEvent("auth.rejected");
     assertThat(rejected.path("reason").asText()).isEqualTo("malformed");
-    assertThat(rejected.path("detail").asText()).contains("truncated");
+    assertThat(rejected.path("detail").asText()).contains("ended inside a frame");
   }
 
   private void assertMalformed(byte[] bytes) throws IOException {

@@ -175,8 +175,30 @@ class ClientParityIT {
             "a port that waits for its client to speak (HTTP)",
             4,
             List.of(
-                "ping", "--server", "SILENT", "--key", "sensor-1.credential", "--timeout", "2")));
+                "ping", "--server", "SILENT", "--key", "sensor-1.credential", "--timeout", "2")),
+        refused("05", 4, "try later"),
+        refused("04", 4, "handshake timeout"),
+        refused("03", 3, "unsupported version"),
+        refused("02", 4, "protocol error"),
+        refused("07", 3, "waiting for approval"),
+        refused("0a", 3, "the client id locked"),
+        refused("0b", 4, "an unknown code"),
+        refused("0600", 4, "penalised with the length cut short"),
+        new Case(
+            "a frame cut short after its header",
+            4,
+            List.of("ping", "--server", "CUT", "--key", "sensor-1.credential")));
   }
+
+  /** A port that answers with REFUSED of {@code hex} (its payload) and closes. */
+  private static Case refused(String hex, int exit, String what) {
+    return new Case(
+        "REFUSED " + hex + ": " + what,
+        exit,
+        List.of("ping", "--server", "REFUSED" + hex, "--key", "sensor-1.credential"));
+  }
+
+  private static final java.util.Map<String, String> REFUSING = new java.util.HashMap<>();
 
   /**
    * Ports that are not authgate servers: one that greets like sshd, one that closes at once, one
@@ -184,6 +206,11 @@ class ClientParityIT {
    * held until the test is over.
    */
   private static String foreign(String greeting, boolean close) throws IOException {
+    return foreign(greeting.getBytes(StandardCharsets.US_ASCII), close, false);
+  }
+
+  /** A port that sends {@code greeting} to each connection, then closes it if {@code after}. */
+  private static String foreign(byte[] greeting, boolean close, boolean after) throws IOException {
     ServerSocket port = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     foreignPorts.add(port);
     Thread.ofVirtual()
@@ -196,7 +223,11 @@ class ClientParityIT {
                     socket.close();
                     continue;
                   }
-                  socket.getOutputStream().write(greeting.getBytes(StandardCharsets.US_ASCII));
+                  socket.getOutputStream().write(greeting);
+                  if (after) {
+                    socket.close();
+                    continue;
+                  }
                   held.add(socket);
                 } catch (IOException e) {
                   return; // closed at the end of the class
@@ -260,6 +291,15 @@ class ClientParityIT {
     ssh = foreign("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", false);
     closing = foreign("", true);
     silent = foreign("", false);
+    for (String hex : List.of("05", "04", "03", "02", "07", "0a", "0b", "0600")) {
+      byte[] payload = java.util.HexFormat.of().parseHex(hex);
+      byte[] frame = new byte[5 + payload.length];
+      frame[0] = 0x04; // REFUSED
+      frame[4] = (byte) payload.length;
+      System.arraycopy(payload, 0, frame, 5, payload.length);
+      REFUSING.put("REFUSED" + hex, foreign(frame, false, true));
+    }
+    REFUSING.put("CUT", foreign(new byte[] {0x01, 0, 0, 0, (byte) 162}, false, true));
     Files.createDirectories(dir.resolve("uploads/sensor-1"));
     Files.writeString(dir.resolve("uploads/sensor-1/stored.csv"), "kept\n");
   }
@@ -290,7 +330,7 @@ class ClientParityIT {
                       case "SSH" -> ssh;
                       case "CLOSING" -> closing;
                       case "SILENT" -> silent;
-                      default -> a;
+                      default -> REFUSING.getOrDefault(a, a);
                     })
             .toList();
 
