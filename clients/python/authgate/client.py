@@ -684,6 +684,11 @@ def _rotate(conn: "Connection", used: Credential, timeout: float) -> None:
                     % protocol.escape(result.key_id[:64])
                 )
             rotated = Credential(now.client_id, result.key_id, secret, now.host_keys)
+            _step("the server stored key %s; saving it in %s" % (result.key_id, path))
+            pause = os.environ.get("AUTHGATE_TEST_ROTATION_PAUSE_MS", "")
+            if pause.isdigit() and len(pause) <= 5:
+                # crash tests only: hold between the server's store and this save, to be killed there
+                time.sleep(int(pause) / 1000)
             try:
                 save_rotated(lock.target, now, rotated)
             except OSError as e:

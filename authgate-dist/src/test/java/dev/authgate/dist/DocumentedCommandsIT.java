@@ -375,6 +375,23 @@ class DocumentedCommandsIT {
               .contains("older keys work until ");
         });
     steps.put(
+        "bin/auth-server keys set sensor-1 --rotate-every 30d",
+        documented -> {
+          Run set = sh(root, documented);
+          assertThat(set.exit()).as(set.all()).isZero();
+          assertThat(set.err()).contains("rotates its key every 30d");
+          assertThat(Files.readString(root.resolve("keys/sensor-1.keys")))
+              .contains("rotate-every PT720H");
+        });
+    steps.put(
+        "bin/auth-server keys set sensor-1 --rotate-every default",
+        documented -> {
+          Run set = sh(root, documented);
+          assertThat(set.exit()).as(set.all()).isZero();
+          assertThat(Files.readString(root.resolve("keys/sensor-1.keys")))
+              .doesNotContain("rotate-every");
+        });
+    steps.put(
         "bin/auth-server keys set sensor-1 --sessions upload,chat --rooms ops,sensors-* --quota 10G"
             + " --max-file 2G --expires 365d",
         documented -> {

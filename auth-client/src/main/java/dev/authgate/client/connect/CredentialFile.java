@@ -192,6 +192,8 @@ public final class CredentialFile {
       return;
     }
     Credential rotated = new Credential(now.clientId(), result.keyId(), secret, now.hostKeys());
+    steps.accept("the server stored key " + result.keyId() + "; saving it in " + file);
+    pauseForCrashTests();
     try {
       save(target, now, rotated);
     } catch (IOException | UnsupportedOperationException e) {
@@ -216,6 +218,22 @@ public final class CredentialFile {
             result.keyId(),
             used.keyId(),
             (System.nanoTime() - start) / 1e6));
+  }
+
+  /**
+   * For crash tests only: {@code AUTHGATE_TEST_ROTATION_PAUSE_MS} holds the client between the
+   * server's store and its own save, so a test can kill it exactly there
+   * (KillMidRotationProcessIT). Unset, as everywhere else, it costs nothing.
+   */
+  private static void pauseForCrashTests() {
+    String pause = System.getenv("AUTHGATE_TEST_ROTATION_PAUSE_MS");
+    if (pause != null && pause.matches("\\d{1,5}")) {
+      try {
+        Thread.sleep(Long.parseLong(pause));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The exclusive lock, waited for at most {@code limit}; null if another process kept it. */

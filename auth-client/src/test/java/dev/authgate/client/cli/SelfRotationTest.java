@@ -45,6 +45,10 @@ class SelfRotationTest {
   }
 
   private CliRun ping(Path credential) {
+    return ping(server, credential);
+  }
+
+  private static CliRun ping(TestServer server, Path credential) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit =
@@ -59,6 +63,11 @@ class SelfRotationTest {
 
   /** Provisions {@code id} with a key older than {@code every}, to be rotated that often. */
   private Path provisionDue(String id, Duration every) throws IOException {
+    return provisionDue(server, id, every);
+  }
+
+  private static Path provisionDue(TestServer server, String id, Duration every)
+      throws IOException {
     server.provision(id);
     Path file = server.keystore().path().resolve(ClientKeys.fileName(id));
     ClientKeys keys = ClientKeys.parse(file, KeyFiles.readPrivate(file));
@@ -186,6 +195,57 @@ class SelfRotationTest {
     assertThat(copyAgain.err()).contains("revoked");
     assertThat(stored("m2").locked()).isNull();
     assertThat(server.events("auth.clone-suspected")).hasSize(1);
+  }
+
+  @Test
+  void aCopyUsedOnAnotherServerOfTheClusterIsCaughtAtOnce_andTheLockEndsSessionsEverywhere()
+      throws Exception {
+    Path keys = dir.resolve("shared-keys");
+    try (TestServer a =
+            TestServer.withKeys(
+                    dir.resolve("a"),
+                    keys,
+                    dev.authgate.server.connection.ServerConfig.loopback(
+                        0, dir.resolve("a/uploads")))
+                .watchKeys();
+        TestServer b =
+            TestServer.withKeys(
+                dir.resolve("b"),
+                keys,
+                dev.authgate.server.connection.ServerConfig.loopback(
+                    0, dir.resolve("b/uploads")))) {
+      Path original = provisionDue(a, "m5", Duration.ofDays(30));
+      b.reloadKeys(); // b knows m5 and its k1, and (not watching) nothing more from here on
+      Path copy = dir.resolve("copy5.credential");
+      Files.copy(original, copy);
+
+      assertThat(ping(a, original).exit()).isZero(); // rotates, on server a
+      assertThat(ping(a, original).exit()).isZero(); // the new key's first login, on a
+      Credential current = Credential.load(original);
+      var open =
+          new dev.authgate.client.connect.Connector(
+                  current.identity(),
+                  dev.authgate.client.connect.HostKeyTrust.of(current),
+                  Duration.ofSeconds(10),
+                  dev.authgate.protocol.crypto.RandomSource.secure())
+              .connect(dev.authgate.client.connect.ServerAddress.parse(a.hostPort()));
+      try (open) {
+        // The copy, on server b, which has not looked at the directory since: caught anyway.
+        CliRun theCopy = ping(b, copy);
+        assertThat(theCopy.exit()).as(theCopy.err()).isEqualTo(3);
+        assertThat(theCopy.err()).contains("the server locked m5");
+        assertThat(b.awaitEvent("auth.clone-suspected").path("successor_used_from").asText())
+            .startsWith("127.0.0.1:");
+
+        // Server a ends the session the genuine machine has open, and refuses it from now on.
+        assertThat(
+                org.assertj.core.api.Assertions.catchThrowable(
+                    () ->
+                        open.awaitMessage(dev.authgate.protocol.session.SessionMessage.Pong.class)))
+            .hasMessageContaining("locked");
+        assertThat(ping(a, original).exit()).isEqualTo(3);
+      }
+    }
   }
 
   @Test

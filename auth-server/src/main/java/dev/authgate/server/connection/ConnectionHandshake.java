@@ -7,6 +7,7 @@ import dev.authgate.protocol.handshake.Refusal;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
 import dev.authgate.protocol.io.WriteDeadline;
+import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.proxy.ProxyHeader;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.keystore.LiveKeystore;
@@ -175,6 +176,7 @@ final class ConnectionHandshake {
         throw new EOFException("deadline passed during verification");
       }
       connection.admit(accepted);
+      requireCurrentAcrossServers(accepted);
       recordFirstUse(accepted);
       // Audited before WELCOME goes out, so the record exists by the time the client is in.
       context
@@ -223,6 +225,41 @@ final class ConnectionHandshake {
             accepted.clientId(),
             accepted.keyId(),
             e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * For a client that rotates its own keys, the key is checked against its file as it is now, not
+   * only this server's last look at the directory: another server of a cluster may have seen its
+   * new key's first login (so this key is replaced) or locked it a moment ago.
+   */
+  private void requireCurrentAcrossServers(Accepted accepted) throws ProtocolException {
+    if (context.keys() instanceof LiveKeystore live && live.refreshRotating(accepted.clientId())) {
+      KeyStatus status =
+          live.find(accepted.clientId(), accepted.keyId())
+              .map(r -> r.status())
+              .orElse(KeyStatus.REVOKED);
+      switch (status) {
+        case REPLACED, LOCKED ->
+            throw new ProtocolException(
+                Reason.CLONE_SUSPECTED,
+                "a replaced key was used after its successor (seen by another server)",
+                accepted.clientId(),
+                accepted.keyId(),
+                null);
+        case REVOKED, EXPIRED, PENDING ->
+            throw new ProtocolException(
+                status == KeyStatus.EXPIRED
+                    ? Reason.EXPIRED_KEY
+                    : status == KeyStatus.PENDING ? Reason.PENDING_APPROVAL : Reason.REVOKED_KEY,
+                "the key's state changed on another server",
+                accepted.clientId(),
+                accepted.keyId(),
+                null);
+        case ACTIVE -> {
+          // still this client's key
+        }
       }
     }
   }

@@ -375,6 +375,13 @@ public final class KeystoreDirectory {
         });
   }
 
+  /** A client's file as it is now (checked and parsed as a reload would). */
+  public ClientKeys client(String clientId) throws IOException {
+    Path file = existingClientFile(clientId);
+    ownership.checkFile(file);
+    return readFile(file);
+  }
+
   /** Refuses a client that does not exist. */
   public void requireClient(String clientId) throws IOException {
     existingClientFile(clientId);

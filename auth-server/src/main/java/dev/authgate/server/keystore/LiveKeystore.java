@@ -73,6 +73,37 @@ public final class LiveKeystore implements VerifierLookup {
     }
   }
 
+  /**
+   * Rereads the file of a client that rotates its own keys, if it changed since this server last
+   * read it: another server sharing the directory may have stored its new key, seen the new key's
+   * first login, or locked it a moment ago, before this server's watcher looks again. One small
+   * read, only for clients with a rotation policy or a self-rotated key.
+   *
+   * @return whether the client's entry was refreshed
+   */
+  public boolean refreshRotating(String clientId) {
+    if (directory == null) {
+      return false;
+    }
+    ClientKeys known = current.get().client(clientId).orElse(null);
+    if (known == null
+        || known.rotateEvery() == null
+            && defaultRotateEvery == null
+            && known.keys().stream().noneMatch(k -> k.replaces() != null)) {
+      return false;
+    }
+    try {
+      ClientKeys now = directory.client(clientId);
+      if (now.format().equals(known.format())) {
+        return false;
+      }
+      changed(now);
+      return true;
+    } catch (java.io.IOException | RuntimeException e) {
+      return false; // the watcher reports a file it cannot read
+    }
+  }
+
   /** Whether {@code keyId} is a key the client made itself and has not logged in with yet. */
   public boolean awaitsFirstUse(String clientId, String keyId) {
     return current
