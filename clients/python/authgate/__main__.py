@@ -37,65 +37,57 @@ def _target(args: argparse.Namespace):
     try:
         return server, host, port, Credential.load(key, accept_new=getattr(args, "accept_new", False))
     except CredentialError as e:
-        print("authgate: %s" % e, file=sys.stderr)
+        print("authgate: %s" % _printable(str(e)), file=sys.stderr)  # a file name may hold anything
         return FAILURE
+
+
+def _describe(e: BaseException) -> tuple[str, int]:
+    """What a failed session is, in words (without the program's name) and as an exit code, as
+    auth-client says it."""
+    if isinstance(e, protocol.Refused):
+        if e.code == protocol.REFUSED_AUTH:
+            return ("the server refused this client (wrong or unknown key)"), AUTH_REFUSED
+        if e.code in (protocol.REFUSED_PENDING, protocol.REFUSED_REVOKED, protocol.REFUSED_EXPIRED,
+                      protocol.REFUSED_LOCKED, protocol.REFUSED_PENALIZED):
+            return ("%s" % e), (CONNECTION if e.code == protocol.REFUSED_PENALIZED else AUTH_REFUSED)
+        if e.code == protocol.REFUSED_TRY_LATER:
+            return (
+                "the server asked us to try later: it is busy, or this client already has"
+                " as many sessions as it may",
+                CONNECTION,
+            )
+        if e.code == 0x04:
+            return ("the server cut the handshake: it took too long"), CONNECTION
+        return ("the server refused the connection: %s" % e), (AUTH_REFUSED if e.code == 0x03 else CONNECTION)
+    if isinstance(e, protocol.HostKeyNotTrusted):
+        return ("%s" % e), AUTH_REFUSED
+    if isinstance(e, protocol.ServerNotVerified):
+        return ("%s; not talking to it" % e), AUTH_REFUSED
+    if isinstance(e, protocol.UnsupportedVersion):
+        return ("%s" % e), AUTH_REFUSED
+    if isinstance(e, ListRefused):
+        return ("the server could not list its files: %s [%s]" % (_printable(e.text), _printable(e.reason))), TRANSFER
+    if isinstance(e, SessionEnded):
+        if e.code == 6:
+            return ("the server refused: %s" % _printable(e.text)), TRANSFER
+        return ("the server ended the session: %s" % _printable(e.text)), (AUTH_REFUSED if e.code in (2, 7) else CONNECTION)
+    if isinstance(e, ConnectFailed):
+        return ("cannot connect to %s" % _printable(str(e))), CONNECTION
+    if isinstance(e, HostNotFound):
+        return ("cannot resolve server host %s" % _printable(str(e))), CONNECTION
+    if isinstance(e, protocol.ServerSilent):
+        return ("%s" % e), CONNECTION
+    if isinstance(e, (socket.timeout, TimeoutError)):
+        return ("the server did not answer in time"), CONNECTION
+    # (a message may quote the server: escaped like everything else that came from it)
+    return ("%s" % (_printable(str(e)) if str(e) else type(e).__name__)), CONNECTION
 
 
 def _failure(e: BaseException) -> int:
     """The one stderr line and the exit code for a failed session, as auth-client says them."""
-    if isinstance(e, protocol.Refused):
-        if e.code == protocol.REFUSED_AUTH:
-            print("authgate: the server refused this client (wrong or unknown key)", file=sys.stderr)
-            return AUTH_REFUSED
-        if e.code in (protocol.REFUSED_PENDING, protocol.REFUSED_REVOKED, protocol.REFUSED_EXPIRED,
-                      protocol.REFUSED_LOCKED, protocol.REFUSED_PENALIZED):
-            print("authgate: %s" % e, file=sys.stderr)
-            return CONNECTION if e.code == protocol.REFUSED_PENALIZED else AUTH_REFUSED
-        if e.code == protocol.REFUSED_TRY_LATER:
-            print(
-                "authgate: the server asked us to try later: it is busy, or this client already has"
-                " as many sessions as it may",
-                file=sys.stderr,
-            )
-            return CONNECTION
-        if e.code == 0x04:
-            print("authgate: the server cut the handshake: it took too long", file=sys.stderr)
-            return CONNECTION
-        print("authgate: the server refused the connection: %s" % e, file=sys.stderr)
-        return AUTH_REFUSED if e.code == 0x03 else CONNECTION
-    if isinstance(e, protocol.HostKeyNotTrusted):
-        print("authgate: %s" % e, file=sys.stderr)
-        return AUTH_REFUSED
-    if isinstance(e, protocol.ServerNotVerified):
-        print("authgate: %s; not talking to it" % e, file=sys.stderr)
-        return AUTH_REFUSED
-    if isinstance(e, protocol.UnsupportedVersion):
-        print("authgate: %s" % e, file=sys.stderr)
-        return AUTH_REFUSED
-    if isinstance(e, ListRefused):
-        print("authgate: the server could not list its files: %s [%s]" % (_printable(e.text), _printable(e.reason)), file=sys.stderr)
-        return TRANSFER
-    if isinstance(e, SessionEnded):
-        if e.code == 6:
-            print("authgate: the server refused: %s" % _printable(e.text), file=sys.stderr)
-            return TRANSFER
-        print("authgate: the server ended the session: %s" % _printable(e.text), file=sys.stderr)
-        return AUTH_REFUSED if e.code in (2, 7) else CONNECTION
-    if isinstance(e, ConnectFailed):
-        print("authgate: cannot connect to %s" % _printable(str(e)), file=sys.stderr)
-        return CONNECTION
-    if isinstance(e, HostNotFound):
-        print("authgate: cannot resolve server host %s" % _printable(str(e)), file=sys.stderr)
-        return CONNECTION
-    if isinstance(e, protocol.ServerSilent):
-        print("authgate: %s" % e, file=sys.stderr)
-        return CONNECTION
-    if isinstance(e, (socket.timeout, TimeoutError)):
-        print("authgate: the server did not answer in time", file=sys.stderr)
-        return CONNECTION
-    # (a message may quote the server: escaped like everything else that came from it)
-    print("authgate: %s" % (_printable(str(e)) if str(e) else type(e).__name__), file=sys.stderr)
-    return CONNECTION
+    text, code = _describe(e)
+    print("authgate: %s" % text, file=sys.stderr)
+    return code
 
 
 def _usage(command: str, text: str) -> int:
@@ -342,6 +334,9 @@ def _chat_reconnecting(args: argparse.Namespace, server: str, credential) -> int
 
         def on_disconnected(self, why):
             emit(_json_line("disconnected", room, "", why, now()))
+
+        def on_retrying(self, attempt, failure, wait):
+            emit(_json_line("retrying", room, "", "%s; attempt %d in %.1f s" % (_describe(failure)[0], attempt + 1, wait), now()))
 
         def on_reconnected(self, attempts):
             emit(_json_line("reconnected", room, "", "after %d attempt%s" % (attempts, "" if attempts == 1 else "s"), now()))
@@ -840,7 +835,7 @@ def _credential(args: argparse.Namespace) -> int:
     try:
         credential = Credential.load(key)
     except CredentialError as e:
-        print("authgate: %s" % e, file=sys.stderr)
+        print("authgate: %s" % _printable(str(e)), file=sys.stderr)  # a file name may hold anything
         return FAILURE
     except (OSError, UnicodeDecodeError) as e:
         print("authgate: cannot read %s: %s" % (_printable(key), _printable(str(e))), file=sys.stderr)
@@ -889,7 +884,7 @@ def _pin(args: argparse.Namespace) -> int:
     try:
         credential = Credential.load(key)
     except CredentialError as e:
-        print("authgate: %s" % e, file=sys.stderr)
+        print("authgate: %s" % _printable(str(e)), file=sys.stderr)  # a file name may hold anything
         return FAILURE
     if not args.fingerprints:
         for pin in credential.host_keys:

@@ -86,7 +86,7 @@ def connect_retrying(
     """Connects, retrying failures that may pass with ``backoff``; ``on_retry(attempt, failure,
     wait)`` hears each. Raises the first permanent failure; returns None if ``stop`` is set."""
     attempt = 0
-    while stop is None or not stop.is_set():
+    while True:
         attempt += 1
         try:
             return connect(server, credential, timeout, busy_retry=0)
@@ -95,11 +95,10 @@ def connect_retrying(
                 raise
             wait = not_before_penalty_ends(e, backoff.delay(attempt))
             on_retry(attempt, e, wait)
-            if stop is not None:
-                stop.wait(wait)
-            else:
+            if stop is None:
                 time.sleep(wait)
-    return None
+            elif stop.wait(wait):
+                return None
 
 
 def not_before_penalty_ends(failure: BaseException, wait: float) -> float:
@@ -143,6 +142,10 @@ class ChatListener:
     def on_sent(self, line: int, text: str) -> None:
         """Line number ``line`` reached the server."""
 
+    def on_retrying(self, attempt: int, failure: BaseException, wait: float) -> None:
+        """Connection attempt ``attempt`` failed (a failure waiting may fix); the next comes after
+        ``wait`` seconds. Said for the first connection too."""
+
     def on_disconnected(self, why: str) -> None:
         """The connection was lost; lines keep being buffered while reconnecting."""
 
@@ -180,6 +183,8 @@ class ReconnectingChat:
         self._next = 1
         self._finishing = False
         self._closed = threading.Event()
+        # set by close(), or by finish() with nothing left to send: no reason to connect any more
+        self._stop_connecting = threading.Event()
 
     def say(self, text: str) -> int:
         """Queues ``text``; blocks while the buffer is full. Returns the line's number.
@@ -207,11 +212,14 @@ class ReconnectingChat:
         """No more lines: :meth:`run` returns once every buffered line is confirmed."""
         with self._lock:
             self._finishing = True
+            if not self._unconfirmed:
+                self._stop_connecting.set()
             self._lock.notify_all()
 
     def close(self) -> None:
         """Stops at once; unconfirmed lines are abandoned."""
         self._closed.set()
+        self._stop_connecting.set()
         with self._lock:
             self._lock.notify_all()
 
@@ -224,9 +232,10 @@ class ReconnectingChat:
 
             def retried(attempt: int, failure: BaseException, wait: float) -> None:
                 attempts[0] = attempt + 1
+                self._listener.on_retrying(attempt, failure, wait)
 
             conn = connect_retrying(
-                self._server, self._credential, self._timeout, self._backoff, retried, self._closed
+                self._server, self._credential, self._timeout, self._backoff, retried, self._stop_connecting
             )
             if conn is None:
                 return

@@ -50,6 +50,13 @@ public final class ReconnectingChat implements Closeable {
 
     /** Connected and rejoined again, after {@code attempts} connection attempts. */
     void onReconnected(int attempts);
+
+    /**
+     * Connection attempt {@code attempt} failed ({@code failure}, one that waiting may fix); the
+     * next one comes after {@code delay}. Said for the first connection too, so a chat that cannot
+     * get in is not silent.
+     */
+    default void onRetrying(int attempt, Exception failure, Duration delay) {}
   }
 
   record Line(long number, String text) {}
@@ -65,6 +72,13 @@ public final class ReconnectingChat implements Closeable {
   final ArrayDeque<Line> unconfirmed = new ArrayDeque<>();
   private long nextNumber = 1;
   boolean finishing;
+
+  /** The thread in {@link #run()} while it waits between connection attempts, else null. */
+  private Thread connecting;
+
+  /** Whether {@link #finish()} or {@link #close()} woke {@link #connecting}. */
+  private boolean wokeConnecting;
+
   boolean closed;
 
   /** Use {@code AuthgateClient.reconnectingChat}. */
@@ -125,9 +139,20 @@ public final class ReconnectingChat implements Closeable {
     lock.lock();
     try {
       finishing = true;
+      if (unconfirmed.isEmpty()) {
+        wakeConnecting(); // nothing to send: no reason to wait for the server any longer
+      }
       changed.signalAll();
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Under the lock: interrupts the wait between connection attempts, if one is under way. */
+  private void wakeConnecting() {
+    if (connecting != null && !wokeConnecting) {
+      wokeConnecting = true;
+      connecting.interrupt();
     }
   }
 
@@ -137,6 +162,7 @@ public final class ReconnectingChat implements Closeable {
     lock.lock();
     try {
       closed = true;
+      wakeConnecting();
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -157,21 +183,39 @@ public final class ReconnectingChat implements Closeable {
     while (true) {
       int[] attempts = {1};
       VerifiedConnection connection;
+      lock.lock();
+      try {
+        connecting = Thread.currentThread();
+        wokeConnecting = false;
+      } finally {
+        lock.unlock();
+      }
       try {
         connection =
             reconnector.connect(
                 (attempt, failure, delay) -> {
                   attempts[0] = attempt + 1;
-                  if (isClosed()) {
+                  listener.onRetrying(attempt, failure, delay);
+                  if (isClosed() || finishedWithNothingToSend()) {
                     Thread.currentThread().interrupt();
                   }
                 });
       } catch (InterruptedException e) {
-        if (isClosed()) {
+        if (isClosed() || finishedWithNothingToSend()) {
           Thread.interrupted();
           return;
         }
         throw e;
+      } finally {
+        lock.lock();
+        try {
+          connecting = null;
+          if (wokeConnecting) {
+            Thread.interrupted(); // our own wake-up, if it came after the connection was made
+          }
+        } finally {
+          lock.unlock();
+        }
       }
       if (connectedBefore) {
         listener.onReconnected(attempts[0]);
@@ -192,6 +236,16 @@ public final class ReconnectingChat implements Closeable {
         return;
       }
       listener.onDisconnected(session.why, session.failure);
+    }
+  }
+
+  /** Input ended and every line was confirmed (or none was said): nothing to connect for. */
+  private boolean finishedWithNothingToSend() {
+    lock.lock();
+    try {
+      return finishing && unconfirmed.isEmpty();
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -15,7 +15,8 @@ import java.time.Duration;
 
 /**
  * {@code chat --json --reconnect}: stdin lines go into a {@link ReconnectingChat}; its events, and
- * {@code sent}, {@code disconnected} and {@code reconnected} lines of our own, go to stdout.
+ * {@code sent}, {@code disconnected}, {@code retrying} and {@code reconnected} lines of our own, go
+ * to stdout.
  */
 final class ReconnectingChatLines implements ReconnectingChat.Listener {
   private final PrintWriter out;
@@ -77,6 +78,18 @@ final class ReconnectingChatLines implements ReconnectingChat.Listener {
   @Override
   public void onDisconnected(String why, Exception failure) {
     print(notice("disconnected", why));
+  }
+
+  @Override
+  public void onRetrying(int attempt, Exception failure, Duration delay) {
+    print(
+        notice(
+            "retrying",
+            dev.authgate.client.cli.common.Failures.describe(failure)
+                + "; attempt "
+                + (attempt + 1)
+                + " in "
+                + String.format(java.util.Locale.ROOT, "%.1f s", delay.toMillis() / 1000.0)));
   }
 
   @Override

@@ -191,6 +191,16 @@ public final class CredentialFile {
               + used.keyId());
       return;
     }
+    if (!dev.authgate.protocol.keyfile.ClientIds.isValid(result.keyId())) {
+      // A hostile or broken server's id is never written into a credential (a newline in it
+      // would add lines of the server's choosing).
+      throw new dev.authgate.protocol.ProtocolException(
+          dev.authgate.protocol.Reason.MALFORMED,
+          "the server sent an invalid key id '"
+              + dev.authgate.protocol.text.TerminalText.escape(
+                  result.keyId().substring(0, Math.min(64, result.keyId().length())))
+              + "' in ROTATE_RESULT; nothing was written");
+    }
     Credential rotated = new Credential(now.clientId(), result.keyId(), secret, now.hostKeys());
     steps.accept("the server stored key " + result.keyId() + "; saving it in " + file);
     pauseForCrashTests();
@@ -257,12 +267,16 @@ public final class CredentialFile {
   /** The lock file, made 0600 if missing (a read-only directory cannot rotate: said once). */
   private static FileChannel openLock(Path lockFile) throws IOException {
     try {
+      // Never through a link: a planted FILE.lock link must not make this client create or lock
+      // a file elsewhere (it refuses, says so once, and does not rotate).
       return FileChannel.open(
           lockFile,
-          java.util.EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+          java.util.Set.<java.nio.file.OpenOption>of(
+              StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
-      return FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      return FileChannel.open(
+          lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     }
   }
 

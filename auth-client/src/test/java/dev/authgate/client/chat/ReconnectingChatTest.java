@@ -54,6 +54,12 @@ class ReconnectingChatTest {
     final List<Event> events = new CopyOnWriteArrayList<>();
     final List<String> disconnects = new CopyOnWriteArrayList<>();
     final List<Integer> reconnects = new CopyOnWriteArrayList<>();
+    final List<String> retries = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onRetrying(int attempt, Exception failure, java.time.Duration delay) {
+      retries.add(attempt + ": " + failure.getMessage());
+    }
 
     @Override
     public void onEvent(Event event) {
@@ -105,6 +111,28 @@ class ReconnectingChatTest {
           }
         },
         THREADS);
+  }
+
+  @Test
+  void aChatThatCannotGetInSaysEachAttempt_andLeavesOnceItsInputEndedWithNothingToSend()
+      throws Exception {
+    Credential credential = new Credential("nobody", "k1", new byte[32], List.of());
+    java.net.ServerSocket closed = new java.net.ServerSocket(0);
+    int port = closed.getLocalPort();
+    closed.close(); // nobody listens there now
+    Record heard = new Record();
+    ReconnectingChat chat =
+        AuthgateClient.of(new ServerAddress("127.0.0.1", port), credential)
+            .reconnectingChat("lobby", ChatClient.KEEPALIVE, 10, heard);
+    CompletableFuture<Void> running = run(chat);
+    await().atMost(WAIT).until(() -> heard.retries.size() >= 2);
+    assertThat(heard.retries.get(0)).startsWith("1: ").contains("127.0.0.1:" + port);
+    assertThat(running).isNotDone();
+
+    chat.finish();
+
+    running.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(heard.reconnects).isEmpty();
   }
 
   @Test

@@ -249,6 +249,85 @@ class SelfRotationTest {
   }
 
   @Test
+  void aKeyStoredByOneServerIsTakenByAnotherAtOnce_notRefusedUntilItsNextPoll() throws Exception {
+    Path keys = dir.resolve("shared-keys-2");
+    try (TestServer a =
+            TestServer.withKeys(
+                dir.resolve("a2"),
+                keys,
+                dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("a2/up")));
+        TestServer b =
+            TestServer.withKeys(
+                dir.resolve("b2"),
+                keys,
+                dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("b2/up")))) {
+      Path credential = provisionDue(a, "m6", Duration.ofDays(30));
+      b.reloadKeys(); // and neither watches the directory from here on
+
+      assertThat(ping(a, credential).exit()).isZero(); // rotates: a stores k2
+      CliRun onB = ping(b, credential); // k2, which b has never seen
+
+      assertThat(onB.exit()).as(onB.err()).isZero();
+      assertThat(b.events("auth.rejected")).isEmpty();
+    }
+  }
+
+  @Test
+  void aSessionOutlivesItsKeyBeingDroppedFromTheFileAfterManyRotations() throws Exception {
+    server.watchKeys();
+    Path credential = provisionDue("m7", Duration.ofDays(30));
+    server.keystore().setRotateEvery("m7", null); // this session is not asked to rotate
+    server.reloadKeys();
+    Credential k1 = Credential.load(credential);
+    var open =
+        new dev.authgate.client.connect.Connector(
+                k1.identity(),
+                dev.authgate.client.connect.HostKeyTrust.of(k1),
+                Duration.ofSeconds(10),
+                dev.authgate.protocol.crypto.RandomSource.secure())
+            .connect(dev.authgate.client.connect.ServerAddress.parse(server.hostPort()));
+    try (open) {
+      // Other processes of the machine rotate many times: k1 is replaced, then dropped.
+      String current = "k1";
+      for (int i = 0; i < 8; i++) {
+        var stored =
+            server
+                .keystore()
+                .selfRotations()
+                .store(
+                    "m7",
+                    current,
+                    dev.authgate.protocol.crypto.ScramKeys.fromSaltedPassword(
+                            dev.authgate.protocol.crypto.RandomSource.secure().bytes(32))
+                        .verifier());
+        server.keystore().selfRotations().firstUse("m7", stored.keyId(), "127.0.0.1:1");
+        current = stored.keyId();
+      }
+      assertThat(stored("m7").key("k1")).isEmpty();
+      Thread.sleep(500); // the watcher (every 100 ms) has looked, and revalidated the sessions
+
+      assertThat(open.ping()).as("the session that logged in with k1 runs on").isNotNull();
+    }
+    assertThat(server.events("session.closed"))
+        .extracting(e -> e.path("outcome").asText())
+        .doesNotContain("revoked");
+  }
+
+  @Test
+  void aPlantedLockLinkIsNotFollowed_theClientSaysItCannotRotateAndKeepsItsKey() throws Exception {
+    Path credential = provisionDue("m8", Duration.ofDays(30));
+    Path victim = dir.resolve("victim");
+    Files.createSymbolicLink(credential.resolveSibling("m8.credential.lock"), victim);
+
+    CliRun run = ping(credential);
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.err()).contains("cannot rotate the key in " + credential);
+    assertThat(victim).doesNotExist();
+    assertThat(Credential.load(credential).keyId()).isEqualTo("k1");
+  }
+
+  @Test
   void ifTheCopyRotatesFirst_theOriginalsNextLoginLocksTheId() throws Exception {
     Path original = provisionDue("m3", Duration.ofDays(30));
     Path copy = dir.resolve("copy.credential");

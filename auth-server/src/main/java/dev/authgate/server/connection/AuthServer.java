@@ -287,7 +287,11 @@ public final class AuthServer implements Closeable {
               .keys()
               .find(accepted.clientId(), accepted.keyId())
               .map(r -> r.status())
-              .orElse(KeyStatus.REVOKED);
+              .orElse(
+                  context.keys() instanceof dev.authgate.server.keystore.LiveKeystore live
+                          && live.forgottenByRotation(accepted.clientId(), accepted.keyId())
+                      ? KeyStatus.REPLACED
+                      : KeyStatus.REVOKED);
       if (status == KeyStatus.LOCKED) {
         connection.lock();
       } else if (status == KeyStatus.REVOKED) {

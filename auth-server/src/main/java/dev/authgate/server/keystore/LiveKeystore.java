@@ -1,6 +1,7 @@
 package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.protocol.keyfile.ClientIds;
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.KeyEntry;
@@ -92,9 +93,18 @@ public final class LiveKeystore implements VerifierLookup {
             && known.keys().stream().noneMatch(k -> k.replaces() != null)) {
       return false;
     }
+    return reread(clientId);
+  }
+
+  /** Rereads one client's file into the snapshot; whether it had changed. */
+  private boolean reread(String clientId) {
+    if (directory == null) {
+      return false;
+    }
+    ClientKeys known = current.get().client(clientId).orElse(null);
     try {
       ClientKeys now = directory.client(clientId);
-      if (now.format().equals(known.format())) {
+      if (known != null && now.format().equals(known.format())) {
         return false;
       }
       changed(now);
@@ -102,6 +112,19 @@ public final class LiveKeystore implements VerifierLookup {
     } catch (java.io.IOException | RuntimeException e) {
       return false; // the watcher reports a file it cannot read
     }
+  }
+
+  /**
+   * Whether a session's key is gone from a client that is still here and not locked: a key the
+   * client replaced long ago, dropped from its file to keep it short. Its session runs to its end
+   * (a key is revoked with {@code keys revoke}, which keeps the line).
+   */
+  public boolean forgottenByRotation(String clientId, String keyId) {
+    ClientKeys client = current.get().client(clientId).orElse(null);
+    return client != null
+        && client.locked() == null
+        && client.key(keyId).isEmpty()
+        && client.keys().stream().anyMatch(k -> k.replaces() != null || k.replaced() != null);
   }
 
   /** Whether {@code keyId} is a key the client made itself and has not logged in with yet. */
@@ -130,7 +153,16 @@ public final class LiveKeystore implements VerifierLookup {
     if (tokenId != null) {
       return findToken(tokenId, keyId);
     }
-    Optional<ClientKeys> client = current.get().client(clientId);
+    Optional<ClientKeys> known = current.get().client(clientId);
+    if (known.isPresent()
+        && known.get().key(keyId).isEmpty()
+        && ClientIds.isValid(keyId)
+        && reread(clientId)) {
+      // A key another server sharing the directory stored a moment ago (a client's own
+      // rotation), before this server's watcher looks again.
+      known = current.get().client(clientId);
+    }
+    Optional<ClientKeys> client = known;
     Optional<KeyEntry> key = client.flatMap(c -> c.key(keyId));
     Instant now = clock.instant();
     return key.map(

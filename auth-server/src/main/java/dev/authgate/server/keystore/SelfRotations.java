@@ -121,10 +121,15 @@ public final class SelfRotations {
 
   /** {@code keys} without its replaced keys beyond the newest {@link #REPLACED_KEPT}. */
   static ClientKeys forgetOldest(ClientKeys keys) {
+    // Newest first: by when each was replaced, and among the same second, the later in the file.
+    java.util.List<KeyEntry> inFile = keys.keys();
     java.util.List<KeyEntry> replaced =
-        keys.keys().stream()
+        inFile.stream()
             .filter(k -> k.replaced() != null && k.revoked() == null)
-            .sorted(java.util.Comparator.comparing(KeyEntry::replaced).reversed())
+            .sorted(
+                java.util.Comparator.comparing(KeyEntry::replaced)
+                    .thenComparing(inFile::indexOf)
+                    .reversed())
             .toList();
     if (replaced.size() <= REPLACED_KEPT) {
       return keys;

@@ -185,6 +185,19 @@ class ClientParityIT {
         refused("0b", 4, "an unknown code"),
         refused("0600", 4, "penalised with the length cut short"),
         new Case(
+            "a reconnecting chat that cannot get in says so, and leaves once its input ended",
+            0,
+            List.of(
+                "chat",
+                "--json",
+                "--reconnect",
+                "--room",
+                "ops",
+                "--server",
+                "127.0.0.1:1",
+                "--key",
+                "sensor-1.credential")),
+        new Case(
             "a frame cut short after its header",
             4,
             List.of("ping", "--server", "CUT", "--key", "sensor-1.credential")));
@@ -374,6 +387,7 @@ class ClientParityIT {
         .replaceAll("'(auth-client|python3 -m authgate) ", "'CLIENT ")
         .replaceAll("\"ts\":\"[0-9T:.Z-]+\"", "\"ts\":\"TIME\"")
         .replaceAll("[0-9]+(\\.[0-9]+)? ms\\b", "N ms")
-        .replaceAll("from 127\\.0\\.0\\.1:[0-9]+", "from 127.0.0.1:PORT");
+        .replaceAll("from 127\\.0\\.0\\.1:[0-9]+", "from 127.0.0.1:PORT")
+        .replaceAll("attempt ([0-9]+) in [0-9.]+ s", "attempt $1 in N s");
   }
 }
