@@ -41,7 +41,7 @@ class ArchitectureTest {
 
   /** The server's features: each owns its handler, state and rules in its own package. */
   static final List<String> SERVER_FEATURES =
-      List.of("chat", "upload", "download", "datagram", "enroll");
+      List.of("chat", "upload", "download", "datagram", "enroll", "rotation");
 
   /** The client's features, below the {@code AuthgateClient} facade and the CLI. */
   static final List<String> CLIENT_FEATURES = List.of("chat", "upload", "download");
