@@ -97,7 +97,9 @@ public final class AuthgateClient implements ConnectionSource {
 
   /**
    * A client of {@code server} holding {@code credential}, trusting the host keys it pins (learned
-   * keys are kept in memory; {@link #of(String, Path)} writes them back to the file).
+   * keys are kept in memory; {@link #of(String, Path)} writes them back to the file). It never
+   * rotates its key when a server asks: that needs the file ({@link #of(String, Path)}, or {@link
+   * #withCredentialFile}).
    */
   public static AuthgateClient of(ServerAddress server, Credential credential) {
     return new AuthgateClient(
