@@ -647,12 +647,21 @@ def _warn_once(path: str, text: str) -> None:
         print("authgate: %s" % protocol.escape(text), file=sys.stderr, flush=True)
 
 
-def _rotate(conn: "Connection", used: Credential, timeout: float) -> None:
+def _until(refuse_after: int) -> str:
+    """What a warning adds about the server's deadline for the current key (0: none)."""
+    if not refuse_after:
+        return ""
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(refuse_after))
+    return "; the server refuses that key from %s (give this client a credential file it can write before then)" % when
+
+
+def _rotate(conn: "Connection", used: Credential, timeout: float, refuse_after: int = 0) -> None:
     """Section 5.7: the server asked this client to rotate its key. A new secret is made here,
     only its verifiers are sent, and the credential file is replaced once the server stored them,
     holding the lock auth-client takes; if another process rotated the file already, nothing is
     done. A file that cannot be written is said once, and the key it holds keeps working."""
     path = used.trust.path
+    until = _until(refuse_after)
     try:
         lock = RotationLock(path, timeout)
         with lock as held:
@@ -674,8 +683,8 @@ def _rotate(conn: "Connection", used: Credential, timeout: float) -> None:
             if not result.stored:
                 _warn_once(
                     path,
-                    "the server did not store this client's new key (%s): %s; it keeps using key %s"
-                    % (result.reason, result.text, used.key_id),
+                    "the server did not store this client's new key (%s): %s; it keeps using key %s%s"
+                    % (result.reason, result.text, used.key_id, until),
                 )
                 return
             if not _VALID_ID.fullmatch(result.key_id):
@@ -695,7 +704,7 @@ def _rotate(conn: "Connection", used: Credential, timeout: float) -> None:
                 _warn_once(
                     path,
                     "cannot save a rotated key in %s (%s); this client keeps using key %s and the"
-                    " server will ask again" % (path, e.strerror or e, used.key_id),
+                    " server will ask again%s" % (path, e.strerror or e, used.key_id, until),
                 )
                 return
             _step(
@@ -708,12 +717,11 @@ def _rotate(conn: "Connection", used: Credential, timeout: float) -> None:
         _warn_once(
             path,
             "cannot rotate the key in %s (%s); this client keeps using key %s and the server will"
-            " ask again" % (path, getattr(e, "strerror", None) or e, used.key_id),
+            " ask again%s" % (path, getattr(e, "strerror", None) or e, used.key_id, until),
         )
 
 
 def _connect_once(server: str, credential: Credential, timeout: float) -> Connection:
-    credential = latest(credential)
     host, port = parse_server(server)
     address = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
     _step("connecting to %s" % address)
@@ -741,6 +749,11 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
             credential.trust(fingerprint)
             _step("this credential trusts that host key")
 
+        _, frame_type, payload = protocol.read_greeting(sock, address, timeout)
+        # The file is read only now, after HELLO: a server lets in a key replaced after its HELLO
+        # went out (another process of this machine rotated the file meanwhile), and locks the id
+        # for one replaced before (docs/PROTOCOL.md section 5.7).
+        credential = latest(credential)
         handshake = protocol.ClientHandshake(
             credential.client_id,
             credential.key_id,
@@ -749,7 +762,6 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
             X25519PrivateKey.generate(),
             check if STEPS is not None else credential.trust,
         )
-        _, frame_type, payload = protocol.read_greeting(sock, address, timeout)
         sock.sendall(handshake.on_hello(frame_type, payload))
         _step("sent AUTH as %s (key %s), sealed" % (credential.client_id, credential.key_id))
         head, frame_type, payload = protocol.read_frame(sock, protocol.PRE_AUTH_MAX)
@@ -762,7 +774,7 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
         conn = Connection(sock, server_id, protocol.SecureChannel(sock, c2s, s2c), handshake.datagram_secret)
         logged_in(credential)
         if handshake.rotation_asked is not None and credential.trust.path:
-            _rotate(conn, credential, timeout)
+            _rotate(conn, credential, timeout, handshake.rotation_asked)
         return conn
     except BaseException:
         sock.close()

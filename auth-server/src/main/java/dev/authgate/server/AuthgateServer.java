@@ -104,6 +104,7 @@ public final class AuthgateServer implements Closeable {
     InetSocketAddress metrics;
     Duration watchInterval;
     Duration rotateEvery;
+    Duration rotateDeadline;
     UnaryOperator<VerifierLookup> lookup = UnaryOperator.identity();
     Consumer<String> skipped = problem -> {};
 
@@ -196,6 +197,16 @@ public final class AuthgateServer implements Closeable {
      */
     public Builder rotateEvery(Duration every) {
       this.rotateEvery = every;
+      return this;
+    }
+
+    /**
+     * Refuses a key (as expired) once it has been due for rotation this long: a machine that cannot
+     * save a new key keeps working until then, and is told when (docs/PROTOCOL.md §5.7); default
+     * (null): never.
+     */
+    public Builder rotateDeadline(Duration deadline) {
+      this.rotateDeadline = deadline;
       return this;
     }
 

@@ -58,6 +58,7 @@ final class ServerAssembly {
     loaded.skipped().forEach(s -> b.skipped.accept(s.problem()));
     live = new LiveKeystore(loaded, b.clock, keystore);
     live.rotateEveryByDefault(b.rotateEvery);
+    live.rotateDeadline(b.rotateDeadline);
     auditFile =
         b.auditTo != null ? b.auditTo : JsonLinesAuditLog.open(b.auditLog, b.clock, b.rotation);
     try {

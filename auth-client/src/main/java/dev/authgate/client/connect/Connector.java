@@ -2,6 +2,7 @@ package dev.authgate.client.connect;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.RandomSource;
+import dev.authgate.protocol.frame.Frame;
 import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.ClientHandshake;
 import dev.authgate.protocol.identity.HostKeyCheck;
@@ -126,10 +127,14 @@ public final class Connector {
             trust.check(presented);
             steps.accept("this credential trusts that host key");
           };
+      Frame hello = Greeting.read(in, server, timeout);
+      // The file is read only now, after HELLO: a server lets in a key replaced after its HELLO
+      // went out (another process of this machine rotated the file meanwhile), and locks the id
+      // for one replaced before (docs/PROTOCOL.md §5.7).
       Credential credential = credentialFile == null ? null : credentialFile.current();
       ClientIdentity identity = credential == null ? this.identity : credential.identity();
       ClientHandshake handshake = new ClientHandshake(identity, check, randomness);
-      out.write(handshake.onHello(Greeting.read(in, server, timeout)));
+      out.write(handshake.onHello(hello));
       steps.accept(
           "sent AUTH as " + identity.clientId() + " (key " + identity.keyId() + "), sealed");
       ClientHandshake.Established established =
@@ -152,7 +157,8 @@ public final class Connector {
       if (credential != null) {
         credentialFile.loggedIn(credential);
         if (established.rotation() != null) {
-          credentialFile.rotate(connection, credential, randomness, steps);
+          credentialFile.rotate(
+              connection, credential, established.rotation().refuseAfter(), randomness, steps);
         }
       }
       return connection;

@@ -106,22 +106,26 @@ public final class CredentialFile {
    * Rotates the key that {@code used} logged in with, in {@code connection}, whose WELCOME asked
    * for it: a new secret made here, its verifiers sent, the file replaced once the server stored
    * them. Does nothing if another process rotated the file already, or if the file cannot be
-   * written (said once).
+   * written (said once, with when the server stops taking the current key if it said).
    *
+   * @param refuseAfter when the server stops taking {@code used}'s key (WELCOME's rotate
+   *     announcement), or null for never
    * @throws IOException if the session fails (the key the file holds still works: the server keeps
    *     it until the new one is first used)
    */
   void rotate(
       VerifiedConnection connection,
       Credential used,
+      java.time.Instant refuseAfter,
       RandomSource randomness,
       Consumer<String> steps)
       throws IOException {
+    String until = until(refuseAfter);
     Path target;
     try {
       target = file.toRealPath();
     } catch (IOException e) {
-      warnOnce("cannot rotate the key in " + file + ": " + IoErrors.describe(e));
+      warnOnce("cannot rotate the key in " + file + ": " + IoErrors.describe(e) + until);
       return;
     }
     synchronized (IN_PROCESS.computeIfAbsent(target, t -> new Object())) {
@@ -139,7 +143,8 @@ public final class CredentialFile {
                 + IoErrors.describe(e)
                 + "); this client keeps using key "
                 + used.keyId()
-                + " and the server will ask again");
+                + " and the server will ask again"
+                + until);
         return;
       }
       try (lock) {
@@ -157,10 +162,10 @@ public final class CredentialFile {
             steps.accept("the server asked to rotate; " + file + " was rotated already");
             return;
           }
-          exchange(connection, target, now, used, randomness, steps);
+          exchange(connection, target, now, used, until, randomness, steps);
         }
       } catch (KeyFileException e) {
-        warnOnce("cannot rotate the key in " + file + ": " + e.getMessage());
+        warnOnce("cannot rotate the key in " + file + ": " + e.getMessage() + until);
       }
     }
   }
@@ -171,6 +176,7 @@ public final class CredentialFile {
       Path target,
       Credential now,
       Credential used,
+      String until,
       RandomSource randomness,
       Consumer<String> steps)
       throws IOException {
@@ -188,7 +194,8 @@ public final class CredentialFile {
               + "): "
               + result.text()
               + "; it keeps using key "
-              + used.keyId());
+              + used.keyId()
+              + until);
       return;
     }
     if (!dev.authgate.protocol.keyfile.ClientIds.isValid(result.keyId())) {
@@ -214,7 +221,8 @@ public final class CredentialFile {
               + (e instanceof IOException io ? IoErrors.describe(io) : e.toString())
               + "); this client keeps using key "
               + used.keyId()
-              + " and the server will ask again");
+              + " and the server will ask again"
+              + until);
       return;
     }
     synchronized (this) {
@@ -308,6 +316,15 @@ public final class CredentialFile {
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /** What a warning adds about the server's deadline for the current key. */
+  private static String until(java.time.Instant refuseAfter) {
+    return refuseAfter == null
+        ? ""
+        : "; the server refuses that key from "
+            + refuseAfter.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+            + " (give this client a credential file it can write before then)";
   }
 
   private synchronized void warnOnce(String message) {

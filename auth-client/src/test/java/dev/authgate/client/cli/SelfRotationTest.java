@@ -370,4 +370,86 @@ class SelfRotationTest {
     assertThat(stored("m4").locked()).isNull();
     assertThat(server.events("auth.clone-suspected")).isEmpty();
   }
+
+  @Test
+  void aLoginUnderWayWhenAnotherProcessRotatedTheFileIsLetIn_notTakenForACopy() throws Exception {
+    Path credential = provisionDue("m9", Duration.ofDays(30));
+    Credential k1 = Credential.load(credential);
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      var in = new java.io.BufferedInputStream(socket.getInputStream());
+      var hello =
+          dev.authgate.protocol.frame.FrameCodec.read(
+              in, dev.authgate.protocol.frame.FrameCodec.PRE_AUTH_MAX_PAYLOAD);
+      // This process read the file (k1) after HELLO arrived; meanwhile another process of the
+      // machine rotates it and logs in with the new key.
+      assertThat(ping(credential).exit()).isZero(); // rotates
+      assertThat(ping(credential).exit()).isZero(); // the new key's first login
+      assertThat(stored("m9").key("k1").orElseThrow().replaced()).isNotNull();
+      var handshake =
+          new dev.authgate.protocol.handshake.ClientHandshake(
+              k1.identity(),
+              presented -> dev.authgate.client.connect.HostKeyTrust.of(k1).check(presented),
+              dev.authgate.protocol.crypto.RandomSource.secure());
+      socket.getOutputStream().write(handshake.onHello(hello));
+
+      var established =
+          handshake.onWelcome(
+              dev.authgate.protocol.frame.FrameCodec.read(
+                  in, dev.authgate.protocol.frame.FrameCodec.PRE_AUTH_MAX_PAYLOAD));
+
+      assertThat(established.rotation()).as("not asked to rotate a key it no longer has").isNull();
+    }
+    assertThat(stored("m9").locked()).isNull();
+    assertThat(server.events("auth.clone-suspected")).isEmpty();
+
+    // The same key in a connection whose HELLO came after the new key's first login is a copy.
+    CliRun copy = ping(writeCopy(k1));
+    assertThat(copy.exit()).isEqualTo(3);
+    assertThat(server.awaitEvent("auth.clone-suspected").path("key_id").asText()).isEqualTo("k1");
+  }
+
+  private Path writeCopy(Credential credential) throws IOException {
+    Path copy = dir.resolve("copy-" + credential.clientId() + ".credential");
+    KeyFiles.writePrivate(copy, credential.format(), true);
+    return copy;
+  }
+
+  @Test
+  void aMachineThatCannotSaveItsNewKeyIsToldWhenTheServerStopsTakingTheOldOne_andIsRefusedThen()
+      throws Exception {
+    server.rotateDeadline(Duration.ofDays(10));
+    Path credential = provisionDue("m10", Duration.ofDays(30)); // due for an hour
+    Files.createDirectories(credential.resolveSibling("m10.credential.old").resolve("in-the-way"));
+    java.time.Instant refuseAfter =
+        stored("m10").key("k1").orElseThrow().created().plus(Duration.ofDays(40));
+
+    CliRun run = ping(credential);
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.err())
+        .contains("cannot save a rotated key in " + credential)
+        .contains("the server refuses that key from " + refuseAfter);
+
+    // Ten days on, not rotated: the key is refused as expired.
+    ClientKeys keys = stored("m10");
+    KeyEntry k1 = keys.key("k1").orElseThrow();
+    Path file = server.keystore().path().resolve(ClientKeys.fileName("m10"));
+    KeyFiles.writePrivate(
+        file,
+        keys.with(
+                new KeyEntry(
+                    "k1", k1.created().minus(Duration.ofDays(10)), null, null, k1.verifier()))
+            .format(),
+        true);
+    server.reloadKeys();
+
+    CliRun late = ping(credential);
+
+    assertThat(late.exit()).isEqualTo(3);
+    assertThat(late.err()).contains("expired");
+    assertThat(server.events("auth.rejected"))
+        .extracting(e -> e.path("reason").asText())
+        .containsExactly("expired-key");
+  }
 }

@@ -133,6 +133,15 @@ final class ServeCommand implements Callable<Integer> {
   Duration rotateEvery;
 
   @Option(
+      names = "--rotate-deadline",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "Refuse a key, as expired, once it has been due for rotation this long (30d): a machine"
+              + " that cannot save its new key works until then, and is told when (default: never).")
+  Duration rotateDeadline;
+
+  @Option(
       names = "--shutdown-grace",
       paramLabel = "DURATION",
       defaultValue = "30s",
@@ -230,6 +239,7 @@ final class ServeCommand implements Callable<Integer> {
             .metrics(metrics == null ? null : metricsAddress(metrics))
             .watchKeystore(WATCH_INTERVAL)
             .rotateEvery(rotateEvery)
+            .rotateDeadline(rotateDeadline)
             .onSkippedKeyFile(problem -> reportSkipped(problem, err));
     if (auditToStdout) {
       builder.auditTo(new StdoutAuditLog(System.out, clock));

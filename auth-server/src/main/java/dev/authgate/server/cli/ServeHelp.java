@@ -42,7 +42,8 @@ final class ServeHelp {
             "--audit-compress",
             "--audit-syslog",
             "--audit-syslog-queue",
-            "--rotate-every"));
+            "--rotate-every",
+            "--rotate-deadline"));
     s.put(
         "Sessions",
         List.of(

@@ -6,6 +6,7 @@ import dev.authgate.protocol.frame.FrameCodec;
 import dev.authgate.protocol.handshake.Refusal;
 import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.ServerHandshake.Accepted;
+import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.proxy.ProxyHeader;
@@ -36,6 +37,9 @@ final class ConnectionHandshake {
 
   /** Whether a trusted proxy said this is its own connection (LOCAL): a health check, usually. */
   private boolean proxyCheck;
+
+  /** The keystore as of this connection's HELLO (see {@link LiveKeystore#asOfHello}). */
+  private VerifierLookup keysAsOfHello;
 
   ConnectionHandshake(
       Connection connection,
@@ -149,9 +153,13 @@ final class ConnectionHandshake {
 
   Accepted handshake() {
     long started = System.nanoTime();
+    // Taken before HELLO goes out: a client reads its credential only after HELLO arrives.
+    VerifierLookup keys =
+        context.keys() instanceof LiveKeystore live ? live.asOfHello(live.now()) : context.keys();
+    this.keysAsOfHello = keys;
     ServerHandshake handshake =
         new ServerHandshake(
-            context.keys(),
+            keys,
             context.config().serverId(),
             context.hostKeys().get(),
             context.randomness(),
@@ -237,7 +245,8 @@ final class ConnectionHandshake {
   private void requireCurrentAcrossServers(Accepted accepted) throws ProtocolException {
     if (context.keys() instanceof LiveKeystore live && live.refreshRotating(accepted.clientId())) {
       KeyStatus status =
-          live.find(accepted.clientId(), accepted.keyId())
+          keysAsOfHello
+              .find(accepted.clientId(), accepted.keyId())
               .map(r -> r.status())
               .orElse(KeyStatus.REVOKED);
       switch (status) {

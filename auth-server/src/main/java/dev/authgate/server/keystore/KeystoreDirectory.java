@@ -423,4 +423,8 @@ public final class KeystoreDirectory {
   Instant now() {
     return clock.instant().truncatedTo(ChronoUnit.SECONDS);
   }
+
+  Instant nowToTheMillisecond() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
 }

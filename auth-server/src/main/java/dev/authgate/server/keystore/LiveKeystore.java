@@ -26,6 +26,13 @@ public final class LiveKeystore implements VerifierLookup {
   private final Clock clock;
   private final KeystoreDirectory directory;
   private volatile Duration defaultRotateEvery;
+  private volatile Duration rotateDeadline;
+
+  /**
+   * A successor's {@code used=} is kept to the millisecond: a HELLO in the same millisecond counts
+   * as before it.
+   */
+  static final Duration IN_FLIGHT_MARGIN = Duration.ofMillis(1);
 
   /** Starts with {@code initial}; no enrollment tokens. */
   public LiveKeystore(KeystoreSnapshot initial, Clock clock) {
@@ -63,6 +70,56 @@ public final class LiveKeystore implements VerifierLookup {
    */
   public void rotateEveryByDefault(Duration every) {
     this.defaultRotateEvery = every;
+  }
+
+  /**
+   * How long a key may stay due for rotation before it is refused as expired (a machine that cannot
+   * save a new key keeps working until then); null (the default) for never. WELCOME's rotate
+   * announcement tells the client when.
+   */
+  public void rotateDeadline(Duration deadline) {
+    this.rotateDeadline = deadline;
+  }
+
+  /** Now, by the clock key states are judged by. */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  /**
+   * This keystore as seen by a handshake whose HELLO went out at {@code helloSent}: a key replaced
+   * by a successor whose first login came after that HELLO is still let in (without a rotation
+   * ask). The client read its credential file after this HELLO arrived, so it read it before its
+   * own process (or another of the machine's processes sharing the file) saved the new key: an
+   * honest login that was under way, not a copy.
+   */
+  public VerifierLookup asOfHello(Instant helloSent) {
+    return new VerifierLookup() {
+      @Override
+      public Optional<KeyRecord> find(String clientId, String keyId) {
+        return LiveKeystore.this
+            .find(clientId, keyId)
+            .map(
+                r ->
+                    r.status() == KeyStatus.REPLACED
+                            && underWayAtFirstUse(clientId, keyId, helloSent)
+                        ? new KeyRecord(r.verifier(), KeyStatus.ACTIVE)
+                        : r);
+      }
+
+      @Override
+      public Permissions permissions(String clientId) {
+        return LiveKeystore.this.permissions(clientId);
+      }
+    };
+  }
+
+  /** Whether {@code keyId}'s successor was first used after {@code helloSent} (within a margin). */
+  private boolean underWayAtFirstUse(String clientId, String keyId, Instant helloSent) {
+    return current.get().client(clientId).stream()
+        .flatMap(c -> c.keys().stream())
+        .filter(k -> keyId.equals(k.replaces()) && k.used() != null)
+        .anyMatch(successor -> helloSent.isBefore(successor.used().plus(IN_FLIGHT_MARGIN)));
   }
 
   /**
@@ -179,9 +236,26 @@ public final class LiveKeystore implements VerifierLookup {
               && client.get().locked() != null) {
             status = KeyStatus.LOCKED;
           }
+          Instant refuseAfter = refuseAfter(client.get(), k);
+          if (status == KeyStatus.ACTIVE && refuseAfter != null && !now.isBefore(refuseAfter)) {
+            status = KeyStatus.EXPIRED; // not rotated by its deadline
+          }
           boolean ask = status == KeyStatus.ACTIVE && rotationDue(client.get(), k, now);
-          return new KeyRecord(k.verifier(), status, ask ? new RotationAsk(null) : null);
+          return new KeyRecord(k.verifier(), status, ask ? new RotationAsk(refuseAfter) : null);
         });
+  }
+
+  /**
+   * When {@code key} stops being taken because it was not rotated: its rotation deadline after it
+   * became due, or null (no policy, no deadline).
+   */
+  private Instant refuseAfter(ClientKeys client, KeyEntry key) {
+    Duration every = client.rotateEvery() != null ? client.rotateEvery() : defaultRotateEvery;
+    Duration deadline = rotateDeadline;
+    if (every == null || deadline == null) {
+      return null;
+    }
+    return key.created().plus(every).plus(deadline);
   }
 
   /**

@@ -183,7 +183,9 @@ public final class SelfRotations {
           if (key == null || !key.awaitsFirstUse()) {
             return null;
           }
-          Instant now = keystore.now();
+          // To the millisecond: a login with the replaced key whose HELLO went out before this
+          // moment was under way, not a copy (LiveKeystore#asOfHello).
+          Instant now = keystore.nowToTheMillisecond();
           ClientKeys updated = keys.with(key.usedAt(now, source));
           for (KeyEntry other : keys.keys()) {
             boolean predecessor = other.keyId().equals(key.replaces());

@@ -139,6 +139,12 @@ public final class TestServer implements AutoCloseable {
     authgate.liveKeystore().replace(keystore().load());
   }
 
+  /** As {@code serve --rotate-deadline}: a key due for rotation this long is refused. */
+  public TestServer rotateDeadline(Duration deadline) {
+    authgate.liveKeystore().rotateDeadline(deadline);
+    return this;
+  }
+
   /** Starts watching the keystore directory as {@code serve} does, checking every 100 ms. */
   public TestServer watchKeys() {
     authgate.watchKeystore(Duration.ofMillis(100));
