@@ -268,3 +268,58 @@ class EnrollmentExampleTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+ROTATING_WELCOME_FRAME = H(
+    "03000000603b94a7582e05bcfa4bcb077dc14f265bed30206192db1c685cb8215dc4971321c4ff81d1e5e132"
+    "bd53ceee8129cb2402adf56c0e961e552da1054176c897fc4d2475a5d2f076a502338587f000d67498bcfe42"
+    "14de2e4f0bc197b3e3c09c9dd9"
+)
+
+
+class RotationExampleTest(unittest.TestCase):
+    """docs/PROTOCOL.md section 9.3: a WELCOME that asks for a rotation, ROTATE_KEY, ROTATE_RESULT."""
+
+    def test_the_welcome_asks_to_rotate_and_says_until_when(self):
+        handshake = protocol.ClientHandshake(
+            "sensor-1",
+            "k1",
+            protocol.ScramKeys.of(SECRET),
+            NONCE,
+            X25519PrivateKey.from_private_bytes(CLIENT_PRIV),
+            HostKeyTrust([HOST_FINGERPRINT]),
+        )
+        self.assertEqual(handshake.on_hello(protocol.HELLO, HELLO_FRAME[5:]).hex(), AUTH_FRAME.hex())
+        server_id, _, _ = handshake.on_welcome(
+            ROTATING_WELCOME_FRAME[:5], protocol.WELCOME, ROTATING_WELCOME_FRAME[5:]
+        )
+        self.assertEqual(server_id, "authgate-demo")
+        self.assertEqual(handshake.rotation_asked, 1795000000)
+
+    def test_rotate_key_carries_only_the_new_verifiers(self):
+        keys = protocol.ScramKeys.of(bytes(range(0x20, 0x40)))
+        self.assertEqual(
+            (bytes([protocol.ROTATE_KEY]) + keys.stored_key + keys.server_key).hex(),
+            "7037c19b79cb46e9cdfbcdf0a4d0999b2180d4152a1643edf70d6b5aef2d8d70f959dab0b9b4791c070ae1"
+            "3065a16a0932e69c758d37f0a4bd7f83fdefd40e33d8",
+        )
+
+    def test_rotate_results(self):
+        stored = protocol.parse_rotate_result(
+            H(
+                "00026b3200003573746f726564206173206b6579206b323b206b6579206b3120776f726b7320756e74"
+                "696c206b322069732066697273742075736564"
+            )
+        )
+        self.assertEqual(
+            (stored.stored, stored.key_id, stored.reason, stored.text),
+            (True, "k2", "", "stored as key k2; key k1 works until k2 is first used"),
+        )
+        locked = protocol.parse_rotate_result(H("0100066c6f636b656400187468697320636c69656e74206964206973206c6f636b6564"))
+        self.assertEqual(
+            (locked.stored, locked.key_id, locked.reason, locked.text),
+            (False, "", "locked", "this client id is locked"),
+        )
+        for bad in ("02000000000000", "000000000000", "01026b32000000", "000000"):
+            with self.assertRaises(protocol.ProtocolError):
+                protocol.parse_rotate_result(H(bad))
