@@ -48,7 +48,7 @@ class SelfRotationTest {
     return ping(server, credential);
   }
 
-  private static CliRun ping(TestServer server, Path credential) {
+  static CliRun ping(TestServer server, Path credential) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit =
@@ -66,8 +66,7 @@ class SelfRotationTest {
     return provisionDue(server, id, every);
   }
 
-  private static Path provisionDue(TestServer server, String id, Duration every)
-      throws IOException {
+  static Path provisionDue(TestServer server, String id, Duration every) throws IOException {
     server.provision(id);
     Path file = server.keystore().path().resolve(ClientKeys.fileName(id));
     ClientKeys keys = ClientKeys.parse(file, KeyFiles.readPrivate(file));

@@ -129,6 +129,14 @@ public final class RedisCluster implements SharedState, Closeable {
     return chat;
   }
 
+  @Override
+  public java.util.function.Consumer<String> keyChanges(
+      java.util.function.Consumer<String> elsewhere) {
+    RedisKeyChanges changes = new RedisKeyChanges(this, elsewhere);
+    attach(changes);
+    return changes::changed;
+  }
+
   /** Adds a part before or after the link is up; it is re-synced at the next (re)connection. */
   void attach(ClusterPart part) {
     parts.add(part);

@@ -66,6 +66,9 @@ public final class AuthServer implements Closeable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Admission admission;
 
+  /** Tells the other servers of a cluster about a client whose keys file this server changed. */
+  private volatile java.util.function.Consumer<String> keysChangedHere = clientId -> {};
+
   private AuthServer(ServerSocket listener, ServerContext context, ServerExecutors executors) {
     this.listener = listener;
     this.context = context;
@@ -135,6 +138,7 @@ public final class AuthServer implements Closeable {
                 datagrams,
                 new ControlBudgets(clock)),
             executors);
+    server.keysChangedHere = shared.keyChanges(server::keysChangedElsewhere);
     server.startBackgroundWork();
     DescriptorBudget.warnIfShort(config.sessions().maxSessions(), startups.full());
     ServerStartup.auditStarted(config, listener, hostKeys, audit, datagrams);
@@ -237,9 +241,7 @@ public final class AuthServer implements Closeable {
       String source = context.penalties().source(socket.getInetAddress());
       boolean viaProxy = context.config().defences().trustsProxy(socket.getInetAddress());
       if (admission.admit(socket, source, viaProxy)) {
-        run(
-            new Connection(socket, id, viaProxy ? null : source, context, this::revalidateSessions),
-            id);
+        run(new Connection(socket, id, viaProxy ? null : source, context, this::keysChanged), id);
       }
     } catch (RuntimeException e) {
       LOG.error("could not start connection {}: {}", id, e.toString());
@@ -266,6 +268,23 @@ public final class AuthServer implements Closeable {
     if (closed.get()) {
       connection.shutdown();
     }
+  }
+
+  /**
+   * This server changed {@code clientId}'s keys file in a way that ends sessions (it locked the
+   * id): its sessions here end now, and the other servers of a cluster are told to look at once.
+   */
+  private void keysChanged(String clientId) {
+    revalidateSessions();
+    keysChangedHere.accept(clientId);
+  }
+
+  /** Another server changed {@code clientId}'s keys file: read it now and apply it to sessions. */
+  private void keysChangedElsewhere(String clientId) {
+    if (context.keys() instanceof dev.authgate.server.keystore.LiveKeystore live) {
+      live.refresh(clientId);
+    }
+    revalidateSessions();
   }
 
   /**

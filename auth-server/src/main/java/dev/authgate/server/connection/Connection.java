@@ -50,8 +50,8 @@ final class Connection implements Runnable {
    */
   final String proxy;
 
-  /** Checks every verified session of this server against the keystore again (after a lock). */
-  final Runnable revalidate;
+  /** Told the client id whose keys file this connection changed (a lock): sessions act on it. */
+  final java.util.function.Consumer<String> keysChanged;
 
   /** Where the client is: the socket's peer, or the source a trusted proxy's header named. */
   volatile InetAddress peer;
@@ -80,8 +80,13 @@ final class Connection implements Runnable {
    *     connection from a trusted proxy: it holds only a global slot until its PROXY header names
    *     the client's source
    */
-  Connection(Socket socket, String id, String source, ServerContext context, Runnable revalidate) {
-    this.revalidate = revalidate;
+  Connection(
+      Socket socket,
+      String id,
+      String source,
+      ServerContext context,
+      java.util.function.Consumer<String> keysChanged) {
+    this.keysChanged = keysChanged;
     this.socket = socket;
     this.id = id;
     this.peer = socket.getInetAddress();

@@ -305,7 +305,7 @@ final class ConnectionHandshake {
                   .with(
                       "successor_used_from",
                       lock.successor() == null ? null : lock.successor().usedFrom()));
-      connection.revalidate.run();
+      connection.keysChanged.accept(e.claimedClientId());
     } catch (IOException | RuntimeException failure) {
       LOG.warn(
           "{}: cannot lock client {} after a replaced key was used: {}",

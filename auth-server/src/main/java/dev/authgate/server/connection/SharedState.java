@@ -36,6 +36,16 @@ public interface SharedState {
     return SessionRegistry.LOCAL;
   }
 
+  /**
+   * How a change this server made to a client's keys file that the others must act on at once (a
+   * lock) reaches them: the returned consumer is told the client id here; {@code elsewhere} is told
+   * the ids the other servers changed. The default (a server on its own) tells nobody.
+   */
+  default java.util.function.Consumer<String> keyChanges(
+      java.util.function.Consumer<String> elsewhere) {
+    return clientId -> {};
+  }
+
   /** A server on its own: everything stays in this process. */
   static SharedState inProcess() {
     return local -> local;

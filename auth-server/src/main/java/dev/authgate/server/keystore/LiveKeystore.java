@@ -97,6 +97,9 @@ public final class LiveKeystore implements VerifierLookup {
     return new VerifierLookup() {
       @Override
       public Optional<KeyRecord> find(String clientId, String keyId) {
+        // A rotating client's file as it is now: another server may have seen its new key's
+        // first login (so this key is replaced and must not be asked to rotate again) or locked it.
+        refreshRotating(clientId);
         return LiveKeystore.this
             .find(clientId, keyId)
             .map(
@@ -150,6 +153,16 @@ public final class LiveKeystore implements VerifierLookup {
             && known.keys().stream().noneMatch(k -> k.replaces() != null)) {
       return false;
     }
+    return reread(clientId);
+  }
+
+  /**
+   * Rereads one client's file now: another server sharing the directory changed it in a way that
+   * cannot wait for the watcher (it locked the id).
+   *
+   * @return whether it had changed
+   */
+  public boolean refresh(String clientId) {
     return reread(clientId);
   }
 
