@@ -483,7 +483,8 @@ class ClientHandshake:
             elif kind == ROTATE_ANNOUNCEMENT:
                 # section 5.7: rotate the key in this session; refuse_after u64 | 24 zero bytes
                 (refuse_after,) = struct.unpack(">Q", value[:8])
-                if self.rotation_asked is not None or any(value[8:]) or refuse_after >= 1 << 63:
+                # past 9999-12-31T23:59:59Z no date names it: a hostile server's bytes
+                if self.rotation_asked is not None or any(value[8:]) or refuse_after > 253402300799:
                     raise ProtocolError("WELCOME's rotate announcement is invalid")
                 self.rotation_asked = refuse_after or 0
             else:

@@ -399,6 +399,12 @@ class SelfRotationTest {
 
       assertThat(established.rotation()).as("not asked to rotate a key it no longer has").isNull();
     }
+    assertThat(
+            server
+                .awaitEvent("auth.accepted", e -> e.path("replaced_in_flight").asBoolean(false))
+                .path("key_id")
+                .asText())
+        .isEqualTo("k1");
     assertThat(stored("m9").locked()).isNull();
     assertThat(server.events("auth.clone-suspected")).isEmpty();
 
@@ -418,37 +424,81 @@ class SelfRotationTest {
   void aMachineThatCannotSaveItsNewKeyIsToldWhenTheServerStopsTakingTheOldOne_andIsRefusedThen()
       throws Exception {
     server.rotateDeadline(Duration.ofDays(10));
-    Path credential = provisionDue("m10", Duration.ofDays(30)); // due for an hour
+    // Due for years, never asked: the deadline counts from the first ask, not from when it was due.
+    Path credential = provisionDue("m10", Duration.ofDays(3650));
     Files.createDirectories(credential.resolveSibling("m10.credential.old").resolve("in-the-way"));
-    java.time.Instant refuseAfter =
-        stored("m10").key("k1").orElseThrow().created().plus(Duration.ofDays(40));
 
     CliRun run = ping(credential);
 
     assertThat(run.exit()).as(run.err()).isZero();
+    KeyEntry asked = stored("m10").key("k1").orElseThrow();
+    assertThat(asked.asked()).as("the first ask is recorded").isNotNull();
     assertThat(run.err())
         .contains("cannot save a rotated key in " + credential)
-        .contains("the server refuses that key from " + refuseAfter);
+        .contains("the server refuses that key from " + asked.asked().plus(Duration.ofDays(10)));
+    assertThat(ping(credential).exit()).as("asked again, still taken").isZero();
+    assertThat(stored("m10").key("k1").orElseThrow().asked())
+        .as("the first ask stays the one the deadline counts from")
+        .isEqualTo(asked.asked());
 
-    // Ten days on, not rotated: the key is refused as expired.
+    // Ten days after the first ask, not rotated: the key is refused as expired.
     ClientKeys keys = stored("m10");
-    KeyEntry k1 = keys.key("k1").orElseThrow();
     Path file = server.keystore().path().resolve(ClientKeys.fileName("m10"));
-    KeyFiles.writePrivate(
-        file,
-        keys.with(
-                new KeyEntry(
-                    "k1", k1.created().minus(Duration.ofDays(10)), null, null, k1.verifier()))
-            .format(),
-        true);
+    KeyEntry k1 = keys.key("k1").orElseThrow();
+    KeyEntry askedLongAgo =
+        new KeyEntry(
+            k1.keyId(),
+            k1.created(),
+            k1.revoked(),
+            k1.expires(),
+            k1.verifier(),
+            k1.replaces(),
+            k1.used(),
+            k1.usedFrom(),
+            k1.replaced(),
+            k1.asked().minus(Duration.ofDays(10)));
+    KeyFiles.writePrivate(file, keys.with(askedLongAgo).format(), true);
     server.reloadKeys();
 
     CliRun late = ping(credential);
 
     assertThat(late.exit()).isEqualTo(3);
     assertThat(late.err()).contains("expired");
-    assertThat(server.events("auth.rejected"))
-        .extracting(e -> e.path("reason").asText())
-        .containsExactly("expired-key");
+    assertThat(server.awaitEvent("auth.rejected").path("reason").asText()).isEqualTo("expired-key");
+    assertThat(server.events("auth.rejected")).hasSize(1);
+  }
+
+  @Test
+  void aReplacedKeyWhoseAuthCameLongAfterItsHelloIsACopyHoldingTheHandshakeOpen_itLocks()
+      throws Exception {
+    Path credential = provisionDue("m11", Duration.ofDays(30));
+    Credential k1 = Credential.load(credential);
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      var in = new java.io.BufferedInputStream(socket.getInputStream());
+      var hello =
+          dev.authgate.protocol.frame.FrameCodec.read(
+              in, dev.authgate.protocol.frame.FrameCodec.PRE_AUTH_MAX_PAYLOAD);
+      assertThat(ping(credential).exit()).isZero(); // the genuine machine rotates
+      assertThat(ping(credential).exit()).isZero(); // and uses its new key
+      // A thief that held this handshake open, waiting for that moment, answers now: too late
+      // for a login that was under way (this test is about that window).
+      Thread.sleep(2_500);
+      var handshake =
+          new dev.authgate.protocol.handshake.ClientHandshake(
+              k1.identity(),
+              presented -> dev.authgate.client.connect.HostKeyTrust.of(k1).check(presented),
+              dev.authgate.protocol.crypto.RandomSource.secure());
+      socket.getOutputStream().write(handshake.onHello(hello));
+
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  handshake.onWelcome(
+                      dev.authgate.protocol.frame.FrameCodec.read(
+                          in, dev.authgate.protocol.frame.FrameCodec.PRE_AUTH_MAX_PAYLOAD)))
+          .hasMessageContaining("locked");
+    }
+    assertThat(stored("m11").locked()).isNotNull();
+    assertThat(server.awaitEvent("auth.clone-suspected").path("key_id").asText()).isEqualTo("k1");
   }
 }

@@ -178,7 +178,8 @@ public final class ClientHandshake {
           for (int z = 8; z < value.length; z++) {
             padded &= value[z] == 0;
           }
-          if (rotation != null || !padded || refuseAfter < 0) {
+          // Past 9999-12-31T23:59:59Z no date names it: a hostile server's bytes, not a deadline.
+          if (rotation != null || !padded || refuseAfter < 0 || refuseAfter > 253_402_300_799L) {
             throw new ProtocolException(
                 Reason.MALFORMED, "WELCOME's rotate announcement is invalid");
           }

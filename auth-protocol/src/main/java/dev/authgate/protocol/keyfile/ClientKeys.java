@@ -36,7 +36,7 @@ import java.util.Optional;
  * @param pendingToken the enrollment token it came with while it waits for {@code keys approve} (a
  *     {@code pending TOKEN-ID} line; refused until then), or null
  * @param rotateEvery how often the client is asked to rotate its own key ({@code rotate-every
- *     30d}), or null for the server's default
+ *     30d}), {@link #NEVER_ROTATE} for never, or null for the server's default
  * @param locked when the client id was locked because a replaced key was used ({@code locked
  *     INSTANT}), or null
  */
@@ -49,6 +49,13 @@ public record ClientKeys(
     Instant locked) {
   static final String MAGIC = "authgate-verifiers";
   static final String ROTATE_EVERY = "rotate-every";
+
+  /**
+   * The {@code rotateEvery} of a client never asked to rotate, whatever the server's default
+   * ({@code rotate-every never} in the file).
+   */
+  public static final Duration NEVER_ROTATE = Duration.ZERO;
+
   static final String LOCKED = "locked";
 
   /** Validates the id and copies the list. */
@@ -138,7 +145,10 @@ public record ClientKeys(
       out.append(Permissions.LINE).append(' ').append(permissions.format()).append('\n');
     }
     if (rotateEvery != null) {
-      out.append(ROTATE_EVERY).append(' ').append(rotateEvery).append('\n');
+      out.append(ROTATE_EVERY)
+          .append(' ')
+          .append(rotateEvery.isZero() ? "never" : rotateEvery.toString())
+          .append('\n');
     }
     if (locked != null) {
       out.append(LOCKED).append(' ').append(locked).append('\n');
@@ -162,6 +172,9 @@ public record ClientKeys(
       }
       if (key.replaced() != null) {
         out.append(" replaced=").append(key.replaced());
+      }
+      if (key.asked() != null) {
+        out.append(" asked=").append(key.asked());
       }
       out.append(" stored-key=")
           .append(KeyText.base64(key.verifier().storedKey()))
@@ -206,11 +219,13 @@ public record ClientKeys(
             throw KeyText.error(file, line.number(), "a second rotate-every line");
           }
           try {
-            rotateEvery = Duration.parse(line.value());
+            rotateEvery =
+                line.value().equals("never") ? NEVER_ROTATE : Duration.parse(line.value());
           } catch (DateTimeParseException e) {
-            throw KeyText.error(file, line.number(), "rotate-every is not an ISO-8601 duration");
+            throw KeyText.error(
+                file, line.number(), "rotate-every is not an ISO-8601 duration or never");
           }
-          if (rotateEvery.isNegative() || rotateEvery.isZero()) {
+          if (rotateEvery.isNegative() || rotateEvery.isZero() && !line.value().equals("never")) {
             throw KeyText.error(file, line.number(), "rotate-every must be positive");
           }
         }
@@ -280,7 +295,8 @@ public record ClientKeys(
               "replaces",
               "used",
               "used-from",
-              "replaced")
+              "replaced",
+              "asked")
           .contains(name)) {
         throw KeyText.error(file, line.number(), "unknown key attribute '" + name + "'");
       }
@@ -313,7 +329,8 @@ public record ClientKeys(
         replaces,
         instant(file, line, attributes, "used"),
         usedFrom,
-        instant(file, line, attributes, "replaced"));
+        instant(file, line, attributes, "replaced"),
+        instant(file, line, attributes, "asked"));
   }
 
   private static Instant instant(Path file, Line line, Map<String, String> attributes, String name)

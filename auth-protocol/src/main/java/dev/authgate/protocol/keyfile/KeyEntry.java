@@ -18,6 +18,8 @@ import java.util.Objects;
  *     it replaces is {@link KeyStatus#REPLACED}); null before
  * @param replaced when this key stopped counting as the client's: its self-rotated successor was
  *     used, or a newer rotation superseded it before it was ever used; null while it counts
+ * @param asked when a server first asked the client to rotate this key (its {@code
+ *     --rotate-deadline} counts from then); null if it never was
  */
 public record KeyEntry(
     String keyId,
@@ -28,7 +30,8 @@ public record KeyEntry(
     String replaces,
     Instant used,
     String usedFrom,
-    Instant replaced) {
+    Instant replaced,
+    Instant asked) {
   /** Validates the required parts. */
   public KeyEntry {
     ClientIds.requireValid(keyId, "key id");
@@ -40,6 +43,20 @@ public record KeyEntry(
     if (usedFrom != null && !usedFrom.matches("[0-9A-Za-z.:\\[\\]%_-]{1,100}")) {
       throw new IllegalArgumentException("used-from must be an address");
     }
+  }
+
+  /** A key never asked to rotate. */
+  public KeyEntry(
+      String keyId,
+      Instant created,
+      Instant revoked,
+      Instant expires,
+      Verifier verifier,
+      String replaces,
+      Instant used,
+      String usedFrom,
+      Instant replaced) {
+    this(keyId, created, revoked, expires, verifier, replaces, used, usedFrom, replaced, null);
   }
 
   /** A key an operator made (not a self-rotation). */
@@ -85,19 +102,20 @@ public record KeyEntry(
         replaces,
         used,
         usedFrom,
-        replaced);
+        replaced,
+        asked);
   }
 
   /** This key, expiring at {@code when}. */
   public KeyEntry expiringAt(Instant when) {
     return new KeyEntry(
-        keyId, created, revoked, when, verifier, replaces, used, usedFrom, replaced);
+        keyId, created, revoked, when, verifier, replaces, used, usedFrom, replaced, asked);
   }
 
   /** This key, first used at {@code when} from {@code source} (an address, or null). */
   public KeyEntry usedAt(Instant when, String source) {
     return new KeyEntry(
-        keyId, created, revoked, expires, verifier, replaces, when, source, replaced);
+        keyId, created, revoked, expires, verifier, replaces, when, source, replaced, asked);
   }
 
   /** This key, replaced at {@code when} (kept, so a copy of it that turns up gives itself away). */
@@ -111,11 +129,28 @@ public record KeyEntry(
         replaces,
         used,
         usedFrom,
-        replaced == null ? when : replaced);
+        replaced == null ? when : replaced,
+        asked);
   }
 
   /** This key, counting as the client's again (an operator's unlock). */
   public KeyEntry reinstated() {
-    return new KeyEntry(keyId, created, revoked, expires, verifier, replaces, used, usedFrom, null);
+    return new KeyEntry(
+        keyId, created, revoked, expires, verifier, replaces, used, usedFrom, null, asked);
+  }
+
+  /** This key, first asked to rotate at {@code when} (kept if it was asked before). */
+  public KeyEntry askedAt(Instant when) {
+    return new KeyEntry(
+        keyId,
+        created,
+        revoked,
+        expires,
+        verifier,
+        replaces,
+        used,
+        usedFrom,
+        replaced,
+        asked == null ? when : asked);
   }
 }

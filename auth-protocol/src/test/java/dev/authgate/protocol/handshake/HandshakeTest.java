@@ -387,6 +387,11 @@ class HandshakeTest {
     assertThat(established.serverId()).isEqualTo("test-server");
   }
 
+  /** A rotate announcement's 32 bytes: {@code refuse_after u64 | 24 zero bytes}. */
+  private static byte[] rotateAsk(long refuseAfter) {
+    return java.nio.ByteBuffer.allocate(32).putLong(refuseAfter).array();
+  }
+
   @Test
   void aVerifiedServersMalformedAnnouncementsAreAProtocolError() throws IOException {
     byte[] next = HostKey.generate(RANDOM).publicKey().bytes();
@@ -400,7 +405,10 @@ class HandshakeTest {
             concat(new byte[] {1, 1}, notAPoint), // not an Ed25519 key
             concat(new byte[] {2, 1}, next), // count says 2, one entry
             concat(new byte[] {1, 1}, next, new byte[] {0}), // a byte too many
-            concat(new byte[] {9}, new byte[9 * 33])); // more than 8
+            concat(new byte[] {9}, new byte[9 * 33]), // more than 8
+            concat(new byte[] {1, 3}, rotateAsk(253_402_300_800L)), // a deadline past year 9999
+            concat(new byte[] {1, 3}, rotateAsk(-1L)), // 2^64 - 1
+            concat(new byte[] {2, 3}, rotateAsk(0), new byte[] {3}, rotateAsk(0))); // two asks
     for (byte[] announcements : bad) {
       RogueServerHandshake rogue = new RogueServerHandshake(sensorKeys.verifier());
       ClientHandshake client =

@@ -137,8 +137,9 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       converter = DurationConverter.class,
       description =
-          "Refuse a key, as expired, once it has been due for rotation this long (30d): a machine"
-              + " that cannot save its new key works until then, and is told when (default: never).")
+          "Refuse a key, as expired, this long after a server first asked it to rotate (30d): a"
+              + " machine that cannot save its new key works until then, and is told when"
+              + " (default: never).")
   Duration rotateDeadline;
 
   @Option(

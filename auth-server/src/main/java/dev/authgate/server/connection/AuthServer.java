@@ -279,12 +279,33 @@ public final class AuthServer implements Closeable {
     keysChangedHere.accept(clientId);
   }
 
-  /** Another server changed {@code clientId}'s keys file: read it now and apply it to sessions. */
+  /** Client ids another server said it changed, not yet reread here. */
+  private final Set<String> keysChangedPending = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Another server changed {@code clientId}'s keys file: read it now and apply it to sessions, off
+   * the cluster's subscriber thread, once however often it is named meanwhile. Only a client this
+   * server knows is reread (the message names an id, never a file to load).
+   */
   private void keysChangedElsewhere(String clientId) {
-    if (context.keys() instanceof dev.authgate.server.keystore.LiveKeystore live) {
-      live.refresh(clientId);
+    if (!(context.keys() instanceof dev.authgate.server.keystore.LiveKeystore live)
+        || live.snapshot().client(clientId).isEmpty()
+        || !keysChangedPending.add(clientId)) {
+      return;
     }
-    revalidateSessions();
+    try {
+      executors
+          .deadlines()
+          .execute(
+              () -> {
+                keysChangedPending.remove(clientId);
+                if (live.refresh(clientId)) {
+                  revalidateSessions();
+                }
+              });
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      keysChangedPending.remove(clientId);
+    }
   }
 
   /**

@@ -155,7 +155,9 @@ final class ConnectionHandshake {
     long started = System.nanoTime();
     // Taken before HELLO goes out: a client reads its credential only after HELLO arrives.
     VerifierLookup keys =
-        context.keys() instanceof LiveKeystore live ? live.asOfHello(live.now()) : context.keys();
+        context.keys() instanceof LiveKeystore live
+            ? live.asOfHello(live.now(), System.nanoTime(), () -> connection.remote)
+            : context.keys();
     this.keysAsOfHello = keys;
     ServerHandshake handshake =
         new ServerHandshake(
@@ -186,6 +188,7 @@ final class ConnectionHandshake {
       connection.admit(accepted);
       requireCurrentAcrossServers(accepted);
       recordFirstUse(accepted);
+      recordAsked(accepted);
       // Audited before WELCOME goes out, so the record exists by the time the client is in.
       context
           .audit()
@@ -194,7 +197,12 @@ final class ConnectionHandshake {
                   .event(AuditEventType.AUTH_ACCEPTED)
                   .with("client_id", accepted.clientId())
                   .with("key_id", accepted.keyId())
-                  .with("handshake_us", (System.nanoTime() - started) / 1_000));
+                  .with("handshake_us", (System.nanoTime() - started) / 1_000)
+                  .with(
+                      "replaced_in_flight",
+                      keysAsOfHello instanceof LiveKeystore.HandshakeKeys h && h.replacedInFlight()
+                          ? Boolean.TRUE
+                          : null));
       out.write(accepted.welcomeFrame());
       return accepted;
     } catch (ProtocolException e) {
@@ -229,6 +237,31 @@ final class ConnectionHandshake {
       } catch (IOException | RuntimeException e) {
         LOG.warn(
             "{}: cannot record the first use of {}'s key {}: {}",
+            connection.id,
+            accepted.clientId(),
+            accepted.keyId(),
+            e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * The first time this key is asked to rotate: recorded, so a {@code --rotate-deadline} counts
+   * from the ask, never from before it. If it cannot be written the next ask tries again.
+   */
+  private void recordAsked(Accepted accepted) {
+    if (accepted.rotationAsked()
+        && context.keys() instanceof LiveKeystore live
+        && live.neverAsked(accepted.clientId(), accepted.keyId())) {
+      try {
+        live.changed(
+            live.enrollments()
+                .orElseThrow()
+                .selfRotations()
+                .asked(accepted.clientId(), accepted.keyId()));
+      } catch (IOException | RuntimeException e) {
+        LOG.warn(
+            "{}: cannot record that {}'s key {} was asked to rotate: {}",
             connection.id,
             accepted.clientId(),
             accepted.keyId(),

@@ -375,6 +375,21 @@ public final class KeystoreDirectory {
         });
   }
 
+  /**
+   * What tells a client's file apart from the last time it was read (inode, size, change time; a
+   * change replaces the file, so a new inode), without following a link; null if it cannot be read.
+   */
+  public Object clientFileStamp(String clientId) {
+    try {
+      return Files.readAttributes(
+          fileFor(ClientIds.requireValid(clientId, "client id")),
+          "unix:ino,size,lastModifiedTime,ctime",
+          java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /** A client's file as it is now (checked and parsed as a reload would). */
   public ClientKeys client(String clientId) throws IOException {
     Path file = existingClientFile(clientId);

@@ -87,42 +87,104 @@ public final class LiveKeystore implements VerifierLookup {
   }
 
   /**
-   * This keystore as seen by a handshake whose HELLO went out at {@code helloSent}: a key replaced
-   * by a successor whose first login came after that HELLO is still let in (without a rotation
-   * ask). The client read its credential file after this HELLO arrived, so it read it before its
-   * own process (or another of the machine's processes sharing the file) saved the new key: an
-   * honest login that was under way, not a copy.
+   * How long after its HELLO a login with a replaced key may still count as under way (below): an
+   * honest client reads its file when HELLO arrives and answers at once, so this only has to cover
+   * a busy machine, not a thief who holds handshakes open to wait for a rotation.
    */
-  public VerifierLookup asOfHello(Instant helloSent) {
-    return new VerifierLookup() {
-      @Override
-      public Optional<KeyRecord> find(String clientId, String keyId) {
-        // A rotating client's file as it is now: another server may have seen its new key's
-        // first login (so this key is replaced and must not be asked to rotate again) or locked it.
-        refreshRotating(clientId);
-        return LiveKeystore.this
-            .find(clientId, keyId)
-            .map(
-                r ->
-                    r.status() == KeyStatus.REPLACED
-                            && underWayAtFirstUse(clientId, keyId, helloSent)
-                        ? new KeyRecord(r.verifier(), KeyStatus.ACTIVE)
-                        : r);
-      }
+  static final Duration IN_FLIGHT_AUTH_WINDOW = Duration.ofSeconds(2);
 
-      @Override
-      public Permissions permissions(String clientId) {
-        return LiveKeystore.this.permissions(clientId);
-      }
-    };
+  /**
+   * This keystore as seen by one handshake whose HELLO went out at {@code helloSent} ({@code
+   * helloNanos} on this process's monotonic clock) to {@code remote} (its {@code address:port} once
+   * AUTH arrived: a trusted proxy's header may name it after HELLO). A key replaced by a successor
+   * whose first login came after that HELLO is still let in (without a rotation ask) when its AUTH
+   * came within {@link #IN_FLIGHT_AUTH_WINDOW} of HELLO and from the address the successor was
+   * first used from: the client read its credential file after HELLO arrived, so before another
+   * process of the same machine saved the new key — an honest login that was under way, not a copy.
+   * Every other login with a replaced key locks the id.
+   */
+  public HandshakeKeys asOfHello(
+      Instant helloSent, long helloNanos, java.util.function.Supplier<String> remote) {
+    return new HandshakeKeys(helloSent, helloNanos, remote);
   }
 
-  /** Whether {@code keyId}'s successor was first used after {@code helloSent} (within a margin). */
-  private boolean underWayAtFirstUse(String clientId, String keyId, Instant helloSent) {
-    return current.get().client(clientId).stream()
-        .flatMap(c -> c.keys().stream())
-        .filter(k -> keyId.equals(k.replaces()) && k.used() != null)
-        .anyMatch(successor -> helloSent.isBefore(successor.used().plus(IN_FLIGHT_MARGIN)));
+  /** The keystore as one handshake sees it ({@link #asOfHello}). */
+  public final class HandshakeKeys implements VerifierLookup {
+    private final Instant helloSent;
+    private final long helloNanos;
+    private final java.util.function.Supplier<String> remote;
+    private volatile boolean replacedInFlight;
+
+    private HandshakeKeys(
+        Instant helloSent, long helloNanos, java.util.function.Supplier<String> remote) {
+      this.helloSent = helloSent;
+      this.helloNanos = helloNanos;
+      this.remote = remote;
+    }
+
+    /** Whether this handshake let a replaced key in as a login under way at the rotation. */
+    public boolean replacedInFlight() {
+      return replacedInFlight;
+    }
+
+    @Override
+    public Optional<KeyRecord> find(String clientId, String keyId) {
+      // A rotating client's file as it is now: another server may have seen its new key's first
+      // login (so this key is replaced and must not be asked to rotate again) or locked it.
+      refreshRotating(clientId);
+      Optional<KeyRecord> found = LiveKeystore.this.find(clientId, keyId);
+      if (found.isEmpty() || found.get().status() != KeyStatus.REPLACED) {
+        return found;
+      }
+      ClientKeys client = current.get().client(clientId).orElse(null);
+      KeyEntry key = client == null ? null : client.key(keyId).orElse(null);
+      if (key == null
+          || System.nanoTime() - helloNanos > IN_FLIGHT_AUTH_WINDOW.toNanos()
+          || !underWayAtFirstUse(client, keyId, helloSent, remote.get())) {
+        return found;
+      }
+      // Judged as if not replaced: expiry, approval and the lock still count; no rotation ask.
+      KeyRecord asIfCurrent = record(client, key.reinstated(), clock.instant());
+      if (asIfCurrent.status() != KeyStatus.ACTIVE) {
+        return Optional.of(asIfCurrent);
+      }
+      replacedInFlight = true;
+      return Optional.of(new KeyRecord(asIfCurrent.verifier(), KeyStatus.ACTIVE));
+    }
+
+    @Override
+    public Permissions permissions(String clientId) {
+      return LiveKeystore.this.permissions(clientId);
+    }
+  }
+
+  /**
+   * Whether {@code keyId}'s successor was first used after {@code helloSent} (within a margin),
+   * from the same address as {@code remote}.
+   */
+  private static boolean underWayAtFirstUse(
+      ClientKeys client, String keyId, Instant helloSent, String remote) {
+    String host = hostOf(remote);
+    return client.keys().stream()
+        .filter(k -> keyId.equals(k.replaces()) && k.used() != null && k.usedFrom() != null)
+        .anyMatch(
+            successor ->
+                helloSent.isBefore(successor.used().plus(IN_FLIGHT_MARGIN))
+                    && host != null
+                    && host.equals(hostOf(successor.usedFrom())));
+  }
+
+  /** The address of {@code ip:port} or {@code [ip]:port}; null if it is neither. */
+  static String hostOf(String addressAndPort) {
+    if (addressAndPort == null) {
+      return null;
+    }
+    if (addressAndPort.startsWith("[")) {
+      int end = addressAndPort.indexOf(']');
+      return end < 0 ? null : addressAndPort.substring(1, end);
+    }
+    int colon = addressAndPort.lastIndexOf(':');
+    return colon <= 0 ? null : addressAndPort.substring(0, colon);
   }
 
   /**
@@ -148,8 +210,7 @@ public final class LiveKeystore implements VerifierLookup {
     }
     ClientKeys known = current.get().client(clientId).orElse(null);
     if (known == null
-        || known.rotateEvery() == null
-            && defaultRotateEvery == null
+        || rotateEvery(known) == null
             && known.keys().stream().noneMatch(k -> k.replaces() != null)) {
       return false;
     }
@@ -166,14 +227,25 @@ public final class LiveKeystore implements VerifierLookup {
     return reread(clientId);
   }
 
+  /** Each client file's stamp when it was last reread here, so an unchanged file is not read. */
+  private final java.util.Map<String, Object> rereadStamps =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Rereads one client's file into the snapshot; whether it had changed. */
   private boolean reread(String clientId) {
     if (directory == null) {
       return false;
     }
     ClientKeys known = current.get().client(clientId).orElse(null);
+    Object stamp = directory.clientFileStamp(clientId);
+    if (known != null && stamp != null && stamp.equals(rereadStamps.get(clientId))) {
+      return false; // as it was when last read here (and taken into the snapshot then)
+    }
     try {
       ClientKeys now = directory.client(clientId);
+      if (stamp != null) {
+        rereadStamps.put(clientId, stamp);
+      }
       if (known != null && now.format().equals(known.format())) {
         return false;
       }
@@ -195,6 +267,16 @@ public final class LiveKeystore implements VerifierLookup {
         && client.locked() == null
         && client.key(keyId).isEmpty()
         && client.keys().stream().anyMatch(k -> k.replaces() != null || k.replaced() != null);
+  }
+
+  /** Whether {@code keyId} was never asked to rotate (its first ask is to be recorded). */
+  public boolean neverAsked(String clientId, String keyId) {
+    return current
+        .get()
+        .client(clientId)
+        .flatMap(c -> c.key(keyId))
+        .map(k -> k.asked() == null)
+        .orElse(false);
   }
 
   /** Whether {@code keyId} is a key the client made itself and has not logged in with yet. */
@@ -235,40 +317,54 @@ public final class LiveKeystore implements VerifierLookup {
     Optional<ClientKeys> client = known;
     Optional<KeyEntry> key = client.flatMap(c -> c.key(keyId));
     Instant now = clock.instant();
-    return key.map(
-        k -> {
-          KeyStatus status = k.statusAt(now);
-          // A client past its own expiry (keys set ID --expires) is refused as expired-key.
-          if (status == KeyStatus.ACTIVE && client.get().permissions().expiredAt(now)) {
-            status = KeyStatus.EXPIRED;
-          }
-          if (status == KeyStatus.ACTIVE && client.get().isPending()) {
-            status = KeyStatus.PENDING;
-          }
-          if ((status == KeyStatus.ACTIVE || status == KeyStatus.REPLACED)
-              && client.get().locked() != null) {
-            status = KeyStatus.LOCKED;
-          }
-          Instant refuseAfter = refuseAfter(client.get(), k);
-          if (status == KeyStatus.ACTIVE && refuseAfter != null && !now.isBefore(refuseAfter)) {
-            status = KeyStatus.EXPIRED; // not rotated by its deadline
-          }
-          boolean ask = status == KeyStatus.ACTIVE && rotationDue(client.get(), k, now);
-          return new KeyRecord(k.verifier(), status, ask ? new RotationAsk(refuseAfter) : null);
-        });
+    return key.map(k -> record(client.get(), k, now));
+  }
+
+  /** {@code k}'s record for a login at {@code now}: its state, and whether to ask a rotation. */
+  private KeyRecord record(ClientKeys client, KeyEntry k, Instant now) {
+    KeyStatus status = k.statusAt(now);
+    // A client past its own expiry (keys set ID --expires) is refused as expired-key.
+    if (status == KeyStatus.ACTIVE && client.permissions().expiredAt(now)) {
+      status = KeyStatus.EXPIRED;
+    }
+    if (status == KeyStatus.ACTIVE && client.isPending()) {
+      status = KeyStatus.PENDING;
+    }
+    if ((status == KeyStatus.ACTIVE || status == KeyStatus.REPLACED) && client.locked() != null) {
+      status = KeyStatus.LOCKED;
+    }
+    Instant refuseAfter = refuseAfter(client, k, now);
+    if (status == KeyStatus.ACTIVE
+        && k.asked() != null
+        && refuseAfter != null
+        && !now.isBefore(refuseAfter)) {
+      status = KeyStatus.EXPIRED; // not rotated by its deadline
+    }
+    boolean ask = status == KeyStatus.ACTIVE && rotationDue(client, k, now);
+    return new KeyRecord(k.verifier(), status, ask ? new RotationAsk(refuseAfter) : null);
+  }
+
+  /** How often {@code client} is asked to rotate: its own policy, or the server's; null: never. */
+  private Duration rotateEvery(ClientKeys client) {
+    Duration own = client.rotateEvery();
+    if (own == null) {
+      return defaultRotateEvery;
+    }
+    return own.isZero() ? null : own;
   }
 
   /**
-   * When {@code key} stops being taken because it was not rotated: its rotation deadline after it
-   * became due, or null (no policy, no deadline).
+   * When {@code key} stops being taken because it was not rotated: its rotation deadline after the
+   * first ask (after {@code now} if it was never asked, as the ask about to be made will be
+   * recorded), or null (no policy, no deadline).
    */
-  private Instant refuseAfter(ClientKeys client, KeyEntry key) {
-    Duration every = client.rotateEvery() != null ? client.rotateEvery() : defaultRotateEvery;
+  private Instant refuseAfter(ClientKeys client, KeyEntry key, Instant now) {
+    Duration every = rotateEvery(client);
     Duration deadline = rotateDeadline;
     if (every == null || deadline == null) {
       return null;
     }
-    return key.created().plus(every).plus(deadline);
+    return (key.asked() != null ? key.asked() : now).plus(deadline);
   }
 
   /**
@@ -277,7 +373,7 @@ public final class LiveKeystore implements VerifierLookup {
    * client never used: it crashed before saving it, so it is asked again).
    */
   private boolean rotationDue(ClientKeys client, KeyEntry key, Instant now) {
-    Duration every = client.rotateEvery() != null ? client.rotateEvery() : defaultRotateEvery;
+    Duration every = rotateEvery(client);
     if (every == null) {
       return false;
     }

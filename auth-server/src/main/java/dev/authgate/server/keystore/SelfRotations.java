@@ -155,7 +155,8 @@ public final class SelfRotations {
                   null,
                   key.used(),
                   key.usedFrom(),
-                  key.replaced())
+                  key.replaced(),
+                  key.asked())
               : key);
     }
     return new ClientKeys(
@@ -165,6 +166,28 @@ public final class SelfRotations {
         keys.pendingToken(),
         keys.rotateEvery(),
         keys.locked());
+  }
+
+  /**
+   * The first time a server asked the client to rotate {@code keyId}: a {@code --rotate-deadline}
+   * counts from then, so a key is never refused for not rotating before it was asked to.
+   *
+   * @return the client's file as written, or null if there was nothing to record (asked before, by
+   *     this or another server, or the key is gone)
+   */
+  public ClientKeys asked(String clientId, String keyId) throws IOException {
+    return keystore.locked(
+        () -> {
+          Path file = keystore.existingClientFile(clientId);
+          ClientKeys keys = keystore.readFile(file);
+          KeyEntry key = keys.key(keyId).orElse(null);
+          if (key == null || key.asked() != null) {
+            return null;
+          }
+          ClientKeys updated = keys.with(key.askedAt(keystore.now()));
+          KeyFiles.writePrivate(file, updated.format(), true);
+          return updated;
+        });
   }
 
   /**

@@ -140,6 +140,14 @@ class KeysSetTest {
     assertThat(file()).doesNotContain("rotate-every");
     assertThat(set("--rotate-every", "0s").err()).contains("--rotate-every '0s': must be positive");
     assertThat(set("--rotate-every", "often").exit()).isEqualTo(2);
+
+    // A machine that cannot rotate (a library with no credential file) is exempted from the
+    // server's --rotate-every, and from its --rotate-deadline with it.
+    ServerCliRun never = set("--rotate-every", "never");
+    assertThat(never.exit()).as(never.err()).isZero();
+    assertThat(never.err()).contains("never asked to rotate its key");
+    assertThat(file()).contains("rotate-every never\n");
+    assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("\"rotate_every\":\"never\"");
   }
 
   @Test

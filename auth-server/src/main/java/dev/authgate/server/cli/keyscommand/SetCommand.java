@@ -1,5 +1,6 @@
 package dev.authgate.server.cli.keyscommand;
 
+import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.text.Sizes;
 import dev.authgate.server.audit.AuditEvent;
@@ -69,7 +70,8 @@ final class SetCommand implements Callable<Integer> {
       description =
           "Ask it to rotate its own key this often (30d, 12h): at its next session once its key is"
               + " that old it makes a new secret and sends only the verifiers; a copy of the old"
-              + " credential then gives itself away. 'default' for the server's --rotate-every.")
+              + " credential then gives itself away. 'default' for the server's --rotate-every,"
+              + " 'never' to exempt it from that (a machine that cannot rotate).")
   String rotateEvery;
 
   @Mixin AuditLogOption auditLog;
@@ -105,7 +107,11 @@ final class SetCommand implements Callable<Integer> {
                     .with("expires", after.expires() == null ? null : after.expires().toString())
                     .with(
                         "rotate_every",
-                        rotateEvery == null ? null : every == null ? "default" : every.toString());
+                        rotateEvery == null
+                            ? null
+                            : every == null
+                                ? "default"
+                                : every.isZero() ? "never" : every.toString());
               },
               () -> {
                 Permissions[] changed = dir.setPermissions(clientId, change);
@@ -126,7 +132,9 @@ final class SetCommand implements Callable<Integer> {
                       ? ""
                       : every == null
                           ? "; rotates its key as the server's --rotate-every says"
-                          : "; rotates its key every " + rotateEvery)
+                          : every.isZero()
+                              ? "; never asked to rotate its key"
+                              : "; rotates its key every " + rotateEvery)
                   + "; a running server applies it within seconds; audited in "
                   + auditLog.file);
     }
@@ -179,6 +187,9 @@ final class SetCommand implements Callable<Integer> {
     if (rotateEvery == null || rotateEvery.equals("default")) {
       return null;
     }
+    if (rotateEvery.equals("never")) {
+      return ClientKeys.NEVER_ROTATE;
+    }
     try {
       java.time.Duration every = new DurationConverter().convert(rotateEvery);
       if (every.isNegative() || every.isZero()) {
@@ -188,7 +199,11 @@ final class SetCommand implements Callable<Integer> {
     } catch (IllegalArgumentException | picocli.CommandLine.TypeConversionException e) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(),
-          "--rotate-every '" + rotateEvery + "': " + e.getMessage() + " (say 30d, 12h or default)");
+          "--rotate-every '"
+              + rotateEvery
+              + "': "
+              + e.getMessage()
+              + " (say 30d, 12h, default or never)");
     }
   }
 
