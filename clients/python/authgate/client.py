@@ -749,7 +749,8 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
             credential.trust(fingerprint)
             _step("this credential trusts that host key")
 
-        _, frame_type, payload = protocol.read_greeting(sock, address, timeout)
+        greeting = protocol.read_greeting(sock, address, timeout)
+        _, frame_type, payload = greeting
         # The file is read only now, after HELLO: a server lets in a key replaced after its HELLO
         # went out (another process of this machine rotated the file meanwhile), and locks the id
         # for one replaced before (docs/PROTOCOL.md section 5.7).
@@ -762,7 +763,13 @@ def _connect_once(server: str, credential: Credential, timeout: float) -> Connec
             X25519PrivateKey.generate(),
             check if STEPS is not None else credential.trust,
         )
-        sock.sendall(handshake.on_hello(frame_type, payload))
+        auth = handshake.on_hello(frame_type, payload)
+        if greeting.auth_header_sent:
+            # its header went out while the port was silent: the rest of the same bytes follow
+            if auth[:5] != protocol.AUTH_HEADER:
+                raise RuntimeError("AUTH's header is not the one sent early")
+            auth = auth[5:]
+        sock.sendall(auth)
         _step("sent AUTH as %s (key %s), sealed" % (credential.client_id, credential.key_id))
         head, frame_type, payload = protocol.read_frame(sock, protocol.PRE_AUTH_MAX)
         server_id, c2s, s2c = handshake.on_welcome(head, frame_type, payload)

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import socket
 import struct
+import time
 import unicodedata
 from dataclasses import dataclass
 
@@ -280,13 +281,37 @@ def could_start_a_greeting(head: bytes) -> bool:
     return 2 <= length <= PRE_AUTH_MAX if head[0] == HELLO else 1 <= length <= 16
 
 
-def read_greeting(sock: socket.socket, address: str, timeout: float) -> tuple[bytes, int, bytes]:
+AUTH_HEADER = b"\x02\x00\x00\x01\x12"  # AUTH's payload is always 274 bytes
+PROBE_AFTER = 0.5  # seconds a port may be silent before it is sent AUTH_HEADER
+
+
+class Greeting(tuple):
+    """The first frame (head, type, payload), and whether AUTH_HEADER was sent already."""
+
+    auth_header_sent = False
+
+
+def read_greeting(sock: socket.socket, address: str, timeout: float) -> "Greeting":
     """The first frame, HELLO or REFUSED, which a server sends at once. Anything else is named as
-    not an authgate server, quoting it; nothing at all, as a silent port."""
+    not an authgate server, quoting it; nothing at all, as a silent port. After PROBE_AFTER of
+    silence AUTH's constant header is sent (an authgate server reads it as the start of AUTH), so a
+    service that waits for its client to speak first answers or closes, and is named at once."""
     head = b""
+    probed = False
+    start = time.monotonic()
+    if PROBE_AFTER < timeout:
+        sock.settimeout(PROBE_AFTER)
     try:
         while len(head) < 5:
-            chunk = sock.recv(5 - len(head))
+            try:
+                chunk = sock.recv(5 - len(head))
+            except (socket.timeout, TimeoutError):
+                if head or probed or PROBE_AFTER >= timeout:
+                    raise
+                probed = True
+                sock.sendall(AUTH_HEADER)
+                sock.settimeout(max(0.001, timeout - (time.monotonic() - start)))
+                continue
             if not chunk:
                 break
             head += chunk
@@ -297,8 +322,13 @@ def read_greeting(sock: socket.socket, address: str, timeout: float) -> tuple[by
             "%s accepted the connection but sent nothing in %d s: an authgate server sends HELLO"
             " at once (is this another service's port?)" % (address, max(1, int(timeout)))
         ) from None
+    finally:
+        sock.settimeout(timeout)
     if not head:
-        raise EOFError("%s closed the connection without sending HELLO" % address)
+        raise EOFError(
+            "%s closed the connection without sending HELLO%s"
+            % (address, " (is this another service's port?)" if probed else "")
+        )
     if not could_start_a_greeting(head):
         more = b""
         sock.setblocking(False)
@@ -319,7 +349,9 @@ def read_greeting(sock: socket.socket, address: str, timeout: float) -> tuple[by
     if len(head) < 5:
         raise EOFError("the connection ended inside a frame (after %d of 5 bytes)" % len(head))
     (length,) = struct.unpack(">I", head[1:5])
-    return head, head[0], read_exactly(sock, length)
+    greeting = Greeting((head, head[0], read_exactly(sock, length)))
+    greeting.auth_header_sent = probed
+    return greeting
 
 
 def nonce(iv: bytes, n: int) -> bytes:

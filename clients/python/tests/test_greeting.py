@@ -52,6 +52,35 @@ class GreetingTest(unittest.TestCase):
             protocol.read_greeting(client, address, 1)
         self.assertIn("accepted the connection but sent nothing in 1 s", str(raised.exception))
 
+    def test_a_port_that_waits_to_be_spoken_to_is_sent_auths_header_and_named_by_its_answer(self):
+        heard = []
+
+        def http(conn):
+            heard.append(protocol.read_exactly(conn, 5))
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+        client, address, _ = self.serve(http)
+        with self.assertRaises(protocol.ProtocolError) as raised:
+            protocol.read_greeting(client, address, 300)
+        self.assertEqual(
+            str(raised.exception),
+            '%s is not an authgate server: it sent "HTTP/1.1 400 Bad Request" where HELLO belongs' % address,
+        )
+        self.assertEqual(heard, [protocol.AUTH_HEADER])
+
+    def test_a_port_that_closes_when_spoken_to_is_named_at_once(self):
+        def tls(conn):
+            protocol.read_exactly(conn, 5)
+            conn.close()
+
+        client, address, _ = self.serve(tls)
+        with self.assertRaises(EOFError) as raised:
+            protocol.read_greeting(client, address, 300)
+        self.assertEqual(
+            str(raised.exception),
+            "%s closed the connection without sending HELLO (is this another service's port?)" % address,
+        )
+
     def test_binary_bytes_are_escaped_and_a_long_greeting_cut(self):
         self.assertEqual(
             protocol.quote_greeting(bytes([0x16, 0x03, 0x01, 0x00, 0xA5, 0x01, 0x22, 0x5C])),

@@ -127,14 +127,24 @@ public final class Connector {
             trust.check(presented);
             steps.accept("this credential trusts that host key");
           };
-      Frame hello = Greeting.read(in, server, timeout);
+      Greeting.Greeted greeted = Greeting.read(in, socket, out, server, timeout);
+      Frame hello = greeted.frame();
       // The file is read only now, after HELLO: a server lets in a key replaced after its HELLO
       // went out (another process of this machine rotated the file meanwhile), and locks the id
       // for one replaced before (docs/PROTOCOL.md §5.7).
       Credential credential = credentialFile == null ? null : credentialFile.current();
       ClientIdentity identity = credential == null ? this.identity : credential.identity();
       ClientHandshake handshake = new ClientHandshake(identity, check, randomness);
-      out.write(handshake.onHello(hello));
+      byte[] auth = handshake.onHello(hello);
+      if (greeted.authHeaderSent()) {
+        // Its header went out while the port was silent: the rest of the same bytes follow.
+        if (!java.util.Arrays.equals(auth, 0, 5, Greeting.AUTH_HEADER, 0, 5)) {
+          throw new IllegalStateException("AUTH's header is not the one sent early");
+        }
+        out.write(java.util.Arrays.copyOfRange(auth, 5, auth.length));
+      } else {
+        out.write(auth);
+      }
       steps.accept(
           "sent AUTH as " + identity.clientId() + " (key " + identity.keyId() + "), sealed");
       ClientHandshake.Established established =

@@ -14,30 +14,70 @@ import java.time.Duration;
 /**
  * The first frame a server sends: HELLO or REFUSED, at once. A port that answers with anything else
  * (an SSH or SMTP banner, an HTTP error) is named as not an authgate server as soon as its first
- * bytes arrive, quoting them; one that says nothing is named as silent when the timeout passes — a
- * service that waits for its client to speak first (HTTP, TLS) cannot be told apart from a stalled
- * server any sooner, since an authgate client must not speak first.
+ * bytes arrive, quoting them. A port that says nothing for {@link #PROBE_AFTER} is sent AUTH's
+ * constant 5-byte header (docs/PROTOCOL.md §3: an authgate server reads it as the start of AUTH
+ * later, so nothing changes for one that is merely slow): a service that waits for its client to
+ * speak first (HTTP, TLS, a database) then answers with an error or closes, and is named at once;
+ * one that still says nothing is named as silent when the timeout passes.
  */
 final class Greeting {
   /** The most bytes of a foreign greeting quoted. */
   static final int QUOTED = 60;
 
+  /** How long a port may be silent before it is sent AUTH's header to make it show what it is. */
+  static final Duration PROBE_AFTER = Duration.ofMillis(500);
+
+  /**
+   * The first frame, and whether AUTH's header was sent already (the caller then sends AUTH without
+   * it).
+   */
+  record Greeted(Frame frame, boolean authHeaderSent) {}
+
   private Greeting() {}
 
   /**
-   * Reads the first frame from {@code in} (whose socket's read timeout is {@code timeout}).
+   * Reads the first frame from {@code in}, the input of {@code socket}, whose read timeout is
+   * {@code timeout}; after {@link #PROBE_AFTER} of silence, AUTH's header goes out on {@code out}.
    *
    * @throws SilentServerException if nothing arrived within the timeout
    * @throws ProtocolException if what arrived cannot start a HELLO or REFUSED
    * @throws EOFException if the server closed without a byte
    */
-  static Frame read(BufferedInputStream in, ServerAddress server, Duration timeout)
+  static Greeted read(
+      BufferedInputStream in,
+      java.net.Socket socket,
+      java.io.OutputStream out,
+      ServerAddress server,
+      Duration timeout)
       throws IOException {
     byte[] head = new byte[FrameCodec.HEADER_BYTES];
     in.mark(head.length);
     int got = 0;
+    boolean probed = false;
+    long start = System.nanoTime();
+    int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+    if (PROBE_AFTER.compareTo(timeout) < 0) {
+      socket.setSoTimeout((int) PROBE_AFTER.toMillis());
+    }
     try {
-      for (int n; got < head.length && (n = in.read(head, got, head.length - got)) >= 0; ) {
+      while (got < head.length) {
+        int n;
+        try {
+          n = in.read(head, got, head.length - got);
+        } catch (SocketTimeoutException e) {
+          if (got > 0 || probed || PROBE_AFTER.compareTo(timeout) >= 0) {
+            throw e;
+          }
+          probed = true;
+          out.write(AUTH_HEADER);
+          out.flush();
+          long left = millis - (System.nanoTime() - start) / 1_000_000;
+          socket.setSoTimeout((int) Math.max(1, left));
+          continue;
+        }
+        if (n < 0) {
+          break;
+        }
         got += n;
       }
     } catch (SocketTimeoutException e) {
@@ -49,9 +89,14 @@ final class Greeting {
               + " accepted the connection but sent nothing in "
               + Math.max(1, timeout.toSeconds())
               + " s: an authgate server sends HELLO at once (is this another service's port?)");
+    } finally {
+      socket.setSoTimeout(millis);
     }
     if (got == 0) {
-      throw new EOFException(server + " closed the connection without sending HELLO");
+      throw new EOFException(
+          server
+              + " closed the connection without sending HELLO"
+              + (probed ? " (is this another service's port?)" : ""));
     }
     if (!couldStartAGreeting(head, got)) {
       throw new ProtocolException(
@@ -62,8 +107,11 @@ final class Greeting {
               + "\" where HELLO belongs");
     }
     in.reset();
-    return FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD);
+    return new Greeted(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD), probed);
   }
+
+  /** AUTH's frame header: its payload is always 274 bytes (docs/PROTOCOL.md §4.2). */
+  static final byte[] AUTH_HEADER = {0x02, 0x00, 0x00, 0x01, 0x12};
 
   /** Whether the first {@code got} header bytes could begin a HELLO or a REFUSED. */
   static boolean couldStartAGreeting(byte[] head, int got) {

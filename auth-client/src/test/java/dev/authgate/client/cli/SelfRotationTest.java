@@ -501,4 +501,29 @@ class SelfRotationTest {
     assertThat(stored("m11").locked()).isNotNull();
     assertThat(server.awaitEvent("auth.clone-suspected").path("key_id").asText()).isEqualTo("k1");
   }
+
+  @Test
+  void aCopyThatRotatesFromTheKeyTheOriginalRotatedFromLocksTheId_andTheAuditNamesItsNewKey()
+      throws Exception {
+    Path original = provisionDue("m12", Duration.ofDays(30));
+    Path copy = dir.resolve("copy12.credential");
+    Files.copy(original, copy);
+    assertThat(ping(original).exit()).isZero(); // k1 -> k2, not used yet
+    assertThat(ping(copy).exit()).isZero(); // still k1 (taken until k2 is used): k1 -> k3
+
+    CliRun theOriginal = ping(original); // k2, which the copy's rotation overtook
+
+    assertThat(theOriginal.exit()).as(theOriginal.err()).isEqualTo(3);
+    JsonNode clone = server.awaitEvent("auth.clone-suspected");
+    assertThat(clone.path("key_id").asText()).isEqualTo("k2");
+    assertThat(clone.path("successor_key_id").asText()).isEqualTo("k3");
+    // Where k3 came from (it was never used): its keys.self_rotated event names the copy's source.
+    assertThat(
+            server
+                .awaitEvent("keys.self_rotated", e -> e.path("new_key_id").asText().equals("k3"))
+                .path("remote")
+                .asText())
+        .startsWith("127.0.0.1:");
+    assertThat(ping(copy).exit()).as("both are refused").isEqualTo(3);
+  }
 }

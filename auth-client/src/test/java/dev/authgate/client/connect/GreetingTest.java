@@ -2,6 +2,7 @@ package dev.authgate.client.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.authgate.protocol.ProtocolException;
 import dev.authgate.protocol.crypto.RandomSource;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** A port that is not an authgate server is named as such, quoting what it said. */
 class GreetingTest {
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir;
   private final CountDownLatch done = new CountDownLatch(1);
   private ServerSocket listener;
 
@@ -119,5 +121,131 @@ class GreetingTest {
             silent
                 + " accepted the connection but sent nothing in 1 s: an authgate server sends"
                 + " HELLO at once (is this another service's port?)");
+  }
+
+  @Test
+  void aPortThatWaitsForItsClientToSpeakIsSentAuthsHeaderAndNamedByItsAnswer() throws Exception {
+    // A service that speaks only when spoken to (here as nginx does: a bad request line is a 400).
+    byte[] heard = new byte[5];
+    ServerAddress http =
+        serving(
+            socket -> {
+              try {
+                socket.getInputStream().readNBytes(heard, 0, 5);
+                writing("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII))
+                    .accept(socket);
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(60),
+        () ->
+            assertThatThrownBy(() -> connector(Duration.ofMinutes(5)).connect(http))
+                .isInstanceOf(ProtocolException.class)
+                .hasMessage(
+                    http
+                        + " is not an authgate server: it sent \"HTTP/1.1 400 Bad Request\" where"
+                        + " HELLO belongs"));
+    assertThat(heard).as("AUTH's constant header, nothing more").isEqualTo(Greeting.AUTH_HEADER);
+  }
+
+  @Test
+  void aPortThatClosesWhenSpokenToIsNamedAtOnce() throws IOException {
+    // A TLS server reads a 5-byte record header, finds no record type it knows, and hangs up.
+    ServerAddress tls =
+        serving(
+            socket -> {
+              try {
+                socket.getInputStream().readNBytes(5);
+                socket.close();
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(60),
+        () ->
+            assertThatThrownBy(() -> connector(Duration.ofMinutes(5)).connect(tls))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(tls.toString())
+                .hasMessageContaining("another service's port"));
+  }
+
+  @Test
+  void anAuthgateServerSlowToGreetTakesTheEarlyHeaderAsTheStartOfAuth() throws Exception {
+    try (var server = dev.authgate.server.testing.TestServer.start(dir);
+        SlowGreeting slow = new SlowGreeting(server.port(), Duration.ofMillis(1500))) {
+      Credential credential = server.provision("sensor-1");
+
+      try (VerifiedConnection connection =
+          new Connector(
+                  credential.identity(),
+                  HostKeyTrust.of(credential),
+                  Duration.ofSeconds(30),
+                  RandomSource.secure())
+              .connect(new ServerAddress("127.0.0.1", slow.port()))) {
+        assertThat(connection.ping()).isNotNull();
+      }
+      assertThat(slow.clientSpokeBeforeHello)
+          .as("the header went out while HELLO was held")
+          .isTrue();
+      assertThat(server.events("auth.accepted")).hasSize(1);
+    }
+  }
+
+  /** A proxy that holds the server's first bytes (its HELLO) back for {@code delay}. */
+  static final class SlowGreeting implements AutoCloseable {
+    private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    volatile boolean clientSpokeBeforeHello;
+    private volatile boolean helloForwarded;
+
+    SlowGreeting(int target, Duration delay) throws IOException {
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try (Socket client = listener.accept();
+                    Socket server = new Socket(InetAddress.getLoopbackAddress(), target)) {
+                  Thread up =
+                      Thread.ofVirtual()
+                          .start(
+                              () -> {
+                                try {
+                                  byte[] buffer = new byte[4096];
+                                  for (int n; (n = client.getInputStream().read(buffer)) > 0; ) {
+                                    if (!helloForwarded) {
+                                      clientSpokeBeforeHello = true;
+                                    }
+                                    server.getOutputStream().write(buffer, 0, n);
+                                  }
+                                } catch (IOException ignored) {
+                                  // Closed.
+                                }
+                              });
+                  byte[] buffer = new byte[4096];
+                  int n = server.getInputStream().read(buffer);
+                  Thread.sleep(delay);
+                  helloForwarded = true;
+                  while (n > 0) {
+                    client.getOutputStream().write(buffer, 0, n);
+                    n = server.getInputStream().read(buffer);
+                  }
+                  up.join();
+                } catch (IOException | InterruptedException ignored) {
+                  // Closed.
+                }
+              });
+    }
+
+    int port() {
+      return listener.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      listener.close();
+    }
   }
 }

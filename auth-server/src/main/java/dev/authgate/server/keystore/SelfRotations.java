@@ -275,8 +275,33 @@ public final class SelfRotations {
         });
   }
 
-  /** The newest key made (directly or in a chain) from {@code keyId}, or null. */
+  /**
+   * The newest key made (directly or in a chain) from {@code keyId}; for a key no key was made from
+   * (a rotation whose result another holder overtook: both rotated from one key), the newest key
+   * made from its sibling; or null.
+   */
   static KeyEntry successorOf(ClientKeys keys, String keyId) {
+    KeyEntry found = chainFrom(keys, keyId);
+    KeyEntry presented = keys.key(keyId).orElse(null);
+    if (found != null || presented == null || presented.replaces() == null) {
+      return found;
+    }
+    KeyEntry sibling = null;
+    for (KeyEntry key : keys.keys()) {
+      if (presented.replaces().equals(key.replaces())
+          && !key.keyId().equals(keyId)
+          && (sibling == null || key.used() != null)) {
+        sibling = key;
+      }
+    }
+    if (sibling == null) {
+      return null;
+    }
+    KeyEntry further = chainFrom(keys, sibling.keyId());
+    return further != null ? further : sibling;
+  }
+
+  private static KeyEntry chainFrom(ClientKeys keys, String keyId) {
     KeyEntry found = null;
     String from = keyId;
     for (int hops = 0; hops < keys.keys().size(); hops++) {

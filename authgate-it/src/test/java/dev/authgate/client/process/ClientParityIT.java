@@ -35,6 +35,8 @@ class ClientParityIT {
   private static String ssh;
   private static String closing;
   private static String silent;
+  private static String tls;
+  private static String http;
   private static final List<ServerSocket> foreignPorts = new CopyOnWriteArrayList<>();
   private static final List<Socket> held = new CopyOnWriteArrayList<>();
 
@@ -172,7 +174,15 @@ class ClientParityIT {
             4,
             List.of("ping", "--server", "CLOSING", "--key", "sensor-1.credential")),
         new Case(
-            "a port that waits for its client to speak (HTTP)",
+            "a TLS port: hangs up when spoken to",
+            4,
+            List.of("ping", "--server", "TLS", "--key", "sensor-1.credential")),
+        new Case(
+            "an HTTP server that answers a bad request line",
+            4,
+            List.of("ping", "--server", "HTTP", "--key", "sensor-1.credential")),
+        new Case(
+            "a port that waits for its client to speak (a whole line first)",
             4,
             List.of(
                 "ping", "--server", "SILENT", "--key", "sensor-1.credential", "--timeout", "2")),
@@ -220,6 +230,42 @@ class ClientParityIT {
    */
   private static String foreign(String greeting, boolean close) throws IOException {
     return foreign(greeting.getBytes(StandardCharsets.US_ASCII), close, false);
+  }
+
+  /**
+   * A port that says nothing until spoken to: after a client's first 5 bytes it answers {@code
+   * answer} and closes (a TLS server, given null, just closes).
+   */
+  private static String spokenTo(String answer) throws IOException {
+    ServerSocket port = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    foreignPorts.add(port);
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              while (!port.isClosed()) {
+                try {
+                  Socket socket = port.accept();
+                  Thread.ofVirtual()
+                      .start(
+                          () -> {
+                            try (socket) {
+                              socket.setSoTimeout(60_000);
+                              socket.getInputStream().readNBytes(5);
+                              if (answer != null) {
+                                socket
+                                    .getOutputStream()
+                                    .write(answer.getBytes(StandardCharsets.US_ASCII));
+                              }
+                            } catch (IOException e) {
+                              // the client left
+                            }
+                          });
+                } catch (IOException e) {
+                  return; // closed at the end of the class
+                }
+              }
+            });
+    return "127.0.0.1:" + port.getLocalPort();
   }
 
   /** A port that sends {@code greeting} to each connection, then closes it if {@code after}. */
@@ -304,6 +350,8 @@ class ClientParityIT {
     ssh = foreign("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", false);
     closing = foreign("", true);
     silent = foreign("", false);
+    tls = spokenTo(null);
+    http = spokenTo("HTTP/1.1 400 Bad Request\r\n\r\n");
     for (String hex : List.of("05", "04", "03", "02", "07", "0a", "0b", "0600")) {
       byte[] payload = java.util.HexFormat.of().parseHex(hex);
       byte[] frame = new byte[5 + payload.length];
@@ -343,6 +391,8 @@ class ClientParityIT {
                       case "SSH" -> ssh;
                       case "CLOSING" -> closing;
                       case "SILENT" -> silent;
+                      case "TLS" -> tls;
+                      case "HTTP" -> http;
                       default -> REFUSING.getOrDefault(a, a);
                     })
             .toList();
