@@ -299,21 +299,27 @@ def read_greeting(sock: socket.socket, address: str, timeout: float) -> "Greetin
     head = b""
     probed = False
     start = time.monotonic()
-    if PROBE_AFTER < timeout:
+    probing = PROBE_AFTER < timeout
+    if probing:
         sock.settimeout(PROBE_AFTER)
     try:
         while len(head) < 5:
             try:
                 chunk = sock.recv(5 - len(head))
             except (socket.timeout, TimeoutError):
-                if head or probed or PROBE_AFTER >= timeout:
+                if not probing:
                     raise
+                probing = False
                 probed = True
-                sock.sendall(AUTH_HEADER)
                 sock.settimeout(max(0.001, timeout - (time.monotonic() - start)))
+                sock.sendall(AUTH_HEADER)
                 continue
             if not chunk:
                 break
+            if probing:
+                # only the wait for the first byte is short: the rest has the whole timeout
+                probing = False
+                sock.settimeout(max(0.001, timeout - (time.monotonic() - start)))
             head += chunk
     except (socket.timeout, TimeoutError):
         if head:
@@ -321,6 +327,13 @@ def read_greeting(sock: socket.socket, address: str, timeout: float) -> "Greetin
         raise ServerSilent(
             "%s accepted the connection but sent nothing in %d s: an authgate server sends HELLO"
             " at once (is this another service's port?)" % (address, max(1, int(timeout)))
+        ) from None
+    except (ConnectionResetError, BrokenPipeError):
+        if head or not probed:
+            raise
+        # reset (or the probe refused) by a service that hung up on AUTH's header
+        raise EOFError(
+            "%s reset the connection without sending HELLO (is this another service's port?)" % address
         ) from None
     finally:
         sock.settimeout(timeout)

@@ -81,6 +81,35 @@ class GreetingTest(unittest.TestCase):
             "%s closed the connection without sending HELLO (is this another service's port?)" % address,
         )
 
+    def test_a_header_in_pieces_has_the_whole_timeout_not_the_probes_half_second(self):
+        import time
+
+        def slow(conn):
+            conn.sendall(b"\x04")
+            time.sleep(0.8)
+            conn.sendall(b"\x00\x00\x00\x01\x05")
+
+        client, address, _ = self.serve(slow)
+        greeting = protocol.read_greeting(client, address, 30)
+        self.assertEqual((greeting[1], greeting[2]), (0x04, b"\x05"))
+        self.assertFalse(greeting.auth_header_sent)
+
+    def test_a_port_that_resets_when_spoken_to_is_named_at_once(self):
+        import struct as _struct
+
+        def resetting(conn):
+            conn.recv(1)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _struct.pack("ii", 1, 0))
+            conn.close()
+
+        client, address, _ = self.serve(resetting)
+        with self.assertRaises(EOFError) as raised:
+            protocol.read_greeting(client, address, 300)
+        self.assertEqual(
+            str(raised.exception),
+            "%s reset the connection without sending HELLO (is this another service's port?)" % address,
+        )
+
     def test_binary_bytes_are_escaped_and_a_long_greeting_cut(self):
         self.assertEqual(
             protocol.quote_greeting(bytes([0x16, 0x03, 0x01, 0x00, 0xA5, 0x01, 0x22, 0x5C])),

@@ -59,24 +59,30 @@ final class Greeting {
     if (PROBE_AFTER.compareTo(timeout) < 0) {
       socket.setSoTimeout((int) PROBE_AFTER.toMillis());
     }
+    boolean probing = PROBE_AFTER.compareTo(timeout) < 0;
     try {
       while (got < head.length) {
         int n;
         try {
           n = in.read(head, got, head.length - got);
         } catch (SocketTimeoutException e) {
-          if (got > 0 || probed || PROBE_AFTER.compareTo(timeout) >= 0) {
+          if (!probing) {
             throw e;
           }
+          probing = false;
           probed = true;
+          socket.setSoTimeout(left(millis, start));
           out.write(AUTH_HEADER);
           out.flush();
-          long left = millis - (System.nanoTime() - start) / 1_000_000;
-          socket.setSoTimeout((int) Math.max(1, left));
           continue;
         }
         if (n < 0) {
           break;
+        }
+        if (probing) {
+          // Only the wait for the first byte is short: the rest has the whole timeout.
+          probing = false;
+          socket.setSoTimeout(left(millis, start));
         }
         got += n;
       }
@@ -89,6 +95,13 @@ final class Greeting {
               + " accepted the connection but sent nothing in "
               + Math.max(1, timeout.toSeconds())
               + " s: an authgate server sends HELLO at once (is this another service's port?)");
+    } catch (java.net.SocketException e) {
+      if (got > 0 || !probed) {
+        throw e;
+      }
+      // Reset (or the probe refused) by a service that hung up on AUTH's header.
+      throw new EOFException(
+          server + " reset the connection without sending HELLO (is this another service's port?)");
     } finally {
       socket.setSoTimeout(millis);
     }
@@ -108,6 +121,11 @@ final class Greeting {
     }
     in.reset();
     return new Greeted(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD), probed);
+  }
+
+  /** The milliseconds of {@code millis} left since {@code start}, at least 1. */
+  private static int left(int millis, long start) {
+    return (int) Math.max(1, millis - (System.nanoTime() - start) / 1_000_000);
   }
 
   /** AUTH's frame header: its payload is always 274 bytes (docs/PROTOCOL.md §4.2). */

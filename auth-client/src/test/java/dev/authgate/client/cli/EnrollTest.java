@@ -126,6 +126,53 @@ class EnrollTest {
   }
 
   @Test
+  void aMachineEnrolledByOneServerOfAClusterIsLetInByAnotherAtOnce() throws IOException {
+    // Two servers sharing one keystore, neither watching it: only a lookup that reads the new
+    // client's file can let the machine in on the other.
+    Path keys = dir.resolve("shared-keys");
+    try (TestServer a =
+            TestServer.withKeys(
+                dir.resolve("a"),
+                keys,
+                dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("a/up")));
+        TestServer b =
+            TestServer.withKeys(
+                dir.resolve("b"),
+                keys,
+                dev.authgate.server.connection.ServerConfig.loopback(0, dir.resolve("b/up")))) {
+      EnrollmentToken token =
+          a.keystore().enrollmentTokens().create(Duration.ofHours(1), 1, false, "sensor-8", null);
+      Path credential = dir.resolve("sensor-8.credential");
+      CliRun enrolled =
+          client(
+              "",
+              "enroll",
+              "--server",
+              a.hostPort(),
+              "--token",
+              token.text(),
+              "--out",
+              credential.toString());
+      assertThat(enrolled.exit()).as(enrolled.err()).isZero();
+
+      CliRun onB = client("", "ping", "--server", b.hostPort(), "--key", credential.toString());
+
+      assertThat(onB.exit()).as(onB.err()).isZero();
+      assertThat(b.events("auth.rejected")).isEmpty();
+      // An id with no file is still unknown, and refused as any wrong login.
+      Path stranger = dir.resolve("stranger.credential");
+      dev.authgate.protocol.keyfile.KeyFiles.writePrivate(
+          stranger,
+          new Credential("nobody-9", "k1", new byte[32], Credential.load(credential).hostKeys())
+              .format(),
+          true);
+      assertThat(client("", "ping", "--server", b.hostPort(), "--key", stranger.toString()).exit())
+          .isEqualTo(3);
+      assertThat(b.awaitEvent("auth.rejected").path("reason").asText()).isEqualTo("unknown-client");
+    }
+  }
+
+  @Test
   void theSecretNeverLeavesTheMachine_andNeitherTheTokenNorTheSecretIsStoredOrLogged()
       throws IOException {
     EnrollmentToken token = token(1, false, null, "sensor-");

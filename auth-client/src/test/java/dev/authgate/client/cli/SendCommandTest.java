@@ -86,6 +86,13 @@ class SendCommandTest {
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.err()).isEqualTo("sent 1 line to room 'telemetry'\n");
     assertThat(heardFromSensor(1)).containsExactly("temp=21.5 rh=40");
+    assertThat(
+            server
+                .awaitEvent("chat.joined", e -> e.path("client_id").asText().equals("sensor-1"))
+                .path("speak_only")
+                .asBoolean())
+        .as("a sender joins to speak only: it is sent nothing, so it is never a slow consumer")
+        .isTrue();
   }
 
   @Test
@@ -112,6 +119,12 @@ class SendCommandTest {
     JsonNode closed = server.awaitEvent("datagram.closed");
     assertThat(closed.path("client_id").asText()).isEqualTo("sensor-1");
     assertThat(closed.path("received").asLong()).isEqualTo(3);
+    assertThat(
+            server
+                .awaitEvent("chat.joined", e -> e.path("client_id").asText().equals("sensor-1"))
+                .path("speak_only")
+                .asBoolean())
+        .isTrue();
   }
 
   @Test

@@ -175,6 +175,62 @@ class GreetingTest {
   }
 
   @Test
+  void aHeaderThatArrivesInPiecesHasTheWholeTimeout_notTheProbesHalfSecond() throws Exception {
+    // A refusal whose first byte comes at once and the rest 0.8 s later (a slow relay).
+    ServerAddress slow =
+        serving(
+            socket -> {
+              try {
+                socket.getOutputStream().write(0x04);
+                socket.getOutputStream().flush();
+                Thread.sleep(800);
+                socket.getOutputStream().write(new byte[] {0, 0, 0, 1, 0x05});
+                socket.getOutputStream().flush();
+              } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    try (Socket socket = new Socket(slow.host(), slow.port())) {
+      socket.setSoTimeout(30_000);
+      Greeting.Greeted greeted =
+          Greeting.read(
+              new java.io.BufferedInputStream(socket.getInputStream()),
+              socket,
+              socket.getOutputStream(),
+              slow,
+              Duration.ofSeconds(30));
+
+      assertThat(greeted.frame().payload()).containsExactly(0x05);
+      assertThat(greeted.authHeaderSent()).isFalse();
+    }
+  }
+
+  @Test
+  void aPortThatResetsWhenSpokenToIsNamedAtOnce() throws IOException {
+    ServerAddress resetting =
+        serving(
+            socket -> {
+              try {
+                socket.getInputStream().read();
+                socket.setSoLinger(true, 0);
+                socket.close();
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(60),
+        () ->
+            assertThatThrownBy(() -> connector(Duration.ofMinutes(5)).connect(resetting))
+                .isInstanceOf(EOFException.class)
+                .hasMessage(
+                    resetting
+                        + " reset the connection without sending HELLO (is this another service's"
+                        + " port?)"));
+  }
+
+  @Test
   void anAuthgateServerSlowToGreetTakesTheEarlyHeaderAsTheStartOfAuth() throws Exception {
     try (var server = dev.authgate.server.testing.TestServer.start(dir);
         SlowGreeting slow = new SlowGreeting(server.port(), Duration.ofMillis(1500))) {

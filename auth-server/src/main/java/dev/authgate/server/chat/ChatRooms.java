@@ -93,7 +93,12 @@ public final class ChatRooms {
       audited(AuditEventType.CHAT_LEFT, member, previous, "moved to " + roomName);
       bus.publish(new Event(Event.Kind.LEFT, now, previous, member.clientId(), "moved"));
     }
-    audited(AuditEventType.CHAT_JOINED, member, roomName, null);
+    audit.record(
+        AuditEvent.of(AuditEventType.CHAT_JOINED)
+            .with("conn", member.connectionId())
+            .with("client_id", member.clientId())
+            .with("room", roomName)
+            .with("speak_only", speakOnly ? Boolean.TRUE : null));
     bus.publish(new Event(Event.Kind.JOINED, now, roomName, member.clientId(), ""));
     dropAll(slow);
   }

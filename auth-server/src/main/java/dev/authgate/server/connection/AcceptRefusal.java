@@ -62,6 +62,13 @@ final class AcceptRefusal {
         deadlines.schedule(() -> closeQuietly(socket), deadline.toNanos(), TimeUnit.NANOSECONDS);
     try {
       socket.getOutputStream().write(ServerHandshake.refusalFrame(told));
+      // A client that heard nothing for a moment may have sent AUTH's header already
+      // (docs/PROTOCOL.md §3): read what arrived, so the close is a FIN after the refusal, not a
+      // reset that could overtake it. Never waits.
+      java.io.InputStream in = socket.getInputStream();
+      for (int i = 0; i < 4 && in.available() > 0; i++) {
+        in.skip(in.available());
+      }
     } catch (IOException ignored) {
       // The refused peer is gone already, or the deadline cut it; nothing else to do.
     } finally {

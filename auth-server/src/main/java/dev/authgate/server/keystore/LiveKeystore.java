@@ -313,6 +313,14 @@ public final class LiveKeystore implements VerifierLookup {
       // A key another server sharing the directory stored a moment ago (a client's own
       // rotation), before this server's watcher looks again.
       known = current.get().client(clientId);
+    } else if (known.isEmpty()
+        && directory != null
+        && directory.clientFileStamp(clientId) != null
+        && reread(clientId)) {
+      // A machine another server sharing the directory enrolled (or an operator added) a moment
+      // ago: verifiable here at once, not after the watcher's next look. One lstat for an id with
+      // no file.
+      known = current.get().client(clientId);
     }
     Optional<ClientKeys> client = known;
     Optional<KeyEntry> key = client.flatMap(c -> c.key(keyId));

@@ -37,6 +37,7 @@ class ClientParityIT {
   private static String silent;
   private static String tls;
   private static String http;
+  private static String reset;
   private static final List<ServerSocket> foreignPorts = new CopyOnWriteArrayList<>();
   private static final List<Socket> held = new CopyOnWriteArrayList<>();
 
@@ -44,7 +45,11 @@ class ClientParityIT {
    * One mistake (or outcome): the arguments after the subcommand's name, {@code SERVER} standing
    * for the server's address, and the exit status both clients must end with.
    */
-  record Case(String what, int exit, List<String> args) {
+  record Case(String what, int exit, List<String> args, String says) {
+    Case(String what, int exit, List<String> args) {
+      this(what, exit, args, null);
+    }
+
     @Override
     public String toString() {
       return what;
@@ -173,14 +178,22 @@ class ClientParityIT {
             "a port that closes without a word",
             4,
             List.of("ping", "--server", "CLOSING", "--key", "sensor-1.credential")),
+        // Named by what they do when spoken to, not by the silent-port line at the timeout.
         new Case(
             "a TLS port: hangs up when spoken to",
             4,
-            List.of("ping", "--server", "TLS", "--key", "sensor-1.credential")),
+            List.of("ping", "--server", "TLS", "--key", "sensor-1.credential"),
+            "closed the connection without sending HELLO (is this another service's port?)"),
+        new Case(
+            "a port that resets when spoken to",
+            4,
+            List.of("ping", "--server", "RESET", "--key", "sensor-1.credential"),
+            "reset the connection without sending HELLO (is this another service's port?)"),
         new Case(
             "an HTTP server that answers a bad request line",
             4,
-            List.of("ping", "--server", "HTTP", "--key", "sensor-1.credential")),
+            List.of("ping", "--server", "HTTP", "--key", "sensor-1.credential"),
+            "is not an authgate server: it sent \"HTTP/1.1 400 Bad Request\" where HELLO belongs"),
         new Case(
             "a port that waits for its client to speak (a whole line first)",
             4,
@@ -232,9 +245,13 @@ class ClientParityIT {
     return foreign(greeting.getBytes(StandardCharsets.US_ASCII), close, false);
   }
 
+  /** What {@link #spokenTo} answers to reset the connection instead. */
+  private static final String RESET = "RESET";
+
   /**
    * A port that says nothing until spoken to: after a client's first 5 bytes it answers {@code
-   * answer} and closes (a TLS server, given null, just closes).
+   * answer} and closes (a TLS server, given null, just closes; given {@link #RESET}, it resets
+   * after one byte).
    */
   private static String spokenTo(String answer) throws IOException {
     ServerSocket port = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -250,6 +267,11 @@ class ClientParityIT {
                           () -> {
                             try (socket) {
                               socket.setSoTimeout(60_000);
+                              if (RESET.equals(answer)) {
+                                socket.getInputStream().read();
+                                socket.setSoLinger(true, 0);
+                                return;
+                              }
                               socket.getInputStream().readNBytes(5);
                               if (answer != null) {
                                 socket
@@ -352,6 +374,7 @@ class ClientParityIT {
     silent = foreign("", false);
     tls = spokenTo(null);
     http = spokenTo("HTTP/1.1 400 Bad Request\r\n\r\n");
+    reset = spokenTo(RESET);
     for (String hex : List.of("05", "04", "03", "02", "07", "0a", "0b", "0600")) {
       byte[] payload = java.util.HexFormat.of().parseHex(hex);
       byte[] frame = new byte[5 + payload.length];
@@ -393,6 +416,7 @@ class ClientParityIT {
                       case "SILENT" -> silent;
                       case "TLS" -> tls;
                       case "HTTP" -> http;
+                      case "RESET" -> reset;
                       default -> REFUSING.getOrDefault(a, a);
                     })
             .toList();
@@ -407,6 +431,9 @@ class ClientParityIT {
     assertThat(py.err()).as("stderr").isEqualTo(java.err());
     assertThat(py.out()).as("stdout").isEqualTo(java.out());
     assertThat(java.err()).as("one line on stderr").doesNotContain("Traceback", "Exception");
+    if (c.says() != null) {
+      assertThat(java.err()).contains(c.says());
+    }
   }
 
   /** What a client said, its name at the start of each line made the same. */
