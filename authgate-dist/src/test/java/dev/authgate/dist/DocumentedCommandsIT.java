@@ -542,11 +542,20 @@ class DocumentedCommandsIT {
     steps.put(
         "bin/auth-server keys token create --prefix sensor- --uses 100 --expires 2h > fleet.token",
         documented -> {
-          Run create = sh(root, documented);
+          // Under the common umask the shell makes fleet.token readable by others: told so first.
+          Run create = sh(root, "umask 022; " + documented);
           assertThat(create.exit()).as(create.all()).isZero();
           assertThat(Files.readString(root.resolve("fleet.token")))
               .matches("agt2-[0-9a-f]{16}-[A-Za-z0-9_-]{43}-[A-Za-z0-9_-]{43}\n");
           assertThat(create.err()).contains("enrolls ids starting with 'sensor-', 100 times");
+          Path token = root.resolve("fleet.token").toRealPath();
+          assertThat(create.err())
+              .contains(
+                  "auth-server: warning: the enrollment token is going to "
+                      + token
+                      + ", which group or others may read (mode 0644): chmod 600 "
+                      + token
+                      + " now (umask 077 before redirecting)");
         });
     steps.put(
         "bin/auth-client enroll --server gate.example:7350 --token - --out"

@@ -206,9 +206,31 @@ class TarballIT {
   @Test
   void withoutALocaleNonAsciiNamesAreStoredByteForByte() throws Exception {
     Path root = unpack();
-    Path work = Files.createDirectories(dir.resolve("var"));
+    nonAsciiNamesWithoutALocale(
+        root,
+        Files.createDirectories(dir.resolve("var")),
+        root.resolve("bin/auth-client"),
+        "auth-client");
+    if (run(dir, List.of("python3", "-c", "import cryptography")).exit() == 0) {
+      // The Python client from the same tarball, the same way.
+      Path python = dir.resolve("py-client");
+      Files.writeString(
+          python,
+          "#!/bin/sh\nPYTHONPATH='"
+              + root.resolve("clients/python")
+              + "' PYTHONDONTWRITEBYTECODE=1 exec python3 -m authgate \"$@\"\n");
+      python.toFile().setExecutable(true);
+      nonAsciiNamesWithoutALocale(
+          root, Files.createDirectories(dir.resolve("var-py")), python, "authgate");
+    } else {
+      System.err.println("TarballIT: python3 with cryptography is missing; its names not run");
+    }
+  }
+
+  private void nonAsciiNamesWithoutALocale(Path root, Path work, Path clientPath, String prefix)
+      throws Exception {
     String server = root.resolve("bin/auth-server").toString();
-    String client = root.resolve("bin/auth-client").toString();
+    String client = clientPath.toString();
     assertThat(
             withoutLocale(work, "\"$0\" keys add sensor-1 --out sensor-1.credential", server)
                 .exit())
@@ -216,7 +238,7 @@ class TarballIT {
     ProcessBuilder serveBuilder =
         new ProcessBuilder(server, "serve", "--port", "0", "--uploads", "uploads")
             .directory(work.toFile())
-            .redirectError(dir.resolve("serve.err").toFile());
+            .redirectError(work.resolve("serve.err").toFile());
     clearLocale(serveBuilder);
     Process serve = serveBuilder.start();
     try {
@@ -258,7 +280,7 @@ class TarballIT {
               client);
       assertThat(refused.exit()).isEqualTo(2);
       assertThat(refused.err())
-          .startsWith("auth-client: caf")
+          .startsWith(prefix + ": caf")
           .endsWith(": its name is not valid UTF-8 (this process's locale); rename it\n")
           .hasLineCount(1);
 
@@ -274,8 +296,8 @@ class TarballIT {
                       + " --key sensor-1.credential --watch in --delete --settle 100ms",
                   client)
               .directory(work.toFile())
-              .redirectOutput(dir.resolve("watch.out").toFile())
-              .redirectError(dir.resolve("watch.err").toFile());
+              .redirectOutput(work.resolve("watch.out").toFile())
+              .redirectError(work.resolve("watch.err").toFile());
       clearLocale(watchBuilder);
       Process watch = watchBuilder.start();
       try {
@@ -292,11 +314,11 @@ class TarballIT {
                 + " && test ! -e \"in/$(printf '\\303\\274\\303\\274.txt')\""
                 + " && test -f \"in/$(printf 'caf\\351.txt')\"";
         while (withoutLocale(work, check, "sh").exit() != 0
-            || !Files.readString(dir.resolve("watch.err")).contains("its name is not valid")) {
+            || !Files.readString(work.resolve("watch.err")).contains("its name is not valid")) {
           assertThat(System.nanoTime() < deadline)
               .as(
                   "stored, deleted and reported within a minute: %s",
-                  Files.readString(dir.resolve("watch.err")))
+                  Files.readString(work.resolve("watch.err")))
               .isTrue();
           Thread.sleep(200);
         }

@@ -292,6 +292,11 @@ final class ChatCommand implements Callable<Integer> {
         try {
           line = reader.readLine("> ");
         } catch (EndOfFileException | UserInterruptException e) {
+          if (e instanceof EndOfFileException) {
+            // Input that ends before the join was answered still learns how it went (a refused
+            // room exits 5), as in JSON mode.
+            answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+          }
           ended.complete("");
           break;
         }

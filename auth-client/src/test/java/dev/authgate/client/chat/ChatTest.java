@@ -268,6 +268,75 @@ class ChatTest {
     }
   }
 
+  @Test
+  void aLibraryMemberThatFellBehindIsToldWhyOnceItReadsAgain() throws Exception {
+    Credential talker = server.provision("talker");
+    Credential slow = server.provision("slowpoke");
+    java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+    List<Event> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CompletableFuture<String> ended =
+        new java.util.concurrent.CompletableFuture<>();
+    ChatClient.Listener stalled =
+        new ChatClient.Listener() {
+          @Override
+          public void onEvent(Event event) {
+            heard.add(event);
+            if (event.kind() == Event.Kind.MESSAGE) {
+              try {
+                reading.await(); // its program stopped reading (a paused pipe, a stuck consumer)
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+
+          @Override
+          public void onEnd(String reason, Exception failure) {
+            ended.complete(reason);
+          }
+        };
+    ChatClient member =
+        new ChatClient(
+            new Connector(
+                    slow.identity(),
+                    HostKeyTrust.of(slow),
+                    Duration.ofSeconds(60),
+                    RandomSource.secure())
+                .connect(new ServerAddress("127.0.0.1", server.port())));
+    clients.add(member);
+    member.start(stalled);
+    member.join("lobby");
+    ChatClient sender = member(talker, new Ear(), "lobby");
+    awaitJoins("lobby", 2);
+    String filler = "z".repeat(4000);
+    for (int i = 0; i < 20_000; i++) {
+      sender.say("m" + i + " " + filler);
+      if (i % 500 == 499 && droppedAsSlow("slowpoke")) {
+        break;
+      }
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> droppedAsSlow("slowpoke"));
+
+    // It reads again within the grace the server gives a dropped member to read its way to the
+    // end (one that stays stuck longer finds the connection cut, mid-frame if a write was blocked).
+    reading.countDown();
+
+    assertThat(ended.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("too slow");
+    assertThat(heard)
+        .filteredOn(e -> e.kind() == Event.Kind.NOTICE)
+        .extracting(Event::text)
+        .anyMatch(t -> t.startsWith("dropped from chat: ") && t.endsWith("(you stopped reading)"));
+  }
+
+  /** Whether the server dropped {@code clientId} from its room for falling behind. */
+  private boolean droppedAsSlow(String clientId) {
+    return server.events("chat.left").stream()
+        .anyMatch(
+            e ->
+                e.path("client_id").asText().equals(clientId)
+                    && e.path("reason").asText().equals("slow-consumer"));
+  }
+
   /** A verified chat member with a tiny receive window that never reads. */
   private Socket stalledMember(Credential credential) throws IOException {
     Socket socket = new Socket();

@@ -142,6 +142,14 @@ class PermissionsTest {
     assertThat(server.events("chat.refused").getFirst().path("room").asText()).isEqualTo("dev");
     assertThat(server.events("chat.joined")).isEmpty();
 
+    // The same in line mode, with input that ends before the server answers the join.
+    CliRun lines = client("", "chat", "--room", "dev");
+    assertThat(lines.exit()).as(lines.out() + lines.err()).isEqualTo(5);
+    assertThat(lines.err())
+        .isEqualTo(
+            "auth-client: the server refused: room 'dev' is not permitted for this client;"
+                + " allowed: ops, sensors-*\n");
+
     CliRun ops = client("hello ops\n", "chat", "--room", "sensors-east", "--json");
     assertThat(ops.exit()).isZero();
     assertThat(ops.out()).contains("\"type\":\"joined\",\"room\":\"sensors-east\"");

@@ -167,6 +167,19 @@ class ClientParityIT {
                 "--key",
                 "roomy.credential")),
         new Case(
+            "a reconnecting chat with a revoked key gives up at once",
+            3,
+            List.of(
+                "chat",
+                "--reconnect",
+                "--json",
+                "--room",
+                "ops",
+                "--server",
+                "SERVER",
+                "--key",
+                "gone.credential")),
+        new Case(
             "ping --verbose: each step of the connection",
             0,
             List.of("ping", "--verbose", "--server", "SERVER", "--key", "sensor-1.credential")),
@@ -324,9 +337,22 @@ class ClientParityIT {
         PythonClientIT.python(Path.of("."), "-c", "import cryptography").exit() == 0,
         "python3 with the cryptography package is not installed: the clients are not compared"
             + " (apt-get install python3-cryptography)");
-    for (String id : List.of("sensor-1", "pinger", "roomy")) {
+    for (String id : List.of("sensor-1", "pinger", "roomy", "gone")) {
       Jars.provision(dir, id);
     }
+    assertThat(
+            Jars.run(
+                dir,
+                Jars.server(
+                    List.of(),
+                    "keys",
+                    "revoke",
+                    "gone",
+                    "--keys",
+                    "keys",
+                    "--audit-log",
+                    "keys-audit.jsonl")))
+        .isZero();
     assertThat(
             Jars.run(
                 dir,
