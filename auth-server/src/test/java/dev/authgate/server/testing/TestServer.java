@@ -194,11 +194,40 @@ public final class TestServer implements AutoCloseable {
    * only a busy machine ever needs (it returns as soon as the event is there).
    */
   public JsonNode awaitEvent(String name, Predicate<JsonNode> test) {
-    return await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(20))
-        .until(() -> events(name).stream().filter(test).findFirst(), o -> o.isPresent())
-        .orElseThrow();
+    try {
+      return await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> events(name).stream().filter(test).findFirst(), o -> o.isPresent())
+          .orElseThrow();
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "no "
+              + name
+              + " event within 60 s; every thread of this JVM, virtual ones too: "
+              + dumpThreads(),
+          e);
+    }
+  }
+
+  /**
+   * Writes every thread's stack, virtual threads included, beside the audit log (a wait that timed
+   * out on a busy machine: is a session stuck, or are the virtual threads' carriers?).
+   */
+  private String dumpThreads() {
+    Path dump = root.resolve("threads-" + System.nanoTime() + ".txt");
+    try {
+      java.lang.management.ManagementFactory.getPlatformMXBean(
+              com.sun.management.HotSpotDiagnosticMXBean.class)
+          .dumpThreads(
+              dump.toString(),
+              com.sun.management.HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+      String text = Files.readString(dump);
+      System.err.println(text);
+      return dump.toString();
+    } catch (IOException | RuntimeException failed) {
+      return "(no dump: " + failed + ")";
+    }
   }
 
   /** Waits for the first event called {@code name}. */
