@@ -96,8 +96,9 @@ class PermissionsTest {
     return file;
   }
 
-  @Test
-  void aChatWhoseKeyIsRevokedExitsThreeWithOneLine() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest(name = "reconnecting: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aChatWhoseKeyIsRevokedExitsThreeWithOneLine(boolean reconnecting) throws Exception {
     PipedOutputStream typing = new PipedOutputStream();
     PipedInputStream stdin = new PipedInputStream(typing);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -106,9 +107,19 @@ class PermissionsTest {
         CompletableFuture.supplyAsync(
             () ->
                 AuthClientCommand.run(
-                    new String[] {
-                      "chat", "--server", server.hostPort(), "--key", key.toString(), "--json"
-                    },
+                    reconnecting
+                        ? new String[] {
+                          "chat",
+                          "--server",
+                          server.hostPort(),
+                          "--key",
+                          key.toString(),
+                          "--json",
+                          "--reconnect"
+                        }
+                        : new String[] {
+                          "chat", "--server", server.hostPort(), "--key", key.toString(), "--json"
+                        },
                     stdin,
                     new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8)));

@@ -281,12 +281,15 @@ class PythonClientIT {
     }
   }
 
-  @Test
-  void aRevokedPythonChatMemberExits3WhileItsInputIsStillOpen() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest(name = "reconnecting: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aRevokedPythonChatMemberExits3WhileItsInputIsStillOpen(boolean reconnecting)
+      throws Exception {
     Jars.provision(dir, "py-2");
     Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs());
-    ProcessBuilder builder =
-        new ProcessBuilder(
+    List<String> command =
+        new ArrayList<>(
+            List.of(
                 "python3",
                 "-m",
                 "authgate",
@@ -297,7 +300,12 @@ class PythonClientIT {
                 "py-2.credential",
                 "--room",
                 "ops",
-                "--json")
+                "--json"));
+    if (reconnecting) {
+      command.add("--reconnect"); // a revocation is not waited out: it ends the chat at once
+    }
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
             .directory(dir.toFile())
             .redirectError(dir.resolve("py2.err").toFile());
     builder.environment().put("PYTHONPATH", PROJECT.toString());
