@@ -61,6 +61,10 @@ public final class AuthgateServer implements Closeable {
   private final KeystoreSnapshot loaded;
   private final AuditFile auditFile;
   private final AuditLog audit;
+
+  /** The whole audit chain (metrics, connection log, hooks), for the keystore watcher's events. */
+  private final AuditLog events;
+
   private final SyslogForwarder syslog;
   private final RedisCluster cluster;
   private final UploadHooks hooks;
@@ -76,6 +80,7 @@ public final class AuthgateServer implements Closeable {
     this.loaded = s.loaded;
     this.auditFile = s.auditFile;
     this.audit = s.audit;
+    this.events = s.events;
     this.syslog = s.syslog;
     this.cluster = s.cluster;
     this.hooks = s.hooks;
@@ -248,7 +253,7 @@ public final class AuthgateServer implements Closeable {
     if (closed.get()) {
       return this; // a stopped server watches nothing
     }
-    KeystoreWatcher made = new KeystoreWatcher(keystore, live, audit, server::revalidateSessions);
+    KeystoreWatcher made = new KeystoreWatcher(keystore, live, events, server::revalidateSessions);
     if (watcher.compareAndSet(null, made)) {
       made.alsoRefresh(hostKeys);
       made.start(interval);

@@ -42,6 +42,10 @@ final class ServerAssembly {
   AuditFile auditFile;
   SyslogForwarder syslog;
   AuditLog audit;
+
+  /** The whole chain (metrics, connection log, hooks): what the server's own events go through. */
+  AuditLog events;
+
   UploadHooks hooks;
   RedisCluster cluster;
   AuthServer server;
@@ -80,9 +84,11 @@ final class ServerAssembly {
               () -> running.get() == null ? 0 : running.get().penalizedSources(),
               auditFile::lostEvents);
       AuditLog sink = new ConnectionLog(counted);
+      events = sink;
       if (b.hooks != null && b.hooks.any()) {
         hooks = new UploadHooks(sink, b.hooks, b.config.uploads().root(), b.clock);
         sink = hooks;
+        events = sink;
       }
       if (b.redis != null) {
         cluster = RedisCluster.start(b.redis, b.config.serverId(), sink, b.clock);
@@ -106,7 +112,8 @@ final class ServerAssembly {
       throw e;
     }
     AuthgateServer started = new AuthgateServer(this);
-    KeystoreWatcher.record(audit, b.keys, loaded);
+    // Through the whole chain: the metrics' authgate_clients and authgate_keys come from it.
+    KeystoreWatcher.record(events, b.keys, loaded);
     if (b.watchInterval != null) {
       started.watchKeystore(b.watchInterval);
     }

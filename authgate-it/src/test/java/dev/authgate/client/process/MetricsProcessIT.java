@@ -86,7 +86,13 @@ class MetricsProcessIT {
                       // The JVM's and the process's own, for sizing (bench sessions --metrics).
                       .contains("process_resident_memory_bytes ")
                       .contains("jvm_memory_pool_collection_used_bytes{pool=\"G1 Old Gen\"}")
-                      .contains("jvm_gc_collection_seconds_count{"));
+                      .contains("jvm_gc_collection_seconds_count{")
+                      // What is running and what it loaded; no cluster gauge without --redis.
+                      .containsPattern(
+                          "authgate_build_info\\{commit=\"[^\"]+\",jdk=\"[^\"]+\",version=\"[^\"]+\"\\} 1.0")
+                      .contains("authgate_clients 1.0")
+                      .contains("authgate_keys 1.0")
+                      .doesNotContain("authgate_cluster_connected"));
     } finally {
       server.process().destroy();
       assertThat(server.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
