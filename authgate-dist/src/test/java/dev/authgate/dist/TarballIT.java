@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -352,6 +354,120 @@ class TarballIT {
     builder.environment().keySet().removeIf(name -> name.equals("LANG") || name.startsWith("LC_"));
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
     builder.environment().put("AUTHGATE_NO_AOT", "1");
+  }
+
+  /**
+   * The service user runs the client from an installed tree it cannot write (as every user but root
+   * can not), with its state directory as its home (as the unit's user is made): the launcher gives
+   * it start-up caches of its own there, and its next ping loads the client from them, as root's
+   * does, rather than from the jar. Nothing is written into the tree.
+   */
+  @Test
+  void theServiceUserGetsStartUpCachesOfItsOwn_andItsPingLoadsFromThem() throws Exception {
+    assumeTrue(
+        "root".equals(System.getProperty("user.name"))
+            && run(dir, List.of("sh", "-c", "command -v runuser")).exit() == 0,
+        "needs root and runuser to run as nobody");
+    Path root = unpack();
+    buildAheadOfTimeCaches = true;
+    for (Path open : List.of(dir, dir.resolve("opt"))) {
+      Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    assertThat(run(dir, List.of("chmod", "-R", "a-w", root.toString())).exit()).isZero();
+    List<String> tree = tree(root);
+
+    // The service user's home, as `install -d -o authgate -m 0750 /var/lib/authgate` makes it.
+    Path home = Files.createDirectories(dir.resolve("home"));
+    UserPrincipal nobody =
+        home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+    Files.setOwner(home, nobody);
+    Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-x---"));
+
+    Path work = Files.createDirectories(dir.resolve("var"));
+    String server = root.resolve("bin/auth-server").toString();
+    Run add = run(work, List.of(server, "keys", "add", "sensor-1", "--out", "sensor-1.credential"));
+    assertThat(add.exit()).as(add.err()).isZero();
+    Path credential =
+        Files.move(work.resolve("sensor-1.credential"), home.resolve("sensor-1.credential"));
+    Files.setOwner(credential, nobody);
+
+    Process serve = serve(server, work);
+    try {
+      String address = listening(serve);
+      List<String> ping =
+          List.of(
+              "runuser",
+              "-u",
+              "nobody",
+              "--",
+              "env",
+              "-u",
+              "XDG_CACHE_HOME",
+              "HOME=" + home,
+              root.resolve("bin/auth-client").toString(),
+              "ping",
+              "--server",
+              address,
+              "--key",
+              "sensor-1.credential");
+      Run first = run(home, ping);
+      assertThat(first.exit()).as(first.err()).isZero();
+      Path caches = home.resolve(".cache/authgate");
+      String installed = cacheKey(root.resolve("lib"));
+      assertThat(caches.resolve("auth-client-" + installed + ".jsa")).isRegularFile();
+      if (Runtime.version().feature() >= 25) {
+        awaitFile(
+            caches.resolve("auth-client-" + installed + ".aot"),
+            caches.resolve("auth-client-" + installed + ".aot.lock"));
+      }
+      try (Stream<Path> files = Files.list(caches)) {
+        for (Path file : files.toList()) {
+          assertThat(Files.getOwner(file)).as("%s", file).isEqualTo(nobody);
+        }
+      }
+
+      // Where each class came from, said by the JVM: "shared objects file" is a start-up cache.
+      List<String> logged = new ArrayList<>(ping);
+      logged.add(8, "AUTHGATE_JAVA_OPTS=-Xlog:class+load=info:stderr");
+      Run second = run(home, logged);
+      assertThat(second.exit()).as(second.err()).isZero();
+      assertThat(second.out()).startsWith("verified server '").contains(" as sensor-1 (key k1)");
+      assertThat(second.err())
+          .containsPattern(
+              "dev\\.authgate\\.client\\.cli\\.PingCommand source: shared objects file");
+    } finally {
+      serve.destroy();
+      assertThat(serve.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(tree(root)).as("the installed tree is unchanged").isEqualTo(tree);
+  }
+
+  /** Every path under {@code root}, sorted. */
+  private static List<String> tree(Path root) throws IOException {
+    try (Stream<Path> walk = Files.walk(root)) {
+      return walk.map(Path::toString).sorted().toList();
+    }
+  }
+
+  /** {@code serve} on an ephemeral loopback port from {@code work}, started as this user. */
+  private Process serve(String server, Path work) throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(server, "serve", "--bind", "127.0.0.1", "--port", "0")
+            .directory(work.toFile())
+            .redirectError(work.resolve("serve.err").toFile());
+    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    builder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
+    builder.environment().put("AUTHGATE_NO_AOT", "1");
+    return builder.start();
+  }
+
+  /** The address a started server says it listens on, from its first line. */
+  private static String listening(Process serve) throws IOException {
+    String line =
+        new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))
+            .readLine();
+    assertThat(line).as("serve's first line").startsWith("listening on ");
+    return line.substring("listening on ".length());
   }
 
   @Test
