@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,14 +31,14 @@ class ClusterDemoIT {
     Path repository = Path.of("").toAbsolutePath().getParent();
     Path out = dir.resolve("out.txt");
     ProcessBuilder builder =
-        new ProcessBuilder(repository.resolve("bin/cluster-demo").toString())
+        new ProcessBuilder(
+                repository.resolve("bin/cluster-demo").toString(), "--ports", "30300-30399")
             .directory(repository.toFile())
             .redirectErrorStream(true)
             .redirectOutput(out.toFile());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
     builder.environment().put("TMPDIR", dir.toString());
     // Every port from a range, as on a host whose firewall opens only those.
-    builder.environment().put("AUTHGATE_PORTS", "30300-30399");
     Process demo = builder.start();
     boolean finished = demo.waitFor(5, TimeUnit.MINUTES);
     if (!finished) {
@@ -52,8 +56,8 @@ class ClusterDemoIT {
         .contains("\"text\":\"hello across servers\"")
         .contains("rejections by server id")
         .contains("cluster demo OK");
-    java.util.regex.Matcher listening =
-        java.util.regex.Pattern.compile(
+    Matcher listening =
+        Pattern.compile(
                 "(?m)^(?:gw[123] listening on 127\\.0\\.0\\.1:|  bind 127\\.0\\.0\\.1:|redis://127\\.0\\.0\\.1:)([0-9]+)")
             .matcher(output);
     int ports = 0;
@@ -72,6 +76,56 @@ class ClusterDemoIT {
         .isEmpty();
     try (var left = Files.list(dir)) {
       assertThat(left.filter(p -> p.getFileName().toString().startsWith("authgate-cluster")))
+          .isEmpty();
+    }
+  }
+
+  /**
+   * A range given wrongly, as the option or as {@code AUTHGATE_PORTS}, is refused in one line with
+   * exit 2 before anything is started.
+   */
+  @Test
+  void aPortRangeGivenWronglyIsRefusedBeforeAnythingStarts() throws Exception {
+    Path repository = Path.of("").toAbsolutePath().getParent();
+    String demo = repository.resolve("bin/cluster-demo").toString();
+    record Case(List<String> command, Map<String, String> env, String says) {}
+    for (Case wrong :
+        List.of(
+            new Case(
+                List.of(demo, "--ports", "40000"),
+                Map.of(),
+                "bin/cluster-demo: --ports '40000': use LOW-HIGH, e.g. 40000-40099 (see --help)"),
+            new Case(
+                List.of(demo, "--ports"),
+                Map.of(),
+                "bin/cluster-demo: --ports needs LOW-HIGH (see --help)"),
+            new Case(
+                List.of(demo),
+                Map.of("AUTHGATE_PORTS", "40000-40005"),
+                "bin/cluster-demo: --ports '40000-40005': at least 10 ports, between 1024 and 65535"
+                    + " (see --help)"),
+            new Case(
+                List.of(demo, "--ports=80-200"),
+                Map.of(),
+                "bin/cluster-demo: --ports '80-200': at least 10 ports, between 1024 and 65535"
+                    + " (see --help)"))) {
+      Path out = dir.resolve("wrong.txt");
+      ProcessBuilder builder =
+          new ProcessBuilder(wrong.command())
+              .directory(repository.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(out.toFile());
+      builder.environment().remove("AUTHGATE_PORTS");
+      builder.environment().putAll(wrong.env());
+      builder.environment().put("TMPDIR", dir.toString());
+      Process process = builder.start();
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s finished", wrong).isTrue();
+      assertThat(process.exitValue()).as("%s", wrong).isEqualTo(2);
+      assertThat(Files.readString(out)).isEqualTo(wrong.says() + "\n");
+    }
+    try (var left = Files.list(dir)) {
+      assertThat(left.filter(p -> p.getFileName().toString().startsWith("authgate-cluster")))
+          .as("nothing started")
           .isEmpty();
     }
   }
