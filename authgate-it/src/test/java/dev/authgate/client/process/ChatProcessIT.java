@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@code auth-client chat} as scripts and people use it: {@code --json} through pipes, and the
@@ -139,8 +141,31 @@ class ChatProcessIT {
     }
   }
 
-  @Test
-  void aRevokedPersonIsToldOnceAndTheChatEndsWithoutAKeypress() throws Exception {
+  /** How a person's session can end while they sit at the prompt, none of them by the person. */
+  enum Ending {
+    REVOKED(3, "auth-client: the server ended the session: this client's key was revoked"),
+    SERVER_STOPPED(4, "auth-client: the server ended the session: server shutting down"),
+    CHAT_NO_LONGER_PERMITTED(
+        5,
+        "auth-client: the server refused: this client's permissions changed and no longer allow"
+            + " this session");
+
+    final int exit;
+    final String says;
+
+    Ending(int exit, String says) {
+      this.exit = exit;
+      this.says = says;
+    }
+  }
+
+  /**
+   * However the session ends, the person is told once, the chat ends without a keypress (no "press
+   * Enter") and the exit status says why.
+   */
+  @ParameterizedTest
+  @EnumSource(Ending.class)
+  void aPersonIsToldOnceAndTheChatEndsWithoutAKeypress(Ending ending) throws Exception {
     Path exit = dir.resolve("human.exit");
     String command =
         "sh -c '"
@@ -156,25 +181,46 @@ class ChatProcessIT {
             + "; echo $? > "
             + exit
             + "; sleep 60'";
-    try (Tmux terminal = Tmux.start("revoked", 120, 20, command)) {
+    try (Tmux terminal = Tmux.start("ended", 120, 20, command)) {
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> terminal.screen().contains("Commands: /who"));
 
-      assertThat(Jars.run(dir, Jars.server(List.of(), "keys", "revoke", "human", "--keys", "keys")))
-          .isZero();
+      switch (ending) {
+        case REVOKED ->
+            assertThat(
+                    Jars.run(
+                        dir, Jars.server(List.of(), "keys", "revoke", "human", "--keys", "keys")))
+                .isZero();
+        case SERVER_STOPPED -> {
+          server.destroy();
+          assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        case CHAT_NO_LONGER_PERMITTED ->
+            assertThat(
+                    Jars.run(
+                        dir,
+                        Jars.server(
+                            List.of(),
+                            "keys",
+                            "set",
+                            "human",
+                            "--sessions",
+                            "upload",
+                            "--keys",
+                            "keys")))
+                .isZero();
+      }
 
       // Nobody presses a key: the session's end interrupts the line editor.
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(exit));
       Awaitility.await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> !Files.readString(exit).isBlank());
-      assertThat(Files.readString(exit).strip()).isEqualTo("3");
       String screen = terminal.unwrappedScreen();
-      assertThat(screen)
-          .contains("auth-client: the server ended the session: this client's key was revoked")
-          .doesNotContain("press Enter");
-      assertThat(screen.split("this client's key was revoked", -1)).hasSize(2);
+      assertThat(Files.readString(exit).strip()).as(screen).isEqualTo(String.valueOf(ending.exit));
+      assertThat(screen).contains(ending.says).doesNotContain("press Enter");
+      assertThat(screen.split(java.util.regex.Pattern.quote(ending.says), -1)).hasSize(2);
     }
   }
 
