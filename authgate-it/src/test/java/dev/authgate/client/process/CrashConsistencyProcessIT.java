@@ -2,6 +2,7 @@ package dev.authgate.client.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -18,6 +19,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The server killed with SIGKILL mid-upload, and frozen with SIGSTOP mid-chat, as real processes:
@@ -132,25 +135,51 @@ class CrashConsistencyProcessIT {
     }
   }
 
-  @Test
-  void ctrlCMidUploadSaysWhatTheServerKeptAndTheSameCommandResumes() throws Exception {
+  /** The two clients, each as a user starts it, with the name it signs its lines with. */
+  enum Client {
+    JAVA("auth-client"),
+    PYTHON("authgate");
+
+    final String name;
+
+    Client(String name) {
+      this.name = name;
+    }
+
+    ProcessBuilder upload(Path dir, String address) throws Exception {
+      List<String> args = List.of("upload", "--server", address, "--key", "s1.credential");
+      List<String> command = new java.util.ArrayList<>();
+      if (this == JAVA) {
+        command.addAll(Jars.client(List.of(), args.toArray(String[]::new)));
+      } else {
+        assumeTrue(
+            PythonClientIT.python(dir, "-c", "import cryptography").exit() == 0,
+            "python3 with the cryptography package is not installed");
+        command.addAll(List.of("python3", "-m", "authgate"));
+        command.addAll(args);
+      }
+      command.add("big.bin");
+      ProcessBuilder builder = new ProcessBuilder(interruptible(command)).directory(dir.toFile());
+      builder.environment().put("PYTHONPATH", PythonClientIT.PROJECT.toString());
+      builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+      return builder;
+    }
+  }
+
+  /**
+   * Ctrl-C mid-upload, in either client: it stops after a chunk and ends the session with CLOSE,
+   * says what the server kept (exactly what the audit log says), and the same command resumes.
+   */
+  @ParameterizedTest
+  @EnumSource(Client.class)
+  void ctrlCMidUploadSaysWhatTheServerKeptAndTheSameCommandResumes(Client user) throws Exception {
     Jars.provision(dir, "s1");
     Path file = bigFile(200L << 20);
     Jars.Server server = serve();
     try {
       Path output = dir.resolve("interrupted.out");
       Process client =
-          new ProcessBuilder(
-                  interruptible(
-                      Jars.client(
-                          List.of(),
-                          "upload",
-                          "--server",
-                          server.address(),
-                          "--key",
-                          "s1.credential",
-                          "big.bin")))
-              .directory(dir.toFile())
+          user.upload(dir, server.address())
               .redirectErrorStream(true)
               .redirectOutput(output.toFile())
               .start();
@@ -176,12 +205,16 @@ class CrashConsistencyProcessIT {
       String said = Files.readString(output);
       Matcher kept =
           Pattern.compile(
-                  "auth-client: interrupted while sending big\\.bin: the server keeps the (\\d+)"
+                  user.name
+                      + ": interrupted while sending big\\.bin: the server keeps the (\\d+)"
                       + " of 209715200 bytes it received and verified; run the same command again"
                       + " to continue from there\n")
               .matcher(said);
       assertThat(kept.find()).as(said).isTrue();
-      assertThat(said).doesNotContain("Shutdown in progress").doesNotContain("Exception");
+      assertThat(said)
+          .doesNotContain("Shutdown in progress")
+          .doesNotContain("Exception")
+          .doesNotContain("Traceback");
       String interrupted =
           "\"reason\":\"interrupted\",\"detail\":\"connection ended (closed); "
               + kept.group(1)
@@ -193,9 +226,13 @@ class CrashConsistencyProcessIT {
           .doesNotContain("malformed")
           .doesNotContain("penali");
 
-      Process again = upload(server.address());
+      Process again =
+          user.upload(dir, server.address())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("again.out").toFile())
+              .start();
       assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
-      assertThat(again.exitValue()).isZero();
+      assertThat(again.exitValue()).as(Files.readString(dir.resolve("again.out"))).isZero();
       assertThat(Files.mismatch(file, dir.resolve("uploads/s1/big.bin"))).isEqualTo(-1);
       assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("\"resumed_from\":");
     } finally {
