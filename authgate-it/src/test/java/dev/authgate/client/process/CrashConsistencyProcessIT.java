@@ -6,14 +6,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -238,6 +245,139 @@ class CrashConsistencyProcessIT {
     } finally {
       server.process().destroy();
       server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Ctrl-C after the last chunk went out, while the server's answer is on its way: the upload is
+   * not interrupted but finished, and the client says what the server answered (stored), never
+   * "interrupted … run the same command again" about a file the server has.
+   */
+  @ParameterizedTest
+  @EnumSource(Client.class)
+  void ctrlCAfterTheLastChunkReportsTheFileAsTheServerAnswered(Client user) throws Exception {
+    Jars.provision(dir, "s1");
+    Path file = bigFile(8L << 20);
+    Jars.Server server = serve();
+    int port = Integer.parseInt(server.address().substring(server.address().lastIndexOf(':') + 1));
+    try (AnswerHold hold = new AnswerHold(port, Files.size(file))) {
+      Path output = dir.resolve("late.out");
+      Process client =
+          user.upload(dir, "127.0.0.1:" + hold.port())
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
+      // The whole file went out and the server's answer is held back.
+      await().atMost(Duration.ofSeconds(120)).until(hold::holding);
+      assertThat(client.isAlive()).isTrue();
+      signal("INT", client);
+      // Let the signal land before the answer does (if it lands later, the upload simply
+      // finished: the lines asserted below are the same).
+      Thread.sleep(1000);
+      hold.release();
+      assertThat(client.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+      String said = Files.readString(output);
+      assertThat(said)
+          .contains("stored big.bin")
+          .doesNotContain("run the same command again")
+          .doesNotContain("Shutdown in progress")
+          .doesNotContain("Traceback");
+      assertThat(client.exitValue()).as(said).isEqualTo(130);
+      assertThat(Files.mismatch(file, dir.resolve("uploads/s1/big.bin"))).isEqualTo(-1);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Files.readString(dir.resolve("audit.jsonl")).contains("upload.stored"));
+      assertThat(Files.readString(dir.resolve("audit.jsonl")))
+          .doesNotContain("\"reason\":\"interrupted\"")
+          .doesNotContain("malformed");
+    } finally {
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A relay for one connection that holds everything the server sends once the client has sent at
+   * least {@code after} bytes (for an upload: its answer), until {@link #release()}.
+   */
+  private static final class AnswerHold implements AutoCloseable {
+    private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    private final int target;
+    private final long after;
+    private final CountDownLatch released = new CountDownLatch(1);
+    private final AtomicLong sent = new AtomicLong();
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile boolean holding;
+
+    AnswerHold(int target, long after) throws IOException {
+      this.target = target;
+      this.after = after;
+      Thread.ofPlatform().daemon().name("answer-hold").start(this::relay);
+    }
+
+    int port() {
+      return listener.getLocalPort();
+    }
+
+    boolean holding() {
+      return holding;
+    }
+
+    void release() {
+      released.countDown();
+    }
+
+    private void relay() {
+      try (Socket client = listener.accept();
+          Socket server = new Socket(InetAddress.getLoopbackAddress(), target)) {
+        sockets.add(client);
+        sockets.add(server);
+        Thread up =
+            Thread.ofPlatform().daemon().start(() -> copy(client, server, n -> sent.addAndGet(n)));
+        copy(
+            server,
+            client,
+            n -> {
+              if (sent.get() >= after) {
+                holding = true;
+                try {
+                  released.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+            });
+        up.join();
+      } catch (IOException | InterruptedException e) {
+        // the test has ended the relay
+      }
+    }
+
+    /** Copies until EOF; {@code before} sees each read's size before it is written on. */
+    private static void copy(Socket from, Socket to, java.util.function.LongConsumer before) {
+      byte[] buffer = new byte[64 << 10];
+      try {
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
+        for (int n; (n = in.read(buffer)) > 0; ) {
+          before.accept(n);
+          out.write(buffer, 0, n);
+          out.flush();
+        }
+        to.shutdownOutput();
+      } catch (IOException e) {
+        // one side went away: the other follows
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      release();
+      listener.close();
+      for (Socket socket : sockets) {
+        socket.close();
+      }
     }
   }
 
