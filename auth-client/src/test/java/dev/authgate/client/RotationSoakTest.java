@@ -120,7 +120,7 @@ class RotationSoakTest {
     Path credential = server.credentialFile("machine");
     // The test policy: every login is due, so each new connection rotates (or follows a rotation
     // the other client made a moment ago).
-    server.keystore().setRotateEvery("machine", Duration.ofMillis(1));
+    server.keystore().settings().setRotateEvery("machine", Duration.ofMillis(1));
     server.reloadKeys();
     Ear room = new Ear();
     ChatClient listener =

@@ -66,16 +66,7 @@ final class ServerAssembly {
     auditFile =
         b.auditTo != null ? b.auditTo : JsonLinesAuditLog.open(b.auditLog, b.clock, b.rotation);
     try {
-      syslog =
-          b.syslogTarget == null
-              ? null
-              : new SyslogForwarder(
-                  auditFile, b.syslogTarget, b.config.serverId(), b.syslogQueue, b.clock);
-      audit = syslog == null ? auditFile : syslog;
-      if (b.redis != null) {
-        // One server of several: every event says which, so their logs can be read together.
-        audit = audit.taggedWith(b.config.serverId());
-      }
+      audit = forwardedAndTagged();
       AtomicReference<AuthServer> running = new AtomicReference<>();
       ServerMetrics counted =
           new ServerMetrics(
@@ -118,6 +109,20 @@ final class ServerAssembly {
       started.watchKeystore(b.watchInterval);
     }
     return started;
+  }
+
+  /**
+   * The audit file, forwarded to syslog when asked, and tagged with the server's id when it is one
+   * of several (so their logs can be read together).
+   */
+  private AuditLog forwardedAndTagged() {
+    syslog =
+        b.syslogTarget == null
+            ? null
+            : new SyslogForwarder(
+                auditFile, b.syslogTarget, b.config.serverId(), b.syslogQueue, b.clock);
+    AuditLog forwarded = syslog == null ? auditFile : syslog;
+    return b.redis == null ? forwarded : forwarded.taggedWith(b.config.serverId());
   }
 
   /**

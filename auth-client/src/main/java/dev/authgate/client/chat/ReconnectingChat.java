@@ -183,13 +183,7 @@ public final class ReconnectingChat implements Closeable {
     while (true) {
       int[] attempts = {1};
       VerifiedConnection connection;
-      lock.lock();
-      try {
-        connecting = Thread.currentThread();
-        wokeConnecting = false;
-      } finally {
-        lock.unlock();
-      }
+      connectingFrom(Thread.currentThread());
       try {
         connection =
             reconnector.connect(
@@ -207,15 +201,7 @@ public final class ReconnectingChat implements Closeable {
         }
         throw e;
       } finally {
-        lock.lock();
-        try {
-          connecting = null;
-          if (wokeConnecting) {
-            Thread.interrupted(); // our own wake-up, if it came after the connection was made
-          }
-        } finally {
-          lock.unlock();
-        }
+        connectingFrom(null);
       }
       if (connectedBefore) {
         listener.onReconnected(attempts[0]);
@@ -236,6 +222,24 @@ public final class ReconnectingChat implements Closeable {
         return;
       }
       listener.onDisconnected(session.why, session.failure);
+    }
+  }
+
+  /**
+   * Marks {@code thread} as the one connecting, which a wake-up may interrupt; null when done, and
+   * then clears a wake-up of ours that came after the connection was made.
+   */
+  private void connectingFrom(Thread thread) {
+    lock.lock();
+    try {
+      connecting = thread;
+      if (thread != null) {
+        wokeConnecting = false;
+      } else if (wokeConnecting) {
+        Thread.interrupted();
+      }
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -235,7 +236,7 @@ final class ChatCommand implements Callable<Integer> {
       }
       // A script whose input is shorter than the round trip still learns how its join
       // went (joined, a refused room, or a refused session) before the session ends.
-      answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      answered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
       ended.complete("");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -246,6 +247,9 @@ final class ChatCommand implements Callable<Integer> {
       ended.completeOnTimeout("the connection failed: " + e.getMessage(), 2, SECONDS).join();
     }
   }
+
+  private static final String COMMANDS_HINT =
+      "Commands: /who /rooms /join ROOM /quit (Ctrl-D leaves)";
 
   private int runInteractive(ChatClient chat, String clientId) throws Exception {
     Thread editing = Thread.currentThread();
@@ -281,12 +285,7 @@ final class ChatCommand implements Callable<Integer> {
             }
           });
       chat.join(room);
-      reader.printAbove(
-          "* "
-              + clientId
-              + " in "
-              + room
-              + ". Commands: /who /rooms /join ROOM /quit (Ctrl-D leaves)");
+      reader.printAbove("* " + clientId + " in " + room + ". " + COMMANDS_HINT);
       while (!ended.isDone()) {
         String line;
         try {
@@ -295,7 +294,7 @@ final class ChatCommand implements Callable<Integer> {
           if (e instanceof EndOfFileException) {
             // Input that ends before the join was answered still learns how it went (a refused
             // room exits 5), as in JSON mode.
-            answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            answered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
           }
           ended.complete("");
           break;

@@ -3,6 +3,7 @@ package dev.authgate.client.cli;
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.chat.ChatFormat;
 import dev.authgate.client.chat.ReconnectingChat;
+import dev.authgate.client.cli.common.Failures;
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.protocol.session.ChatMessage.Event;
 import java.io.BufferedReader;
@@ -85,7 +86,7 @@ final class ReconnectingChatLines implements ReconnectingChat.Listener {
     print(
         notice(
             "retrying",
-            dev.authgate.client.cli.common.Failures.describe(failure)
+            Failures.describe(failure)
                 + "; attempt "
                 + (attempt + 1)
                 + " in "

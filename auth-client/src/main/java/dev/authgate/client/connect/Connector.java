@@ -17,6 +17,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -106,27 +107,12 @@ public final class Connector {
       int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
       long start = System.nanoTime();
       connectTo(socket, server, millis);
-      steps.accept(
-          "connected to "
-              + format(socket.getRemoteSocketAddress())
-              + " from "
-              + format(socket.getLocalSocketAddress())
-              + " in "
-              + since(start));
+      steps.accept("connected to " + endpoints(socket) + " in " + since(start));
       socket.setSoTimeout(millis);
       BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
       WriteDeadline out = new WriteDeadline(socket.getOutputStream());
       long connected = System.nanoTime();
-      HostKeyCheck check =
-          presented -> {
-            steps.accept(
-                "HELLO after "
-                    + since(connected)
-                    + ", signed by host key "
-                    + presented.fingerprint());
-            trust.check(presented);
-            steps.accept("this credential trusts that host key");
-          };
+      HostKeyCheck check = checkSaying(connected);
       Greeting.Greeted greeted = Greeting.read(in, socket, out, server, timeout);
       Frame hello = greeted.frame();
       // The file is read only now, after HELLO: a server lets in a key replaced after its HELLO
@@ -135,27 +121,13 @@ public final class Connector {
       Credential credential = credentialFile == null ? null : credentialFile.current();
       ClientIdentity identity = credential == null ? this.identity : credential.identity();
       ClientHandshake handshake = new ClientHandshake(identity, check, randomness);
-      byte[] auth = handshake.onHello(hello);
-      if (greeted.authHeaderSent()) {
-        // Its header went out while the port was silent: the rest of the same bytes follow.
-        if (!java.util.Arrays.equals(auth, 0, 5, Greeting.AUTH_HEADER, 0, 5)) {
-          throw new IllegalStateException("AUTH's header is not the one sent early");
-        }
-        out.write(java.util.Arrays.copyOfRange(auth, 5, auth.length));
-      } else {
-        out.write(auth);
-      }
+      sendAuth(handshake.onHello(hello), greeted, out);
       steps.accept(
           "sent AUTH as " + identity.clientId() + " (key " + identity.keyId() + "), sealed");
       ClientHandshake.Established established =
           handshake.onWelcome(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD));
       trust.learned(established);
-      steps.accept(
-          "verified server '"
-              + TerminalText.escape(established.serverId())
-              + "': it proved it holds this client's verifier (handshake "
-              + since(connected)
-              + ")");
+      steps.accept(verifiedStep(established, connected));
       VerifiedConnection connection =
           new VerifiedConnection(
               socket,
@@ -176,6 +148,47 @@ public final class Connector {
       socket.close();
       throw e;
     }
+  }
+
+  private static String verifiedStep(ClientHandshake.Established established, long connected) {
+    return "verified server '"
+        + TerminalText.escape(established.serverId())
+        + "': it proved it holds this client's verifier (handshake "
+        + since(connected)
+        + ")";
+  }
+
+  /** {@code SERVER from LOCAL} of a connected socket, for the steps. */
+  private static String endpoints(Socket socket) {
+    return format(socket.getRemoteSocketAddress())
+        + " from "
+        + format(socket.getLocalSocketAddress());
+  }
+
+  /** The host key check of one connection, saying each step when it is {@code --verbose}. */
+  private HostKeyCheck checkSaying(long connected) {
+    return presented -> {
+      steps.accept(
+          "HELLO after " + since(connected) + ", signed by host key " + presented.fingerprint());
+      trust.check(presented);
+      steps.accept("this credential trusts that host key");
+    };
+  }
+
+  /**
+   * Sends AUTH; if its header went out already, while the port was silent ({@link Greeting}), the
+   * rest of the same bytes.
+   */
+  private static void sendAuth(byte[] auth, Greeting.Greeted greeted, WriteDeadline out)
+      throws IOException {
+    if (!greeted.authHeaderSent()) {
+      out.write(auth);
+      return;
+    }
+    if (!Arrays.equals(auth, 0, 5, Greeting.AUTH_HEADER, 0, 5)) {
+      throw new IllegalStateException("AUTH's header is not the one sent early");
+    }
+    out.write(Arrays.copyOfRange(auth, 5, auth.length));
   }
 
   /**

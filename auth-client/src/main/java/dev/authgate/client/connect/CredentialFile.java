@@ -1,13 +1,17 @@
 package dev.authgate.client.connect;
 
+import dev.authgate.protocol.ProtocolException;
+import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.ScramKeys;
+import dev.authgate.protocol.keyfile.ClientIds;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.keyfile.KeyFiles;
 import dev.authgate.protocol.session.RotateKey;
 import dev.authgate.protocol.session.RotateResult;
 import dev.authgate.protocol.text.IoErrors;
+import dev.authgate.protocol.text.TerminalText;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -17,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -198,16 +203,7 @@ public final class CredentialFile {
               + until);
       return;
     }
-    if (!dev.authgate.protocol.keyfile.ClientIds.isValid(result.keyId())) {
-      // A hostile or broken server's id is never written into a credential (a newline in it
-      // would add lines of the server's choosing).
-      throw new dev.authgate.protocol.ProtocolException(
-          dev.authgate.protocol.Reason.MALFORMED,
-          "the server sent an invalid key id '"
-              + dev.authgate.protocol.text.TerminalText.escape(
-                  result.keyId().substring(0, Math.min(64, result.keyId().length())))
-              + "' in ROTATE_RESULT; nothing was written");
-    }
+    requireValidKeyId(result);
     Credential rotated = new Credential(now.clientId(), result.keyId(), secret, now.hostKeys());
     steps.accept("the server stored key " + result.keyId() + "; saving it in " + file);
     pauseForCrashTests();
@@ -231,11 +227,26 @@ public final class CredentialFile {
     }
     steps.accept(
         String.format(
-            java.util.Locale.ROOT,
+            Locale.ROOT,
             "rotated this client's key as the server asked: %s replaces %s (%.1f ms)",
             result.keyId(),
             used.keyId(),
             (System.nanoTime() - start) / 1e6));
+  }
+
+  /**
+   * A hostile or broken server's key id is never written into a credential (a newline in it would
+   * add lines of the server's choosing).
+   */
+  private static void requireValidKeyId(RotateResult result) throws ProtocolException {
+    if (!ClientIds.isValid(result.keyId())) {
+      throw new ProtocolException(
+          Reason.MALFORMED,
+          "the server sent an invalid key id '"
+              + TerminalText.escape(
+                  result.keyId().substring(0, Math.min(64, result.keyId().length())))
+              + "' in ROTATE_RESULT; nothing was written");
+    }
   }
 
   /**

@@ -8,6 +8,9 @@ import dev.authgate.protocol.frame.FrameType;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 
@@ -45,49 +48,19 @@ final class Greeting {
    */
   static Greeted read(
       BufferedInputStream in,
-      java.net.Socket socket,
-      java.io.OutputStream out,
+      Socket socket,
+      OutputStream out,
       ServerAddress server,
       Duration timeout)
       throws IOException {
     byte[] head = new byte[FrameCodec.HEADER_BYTES];
     in.mark(head.length);
-    int got = 0;
-    boolean probed = false;
-    long start = System.nanoTime();
-    int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-    if (PROBE_AFTER.compareTo(timeout) < 0) {
-      socket.setSoTimeout((int) PROBE_AFTER.toMillis());
-    }
-    boolean probing = PROBE_AFTER.compareTo(timeout) < 0;
+    HeadReader reader = new HeadReader(in, socket, out, timeout);
+    int got;
     try {
-      while (got < head.length) {
-        int n;
-        try {
-          n = in.read(head, got, head.length - got);
-        } catch (SocketTimeoutException e) {
-          if (!probing) {
-            throw e;
-          }
-          probing = false;
-          probed = true;
-          socket.setSoTimeout(left(millis, start));
-          out.write(AUTH_HEADER);
-          out.flush();
-          continue;
-        }
-        if (n < 0) {
-          break;
-        }
-        if (probing) {
-          // Only the wait for the first byte is short: the rest has the whole timeout.
-          probing = false;
-          socket.setSoTimeout(left(millis, start));
-        }
-        got += n;
-      }
+      got = reader.read(head);
     } catch (SocketTimeoutException e) {
-      if (got > 0) {
+      if (reader.got > 0) {
         throw e;
       }
       throw new SilentServerException(
@@ -95,21 +68,19 @@ final class Greeting {
               + " accepted the connection but sent nothing in "
               + Math.max(1, timeout.toSeconds())
               + " s: an authgate server sends HELLO at once (is this another service's port?)");
-    } catch (java.net.SocketException e) {
-      if (got > 0 || !probed) {
+    } catch (SocketException e) {
+      if (reader.got > 0 || !reader.probed) {
         throw e;
       }
       // Reset (or the probe refused) by a service that hung up on AUTH's header.
       throw new EOFException(
           server + " reset the connection without sending HELLO (is this another service's port?)");
-    } finally {
-      socket.setSoTimeout(millis);
     }
     if (got == 0) {
       throw new EOFException(
           server
               + " closed the connection without sending HELLO"
-              + (probed ? " (is this another service's port?)" : ""));
+              + (reader.probed ? " (is this another service's port?)" : ""));
     }
     if (!couldStartAGreeting(head, got)) {
       throw new ProtocolException(
@@ -120,7 +91,71 @@ final class Greeting {
               + "\" where HELLO belongs");
     }
     in.reset();
-    return new Greeted(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD), probed);
+    return new Greeted(FrameCodec.read(in, FrameCodec.PRE_AUTH_MAX_PAYLOAD), reader.probed);
+  }
+
+  /**
+   * Reads a frame header's bytes, sending AUTH's header once the port has been silent for {@link
+   * #PROBE_AFTER}; only the wait for the first byte is that short, the rest has the whole timeout.
+   * Leaves the socket's read timeout as it found it (the whole timeout).
+   */
+  private static final class HeadReader {
+    private final BufferedInputStream in;
+    private final Socket socket;
+    private final OutputStream out;
+    private final int millis;
+    private final long start = System.nanoTime();
+    private boolean probing;
+    int got;
+    boolean probed;
+
+    HeadReader(BufferedInputStream in, Socket socket, OutputStream out, Duration timeout) {
+      this.in = in;
+      this.socket = socket;
+      this.out = out;
+      this.millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+      this.probing = PROBE_AFTER.compareTo(timeout) < 0;
+    }
+
+    /** Fills {@code head} or stops at end of stream; returns how many bytes arrived. */
+    int read(byte[] head) throws IOException {
+      if (probing) {
+        socket.setSoTimeout((int) PROBE_AFTER.toMillis());
+      }
+      try {
+        while (got < head.length) {
+          int n;
+          try {
+            n = in.read(head, got, head.length - got);
+          } catch (SocketTimeoutException e) {
+            if (!probing) {
+              throw e;
+            }
+            probe();
+            continue;
+          }
+          if (n < 0) {
+            break;
+          }
+          if (probing) {
+            probing = false; // a byte came: the rest has the whole timeout
+            socket.setSoTimeout(left(millis, start));
+          }
+          got += n;
+        }
+        return got;
+      } finally {
+        socket.setSoTimeout(millis);
+      }
+    }
+
+    private void probe() throws IOException {
+      probing = false;
+      probed = true;
+      socket.setSoTimeout(left(millis, start));
+      out.write(AUTH_HEADER);
+      out.flush();
+    }
   }
 
   /** The milliseconds of {@code millis} left since {@code start}, at least 1. */

@@ -193,7 +193,10 @@ class BenchCommandTest {
 
   @Test
   void aRoomTheClientMayNotEnterExitsFiveAndSaysWhy() throws Exception {
-    server.keystore().setPermissions("bench-1", p -> p.withRooms(java.util.List.of("ops")));
+    server
+        .keystore()
+        .settings()
+        .setPermissions("bench-1", p -> p.withRooms(java.util.List.of("ops")));
     server.reloadKeys();
     CliRun run = bench("chat", "--members", "3");
 
@@ -280,7 +283,7 @@ class BenchCommandTest {
 
   @Test
   void anUploadTheServerRefusesEndsTheBenchmarkWithTheReason() throws Exception {
-    server.keystore().setPermissions("bench-1", p -> p.withMaxFileSize(100 * 1024L));
+    server.keystore().settings().setPermissions("bench-1", p -> p.withMaxFileSize(100 * 1024L));
     server.reloadKeys();
     CliRun run = bench("upload", "--size", "300K", "--duration", "300ms", "--warmup", "0s");
 

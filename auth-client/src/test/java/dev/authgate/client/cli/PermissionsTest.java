@@ -67,7 +67,7 @@ class PermissionsTest {
   }
 
   private void limit(java.util.function.UnaryOperator<Permissions> change) throws IOException {
-    server.keystore().setPermissions("sensor-1", change);
+    server.keystore().settings().setPermissions("sensor-1", change);
     server.reloadKeys();
   }
 
@@ -298,7 +298,7 @@ class PermissionsTest {
       assertThat(next(events).kind()).isEqualTo(Event.Kind.JOINED);
 
       // As `keys set sensor-1 --rooms ops` does: the file changes, the watcher reloads it.
-      server.keystore().setPermissions("sensor-1", p -> p.withRooms(List.of("ops")));
+      server.keystore().settings().setPermissions("sensor-1", p -> p.withRooms(List.of("ops")));
 
       Exception why = ended.get(30, TimeUnit.SECONDS);
       assertThat(why)

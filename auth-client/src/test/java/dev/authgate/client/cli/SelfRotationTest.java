@@ -147,14 +147,17 @@ class SelfRotationTest {
   void aCopyThatLogsInAfterTheOriginalRotatedLocksTheIdForBoth_andTheAuditNamesBothSources()
       throws Exception {
     Path original = provisionDue("m2", Duration.ofDays(3650));
-    server.keystore().setRotateEvery("m2", null); // not due yet: both copies log in as one
+    server
+        .keystore()
+        .settings()
+        .setRotateEvery("m2", null); // not due yet: both copies log in as one
     server.reloadKeys();
     Path copy = dir.resolve("copy.credential");
     Files.copy(original, copy);
     assertThat(ping(original).exit()).isZero();
     assertThat(ping(copy).exit()).isZero();
 
-    server.keystore().setRotateEvery("m2", Duration.ofDays(30));
+    server.keystore().settings().setRotateEvery("m2", Duration.ofDays(30));
     server.reloadKeys();
     assertThat(ping(original).exit()).isZero(); // rotates
     assertThat(ping(original).exit()).isZero(); // first use of k2
@@ -275,7 +278,7 @@ class SelfRotationTest {
   void aSessionOutlivesItsKeyBeingDroppedFromTheFileAfterManyRotations() throws Exception {
     server.watchKeys();
     Path credential = provisionDue("m7", Duration.ofDays(30));
-    server.keystore().setRotateEvery("m7", null); // this session is not asked to rotate
+    server.keystore().settings().setRotateEvery("m7", null); // this session is not asked to rotate
     server.reloadKeys();
     Credential k1 = Credential.load(credential);
     var open =

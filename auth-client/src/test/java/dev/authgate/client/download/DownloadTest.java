@@ -359,6 +359,7 @@ class DownloadTest {
     publish("m1", "agent.conf", 10);
     server
         .keystore()
+        .settings()
         .setPermissions(
             "m1",
             p ->

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Everything the server keeps for one client: its keys' verifiers, never a secret. The file, one
@@ -214,31 +215,8 @@ public record ClientKeys(
           }
           pending = line.value();
         }
-        case ROTATE_EVERY -> {
-          if (rotateEvery != null) {
-            throw KeyText.error(file, line.number(), "a second rotate-every line");
-          }
-          try {
-            rotateEvery =
-                line.value().equals("never") ? NEVER_ROTATE : Duration.parse(line.value());
-          } catch (DateTimeParseException e) {
-            throw KeyText.error(
-                file, line.number(), "rotate-every is not an ISO-8601 duration or never");
-          }
-          if (rotateEvery.isNegative() || rotateEvery.isZero() && !line.value().equals("never")) {
-            throw KeyText.error(file, line.number(), "rotate-every must be positive");
-          }
-        }
-        case LOCKED -> {
-          if (locked != null) {
-            throw KeyText.error(file, line.number(), "a second locked line");
-          }
-          try {
-            locked = Instant.parse(line.value());
-          } catch (DateTimeParseException e) {
-            throw KeyText.error(file, line.number(), "locked is not an ISO-8601 instant");
-          }
-        }
+        case ROTATE_EVERY -> rotateEvery = rotateEvery(file, line, rotateEvery);
+        case LOCKED -> locked = locked(file, line, locked);
         case "key" -> keys.add(parseKey(file, line, keys));
         default -> throw KeyText.error(file, line.number(), "unknown field '" + line.name() + "'");
       }
@@ -246,6 +224,49 @@ public record ClientKeys(
     if (clientId == null) {
       throw new KeyFileException(file, file + " has no client-id line");
     }
+    requireListedPredecessors(file, keys);
+    return new ClientKeys(
+        clientId,
+        keys,
+        permissions == null ? Permissions.ALL : permissions,
+        pending,
+        rotateEvery,
+        locked);
+  }
+
+  /** A {@code rotate-every} line's value: an ISO-8601 duration or {@code never}, once. */
+  private static Duration rotateEvery(Path file, Line line, Duration before)
+      throws KeyFileException {
+    if (before != null) {
+      throw KeyText.error(file, line.number(), "a second rotate-every line");
+    }
+    Duration every;
+    try {
+      every = line.value().equals("never") ? NEVER_ROTATE : Duration.parse(line.value());
+    } catch (DateTimeParseException e) {
+      throw KeyText.error(file, line.number(), "rotate-every is not an ISO-8601 duration or never");
+    }
+    if (every.isNegative() || every.isZero() && !line.value().equals("never")) {
+      throw KeyText.error(file, line.number(), "rotate-every must be positive");
+    }
+    return every;
+  }
+
+  /** A {@code locked} line's instant, once. */
+  private static Instant locked(Path file, Line line, Instant before) throws KeyFileException {
+    if (before != null) {
+      throw KeyText.error(file, line.number(), "a second locked line");
+    }
+    try {
+      return Instant.parse(line.value());
+    } catch (DateTimeParseException e) {
+      throw KeyText.error(file, line.number(), "locked is not an ISO-8601 instant");
+    }
+  }
+
+  /** Every key a key {@code replaces} is listed in the same file. */
+  private static void requireListedPredecessors(Path file, List<KeyEntry> keys)
+      throws KeyFileException {
     for (KeyEntry key : keys) {
       if (key.replaces() != null
           && keys.stream().noneMatch(k -> k.keyId().equals(key.replaces()))) {
@@ -259,14 +280,21 @@ public record ClientKeys(
                 + ", which is not listed");
       }
     }
-    return new ClientKeys(
-        clientId,
-        keys,
-        permissions == null ? Permissions.ALL : permissions,
-        pending,
-        rotateEvery,
-        locked);
   }
+
+  /** The attributes a {@code key} line may have. */
+  private static final Set<String> KEY_ATTRIBUTES =
+      Set.of(
+          "created",
+          "revoked",
+          "expires",
+          "stored-key",
+          "server-key",
+          "replaces",
+          "used",
+          "used-from",
+          "replaced",
+          "asked");
 
   private static KeyEntry parseKey(Path file, Line line, List<KeyEntry> earlier)
       throws KeyFileException {
@@ -286,18 +314,7 @@ public record ClientKeys(
       }
     }
     for (String name : attributes.keySet()) {
-      if (!List.of(
-              "created",
-              "revoked",
-              "expires",
-              "stored-key",
-              "server-key",
-              "replaces",
-              "used",
-              "used-from",
-              "replaced",
-              "asked")
-          .contains(name)) {
+      if (!KEY_ATTRIBUTES.contains(name)) {
         throw KeyText.error(file, line.number(), "unknown key attribute '" + name + "'");
       }
     }

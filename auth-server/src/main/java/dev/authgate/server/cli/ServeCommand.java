@@ -100,6 +100,10 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin HookOptions hookOptions;
 
+  @Mixin RotationOptions rotation;
+
+  @Mixin MetricsOption metricsOption;
+
   @Option(
       names = "--handshake-timeout",
       paramLabel = "DURATION",
@@ -121,26 +125,6 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "NAME",
       description = "Name shown to verified clients (default: this host's name).")
   String serverId;
-
-  @Option(
-      names = "--rotate-every",
-      paramLabel = "DURATION",
-      converter = DurationConverter.class,
-      description =
-          "Ask every client to rotate its own key this often (30d), unless 'keys set ID"
-              + " --rotate-every' says otherwise; a copy of a replaced credential then locks the"
-              + " client id (default: no client is asked).")
-  Duration rotateEvery;
-
-  @Option(
-      names = "--rotate-deadline",
-      paramLabel = "DURATION",
-      converter = DurationConverter.class,
-      description =
-          "Refuse a key, as expired, this long after a server first asked it to rotate (30d): a"
-              + " machine that cannot save its new key works until then, and is told when"
-              + " (default: never).")
-  Duration rotateDeadline;
 
   @Option(
       names = "--shutdown-grace",
@@ -175,14 +159,6 @@ final class ServeCommand implements Callable<Integer> {
           "Messages that may wait for one chat member; a member that falls further behind is"
               + " dropped (default: ${DEFAULT-VALUE}).")
   int chatQueue;
-
-  @Option(
-      names = "--metrics",
-      paramLabel = "ADDR:PORT",
-      description =
-          "Serve Prometheus metrics at http://ADDR:PORT/metrics (off unless given; e.g. "
-              + "127.0.0.1:9350). Bind it to an address only your monitoring can reach.")
-  String metrics;
 
   @Option(
       names = "--log-format",
@@ -223,9 +199,7 @@ final class ServeCommand implements Callable<Integer> {
     RedisTarget redisTarget = clusterOptions.target(spec.commandLine());
     if (check || printConfig) {
       serverConfig();
-      if (metrics != null) {
-        metricsAddress(metrics);
-      }
+      metricsOption.address(spec.commandLine());
       return checked();
     }
     boolean auditToStdout = auditLog.toString().equals("-");
@@ -237,10 +211,10 @@ final class ServeCommand implements Callable<Integer> {
             .clock(clock)
             .redis(redisTarget)
             .hooks(hookConfig)
-            .metrics(metrics == null ? null : metricsAddress(metrics))
+            .metrics(metricsOption.address(spec.commandLine()))
             .watchKeystore(WATCH_INTERVAL)
-            .rotateEvery(rotateEvery)
-            .rotateDeadline(rotateDeadline)
+            .rotateEvery(rotation.rotateEvery)
+            .rotateDeadline(rotation.rotateDeadline)
             .onSkippedKeyFile(problem -> reportSkipped(problem, err));
     if (auditToStdout) {
       builder.auditTo(new StdoutAuditLog(System.out, clock));
@@ -339,7 +313,7 @@ final class ServeCommand implements Callable<Integer> {
     listening.println("listening on " + listen);
     listening.flush();
     if (server.servesMetrics()) {
-      LOG.info("metrics at http://{}/metrics", metrics);
+      LOG.info("metrics at http://{}/metrics", metricsOption.metrics);
     }
     LOG.atInfo()
         .addKeyValue("event", AuditEventType.SERVER_STARTED.wireName())
@@ -363,25 +337,6 @@ final class ServeCommand implements Callable<Integer> {
 
   private static String plural(long count, String noun) {
     return count + " " + noun + (count == 1 ? "" : "s");
-  }
-
-  /** {@code 127.0.0.1:9350} or {@code [::1]:9350}; a malformed one is a usage error. */
-  private java.net.InetSocketAddress metricsAddress(String text) {
-    int colon = text.lastIndexOf(':');
-    String host = colon > 0 ? text.substring(0, colon) : "";
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    try {
-      int port = Integer.parseInt(text.substring(colon + 1));
-      if (host.isEmpty() || port < 0 || port > 65535) {
-        throw new NumberFormatException();
-      }
-      return new java.net.InetSocketAddress(java.net.InetAddress.getByName(host), port);
-    } catch (NumberFormatException | java.net.UnknownHostException e) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--metrics '" + text + "': use ADDR:PORT, e.g. 127.0.0.1:9350");
-    }
   }
 
   /**

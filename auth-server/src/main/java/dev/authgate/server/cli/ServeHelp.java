@@ -15,87 +15,99 @@ import picocli.CommandLine.Model.OptionSpec;
  * generates it.
  */
 final class ServeHelp {
+  /** A section of the help: its heading and the options in it, in the order shown. */
+  enum Section {
+    LISTENING(
+        "Listening",
+        "--bind",
+        "--port",
+        "--server-id",
+        "--udp-port",
+        "--proxy-protocol",
+        "--trusted-proxies"),
+    KEYS_AND_AUDIT(
+        "Keys and audit",
+        "--keys",
+        "--audit-log",
+        "--audit-max-size",
+        "--audit-max-files",
+        "--audit-daily",
+        "--audit-compress",
+        "--audit-syslog",
+        "--audit-syslog-queue",
+        "--rotate-every",
+        "--rotate-deadline"),
+    SESSIONS(
+        "Sessions",
+        "--handshake-timeout",
+        "--idle-timeout",
+        "--write-timeout",
+        "--max-sessions",
+        "--max-sessions-per-client",
+        "--shutdown-grace"),
+    FILES(
+        "Files",
+        "--uploads",
+        "--max-file-size",
+        "--quota",
+        "--partial-keep",
+        "--published",
+        "--on-upload",
+        "--on-upload-url",
+        "--on-upload-url-attempts",
+        "--hook-timeout",
+        "--hook-concurrency",
+        "--hook-queue"),
+    DEFENCES(
+        "Defences",
+        "--max-startups",
+        "--per-source-max-startups",
+        "--penalty-authfail",
+        "--penalty-timeout",
+        "--penalty-malformed",
+        "--penalty-threshold",
+        "--penalty-max",
+        "--penalty-sources",
+        "--penalty-ipv6-prefix",
+        "--exempt"),
+    CHAT_AND_DATAGRAMS(
+        "Chat and datagrams",
+        "--chat-history",
+        "--chat-queue",
+        "--max-datagram-channels",
+        "--datagram-rate"),
+    CLUSTER("Cluster", "--redis", "--redis-password-file"),
+    RUNNING_IT(
+        "Running it",
+        "--config",
+        "--check",
+        "--print-config",
+        "--metrics",
+        "--log-format",
+        "--verbose",
+        "--help",
+        "--version");
+
+    final String heading;
+    final List<String> options;
+
+    Section(String heading, String... options) {
+      this.heading = heading;
+      this.options = List.of(options);
+    }
+  }
+
   /** Each section's heading and the options in it, in the order shown. */
   static final Map<String, List<String>> SECTIONS = sections();
 
   private ServeHelp() {}
 
   private static Map<String, List<String>> sections() {
-    Map<String, List<String>> s = new LinkedHashMap<>();
-    s.put(
-        "Listening",
-        List.of(
-            "--bind",
-            "--port",
-            "--server-id",
-            "--udp-port",
-            "--proxy-protocol",
-            "--trusted-proxies"));
-    s.put(
-        "Keys and audit",
-        List.of(
-            "--keys",
-            "--audit-log",
-            "--audit-max-size",
-            "--audit-max-files",
-            "--audit-daily",
-            "--audit-compress",
-            "--audit-syslog",
-            "--audit-syslog-queue",
-            "--rotate-every",
-            "--rotate-deadline"));
-    s.put(
-        "Sessions",
-        List.of(
-            "--handshake-timeout",
-            "--idle-timeout",
-            "--write-timeout",
-            "--max-sessions",
-            "--max-sessions-per-client",
-            "--shutdown-grace"));
-    s.put(
-        "Files",
-        List.of(
-            "--uploads",
-            "--max-file-size",
-            "--quota",
-            "--partial-keep",
-            "--published",
-            "--on-upload",
-            "--on-upload-url",
-            "--on-upload-url-attempts",
-            "--hook-timeout",
-            "--hook-concurrency",
-            "--hook-queue"));
-    s.put(
-        "Defences",
-        List.of(
-            "--max-startups",
-            "--per-source-max-startups",
-            "--penalty-authfail",
-            "--penalty-timeout",
-            "--penalty-malformed",
-            "--penalty-threshold",
-            "--penalty-max",
-            "--penalty-sources",
-            "--penalty-ipv6-prefix",
-            "--exempt"));
-    s.put(
-        "Chat and datagrams",
-        List.of("--chat-history", "--chat-queue", "--max-datagram-channels", "--datagram-rate"));
-    s.put("Cluster", List.of("--redis", "--redis-password-file"));
-    s.put(
-        "Running it",
-        List.of(
-            "--config",
-            "--check",
-            "--print-config",
-            "--metrics",
-            "--log-format",
-            "--verbose",
-            "--help",
-            "--version"));
-    return s;
+    Map<String, List<String>> sections = new LinkedHashMap<>();
+    for (Section section : Section.values()) {
+      sections.put(section.heading, section.options);
+    }
+    return sections;
   }
 
   /** Makes {@code serve}'s help list its options in {@link #SECTIONS}. */

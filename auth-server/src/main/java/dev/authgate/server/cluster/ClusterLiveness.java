@@ -25,14 +25,16 @@ final class ClusterLiveness implements ClusterPart {
 
   private final RedisCluster cluster;
   private final RedisTarget target;
+  private final String instance;
   private final AuditLog audit;
   private final String processNonce = HexFormat.of().formatHex(RandomSource.secure().bytes(8));
   private final AtomicBoolean duplicateReported = new AtomicBoolean();
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
 
-  ClusterLiveness(RedisCluster cluster, RedisTarget target, AuditLog audit) {
+  ClusterLiveness(RedisCluster cluster, RedisTarget target, String instance, AuditLog audit) {
     this.cluster = cluster;
     this.target = target;
+    this.instance = instance;
     this.audit = audit;
   }
 
@@ -110,10 +112,10 @@ final class ClusterLiveness implements ClusterPart {
           "another server linked to {} uses the same --server-id '{}': the servers' chat rooms and"
               + " session counts are mixed up until each has its own --server-id",
           target,
-          cluster.instance());
+          instance);
       audit.record(
           AuditEvent.of(AuditEventType.CLUSTER_DUPLICATE_SERVER_ID)
-              .with("server_id", cluster.instance())
+              .with("server_id", instance)
               .with("redis", target.toString()));
     }
   }

@@ -54,7 +54,7 @@ final class InstanceMaps implements ClusterPart {
     this.cluster = cluster;
     this.channel = cluster.name(name);
     this.prefix = cluster.name(name + ":");
-    this.mine = cluster.instance().replace(' ', '_');
+    this.mine = cluster.instanceName();
     this.local = local;
   }
 

@@ -58,7 +58,6 @@ public final class RedisCluster implements SharedState, Closeable {
 
   private final RedisTarget target;
   private final String instance;
-  private final AuditLog audit;
   private final Clock clock;
   private final JedisClientConfig commandConfig;
   private final JedisClientConfig subscriberConfig;
@@ -76,7 +75,6 @@ public final class RedisCluster implements SharedState, Closeable {
   private RedisCluster(RedisTarget target, String instance, AuditLog audit, Clock clock) {
     this.target = target;
     this.instance = instance;
-    this.audit = audit;
     this.clock = clock;
     this.commandConfig = target.clientConfig(TIMEOUT, TIMEOUT, "authgate-" + instance);
     this.subscriberConfig =
@@ -89,7 +87,7 @@ public final class RedisCluster implements SharedState, Closeable {
     this.subscriberThread =
         Thread.ofPlatform().name("authgate-redis-sub").daemon(true).unstarted(this::subscribe);
     this.health = new ClusterHealth(target, instance, audit, clock);
-    this.liveness = new ClusterLiveness(this, target, audit);
+    this.liveness = new ClusterLiveness(this, target, instance, audit);
     parts.add(liveness);
   }
 
@@ -130,8 +128,7 @@ public final class RedisCluster implements SharedState, Closeable {
   }
 
   @Override
-  public java.util.function.Consumer<String> keyChanges(
-      java.util.function.Consumer<String> elsewhere) {
+  public Consumer<String> keyChanges(Consumer<String> elsewhere) {
     RedisKeyChanges changes = new RedisKeyChanges(this, elsewhere);
     attach(changes);
     return changes::changed;
@@ -140,21 +137,27 @@ public final class RedisCluster implements SharedState, Closeable {
   /** Adds a part before or after the link is up; it is re-synced at the next (re)connection. */
   void attach(ClusterPart part) {
     parts.add(part);
+    // Subscribed before this part existed: subscribe again to take its channel in.
+    unsubscribe();
+  }
+
+  /**
+   * Ends the current subscription, if any: the subscriber thread subscribes again unless closed.
+   */
+  private void unsubscribe() {
     JedisPubSub now = subscription;
     if (now != null && now.isSubscribed()) {
-      // Subscribed before this part existed: subscribe again to take its channel in.
-      now.unsubscribe();
+      try {
+        now.unsubscribe();
+      } catch (RuntimeException ignored) {
+        // The subscriber notices on its own.
+      }
     }
   }
 
   /** The pub/sub channel or key named {@code suffix}, in this cluster's database's name space. */
   String name(String suffix) {
     return "authgate:" + target.database() + ":" + suffix;
-  }
-
-  /** This server's name among its peers. */
-  String instance() {
-    return instance;
   }
 
   /** The clock shared parts compare penalty ends against. */
@@ -267,14 +270,7 @@ public final class RedisCluster implements SharedState, Closeable {
   private void lost(RuntimeException e) {
     closeCommand();
     health.degraded(e);
-    JedisPubSub now = subscription;
-    if (now != null && now.isSubscribed()) {
-      try {
-        now.unsubscribe();
-      } catch (RuntimeException ignored) {
-        // The subscriber notices on its own.
-      }
-    }
+    unsubscribe();
   }
 
   /** The subscriber thread: (re)subscribes until closed. */
@@ -375,14 +371,7 @@ public final class RedisCluster implements SharedState, Closeable {
     }
     LockSupport.unpark(subscriberThread);
     boolean wasConnected = health.close();
-    JedisPubSub now = subscription;
-    if (now != null && now.isSubscribed()) {
-      try {
-        now.unsubscribe();
-      } catch (RuntimeException ignored) {
-        // Closing anyway.
-      }
-    }
+    unsubscribe();
     if (wasConnected) {
       io.execute(
           () -> {

@@ -91,7 +91,7 @@ final class RedisPenalties implements PenaltyStore, ClusterPart {
                       Long.toString(max),
                       Long.toString(cluster.clock().millis()),
                       channel,
-                      cluster.instance().replace(' ', '_'),
+                      cluster.instanceName(),
                       source));
           if (end instanceof Long millis) {
             local.merge(source, Instant.ofEpochMilli(millis));
@@ -136,7 +136,7 @@ final class RedisPenalties implements PenaltyStore, ClusterPart {
           List.of(
               Long.toString(running.getValue().toEpochMilli()),
               channel,
-              cluster.instance().replace(' ', '_'),
+              cluster.instanceName(),
               running.getKey()));
     }
     ScanParams params = new ScanParams().match(keyPrefix + "*").count(SCAN_BATCH);

@@ -14,6 +14,7 @@ import dev.authgate.server.datagram.DatagramEndpoint;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
+import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.net.Addresses;
 import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
@@ -66,8 +67,7 @@ public final class AuthServer implements Closeable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Admission admission;
 
-  /** Tells the other servers of a cluster about a client whose keys file this server changed. */
-  private volatile java.util.function.Consumer<String> keysChangedHere = clientId -> {};
+  private final KeyChangeRelay keyChanges;
 
   private AuthServer(ServerSocket listener, ServerContext context, ServerExecutors executors) {
     this.listener = listener;
@@ -77,6 +77,8 @@ public final class AuthServer implements Closeable {
         new Admission(
             context,
             new AcceptRefusal(executors.deadlines(), context.refusals(), REFUSAL_DEADLINE));
+    this.keyChanges =
+        new KeyChangeRelay(context.keys(), executors.deadlines(), this::revalidateSessions);
   }
 
   /**
@@ -138,7 +140,7 @@ public final class AuthServer implements Closeable {
                 datagrams,
                 new ControlBudgets(clock)),
             executors);
-    server.keysChangedHere = shared.keyChanges(server::keysChangedElsewhere);
+    server.keyChanges.join(shared);
     server.startBackgroundWork();
     DescriptorBudget.warnIfShort(config.sessions().maxSessions(), startups.full());
     ServerStartup.auditStarted(config, listener, hostKeys, audit, datagrams);
@@ -241,7 +243,9 @@ public final class AuthServer implements Closeable {
       String source = context.penalties().source(socket.getInetAddress());
       boolean viaProxy = context.config().defences().trustsProxy(socket.getInetAddress());
       if (admission.admit(socket, source, viaProxy)) {
-        run(new Connection(socket, id, viaProxy ? null : source, context, this::keysChanged), id);
+        run(
+            new Connection(socket, id, viaProxy ? null : source, context, keyChanges::changedHere),
+            id);
       }
     } catch (RuntimeException e) {
       LOG.error("could not start connection {}: {}", id, e.toString());
@@ -271,44 +275,6 @@ public final class AuthServer implements Closeable {
   }
 
   /**
-   * This server changed {@code clientId}'s keys file in a way that ends sessions (it locked the
-   * id): its sessions here end now, and the other servers of a cluster are told to look at once.
-   */
-  private void keysChanged(String clientId) {
-    revalidateSessions();
-    keysChangedHere.accept(clientId);
-  }
-
-  /** Client ids another server said it changed, not yet reread here. */
-  private final Set<String> keysChangedPending = ConcurrentHashMap.newKeySet();
-
-  /**
-   * Another server changed {@code clientId}'s keys file: read it now and apply it to sessions, off
-   * the cluster's subscriber thread, once however often it is named meanwhile. Only a client this
-   * server knows is reread (the message names an id, never a file to load).
-   */
-  private void keysChangedElsewhere(String clientId) {
-    if (!(context.keys() instanceof dev.authgate.server.keystore.LiveKeystore live)
-        || live.snapshot().client(clientId).isEmpty()
-        || !keysChangedPending.add(clientId)) {
-      return;
-    }
-    try {
-      executors
-          .deadlines()
-          .execute(
-              () -> {
-                keysChangedPending.remove(clientId);
-                if (live.refresh(clientId)) {
-                  revalidateSessions();
-                }
-              });
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      keysChangedPending.remove(clientId);
-    }
-  }
-
-  /**
    * Closes every verified session whose key was revoked or removed, or whose client id was locked,
    * with a CLOSE that says so. Sessions of keys that merely expired (end of a rotation grace
    * period) run on. Called after the keystore is reloaded; returns at once, whatever the sessions'
@@ -328,7 +294,7 @@ public final class AuthServer implements Closeable {
               .find(accepted.clientId(), accepted.keyId())
               .map(r -> r.status())
               .orElse(
-                  context.keys() instanceof dev.authgate.server.keystore.LiveKeystore live
+                  context.keys() instanceof LiveKeystore live
                           && live.forgottenByRotation(accepted.clientId(), accepted.keyId())
                       ? KeyStatus.REPLACED
                       : KeyStatus.REVOKED);

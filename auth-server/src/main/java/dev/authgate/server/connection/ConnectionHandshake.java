@@ -11,6 +11,7 @@ import dev.authgate.protocol.io.WriteDeadline;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.proxy.ProxyHeader;
 import dev.authgate.server.audit.AuditEventType;
+import dev.authgate.server.keystore.HandshakeKeys;
 import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.net.Addresses;
 import java.io.EOFException;
@@ -189,20 +190,7 @@ final class ConnectionHandshake {
       requireCurrentAcrossServers(accepted);
       recordFirstUse(accepted);
       recordAsked(accepted);
-      // Audited before WELCOME goes out, so the record exists by the time the client is in.
-      context
-          .audit()
-          .record(
-              connection
-                  .event(AuditEventType.AUTH_ACCEPTED)
-                  .with("client_id", accepted.clientId())
-                  .with("key_id", accepted.keyId())
-                  .with("handshake_us", (System.nanoTime() - started) / 1_000)
-                  .with(
-                      "replaced_in_flight",
-                      keysAsOfHello instanceof LiveKeystore.HandshakeKeys h && h.replacedInFlight()
-                          ? Boolean.TRUE
-                          : null));
+      auditAccepted(accepted, started); // before WELCOME: the record exists once the client is in
       out.write(accepted.welcomeFrame());
       return accepted;
     } catch (ProtocolException e) {
@@ -218,6 +206,22 @@ final class ConnectionHandshake {
       connection.leaveHandshake();
     }
     return null;
+  }
+
+  private void auditAccepted(Accepted accepted, long started) {
+    context
+        .audit()
+        .record(
+            connection
+                .event(AuditEventType.AUTH_ACCEPTED)
+                .with("client_id", accepted.clientId())
+                .with("key_id", accepted.keyId())
+                .with("handshake_us", (System.nanoTime() - started) / 1_000)
+                .with(
+                    "replaced_in_flight",
+                    keysAsOfHello instanceof HandshakeKeys h && h.replacedInFlight()
+                        ? Boolean.TRUE
+                        : null));
   }
 
   /**

@@ -7,7 +7,6 @@ import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.keyfile.Permissions.SessionKind;
 import dev.authgate.protocol.session.ChatMessage;
-import dev.authgate.protocol.session.ChatMessage.Event;
 import dev.authgate.protocol.session.DatagramControl;
 import dev.authgate.protocol.session.Enroll;
 import dev.authgate.protocol.session.EnrollResult;
@@ -47,7 +46,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.function.Predicate;
 
 /**
  * The verified part of one connection: reads the client's messages top to bottom on the
@@ -66,7 +64,6 @@ final class Session implements VerifiedSession {
   private DatagramSession datagrams;
   private volatile DownloadSession downloads;
   private RotationSession rotation;
-  private int refusalsNotAudited;
   private final SessionPolicy policy;
 
   Session(
@@ -117,7 +114,8 @@ final class Session implements VerifiedSession {
     return now;
   }
 
-  private ChatSession chat() {
+  /** This session's chat member, made on first use. */
+  ChatSession chat() {
     ChatSession now = chat;
     if (now == null) {
       now = new ChatSession(context.chat(), context.config().chat().queue(), this);
@@ -134,24 +132,7 @@ final class Session implements VerifiedSession {
               this,
               () -> accepted.keys().datagramSecret(),
               context.config().datagrams().perSecond(),
-              new DatagramSession.Chat() {
-                @Override
-                public boolean say(byte[] line) {
-                  ChatSession member = chat;
-                  return policy.permissions().allows(SessionKind.CHAT)
-                      && member != null
-                      && member.sayFromDatagram(line);
-                }
-
-                @Override
-                public void deliverEventsTo(Predicate<Event> sink) {
-                  if (sink != null) {
-                    chat().deliverRoomEventsTo(sink);
-                  } else if (chat != null) {
-                    chat.deliverRoomEventsTo(null);
-                  }
-                }
-              });
+              new DatagramChatBridge(this));
     }
     return datagrams;
   }
@@ -186,24 +167,12 @@ final class Session implements VerifiedSession {
     return connection.event(type).with("client_id", accepted.clientId());
   }
 
-  /**
-   * Audits a feature's event; a refusal or skip only while the client's control budget lasts. Past
-   * it they are counted (session.closed {@code refusals_not_audited}) rather than written one by
-   * one: a client re-sending 500 files the server has is refused 500 times, legitimately, and a
-   * client looping on a refused name must not fill the audit log.
-   */
+  /** Audits a feature's event, unless the client's control budget says to count it instead. */
   @Override
   public void audit(AuditEvent event) {
-    boolean refusal =
-        switch (event.type()) {
-          case UPLOAD_FAILED, DOWNLOAD_FAILED, DOWNLOAD_SKIPPED -> true;
-          default -> false;
-        };
-    if (refusal && !policy.control().tryTake()) {
-      refusalsNotAudited++;
-      return;
+    if (policy.auditable(event)) {
+      context.audit().record(event);
     }
-    context.audit().record(event);
   }
 
   @Override
@@ -258,14 +227,7 @@ final class Session implements VerifiedSession {
     boolean tokenSession = EnrollmentToken.isTokenClientId(accepted.clientId());
     while (true) {
       SessionMessage message = channel.receive();
-      if (tokenSession
-          && !(message instanceof Enroll
-              || message instanceof Ping
-              || message instanceof Pong
-              || message instanceof Close)) {
-        throw new NotPermitted("an enrollment token's session may only enroll");
-      }
-      policy.spend(message);
+      policy.spend(message, tokenSession);
       if (message instanceof Close) {
         return;
       }
@@ -372,7 +334,7 @@ final class Session implements VerifiedSession {
                 .with("files_sent", downloadsUsed() ? downloads.sent() : null)
                 .with("files_skipped", downloadsUsed() ? downloads.skipped() : null)
                 .with("downloads_failed", downloadsUsed() ? downloads.failed() : null)
-                .with("refusals_not_audited", refusalsNotAudited > 0 ? refusalsNotAudited : null)
+                .with("refusals_not_audited", policy.refusalsNotAudited())
                 .with("bytes_in", channel.bytesReceived())
                 .with("bytes_out", channel.bytesSent())
                 .with("duration_ms", duration.toMillis())
@@ -401,6 +363,16 @@ final class Session implements VerifiedSession {
     }
     String room = member.roomName();
     return permissions.allows(SessionKind.CHAT) && (room == null || permissions.allowsRoom(room));
+  }
+
+  /** This session's chat member if it has one yet, else null. */
+  ChatSession chatIfStarted() {
+    return chat;
+  }
+
+  /** Whether this session's client may chat now. */
+  boolean mayChat() {
+    return policy.permissions().allows(SessionKind.CHAT);
   }
 
   /** Whether a file is being received now. Safe to call from any thread. */

@@ -3,18 +3,14 @@ package dev.authgate.server.download;
 import dev.authgate.protocol.crypto.Digests;
 import dev.authgate.protocol.session.FileListing;
 import dev.authgate.protocol.session.UploadNames;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
@@ -32,8 +28,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The files published for machines: {@code ROOT/<client-id>/NAME} for one client and {@code
@@ -53,9 +47,7 @@ public final class PublishedFiles {
   /** Hashes kept at most; past this the cache starts over (each version is hashed again once). */
   private static final int MAX_CACHED = 100_000;
 
-  private static final Logger LOG = LoggerFactory.getLogger(PublishedFiles.class);
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
-  private static final java.util.Set<Path> WARNED = ConcurrentHashMap.newKeySet();
 
   private final Path root;
   private final Optional<Path> keystore;
@@ -134,7 +126,7 @@ public final class PublishedFiles {
   /** What {@code clientId} may fetch, by name, with sizes and SHA-256s. */
   List<FileListing.Entry> list(String clientId) throws IOException {
     Map<String, Published> view = new TreeMap<>(Comparator.naturalOrder());
-    try (Tree tree = Tree.open(root, keystore)) {
+    try (PublishedTree tree = PublishedTree.open(root, keystore)) {
       collect(tree, SHARED, true, view);
       if (!clientId.equals(SHARED)) {
         collect(tree, clientId, false, view);
@@ -159,7 +151,8 @@ public final class PublishedFiles {
     return entries;
   }
 
-  private static void collect(Tree tree, String dir, boolean shared, Map<String, Published> view)
+  private static void collect(
+      PublishedTree tree, String dir, boolean shared, Map<String, Published> view)
       throws IOException {
     try (SecureDirectoryStream<Path> files = tree.directory(dir)) {
       if (files == null) {
@@ -213,7 +206,7 @@ public final class PublishedFiles {
     if (!visible(name)) {
       return Optional.empty();
     }
-    try (Tree tree = Tree.open(root, keystore)) {
+    try (PublishedTree tree = PublishedTree.open(root, keystore)) {
       if (!clientId.equals(SHARED)) {
         Optional<Published> own = findIn(tree, clientId, name, false);
         if (own.isPresent()) {
@@ -224,8 +217,8 @@ public final class PublishedFiles {
     }
   }
 
-  private static Optional<Published> findIn(Tree tree, String dir, String name, boolean shared)
-      throws IOException {
+  private static Optional<Published> findIn(
+      PublishedTree tree, String dir, String name, boolean shared) throws IOException {
     try (SecureDirectoryStream<Path> files = tree.directory(dir)) {
       if (files == null) {
         return Optional.empty();
@@ -244,7 +237,7 @@ public final class PublishedFiles {
    */
   FileChannel open(Published file) throws IOException {
     String dir = file.shared() ? SHARED : file.path().getParent().getFileName().toString();
-    try (Tree tree = Tree.open(root, keystore);
+    try (PublishedTree tree = PublishedTree.open(root, keystore);
         SecureDirectoryStream<Path> files = tree.directory(dir)) {
       if (files == null) {
         throw new NoSuchFileException(file.path().toString());
@@ -304,99 +297,5 @@ public final class PublishedFiles {
       hashes.clear();
     }
     hashes.put(file, new Hashed(state, sha256.clone()));
-  }
-
-  /**
-   * The published tree for one request: its root's real path (the configured setting is followed,
-   * as for uploads) opened as a directory handle, after refusing a root that is or holds the
-   * keystore or lies inside it. Client and shared directories are opened from that handle without
-   * following a link.
-   */
-  private record Tree(Path real, SecureDirectoryStream<Path> handle) implements Closeable {
-    static Tree open(Path root, Optional<Path> keystore) throws IOException {
-      Path real;
-      try {
-        real = root.toRealPath();
-      } catch (NoSuchFileException absent) {
-        return new Tree(root, null); // nothing published (yet)
-      }
-      if (keystore.isPresent()) {
-        Path keys = realOrAbsolute(keystore.get());
-        if (real.startsWith(keys) || keys.startsWith(real)) {
-          throw new IOException(
-              "published directory "
-                  + root
-                  + " resolves to "
-                  + real
-                  + ", which overlaps the keystore "
-                  + keys
-                  + "; nothing is served from it");
-        }
-      }
-      DirectoryStream<Path> stream;
-      try {
-        stream = Files.newDirectoryStream(real);
-      } catch (NotDirectoryException e) {
-        return new Tree(real, null);
-      }
-      if (!(stream instanceof SecureDirectoryStream<Path> secure)) {
-        stream.close();
-        throw new IOException("the file system of " + real + " has no secure directory handles");
-      }
-      return new Tree(real, secure);
-    }
-
-    private static Path realOrAbsolute(Path path) {
-      try {
-        return path.toRealPath();
-      } catch (IOException e) {
-        return path.toAbsolutePath().normalize();
-      }
-    }
-
-    /**
-     * {@code real/dir} opened without following a link, or null if it does not exist. A link there
-     * is refused (logged) and treated as absent.
-     */
-    SecureDirectoryStream<Path> directory(String dir) throws IOException {
-      if (handle == null) {
-        return null;
-      }
-      try {
-        return handle.newDirectoryStream(real.getFileSystem().getPath(dir), NOFOLLOW);
-      } catch (NoSuchFileException | NotDirectoryException absent) {
-        return null;
-      } catch (FileSystemException e) {
-        if (Files.isSymbolicLink(real.resolve(dir))) {
-          warnOnce(real.resolve(dir));
-          return null;
-        }
-        if (e instanceof AccessDeniedException) {
-          // named relative to the handle: the audit log names the whole path
-          throw new AccessDeniedException(real.resolve(dir).toString(), null, e.getReason());
-        }
-        throw e;
-      }
-    }
-
-    /**
-     * Said once per directory (per run), not at every request: a client listing in a loop must not
-     * fill the server's log.
-     */
-    private static void warnOnce(Path link) {
-      if (WARNED.size() < 10_000 && WARNED.add(link)) {
-        LOG.warn(
-            "not serving {}: it is a symbolic link; published directories must be real"
-                + " directories (move the files there)",
-            link);
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (handle != null) {
-        handle.close();
-      }
-    }
   }
 }

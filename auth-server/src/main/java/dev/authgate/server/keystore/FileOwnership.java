@@ -170,4 +170,27 @@ public final class FileOwnership {
       return (int) new com.sun.security.auth.module.UnixSystem().getUid();
     }
   }
+
+  /**
+   * "is not readable by nobody (owned by root, mode 0700); run this as root, e.g. sudo -u root …":
+   * the usual cause is an operator running {@code keys} as themselves against the service's
+   * keystore.
+   */
+  static String notYours(Path path) {
+    String owner = IoErrors.ownerAndMode(path);
+    String who = IoErrors.user();
+    if (owner.isEmpty()) {
+      return "is not readable by " + who + "; run this command as the keystore's owner";
+    }
+    String ownerName = owner.substring("owned by ".length(), owner.indexOf(','));
+    return "is not readable by "
+        + who
+        + " ("
+        + owner
+        + "); run this command as "
+        + ownerName
+        + ", e.g. sudo -u "
+        + ownerName
+        + " auth-server …";
+  }
 }

@@ -8,8 +8,6 @@ import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.keyfile.KeyFiles;
-import dev.authgate.protocol.keyfile.Permissions;
-import dev.authgate.protocol.text.IoErrors;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
@@ -24,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 /**
  * A keystore directory on disk: {@code <client-id>.keys} files of verifiers, mode 0600, in a
@@ -44,6 +41,7 @@ public final class KeystoreDirectory {
   private final EnrollmentTokens tokens;
   private final KeyRotations rotations;
   private final SelfRotations selfRotations;
+  private final ClientSettings settings;
 
   /**
    * @param dir the directory; need not exist until written to
@@ -58,11 +56,17 @@ public final class KeystoreDirectory {
     this.tokens = new EnrollmentTokens(this);
     this.rotations = new KeyRotations(this);
     this.selfRotations = new SelfRotations(this);
+    this.settings = new ClientSettings(this);
   }
 
   /** Keys clients rotate themselves, and the locks that give a copied credential away. */
   public SelfRotations selfRotations() {
     return selfRotations;
+  }
+
+  /** What each client may do, and how often it rotates its own key. */
+  public ClientSettings settings() {
+    return settings;
   }
 
   /** Rotations and reinstatements of this keystore's clients. */
@@ -122,29 +126,6 @@ public final class KeystoreDirectory {
     return keys;
   }
 
-  /**
-   * "is not readable by nobody (owned by root, mode 0700); run this as root, e.g. sudo -u root …":
-   * the usual cause is an operator running {@code keys} as themselves against the service's
-   * keystore.
-   */
-  static String notYours(Path path) {
-    String owner = IoErrors.ownerAndMode(path);
-    String who = IoErrors.user();
-    if (owner.isEmpty()) {
-      return "is not readable by " + who + "; run this command as the keystore's owner";
-    }
-    String ownerName = owner.substring("owned by ".length(), owner.indexOf(','));
-    return "is not readable by "
-        + who
-        + " ("
-        + owner
-        + "); run this command as "
-        + ownerName
-        + ", e.g. sudo -u "
-        + ownerName
-        + " auth-server …";
-  }
-
   private void requireUsableDirectory() throws KeyFileException {
     if (!Files.isDirectory(dir)) {
       throw new KeyFileException(
@@ -155,7 +136,8 @@ public final class KeystoreDirectory {
               + dir);
     }
     if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
-      throw new KeyFileException(dir, "keystore directory " + dir + " " + notYours(dir));
+      throw new KeyFileException(
+          dir, "keystore directory " + dir + " " + FileOwnership.notYours(dir));
     }
     ownership.checkDirectory(dir);
   }
@@ -170,10 +152,7 @@ public final class KeystoreDirectory {
   public Credential add(String clientId) throws IOException {
     ClientIds.requireValid(clientId, "client id");
     Path file = fileFor(clientId);
-    if (Files.isDirectory(dir) && !(Files.isReadable(dir) && Files.isExecutable(dir))) {
-      // Someone else's keystore: say so before "exists?" gets a wrong answer.
-      throw new KeyFileException(dir, "keystore directory " + dir + " " + notYours(dir));
-    }
+    checkAccess(); // someone else's keystore: say so before "exists?" gets a wrong answer
     KeyFiles.ensurePrivateDirectory(dir);
     return locked(
         () -> {
@@ -261,25 +240,6 @@ public final class KeystoreDirectory {
   }
 
   /**
-   * Changes what a client may do: {@code change} gets its permissions now and returns the new ones,
-   * which replace them atomically (a running server applies them within its reload interval).
-   *
-   * @return the permissions before and after
-   * @throws KeyFileException if the client does not exist or the file cannot be rewritten
-   */
-  public Permissions[] setPermissions(String clientId, UnaryOperator<Permissions> change)
-      throws IOException {
-    return locked(
-        () -> {
-          Path file = existingClientFile(clientId);
-          ClientKeys keys = readFile(file);
-          Permissions updated = change.apply(keys.permissions());
-          KeyFiles.writePrivate(file, keys.with(updated).format(), true);
-          return new Permissions[] {keys.permissions(), updated};
-        });
-  }
-
-  /**
    * Refuses a revoked id before anything else is checked or written, so an operator who runs {@code
    * add} or {@code rotate} on it learns that first (and that {@code reinstate} is the way).
    *
@@ -336,7 +296,8 @@ public final class KeystoreDirectory {
    */
   public void checkAccess() throws KeyFileException {
     if (Files.isDirectory(dir) && !(Files.isReadable(dir) && Files.isExecutable(dir))) {
-      throw new KeyFileException(dir, "keystore directory " + dir + " " + notYours(dir));
+      throw new KeyFileException(
+          dir, "keystore directory " + dir + " " + FileOwnership.notYours(dir));
     }
   }
 
@@ -359,23 +320,6 @@ public final class KeystoreDirectory {
   }
 
   /**
-   * Sets how often a client is asked to rotate its own key (null: the server's default).
-   *
-   * @return the policy before the change
-   * @throws KeyFileException if the client does not exist
-   */
-  public java.time.Duration setRotateEvery(String clientId, java.time.Duration every)
-      throws IOException {
-    return locked(
-        () -> {
-          Path file = existingClientFile(clientId);
-          ClientKeys keys = readFile(file);
-          KeyFiles.writePrivate(file, keys.rotatingEvery(every).format(), true);
-          return keys.rotateEvery();
-        });
-  }
-
-  /**
    * What tells a client's file apart from the last time it was read (inode, size, change time; a
    * change replaces the file, so a new inode), without following a link; null if it cannot be read.
    */
@@ -384,7 +328,7 @@ public final class KeystoreDirectory {
       return Files.readAttributes(
           fileFor(ClientIds.requireValid(clientId, "client id")),
           "unix:ino,size,lastModifiedTime,ctime",
-          java.nio.file.LinkOption.NOFOLLOW_LINKS);
+          LinkOption.NOFOLLOW_LINKS);
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -400,11 +344,6 @@ public final class KeystoreDirectory {
   /** Refuses a client that does not exist. */
   public void requireClient(String clientId) throws IOException {
     existingClientFile(clientId);
-  }
-
-  /** A client's permissions now. */
-  public Permissions permissionsOf(String clientId) throws IOException {
-    return readFile(existingClientFile(clientId)).permissions();
   }
 
   /**

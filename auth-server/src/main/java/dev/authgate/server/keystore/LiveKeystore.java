@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The keys the running server checks handshakes against: the latest good {@link KeystoreSnapshot},
@@ -27,12 +28,6 @@ public final class LiveKeystore implements VerifierLookup {
   private final KeystoreDirectory directory;
   private volatile Duration defaultRotateEvery;
   private volatile Duration rotateDeadline;
-
-  /**
-   * A successor's {@code used=} is kept to the millisecond: a HELLO in the same millisecond counts
-   * as before it.
-   */
-  static final Duration IN_FLIGHT_MARGIN = Duration.ofMillis(1);
 
   /** Starts with {@code initial}; no enrollment tokens. */
   public LiveKeystore(KeystoreSnapshot initial, Clock clock) {
@@ -87,104 +82,17 @@ public final class LiveKeystore implements VerifierLookup {
   }
 
   /**
-   * How long after its HELLO a login with a replaced key may still count as under way (below): an
-   * honest client reads its file when HELLO arrives and answers at once, so this only has to cover
-   * a busy machine, not a thief who holds handshakes open to wait for a rotation.
-   */
-  static final Duration IN_FLIGHT_AUTH_WINDOW = Duration.ofSeconds(2);
-
-  /**
    * This keystore as seen by one handshake whose HELLO went out at {@code helloSent} ({@code
    * helloNanos} on this process's monotonic clock) to {@code remote} (its {@code address:port} once
    * AUTH arrived: a trusted proxy's header may name it after HELLO). A key replaced by a successor
    * whose first login came after that HELLO is still let in (without a rotation ask) when its AUTH
-   * came within {@link #IN_FLIGHT_AUTH_WINDOW} of HELLO and from the address the successor was
-   * first used from: the client read its credential file after HELLO arrived, so before another
-   * process of the same machine saved the new key — an honest login that was under way, not a copy.
-   * Every other login with a replaced key locks the id.
+   * came within {@link HandshakeKeys#IN_FLIGHT_AUTH_WINDOW} of HELLO and from the address the
+   * successor was first used from: the client read its credential file after HELLO arrived, so
+   * before another process of the same machine saved the new key — an honest login that was under
+   * way, not a copy. Every other login with a replaced key locks the id.
    */
-  public HandshakeKeys asOfHello(
-      Instant helloSent, long helloNanos, java.util.function.Supplier<String> remote) {
-    return new HandshakeKeys(helloSent, helloNanos, remote);
-  }
-
-  /** The keystore as one handshake sees it ({@link #asOfHello}). */
-  public final class HandshakeKeys implements VerifierLookup {
-    private final Instant helloSent;
-    private final long helloNanos;
-    private final java.util.function.Supplier<String> remote;
-    private volatile boolean replacedInFlight;
-
-    private HandshakeKeys(
-        Instant helloSent, long helloNanos, java.util.function.Supplier<String> remote) {
-      this.helloSent = helloSent;
-      this.helloNanos = helloNanos;
-      this.remote = remote;
-    }
-
-    /** Whether this handshake let a replaced key in as a login under way at the rotation. */
-    public boolean replacedInFlight() {
-      return replacedInFlight;
-    }
-
-    @Override
-    public Optional<KeyRecord> find(String clientId, String keyId) {
-      // A rotating client's file as it is now: another server may have seen its new key's first
-      // login (so this key is replaced and must not be asked to rotate again) or locked it.
-      refreshRotating(clientId);
-      Optional<KeyRecord> found = LiveKeystore.this.find(clientId, keyId);
-      if (found.isEmpty() || found.get().status() != KeyStatus.REPLACED) {
-        return found;
-      }
-      ClientKeys client = current.get().client(clientId).orElse(null);
-      KeyEntry key = client == null ? null : client.key(keyId).orElse(null);
-      if (key == null
-          || System.nanoTime() - helloNanos > IN_FLIGHT_AUTH_WINDOW.toNanos()
-          || !underWayAtFirstUse(client, keyId, helloSent, remote.get())) {
-        return found;
-      }
-      // Judged as if not replaced: expiry, approval and the lock still count; no rotation ask.
-      KeyRecord asIfCurrent = record(client, key.reinstated(), clock.instant());
-      if (asIfCurrent.status() != KeyStatus.ACTIVE) {
-        return Optional.of(asIfCurrent);
-      }
-      replacedInFlight = true;
-      return Optional.of(new KeyRecord(asIfCurrent.verifier(), KeyStatus.ACTIVE));
-    }
-
-    @Override
-    public Permissions permissions(String clientId) {
-      return LiveKeystore.this.permissions(clientId);
-    }
-  }
-
-  /**
-   * Whether {@code keyId}'s successor was first used after {@code helloSent} (within a margin),
-   * from the same address as {@code remote}.
-   */
-  private static boolean underWayAtFirstUse(
-      ClientKeys client, String keyId, Instant helloSent, String remote) {
-    String host = hostOf(remote);
-    return client.keys().stream()
-        .filter(k -> keyId.equals(k.replaces()) && k.used() != null && k.usedFrom() != null)
-        .anyMatch(
-            successor ->
-                helloSent.isBefore(successor.used().plus(IN_FLIGHT_MARGIN))
-                    && host != null
-                    && host.equals(hostOf(successor.usedFrom())));
-  }
-
-  /** The address of {@code ip:port} or {@code [ip]:port}; null if it is neither. */
-  static String hostOf(String addressAndPort) {
-    if (addressAndPort == null) {
-      return null;
-    }
-    if (addressAndPort.startsWith("[")) {
-      int end = addressAndPort.indexOf(']');
-      return end < 0 ? null : addressAndPort.substring(1, end);
-    }
-    int colon = addressAndPort.lastIndexOf(':');
-    return colon <= 0 ? null : addressAndPort.substring(0, colon);
+  public HandshakeKeys asOfHello(Instant helloSent, long helloNanos, Supplier<String> remote) {
+    return new HandshakeKeys(this, helloSent, helloNanos, remote);
   }
 
   /**
@@ -326,6 +234,16 @@ public final class LiveKeystore implements VerifierLookup {
     Optional<KeyEntry> key = client.flatMap(c -> c.key(keyId));
     Instant now = clock.instant();
     return key.map(k -> record(client.get(), k, now));
+  }
+
+  /** A client as this server knows it now, without rereading its file. */
+  Optional<ClientKeys> known(String clientId) {
+    return current.get().client(clientId);
+  }
+
+  /** How {@code key} of {@code client} would be judged now: what {@link #find} returns for it. */
+  KeyRecord judged(ClientKeys client, KeyEntry key) {
+    return record(client, key, clock.instant());
   }
 
   /** {@code k}'s record for a login at {@code now}: its state, and whether to ask a rotation. */

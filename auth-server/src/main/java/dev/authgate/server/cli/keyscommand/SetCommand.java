@@ -9,10 +9,13 @@ import dev.authgate.server.cli.convert.DurationConverter;
 import dev.authgate.server.cli.convert.SizeConverter;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -84,39 +87,25 @@ final class SetCommand implements Callable<Integer> {
         && quota == null
         && expires == null
         && rotateEvery == null) {
-      throw new picocli.CommandLine.ParameterException(
+      throw new ParameterException(
           spec.commandLine(),
           "nothing to set: give --sessions, --rooms, --max-file, --quota, --expires or"
               + " --rotate-every");
     }
-    java.util.function.UnaryOperator<Permissions> change = parse();
-    java.time.Duration every = rotation();
+    UnaryOperator<Permissions> change = parse();
+    Duration every = rotation();
     KeystoreDirectory dir = keystore.open();
     {
       Permissions[] beforeAfter =
           auditLog.audited(
               dir,
               () -> {
-                Permissions after = change.apply(dir.permissionsOf(clientId));
-                return AuditEvent.of(AuditEventType.KEYS_PERMISSIONS)
-                    .with("client_id", clientId)
-                    .with("sessions", String.join(",", kinds(after)))
-                    .with("rooms", after.rooms() == null ? "all" : String.join(",", after.rooms()))
-                    .with("max_file", after.maxFileSize())
-                    .with("quota", after.quota())
-                    .with("expires", after.expires() == null ? null : after.expires().toString())
-                    .with(
-                        "rotate_every",
-                        rotateEvery == null
-                            ? null
-                            : every == null
-                                ? "default"
-                                : every.isZero() ? "never" : every.toString());
+                return event(change.apply(dir.settings().permissionsOf(clientId)), every);
               },
               () -> {
-                Permissions[] changed = dir.setPermissions(clientId, change);
+                Permissions[] changed = dir.settings().setPermissions(clientId, change);
                 if (rotateEvery != null) {
-                  dir.setRotateEvery(clientId, every);
+                  dir.settings().setRotateEvery(clientId, every);
                 }
                 return changed;
               });
@@ -128,21 +117,44 @@ final class SetCommand implements Callable<Integer> {
                   + clientId
                   + "' may now: "
                   + describe(now)
-                  + (rotateEvery == null
-                      ? ""
-                      : every == null
-                          ? "; rotates its key as the server's --rotate-every says"
-                          : every.isZero()
-                              ? "; never asked to rotate its key"
-                              : "; rotates its key every " + rotateEvery)
+                  + rotationSaid(every)
                   + "; a running server applies it within seconds; audited in "
                   + auditLog.file);
     }
     return 0;
   }
 
+  /** The {@code keys.permissions} event for a client whose permissions become {@code after}. */
+  private AuditEvent event(Permissions after, Duration every) {
+    return AuditEvent.of(AuditEventType.KEYS_PERMISSIONS)
+        .with("client_id", clientId)
+        .with("sessions", String.join(",", kinds(after)))
+        .with("rooms", after.rooms() == null ? "all" : String.join(",", after.rooms()))
+        .with("max_file", after.maxFileSize())
+        .with("quota", after.quota())
+        .with("expires", after.expires() == null ? null : after.expires().toString())
+        .with(
+            "rotate_every",
+            rotateEvery == null
+                ? null
+                : every == null ? "default" : every.isZero() ? "never" : every.toString());
+  }
+
+  /** What the summary line says of {@code --rotate-every}, if it was given. */
+  private String rotationSaid(Duration every) {
+    if (rotateEvery == null) {
+      return "";
+    }
+    if (every == null) {
+      return "; rotates its key as the server's --rotate-every says";
+    }
+    return every.isZero()
+        ? "; never asked to rotate its key"
+        : "; rotates its key every " + rotateEvery;
+  }
+
   /** The change, or a usage error naming the bad value (before anything is opened). */
-  private java.util.function.UnaryOperator<Permissions> parse() {
+  private UnaryOperator<Permissions> parse() {
     try {
       java.util.Set<Permissions.SessionKind> newSessions =
           sessions == null ? null : Permissions.sessions(sessions);
@@ -178,12 +190,12 @@ final class SetCommand implements Callable<Integer> {
         return q;
       };
     } catch (IllegalArgumentException | picocli.CommandLine.TypeConversionException e) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 
   /** The --rotate-every policy (null: the server's default), or a usage error. */
-  private java.time.Duration rotation() {
+  private Duration rotation() {
     if (rotateEvery == null || rotateEvery.equals("default")) {
       return null;
     }
@@ -191,13 +203,13 @@ final class SetCommand implements Callable<Integer> {
       return ClientKeys.NEVER_ROTATE;
     }
     try {
-      java.time.Duration every = new DurationConverter().convert(rotateEvery);
+      Duration every = new DurationConverter().convert(rotateEvery);
       if (every.isNegative() || every.isZero()) {
         throw new IllegalArgumentException("must be positive");
       }
       return every;
     } catch (IllegalArgumentException | picocli.CommandLine.TypeConversionException e) {
-      throw new picocli.CommandLine.ParameterException(
+      throw new ParameterException(
           spec.commandLine(),
           "--rotate-every '"
               + rotateEvery
