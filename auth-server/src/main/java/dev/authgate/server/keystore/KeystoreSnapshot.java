@@ -1,7 +1,9 @@
 package dev.authgate.server.keystore;
 
 import dev.authgate.protocol.keyfile.ClientKeys;
+import dev.authgate.protocol.keyfile.KeyEntry;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +32,31 @@ public record KeystoreSnapshot(Map<String, ClientKeys> clients, List<Skipped> sk
     Map<String, ClientKeys> more = new java.util.HashMap<>(clients);
     more.put(keys.clientId(), keys);
     return new KeystoreSnapshot(more, skipped);
+  }
+
+  /**
+   * Another client holding one of {@code keys}' verifiers, if any: a copied or edited file, which
+   * {@link DuplicateVerifiers} refuses with its original when the directory is read.
+   */
+  public Optional<String> sharingAVerifierWith(ClientKeys keys) {
+    for (ClientKeys other : clients.values()) {
+      if (other.clientId().equals(keys.clientId())) {
+        continue;
+      }
+      for (KeyEntry theirs : other.keys()) {
+        for (KeyEntry mine : keys.keys()) {
+          if (Arrays.equals(theirs.verifier().storedKey(), mine.verifier().storedKey())) {
+            return Optional.of(other.clientId());
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Whether {@code file} was skipped (refused, with why) when this snapshot was read. */
+  public boolean skipped(Path file) {
+    return skipped.stream().anyMatch(s -> s.file().equals(file));
   }
 
   /** How many keys all usable clients hold. */

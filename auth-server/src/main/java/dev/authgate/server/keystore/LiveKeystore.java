@@ -7,11 +7,14 @@ import dev.authgate.protocol.keyfile.EnrollmentToken;
 import dev.authgate.protocol.keyfile.KeyEntry;
 import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -136,30 +139,41 @@ public final class LiveKeystore implements VerifierLookup {
   }
 
   /** Each client file's stamp when it was last reread here, so an unchanged file is not read. */
-  private final java.util.Map<String, Object> rereadStamps =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Object> rereadStamps = new ConcurrentHashMap<>();
 
-  /** Rereads one client's file into the snapshot; whether it had changed. */
+  /**
+   * Rereads one client's file into the snapshot; whether it had changed. A file the last full read
+   * skipped (corrupt, someone else's, a copy of another client's verifier) stays out until the
+   * watcher reads the directory again, and so does one that now shares a verifier with another
+   * client: only a full read judges those, refusing both sides.
+   */
   private boolean reread(String clientId) {
     if (directory == null) {
       return false;
     }
-    ClientKeys known = current.get().client(clientId).orElse(null);
+    KeystoreSnapshot snapshot = current.get();
+    ClientKeys known = snapshot.client(clientId).orElse(null);
     Object stamp = directory.clientFileStamp(clientId);
-    if (known != null && stamp != null && stamp.equals(rereadStamps.get(clientId))) {
-      return false; // as it was when last read here (and taken into the snapshot then)
+    if (stamp != null && stamp.equals(rereadStamps.get(clientId))) {
+      return false; // as it was when last read here (taken in then, or refused then)
+    }
+    if (known == null && snapshot.skipped(directory.fileFor(clientId))) {
+      return false;
     }
     try {
-      ClientKeys now = directory.client(clientId);
       if (stamp != null) {
         rereadStamps.put(clientId, stamp);
       }
+      ClientKeys now = directory.client(clientId);
       if (known != null && now.format().equals(known.format())) {
         return false;
       }
+      if (snapshot.sharingAVerifierWith(now).isPresent()) {
+        return false; // the watcher's next read refuses both files and says so
+      }
       changed(now);
       return true;
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return false; // the watcher reports a file it cannot read
     }
   }

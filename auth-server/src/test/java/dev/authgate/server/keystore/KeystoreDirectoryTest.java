@@ -267,6 +267,52 @@ class KeystoreDirectoryTest {
                     .contains("same verifier"));
   }
 
+  /**
+   * A server looks up an id it does not know in the directory at once (a machine another server
+   * just enrolled gets in without waiting for the watcher), and rereads a rotating client's changed
+   * file: neither may let in what a full read refuses. Neither id of a copied file, whether the
+   * copy was there at the last read or made after it, and no edit giving a known client another's
+   * verifier.
+   */
+  @Test
+  void aCopiedKeyFileIsNotLetInByTheLookupOfAnIdTheServerDoesNotKnow() throws IOException {
+    withSensors();
+    copy("sensor-1", "mallory");
+    LiveKeystore live = new LiveKeystore(keystore().load(), Clock.systemUTC(), keystore());
+    for (int attempt = 0; attempt < 2; attempt++) {
+      assertThat(live.find("mallory", "k1")).as("the copy").isEmpty();
+      assertThat(live.find("sensor-1", "k1")).as("its original, refused with it").isEmpty();
+    }
+    assertThat(live.find("sensor-2", "k1")).isPresent();
+
+    // A copy made after the last full read.
+    copy("sensor-2", "eve");
+    assertThat(live.find("eve", "k1")).isEmpty();
+    assertThat(live.refresh("eve")).isFalse();
+    assertThat(live.snapshot().client("eve")).isEmpty();
+
+    // A known client's file edited to hold another client's verifier keeps its old entry here.
+    Files.delete(dir.resolve("keys/eve.keys"));
+    keystore().add("sensor-3");
+    LiveKeystore fresh = new LiveKeystore(keystore().load(), Clock.systemUTC(), keystore());
+    String before = fresh.snapshot().client("sensor-3").orElseThrow().format();
+    copy("sensor-2", "sensor-3");
+    assertThat(fresh.refresh("sensor-3")).isFalse();
+    assertThat(fresh.snapshot().client("sensor-3").orElseThrow().format()).isEqualTo(before);
+
+    // A genuinely new machine (as another server enrolls it) is let in at once.
+    keystore().add("sensor-4");
+    assertThat(fresh.find("sensor-4", "k1")).isPresent();
+  }
+
+  /** Writes {@code to}'s key file as a copy of {@code from}'s with the id edited. */
+  private void copy(String from, String to) throws IOException {
+    Path file = dir.resolve("keys/" + to + ".keys");
+    Files.deleteIfExists(file);
+    KeyFiles.writePrivate(
+        file, Files.readString(dir.resolve("keys/" + from + ".keys")).replace(from, to), false);
+  }
+
   @Test
   void anIdThatExistsCostsTheTokenAUse_soOneTokenCannotProbeWhichIdsExist() throws Exception {
     keystore().add("existing");
