@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
@@ -126,8 +127,7 @@ final class ChatCommand implements Callable<Integer> {
   private final CompletableFuture<String> ended = new CompletableFuture<>();
 
   /** Counted down by the server's first answer to JOIN (joined, an error, or its CLOSE). */
-  private final java.util.concurrent.CountDownLatch answered =
-      new java.util.concurrent.CountDownLatch(1);
+  private final CountDownLatch answered = new CountDownLatch(1);
 
   private volatile boolean notPermitted;
 
@@ -292,9 +292,7 @@ final class ChatCommand implements Callable<Integer> {
           line = reader.readLine("> ");
         } catch (EndOfFileException | UserInterruptException e) {
           if (e instanceof EndOfFileException) {
-            // Input that ends before the join was answered still learns how it went (a refused
-            // room exits 5), as in JSON mode.
-            answered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            awaitJoinAnswer();
           }
           ended.complete("");
           break;
@@ -306,6 +304,19 @@ final class ChatCommand implements Callable<Integer> {
     }
     Thread.interrupted(); // an interrupt that ended the editor has done its work
     return finish(ended.get());
+  }
+
+  /**
+   * Input that ends before the join was answered still learns how it went (a refused room exits 5),
+   * as in JSON mode. The answer that refuses the room also interrupts this thread (to stop the line
+   * editor): that interrupt is the answer arriving, not a failure.
+   */
+  private void awaitJoinAnswer() {
+    try {
+      answered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException answeredMeanwhile) {
+      // cleared below, before finish()
+    }
   }
 
   /**

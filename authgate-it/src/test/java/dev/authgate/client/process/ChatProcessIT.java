@@ -224,6 +224,46 @@ class ChatProcessIT {
     }
   }
 
+  /**
+   * A chat in line mode (not JSON) with no input at all, into a room this client may not join: the
+   * refusal, never a failure of the client's own (it was exit 1, "InterruptedException", in about 1
+   * run of 5: the refusal interrupted the wait for the join's answer).
+   */
+  @Test
+  void aLineModeChatWithNoInputIntoARefusedRoomExits5EveryTime() throws Exception {
+    assertThat(
+            Jars.run(
+                dir,
+                Jars.server(List.of(), "keys", "set", "human", "--rooms", "ops", "--keys", "keys")))
+        .isZero();
+    Path empty = Files.writeString(dir.resolve("empty.txt"), "");
+    for (int run = 0; run < 8; run++) {
+      Path err = dir.resolve("refused-" + run + ".err");
+      Process chat =
+          new ProcessBuilder(
+                  Jars.client(
+                      List.of(),
+                      "chat",
+                      "--server",
+                      address,
+                      "--key",
+                      "human.credential",
+                      "--room",
+                      "dev"))
+              .directory(dir.toFile())
+              .redirectInput(empty.toFile())
+              .redirectOutput(dir.resolve("refused-" + run + ".out").toFile())
+              .redirectError(err.toFile())
+              .start();
+      assertThat(chat.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(chat.exitValue()).as("run %d: %s", run, Files.readString(err)).isEqualTo(5);
+      assertThat(Files.readString(err))
+          .isEqualTo(
+              "auth-client: the server refused: room 'dev' is not permitted for this client;"
+                  + " allowed: ops\n");
+    }
+  }
+
   private boolean waitForAudit(String text, Duration atMost) {
     try {
       Awaitility.await()
