@@ -700,11 +700,16 @@ def _send(args: argparse.Namespace) -> int:
             print("authgate: a line of %d bytes cannot be sent%s" % (size, " in one datagram" if args.udp else ""),
                   file=sys.stderr)
             return USAGE
-    from .client import DatagramsUnavailable, SessionEnded
+    from .client import DatagramsUnavailable, RoomRefused, SessionEnded
 
     try:
         with connect(server, credential, args.timeout) as conn:
             conn.join(args.room, speak_only=True)  # hears nothing, so never a slow consumer
+            try:
+                conn.await_joined(args.room)
+            except RoomRefused as e:
+                print("authgate: the server refused: %s" % _printable(str(e)), file=sys.stderr)
+                return TRANSFER
             if not args.udp:
                 for line in lines:
                     conn.say(line)

@@ -469,6 +469,26 @@ class Connection:
         data = room.encode("utf-8")
         self._channel.send(protocol.CHAT_JOIN, bytes([len(data)]) + data + (b"\x01" if speak_only else b""))
 
+    def await_joined(self, room: str) -> None:
+        """Waits for the answer to a join of ``room``: returns on the JOINED event for it, raises
+        RoomRefused with the server's words on an ERROR event (a room this client may not join, a
+        name the server refuses). Other events, PINGs and PONGs are passed over."""
+        while True:
+            inner, body = self._channel.receive()
+            if inner == protocol.CHAT_EVENT:
+                event = protocol.parse_chat_event(body)
+                if event.kind == "joined" and event.room == room:
+                    return
+                if event.kind == "error":
+                    raise RoomRefused(event.text)
+            elif inner == protocol.PING and len(body) == 8:
+                self._channel.send(protocol.PONG, body)
+            elif inner == protocol.CLOSE:
+                code, text = protocol.parse_close(body)
+                raise SessionEnded(code, text)
+            elif inner != protocol.PONG:
+                raise protocol.ProtocolError("the server sent message 0x%02x in a chat" % inner)
+
     def say(self, text: str) -> None:
         """Says ``text`` in the current room (1 to 4096 bytes of UTF-8)."""
         self._channel.send(protocol.CHAT_SAY, text.encode("utf-8"))
@@ -520,6 +540,10 @@ class Connection:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class RoomRefused(Exception):
+    """The server refused a join; the message is its words (section 5.4's ERROR event)."""
 
 
 class DatagramsUnavailable(protocol.ProtocolError):

@@ -167,6 +167,38 @@ class ClientParityIT {
                 "--key",
                 "roomy.credential")),
         new Case(
+            "send into a room the client may not join",
+            5,
+            List.of(
+                "send", "--room", "dev", "--server", "SERVER", "--key", "roomy.credential", "hi"),
+            "the server refused: room 'dev' is not permitted for this client; allowed: ops"),
+        new Case(
+            "send --udp into a room the client may not join",
+            5,
+            List.of(
+                "send",
+                "--udp",
+                "--room",
+                "dev",
+                "--server",
+                "SERVER",
+                "--key",
+                "roomy.credential",
+                "hi"),
+            "the server refused: room 'dev' is not permitted for this client; allowed: ops"),
+        new Case(
+            "send into a room name the server refuses",
+            5,
+            List.of(
+                "send",
+                "--room",
+                "bad room",
+                "--server",
+                "SERVER",
+                "--key",
+                "sensor-1.credential",
+                "hi")),
+        new Case(
             "a reconnecting chat with a revoked key gives up at once",
             3,
             List.of(
