@@ -19,6 +19,11 @@ OK, FAILURE, USAGE, AUTH_REFUSED, CONNECTION, TRANSFER = 0, 1, 2, 3, 4, 5
 INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT (and the JVM exits)
 
 
+def _say(text: str) -> None:
+    """One line on stderr, as auth-client says what it is waiting for."""
+    print("authgate: %s" % _printable(text), file=sys.stderr, flush=True)
+
+
 def _printable(text: str) -> str:
     return protocol.escape(text)
 
@@ -150,7 +155,7 @@ def _upload(args: argparse.Namespace) -> int:
     refused = 0
     sending = None
     try:
-        with connect(server, credential, args.timeout) as conn:
+        with connect(server, credential, args.timeout, on_penalty=_say) as conn:
             for i, path in enumerate(args.files):
                 if asked:
                     print("\nauthgate: interrupted before sending %s" % _printable(_not_sent(args.files, i)), file=sys.stderr)
@@ -397,7 +402,7 @@ def _chat(args: argparse.Namespace) -> int:
     from .client import SessionEnded
 
     try:
-        conn = connect(server, credential, args.timeout)
+        conn = connect(server, credential, args.timeout, on_penalty=_say)
     except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
         return _failure(e)
     ended: list = []
@@ -554,7 +559,7 @@ def _await_approval(server: str, credential: Credential, args: argparse.Namespac
     while True:
         wait = pause
         try:
-            with connect(server, credential, args.timeout) as conn:
+            with connect(server, credential, args.timeout, on_penalty=_say) as conn:
                 conn.ping()
             print("approved: %s is let in" % _printable(credential.client_id), file=sys.stderr)
             return OK
@@ -611,7 +616,7 @@ def _list(args: argparse.Namespace) -> int:
         return target
     server, _, _, credential = target
     try:
-        with connect(server, credential, args.timeout) as conn:
+        with connect(server, credential, args.timeout, on_penalty=_say) as conn:
             files = conn.list()
     except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError, ListRefused) as e:
         return _failure(e)
@@ -656,7 +661,7 @@ def _get(args: argparse.Namespace) -> int:
     server, _, _, credential = target
     refused = 0
     try:
-        with connect(server, credential, args.timeout) as conn:
+        with connect(server, credential, args.timeout, on_penalty=_say) as conn:
             for name in args.names:
                 outcome = conn.get(name, args.out, resume=args.resume, if_changed=args.if_changed)
                 print(_printable(outcome.describe()), flush=True)
@@ -673,7 +678,7 @@ def _ping(args: argparse.Namespace) -> int:
     server, host, port, credential = target
     start = time.perf_counter()
     try:
-        with connect(server, credential, args.timeout) as conn:
+        with connect(server, credential, args.timeout, on_penalty=_say) as conn:
             handshake = time.perf_counter() - start
             rtt = conn.ping()
             address = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
@@ -703,7 +708,7 @@ def _send(args: argparse.Namespace) -> int:
     from .client import DatagramsUnavailable, RoomRefused, SessionEnded
 
     try:
-        with connect(server, credential, args.timeout) as conn:
+        with connect(server, credential, args.timeout, on_penalty=_say) as conn:
             conn.join(args.room, speak_only=True)  # hears nothing, so never a slow consumer
             try:
                 conn.await_joined(args.room)

@@ -602,7 +602,11 @@ BUSY_RETRY = 10.0
 
 
 def connect(
-    server: str, credential: Credential, timeout: float = 10.0, busy_retry: float = BUSY_RETRY
+    server: str,
+    credential: Credential,
+    timeout: float = 10.0,
+    busy_retry: float = BUSY_RETRY,
+    on_penalty=None,
 ) -> Connection:
     """Connects, runs the handshake and verifies the server; raises on any failure.
 
@@ -610,7 +614,8 @@ def connect(
     "try later" (too many handshakes at once, or this client at its session cap) is tried again
     after a jittered 0.25 s doubling to 2 s, and one that says this address is penalised once the
     penalty it named is over, for up to ``busy_retry`` seconds (0 tries once); then the refusal is
-    raised.
+    raised. ``on_penalty``, if given, is told the words when a penalty is waited out ("too many
+    failed attempts from this address; retrying in 5 s"), as the command line says on stderr.
     """
     give_up = time.monotonic() + busy_retry
     attempt = 0
@@ -628,6 +633,11 @@ def connect(
                 wait = refused.retry_after + _JITTER.uniform(0.125, 0.25)
             if time.monotonic() + wait > give_up:
                 raise
+            if refused.code == protocol.REFUSED_PENALIZED and on_penalty is not None:
+                on_penalty(
+                    "too many failed attempts from this address; retrying in %d s"
+                    % max(1, refused.retry_after)
+                )
             time.sleep(wait)
 
 

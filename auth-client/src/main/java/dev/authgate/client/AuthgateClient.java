@@ -69,7 +69,7 @@ public final class AuthgateClient implements ConnectionSource {
   private final HostKeyTrust trust;
   private final Duration timeout;
   private final Backoff backoff;
-  private final Duration busyRetry;
+  private final BusyRetry busyRetry;
   private final Consumer<String> steps;
   private final CredentialFile credentialFile;
 
@@ -79,7 +79,7 @@ public final class AuthgateClient implements ConnectionSource {
       HostKeyTrust trust,
       Duration timeout,
       Backoff backoff,
-      Duration busyRetry,
+      BusyRetry busyRetry,
       Consumer<String> steps,
       CredentialFile credentialFile) {
     this.credentialFile = credentialFile;
@@ -90,8 +90,19 @@ public final class AuthgateClient implements ConnectionSource {
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.busyRetry = Objects.requireNonNull(busyRetry, "busyRetry");
     this.steps = Objects.requireNonNull(steps, "steps");
-    if (busyRetry.isNegative()) {
-      throw new IllegalArgumentException("busyRetry must not be negative");
+  }
+
+  /**
+   * How long {@link #connect} keeps trying a busy server or a penalised address, and who is told
+   * when it waits out a penalty (a person should not sit through it in silence).
+   */
+  private record BusyRetry(Duration limit, Consumer<String> waiting) {
+    BusyRetry {
+      Objects.requireNonNull(limit, "busyRetry");
+      Objects.requireNonNull(waiting, "waiting");
+      if (limit.isNegative()) {
+        throw new IllegalArgumentException("busyRetry must not be negative");
+      }
     }
   }
 
@@ -108,7 +119,7 @@ public final class AuthgateClient implements ConnectionSource {
         HostKeyTrust.of(credential),
         DEFAULT_TIMEOUT,
         Backoff.DEFAULT,
-        DEFAULT_BUSY_RETRY,
+        new BusyRetry(DEFAULT_BUSY_RETRY, notice -> {}),
         step -> {},
         null);
   }
@@ -161,7 +172,31 @@ public final class AuthgateClient implements ConnectionSource {
    */
   public AuthgateClient withBusyRetry(Duration busyRetry) {
     return new AuthgateClient(
-        server, credential, trust, timeout, backoff, busyRetry, steps, credentialFile);
+        server,
+        credential,
+        trust,
+        timeout,
+        backoff,
+        new BusyRetry(busyRetry, this.busyRetry.waiting()),
+        steps,
+        credentialFile);
+  }
+
+  /**
+   * This client telling {@code waiting} when {@link #connect} waits out a penalty the server named
+   * for this address ("too many failed attempts from this address; retrying in 5 s"), as the
+   * command line says on stderr even without {@code --verbose}.
+   */
+  public AuthgateClient withPenaltyNotices(Consumer<String> waiting) {
+    return new AuthgateClient(
+        server,
+        credential,
+        trust,
+        timeout,
+        backoff,
+        new BusyRetry(busyRetry.limit(), waiting),
+        steps,
+        credentialFile);
   }
 
   /**
@@ -218,7 +253,7 @@ public final class AuthgateClient implements ConnectionSource {
   @Override
   public VerifiedConnection connect() throws IOException {
     Connector connector = connector();
-    long giveUp = System.nanoTime() + busyRetry.toNanos();
+    long giveUp = System.nanoTime() + busyRetry.limit().toNanos();
     SecureRandom jitter = null;
     for (int attempt = 1; ; attempt++) {
       try {
@@ -238,6 +273,14 @@ public final class AuthgateClient implements ConnectionSource {
                 : BUSY_BACKOFF.delay(attempt, jitter);
         if (System.nanoTime() + wait.toNanos() - giveUp > 0) {
           throw e;
+        }
+        if (e instanceof PenalizedException penalized) {
+          busyRetry
+              .waiting()
+              .accept(
+                  "too many failed attempts from this address; retrying in "
+                      + Math.max(1, penalized.retryAfter().toSeconds())
+                      + " s");
         }
         try {
           Thread.sleep(wait);

@@ -253,6 +253,14 @@ class ClientParityIT {
         refused("0b", 4, "an unknown code"),
         refused("0600", 4, "penalised with the length cut short"),
         new Case(
+            "REFUSED 060004: penalised for 4 s, waited out twice (saying so) within the 10 s",
+            4,
+            List.of("ping", "--server", "REFUSED060004", "--key", "sensor-1.credential"),
+            "too many failed attempts from this address; retrying in 4 s\n"
+                + "CLIENT: too many failed attempts from this address; retrying in 4 s\n"
+                + "CLIENT: too many failed attempts from this address: the server refuses it"
+                + " for another 4 s\n"),
+        new Case(
             "a reconnecting chat that cannot get in says so, and leaves once its input ended",
             0,
             List.of(
@@ -433,7 +441,7 @@ class ClientParityIT {
     tls = spokenTo(null);
     http = spokenTo("HTTP/1.1 400 Bad Request\r\n\r\n");
     reset = spokenTo(RESET);
-    for (String hex : List.of("05", "04", "03", "02", "07", "0a", "0b", "0600")) {
+    for (String hex : List.of("05", "04", "03", "02", "07", "0a", "0b", "0600", "060004")) {
       byte[] payload = java.util.HexFormat.of().parseHex(hex);
       byte[] frame = new byte[5 + payload.length];
       frame[0] = 0x04; // REFUSED

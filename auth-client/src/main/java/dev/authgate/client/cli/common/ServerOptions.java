@@ -109,6 +109,7 @@ public final class ServerOptions {
         AuthgateClient.of(address, credential)
             .withHostKeyTrust(HostKeyTrust.file(key, credential, acceptNew, warnings))
             .withCredentialFile(CredentialFile.of(key, credential, warnings))
+            .withPenaltyNotices(warnings)
             .withTimeout(timeout);
     if (!verbose) {
       return client;
