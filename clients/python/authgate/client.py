@@ -597,7 +597,8 @@ class DatagramSender:
         self._sock.close()
 
 
-BUSY_RETRY = 10.0
+BUSY_RETRY = 30.0
+PENALTY_WAIT = 10.0  # the longest a named penalty is sat through, from the first attempt
 """Seconds :func:`connect` keeps trying a server that answers "try later" (as the Java client)."""
 
 
@@ -612,12 +613,15 @@ def connect(
 
     ``timeout`` bounds connecting and every read and write of the session. A server that answers
     "try later" (too many handshakes at once, or this client at its session cap) is tried again
-    after a jittered 0.25 s doubling to 2 s, and one that says this address is penalised once the
-    penalty it named is over, for up to ``busy_retry`` seconds (0 tries once); then the refusal is
-    raised. ``on_penalty``, if given, is told the words when a penalty is waited out ("too many
-    failed attempts from this address; retrying in 5 s"), as the command line says on stderr.
+    after a jittered 0.25 s doubling to 2 s for up to ``busy_retry`` seconds (0 tries once), and one
+    that says this address is penalised once the penalty it named is over, if that is within
+    PENALTY_WAIT (10 s) of the first attempt; then the refusal is raised. ``on_penalty``, if given,
+    is told the words when a penalty is waited out ("too many failed attempts from this address;
+    retrying in 5 s"), as the command line says on stderr.
     """
-    give_up = time.monotonic() + busy_retry
+    start = time.monotonic()
+    give_up = start + busy_retry
+    penalty_give_up = start + min(busy_retry, PENALTY_WAIT)
     attempt = 0
     while True:
         attempt += 1
@@ -631,7 +635,8 @@ def connect(
             if refused.code == protocol.REFUSED_PENALIZED:
                 # tried sooner, a penalised address is only refused again
                 wait = refused.retry_after + _JITTER.uniform(0.125, 0.25)
-            if time.monotonic() + wait > give_up:
+            limit = penalty_give_up if refused.code == protocol.REFUSED_PENALIZED else give_up
+            if time.monotonic() + wait > limit:
                 raise
             if refused.code == protocol.REFUSED_PENALIZED and on_penalty is not None:
                 on_penalty(

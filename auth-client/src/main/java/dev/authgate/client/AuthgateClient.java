@@ -55,10 +55,17 @@ public final class AuthgateClient implements ConnectionSource {
   /**
    * How long {@link #connect} keeps trying a server that answers "try later" unless {@link
    * #withBusyRetry} says otherwise: long enough for a burst of machines starting at once to get in
-   * one after another (docs/PERFORMANCE.md, "Bursts"), short enough for a script to hear the
-   * refusal while it still matters.
+   * one after another even when each is slow to start (100 processes on a 2-core machine take tens
+   * of seconds: docs/OPERATIONS.md, "Bursts"), short enough for a script to hear the refusal while
+   * it still matters.
    */
-  public static final Duration DEFAULT_BUSY_RETRY = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_BUSY_RETRY = Duration.ofSeconds(30);
+
+  /**
+   * The longest a penalty the server names is waited out, from the first attempt (and never longer
+   * than the busy retry): a short one is sat through, saying so; a longer one is reported at once.
+   */
+  public static final Duration PENALTY_WAIT = Duration.ofSeconds(10);
 
   /** The waits between "try later" attempts: a quarter second doubling to two, jittered. */
   private static final Backoff BUSY_BACKOFF =
@@ -242,9 +249,10 @@ public final class AuthgateClient implements ConnectionSource {
 
   /**
    * One verified connection; close it when done. A server that answers "try later" is tried again
-   * after a short jittered wait (0.25 s doubling to 2 s), and one that says this address is
-   * penalised once the penalty it named is over, for up to {@link #withBusyRetry} (10 s unless
-   * set); every other failure is reported at once.
+   * after a short jittered wait (0.25 s doubling to 2 s) for up to {@link #withBusyRetry} (30 s
+   * unless set), and one that says this address is penalised once the penalty it named is over if
+   * that is within {@link #PENALTY_WAIT} of the first attempt; every other failure is reported at
+   * once.
    *
    * @throws dev.authgate.protocol.ProtocolException if the server refused this client or could not
    *     prove itself, or still said "try later" when the busy retry ran out
@@ -253,7 +261,9 @@ public final class AuthgateClient implements ConnectionSource {
   @Override
   public VerifiedConnection connect() throws IOException {
     Connector connector = connector();
-    long giveUp = System.nanoTime() + busyRetry.limit().toNanos();
+    long start = System.nanoTime();
+    long giveUp = start + busyRetry.limit().toNanos();
+    long penaltyGiveUp = start + Math.min(busyRetry.limit().toNanos(), PENALTY_WAIT.toNanos());
     SecureRandom jitter = null;
     for (int attempt = 1; ; attempt++) {
       try {
@@ -271,7 +281,8 @@ public final class AuthgateClient implements ConnectionSource {
             e instanceof PenalizedException penalized
                 ? penalized.retryAfter().plus(BUSY_BACKOFF.delay(1, jitter))
                 : BUSY_BACKOFF.delay(attempt, jitter);
-        if (System.nanoTime() + wait.toNanos() - giveUp > 0) {
+        long until = e instanceof PenalizedException ? penaltyGiveUp : giveUp;
+        if (System.nanoTime() + wait.toNanos() - until > 0) {
           throw e;
         }
         if (e instanceof PenalizedException penalized) {

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -487,10 +489,29 @@ class ClientParityIT {
                     })
             .toList();
 
-    Said java = run(Jars.client(List.of(), args.toArray(String[]::new)));
     List<String> python = new ArrayList<>(List.of("python3", "-m", "authgate"));
     python.addAll(args);
-    Said py = run(python);
+    Said java;
+    Said py;
+    if (c.args().contains("SERVER")) {
+      // One after the other: both act on the same server's state (a file, a session count).
+      java = run(Jars.client(List.of(), args.toArray(String[]::new)));
+      py = run(python);
+    } else {
+      // A scripted port keeps no state between connections: both at once (the "try later" and
+      // penalty cases each wait out a client's whole retry).
+      CompletableFuture<Said> pythonSaid =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return run(python);
+                } catch (Exception e) {
+                  throw new CompletionException(e);
+                }
+              });
+      java = run(Jars.client(List.of(), args.toArray(String[]::new)));
+      py = pythonSaid.get(5, TimeUnit.MINUTES);
+    }
 
     assertThat(java.exit()).as("auth-client's exit status\n%s", java).isEqualTo(c.exit());
     assertThat(py.exit()).as("the Python client's exit status\n%s", py).isEqualTo(c.exit());
