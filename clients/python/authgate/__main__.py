@@ -19,6 +19,14 @@ OK, FAILURE, USAGE, AUTH_REFUSED, CONNECTION, TRANSFER = 0, 1, 2, 3, 4, 5
 INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT (and the JVM exits)
 
 
+def _fresh_line() -> str:
+    """A newline after the terminal's ^C, so the line that follows stands on its own; none in a log."""
+    try:
+        return "\n" if sys.stderr.isatty() else ""
+    except (AttributeError, ValueError):
+        return ""
+
+
 def _say(text: str) -> None:
     """One line on stderr, as auth-client says what it is waiting for."""
     print("authgate: %s" % _printable(text), file=sys.stderr, flush=True)
@@ -158,7 +166,7 @@ def _upload(args: argparse.Namespace) -> int:
         with connect(server, credential, args.timeout, on_penalty=_say) as conn:
             for i, path in enumerate(args.files):
                 if asked:
-                    print("\nauthgate: interrupted before sending %s" % _printable(_not_sent(args.files, i)), file=sys.stderr)
+                    print(_fresh_line() + "authgate: interrupted before sending %s" % _printable(_not_sent(args.files, i)), file=sys.stderr)
                     return _signalled(asked)
                 sending = path
                 try:
@@ -166,7 +174,7 @@ def _upload(args: argparse.Namespace) -> int:
                 except UploadCancelled as e:
                     rest = "; not sent: %s" % _not_sent(args.files, i + 1) if i + 1 < len(args.files) else ""
                     print(
-                        "\nauthgate: interrupted while sending %s: the server keeps the %d of %d bytes it received"
+                        _fresh_line() + "authgate: interrupted while sending %s: the server keeps the %d of %d bytes it received"
                         " and verified; run the same command again to continue from there%s"
                         % (_printable(e.name), e.position, e.size, _printable(rest)),
                         file=sys.stderr,
@@ -177,7 +185,7 @@ def _upload(args: argparse.Namespace) -> int:
                 refused += 0 if outcome.stored else 1
     except (protocol.Refused, protocol.ServerNotVerified, OSError, EOFError, protocol.ProtocolError) as e:
         if asked:
-            print("\nauthgate: interrupted", file=sys.stderr)
+            print(_fresh_line() + "authgate: interrupted", file=sys.stderr)
             return _signalled(asked)
         return _failure(e)
     except KeyboardInterrupt:
@@ -185,13 +193,13 @@ def _upload(args: argparse.Namespace) -> int:
         # unknown to the byte; how to go on is not.
         if sending is not None:
             print(
-                "\nauthgate: interrupted while sending %s: the server keeps what it received and"
+                _fresh_line() + "authgate: interrupted while sending %s: the server keeps what it received and"
                 " verified; run the same command again to continue from there"
                 % _printable(os.path.basename(sending)),
                 file=sys.stderr,
             )
         else:
-            print("\nauthgate: interrupted", file=sys.stderr)
+            print(_fresh_line() + "authgate: interrupted", file=sys.stderr)
         return INTERRUPTED
     finally:
         for sig, handler in previous.items():
@@ -831,7 +839,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except KeyboardInterrupt:
-        print("\nauthgate: interrupted", file=sys.stderr)  # one line, never a traceback
+        print(_fresh_line() + "authgate: interrupted", file=sys.stderr)  # one line, never a traceback
         return INTERRUPTED
 
 

@@ -233,7 +233,7 @@ class InterruptTest(unittest.TestCase):
         self.assertTrue(Cooperative.closed)
         self.assertEqual(
             err,
-            "\nauthgate: interrupted while sending night.dump: the server keeps the 4 of 10 bytes it received"
+            "authgate: interrupted while sending night.dump: the server keeps the 4 of 10 bytes it received"
             " and verified; run the same command again to continue from there; not sent: %s\n" % other,
         )
         # the handler is put back: Ctrl-C after the command is Python's own again
@@ -270,4 +270,4 @@ class InterruptTest(unittest.TestCase):
 
         code, err = self.run_cli(["ping", "--server", "127.0.0.1:1", "--key", self.key], Interrupted())
         self.assertEqual(code, 130)
-        self.assertEqual(err, "\nauthgate: interrupted\n")
+        self.assertEqual(err, "authgate: interrupted\n")  # no blank line: stderr is no terminal here

@@ -131,6 +131,7 @@ final class UploadCommand implements Callable<Integer> {
     UploadInterruption interruption =
         new UploadInterruption(
             progress.show() ? new ProgressBarListener() : UploadListener.silent(),
+            progress.show(),
             timeout.get().plusSeconds(5),
             spec.commandLine().getErr());
     interruption.install();
@@ -293,7 +294,8 @@ final class UploadCommand implements Callable<Integer> {
   /** Says {@code note} as the command's last line; the exit status a signal gives. */
   private int interrupted(String note) {
     PrintWriter err = spec.commandLine().getErr();
-    err.println("\nauth-client: " + TerminalText.escape(note));
+    // A fresh line after the progress bar (and the terminal's ^C); none in a log.
+    err.println((progress.show() ? "\n" : "") + "auth-client: " + TerminalText.escape(note));
     err.flush();
     return ExitCode.INTERRUPTED.code();
   }

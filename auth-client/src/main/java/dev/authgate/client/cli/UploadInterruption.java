@@ -23,6 +23,7 @@ final class UploadInterruption implements UploadListener {
   private final UploadListener next;
   private final Duration wait;
   private final PrintWriter err;
+  private final boolean freshLine;
   private final CountDownLatch finished = new CountDownLatch(1);
   private final Thread hook;
   private volatile boolean requested;
@@ -32,9 +33,11 @@ final class UploadInterruption implements UploadListener {
 
   /**
    * Reports to {@code next}; on an interruption waits up to {@code wait} for the command to stop.
+   * With {@code freshLine} (a progress bar is drawn) its line starts on a line of its own.
    */
-  UploadInterruption(UploadListener next, Duration wait, PrintWriter err) {
+  UploadInterruption(UploadListener next, boolean freshLine, Duration wait, PrintWriter err) {
     this.next = next;
+    this.freshLine = freshLine;
     this.wait = wait;
     this.err = err;
     this.hook = new Thread(this::interrupted, "upload-interrupted");
@@ -71,7 +74,7 @@ final class UploadInterruption implements UploadListener {
     }
     String hedged = hedgedNote();
     if (hedged != null) {
-      err.println("\nauth-client: " + TerminalText.escape(hedged));
+      err.println((freshLine ? "\n" : "") + "auth-client: " + TerminalText.escape(hedged));
       err.flush();
     }
   }

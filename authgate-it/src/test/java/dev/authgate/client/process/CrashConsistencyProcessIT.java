@@ -219,6 +219,9 @@ class CrashConsistencyProcessIT {
               .matcher(said);
       assertThat(kept.find()).as(said).isTrue();
       assertThat(said)
+          .as("no blank line first: stderr is a file, not a terminal")
+          .startsWith(user.name + ": ");
+      assertThat(said)
           .doesNotContain("Shutdown in progress")
           .doesNotContain("Exception")
           .doesNotContain("Traceback");
