@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import socket
 import sys
 import time
@@ -45,7 +46,7 @@ def _target(args: argparse.Namespace):
         if not key:
             raise ValueError("no credential: give --key FILE or set AUTHGATE_KEY")
     except ValueError as e:
-        print("authgate: %s" % e, file=sys.stderr)
+        print("authgate: %s" % _printable(str(e)), file=sys.stderr)
         return USAGE
     try:
         return server, host, port, Credential.load(key, accept_new=getattr(args, "accept_new", False))
@@ -504,6 +505,10 @@ def _enroll(args: argparse.Namespace) -> int:
     text = args.token or os.environ.get("AUTHGATE_TOKEN", "")
     try:
         parse_server(server)
+    except ValueError as e:
+        print("authgate: %s" % _printable(str(e)), file=sys.stderr)
+        return USAGE
+    try:
         if text == "-":
             text = sys.stdin.read()
         if not text.strip():
@@ -511,8 +516,7 @@ def _enroll(args: argparse.Namespace) -> int:
         token = EnrollmentToken.parse(text)
         token.credential(args.host_key)  # a token without a pin needs --host-key: say so now
     except (ValueError, CredentialError) as e:
-        print("authgate: %s" % e, file=sys.stderr)
-        return USAGE
+        return _usage("enroll", _printable(str(e)))
     try:
         result, server_id = enroll(server, token, args.out, args.id or "", args.timeout, args.host_key)
     except FileExistsError:
@@ -610,9 +614,17 @@ def _duration(text: str) -> float:
 
     match = re.fullmatch(r"(\d{1,9}(?:\.\d+)?)(ms|s|m|h|d)?", text.strip())
     if match is None:
-        raise argparse.ArgumentTypeError("not a duration: %r (say 30s, 10m, 2h)" % text)
+        raise argparse.ArgumentTypeError("'%s' is not a duration; use e.g. 500ms, 10s, 5m, 2h" % text)
     unit = {None: 1, "ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
     return float(match.group(1)) * unit
+
+
+def _timeout(text: str) -> float:
+    """A ``--timeout``: a duration more than zero (every read the server controls has a deadline)."""
+    seconds = _duration(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("'%s' would wait forever; give a time, e.g. 500ms, 10s, 5m" % text)
+    return seconds
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -706,13 +718,17 @@ def _send(args: argparse.Namespace) -> int:
     if isinstance(target, int):
         return target
     server, _, _, credential = target
+    from .unattended import chat_text_problem
+
     lines = [" ".join(args.text)] if args.text else [l.rstrip("\n") for l in sys.stdin]
     for line in lines:
-        size = len(line.encode("utf-8"))
-        if size == 0 or size > (protocol.DATAGRAM_MAX_LINE if args.udp else 4096):
-            print("authgate: a line of %d bytes cannot be sent%s" % (size, " in one datagram" if args.udp else ""),
-                  file=sys.stderr)
-            return USAGE
+        # checked as auth-client checks them, before anything is sent
+        problem = chat_text_problem(line)
+        if problem is None and args.udp and len(line.encode("utf-8")) > protocol.DATAGRAM_MAX_LINE:
+            problem = "a line of %d bytes does not fit one datagram (at most %d); send it without --udp" % (
+                len(line.encode("utf-8")), protocol.DATAGRAM_MAX_LINE)
+        if problem is not None:
+            return _usage("send", problem)
     from .client import DatagramsUnavailable, RoomRefused, SessionEnded
 
     try:
@@ -741,8 +757,9 @@ def _send(args: argparse.Namespace) -> int:
                 received, _, _ = sender.await_received()
             finally:
                 sender.close()
-            print("sent %d datagram%s to room '%s': %d received by the server, %d lost"
-                  % (sender.sent, "" if sender.sent == 1 else "s", args.room, received, sender.sent - received),
+            print("sent %d datagram%s to room '%s' (UDP %d): %d received by the server, %d lost"
+                  % (sender.sent, "" if sender.sent == 1 else "s", args.room, sender.port, received,
+                     sender.sent - received),
                   file=sys.stderr)
             return OK
     except SessionEnded as e:
@@ -751,19 +768,37 @@ def _send(args: argparse.Namespace) -> int:
         return _failure(e)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse reporting a mistake as auth-client does: the mistake in one line, then where help
+    is (not a usage block); a missing argument in picocli's words."""
+
+    def error(self, message: str):
+        missing = re.fullmatch(r"the following arguments are required: (.+)", message)
+        invalid = re.fullmatch(r"argument (--[a-z-]+): (.+)", message, re.S)
+        if invalid and invalid.group(2) != "expected one argument":
+            message = "Invalid value for option '%s': %s" % (invalid.group(1), invalid.group(2))
+        if missing:
+            message = "Missing required parameter: %s" % ", ".join(
+                "'%s'" % name.strip() for name in missing.group(1).split(","))
+        command = self.prog.split(" ", 1)[1] if " " in self.prog else ""
+        print("authgate: %s" % _printable(message), file=sys.stderr)
+        print("see 'python3 -m authgate %s--help'" % (command + " " if command else ""), file=sys.stderr)
+        sys.exit(USAGE)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="authgate", description="authgate machine client")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="authgate", description="authgate machine client")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ping = commands.add_parser("ping", help="authenticate, verify the server, time a sealed round trip")
     ping.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     ping.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
     ping.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
-    ping.add_argument("--timeout", type=_duration, metavar="DURATION", default=10.0, help="for connecting and each reply: 500ms, 10s, 5m (default 10s)")
+    ping.add_argument("--timeout", type=_timeout, metavar="DURATION", default=10.0, help="for connecting and each reply: 500ms, 10s, 5m (default 10s)")
     upload = commands.add_parser("upload", help="upload files: streamed, SHA-256 checked, resumed")
     upload.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     upload.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
     upload.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
-    upload.add_argument("--timeout", type=_duration, metavar="DURATION", default=10.0, help="for connecting and each reply: 500ms, 10s, 5m (default 10s)")
+    upload.add_argument("--timeout", type=_timeout, metavar="DURATION", default=10.0, help="for connecting and each reply: 500ms, 10s, 5m (default 10s)")
     upload.add_argument("--overwrite", action="store_true", help="replace files of the same name on the server")
     upload.add_argument("--no-resume", dest="resume", action="store_false", help="start over instead of resuming")
     upload.add_argument("--watch", metavar="DIR", help="upload every file that lands in DIR once complete; runs until SIGTERM")
@@ -776,13 +811,13 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     listing.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
     listing.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
-    listing.add_argument("--timeout", type=_duration, metavar="DURATION", default=30.0, help="for connecting and each reply: 500ms, 10s, 5m (default 30s)")
+    listing.add_argument("--timeout", type=_timeout, metavar="DURATION", default=30.0, help="for connecting and each reply: 500ms, 10s, 5m (default 30s)")
     listing.add_argument("--json", action="store_true", help="one JSON array instead of a table")
     get = commands.add_parser("get", help="fetch published files: staged, SHA-256 checked, renamed into place")
     get.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     get.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
     get.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
-    get.add_argument("--timeout", type=_duration, metavar="DURATION", default=30.0, help="for connecting and each reply: 500ms, 10s, 5m (default 30s)")
+    get.add_argument("--timeout", type=_timeout, metavar="DURATION", default=30.0, help="for connecting and each reply: 500ms, 10s, 5m (default 30s)")
     get.add_argument("--out", default=".", help="where the files go (default: the current directory)")
     get.add_argument("--resume", dest="resume", action="store_true", default=True, help="continue an interrupted download (default)")
     get.add_argument("--no-resume", dest="resume", action="store_false", help="start over")
@@ -792,7 +827,7 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     chat.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
     chat.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
-    chat.add_argument("--timeout", type=_duration, metavar="DURATION", default=10.0, help="for connecting: 500ms, 10s, 5m (default 10s)")
+    chat.add_argument("--timeout", type=_timeout, metavar="DURATION", default=10.0, help="for connecting: 500ms, 10s, 5m (default 10s)")
     chat.add_argument("--room", default="lobby", help="the room to join (default lobby)")
     chat.add_argument("--keepalive", type=_duration, metavar="DURATION", default=60.0, help="ping a quiet server this often (default 60s)")
     chat.add_argument("--json", action="store_true", help="JSON lines (the only mode of this client; accepted for auth-client's scripts)")
@@ -802,7 +837,7 @@ def main(argv: list[str] | None = None) -> int:
     send.add_argument("--server", help="HOST[:PORT]; default AUTHGATE_SERVER; port 7350 unless given")
     send.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")
     send.add_argument("--accept-new", action="store_true", help="if the credential pins no host key, trust the one the server presents now and write it into the credential")
-    send.add_argument("--timeout", type=_duration, metavar="DURATION", default=10.0, help="for connecting and each reply: 500ms, 10s, 5m (default 10s)")
+    send.add_argument("--timeout", type=_timeout, metavar="DURATION", default=10.0, help="for connecting and each reply: 500ms, 10s, 5m (default 10s)")
     send.add_argument("--room", default="lobby", help="the room (default lobby)")
     send.add_argument("--udp", action="store_true", help="each line as one verified datagram; reports how many arrived")
     send.add_argument("text", nargs="*", metavar="TEXT")
@@ -812,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
     enrol.add_argument("--host-key", help="the server's host key fingerprint (SHA256:...), only for a token made before host keys (agt1-...)")
     enrol.add_argument("--id", help="the client id to ask for, where the token lets the machine choose")
     enrol.add_argument("--out", required=True, help="where to write the new credential (mode 0600)")
-    enrol.add_argument("--timeout", type=_duration, metavar="DURATION", default=10.0, help="for connecting and each reply: 500ms, 10s, 5m (default 10s)")
+    enrol.add_argument("--timeout", type=_timeout, metavar="DURATION", default=10.0, help="for connecting and each reply: 500ms, 10s, 5m (default 10s)")
     enrol.add_argument("--wait", type=_duration, default=0.0, metavar="DURATION", help="if the token needs an operator's approval, keep checking (with backoff) this long for it; exit 0 once let in, 3 if still not (default 0s: do not wait)")
     pin = commands.add_parser("pin", help="show the server host keys the credential trusts, or pin the fingerprints given")
     pin.add_argument("--key", help="credential file (mode 0600); default AUTHGATE_KEY")

@@ -23,27 +23,37 @@ DEFAULT_PORT = 7350
 
 
 def parse_server(text: str) -> tuple[str, int]:
-    """``HOST``, ``HOST:PORT``, ``[V6]`` or ``[V6]:PORT``; port 7350 unless given."""
+    """``HOST``, ``HOST:PORT``, ``[V6]`` or ``[V6]:PORT``; port 7350 unless given. Malformed, it
+    raises ValueError in auth-client's words."""
     text = text.strip()
     if not text:
         raise ValueError("no server: give --server HOST[:PORT] or set AUTHGATE_SERVER")
+    invalid = ValueError(
+        "invalid server address '%s': use HOST[:PORT], e.g. 127.0.0.1, 127.0.0.1:7350 or [::1]:7350"
+        % text
+    )
     if text.startswith("["):
         end = text.find("]")
         if end < 0:
-            raise ValueError("'%s': an IPv6 address goes in brackets, [::1]:7350" % text)
+            raise invalid
         host, rest = text[1:end], text[end + 1 :]
-        port = rest[1:] if rest.startswith(":") else (None if not rest else "x")
-    elif text.count(":") == 1:
-        host, port = text.split(":")
+        if rest and not rest.startswith(":"):
+            raise invalid
+        port = rest[1:] if rest else None
+    elif text.count(":") > 1:
+        raise invalid  # a bare IPv6 literal: brackets tell its colons from the port's
     elif ":" in text:
-        raise ValueError("'%s': put an IPv6 address in brackets, [%s]" % (text, text))
+        host, port = text.split(":")
     else:
         host, port = text, None
-    if port is None:
-        return host, DEFAULT_PORT
-    if not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError("'%s': the port must be 1 to 65535" % text)
-    return host, int(port)
+    number = DEFAULT_PORT
+    if port is not None:
+        if not port.isdigit():
+            raise invalid
+        number = int(port)
+    if not host or "[" in host or "]" in host or not 0 < number < 65536:
+        raise invalid
+    return host, number
 
 
 @dataclass(frozen=True)
@@ -565,6 +575,8 @@ class DatagramSender:
         self._refilled = time.monotonic()
         self._sock = socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.connect(address)
+        self.port = address[1]
+        """The server's UDP port the datagrams go to."""
         self.sent = 0
 
     def say(self, text: str) -> None:

@@ -17,7 +17,7 @@ class DurationTest(unittest.TestCase):
 
     def test_anything_else_is_a_usage_error_that_says_how(self):
         for bad in ("", "m", "10 minutes", "-5s", "1e3"):
-            with self.subTest(bad=bad), self.assertRaisesRegex(argparse.ArgumentTypeError, "say 30s, 10m, 2h"):
+            with self.subTest(bad=bad), self.assertRaisesRegex(argparse.ArgumentTypeError, "is not a duration; use e.g. 500ms, 10s, 5m, 2h"):
                 _duration(bad)
 
 

@@ -8,6 +8,7 @@ import dev.authgate.client.chat.ChatFormat;
 import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.DurationConverter;
 import dev.authgate.client.cli.common.ServerOptions;
+import dev.authgate.client.cli.common.TimeoutConverter;
 import dev.authgate.client.connect.VerifiedConnection;
 import dev.authgate.client.datagram.DatagramSender;
 import dev.authgate.client.datagram.DatagramsUnavailableException;
@@ -84,7 +85,7 @@ final class ChatCommand implements Callable<Integer> {
       names = "--timeout",
       paramLabel = "DURATION",
       defaultValue = "10s",
-      converter = DurationConverter.class,
+      converter = TimeoutConverter.class,
       description = "Limit for connecting (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 

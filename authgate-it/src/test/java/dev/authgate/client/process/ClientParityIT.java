@@ -201,6 +201,77 @@ class ClientParityIT {
                 "sensor-1.credential",
                 "hi")),
         new Case(
+            "a timeout of 0 would be no deadline at all",
+            2,
+            List.of(
+                "ping", "--timeout", "0", "--server", "SERVER", "--key", "sensor-1.credential")),
+        new Case(
+            "a timeout that is not a duration",
+            2,
+            List.of(
+                "ping", "--timeout", "x", "--server", "SERVER", "--key", "sensor-1.credential")),
+        new Case(
+            "get without a NAME",
+            2,
+            List.of("get", "--server", "SERVER", "--key", "sensor-1.credential")),
+        new Case(
+            "a server address with two colons and no brackets",
+            2,
+            List.of("ping", "--server", "127.0.0.1:1:99", "--key", "sensor-1.credential")),
+        new Case(
+            "a server address with an unclosed bracket",
+            2,
+            List.of("ping", "--server", "[::1", "--key", "sensor-1.credential")),
+        new Case(
+            "enroll with something that is not a token",
+            2,
+            List.of(
+                "enroll", "--token", "garbage", "--server", "SERVER", "--out", "never.credential")),
+        new Case(
+            "send an empty line",
+            2,
+            List.of(
+                "send", "--room", "ops", "--server", "SERVER", "--key", "sensor-1.credential", "")),
+        new Case(
+            "send a line with a control character",
+            2,
+            List.of(
+                "send",
+                "--room",
+                "ops",
+                "--server",
+                "SERVER",
+                "--key",
+                "sensor-1.credential",
+                "a\u0001b")),
+        new Case(
+            "send --udp a line longer than one datagram",
+            2,
+            List.of(
+                "send",
+                "--udp",
+                "--room",
+                "ops",
+                "--server",
+                "SERVER",
+                "--key",
+                "sensor-1.credential",
+                "x".repeat(1200)),
+            "does not fit one datagram (at most 1167); send it without --udp"),
+        new Case(
+            "send --udp one line",
+            0,
+            List.of(
+                "send",
+                "--udp",
+                "--room",
+                "ops",
+                "--server",
+                "SERVER",
+                "--key",
+                "sensor-1.credential",
+                "hello")),
+        new Case(
             "a reconnecting chat with a revoked key gives up at once",
             3,
             List.of(

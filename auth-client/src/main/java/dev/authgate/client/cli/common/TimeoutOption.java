@@ -9,7 +9,7 @@ public final class TimeoutOption {
       names = "--timeout",
       paramLabel = "DURATION",
       defaultValue = "10s",
-      converter = DurationConverter.class,
+      converter = TimeoutConverter.class,
       description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 

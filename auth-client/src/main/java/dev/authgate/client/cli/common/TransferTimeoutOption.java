@@ -12,7 +12,7 @@ public final class TransferTimeoutOption {
       names = "--timeout",
       paramLabel = "DURATION",
       defaultValue = "30s",
-      converter = DurationConverter.class,
+      converter = TimeoutConverter.class,
       description = "Limit for connecting and each server reply (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
