@@ -81,6 +81,60 @@ class PythonTransfersIT {
     }
   }
 
+  /**
+   * A file that grows while the Python client reads it (a log still being written) is not stored:
+   * the client abandons the upload, says so, and the server audits {@code source-changed}, as for
+   * auth-client.
+   */
+  @Test
+  void aFileThatChangesWhileThePythonClientSendsItIsNotStored_andIsAuditedAsSourceChanged()
+      throws Exception {
+    Jars.provision(dir, "sensor-1");
+    Files.write(dir.resolve("growing.log"), new byte[8 << 20]);
+    Jars.Server server = Jars.serve(dir, List.of(), Jars.serveArgs("--uploads", "uploads"));
+    try {
+      // The command line's own upload, with the file appended to after its third chunk went out.
+      PythonClientIT.Run changed =
+          PythonClientIT.python(
+              dir,
+              "-c",
+              String.join(
+                  "\n",
+                  "import sys",
+                  "from authgate import protocol",
+                  "from authgate.__main__ import main",
+                  "send = protocol.SecureChannel.send",
+                  "chunks = [0]",
+                  "def growing(self, inner, body):",
+                  "    send(self, inner, body)",
+                  "    if inner == protocol.UPLOAD_DATA:",
+                  "        chunks[0] += 1",
+                  "        if chunks[0] == 3:",
+                  "            with open('growing.log', 'ab') as f:",
+                  "                f.write(b'one more line\\n')",
+                  "protocol.SecureChannel.send = growing",
+                  "sys.exit(main(['upload', '--server', '"
+                      + server.address()
+                      + "', '--key', 'sensor-1.credential', 'growing.log']))"));
+      assertThat(changed.exit()).as(changed.out() + changed.err()).isEqualTo(5);
+      assertThat(changed.out() + changed.err())
+          .contains("growing.log changed while it was being read; nothing was stored")
+          .doesNotContain("Traceback");
+      assertThat(dir.resolve("uploads/sensor-1/growing.log")).doesNotExist();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.readString(dir.resolve("audit.jsonl")).contains("\"source-changed\"")) {
+        assertThat(System.nanoTime() < deadline).as("audited within 30 s").isTrue();
+        Thread.sleep(50);
+      }
+      assertThat(Files.readString(dir.resolve("audit.jsonl")))
+          .contains("\"event\":\"upload.failed\"")
+          .doesNotContain("\"reason\":\"size-mismatch\"");
+    } finally {
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void thePythonClientListsLikeTheJavaClientAndFetchesResumesAndSkipsUnchangedFiles()
       throws Exception {
