@@ -348,7 +348,10 @@ class PythonClientIT {
 
       assertThat(send.exit()).as(send.err()).isZero();
       assertThat(send.err())
-          .isEqualTo("sent 1 datagram to room 'lobby': 1 received by the server, 0 lost\n");
+          .isEqualTo(
+              "sent 1 datagram to room 'lobby' (UDP "
+                  + server.address().substring(server.address().lastIndexOf(':') + 1)
+                  + "): 1 received by the server, 0 lost\n");
       assertThat(javaSees.await("temp=21.5", java.time.Duration.ofSeconds(60)))
           .startsWith("{\"type\":\"message\",\"room\":\"lobby\",\"from\":\"py-1\"");
       // It joined to speak only: sent nothing, so never a slow consumer.
