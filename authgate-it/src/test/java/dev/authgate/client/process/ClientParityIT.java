@@ -13,14 +13,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * real server: the exit status is the table's, and stdout and stderr are the same line for line,
  * but for the program's name at the start of a line ({@code auth-client:} / {@code authgate:}).
  */
+@Execution(ExecutionMode.CONCURRENT) // the two methods below run side by side
 class ClientParityIT {
   @TempDir static Path dir;
   private static Jars.Server server;
@@ -541,9 +543,34 @@ class ClientParityIT {
     }
   }
 
+  /** The cases that act on the real server, whose state (files, sessions) they share. */
+  static Stream<Case> serverCases() {
+    return cases().filter(c -> c.args().contains("SERVER"));
+  }
+
+  /**
+   * The cases against scripted ports and bad command lines: stateless, so they run at once (the
+   * "try later" one alone waits out both clients' 30 s retry).
+   */
+  static Stream<Case> statelessCases() {
+    return cases().filter(c -> !c.args().contains("SERVER"));
+  }
+
   @ParameterizedTest(name = "{0}")
-  @MethodSource("cases")
+  @MethodSource("serverCases")
+  @Execution(ExecutionMode.SAME_THREAD) // one after another, beside the stateless ones
   void bothClientsSayTheSameAndExitTheSame(Case c) throws Exception {
+    sameInBoth(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("statelessCases")
+  @Execution(ExecutionMode.CONCURRENT)
+  void bothClientsSayTheSameAndExitTheSame_withoutTheServer(Case c) throws Exception {
+    sameInBoth(c);
+  }
+
+  private void sameInBoth(Case c) throws Exception {
     List<String> args =
         c.args().stream()
             .map(
@@ -571,15 +598,8 @@ class ClientParityIT {
     } else {
       // A scripted port keeps no state between connections: both at once (the "try later" and
       // penalty cases each wait out a client's whole retry).
-      CompletableFuture<Said> pythonSaid =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return run(python);
-                } catch (Exception e) {
-                  throw new CompletionException(e);
-                }
-              });
+      FutureTask<Said> pythonSaid = new FutureTask<>(() -> run(python));
+      Thread.ofPlatform().daemon().name("python-client").start(pythonSaid);
       java = run(Jars.client(List.of(), args.toArray(String[]::new)));
       py = pythonSaid.get(5, TimeUnit.MINUTES);
     }

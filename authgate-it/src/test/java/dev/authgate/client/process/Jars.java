@@ -9,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,11 +35,39 @@ public final class Jars {
   private static List<String> command(String jar, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(classDataSharing(jar, jvmOptions));
     command.addAll(jvmOptions);
     command.add("-jar");
     command.add(System.getProperty(jar));
     command.addAll(List.of(args));
     return command;
+  }
+
+  /**
+   * As the launcher runs a jar (bin/lib/launcher.sh): from a class-data archive the first run
+   * writes, so the hundreds of short client and server processes the suite starts do not each load
+   * and verify the same classes again. One archive per jar and test JVM (two test JVMs never write
+   * one file at once); none where the options choose their own, or before JDK 19.
+   */
+  private static List<String> classDataSharing(String jar, List<String> jvmOptions) {
+    if (Runtime.version().feature() < 19
+        || jvmOptions.stream()
+            .anyMatch(o -> o.startsWith("-XX:SharedArchiveFile") || o.startsWith("-Xshare"))) {
+      return List.of();
+    }
+    Path archive =
+        Path.of("target", "cds", jar + "-" + ProcessHandle.current().pid() + ".jsa")
+            .toAbsolutePath();
+    try {
+      Files.createDirectories(archive.getParent());
+    } catch (IOException e) {
+      return List.of();
+    }
+    return List.of(
+        "-XX:SharedArchiveFile=" + archive,
+        "-XX:+AutoCreateSharedArchive",
+        "-Xlog:cds=off",
+        "-Xlog:cds+dynamic=off");
   }
 
   /**
