@@ -151,31 +151,40 @@ public final class LiveKeystore implements VerifierLookup {
     if (directory == null) {
       return false;
     }
-    KeystoreSnapshot snapshot = current.get();
-    ClientKeys known = snapshot.client(clientId).orElse(null);
     Object stamp = directory.clientFileStamp(clientId);
     if (stamp != null && stamp.equals(rereadStamps.get(clientId))) {
       return false; // as it was when last read here (taken in then, or refused then)
     }
-    if (known == null && snapshot.skipped(directory.fileFor(clientId))) {
-      return false;
-    }
-    try {
-      if (stamp != null) {
-        rereadStamps.put(clientId, stamp);
+    // Checked against one snapshot and put into that same one: a reload (or another reread) that
+    // lands in between means reading and checking again, so neither a file the reload refused nor
+    // a file's older content is put back over it.
+    for (int attempt = 0; attempt < 3; attempt++) {
+      KeystoreSnapshot snapshot = current.get();
+      ClientKeys known = snapshot.client(clientId).orElse(null);
+      if (known == null && snapshot.skipped(directory.fileFor(clientId))) {
+        return false;
       }
-      ClientKeys now = directory.client(clientId);
+      ClientKeys now;
+      try {
+        if (stamp != null) {
+          rereadStamps.put(clientId, stamp);
+        }
+        now = directory.client(clientId);
+      } catch (IOException | RuntimeException e) {
+        return false; // the watcher reports a file it cannot read
+      }
       if (known != null && now.format().equals(known.format())) {
         return false;
       }
       if (snapshot.sharingAVerifierWith(now).isPresent()) {
         return false; // the watcher's next read refuses both files and says so
       }
-      changed(now);
-      return true;
-    } catch (IOException | RuntimeException e) {
-      return false; // the watcher reports a file it cannot read
+      if (current.compareAndSet(snapshot, snapshot.with(now))) {
+        return true;
+      }
+      stamp = directory.clientFileStamp(clientId);
     }
+    return false; // the watcher's next read takes it in
   }
 
   /**
