@@ -20,6 +20,15 @@ OK, FAILURE, USAGE, AUTH_REFUSED, CONNECTION, TRANSFER = 0, 1, 2, 3, 4, 5
 INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT (and the JVM exits)
 
 
+_ROOM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
+
+
+def _room_problem(room: str) -> str:
+    """auth-client's words for a --room that is not a room name."""
+    shown = _printable(room[:64]) + ("..." if len(room) > 64 else "")
+    return "invalid room name '%s': use 1 to 64 characters from A-Z a-z 0-9 . _ -, not starting with '.' or '-'" % shown
+
+
 def _fresh_line() -> str:
     """A newline after the terminal's ^C, so the line that follows stands on its own; none in a log."""
     try:
@@ -400,6 +409,8 @@ def _chat(args: argparse.Namespace) -> int:
     """JSON lines mode: every stdin line is a message, every event a JSON line on stdout."""
     import threading
 
+    if not _ROOM.fullmatch(args.room):
+        return _usage("chat", _room_problem(args.room))
     target = _target(args)
     if isinstance(target, int):
         return target
@@ -714,13 +725,23 @@ def _ping(args: argparse.Namespace) -> int:
 
 def _send(args: argparse.Namespace) -> int:
     """``send``: says TEXT (or each stdin line) in a room and leaves; with --udp as datagrams."""
+    if not _ROOM.fullmatch(args.room):
+        return _usage("send", _room_problem(args.room))
     target = _target(args)
     if isinstance(target, int):
         return target
     server, _, _, credential = target
     from .unattended import chat_text_problem
 
-    lines = [" ".join(args.text)] if args.text else [l.rstrip("\n") for l in sys.stdin]
+    if args.text:
+        lines = [" ".join(args.text)]
+    else:
+        # Lines as auth-client reads them: ended by \n, \r or \r\n; bytes that are not UTF-8
+        # become U+FFFD.
+        text = sys.stdin.buffer.read().decode("utf-8", "replace")
+        lines = re.split(r"\r\n|\r|\n", text)
+        if lines and lines[-1] == "":
+            lines.pop()
     for line in lines:
         # checked as auth-client checks them, before anything is sent
         problem = chat_text_problem(line)
@@ -775,7 +796,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         missing = re.fullmatch(r"the following arguments are required: (.+)", message)
         invalid = re.fullmatch(r"argument (--[a-z-]+): (.+)", message, re.S)
-        if invalid and invalid.group(2) != "expected one argument":
+        if invalid and invalid.group(2) == "expected one argument":
+            option = invalid.group(1)
+            metavar = next((a.metavar for a in self._actions if option in a.option_strings), None)
+            message = "Missing required parameter for option '%s' (%s)" % (
+                option, metavar or option.lstrip("-").upper().replace("-", "_"))
+        elif invalid:
             message = "Invalid value for option '%s': %s" % (invalid.group(1), invalid.group(2))
         if missing:
             message = "Missing required parameter: %s" % ", ".join(

@@ -7,6 +7,7 @@ import dev.authgate.client.chat.ChatClient;
 import dev.authgate.client.chat.ChatFormat;
 import dev.authgate.client.cli.common.ClientExitStatus;
 import dev.authgate.client.cli.common.DurationConverter;
+import dev.authgate.client.cli.common.RoomNames;
 import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.cli.common.TimeoutConverter;
 import dev.authgate.client.connect.VerifiedConnection;
@@ -136,6 +137,7 @@ final class ChatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    RoomNames.require(spec, room);
     if (keepalive.compareTo(Duration.ofMillis(100)) < 0) {
       throw new ParameterException(spec.commandLine(), "--keepalive must be at least 100ms");
     }

@@ -2,6 +2,7 @@ package dev.authgate.client.cli;
 
 import dev.authgate.client.AuthgateClient;
 import dev.authgate.client.cli.common.ClientExitStatus;
+import dev.authgate.client.cli.common.RoomNames;
 import dev.authgate.client.cli.common.ServerOptions;
 import dev.authgate.client.cli.common.TimeoutOption;
 import dev.authgate.client.connect.VerifiedConnection;
@@ -80,6 +81,7 @@ final class SendCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    RoomNames.require(spec, room);
     List<String> lines = lines();
     PrintWriter err = spec.commandLine().getErr();
     AuthgateClient client = target.client(timeout.get());

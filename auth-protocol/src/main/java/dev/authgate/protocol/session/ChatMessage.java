@@ -79,6 +79,11 @@ public sealed interface ChatMessage extends SessionMessage {
     @Override
     public byte[] body() {
       byte[] utf8 = room.getBytes(StandardCharsets.UTF_8);
+      if (utf8.length > 255) {
+        // its length is one byte: a longer name would be sent cut and read as a malformed frame
+        throw new IllegalArgumentException(
+            "a room name is at most 255 bytes; this one is " + utf8.length);
+      }
       ByteBuffer body =
           ByteBuffer.allocate(1 + utf8.length + (speakOnly ? 1 : 0))
               .put((byte) utf8.length)

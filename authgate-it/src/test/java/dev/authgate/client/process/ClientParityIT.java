@@ -49,9 +49,13 @@ class ClientParityIT {
    * One mistake (or outcome): the arguments after the subcommand's name, {@code SERVER} standing
    * for the server's address, and the exit status both clients must end with.
    */
-  record Case(String what, int exit, List<String> args, String says) {
+  record Case(String what, int exit, List<String> args, String says, String stdin) {
     Case(String what, int exit, List<String> args) {
-      this(what, exit, args, null);
+      this(what, exit, args, null, null);
+    }
+
+    Case(String what, int exit, List<String> args, String says) {
+      this(what, exit, args, says, null);
     }
 
     @Override
@@ -191,8 +195,8 @@ class ClientParityIT {
                 "hi"),
             "the server refused: room 'dev' is not permitted for this client; allowed: ops"),
         new Case(
-            "send into a room name the server refuses",
-            5,
+            "send into a room name that is not one",
+            2,
             List.of(
                 "send",
                 "--room",
@@ -229,6 +233,25 @@ class ClientParityIT {
             2,
             List.of(
                 "enroll", "--token", "garbage", "--server", "SERVER", "--out", "never.credential")),
+        new Case(
+            "chat into a room name longer than any",
+            2,
+            List.of(
+                "chat",
+                "--json",
+                "--room",
+                "r".repeat(300),
+                "--server",
+                "SERVER",
+                "--key",
+                "sensor-1.credential"),
+            "invalid room name 'rrrr"),
+        new Case(
+            "send lines ended by CRLF, and bytes that are not UTF-8",
+            0,
+            List.of("send", "--room", "ops", "--server", "SERVER", "--key", "sensor-1.credential"),
+            "sent 3 lines to room 'ops'",
+            "one\r\ntwo\r\n\u00ff\u00feok\n"),
         new Case(
             "send an empty line",
             2,
@@ -593,14 +616,14 @@ class ClientParityIT {
     Said py;
     if (c.args().contains("SERVER")) {
       // One after the other: both act on the same server's state (a file, a session count).
-      java = run(Jars.client(List.of(), args.toArray(String[]::new)));
-      py = run(python);
+      java = run(Jars.client(List.of(), args.toArray(String[]::new)), c.stdin());
+      py = run(python, c.stdin());
     } else {
       // A scripted port keeps no state between connections: both at once (the "try later" and
       // penalty cases each wait out a client's whole retry).
-      FutureTask<Said> pythonSaid = new FutureTask<>(() -> run(python));
+      FutureTask<Said> pythonSaid = new FutureTask<>(() -> run(python, c.stdin()));
       Thread.ofPlatform().daemon().name("python-client").start(pythonSaid);
-      java = run(Jars.client(List.of(), args.toArray(String[]::new)));
+      java = run(Jars.client(List.of(), args.toArray(String[]::new)), c.stdin());
       py = pythonSaid.get(5, TimeUnit.MINUTES);
     }
 
@@ -617,13 +640,21 @@ class ClientParityIT {
   /** What a client said, its name at the start of each line made the same. */
   record Said(int exit, String out, String err) {}
 
-  private static Said run(List<String> command) throws Exception {
+  /**
+   * Runs {@code command} with {@code stdin} as its input (no input if null; each char below 256 is
+   * one byte, so a test can send bytes that are not UTF-8).
+   */
+  private static Said run(List<String> command, String stdin) throws Exception {
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
+    Path in = Files.createTempFile(dir, "in", ".txt");
+    if (stdin != null) {
+      Files.write(in, stdin.getBytes(StandardCharsets.ISO_8859_1));
+    }
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(dir.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectInput(in.toFile())
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
     builder.environment().remove("AUTHGATE_SERVER");
