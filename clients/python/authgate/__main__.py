@@ -582,7 +582,8 @@ def _await_approval(server: str, credential: Credential, args: argparse.Namespac
     while True:
         wait = pause
         try:
-            with connect(server, credential, args.timeout, on_penalty=_say) as conn:
+            # this loop is the retry (as auth-client's): one attempt each time, within --wait
+            with connect(server, credential, args.timeout, busy_retry=0) as conn:
                 conn.ping()
             print("approved: %s is let in" % _printable(credential.client_id), file=sys.stderr)
             return OK
