@@ -106,7 +106,9 @@ class LivenessTest {
         assertThat(closed.path("client_id").asText()).isEqualTo("stuck");
         assertThat(closed.path("detail").asText()).contains("write deadline");
       }
-      assertThat(server.server().verifiedSessions()).isZero();
+      // session.closed is written before the connection's thread lets go of its session count:
+      // on a busy machine the count may trail the audit line by a moment.
+      await().atMost(Duration.ofSeconds(60)).until(() -> server.server().verifiedSessions() == 0);
     }
   }
 

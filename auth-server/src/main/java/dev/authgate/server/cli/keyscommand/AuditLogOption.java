@@ -1,6 +1,7 @@
 package dev.authgate.server.cli.keyscommand;
 
 import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.JsonLinesAuditLog;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import java.io.IOException;
@@ -69,6 +70,21 @@ final class AuditLogOption {
             }
           });
     }
+  }
+
+  /**
+   * {@link #audited} for a change to one client that must exist: {@code type} names it, and a
+   * client that does not exist is refused before anything is written.
+   */
+  <T> T auditedFor(KeystoreDirectory keys, String clientId, AuditEventType type, Change<T> change)
+      throws IOException {
+    return audited(
+        keys,
+        () -> {
+          keys.requireClient(clientId);
+          return AuditEvent.of(type).with("client_id", clientId);
+        },
+        change);
   }
 
   private static AuditEvent operator(AuditEvent event) {

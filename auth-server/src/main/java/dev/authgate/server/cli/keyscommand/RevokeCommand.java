@@ -1,6 +1,5 @@
 package dev.authgate.server.cli.keyscommand;
 
-import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import java.io.IOException;
@@ -27,13 +26,7 @@ final class RevokeCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     KeystoreDirectory dir = keystore.open();
     int revoked =
-        auditLog.audited(
-            dir,
-            () -> {
-              dir.requireClient(clientId);
-              return AuditEvent.of(AuditEventType.KEYS_REVOKED).with("client_id", clientId);
-            },
-            () -> dir.revoke(clientId));
+        auditLog.auditedFor(dir, clientId, AuditEventType.KEYS_REVOKED, () -> dir.revoke(clientId));
     spec.commandLine()
         .getErr()
         .println(

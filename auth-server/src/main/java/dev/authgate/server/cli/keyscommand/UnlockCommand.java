@@ -1,6 +1,5 @@
 package dev.authgate.server.cli.keyscommand;
 
-import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.keystore.KeystoreDirectory;
 import java.io.IOException;
@@ -31,12 +30,10 @@ final class UnlockCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     KeystoreDirectory dir = keystore.open();
     boolean unlocked =
-        auditLog.audited(
+        auditLog.auditedFor(
             dir,
-            () -> {
-              dir.requireClient(clientId);
-              return AuditEvent.of(AuditEventType.KEYS_UNLOCKED).with("client_id", clientId);
-            },
+            clientId,
+            AuditEventType.KEYS_UNLOCKED,
             () -> dir.selfRotations().unlock(clientId));
     spec.commandLine()
         .getErr()
