@@ -178,15 +178,7 @@ public final class AuthgateClient implements ConnectionSource {
    * to {@code busyRetry} in {@link #connect}; {@link Duration#ZERO} tries once.
    */
   public AuthgateClient withBusyRetry(Duration busyRetry) {
-    return new AuthgateClient(
-        server,
-        credential,
-        trust,
-        timeout,
-        backoff,
-        new BusyRetry(busyRetry, this.busyRetry.waiting()),
-        steps,
-        credentialFile);
+    return with(new BusyRetry(busyRetry, this.busyRetry.waiting()));
   }
 
   /**
@@ -195,15 +187,12 @@ public final class AuthgateClient implements ConnectionSource {
    * command line says on stderr even without {@code --verbose}.
    */
   public AuthgateClient withPenaltyNotices(Consumer<String> waiting) {
+    return with(new BusyRetry(busyRetry.limit(), waiting));
+  }
+
+  private AuthgateClient with(BusyRetry busyRetry) {
     return new AuthgateClient(
-        server,
-        credential,
-        trust,
-        timeout,
-        backoff,
-        new BusyRetry(busyRetry.limit(), waiting),
-        steps,
-        credentialFile);
+        server, credential, trust, timeout, backoff, busyRetry, steps, credentialFile);
   }
 
   /**
