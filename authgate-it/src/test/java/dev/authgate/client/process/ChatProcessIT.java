@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -85,16 +86,7 @@ class ChatProcessIT {
   void theInteractiveModeWorksInARealTerminal() throws Exception {
     Process watcher = jsonChat("script");
     Lines watched = new Lines(watcher);
-    String command =
-        String.join(
-            " ",
-            Jars.client(
-                List.of(),
-                "chat",
-                "--server",
-                address,
-                "--key",
-                dir.resolve("human.credential").toString()));
+    String command = String.join(" ", humanChat());
     try (Tmux terminal = Tmux.start("chat", 120, 20, command)) {
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
@@ -168,19 +160,7 @@ class ChatProcessIT {
   void aPersonIsToldOnceAndTheChatEndsWithoutAKeypress(Ending ending) throws Exception {
     Path exit = dir.resolve("human.exit");
     String command =
-        "sh -c '"
-            + String.join(
-                " ",
-                Jars.client(
-                    List.of(),
-                    "chat",
-                    "--server",
-                    address,
-                    "--key",
-                    dir.resolve("human.credential").toString()))
-            + "; echo $? > "
-            + exit
-            + "; sleep 60'";
+        "sh -c '" + String.join(" ", humanChat()) + "; echo $? > " + exit + "; sleep 60'";
     try (Tmux terminal = Tmux.start("ended", 120, 20, command)) {
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
@@ -240,16 +220,7 @@ class ChatProcessIT {
     for (int run = 0; run < 8; run++) {
       Path err = dir.resolve("refused-" + run + ".err");
       Process chat =
-          new ProcessBuilder(
-                  Jars.client(
-                      List.of(),
-                      "chat",
-                      "--server",
-                      address,
-                      "--key",
-                      "human.credential",
-                      "--room",
-                      "dev"))
+          new ProcessBuilder(humanChat("--room", "dev"))
               .directory(dir.toFile())
               .redirectInput(empty.toFile())
               .redirectOutput(dir.resolve("refused-" + run + ".out").toFile())
@@ -262,6 +233,16 @@ class ChatProcessIT {
               "auth-client: the server refused: room 'dev' is not permitted for this client;"
                   + " allowed: ops\n");
     }
+  }
+
+  /** {@code auth-client chat} as the person "human", with {@code extra} arguments. */
+  private List<String> humanChat(String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "chat", "--server", address, "--key", dir.resolve("human.credential").toString()));
+    args.addAll(List.of(extra));
+    return Jars.client(List.of(), args.toArray(String[]::new));
   }
 
   private boolean waitForAudit(String text, Duration atMost) {
