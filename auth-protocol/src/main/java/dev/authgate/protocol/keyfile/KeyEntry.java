@@ -3,6 +3,7 @@ package dev.authgate.protocol.keyfile;
 import dev.authgate.protocol.crypto.Verifier;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * One key of a client as the server stores it.
@@ -91,66 +92,73 @@ public record KeyEntry(
     return replaces != null && used == null;
   }
 
-  /** This key, revoked at {@code when}. */
+  /** This key, revoked at {@code when} (kept if it was revoked before). */
   public KeyEntry revokedAt(Instant when) {
-    return new KeyEntry(
-        keyId,
-        created,
-        revoked == null ? when : revoked,
-        expires,
-        verifier,
-        replaces,
-        used,
-        usedFrom,
-        replaced,
-        asked);
+    return with(k -> k.revoked = revoked == null ? when : revoked);
   }
 
   /** This key, expiring at {@code when}. */
   public KeyEntry expiringAt(Instant when) {
-    return new KeyEntry(
-        keyId, created, revoked, when, verifier, replaces, used, usedFrom, replaced, asked);
+    return with(k -> k.expires = when);
   }
 
   /** This key, first used at {@code when} from {@code source} (an address, or null). */
   public KeyEntry usedAt(Instant when, String source) {
-    return new KeyEntry(
-        keyId, created, revoked, expires, verifier, replaces, when, source, replaced, asked);
+    return with(
+        k -> {
+          k.used = when;
+          k.usedFrom = source;
+        });
   }
 
   /** This key, replaced at {@code when} (kept, so a copy of it that turns up gives itself away). */
   public KeyEntry replacedAt(Instant when) {
-    return new KeyEntry(
-        keyId,
-        created,
-        revoked,
-        expires,
-        verifier,
-        replaces,
-        used,
-        usedFrom,
-        replaced == null ? when : replaced,
-        asked);
+    return with(k -> k.replaced = replaced == null ? when : replaced);
   }
 
   /** This key, counting as the client's again (an operator's unlock). */
   public KeyEntry reinstated() {
-    return new KeyEntry(
-        keyId, created, revoked, expires, verifier, replaces, used, usedFrom, null, asked);
+    return with(k -> k.replaced = null);
   }
 
   /** This key, first asked to rotate at {@code when} (kept if it was asked before). */
   public KeyEntry askedAt(Instant when) {
+    return with(k -> k.asked = asked == null ? when : asked);
+  }
+
+  /** A copy of this key with the stamps {@code change} sets; the id, creation and verifier stay. */
+  private KeyEntry with(Consumer<Stamps> change) {
+    Stamps k = new Stamps(this);
+    change.accept(k);
     return new KeyEntry(
         keyId,
         created,
-        revoked,
-        expires,
+        k.revoked,
+        k.expires,
         verifier,
         replaces,
-        used,
-        usedFrom,
-        replaced,
-        asked == null ? when : asked);
+        k.used,
+        k.usedFrom,
+        k.replaced,
+        k.asked);
+  }
+
+  /** The stamps of a key's life, which the {@code …At} methods change one at a time. */
+  private static final class Stamps {
+    Instant revoked;
+    Instant expires;
+    Instant used;
+    String usedFrom;
+    Instant replaced;
+    Instant asked;
+
+    Stamps(KeyEntry from) {
+      revoked = from.revoked;
+      expires = from.expires;
+      used = from.used;
+      usedFrom = from.usedFrom;
+      replaced = from.replaced;
+      asked = from.asked;
+    }
   }
 }
