@@ -2,6 +2,7 @@ package dev.authgate.server;
 
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.VerifierLookup;
+import dev.authgate.server.admin.AdminServer;
 import dev.authgate.server.audit.AuditFile;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.audit.AuditRotation;
@@ -69,6 +70,7 @@ public final class AuthgateServer implements Closeable {
   private final RedisCluster cluster;
   private final UploadHooks hooks;
   private final Closeable metricsEndpoint;
+  private final AdminServer adminEndpoint;
   private final AtomicReference<KeystoreWatcher> watcher = new AtomicReference<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -85,6 +87,7 @@ public final class AuthgateServer implements Closeable {
     this.cluster = s.cluster;
     this.hooks = s.hooks;
     this.metricsEndpoint = s.metricsEndpoint;
+    this.adminEndpoint = s.adminEndpoint;
   }
 
   /** A server with {@code config} whose keystore is the directory {@code keys}. */
@@ -107,6 +110,7 @@ public final class AuthgateServer implements Closeable {
     RedisTarget redis;
     UploadHooks.Config hooks;
     InetSocketAddress metrics;
+    InetSocketAddress admin;
     Duration watchInterval;
     Duration rotateEvery;
     Duration rotateDeadline;
@@ -187,6 +191,15 @@ public final class AuthgateServer implements Closeable {
     /** Serves Prometheus metrics at {@code http://address/metrics}. */
     public Builder metrics(InetSocketAddress address) {
       this.metrics = address;
+      return this;
+    }
+
+    /**
+     * Serves the admin API at {@code http://address/api/} (docs/OPERATIONS.md, "Admin API");
+     * default (null): not.
+     */
+    public Builder admin(InetSocketAddress address) {
+      this.admin = address;
       return this;
     }
 
@@ -301,6 +314,11 @@ public final class AuthgateServer implements Closeable {
     return cluster;
   }
 
+  /** The admin API's address, or null if it is not served. */
+  public InetSocketAddress adminAddress() {
+    return adminEndpoint == null ? null : adminEndpoint.address();
+  }
+
   /** Whether the metrics endpoint is being served. */
   public boolean servesMetrics() {
     return metricsEndpoint != null;
@@ -314,9 +332,10 @@ public final class AuthgateServer implements Closeable {
 
   /**
    * Stops in order: the keystore watcher, the listener and its sessions (given {@code grace} to
-   * finish; {@code server.stopped} is audited), the hooks of the last uploads, the cluster link,
-   * the syslog forwarder (what is queued still reaches the receiver), the metrics endpoint, and
-   * last the audit log. Idempotent.
+   * finish; {@code server.stopped} is audited; the admin API says "stopping" at {@code /readyz}
+   * meanwhile), the admin API, the hooks of the last uploads, the cluster link, the syslog
+   * forwarder (what is queued still reaches the receiver), the metrics endpoint, and last the audit
+   * log. Idempotent.
    */
   public void close(Duration grace) {
     KeystoreWatcher watching;
@@ -330,6 +349,9 @@ public final class AuthgateServer implements Closeable {
       watching.close();
     }
     server.close(grace);
+    if (adminEndpoint != null) {
+      adminEndpoint.close();
+    }
     if (hooks != null) {
       hooks.close(HOOKS_GRACE);
     }

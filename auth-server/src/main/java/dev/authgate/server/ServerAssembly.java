@@ -2,6 +2,8 @@ package dev.authgate.server;
 
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.text.IoErrors;
+import dev.authgate.server.admin.AdminServer;
+import dev.authgate.server.admin.LastSeen;
 import dev.authgate.server.audit.AuditFile;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.audit.ConnectionLog;
@@ -50,6 +52,7 @@ final class ServerAssembly {
   RedisCluster cluster;
   AuthServer server;
   Closeable metricsEndpoint;
+  AdminServer adminEndpoint;
 
   ServerAssembly(AuthgateServer.Builder b) {
     this.b = b;
@@ -74,7 +77,8 @@ final class ServerAssembly {
               () -> running.get() == null ? 0 : running.get().verifiedSessions(),
               () -> running.get() == null ? 0 : running.get().penalizedSources(),
               auditFile::lostEvents);
-      AuditLog sink = new ConnectionLog(counted);
+      LastSeen lastSeen = new LastSeen(new ConnectionLog(counted), b.clock);
+      AuditLog sink = lastSeen;
       events = sink;
       if (b.hooks != null && b.hooks.any()) {
         hooks = new UploadHooks(sink, b.hooks, b.config.uploads().root(), b.clock);
@@ -97,6 +101,21 @@ final class ServerAssembly {
       counted.countStrayDatagrams(server::datagramDrops);
       if (b.metrics != null) {
         metricsEndpoint = counted.serve(b.metrics);
+      }
+      if (b.admin != null) {
+        AuthServer listening = server;
+        adminEndpoint =
+            AdminServer.start(
+                b.admin,
+                new AdminServer.Backing(
+                    keystore,
+                    listening::liveSessions,
+                    lastSeen,
+                    sink,
+                    b.auditTo == null ? b.auditLog : null,
+                    b.config.defences().penalties(),
+                    b.clock,
+                    listening::accepting));
       }
     } catch (IOException | RuntimeException e) {
       undo();
@@ -152,6 +171,16 @@ final class ServerAssembly {
 
   /** Stops what started, newest first: the metrics address was taken, say; never half-start. */
   private void undo() {
+    if (adminEndpoint != null) {
+      adminEndpoint.close();
+    }
+    if (metricsEndpoint != null) {
+      try {
+        metricsEndpoint.close();
+      } catch (IOException ignored) {
+        // The failure that made us stop is the one to report.
+      }
+    }
     if (server != null) {
       server.close(Duration.ZERO);
     }

@@ -1,6 +1,8 @@
 package dev.authgate.protocol.keyfile;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -64,6 +66,24 @@ final class KeyText {
       throw error(file, line.number(), line.name() + " must be " + ClientIds.RULE);
     }
     return line.value();
+  }
+
+  /** The line's value, which must match {@code pattern}: "NAME must be {@code what}" if not. */
+  static String matching(Path file, Line line, String pattern, String what)
+      throws KeyFileException {
+    if (!line.value().matches(pattern)) {
+      throw error(file, line.number(), line.name() + " must be " + what);
+    }
+    return line.value();
+  }
+
+  /** The line's value as an ISO-8601 instant. */
+  static Instant instant(Path file, Line line) throws KeyFileException {
+    try {
+      return Instant.parse(line.value());
+    } catch (DateTimeParseException e) {
+      throw error(file, line.number(), line.name() + " is not an ISO-8601 instant");
+    }
   }
 
   static KeyFileException error(Path file, int line, String what) {

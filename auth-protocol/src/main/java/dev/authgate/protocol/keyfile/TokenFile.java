@@ -4,7 +4,6 @@ import dev.authgate.protocol.crypto.Verifier;
 import dev.authgate.protocol.keyfile.KeyText.Line;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -143,21 +142,22 @@ public record TokenFile(
         throw KeyText.error(file, line.number(), line.name() + " appears twice");
       }
       switch (line.name()) {
-        case "token-id" -> tokenId = matching(file, line, "[0-9a-f]{16}", "16 hex digits");
+        case "token-id" -> tokenId = KeyText.matching(file, line, "[0-9a-f]{16}", "16 hex digits");
         case "stored-key" -> storedKey = KeyText.key32(file, line);
         case "server-key" -> serverKey = KeyText.key32(file, line);
-        case "created" -> created = instant(file, line);
-        case "expires" -> expires = instant(file, line);
+        case "created" -> created = KeyText.instant(file, line);
+        case "expires" -> expires = KeyText.instant(file, line);
         case "uses" -> uses = count(file, line, 1);
         case "used" -> used = count(file, line, 0);
         case "approve" ->
-            approve = Boolean.parseBoolean(matching(file, line, "true|false", "true or false"));
+            approve =
+                Boolean.parseBoolean(KeyText.matching(file, line, "true|false", "true or false"));
         case "client-id" -> clientId = KeyText.id(file, line);
         case "prefix" ->
             prefix =
-                matching(
+                KeyText.matching(
                     file, line, "[A-Za-z0-9_][A-Za-z0-9._-]{0,47}", "the start of a client id");
-        case "revoked" -> revoked = instant(file, line);
+        case "revoked" -> revoked = KeyText.instant(file, line);
         default -> throw KeyText.error(file, line.number(), "unknown field '" + line.name() + "'");
       }
     }
@@ -179,23 +179,6 @@ public record TokenFile(
         clientId,
         prefix,
         revoked);
-  }
-
-  /** The line's value, which must match {@code pattern}: "NAME must be {@code what}" if not. */
-  private static String matching(Path file, Line line, String pattern, String what)
-      throws KeyFileException {
-    if (!line.value().matches(pattern)) {
-      throw KeyText.error(file, line.number(), line.name() + " must be " + what);
-    }
-    return line.value();
-  }
-
-  private static Instant instant(Path file, Line line) throws KeyFileException {
-    try {
-      return Instant.parse(line.value());
-    } catch (DateTimeParseException e) {
-      throw KeyText.error(file, line.number(), line.name() + " is not an ISO-8601 instant");
-    }
   }
 
   private static int count(Path file, Line line, int least) throws KeyFileException {

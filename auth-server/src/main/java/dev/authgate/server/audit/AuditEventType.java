@@ -93,6 +93,14 @@ public enum AuditEventType {
   ENROLL_APPROVED("enroll.approved", Severity.INFO),
   /** An operator denied a pending machine. */
   ENROLL_DENIED("enroll.denied", Severity.INFO),
+  /** An operator made an admin API token. */
+  ADMIN_TOKEN_CREATED("admin.token_created", Severity.NOTICE),
+  /** An operator revoked an admin API token. */
+  ADMIN_TOKEN_REVOKED("admin.token_revoked", Severity.NOTICE),
+  /** A request to the admin API was refused: no token, a wrong one, or too little scope. */
+  ADMIN_REFUSED("admin.refused", Severity.WARNING),
+  /** The admin API listens. */
+  ADMIN_STARTED("admin.started", Severity.NOTICE),
   /** The audit log could not be written for a while; the first line after says how much. */
   AUDIT_LOST("audit.lost", Severity.WARNING),
   /** The syslog receiver missed events; written when sending works again. */

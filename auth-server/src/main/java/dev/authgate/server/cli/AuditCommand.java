@@ -8,7 +8,7 @@ import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditFollower;
 import dev.authgate.server.audit.AuditReader;
 import dev.authgate.server.audit.AuditSummary;
-import dev.authgate.server.cli.convert.DurationConverter;
+import dev.authgate.server.audit.AuditTimes;
 import dev.authgate.server.cli.help.ServerExitStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,9 +17,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -132,27 +129,7 @@ final class AuditCommand implements Callable<Integer> {
 
   /** {@code 1h} means an hour ago; a date means its start (UTC); an instant means itself. */
   static Instant parseSince(String text, Clock clock) {
-    try {
-      // Whole seconds: "since 2026-11-23T05:49:47Z" reads better than nanoseconds, and counts the
-      // same events give or take the second an operator cannot have meant.
-      return clock
-          .instant()
-          .minus(new DurationConverter().convert(text))
-          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    } catch (RuntimeException notADuration) {
-      try {
-        return Instant.parse(text);
-      } catch (DateTimeParseException notAnInstant) {
-        try {
-          return LocalDate.parse(text).atStartOfDay().toInstant(ZoneOffset.UTC);
-        } catch (DateTimeParseException e) {
-          throw new IllegalArgumentException(
-              "--since '"
-                  + text
-                  + "' is neither a duration (1h) nor a time (2026-11-22T10:00:00Z)");
-        }
-      }
-    }
+    return AuditTimes.parse(text, clock, "--since");
   }
 
   /** Follows every log at once, one thread each, printing rejections as they come. */

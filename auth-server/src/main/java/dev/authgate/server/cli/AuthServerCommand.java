@@ -2,6 +2,7 @@ package dev.authgate.server.cli;
 
 import dev.authgate.protocol.ExitCode;
 import dev.authgate.server.cli.help.ServerExitStatus;
+import dev.authgate.server.cli.keyscommand.AdminCommand;
 import dev.authgate.server.cli.keyscommand.KeysCommand;
 import dev.authgate.server.log.LogFormat;
 import java.io.PrintStream;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       KeysCommand.class,
       AuditCommand.class,
+      AdminCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class AuthServerCommand implements Runnable {

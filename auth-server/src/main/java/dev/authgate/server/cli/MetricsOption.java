@@ -23,12 +23,21 @@ final class MetricsOption {
    * malformed one is a usage error.
    */
   InetSocketAddress address(CommandLine commandLine) {
-    if (metrics == null) {
-      return null;
-    }
-    String text = metrics;
+    return metrics == null
+        ? null
+        : parse(commandLine, "--metrics", metrics, "127.0.0.1:9350", null);
+  }
+
+  /**
+   * {@code ADDR:PORT} ({@code [v6]:PORT} too) as an address; with {@code defaultHost}, a bare
+   * {@code PORT} means that host. A malformed one is a usage error naming {@code option} and {@code
+   * example}.
+   */
+  static InetSocketAddress parse(
+      CommandLine commandLine, String option, String text, String example, String defaultHost) {
     int colon = text.lastIndexOf(':');
-    String host = colon > 0 ? text.substring(0, colon) : "";
+    String host =
+        colon > 0 ? text.substring(0, colon) : colon < 0 && defaultHost != null ? defaultHost : "";
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
@@ -40,7 +49,7 @@ final class MetricsOption {
       return new InetSocketAddress(InetAddress.getByName(host), port);
     } catch (NumberFormatException | UnknownHostException e) {
       throw new ParameterException(
-          commandLine, "--metrics '" + text + "': use ADDR:PORT, e.g. 127.0.0.1:9350");
+          commandLine, option + " '" + text + "': use ADDR:PORT, e.g. " + example);
     }
   }
 }

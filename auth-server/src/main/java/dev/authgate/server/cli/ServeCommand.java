@@ -104,6 +104,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin MetricsOption metricsOption;
 
+  @Mixin AdminOption adminOption;
+
   @Option(
       names = "--handshake-timeout",
       paramLabel = "DURATION",
@@ -200,6 +202,7 @@ final class ServeCommand implements Callable<Integer> {
     if (check || printConfig) {
       serverConfig();
       metricsOption.address(spec.commandLine());
+      adminOption.address(spec.commandLine());
       return checked();
     }
     boolean auditToStdout = auditLog.toString().equals("-");
@@ -212,6 +215,7 @@ final class ServeCommand implements Callable<Integer> {
             .redis(redisTarget)
             .hooks(hookConfig)
             .metrics(metricsOption.address(spec.commandLine()))
+            .admin(adminOption.address(spec.commandLine()))
             .watchKeystore(WATCH_INTERVAL)
             .rotateEvery(rotation.rotateEvery)
             .rotateDeadline(rotation.rotateDeadline)

@@ -83,6 +83,7 @@ final class ServeHelp {
         "--check",
         "--print-config",
         "--metrics",
+        "--admin",
         "--log-format",
         "--verbose",
         "--help",

@@ -24,7 +24,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -204,6 +207,20 @@ public final class AuthServer implements Closeable {
     return context.datagrams() == null
         ? 0
         : context.datagrams().unknownChannelDrops() + context.datagrams().badSizeDrops();
+  }
+
+  /** Whether the listener still takes connections (false from the start of a stop). */
+  public boolean accepting() {
+    return !closed.get();
+  }
+
+  /** The verified sessions open now, oldest first. */
+  public List<LiveSession> liveSessions() {
+    return connections.stream()
+        .map(Connection::describe)
+        .filter(Objects::nonNull)
+        .sorted(Comparator.comparing(LiveSession::since).thenComparing(LiveSession::id))
+        .toList();
   }
 
   /** Verified sessions open now. */

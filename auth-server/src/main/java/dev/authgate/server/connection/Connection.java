@@ -71,6 +71,7 @@ final class Connection implements Runnable {
       new AtomicReference<>(ConnectionState.HANDSHAKE);
   private volatile WriteDeadline out;
   private volatile Accepted verified;
+  private volatile Instant verifiedAt;
   private volatile Session session;
   private boolean holdsHandshakeSlot = true;
   private String holdsSessionSlotOf;
@@ -132,6 +133,7 @@ final class Connection implements Runnable {
    */
   void admit(Accepted accepted) throws ProtocolException {
     verified = accepted;
+    verifiedAt = context.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     boolean stillValid =
         context
             .keys()
@@ -284,6 +286,18 @@ final class Connection implements Runnable {
   boolean uploading() {
     Session current = session;
     return current != null && current.uploading();
+  }
+
+  /** This session for the admin API's list, or null while the handshake runs or once it ends. */
+  LiveSession describe() {
+    Accepted who = verified;
+    Instant since = verifiedAt;
+    Session now = session;
+    if (who == null || since == null || state.get().ending()) {
+      return null;
+    }
+    return new LiveSession(
+        id, who.clientId(), who.keyId(), now == null ? "ping" : now.kind(), remote, since);
   }
 
   /** The verified client and key, or null while the handshake runs. */

@@ -342,7 +342,8 @@ final class Session implements VerifiedSession {
                 .with("detail", ending.detail()));
   }
 
-  private String kind() {
+  /** What the session has done so far; read from other threads as a snapshot. */
+  String kind() {
     if (chatUsed()) {
       return "chat";
     }

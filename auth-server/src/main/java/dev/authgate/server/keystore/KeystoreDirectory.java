@@ -39,6 +39,7 @@ public final class KeystoreDirectory {
   final RandomSource randomness;
   final FileOwnership ownership;
   private final EnrollmentTokens tokens;
+  private final AdminTokens adminTokens;
   private final KeyRotations rotations;
   private final SelfRotations selfRotations;
   private final ClientSettings settings;
@@ -54,6 +55,7 @@ public final class KeystoreDirectory {
     this.randomness = randomness;
     this.ownership = FileOwnership.ofThisProcess();
     this.tokens = new EnrollmentTokens(this);
+    this.adminTokens = new AdminTokens(this);
     this.rotations = new KeyRotations(this);
     this.selfRotations = new SelfRotations(this);
     this.settings = new ClientSettings(this);
@@ -82,6 +84,11 @@ public final class KeystoreDirectory {
   /** This keystore's enrollment tokens, and the enrollments they allow. */
   public EnrollmentTokens enrollmentTokens() {
     return tokens;
+  }
+
+  /** This keystore's admin API tokens. */
+  public AdminTokens adminTokens() {
+    return adminTokens;
   }
 
   /**
@@ -336,6 +343,18 @@ public final class KeystoreDirectory {
 
   /** A client's file as it is now (checked and parsed as a reload would). */
   public ClientKeys client(String clientId) throws IOException {
+    Path file = existingClientFile(clientId);
+    ownership.checkFile(file);
+    return readFile(file);
+  }
+
+  /**
+   * The keys of a client that must exist, read safely (no link followed, this user's, not open to
+   * others).
+   *
+   * @throws KeyFileException if there is no such client or its file cannot be used
+   */
+  public ClientKeys readClient(String clientId) throws IOException {
     Path file = existingClientFile(clientId);
     ownership.checkFile(file);
     return readFile(file);

@@ -2,9 +2,10 @@ package dev.authgate.server.cli.keyscommand;
 
 import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.KeyEntry;
-import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.text.Sizes;
+import dev.authgate.server.admin.ClientJson;
+import dev.authgate.server.keystore.KeyStates;
 import dev.authgate.server.keystore.KeystoreSnapshot;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -35,36 +36,6 @@ final class ListCommand implements Callable<Integer> {
               + " (the default table fits 100 columns for ids up to 26 characters).")
   boolean wide;
 
-  /**
-   * What a server does with the key now: active, pending, expired (its own grace period, or the
-   * client's --expires), revoked, replaced (by the client's own rotation), or locked.
-   */
-  static String state(ClientKeys client, KeyEntry key, java.time.Instant now) {
-    KeyStatus status = key.statusAt(now);
-    if (client.locked() != null && (status == KeyStatus.ACTIVE || status == KeyStatus.REPLACED)) {
-      return "locked";
-    }
-    if (status == KeyStatus.ACTIVE && client.permissions().expiredAt(now)) {
-      return "expired";
-    }
-    if (status == KeyStatus.ACTIVE && client.isPending()) {
-      return "pending";
-    }
-    return status.name().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  /** When the key stops working: its own expiry or the client's, whichever comes first. */
-  static String until(ClientKeys client, KeyEntry key) {
-    if (key.revoked() != null || key.replaced() != null) {
-      return "-";
-    }
-    java.time.Instant own = key.expires();
-    java.time.Instant clients = client.permissions().expires();
-    java.time.Instant first =
-        own == null ? clients : clients == null ? own : own.isBefore(clients) ? own : clients;
-    return first == null ? "-" : String.valueOf(first);
-  }
-
   /** Base64 characters of a fingerprint's hash the short table shows: 72 bits, no grinding. */
   static final int SHORT_FINGERPRINT = 12;
 
@@ -85,9 +56,9 @@ final class ListCommand implements Callable<Integer> {
                     new String[] {
                       client.clientId(),
                       key.keyId(),
-                      state(client, key, now),
+                      KeyStates.state(client, key, now),
                       String.valueOf(key.created()),
-                      until(client, key),
+                      java.util.Objects.toString(KeyStates.until(client, key), "-"),
                       access(client.permissions()),
                       key.verifier().fingerprint()
                     });
@@ -168,22 +139,7 @@ final class ListCommand implements Callable<Integer> {
         key.put("until", row[4]);
       }
       // What the client may do: null for "what the server allows" (no limit of its own).
-      Permissions p = access.get(i);
-      com.fasterxml.jackson.databind.node.ObjectNode a = key.putObject("access");
-      com.fasterxml.jackson.databind.node.ArrayNode sessions = a.putArray("sessions");
-      for (Permissions.SessionKind kind : Permissions.SessionKind.values()) {
-        if (p.allows(kind)) {
-          sessions.add(kind.label());
-        }
-      }
-      if (p.rooms() == null) {
-        a.putNull("rooms");
-      } else {
-        p.rooms().forEach(a.putArray("rooms")::add);
-      }
-      a.put("max_file", p.maxFileSize());
-      a.put("quota", p.quota());
-      a.put("expires", p.expires() == null ? null : p.expires().toString());
+      ClientJson.access(key.putObject("access"), access.get(i));
       key.put("fingerprint", row[6]);
     }
     out.println(mapper.writeValueAsString(array));

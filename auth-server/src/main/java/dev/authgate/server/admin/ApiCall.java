@@ -1,0 +1,30 @@
+package dev.authgate.server.admin;
+
+import dev.authgate.protocol.keyfile.AdminTokenFile;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One authenticated request as the routes see it.
+ *
+ * @param method the HTTP method
+ * @param path the path, without the query
+ * @param query the query parameters, each with its values in order
+ * @param token the admin token that made it
+ * @param source the caller's address
+ */
+record ApiCall(
+    String method,
+    String path,
+    Map<String, List<String>> query,
+    AdminTokenFile token,
+    String source) {
+  /** The one value of {@code name}, or null; a parameter given twice is refused. */
+  String param(String name) {
+    List<String> values = query.getOrDefault(name, List.of());
+    if (values.size() > 1) {
+      throw new ApiException(400, "bad-request", "give " + name + " once");
+    }
+    return values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
+  }
+}

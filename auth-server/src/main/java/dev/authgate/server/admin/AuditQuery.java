@@ -1,0 +1,158 @@
+package dev.authgate.server.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.authgate.server.audit.AuditReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A page of the audit log, newest first, as {@code GET /api/audit} answers: events filtered by
+ * name, client, source and time. The cursor of the next page ({@code <ts>~<n>}: older than that
+ * time, or of that very millisecond and past the first {@code n} already shown) stays exact when
+ * lines keep being appended or several events share a millisecond.
+ *
+ * @param events the event names to keep (empty: all)
+ * @param clientId the {@code client_id} to keep, or null
+ * @param source the address to keep (the ip of {@code remote}, or {@code source}), or null
+ * @param since the oldest time to keep, or null
+ * @param until the time to keep events before (exclusive), or null
+ * @param limit the most events in a page (1 to {@link #MAX_LIMIT})
+ * @param cursor where the page starts (a previous page's {@code next}), or null for the newest
+ */
+public record AuditQuery(
+    Set<String> events,
+    String clientId,
+    String source,
+    Instant since,
+    Instant until,
+    int limit,
+    String cursor) {
+  /** The most events one page holds. */
+  public static final int MAX_LIMIT = 1000;
+
+  private static final Pattern CURSOR = Pattern.compile("([^~]{1,40})~(\\d{1,7})");
+
+  /** Validates the page size and the cursor. */
+  public AuditQuery {
+    events = Set.copyOf(events);
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw new IllegalArgumentException("limit must be 1 to " + MAX_LIMIT);
+    }
+    if (cursor != null) {
+      parseCursor(cursor);
+    }
+  }
+
+  /** A page: the events, newest first, and the cursor of the next older page (null: none). */
+  public record Page(List<JsonNode> events, String next, long malformedLines) {}
+
+  private record Cursor(Instant at, int skip) {}
+
+  private static Cursor parseCursor(String text) {
+    Matcher m = CURSOR.matcher(text);
+    try {
+      if (m.matches()) {
+        return new Cursor(Instant.parse(m.group(1)), Integer.parseInt(m.group(2)));
+      }
+    } catch (DateTimeParseException e) {
+      // said below
+    }
+    throw new IllegalArgumentException("cursor is not one this API gave (next of a page)");
+  }
+
+  /** Reads {@code log} and its rotated files, oldest first, keeping what this page shows. */
+  public Page run(Path log) throws IOException {
+    Cursor from = cursor == null ? null : parseCursor(cursor);
+    // The newest events that pass, up to the cursor; events of the cursor's own millisecond
+    // come last (the log is in time order), and the first `skip` of them were shown already.
+    int keep = limit + 1 + (from == null ? 0 : from.skip());
+    Deque<Timed> window = new ArrayDeque<>(Math.min(keep, 4096));
+    AuditReader reader = new AuditReader();
+    reader.read(
+        AuditReader.files(log),
+        event -> {
+          Instant at = time(event);
+          if (at == null || !passes(event, at) || (from != null && at.isAfter(from.at()))) {
+            return;
+          }
+          window.addLast(new Timed(event, at));
+          if (window.size() > keep) {
+            window.removeFirst();
+          }
+        });
+    if (from != null) {
+      for (int i = 0;
+          i < from.skip() && !window.isEmpty() && window.peekLast().at().equals(from.at());
+          i++) {
+        window.removeLast();
+      }
+    }
+    boolean more = window.size() > limit;
+    while (window.size() > limit) {
+      window.removeFirst();
+    }
+    List<JsonNode> page = new ArrayList<>(window.size());
+    window.descendingIterator().forEachRemaining(t -> page.add(t.event()));
+    String next = null;
+    if (more && !window.isEmpty()) {
+      Instant oldest = window.peekFirst().at();
+      int sameMillisecond = (int) window.stream().filter(t -> t.at().equals(oldest)).count();
+      if (from != null && from.at().equals(oldest)) {
+        sameMillisecond += from.skip();
+      }
+      next = oldest + "~" + sameMillisecond;
+    }
+    return new Page(page, next, reader.malformedLines());
+  }
+
+  private record Timed(JsonNode event, Instant at) {}
+
+  private static Instant time(JsonNode event) {
+    try {
+      return Instant.parse(event.path("ts").asText(""));
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private boolean passes(JsonNode event, Instant at) {
+    if (!events.isEmpty() && !events.contains(event.path("event").asText(""))) {
+      return false;
+    }
+    if (clientId != null && !clientId.equals(event.path("client_id").asText(null))) {
+      return false;
+    }
+    if (source != null && !source.equals(ipOf(event))) {
+      return false;
+    }
+    if (since != null && at.isBefore(since)) {
+      return false;
+    }
+    return until == null || at.isBefore(until);
+  }
+
+  /**
+   * The address an event came from: {@code remote}'s ip ({@code [v6]:port} too), or {@code source}.
+   */
+  static String ipOf(JsonNode event) {
+    String remote = event.path("remote").asText(null);
+    if (remote == null) {
+      return event.path("source").asText(null);
+    }
+    if (remote.startsWith("[")) {
+      int close = remote.indexOf(']');
+      return close < 0 ? remote : remote.substring(1, close);
+    }
+    int colon = remote.lastIndexOf(':');
+    return colon < 0 ? remote : remote.substring(0, colon);
+  }
+}
