@@ -195,8 +195,8 @@ public final class AuthgateServer implements Closeable {
     }
 
     /**
-     * Serves the admin API at {@code http://address/api/} (docs/OPERATIONS.md, "Admin API");
-     * default (null): not.
+     * Serves the admin API at {@code http://address/api/} (docs/OPERATIONS.md, "Admin API and
+     * console"); default (null): not.
      */
     public Builder admin(InetSocketAddress address) {
       this.admin = address;

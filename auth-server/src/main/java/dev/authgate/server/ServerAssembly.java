@@ -2,8 +2,8 @@ package dev.authgate.server;
 
 import dev.authgate.protocol.keyfile.KeyFileException;
 import dev.authgate.protocol.text.IoErrors;
+import dev.authgate.server.admin.AdminFeed;
 import dev.authgate.server.admin.AdminServer;
-import dev.authgate.server.admin.LastSeen;
 import dev.authgate.server.audit.AuditFile;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.audit.ConnectionLog;
@@ -77,8 +77,8 @@ final class ServerAssembly {
               () -> running.get() == null ? 0 : running.get().verifiedSessions(),
               () -> running.get() == null ? 0 : running.get().penalizedSources(),
               auditFile::lostEvents);
-      LastSeen lastSeen = new LastSeen(new ConnectionLog(counted), b.clock);
-      AuditLog sink = lastSeen;
+      AdminFeed feed = new AdminFeed(new ConnectionLog(counted), b.clock);
+      AuditLog sink = feed;
       events = sink;
       if (b.hooks != null && b.hooks.any()) {
         hooks = new UploadHooks(sink, b.hooks, b.config.uploads().root(), b.clock);
@@ -109,11 +109,13 @@ final class ServerAssembly {
                 b.admin,
                 new AdminServer.Backing(
                     keystore,
+                    live::snapshot,
                     listening::liveSessions,
-                    lastSeen,
+                    feed,
                     sink,
                     b.auditTo == null ? b.auditLog : null,
                     b.config.defences().penalties(),
+                    listening::penalizedSources,
                     b.clock,
                     listening::accepting));
       }

@@ -1,6 +1,7 @@
 package dev.authgate.server.admin;
 
 import dev.authgate.protocol.Reason;
+import dev.authgate.protocol.keyfile.AdminTokenFile;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
@@ -13,12 +14,12 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Who may use the admin API: a request names an admin token ({@code Authorization: Bearer …}); a
- * missing, wrong, expired or revoked one is refused (401), audited as {@code admin.refused}, and
- * costs its source the penalty a failed machine login costs, in a table of its own; a source whose
- * penalty is over the threshold is refused (429, with {@code Retry-After}) before its token is
- * looked at. A token's secret is compared in constant time, and never written anywhere.
- * Thread-safe.
+ * Who may use the admin API. A missing, wrong, expired or revoked token (or console session) is
+ * refused (401), audited as {@code admin.refused}, and costs its source the penalty a failed
+ * machine login costs, in a table of its own; a source whose penalty is over the threshold is
+ * refused (429) before its token is looked at. A request a token may not make (a change with a read
+ * token; a change from another site or without the console's CSRF token) is refused (403) and
+ * audited. A token's secret is compared in constant time and never written anywhere. Thread-safe.
  */
 final class AdminAccess {
   private final AdminTokens tokens;
@@ -37,40 +38,47 @@ final class AdminAccess {
   }
 
   /**
-   * The token {@code authorization} names, checked; a refusal is audited and penalised.
+   * The token {@code authorization} names, checked.
    *
    * @param authorization the {@code Authorization} header, or null
    * @throws ApiException 401 saying why, in words that never repeat the token
    */
   AdminTokens.Check check(String authorization, InetAddress source, String method, String path) {
-    String reason;
-    AdminTokens.Check check = null;
     if (authorization == null || authorization.isBlank()) {
-      reason = "no-token";
-    } else if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      reason = "not-bearer";
-    } else {
-      check = tokens.check(authorization.substring(7));
-      if (check.accepted()) {
-        return check;
-      }
-      reason = check.refusal().label();
+      throw refuse(source, "no-token", method, path, null, null);
     }
+    if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw refuse(source, "not-bearer", method, path, null, null);
+    }
+    AdminTokens.Check check = tokens.check(authorization.substring(7));
+    if (!check.accepted()) {
+      throw refuse(source, check.refusal().label(), method, path, check.token(), check.tokenId());
+    }
+    return check;
+  }
+
+  /** The token of a console session as its file says now. */
+  AdminTokens.Check current(String tokenId) {
+    return tokens.current(tokenId);
+  }
+
+  /**
+   * Audits a refused login ({@code admin.refused}), penalises its source, and returns the 401 to
+   * throw.
+   *
+   * @param token the token it named, if a real one, else null
+   * @param tokenId the id it named (not a secret), or null
+   */
+  ApiException refuse(
+      InetAddress source,
+      String reason,
+      String method,
+      String path,
+      AdminTokenFile token,
+      String tokenId) {
     penalties.penalize(source, Reason.BAD_PROOF);
-    AuditEvent refused =
-        AuditEvent.of(AuditEventType.ADMIN_REFUSED)
-            .with("source", source.getHostAddress())
-            .with("reason", reason)
-            .with("method", method)
-            .with("path", path.length() > 128 ? path.substring(0, 128) : path);
-    if (check != null) {
-      refused.with("token_id", check.tokenId());
-      if (check.token() != null) {
-        refused.with("name", check.token().name());
-      }
-    }
-    audit.record(refused);
-    throw new ApiException(
+    record(source, reason, method, path, token, tokenId);
+    return new ApiException(
         401,
         reason,
         switch (reason) {
@@ -78,19 +86,52 @@ final class AdminAccess {
           case "not-bearer" -> "the Authorization header must be 'Bearer <admin token>'";
           case "expired-token" -> "this admin token has expired";
           case "revoked-token" -> "this admin token was revoked";
+          case "bad-session" -> "this console session is not valid (log in again)";
           default -> "this admin token is not valid here";
         });
   }
 
-  /** Audits a request a token made without the scope it needs. */
-  void refusedScope(AdminTokens.Check check, InetAddress source, String method, String path) {
+  /** Audits a request its caller may not make and returns the 403 to throw. */
+  ApiException forbid(
+      InetAddress source, String reason, String method, String path, AdminTokenFile token) {
+    record(source, reason, method, path, token, null);
+    return new ApiException(
+        403,
+        reason,
+        switch (reason) {
+          case "read-only-token" -> "this token may only read (--scope read)";
+          case "cross-site" -> "a change must come from the console's own page";
+          default -> "the console's CSRF token is missing or wrong (reload the page)";
+        });
+  }
+
+  /** Audits a console login. */
+  void loggedIn(AdminTokenFile token, InetAddress source) {
     audit.record(
+        AuditEvent.of(AuditEventType.ADMIN_LOGIN)
+            .with("source", source.getHostAddress())
+            .with("token_id", token.tokenId())
+            .with("name", token.name()));
+  }
+
+  private void record(
+      InetAddress source,
+      String reason,
+      String method,
+      String path,
+      AdminTokenFile token,
+      String tokenId) {
+    AuditEvent refused =
         AuditEvent.of(AuditEventType.ADMIN_REFUSED)
             .with("source", source.getHostAddress())
-            .with("reason", "read-only-token")
+            .with("reason", reason)
             .with("method", method)
-            .with("path", path.length() > 128 ? path.substring(0, 128) : path)
-            .with("token_id", check.token().tokenId())
-            .with("name", check.token().name()));
+            .with("path", AdminHandler.cut(path));
+    if (token != null) {
+      refused.with("token_id", token.tokenId()).with("name", token.name());
+    } else if (tokenId != null) {
+      refused.with("token_id", tokenId);
+    }
+    audit.record(refused);
   }
 }

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -44,28 +45,23 @@ final class AdminApi {
   static final int MAX_CLIENTS = 10_000;
 
   private final KeystoreDirectory keystore;
+  private final Supplier<KeystoreSnapshot> live;
   private final Supplier<List<LiveSession>> sessions;
-  private final LastSeen lastSeen;
+  private final AdminFeed feed;
   private final AuditLog audit;
   private final Path auditLog;
+  private final IntSupplier penalized;
   private final Clock clock;
 
-  /**
-   * @param auditLog the audit log file to query, or null when it goes to stdout
-   */
-  AdminApi(
-      KeystoreDirectory keystore,
-      Supplier<List<LiveSession>> sessions,
-      LastSeen lastSeen,
-      AuditLog audit,
-      Path auditLog,
-      Clock clock) {
-    this.keystore = keystore;
-    this.sessions = sessions;
-    this.lastSeen = lastSeen;
-    this.audit = audit;
-    this.auditLog = auditLog;
-    this.clock = clock;
+  AdminApi(AdminServer.Backing b) {
+    this.keystore = b.keystore();
+    this.live = b.live();
+    this.sessions = b.sessions();
+    this.feed = b.feed();
+    this.audit = b.audit();
+    this.auditLog = b.auditLog();
+    this.penalized = b.penalized();
+    this.clock = b.clock();
   }
 
   /** Answers {@code call}, or throws an {@link ApiException} saying why not. */
@@ -75,8 +71,6 @@ final class AdminApi {
     if (parts.length < 2 || !parts[0].equals("api")) {
       throw notFound(call);
     }
-    String route =
-        call.method() + " " + String.join("/", Arrays.copyOfRange(parts, 1, parts.length));
     return switch (parts[1]) {
       case "clients" -> clients(call, parts);
       case "sessions" -> {
@@ -87,7 +81,11 @@ final class AdminApi {
         requireRoute(call, parts.length == 2, "GET");
         yield enrollmentTokens();
       }
-      case "audit" -> auditRoutes(call, parts, route);
+      case "audit" -> auditRoutes(call, parts);
+      case "overview" -> {
+        requireRoute(call, parts.length == 2, "GET");
+        yield overview();
+      }
       case "whoami" -> {
         requireRoute(call, parts.length == 2, "GET");
         yield JSON.createObjectNode()
@@ -152,7 +150,7 @@ final class AdminApi {
             list.addObject(),
             client,
             now,
-            lastSeen.of(client.clientId()),
+            feed.lastSeen(client.clientId()),
             open.getOrDefault(client.clientId(), 0));
       }
     }
@@ -166,7 +164,7 @@ final class AdminApi {
     ClientKeys client = read(clientId);
     int open = (int) sessions.get().stream().filter(s -> s.clientId().equals(clientId)).count();
     return ClientJson.client(
-        JSON.createObjectNode(), client, clock.instant(), lastSeen.of(clientId), open);
+        JSON.createObjectNode(), client, clock.instant(), feed.lastSeen(clientId), open);
   }
 
   private ClientKeys read(String clientId) throws IOException {
@@ -215,6 +213,34 @@ final class AdminApi {
     return oneClient(clientId);
   }
 
+  /**
+   * The console's first page: sessions now by kind, the last hour per minute with the top refusal
+   * reasons and sources, sources penalised now, and the clients as the server holds them.
+   */
+  private JsonNode overview() {
+    ObjectNode out = JSON.createObjectNode();
+    ObjectNode byKind = out.putObject("sessions");
+    List<LiveSession> open = sessions.get();
+    byKind.put("total", open.size());
+    for (String kind : List.of("ping", "chat", "upload", "download")) {
+      byKind.put(kind, open.stream().filter(s -> s.kind().equals(kind)).count());
+    }
+    out.put("penalized_sources", penalized.getAsInt());
+    KeystoreSnapshot now = live.get();
+    Instant at = clock.instant();
+    ObjectNode clients = out.putObject("clients");
+    clients.put("total", now.clients().size());
+    for (String state : List.of("active", "pending", "locked", "expired", "revoked")) {
+      clients.put(state, 0);
+    }
+    for (ClientKeys client : now.clients().values()) {
+      String state = KeyStates.clientState(client, at);
+      clients.put(state, clients.path(state).asInt() + 1);
+    }
+    feed.lastHour(out);
+    return out;
+  }
+
   private JsonNode sessionList() {
     ObjectNode out = JSON.createObjectNode();
     ArrayNode list = out.putArray("sessions");
@@ -251,7 +277,7 @@ final class AdminApi {
     return out;
   }
 
-  private JsonNode auditRoutes(ApiCall call, String[] parts, String route) throws IOException {
+  private JsonNode auditRoutes(ApiCall call, String[] parts) throws IOException {
     if (auditLog == null) {
       throw new ApiException(
           409,

@@ -10,9 +10,17 @@ final class ApiException extends RuntimeException {
   final int status;
   final String error;
 
+  /** Seconds the caller should wait ({@code Retry-After}), or 0. */
+  final long retryAfter;
+
   ApiException(int status, String error, String message) {
+    this(status, error, message, 0);
+  }
+
+  ApiException(int status, String error, String message, long retryAfter) {
     super(message, null, false, false);
     this.status = status;
     this.error = error;
+    this.retryAfter = retryAfter;
   }
 }

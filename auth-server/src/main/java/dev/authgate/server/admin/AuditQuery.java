@@ -144,9 +144,13 @@ public record AuditQuery(
    * The address an event came from: {@code remote}'s ip ({@code [v6]:port} too), or {@code source}.
    */
   static String ipOf(JsonNode event) {
-    String remote = event.path("remote").asText(null);
+    return ipOf(event.path("remote").asText(null), event.path("source").asText(null));
+  }
+
+  /** The ip of {@code remote} ({@code ip:port} or {@code [v6]:port}), else {@code source}. */
+  static String ipOf(String remote, String source) {
     if (remote == null) {
-      return event.path("source").asText(null);
+      return source;
     }
     if (remote.startsWith("[")) {
       int close = remote.indexOf(']');

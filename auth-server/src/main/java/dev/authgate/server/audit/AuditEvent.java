@@ -42,6 +42,20 @@ public final class AuditEvent {
     return at;
   }
 
+  /**
+   * This event as the audit log writes it: one JSON object (no newline), stamped by {@code clock}
+   * unless a sink stamped it already.
+   */
+  public String line(java.time.Clock clock) {
+    return JsonLine.render(
+            LINE_TS.format(stamp(clock).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)), this)
+        .strip();
+  }
+
+  private static final java.time.format.DateTimeFormatter LINE_TS =
+      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+          .withZone(java.time.ZoneOffset.UTC);
+
   /** The event name. */
   public String name() {
     return type.wireName();

@@ -99,6 +99,8 @@ public enum AuditEventType {
   ADMIN_TOKEN_REVOKED("admin.token_revoked", Severity.NOTICE),
   /** A request to the admin API was refused: no token, a wrong one, or too little scope. */
   ADMIN_REFUSED("admin.refused", Severity.WARNING),
+  /** An operator logged in to the console with an admin token. */
+  ADMIN_LOGIN("admin.login", Severity.NOTICE),
   /** The admin API listens. */
   ADMIN_STARTED("admin.started", Severity.NOTICE),
   /** The audit log could not be written for a while; the first line after says how much. */

@@ -11,9 +11,10 @@ final class AdminOption {
       names = "--admin",
       paramLabel = "[ADDR:]PORT",
       description =
-          "Serve the admin API at http://ADDR:PORT/api/ (off unless given; a bare PORT is"
-              + " 127.0.0.1:PORT). Reached with 'auth-server admin token create'. Loopback only:"
-              + " put a TLS proxy in front to reach it from elsewhere.")
+          "Serve the admin API at http://ADDR:PORT/api/ and the console at http://ADDR:PORT/ (off"
+              + " unless given; a bare PORT is 127.0.0.1:PORT), reached with tokens from"
+              + " 'auth-server admin token create'. Loopback only: reach it from elsewhere"
+              + " through an SSH tunnel or a TLS proxy.")
   String admin;
 
   /** Where to serve the admin API, or null when off; a malformed or non-loopback one is refused. */

@@ -215,12 +215,25 @@ public final class AdminTokens {
     if (!token.matches(stored.digest())) {
       return new Check(stored, Refusal.BAD_SECRET, token.tokenId());
     }
+    return state(stored);
+  }
+
+  /**
+   * A token already proved (a console session's) as its file says now: revoked, expired, gone, or
+   * still good.
+   */
+  public Check current(String tokenId) {
+    Optional<AdminTokenFile> file = read(tokenId);
+    return file.isEmpty() ? new Check(null, Refusal.UNKNOWN, tokenId) : state(file.get());
+  }
+
+  private Check state(AdminTokenFile stored) {
     if (stored.revoked() != null) {
-      return new Check(stored, Refusal.REVOKED, token.tokenId());
+      return new Check(stored, Refusal.REVOKED, stored.tokenId());
     }
     if (!keystore.now().isBefore(stored.expires())) {
-      return new Check(stored, Refusal.EXPIRED, token.tokenId());
+      return new Check(stored, Refusal.EXPIRED, stored.tokenId());
     }
-    return new Check(stored, null, token.tokenId());
+    return new Check(stored, null, stored.tokenId());
   }
 }

@@ -66,7 +66,10 @@ class AdminApiTest {
           new String[] {"GET", "/api/sessions"},
           new String[] {"GET", "/api/tokens"},
           new String[] {"GET", "/api/audit"},
-          new String[] {"GET", "/api/audit/summary"});
+          new String[] {"GET", "/api/audit/summary"},
+          new String[] {"GET", "/api/overview"},
+          new String[] {"GET", "/api/audit/stream"},
+          new String[] {"DELETE", "/api/session"});
 
   @TempDir Path dir;
   AuthgateServer server;
@@ -273,6 +276,14 @@ class AdminApiTest {
       assertThat(answer.raw().headers().firstValue("Retry-After")).isPresent();
     }
     assertThat(stateOf("sensor-1")).isEqualTo("not revoked");
+    HttpResponse<String> login =
+        browser(
+            "POST",
+            "/api/session",
+            "{\"token\":\"" + write + "\"}",
+            "Content-Type",
+            "application/json");
+    assertThat(login.statusCode()).isEqualTo(429);
     assertThat(audit("admin.refused")).hasSize(4);
   }
 
@@ -403,6 +414,7 @@ class AdminApiTest {
     JsonNode summary = call("GET", "/api/audit/summary?since=1h&top=3", read).body();
     assertThat(summary.path("accepted").asInt()).isZero();
     assertThat(call("GET", "/api/audit/summary?top=0", read).status()).isEqualTo(400);
+    assertThat(call("GET", "/api/audit/stream?client=a&client=b", read).status()).isEqualTo(400);
   }
 
   @Test
@@ -491,11 +503,13 @@ class AdminApiTest {
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             new AdminServer.Backing(
                 server.keystore(),
+                server.liveKeystore()::snapshot,
                 List::of,
-                new LastSeen(dev.authgate.server.audit.AuditLog.discard(), Clock.systemUTC()),
+                new AdminFeed(dev.authgate.server.audit.AuditLog.discard(), Clock.systemUTC()),
                 dev.authgate.server.audit.AuditLog.discard(),
                 null,
                 dev.authgate.server.defence.PenaltyPolicy.disabled(),
+                () -> 0,
                 Clock.systemUTC(),
                 ready::get))) {
       URI readyz = URI.create("http://127.0.0.1:" + admin.address().getPort() + "/readyz");
@@ -514,5 +528,307 @@ class AdminApiTest {
       assertThat(down.statusCode()).isEqualTo(503);
       assertThat(down.body()).contains("stopping");
     }
+  }
+
+  /** A request as a browser on some page sends it: the console's cookie and the given headers. */
+  private HttpResponse<String> browser(String method, String path, String body, String... headers)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://" + hostPort() + path))
+            .timeout(PATIENCE)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    HttpResponse<String> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+    if (CONTRACT.template(bare) != null) {
+      CONTRACT.check(method, bare, response.statusCode(), response.body());
+    }
+    return response;
+  }
+
+  @Test
+  void theConsolesLoginGivesAnHttpOnlyStrictCookie_andChangesNeedItsCsrfTokenFromItsOwnOrigin()
+      throws Exception {
+    String own = "http://" + hostPort();
+    HttpResponse<String> in =
+        browser(
+            "POST",
+            "/api/session",
+            "{\"token\":\"" + write + "\"}",
+            "Content-Type",
+            "application/json",
+            "Origin",
+            own,
+            "Sec-Fetch-Site",
+            "same-origin");
+    assertThat(in.statusCode()).isEqualTo(200);
+    String setCookie = in.headers().firstValue("Set-Cookie").orElseThrow();
+    assertThat(setCookie)
+        .startsWith("authgate_console=")
+        .contains("HttpOnly", "SameSite=Strict", "Path=/");
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+    String csrf = JSON.readTree(in.body()).path("csrf").asText();
+    assertThat(
+            JSON.readTree(browser("GET", "/api/session", null, "Cookie", cookie).body())
+                .path("csrf")
+                .asText())
+        .isEqualTo(csrf);
+    assertThat(browser("GET", "/api/clients", null, "Cookie", cookie).statusCode()).isEqualTo(200);
+
+    String revoke = "/api/clients/sensor-1/revoke";
+    HttpResponse<String> noCsrf = browser("POST", revoke, null, "Cookie", cookie, "Origin", own);
+    assertThat(noCsrf.statusCode()).isEqualTo(403);
+    assertThat(noCsrf.body()).contains("\"csrf\"");
+    assertThat(
+            browser(
+                    "POST",
+                    revoke,
+                    null,
+                    "Cookie",
+                    cookie,
+                    "X-CSRF-Token",
+                    csrf,
+                    "Origin",
+                    "http://evil.example")
+                .body())
+        .contains("cross-site");
+    assertThat(
+            browser(
+                    "POST",
+                    revoke,
+                    null,
+                    "Cookie",
+                    cookie,
+                    "X-CSRF-Token",
+                    csrf,
+                    "Sec-Fetch-Site",
+                    "cross-site")
+                .statusCode())
+        .isEqualTo(403);
+    assertThat(
+            browser(
+                    "POST",
+                    revoke,
+                    null,
+                    "Cookie",
+                    cookie,
+                    "X-CSRF-Token",
+                    "A".repeat(43),
+                    "Origin",
+                    own)
+                .statusCode())
+        .isEqualTo(403);
+    assertThat(stateOf("sensor-1")).isEqualTo("not revoked");
+
+    // A cross-site login, a form's text/plain, a body that is not JSON, a wrong token.
+    String login = "{\"token\":\"" + write + "\"}";
+    assertThat(
+            browser(
+                    "POST",
+                    "/api/session",
+                    login,
+                    "Content-Type",
+                    "application/json",
+                    "Origin",
+                    "http://evil.example")
+                .statusCode())
+        .isEqualTo(403);
+    assertThat(browser("POST", "/api/session", login, "Content-Type", "text/plain").statusCode())
+        .isEqualTo(415);
+    assertThat(
+            browser("POST", "/api/session", "{", "Content-Type", "application/json").statusCode())
+        .isEqualTo(400);
+    assertThat(
+            browser(
+                    "POST",
+                    "/api/session",
+                    "{\"token\":\"aga1-nope\"}",
+                    "Content-Type",
+                    "application/json")
+                .statusCode())
+        .isEqualTo(401);
+    HttpResponse<String> forged =
+        browser("GET", "/api/clients", null, "Cookie", "authgate_console=" + "x".repeat(43));
+    assertThat(forged.statusCode()).isEqualTo(401);
+    assertThat(forged.body()).contains("bad-session");
+
+    HttpResponse<String> done =
+        browser("POST", revoke, null, "Cookie", cookie, "X-CSRF-Token", csrf, "Origin", own);
+    assertThat(done.statusCode()).isEqualTo(200);
+    assertThat(stateOf("sensor-1")).isEqualTo("revoked");
+    assertThat(audit("keys.revoked"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.path("admin").asText()).isEqualTo("ci"));
+
+    assertThat(browser("DELETE", "/api/session", null, "Cookie", cookie).statusCode())
+        .isEqualTo(403);
+    assertThat(
+            browser(
+                    "DELETE",
+                    "/api/session",
+                    null,
+                    "Cookie",
+                    cookie,
+                    "X-CSRF-Token",
+                    csrf,
+                    "Origin",
+                    own)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(browser("GET", "/api/session", null, "Cookie", cookie).statusCode()).isEqualTo(401);
+    assertThat(browser("GET", "/api/session", null).statusCode()).isEqualTo(401);
+
+    List<String> reasons = new ArrayList<>();
+    audit("admin.refused").forEach(e -> reasons.add(e.path("reason").asText()));
+    assertThat(reasons)
+        .containsExactly(
+            "csrf",
+            "cross-site",
+            "cross-site",
+            "csrf",
+            "cross-site",
+            "malformed",
+            "bad-session",
+            "csrf");
+    assertThat(audit("admin.login"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.path("name").asText()).isEqualTo("ci"));
+  }
+
+  @Test
+  void aRevokedTokenEndsTheConsoleSessionsItOpened() throws Exception {
+    HttpResponse<String> in =
+        browser(
+            "POST",
+            "/api/session",
+            "{\"token\":\"" + read + "\"}",
+            "Content-Type",
+            "application/json");
+    String cookie = in.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+    assertThat(browser("GET", "/api/overview", null, "Cookie", cookie).statusCode()).isEqualTo(200);
+    server.keystore().adminTokens().revoke("viewer");
+    HttpResponse<String> after = browser("GET", "/api/overview", null, "Cookie", cookie);
+    assertThat(after.statusCode()).isEqualTo(401);
+    assertThat(after.body()).contains("revoked-token");
+    // A read token's console may still log out.
+    HttpResponse<String> again =
+        browser(
+            "POST",
+            "/api/session",
+            "{\"token\":\"" + write + "\"}",
+            "Content-Type",
+            "application/json");
+    String second = again.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+    String csrf = JSON.readTree(again.body()).path("csrf").asText();
+    assertThat(
+            browser("DELETE", "/api/session", null, "Cookie", second, "X-CSRF-Token", csrf)
+                .statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void theOverviewCountsTheLastHourAndTheSessionsOpenNow() throws Exception {
+    try (RawClient stranger = RawClient.connect(server.address().getPort())) {
+      stranger.ping(RawClient.stranger());
+    } catch (IOException refused) {
+      // refused, as it should be
+    }
+    try (RawClient client = RawClient.connect(server.address().getPort())) {
+      SecureChannel channel = client.handshake(sensor.identity());
+      channel.send(new SessionMessage.Ping(1));
+      channel.receive();
+      await()
+          .atMost(PATIENCE)
+          .untilAsserted(
+              () -> {
+                JsonNode o = call("GET", "/api/overview", read).body();
+                assertThat(o.path("sessions").path("total").asInt()).isEqualTo(1);
+                assertThat(o.path("clients").path("active").asInt()).isEqualTo(1);
+                long accepted = 0;
+                long refused = 0;
+                for (JsonNode m : o.path("minutes")) {
+                  accepted += m.path("accepted").asLong();
+                  refused += m.path("refused").asLong();
+                }
+                assertThat(accepted).isEqualTo(1);
+                assertThat(refused).isEqualTo(1);
+                assertThat(o.path("refused_by_reason").get(0).path("reason").asText())
+                    .isEqualTo("unknown-client");
+                assertThat(o.path("refused_by_source").get(0).path("source").asText())
+                    .isEqualTo("127.0.0.1");
+              });
+    }
+  }
+
+  @Test
+  void theLiveTailSendsNewAuditLinesAsServerSentEvents() throws Exception {
+    HttpRequest stream =
+        HttpRequest.newBuilder(
+                URI.create("http://" + hostPort() + "/api/audit/stream?event=admin.refused"))
+            .header("Authorization", "Bearer " + read)
+            .build();
+    java.util.concurrent.BlockingQueue<String> lines =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> open =
+        http.sendAsync(stream, HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<java.util.stream.Stream<String>> response =
+        open.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    CONTRACT.check("GET", "/api/audit/stream", response.statusCode(), "");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+    Thread reader =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    response.body().forEach(lines::add);
+                  } catch (RuntimeException closed) {
+                    // the test closed the stream
+                  }
+                });
+    try {
+      call("GET", "/api/clients", null); // one refusal: the stream's event
+      String data = null;
+      long end = System.nanoTime() + PATIENCE.toNanos();
+      while (data == null && System.nanoTime() < end) {
+        String line = lines.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+        if (line != null && line.startsWith("data: ")) {
+          data = line.substring(6);
+        }
+      }
+      assertThat(data).isNotNull();
+      JsonNode event = JSON.readTree(data);
+      assertThat(event.path("event").asText()).isEqualTo("admin.refused");
+      assertThat(event.path("reason").asText()).isEqualTo("no-token");
+    } finally {
+      response.body().close();
+      reader.interrupt();
+    }
+  }
+
+  @Test
+  void theConsolesFilesAreServedByNameWithAStrictPolicy() throws Exception {
+    HttpResponse<String> page = raw("GET", "/", read);
+    assertThat(page.statusCode()).isEqualTo(200);
+    String policy = page.headers().firstValue("Content-Security-Policy").orElseThrow();
+    assertThat(policy)
+        .contains("default-src 'none'", "script-src 'self' 'sha256-", "frame-ancestors 'none'")
+        .doesNotContain("unsafe");
+    assertThat(page.body()).contains("<script type=\"importmap\">");
+    assertThat(raw("GET", "/vendor/preact.js", read).headers().firstValue("Content-Type"))
+        .hasValue("text/javascript; charset=utf-8");
+    for (String path :
+        List.of("/console/../../keys", "/vendor/../app.js", "/META-INF/MANIFEST.MF", "/console/")) {
+      assertThat(raw("GET", path, read).statusCode()).as(path).isIn(400, 404);
+    }
+    assertThat(raw("POST", "/", read).statusCode()).isEqualTo(405);
   }
 }

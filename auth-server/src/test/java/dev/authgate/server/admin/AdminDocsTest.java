@@ -27,7 +27,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** docs/OPERATIONS.md, "Admin API": its curl examples, run as written against a real server. */
+/**
+ * docs/OPERATIONS.md, "Admin API and console": its curl examples, run as written against a real
+ * server.
+ */
 @Tag("system")
 class AdminDocsTest {
   private static final Path OPERATIONS = Path.of("..", "docs", "OPERATIONS.md");
@@ -38,7 +41,7 @@ class AdminDocsTest {
   /** The block of the section that starts with {@code ADMIN=}. */
   static List<String> examples() throws IOException {
     List<String> lines = Files.readAllLines(OPERATIONS);
-    int section = lines.indexOf("## Admin API");
+    int section = lines.indexOf("## Admin API and console");
     assertThat(section).as("the Admin API section").isPositive();
     List<String> block = new ArrayList<>();
     boolean in = false;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "The admin API and console (serve --admin): the tokens that reach it. See"
-            + " docs/OPERATIONS.md, \"Admin API\".",
+            + " docs/OPERATIONS.md, \"Admin API and console\".",
     subcommands = {AdminCommand.Token.class})
 public final class AdminCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
