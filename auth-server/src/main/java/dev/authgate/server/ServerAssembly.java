@@ -103,21 +103,7 @@ final class ServerAssembly {
         metricsEndpoint = counted.serve(b.metrics);
       }
       if (b.admin != null) {
-        AuthServer listening = server;
-        adminEndpoint =
-            AdminServer.start(
-                b.admin,
-                new AdminServer.Backing(
-                    keystore,
-                    live::snapshot,
-                    listening::liveSessions,
-                    feed,
-                    sink,
-                    b.auditTo == null ? b.auditLog : null,
-                    b.config.defences().penalties(),
-                    listening::penalizedSources,
-                    b.clock,
-                    listening::accepting));
+        adminEndpoint = startAdmin(feed, sink);
       }
     } catch (IOException | RuntimeException e) {
       undo();
@@ -130,6 +116,24 @@ final class ServerAssembly {
       started.watchKeystore(b.watchInterval);
     }
     return started;
+  }
+
+  /** The admin API over this server's keystore, listener and audit chain ({@code sink}). */
+  private AdminServer startAdmin(AdminFeed feed, AuditLog sink) throws IOException {
+    AuthServer listening = server;
+    return AdminServer.start(
+        b.admin,
+        new AdminServer.Backing(
+            keystore,
+            live::snapshot,
+            listening::liveSessions,
+            feed,
+            sink,
+            b.auditTo == null ? b.auditLog : null,
+            b.config.defences().penalties(),
+            listening::penalizedSources,
+            b.clock,
+            listening::accepting));
   }
 
   /**

@@ -41,8 +41,10 @@ import java.util.function.Supplier;
 final class AdminApi {
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The most clients one listing holds. */
+  /** The most clients one listing holds, and how many it holds unless asked. */
   static final int MAX_CLIENTS = 10_000;
+
+  static final int DEFAULT_CLIENTS = 500;
 
   private final KeystoreDirectory keystore;
   private final Supplier<KeystoreSnapshot> live;
@@ -101,7 +103,10 @@ final class AdminApi {
   private JsonNode clients(ApiCall call, String[] parts) throws IOException {
     if (parts.length == 2) {
       requireRoute(call, true, "GET");
-      return clientList(call.param("q"), call.param("state"));
+      return clientList(
+          call.param("q"),
+          call.param("state"),
+          count(call.param("limit"), "limit", DEFAULT_CLIENTS, 1, MAX_CLIENTS));
     }
     String clientId = parts[2];
     if (!ClientIds.isValid(clientId)) {
@@ -121,7 +126,7 @@ final class AdminApi {
     };
   }
 
-  private JsonNode clientList(String search, String state) throws IOException {
+  private JsonNode clientList(String search, String state, int limit) throws IOException {
     if (state != null
         && !Set.of("active", "pending", "locked", "expired", "revoked").contains(state)) {
       throw new ApiException(
@@ -145,7 +150,7 @@ final class AdminApi {
       if (state != null && !state.equals(KeyStates.clientState(client, now))) {
         continue;
       }
-      if (++matched <= MAX_CLIENTS) {
+      if (++matched <= limit) {
         ClientJson.client(
             list.addObject(),
             client,
@@ -169,7 +174,7 @@ final class AdminApi {
 
   private ClientKeys read(String clientId) throws IOException {
     try {
-      return keystore.readClient(clientId);
+      return keystore.client(clientId);
     } catch (KeyFileException e) {
       throw new ApiException(404, "not-found", "no client '" + clientId + "' in the keystore");
     }

@@ -229,38 +229,7 @@ final class AdminHandler extends Handler.Abstract {
         }
         write(response, callback, 200, who(current.token(), session.csrf()));
       }
-      case "POST" -> {
-        refuseIfPenalised(source);
-        requireSameOrigin(request, source, method, path, null);
-        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        if (type == null
-            || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-          throw new ApiException(
-              415, "bad-request", "send {\"token\": \"aga1-...\"} as application/json");
-        }
-        JsonNode body;
-        try {
-          body = AdminApi.JSON.readTree(Content.Source.asString(request, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-          throw new ApiException(400, "bad-request", "the body is not JSON");
-        }
-        String presented = body == null ? null : body.path("token").asText(null);
-        AdminTokenFile token =
-            access
-                .check(presented == null ? null : "Bearer " + presented, source, method, path)
-                .token();
-        ConsoleSessions.Opened opened = consoles.open(token);
-        access.loggedIn(token, source);
-        Response.addCookie(
-            response,
-            HttpCookie.build(ConsoleSessions.COOKIE, opened.cookie())
-                .path("/")
-                .httpOnly(true)
-                .secure(request.isSecure())
-                .sameSite(HttpCookie.SameSite.STRICT)
-                .build());
-        write(response, callback, 200, who(token, opened.csrf()));
-      }
+      case "POST" -> login(request, response, callback, source);
       case "DELETE" -> {
         Caller caller = authenticate(request, method, path, false);
         if (caller.console()) {
@@ -279,6 +248,46 @@ final class AdminHandler extends Handler.Abstract {
       default ->
           throw new ApiException(405, "method-not-allowed", path + " takes GET, POST or DELETE");
     }
+  }
+
+  /**
+   * The console's login: an admin token (checked, audited and penalised as a Bearer one) for a
+   * session cookie and a CSRF token; only from the console's own origin, and only as JSON, which a
+   * form of another site cannot send.
+   */
+  private void login(Request request, Response response, Callback callback, InetAddress source)
+      throws IOException {
+    String method = "POST";
+    String path = "/api/session";
+    refuseIfPenalised(source);
+    requireSameOrigin(request, source, method, path, null);
+    String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new ApiException(
+          415, "bad-request", "send {\"token\": \"aga1-...\"} as application/json");
+    }
+    JsonNode body;
+    try {
+      body = AdminApi.JSON.readTree(Content.Source.asString(request, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new ApiException(400, "bad-request", "the body is not JSON");
+    }
+    String presented = body == null ? null : body.path("token").asText(null);
+    AdminTokenFile token =
+        access
+            .check(presented == null ? null : "Bearer " + presented, source, method, path)
+            .token();
+    ConsoleSessions.Opened opened = consoles.open(token);
+    access.loggedIn(token, source);
+    Response.addCookie(
+        response,
+        HttpCookie.build(ConsoleSessions.COOKIE, opened.cookie())
+            .path("/")
+            .httpOnly(true)
+            .secure(request.isSecure())
+            .sameSite(HttpCookie.SameSite.STRICT)
+            .build());
+    write(response, callback, 200, who(token, opened.csrf()));
   }
 
   private static ObjectNode who(AdminTokenFile token, String csrf) {

@@ -114,6 +114,29 @@ public final class AdminServer implements Closeable {
             new ConsoleAssets(),
             b.feed(),
             b.ready());
+    Server jetty = jetty(address, handler);
+    jetty.setStopTimeout(2000);
+    try {
+      jetty.start();
+    } catch (IOException e) {
+      stopQuietly(jetty);
+      throw e;
+    } catch (Exception e) {
+      stopQuietly(jetty);
+      throw new IOException("the admin API could not start: " + e.getMessage(), e);
+    }
+    AdminServer started =
+        new AdminServer(jetty, (ServerConnector) jetty.getConnectors()[0], handler);
+    String listen = Addresses.format(started.address());
+    b.audit().record(AuditEvent.of(AuditEventType.ADMIN_STARTED).with("listen", listen));
+    LOG.info(
+        "admin API and console on http://{}/ (docs/OPERATIONS.md, \"Admin API and console\")",
+        listen);
+    return started;
+  }
+
+  /** Jetty with one connector on {@code address}, its limits, and {@code handler} behind them. */
+  private static Server jetty(InetSocketAddress address, AdminHandler handler) {
     QueuedThreadPool pool = new QueuedThreadPool(16, 2);
     pool.setName("admin-http");
     pool.setDaemon(true);
@@ -148,23 +171,7 @@ public final class AdminServer implements Closeable {
                   "the request was refused (HTTP " + status + ")"));
           return true;
         });
-    jetty.setStopTimeout(2000);
-    try {
-      jetty.start();
-    } catch (IOException e) {
-      stopQuietly(jetty);
-      throw e;
-    } catch (Exception e) {
-      stopQuietly(jetty);
-      throw new IOException("the admin API could not start: " + e.getMessage(), e);
-    }
-    AdminServer started = new AdminServer(jetty, connector, handler);
-    String listen = Addresses.format(started.address());
-    b.audit().record(AuditEvent.of(AuditEventType.ADMIN_STARTED).with("listen", listen));
-    LOG.info(
-        "admin API and console on http://{}/ (docs/OPERATIONS.md, \"Admin API and console\")",
-        listen);
-    return started;
+    return jetty;
   }
 
   /** The bound address (with the real port if 0 was asked for). */

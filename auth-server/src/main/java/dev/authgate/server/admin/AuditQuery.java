@@ -39,6 +39,9 @@ public record AuditQuery(
   /** The most events one page holds. */
   public static final int MAX_LIMIT = 1000;
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   private static final Pattern CURSOR = Pattern.compile("([^~]{1,40})~(\\d{1,7})");
 
   /** Validates the page size and the cursor. */
@@ -69,49 +72,115 @@ public record AuditQuery(
     throw new IllegalArgumentException("cursor is not one this API gave (next of a page)");
   }
 
-  /** Reads {@code log} and its rotated files, oldest first, keeping what this page shows. */
+  /**
+   * Reads {@code log} and its rotated files from the newest line back, stopping as soon as the page
+   * is full: the newest pages of a long log cost only their own lines. (A rotated, gzipped file is
+   * read from its start, keeping only as many of its events as the page can still use.)
+   */
   public Page run(Path log) throws IOException {
     Cursor from = cursor == null ? null : parseCursor(cursor);
-    // The newest events that pass, up to the cursor; events of the cursor's own millisecond
-    // come last (the log is in time order), and the first `skip` of them were shown already.
-    int keep = limit + 1 + (from == null ? 0 : from.skip());
-    Deque<Timed> window = new ArrayDeque<>(Math.min(keep, 4096));
-    AuditReader reader = new AuditReader();
-    reader.read(
-        AuditReader.files(log),
-        event -> {
-          Instant at = time(event);
-          if (at == null || !passes(event, at) || (from != null && at.isAfter(from.at()))) {
-            return;
+    Collector page = new Collector(from, limit + 1);
+    AuditReader gzipped = new AuditReader();
+    long malformed = 0;
+    List<Path> files = AuditReader.files(log);
+    for (int i = files.size() - 1; i >= 0 && !page.full(); i--) {
+      Path file = files.get(i);
+      if (file.toString().endsWith(".gz")) {
+        Deque<Timed> window = new ArrayDeque<>();
+        int keep = page.room();
+        gzipped.read(
+            List.of(file),
+            event -> {
+              Instant at = time(event);
+              if (at != null && passes(event, at) && (from == null || !at.isAfter(from.at()))) {
+                window.addLast(new Timed(event, at));
+                if (window.size() > keep) {
+                  window.removeFirst();
+                }
+              }
+            });
+        window.descendingIterator().forEachRemaining(page::offer);
+        continue;
+      }
+      try (ReverseLines lines = new ReverseLines(file)) {
+        for (String line = lines.next(); line != null && !page.full(); line = lines.next()) {
+          JsonNode event = parse(line);
+          Instant at = event == null ? null : time(event);
+          if (at == null) {
+            malformed++;
+          } else if (passes(event, at)) {
+            page.offer(new Timed(event, at));
           }
-          window.addLast(new Timed(event, at));
-          if (window.size() > keep) {
-            window.removeFirst();
-          }
-        });
-    if (from != null) {
-      for (int i = 0;
-          i < from.skip() && !window.isEmpty() && window.peekLast().at().equals(from.at());
-          i++) {
-        window.removeLast();
+        }
+        malformed += lines.skipped();
       }
     }
-    boolean more = window.size() > limit;
-    while (window.size() > limit) {
-      window.removeFirst();
+    return page.page(limit, from, malformed + gzipped.malformedLines());
+  }
+
+  /** The events of a page, newest first, past the cursor. */
+  private static final class Collector {
+    private final Cursor from;
+    private final int wanted;
+    private final List<Timed> events = new ArrayList<>();
+    private int skipped;
+
+    Collector(Cursor from, int wanted) {
+      this.from = from;
+      this.wanted = wanted;
     }
-    List<JsonNode> page = new ArrayList<>(window.size());
-    window.descendingIterator().forEachRemaining(t -> page.add(t.event()));
-    String next = null;
-    if (more && !window.isEmpty()) {
-      Instant oldest = window.peekFirst().at();
-      int sameMillisecond = (int) window.stream().filter(t -> t.at().equals(oldest)).count();
-      if (from != null && from.at().equals(oldest)) {
-        sameMillisecond += from.skip();
+
+    boolean full() {
+      return events.size() >= wanted;
+    }
+
+    /** How many more events, newest first, this page could still use or skip. */
+    int room() {
+      return wanted - events.size() + (from == null ? 0 : from.skip() - skipped);
+    }
+
+    /** Offers the next older event. */
+    void offer(Timed t) {
+      if (full()) {
+        return;
       }
-      next = oldest + "~" + sameMillisecond;
+      if (from != null) {
+        if (t.at().isAfter(from.at())) {
+          return;
+        }
+        if (t.at().equals(from.at()) && skipped < from.skip()) {
+          skipped++; // shown on an earlier page
+          return;
+        }
+      }
+      events.add(t);
     }
-    return new Page(page, next, reader.malformedLines());
+
+    Page page(int limit, Cursor from, long malformed) {
+      boolean more = events.size() > limit;
+      List<Timed> shown = events.subList(0, Math.min(limit, events.size()));
+      List<JsonNode> out = new ArrayList<>(shown.size());
+      shown.forEach(t -> out.add(t.event()));
+      String next = null;
+      if (more && !shown.isEmpty()) {
+        Instant oldest = shown.get(shown.size() - 1).at();
+        int sameMillisecond = (int) shown.stream().filter(t -> t.at().equals(oldest)).count();
+        if (from != null && from.at().equals(oldest)) {
+          sameMillisecond += from.skip();
+        }
+        next = oldest + "~" + sameMillisecond;
+      }
+      return new Page(out, next, malformed);
+    }
+  }
+
+  private static JsonNode parse(String line) {
+    try {
+      JsonNode node = JSON.readTree(line);
+      return node != null && node.isObject() ? node : null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private record Timed(JsonNode event, Instant at) {}

@@ -2,10 +2,8 @@ package dev.authgate.server.connection;
 
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.crypto.X25519KeyPool;
-import dev.authgate.protocol.handshake.ServerHandshake;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.protocol.identity.HostKeySet;
-import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.audit.AuditLog;
@@ -14,7 +12,6 @@ import dev.authgate.server.datagram.DatagramEndpoint;
 import dev.authgate.server.defence.PenaltyTable;
 import dev.authgate.server.defence.RefusalAudit;
 import dev.authgate.server.defence.StartupLimit;
-import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.net.Addresses;
 import dev.authgate.server.upload.UploadStore;
 import java.io.Closeable;
@@ -298,31 +295,7 @@ public final class AuthServer implements Closeable {
    * peers are doing.
    */
   public void revalidateSessions() {
-    for (Connection connection : connections) {
-      ServerHandshake.Accepted accepted = connection.verified();
-      if (accepted == null) {
-        continue;
-      }
-      // (A key replaced by the client's own rotation keeps its sessions: the machine moved on, and
-      // what it started with the old key runs to its end.)
-      KeyStatus status =
-          context
-              .keys()
-              .find(accepted.clientId(), accepted.keyId())
-              .map(r -> r.status())
-              .orElse(
-                  context.keys() instanceof LiveKeystore live
-                          && live.forgottenByRotation(accepted.clientId(), accepted.keyId())
-                      ? KeyStatus.REPLACED
-                      : KeyStatus.REVOKED);
-      if (status == KeyStatus.LOCKED) {
-        connection.lock();
-      } else if (status == KeyStatus.REVOKED) {
-        connection.revoke();
-      } else {
-        connection.revalidate(context.keys().permissions(accepted.clientId()));
-      }
-    }
+    connections.forEach(Connection::revalidate);
   }
 
   @Override

@@ -9,6 +9,7 @@ import dev.authgate.protocol.keyfile.KeyStatus;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.server.audit.AuditEvent;
 import dev.authgate.server.audit.AuditEventType;
+import dev.authgate.server.keystore.LiveKeystore;
 import dev.authgate.server.net.Addresses;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -210,11 +211,42 @@ final class Connection implements Runnable {
   }
 
   /**
+   * As the keystore says now: a revoked or removed key's session is revoked, a locked id's is
+   * locked, and one whose permissions no longer allow what it does is ended as not permitted. A key
+   * that merely expired (the end of a rotation grace period) runs on. Returns at once.
+   */
+  void revalidate() {
+    Accepted accepted = verified;
+    if (accepted == null) {
+      return;
+    }
+    // (A key replaced by the client's own rotation keeps its sessions: the machine moved on, and
+    // what it started with the old key runs to its end.)
+    KeyStatus status =
+        context
+            .keys()
+            .find(accepted.clientId(), accepted.keyId())
+            .map(r -> r.status())
+            .orElse(
+                context.keys() instanceof LiveKeystore live
+                        && live.forgottenByRotation(accepted.clientId(), accepted.keyId())
+                    ? KeyStatus.REPLACED
+                    : KeyStatus.REVOKED);
+    if (status == KeyStatus.LOCKED) {
+      lock();
+    } else if (status == KeyStatus.REVOKED) {
+      revoke();
+    } else {
+      revalidatePermissions(context.keys().permissions(accepted.clientId()));
+    }
+  }
+
+  /**
    * Ends the session if the client's new permissions no longer allow what it is doing (chatting, or
    * being in its room); the owner sends CLOSE (not permitted). Anything else is checked at the
    * client's next request.
    */
-  void revalidate(Permissions permissions) {
+  private void revalidatePermissions(Permissions permissions) {
     Session now = session;
     if (now != null && !now.stillPermitted(permissions) && request(ConnectionState.NOT_PERMITTED)) {
       wakeOwner();

@@ -348,18 +348,6 @@ public final class KeystoreDirectory {
     return readFile(file);
   }
 
-  /**
-   * The keys of a client that must exist, read safely (no link followed, this user's, not open to
-   * others).
-   *
-   * @throws KeyFileException if there is no such client or its file cannot be used
-   */
-  public ClientKeys readClient(String clientId) throws IOException {
-    Path file = existingClientFile(clientId);
-    ownership.checkFile(file);
-    return readFile(file);
-  }
-
   /** Refuses a client that does not exist. */
   public void requireClient(String clientId) throws IOException {
     existingClientFile(clientId);

@@ -154,7 +154,7 @@ class AdminApiTest {
   }
 
   private String stateOf(String clientId) throws IOException {
-    return server.keystore().readClient(clientId).keys().get(0).revoked() == null
+    return server.keystore().client(clientId).keys().get(0).revoked() == null
         ? "not revoked"
         : "revoked";
   }

@@ -123,7 +123,7 @@ class AdminDocsTest {
       }
       assertThat(JSON.readTree(outputs.get(1)).path("clients").get(0).path("client_id").asText())
           .isEqualTo("sensor-7");
-      assertThat(server.keystore().readClient("sensor-7").keys().get(0).revoked()).isNotNull();
+      assertThat(server.keystore().client("sensor-7").keys().get(0).revoked()).isNotNull();
     }
   }
 }

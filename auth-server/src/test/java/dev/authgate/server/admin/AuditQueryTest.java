@@ -88,6 +88,29 @@ class AuditQueryTest {
   }
 
   @Test
+  void aRotatedGzippedPartIsPagedAsIfItWereOneFile() throws IOException {
+    Path log = log();
+    List<String> lines = Files.readAllLines(log);
+    Path rotated = dir.resolve("audit.jsonl.1.gz");
+    try (java.io.OutputStream out =
+        new java.util.zip.GZIPOutputStream(Files.newOutputStream(rotated))) {
+      out.write(
+          (String.join("\n", lines.subList(0, 150)) + "\n")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Files.setLastModifiedTime(rotated, java.nio.file.attribute.FileTime.fromMillis(1_000));
+    Files.write(log, lines.subList(150, lines.size()));
+    List<Integer> expected = new ArrayList<>();
+    for (int i = 249; i >= 0; i--) {
+      expected.add(i);
+    }
+    for (int limit : new int[] {1, 7, 9, 100, 1000}) {
+      assertThat(all(log, Set.of(), null, limit)).as("limit %d", limit).isEqualTo(expected);
+    }
+    assertThat(all(log, Set.of("auth.rejected"), null, 5)).hasSize(84);
+  }
+
+  @Test
   void aCursorOrALimitItDidNotGiveIsRefused() {
     for (String cursor :
         new String[] {"x", "2026-12-08T10:00:00Z", "yesterday~1", "2026-12-08T10:00:00Z~-1"}) {

@@ -151,7 +151,10 @@ export function Machines({ me, onLoggedOut }) {
         ['', 'active', 'pending', 'locked', 'expired', 'revoked'].map((s) => h('option', { value: s }, s || 'any'))))),
     said && h('p', { class: 'said', role: 'status', id: 'machines-said' }, said),
     h(Failure, { error: list.error }),
-    list.data && h('p', { class: 'count' }, list.data.total + ' machine(s)'),
+    list.data && h('p', { class: 'count', id: 'machines-count' },
+      list.data.total > clients.length
+        ? 'Showing ' + clients.length + ' of ' + list.data.total + ' machines: search to narrow'
+        : list.data.total + ' machine(s)'),
     h(Table, { id: 'machines', head: ['Machine', 'State', 'Last seen', 'Sessions', 'Key fingerprint', ''], empty: 'No machine matches',
       rows: clients.map((c) => {
         const key = c.keys.find((k) => k.state === c.state) || c.keys[0];
