@@ -126,6 +126,10 @@ final class ServerAssembly {
         new AdminServer.Backing(
             keystore,
             live::snapshot,
+            clientId -> {
+              live.refresh(clientId);
+              listening.revalidateSessions();
+            },
             listening::liveSessions,
             feed,
             sink,

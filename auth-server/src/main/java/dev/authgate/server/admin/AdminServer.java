@@ -75,7 +75,9 @@ public final class AdminServer implements Closeable {
    * What the API answers from.
    *
    * @param keystore the keystore the server serves
-   * @param live the keystore as the server holds it now (the overview's counts)
+   * @param live the keystore as the server holds it now (the lists and the overview's counts)
+   * @param changed told the id of a client this API changed: the server rereads its file and
+   *     revalidates its sessions at once, without waiting for the watcher
    * @param sessions the verified sessions open now
    * @param feed the audit chain's link that remembers logins and feeds live tails
    * @param audit the whole audit chain (changes and refusals are recorded to it)
@@ -88,6 +90,7 @@ public final class AdminServer implements Closeable {
   public record Backing(
       KeystoreDirectory keystore,
       Supplier<KeystoreSnapshot> live,
+      java.util.function.Consumer<String> changed,
       Supplier<List<LiveSession>> sessions,
       AdminFeed feed,
       AuditLog audit,

@@ -88,6 +88,7 @@ class AdminDocsTest {
               token.tokenId(),
               "",
               ScramKeys.fromSaltedPassword(RandomSource.secure().bytes(32)).verifier());
+      server.liveKeystore().replace(server.keystore().load()); // as the server's enrollment does
 
       List<String> block = examples();
       List<String> outputs = new ArrayList<>();
