@@ -3,6 +3,7 @@ package dev.authgate.server;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.handshake.VerifierLookup;
 import dev.authgate.server.admin.AdminServer;
+import dev.authgate.server.admin.AdminTls;
 import dev.authgate.server.audit.AuditFile;
 import dev.authgate.server.audit.AuditLog;
 import dev.authgate.server.audit.AuditRotation;
@@ -111,6 +112,7 @@ public final class AuthgateServer implements Closeable {
     UploadHooks.Config hooks;
     InetSocketAddress metrics;
     InetSocketAddress admin;
+    AdminTls adminTls;
     Duration watchInterval;
     Duration rotateEvery;
     Duration rotateDeadline;
@@ -200,6 +202,12 @@ public final class AuthgateServer implements Closeable {
      */
     public Builder admin(InetSocketAddress address) {
       this.admin = address;
+      return this;
+    }
+
+    /** Serves the admin API over HTTPS with {@code tls}; default (null): plain HTTP. */
+    public Builder adminTls(AdminTls tls) {
+      this.adminTls = tls;
       return this;
     }
 

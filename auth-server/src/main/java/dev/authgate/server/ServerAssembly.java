@@ -123,6 +123,7 @@ final class ServerAssembly {
     AuthServer listening = server;
     return AdminServer.start(
         b.admin,
+        b.adminTls,
         new AdminServer.Backing(
             keystore,
             live::snapshot,

@@ -24,11 +24,14 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.util.VirtualThreads;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,11 +104,12 @@ public final class AdminServer implements Closeable {
       BooleanSupplier ready) {}
 
   /**
-   * Starts listening on {@code address}.
+   * Starts listening on {@code address}, over HTTPS with {@code tls} (or plain HTTP with null).
    *
    * @throws IOException if the address cannot be bound
    */
-  public static AdminServer start(InetSocketAddress address, Backing b) throws IOException {
+  public static AdminServer start(InetSocketAddress address, AdminTls tls, Backing b)
+      throws IOException {
     AdminApi api = new AdminApi(b);
     AdminAccess access =
         new AdminAccess(b.keystore().adminTokens(), b.penalties(), b.audit(), b.clock());
@@ -117,7 +121,7 @@ public final class AdminServer implements Closeable {
             new ConsoleAssets(),
             b.feed(),
             b.ready());
-    Server jetty = jetty(address, handler);
+    Server jetty = jetty(address, tls, handler);
     jetty.setStopTimeout(2000);
     try {
       jetty.start();
@@ -133,13 +137,15 @@ public final class AdminServer implements Closeable {
     String listen = Addresses.format(started.address());
     b.audit().record(AuditEvent.of(AuditEventType.ADMIN_STARTED).with("listen", listen));
     LOG.info(
-        "admin API and console on http://{}/ (docs/OPERATIONS.md, \"Admin API and console\")",
-        listen);
+        "admin API and console on {}://{}/ (docs/OPERATIONS.md, \"Admin API and console\"){}",
+        tls == null ? "http" : "https",
+        listen,
+        tls == null ? "" : "; certificate " + tls.subject());
     return started;
   }
 
   /** Jetty with one connector on {@code address}, its limits, and {@code handler} behind them. */
-  private static Server jetty(InetSocketAddress address, AdminHandler handler) {
+  private static Server jetty(InetSocketAddress address, AdminTls tls, AdminHandler handler) {
     QueuedThreadPool pool = new QueuedThreadPool(16, 2);
     pool.setName("admin-http");
     pool.setDaemon(true);
@@ -149,7 +155,23 @@ public final class AdminServer implements Closeable {
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     http.setRequestHeaderSize(MAX_HEADER_BYTES);
-    ServerConnector connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+    HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+    ServerConnector connector;
+    if (tls == null) {
+      connector = new ServerConnector(jetty, 1, 1, h1);
+    } else {
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      secure.setSniHostCheck(false); // the browser checks the name; an address works too
+      secure.setStsMaxAge(java.time.Duration.ofDays(365).toSeconds());
+      http.addCustomizer(secure);
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl.setKeyStore(tls.keyStore());
+      ssl.setKeyStorePassword("");
+      ssl.setKeyManagerPassword("");
+      ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+      connector =
+          new ServerConnector(jetty, 1, 1, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
+    }
     connector.setHost(address.getAddress().getHostAddress());
     connector.setPort(address.getPort());
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());

@@ -203,6 +203,7 @@ final class ServeCommand implements Callable<Integer> {
       serverConfig();
       metricsOption.address(spec.commandLine());
       adminOption.address(spec.commandLine());
+      adminOption.tls();
       return checked();
     }
     boolean auditToStdout = auditLog.toString().equals("-");
@@ -216,6 +217,7 @@ final class ServeCommand implements Callable<Integer> {
             .hooks(hookConfig)
             .metrics(metricsOption.address(spec.commandLine()))
             .admin(adminOption.address(spec.commandLine()))
+            .adminTls(adminOption.tls())
             .watchKeystore(WATCH_INTERVAL)
             .rotateEvery(rotation.rotateEvery)
             .rotateDeadline(rotation.rotateDeadline)

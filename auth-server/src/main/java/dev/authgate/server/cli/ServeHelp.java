@@ -84,6 +84,8 @@ final class ServeHelp {
         "--print-config",
         "--metrics",
         "--admin",
+        "--admin-tls",
+        "--admin-tls-password-file",
         "--log-format",
         "--verbose",
         "--help",

@@ -511,6 +511,7 @@ class AdminApiTest {
     try (AdminServer admin =
         AdminServer.start(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            null,
             new AdminServer.Backing(
                 server.keystore(),
                 server.liveKeystore()::snapshot,

@@ -115,6 +115,25 @@ class ServeCheckTest {
   }
 
   @Test
+  void theAdminPortOffLoopbackNeedsTls_andATlsFileIsCheckedBeforeAStart() throws IOException {
+    Run open = run(Map.of(), serve("--check", "--admin", "0.0.0.0:9351"));
+    assertThat(open.exit()).isEqualTo(2);
+    assertThat(open.err()).contains("is not a loopback address", "--admin-tls");
+    Run tlsAlone = run(Map.of(), serve("--check", "--admin-tls", "x.pem"));
+    assertThat(tlsAlone.exit()).isEqualTo(2);
+    assertThat(tlsAlone.err()).contains("--admin-tls needs --admin");
+    Run bare = run(Map.of(), serve("--check", "--admin", "9351"));
+    assertThat(bare.exit()).as(bare.err()).isZero();
+    Path pem = Files.writeString(dir.resolve("admin.pem"), "not a certificate\n");
+    Files.setPosixFilePermissions(
+        pem, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Run broken =
+        run(Map.of(), serve("--check", "--admin", "0.0.0.0:9351", "--admin-tls", pem.toString()));
+    assertThat(broken.exit()).isEqualTo(1);
+    assertThat(broken.err()).contains("admin.pem cannot be used");
+  }
+
+  @Test
   void aBadSettingIsStillAUsageError() throws IOException {
     Path config = Files.writeString(dir.resolve("bad.properties"), "prot=7350\n");
 
