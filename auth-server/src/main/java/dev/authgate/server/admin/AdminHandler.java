@@ -113,6 +113,7 @@ final class AdminHandler extends Handler.Abstract {
                         method,
                         path,
                         query(request),
+                        body(request, method),
                         caller.token(),
                         caller.source().getHostAddress()));
             write(response, callback, 200, answer);
@@ -261,18 +262,8 @@ final class AdminHandler extends Handler.Abstract {
     String path = "/api/session";
     refuseIfPenalised(source);
     requireSameOrigin(request, source, method, path, null);
-    String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-      throw new ApiException(
-          415, "bad-request", "send {\"token\": \"aga1-...\"} as application/json");
-    }
-    JsonNode body;
-    try {
-      body = AdminApi.JSON.readTree(Content.Source.asString(request, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new ApiException(400, "bad-request", "the body is not JSON");
-    }
-    String presented = body == null ? null : body.path("token").asText(null);
+    JsonNode body = body(request, method);
+    String presented = body.path("token").asText(null);
     AdminTokenFile token =
         access
             .check(presented == null ? null : "Bearer " + presented, source, method, path)
@@ -288,6 +279,36 @@ final class AdminHandler extends Handler.Abstract {
             .sameSite(HttpCookie.SameSite.STRICT)
             .build());
     write(response, callback, 200, who(token, opened.csrf()));
+  }
+
+  /**
+   * The JSON object a request carries: none for a GET or an empty body; otherwise it must be sent
+   * as {@code application/json} (415), which a form of another site cannot send, and be one object
+   * (400).
+   */
+  private static JsonNode body(Request request, String method) throws IOException {
+    String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    boolean some =
+        request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    if (method.equals("GET") || (!some && type == null)) {
+      return AdminApi.JSON.createObjectNode();
+    }
+    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new ApiException(415, "bad-request", "send the body as application/json");
+    }
+    JsonNode body;
+    try {
+      body = AdminApi.JSON.readTree(Content.Source.asString(request, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new ApiException(400, "bad-request", "the body is not JSON");
+    }
+    if (body == null || body.isMissingNode()) {
+      return AdminApi.JSON.createObjectNode();
+    }
+    if (!body.isObject()) {
+      throw new ApiException(400, "bad-request", "the body must be one JSON object");
+    }
+    return body;
   }
 
   private static ObjectNode who(AdminTokenFile token, String csrf) {

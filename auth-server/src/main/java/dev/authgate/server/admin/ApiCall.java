@@ -1,5 +1,6 @@
 package dev.authgate.server.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.authgate.protocol.keyfile.AdminTokenFile;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Map;
  * @param method the HTTP method
  * @param path the path, without the query
  * @param query the query parameters, each with its values in order
+ * @param body the JSON object the request carried (empty if none)
  * @param token the admin token that made it
  * @param source the caller's address
  */
@@ -17,6 +19,7 @@ record ApiCall(
     String method,
     String path,
     Map<String, List<String>> query,
+    JsonNode body,
     AdminTokenFile token,
     String source) {
   /** The one value of {@code name}, or null; a parameter given twice is refused. */

@@ -68,6 +68,11 @@ class AdminApiTest {
           new String[] {"GET", "/api/audit"},
           new String[] {"GET", "/api/audit/summary"},
           new String[] {"GET", "/api/overview"},
+          new String[] {"POST", "/api/clients"},
+          new String[] {"POST", "/api/clients/sensor-1/rotate"},
+          new String[] {"POST", "/api/clients/sensor-1/permissions"},
+          new String[] {"POST", "/api/tokens"},
+          new String[] {"POST", "/api/tokens/0123456789abcdef/revoke"},
           new String[] {"GET", "/api/audit/stream"},
           new String[] {"DELETE", "/api/session"});
 
@@ -255,7 +260,7 @@ class AdminApiTest {
     }
     assertThat(stateOf("sensor-1")).isEqualTo("not revoked");
     assertThat(audit("admin.refused"))
-        .hasSize(3)
+        .hasSize((int) ROUTES.stream().filter(r -> r[0].equals("POST")).count())
         .allSatisfy(e -> assertThat(e.path("name").asText()).isEqualTo("viewer"));
   }
 
@@ -842,5 +847,125 @@ class AdminApiTest {
       assertThat(raw("GET", path, read).statusCode()).as(path).isIn(400, 404);
     }
     assertThat(raw("POST", "/", read).statusCode()).isEqualTo(405);
+  }
+
+  /** A POST with a JSON body and the write token. */
+  private Answer post(String path, String json) throws Exception {
+    HttpResponse<String> response =
+        browser(
+            "POST",
+            path,
+            json,
+            "Authorization",
+            "Bearer " + write,
+            "Content-Type",
+            "application/json");
+    return new Answer(response.statusCode(), JSON.readTree(response.body()), response);
+  }
+
+  @Test
+  void aMachineIsProvisionedRotatedAndLimitedThroughTheApi_theSecretShownOnceAndEveryChangeAudited()
+      throws Exception {
+    Answer added = post("/api/clients", "{\"client_id\":\"sensor-2\"}");
+    assertThat(added.status()).isEqualTo(200);
+    dev.authgate.protocol.keyfile.Credential credential =
+        dev.authgate.protocol.keyfile.Credential.parse(
+            dir.resolve("sensor-2.credential"), added.body().path("credential").asText());
+    assertThat(credential.clientId()).isEqualTo("sensor-2");
+    try (RawClient client = RawClient.connect(server.address().getPort())) {
+      SecureChannel channel = client.handshake(credential.identity());
+      channel.send(new SessionMessage.Ping(5));
+      assertThat(channel.receive()).isEqualTo(new SessionMessage.Pong(5));
+    }
+    String secret = added.body().path("credential").asText();
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+      for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+        assertThat(java.nio.file.Files.readString(f))
+            .as(f.toString())
+            .doesNotContain(
+                secret.lines().filter(l -> l.startsWith("secret")).findFirst().orElseThrow());
+      }
+    }
+    assertThat(post("/api/clients", "{\"client_id\":\"sensor-2\"}").status()).isEqualTo(409);
+    assertThat(post("/api/clients", "{\"client_id\":\"-x\"}").status()).isEqualTo(400);
+    assertThat(post("/api/clients", "{}").status()).isEqualTo(400);
+    assertThat(
+            browser(
+                    "POST",
+                    "/api/clients",
+                    "client_id=x",
+                    "Authorization",
+                    "Bearer " + write,
+                    "Content-Type",
+                    "application/x-www-form-urlencoded")
+                .statusCode())
+        .isEqualTo(415);
+
+    Answer rotated = post("/api/clients/sensor-2/rotate", "{\"grace\":\"1h\"}");
+    assertThat(rotated.status()).isEqualTo(200);
+    assertThat(rotated.body().path("key_id").asText()).isEqualTo("k2");
+    assertThat(rotated.body().path("old_keys_until").asText()).isNotEmpty();
+    assertThat(post("/api/clients/sensor-2/rotate", "{\"grace\":\"soon\"}").status())
+        .isEqualTo(400);
+    assertThat(post("/api/clients/nobody/rotate", "{}").status()).isEqualTo(404);
+
+    Answer limited =
+        post(
+            "/api/clients/sensor-2/permissions",
+            "{\"sessions\":\"ping,upload\",\"rooms\":\"ops\",\"quota\":\"2G\"}");
+    assertThat(limited.status()).isEqualTo(200);
+    assertThat(limited.body().path("access").path("sessions").toString())
+        .isEqualTo("[\"ping\",\"upload\"]");
+    assertThat(limited.body().path("access").path("quota").asLong()).isEqualTo(2L << 30);
+    assertThat(post("/api/clients/sensor-2/permissions", "{}").status()).isEqualTo(400);
+    assertThat(post("/api/clients/sensor-2/permissions", "{\"sessions\":\"fly\"}").status())
+        .isEqualTo(400);
+    assertThat(post("/api/clients/nobody/permissions", "{\"rooms\":\"all\"}").status())
+        .isEqualTo(404);
+
+    assertThat(post("/api/clients/sensor-2/revoke", "{}").status()).isEqualTo(200);
+    assertThat(post("/api/clients/sensor-2/rotate", "{}").status()).isEqualTo(409);
+    assertThat(post("/api/clients", "{\"client_id\":\"sensor-2\"}").status()).isEqualTo(409);
+
+    assertThat(audit("keys.added"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.path("admin").asText()).isEqualTo("ci"));
+    assertThat(audit("keys.rotated"))
+        .filteredOn(e -> !e.has("ok"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.path("key_id").asText()).isEqualTo("k2"));
+    assertThat(audit("keys.permissions"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.path("sessions").asText()).isEqualTo("ping,upload"));
+  }
+
+  @Test
+  void enrollmentTokensAreMadeShownOnceAndRevokedThroughTheApi() throws Exception {
+    Answer made =
+        post(
+            "/api/tokens",
+            "{\"prefix\":\"kiosk-\",\"uses\":3,\"expires\":\"2h\",\"approve\":true}");
+    assertThat(made.status()).isEqualTo(200);
+    EnrollmentToken token = EnrollmentToken.parse(made.body().path("token").asText());
+    assertThat(made.body().path("token_id").asText()).isEqualTo(token.tokenId());
+    assertThat(made.body().path("uses").asInt()).isEqualTo(3);
+    assertThat(call("GET", "/api/tokens", read).body().path("tokens").toString())
+        .contains(token.tokenId())
+        .doesNotContain(made.body().path("token").asText());
+    assertThat(post("/api/tokens", "{\"prefix\":\"a\",\"client_id\":\"b\"}").status())
+        .isEqualTo(400);
+    assertThat(post("/api/tokens", "{\"expires\":\"0s\"}").status()).isEqualTo(400);
+    assertThat(post("/api/tokens", "{\"client_id\":\"sensor-1\"}").status()).isEqualTo(409);
+
+    Answer revoked = post("/api/tokens/" + token.tokenId() + "/revoke", "{}");
+    assertThat(revoked.status()).isEqualTo(200);
+    assertThat(revoked.body().path("state").asText()).isEqualTo("revoked");
+    assertThat(post("/api/tokens/0123456789abcdef/revoke", "{}").status()).isEqualTo(404);
+    assertThat(audit("enroll.token_created"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.path("admin").asText()).isEqualTo("ci"));
+    assertThat(audit("enroll.token_revoked"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.path("token_id").asText()).isEqualTo(token.tokenId()));
   }
 }

@@ -1,13 +1,9 @@
 package dev.authgate.server.cli.keyscommand;
 
-import dev.authgate.protocol.keyfile.ClientKeys;
 import dev.authgate.protocol.keyfile.Permissions;
 import dev.authgate.protocol.text.Sizes;
-import dev.authgate.server.audit.AuditEvent;
-import dev.authgate.server.audit.AuditEventType;
-import dev.authgate.server.cli.convert.DurationConverter;
-import dev.authgate.server.cli.convert.SizeConverter;
 import dev.authgate.server.keystore.KeystoreDirectory;
+import dev.authgate.server.keystore.PermissionChange;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -100,7 +96,8 @@ final class SetCommand implements Callable<Integer> {
           auditLog.audited(
               dir,
               () -> {
-                return event(change.apply(dir.settings().permissionsOf(clientId)), every);
+                return change()
+                    .event(clientId, change.apply(dir.settings().permissionsOf(clientId)));
               },
               () -> {
                 Permissions[] changed = dir.settings().setPermissions(clientId, change);
@@ -124,22 +121,6 @@ final class SetCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The {@code keys.permissions} event for a client whose permissions become {@code after}. */
-  private AuditEvent event(Permissions after, Duration every) {
-    return AuditEvent.of(AuditEventType.KEYS_PERMISSIONS)
-        .with("client_id", clientId)
-        .with("sessions", String.join(",", kinds(after)))
-        .with("rooms", after.rooms() == null ? "all" : String.join(",", after.rooms()))
-        .with("max_file", after.maxFileSize())
-        .with("quota", after.quota())
-        .with("expires", after.expires() == null ? null : after.expires().toString())
-        .with(
-            "rotate_every",
-            rotateEvery == null
-                ? null
-                : every == null ? "default" : every.isZero() ? "never" : every.toString());
-  }
-
   /** What the summary line says of {@code --rotate-every}, if it was given. */
   private String rotationSaid(Duration every) {
     if (rotateEvery == null) {
@@ -156,95 +137,23 @@ final class SetCommand implements Callable<Integer> {
   /** The change, or a usage error naming the bad value (before anything is opened). */
   private UnaryOperator<Permissions> parse() {
     try {
-      java.util.Set<Permissions.SessionKind> newSessions =
-          sessions == null ? null : Permissions.sessions(sessions);
-      java.util.List<String> newRooms =
-          rooms == null || rooms.equals("all")
-              ? null
-              : rooms.equals("none")
-                  ? java.util.List.of()
-                  : java.util.List.of(rooms.split(",", -1));
-      // Validate the patterns now, not when the file is written.
-      new Permissions(Permissions.ALL.sessions(), newRooms, null, null, null);
-      Long newMaxFile = size(maxFile, "--max-file");
-      Long newQuota = size(quota, "--quota");
-      java.time.Instant newExpires =
-          expires == null || expires.equals("never") ? null : parseExpires(expires);
-      return p -> {
-        Permissions q = p;
-        if (sessions != null) {
-          q = q.withSessions(newSessions);
-        }
-        if (rooms != null) {
-          q = q.withRooms(newRooms);
-        }
-        if (maxFile != null) {
-          q = q.withMaxFileSize(newMaxFile);
-        }
-        if (quota != null) {
-          q = q.withQuota(newQuota);
-        }
-        if (expires != null) {
-          q = q.withExpires(newExpires);
-        }
-        return q;
-      };
-    } catch (IllegalArgumentException | picocli.CommandLine.TypeConversionException e) {
+      return change().permissions(java.time.Clock.systemUTC());
+    } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 
   /** The --rotate-every policy (null: the server's default), or a usage error. */
   private Duration rotation() {
-    if (rotateEvery == null || rotateEvery.equals("default")) {
-      return null;
-    }
-    if (rotateEvery.equals("never")) {
-      return ClientKeys.NEVER_ROTATE;
-    }
     try {
-      Duration every = new DurationConverter().convert(rotateEvery);
-      if (every.isNegative() || every.isZero()) {
-        throw new IllegalArgumentException("must be positive");
-      }
-      return every;
-    } catch (IllegalArgumentException | picocli.CommandLine.TypeConversionException e) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "--rotate-every '"
-              + rotateEvery
-              + "': "
-              + e.getMessage()
-              + " (say 30d, 12h, default or never)");
+      return change().rotation();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 
-  private static Long size(String text, String option) {
-    if (text == null || text.equals("default")) {
-      return null;
-    }
-    try {
-      return new SizeConverter().convert(text);
-    } catch (picocli.CommandLine.TypeConversionException e) {
-      throw new IllegalArgumentException(option + ": " + e.getMessage());
-    }
-  }
-
-  private static java.time.Instant parseExpires(String text) {
-    try {
-      return java.time.Instant.now()
-          .plus(new DurationConverter().convert(text))
-          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    } catch (RuntimeException notADuration) {
-      try {
-        return java.time.Instant.parse(text);
-      } catch (java.time.format.DateTimeParseException e) {
-        throw new IllegalArgumentException(
-            "--expires '"
-                + text
-                + "' is neither a duration (90d), an instant (2027-01-01T00:00:00Z) nor never");
-      }
-    }
+  private PermissionChange change() {
+    return new PermissionChange(sessions, rooms, maxFile, quota, expires, rotateEvery);
   }
 
   private static java.util.List<String> kinds(Permissions p) {
