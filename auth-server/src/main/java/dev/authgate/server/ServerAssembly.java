@@ -132,6 +132,7 @@ final class ServerAssembly {
               listening.revalidateSessions();
             },
             listening::liveSessions,
+            listening::closeSession,
             feed,
             sink,
             b.auditTo == null ? b.auditLog : null,

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.authgate.protocol.keyfile.ClientKeys;
+import dev.authgate.server.audit.AuditEvent;
+import dev.authgate.server.audit.AuditEventType;
 import dev.authgate.server.connection.LiveSession;
 import dev.authgate.server.keystore.KeyStates;
 import dev.authgate.server.keystore.KeystoreSnapshot;
@@ -12,6 +14,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiPredicate;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -29,6 +32,7 @@ final class AdminApi {
   private final Supplier<List<LiveSession>> sessions;
   private final AdminFeed feed;
   private final IntSupplier penalized;
+  private final BiPredicate<String, String> closeSessionById;
   private final ClientRoutes clients;
   private final TokenRoutes tokens;
   private final AuditRoutes audit;
@@ -39,6 +43,7 @@ final class AdminApi {
     this.sessions = b.sessions();
     this.feed = b.feed();
     this.penalized = b.penalized();
+    this.closeSessionById = b.closeSession();
     this.clients = new ClientRoutes(api, b.live(), b.changed(), b.sessions(), b.feed()::lastSeen);
     this.tokens = new TokenRoutes(api);
     this.audit = new AuditRoutes(api, b.auditLog());
@@ -56,6 +61,11 @@ final class AdminApi {
       case "tokens" -> tokens.handle(call, parts);
       case "audit" -> audit.handle(call, parts);
       case "sessions" -> {
+        if (parts.length == 4) {
+          ApiSupport.requireRoute(call, parts[3].equals("close"), "POST");
+          ApiSupport.requireWrite(call);
+          yield closeSession(call, parts[2]);
+        }
         ApiSupport.requireRoute(call, parts.length == 2, "GET");
         yield sessionList();
       }
@@ -101,6 +111,43 @@ final class AdminApi {
     }
     feed.lastHour(out);
     return out;
+  }
+
+  /**
+   * Closes a verified session with a reason its client is told (CLOSE "closed by an operator:
+   * REASON"); an unattended client reconnects as after a restart (revoke keeps one out).
+   */
+  private JsonNode closeSession(ApiCall call, String id) {
+    String reason = ApiSupport.text(call, "reason");
+    if (reason == null
+        || reason.isBlank()
+        || reason.length() > 200
+        || reason
+            .codePoints()
+            .anyMatch(c -> Character.isISOControl(c) || c == 0x2028 || c == 0x2029)) {
+      throw new ApiException(
+          400, "bad-request", "reason must be 1 to 200 characters, with no control characters");
+    }
+    LiveSession session =
+        sessions.get().stream()
+            .filter(s -> s.id().equals(id))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new ApiException(404, "not-found", "no open session " + AdminHandler.cut(id)));
+    api.record(
+        call,
+        AuditEvent.of(AuditEventType.ADMIN_SESSION_CLOSED)
+            .with("conn", id)
+            .with("client_id", session.clientId())
+            .with("reason", reason));
+    if (!closeSessionById.test(id, reason)) {
+      throw new ApiException(404, "not-found", "the session " + id + " ended already");
+    }
+    return JSON.createObjectNode()
+        .put("id", id)
+        .put("client_id", session.clientId())
+        .put("closed", true);
   }
 
   private JsonNode sessionList() {

@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BiPredicate;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -82,6 +84,7 @@ public final class AdminServer implements Closeable {
    * @param changed told the id of a client this API changed: the server rereads its file and
    *     revalidates its sessions at once, without waiting for the watcher
    * @param sessions the verified sessions open now
+   * @param closeSession closes the session of an id with a reason; false if there is none
    * @param feed the audit chain's link that remembers logins and feeds live tails
    * @param audit the whole audit chain (changes and refusals are recorded to it)
    * @param auditLog the audit log file the API queries, or null when the log goes to stdout
@@ -93,8 +96,9 @@ public final class AdminServer implements Closeable {
   public record Backing(
       KeystoreDirectory keystore,
       Supplier<KeystoreSnapshot> live,
-      java.util.function.Consumer<String> changed,
+      Consumer<String> changed,
       Supplier<List<LiveSession>> sessions,
+      BiPredicate<String, String> closeSession,
       AdminFeed feed,
       AuditLog audit,
       Path auditLog,

@@ -46,6 +46,11 @@ final class ApiSupport {
         });
   }
 
+  /** Records {@code event} with the admin token's name (a change outside the keystore). */
+  void record(ApiCall call, AuditEvent event) {
+    audit.record(by(call, event));
+  }
+
   private static AuditEvent by(ApiCall call, AuditEvent event) {
     return event
         .with("admin", call.token().name())

@@ -99,6 +99,8 @@ public enum AuditEventType {
   ADMIN_TOKEN_REVOKED("admin.token_revoked", Severity.NOTICE),
   /** A request to the admin API was refused: no token, a wrong one, or too little scope. */
   ADMIN_REFUSED("admin.refused", Severity.WARNING),
+  /** An operator closed a verified session through the admin API. */
+  ADMIN_SESSION_CLOSED("admin.session_closed", Severity.NOTICE),
   /** An operator logged in to the console with an admin token. */
   ADMIN_LOGIN("admin.login", Severity.NOTICE),
   /** The admin API listens. */

@@ -220,6 +220,18 @@ public final class AuthServer implements Closeable {
         .toList();
   }
 
+  /**
+   * Closes the verified session {@code id} (as the audit log's {@code conn} names it) with {@code
+   * reason}, which its client is told; false if there is no such session open.
+   */
+  public boolean closeSession(String id, String reason) {
+    return connections.stream()
+        .filter(c -> c.id.equals(id))
+        .findFirst()
+        .map(c -> c.closeByOperator(reason))
+        .orElse(false);
+  }
+
   /** Verified sessions open now. */
   public int verifiedSessions() {
     return context.sessions().total();

@@ -73,6 +73,7 @@ final class Connection implements Runnable {
   private volatile WriteDeadline out;
   private volatile Accepted verified;
   private volatile Instant verifiedAt;
+  private volatile String operatorReason;
   private volatile Session session;
   private boolean holdsHandshakeSlot = true;
   private String holdsSessionSlotOf;
@@ -201,6 +202,27 @@ final class Connection implements Runnable {
     if (request(ConnectionState.REVOKED)) {
       wakeOwner();
     }
+  }
+
+  /**
+   * Ends a verified session because an operator asked (the admin API); the owner sends CLOSE with
+   * {@code reason}. False if it is not a verified session, or is ending already.
+   */
+  boolean closeByOperator(String reason) {
+    if (verified == null) {
+      return false;
+    }
+    operatorReason = reason;
+    if (request(ConnectionState.CLOSED_BY_OPERATOR)) {
+      wakeOwner();
+      return true;
+    }
+    return false;
+  }
+
+  /** The reason an operator gave for closing the session, or null. */
+  String operatorReason() {
+    return operatorReason;
   }
 
   /** Ends the session because its client id was locked; the owner sends CLOSE (locked). */

@@ -30,6 +30,11 @@ enum ConnectionState {
       "not-permitted",
       Close.NOT_PERMITTED,
       "this client's permissions changed and no longer allow this session"),
+  /**
+   * An operator closed it (the admin API); the owner sends CLOSE (shutdown) with the operator's
+   * reason, so an unattended client reconnects as after a restart (revoke keeps one out).
+   */
+  CLOSED_BY_OPERATOR("closed-by-operator", Close.SHUTDOWN, "closed by an operator"),
   /** The server is stopping; the owner sends CLOSE (shutdown). */
   SHUTTING_DOWN("server-shutdown", Close.SHUTDOWN, "server shutting down"),
   /** A chat member that stopped reading; its writer sends the notice and CLOSE (slow). */
@@ -59,6 +64,11 @@ enum ConnectionState {
   /** The CLOSE code the owner sends, or -1 if it sends none. */
   int closeCode() {
     return closeCode;
+  }
+
+  /** What the CLOSE says: {@link #why()}, and an operator's reason after it if it gave one. */
+  String closeText(String operatorReason) {
+    return this == CLOSED_BY_OPERATOR && operatorReason != null ? why + ": " + operatorReason : why;
   }
 
   /** A sentence for the audit detail and the CLOSE text. */

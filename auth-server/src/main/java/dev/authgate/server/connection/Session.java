@@ -190,7 +190,11 @@ final class Session implements VerifiedSession {
     SessionEnding ending = serveUntilEnd();
     ConnectionState requested = connection.state();
     if (requested.ending() && !ending.byClient()) {
-      ending = new SessionEnding(requested.outcome(), requested.why(), requested.closeCode());
+      ending =
+          new SessionEnding(
+              requested.outcome(),
+              requested.closeText(connection.operatorReason()),
+              requested.closeCode());
     }
     // Before anything else ends, so no datagram acts for a session that is ending.
     if (datagrams != null) {

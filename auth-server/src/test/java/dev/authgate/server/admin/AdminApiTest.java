@@ -73,6 +73,7 @@ class AdminApiTest {
           new String[] {"POST", "/api/clients/sensor-1/permissions"},
           new String[] {"POST", "/api/tokens"},
           new String[] {"POST", "/api/tokens/0123456789abcdef/revoke"},
+          new String[] {"POST", "/api/sessions/x-1/close"},
           new String[] {"GET", "/api/audit/stream"},
           new String[] {"DELETE", "/api/session"});
 
@@ -522,6 +523,7 @@ class AdminApiTest {
                 server.liveKeystore()::snapshot,
                 id -> {},
                 List::of,
+                (id, reason) -> false,
                 new AdminFeed(dev.authgate.server.audit.AuditLog.discard(), Clock.systemUTC()),
                 dev.authgate.server.audit.AuditLog.discard(),
                 null,
@@ -967,5 +969,45 @@ class AdminApiTest {
     assertThat(audit("enroll.token_revoked"))
         .singleElement()
         .satisfies(e -> assertThat(e.path("token_id").asText()).isEqualTo(token.tokenId()));
+  }
+
+  @Test
+  void anOperatorClosesASessionWithAReasonTheMachineHears() throws Exception {
+    try (RawClient client = RawClient.connect(server.address().getPort())) {
+      SecureChannel channel = client.handshake(sensor.identity());
+      channel.send(new SessionMessage.Ping(1));
+      channel.receive();
+      String id =
+          call("GET", "/api/sessions", read).body().path("sessions").get(0).path("id").asText();
+      assertThat(post("/api/sessions/" + id + "/close", "{}").status()).isEqualTo(400);
+      assertThat(post("/api/sessions/" + id + "/close", "{\"reason\":\"a\\u001b[2J\"}").status())
+          .isEqualTo(400);
+      assertThat(post("/api/sessions/nope-1/close", "{\"reason\":\"maintenance\"}").status())
+          .isEqualTo(404);
+      Answer closed =
+          post("/api/sessions/" + id + "/close", "{\"reason\":\"maintenance at 10:00\"}");
+      assertThat(closed.status()).isEqualTo(200);
+      assertThat(channel.receive())
+          .isEqualTo(
+              new SessionMessage.Close(
+                  SessionMessage.Close.SHUTDOWN, "closed by an operator: maintenance at 10:00"));
+    }
+    assertThat(audit("admin.session_closed"))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.path("reason").asText()).isEqualTo("maintenance at 10:00");
+              assertThat(e.path("admin").asText()).isEqualTo("ci");
+            });
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () ->
+                assertThat(audit("session.closed"))
+                    .anySatisfy(
+                        e ->
+                            assertThat(e.path("outcome").asText())
+                                .isEqualTo("closed-by-operator")));
+    assertThat(stateOf("sensor-1")).isEqualTo("not revoked");
   }
 }
