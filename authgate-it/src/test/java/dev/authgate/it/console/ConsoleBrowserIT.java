@@ -153,18 +153,6 @@ class ConsoleBrowserIT {
             "keys",
             "--audit-log",
             "audit.jsonl");
-    String enrollToken =
-        serverCommandOutput(
-            "keys",
-            "token",
-            "create",
-            "--id",
-            "sensor-9",
-            "--approve",
-            "--keys",
-            "keys",
-            "--audit-log",
-            "audit.jsonl");
     String admin = adminUrl();
 
     // Log in.
@@ -215,7 +203,14 @@ class ConsoleBrowserIT {
     visible("#sessions");
     gone("#sessions tr[data-client='sensor-1']");
 
-    // A machine enrolls and waits for approval; the console shows the fingerprint it printed.
+    // A token made in the console, shown once; a machine enrolls with it and waits for approval,
+    // and the console shows the fingerprint it printed.
+    browser.findElement(By.id("nav-tokens")).click();
+    visible("#token-prefix").sendKeys("sensor-");
+    browser.findElement(By.id("token-create")).click();
+    String enrollToken = visible("#token-made").getText().strip();
+    assertThat(enrollToken).startsWith("agt2-");
+    shoot("04-token-made");
     Process enroll =
         new ProcessBuilder(
                 Jars.client(
@@ -225,6 +220,8 @@ class ConsoleBrowserIT {
                     server.address(),
                     "--token",
                     enrollToken,
+                    "--id",
+                    "sensor-9",
                     "--out",
                     "sensor-9.credential",
                     "--wait",
@@ -239,7 +236,7 @@ class ConsoleBrowserIT {
     new org.openqa.selenium.support.ui.Select(visible("#machines-state")).selectByValue("pending");
     WebElement pending = visible("#machines tr[data-client='sensor-9'][data-state='pending']");
     assertThat(pending.findElement(By.cssSelector("td.fingerprint")).getText()).isEqualTo(printed);
-    shoot("04-pending");
+    shoot("05-pending");
     pending.findElement(By.cssSelector("button[data-action='approve']")).click();
     visible("#machines tr[data-client='sensor-9'] button[data-action='approve'].armed").click();
     visible("#machines-said");
@@ -258,7 +255,7 @@ class ConsoleBrowserIT {
         .isZero();
     new org.openqa.selenium.support.ui.Select(visible("#machines-state")).selectByValue("");
     visible("#machines tr[data-client='sensor-9'][data-state='active']");
-    shoot("05-approved");
+    shoot("06-approved");
 
     // Filter the audit log: the revoked session's end, and nothing else.
     browser.findElement(By.id("nav-audit")).click();
@@ -274,13 +271,13 @@ class ConsoleBrowserIT {
         });
     List<WebElement> rows = browser.findElements(By.cssSelector("#audit tbody tr"));
     assertThat(rows).anySatisfy(r -> assertThat(r.getText()).contains("revoked"));
-    shoot("06-audit-filtered");
+    shoot("07-audit-filtered");
 
     // A phone-sized screen still shows the pages.
     browser.manage().window().setSize(new Dimension(390, 844));
     browser.findElement(By.id("nav-machines")).click();
     visible("#machines tr[data-client='sensor-9']");
-    shoot("07-phone");
+    shoot("08-phone");
 
     List<String> problems = new ArrayList<>();
     for (LogEntry entry : browser.manage().logs().get(LogType.BROWSER)) {

@@ -72,9 +72,35 @@ function Chart({ minutes }) {
   return h('div', { class: 'chart', ref: box, id: 'chart', 'aria-label': 'Accepted and refused connections per minute, last hour' });
 }
 
-export function Overview({ onLoggedOut }) {
+function CloseSession({ session, me, onDone }) {
+  const [armed, setArmed] = useState(false);
+  const [error, setError] = useState(null);
+  if (me.scope !== 'write') {
+    return null;
+  }
+  const click = async () => {
+    if (!armed) {
+      setArmed(true);
+      return;
+    }
+    setArmed(false);
+    try {
+      await api('POST', '/api/sessions/' + encodeURIComponent(session.id) + '/close',
+        { reason: 'closed from the console by ' + me.name });
+      onDone();
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+  return h('span', { class: 'actions' },
+    h('button', { type: 'button', 'data-action': 'close', class: armed ? 'armed' : '', onClick: click },
+      armed ? 'Confirm close' : 'Close'),
+    error && h('span', { class: 'error', role: 'alert' }, error));
+}
+
+export function Overview({ me, onLoggedOut }) {
   const [overview] = usePoll(() => api('GET', '/api/overview'), 5000, [], onLoggedOut);
-  const [sessions] = usePoll(() => api('GET', '/api/sessions'), 2000, [], onLoggedOut);
+  const [sessions, reloadSessions] = usePoll(() => api('GET', '/api/sessions'), 2000, [], onLoggedOut);
   const o = overview.data;
   const card = (label, value, id) => h('div', { class: 'card', id }, h('span', null, label), h('strong', null, String(value)));
   return h('section', null,
@@ -98,9 +124,10 @@ export function Overview({ onLoggedOut }) {
         h(Table, { id: 'top-sources', head: ['Source', 'Count'], empty: 'No refusals in the last hour',
           rows: o ? o.refused_by_source.map((r) => h('tr', null, h('td', null, r.source), h('td', null, r.count))) : [] }))),
     h('h2', null, 'Verified sessions now'),
-    h(Table, { id: 'sessions', head: ['Machine', 'Kind', 'From', 'Since'], empty: 'No machine is connected',
+    h(Table, { id: 'sessions', head: ['Machine', 'Kind', 'From', 'Since', ''], empty: 'No machine is connected',
       rows: sessions.data ? sessions.data.sessions.map((s) => h('tr', { 'data-client': s.client_id, key: s.id },
-        h('td', null, s.client_id), h('td', null, s.kind), h('td', null, s.remote), h('td', null, when(s.since)))) : [] }));
+        h('td', null, s.client_id), h('td', null, s.kind), h('td', null, s.remote), h('td', null, when(s.since)),
+        h('td', null, h(CloseSession, { session: s, me, onDone: reloadSessions })))) : [] }));
 }
 
 function Actions({ client, me, onDone }) {
@@ -168,11 +195,40 @@ export function Machines({ me, onLoggedOut }) {
       }) }));
 }
 
-export function Tokens({ onLoggedOut }) {
-  const [list] = usePoll(() => api('GET', '/api/tokens'), 10000, [], onLoggedOut);
+function NewToken({ onMade }) {
+  const [form, setForm] = useState({ prefix: '', uses: '1', expires: '1h', approve: true });
+  const [made, setMade] = useState(null);
+  const [error, setError] = useState(null);
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const token = await api('POST', '/api/tokens', {
+        prefix: form.prefix.trim() || undefined, uses: Number(form.uses), expires: form.expires, approve: form.approve,
+      });
+      setMade(token);
+      onMade();
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+  const field = (name, label, props) => h('label', null, label + ' ',
+    h('input', { id: 'token-' + name, value: form[name], onInput: (e) => setForm({ ...form, [name]: e.target.value }), ...props }));
+  return h('form', { class: 'filters', id: 'token-form', onSubmit: submit },
+    field('prefix', 'Id prefix', { placeholder: 'kiosk-' }), field('uses', 'Uses', { type: 'number', min: 1 }),
+    field('expires', 'Expires in', {}),
+    h('label', null, h('input', { type: 'checkbox', id: 'token-approve', checked: form.approve, onChange: (e) => setForm({ ...form, approve: e.target.checked }) }), ' Needs approval'),
+    h('button', { type: 'submit', id: 'token-create' }, 'Make a token'),
+    error && h('p', { class: 'error', role: 'alert' }, error),
+    made && h('p', { class: 'said', role: 'status' }, 'Token ' + made.token_id + ', shown only now: ', h('code', { id: 'token-made' }, made.token)));
+}
+
+export function Tokens({ me, onLoggedOut }) {
+  const [list, reload] = usePoll(() => api('GET', '/api/tokens'), 10000, [], onLoggedOut);
   return h('section', null,
     h('h1', null, 'Enrollment tokens'),
-    h('p', { class: 'hint' }, 'Made with auth-server keys token create; a machine enrolls itself with one.'),
+    h('p', { class: 'hint' }, 'A machine enrolls itself with one: auth-client enroll --server HOST --token TOKEN --out FILE.'),
+    me.scope === 'write' && h(NewToken, { onMade: reload }),
     h(Failure, { error: list.error }),
     h(Table, { id: 'tokens', head: ['Token', 'State', 'Used', 'Expires', 'Enrolls', 'Approval'], empty: 'No enrollment tokens',
       rows: list.data ? list.data.tokens.map((t) => h('tr', { key: t.token_id },
