@@ -16,9 +16,6 @@ import dev.authgate.client.download.Downloader;
 import dev.authgate.client.upload.UploadListener;
 import dev.authgate.client.upload.UploadOutcome;
 import dev.authgate.client.upload.Uploader;
-import dev.authgate.protocol.PenalizedException;
-import dev.authgate.protocol.ProtocolException;
-import dev.authgate.protocol.Reason;
 import dev.authgate.protocol.crypto.RandomSource;
 import dev.authgate.protocol.keyfile.Credential;
 import dev.authgate.protocol.keyfile.KeyFileException;
@@ -67,10 +64,6 @@ public final class AuthgateClient implements ConnectionSource {
    */
   public static final Duration PENALTY_WAIT = Duration.ofSeconds(10);
 
-  /** The waits between "try later" attempts: a quarter second doubling to two, jittered. */
-  private static final Backoff BUSY_BACKOFF =
-      new Backoff(Duration.ofMillis(250), Duration.ofSeconds(2));
-
   private final ServerAddress server;
   private final Credential credential;
   private final HostKeyTrust trust;
@@ -97,20 +90,6 @@ public final class AuthgateClient implements ConnectionSource {
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.busyRetry = Objects.requireNonNull(busyRetry, "busyRetry");
     this.steps = Objects.requireNonNull(steps, "steps");
-  }
-
-  /**
-   * How long {@link #connect} keeps trying a busy server or a penalised address, and who is told
-   * when it waits out a penalty (a person should not sit through it in silence).
-   */
-  private record BusyRetry(Duration limit, Consumer<String> waiting) {
-    BusyRetry {
-      Objects.requireNonNull(limit, "busyRetry");
-      Objects.requireNonNull(waiting, "waiting");
-      if (limit.isNegative()) {
-        throw new IllegalArgumentException("busyRetry must not be negative");
-      }
-    }
   }
 
   /**
@@ -249,47 +228,7 @@ public final class AuthgateClient implements ConnectionSource {
    */
   @Override
   public VerifiedConnection connect() throws IOException {
-    Connector connector = connector();
-    long start = System.nanoTime();
-    long giveUp = start + busyRetry.limit().toNanos();
-    long penaltyGiveUp = start + Math.min(busyRetry.limit().toNanos(), PENALTY_WAIT.toNanos());
-    SecureRandom jitter = null;
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return connector.connect(server);
-      } catch (ProtocolException e) {
-        if (e.reason() != Reason.OVERLOADED && !(e instanceof PenalizedException)) {
-          throw e;
-        }
-        if (jitter == null) {
-          jitter = new SecureRandom();
-        }
-        // A penalised address waits out what the server said is left (tried sooner, it is only
-        // refused again); a busy server is tried again soon.
-        Duration wait =
-            e instanceof PenalizedException penalized
-                ? penalized.retryAfter().plus(BUSY_BACKOFF.delay(1, jitter))
-                : BUSY_BACKOFF.delay(attempt, jitter);
-        long until = e instanceof PenalizedException ? penaltyGiveUp : giveUp;
-        if (System.nanoTime() + wait.toNanos() - until > 0) {
-          throw e;
-        }
-        if (e instanceof PenalizedException penalized) {
-          busyRetry
-              .waiting()
-              .accept(
-                  "too many failed attempts from this address; retrying in "
-                      + Math.max(1, penalized.retryAfter().toSeconds())
-                      + " s");
-        }
-        try {
-          Thread.sleep(wait);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
+    return busyRetry.connect(connector(), server);
   }
 
   /**

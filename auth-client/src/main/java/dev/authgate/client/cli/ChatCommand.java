@@ -34,9 +34,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
-import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
-import org.jline.reader.impl.DefaultParser;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
@@ -257,7 +255,7 @@ final class ChatCommand implements Callable<Integer> {
   private int runInteractive(ChatClient chat, String clientId) throws Exception {
     Thread editing = Thread.currentThread();
     try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
-      LineReader reader = lineReader(terminal);
+      LineReader reader = ChatLineEditor.lineReader(terminal);
       chat.start(
           new ChatClient.Listener() {
             @Override
@@ -320,25 +318,6 @@ final class ChatCommand implements Callable<Integer> {
     } catch (InterruptedException answeredMeanwhile) {
       // cleared below, before finish()
     }
-  }
-
-  /**
-   * A line editor that returns exactly what was typed: a chat line is text, not a shell command, so
-   * backslashes, quotes and {@code !} are not escapes, quotes or history events, and a line ending
-   * in a backslash or with an odd quote is complete, not continued.
-   */
-  static LineReader lineReader(Terminal terminal) {
-    DefaultParser parser = new DefaultParser();
-    parser.setEscapeChars(new char[0]);
-    parser.setQuoteChars(new char[0]);
-    parser.setEofOnUnclosedQuote(false);
-    parser.setEofOnEscapedNewLine(false);
-    return LineReaderBuilder.builder()
-        .terminal(terminal)
-        .appName("authgate")
-        .parser(parser)
-        .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
-        .build();
   }
 
   private void command(ChatClient chat, LineReader reader, String line) throws IOException {

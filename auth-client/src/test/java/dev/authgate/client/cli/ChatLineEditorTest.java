@@ -34,7 +34,7 @@ class ChatLineEditorTest {
                 new ByteArrayOutputStream())
             .encoding(StandardCharsets.UTF_8)
             .build()) {
-      LineReader reader = ChatCommand.lineReader(terminal);
+      LineReader reader = ChatLineEditor.lineReader(terminal);
       for (String line : typed) {
         assertThat(reader.readLine("> ")).isEqualTo(line);
       }
