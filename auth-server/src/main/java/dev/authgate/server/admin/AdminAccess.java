@@ -26,6 +26,20 @@ final class AdminAccess {
   private final PenaltyTable penalties;
   private final AuditLog audit;
 
+  /** The refusals that cost their source a penalty: guesses at a token. */
+  static final java.util.Set<String> GUESSES = java.util.Set.of("unknown-token", "bad-secret");
+
+  /**
+   * The most {@code admin.refused} lines written a minute, from all sources together (on loopback
+   * every 127.x address is a source of its own): past it they are counted, and the next line
+   * written says how many were left out ({@code suppressed}).
+   */
+  static final int REFUSALS_PER_MINUTE = 100;
+
+  private long window = System.nanoTime();
+  private int written;
+  private long suppressed;
+
   AdminAccess(AdminTokens tokens, PenaltyPolicy policy, AuditLog audit, Clock clock) {
     this.tokens = tokens;
     this.penalties = new PenaltyTable(policy, clock);
@@ -76,7 +90,12 @@ final class AdminAccess {
       String path,
       AdminTokenFile token,
       String tokenId) {
-    penalties.penalize(source, Reason.BAD_PROOF);
+    if (GUESSES.contains(reason)) {
+      // A token that is not one, or not this one: someone may be guessing. A missing token, a
+      // malformed one, a stale console session, an expired or revoked token guess nothing, and
+      // penalising them would let any page or local user lock the operator out.
+      penalties.penalize(source, Reason.BAD_PROOF);
+    }
     record(source, reason, method, path, token, tokenId);
     return new ApiException(
         401,
@@ -87,6 +106,7 @@ final class AdminAccess {
           case "expired-token" -> "this admin token has expired";
           case "revoked-token" -> "this admin token was revoked";
           case "bad-session" -> "this console session is not valid (log in again)";
+          case "csrf" -> "the console's CSRF token is missing or wrong (reload the page)";
           default -> "this admin token is not valid here";
         });
   }
@@ -100,8 +120,7 @@ final class AdminAccess {
         reason,
         switch (reason) {
           case "read-only-token" -> "this token may only read (--scope read)";
-          case "cross-site" -> "a change must come from the console's own page";
-          default -> "the console's CSRF token is missing or wrong (reload the page)";
+          default -> "a change must come from the console's own page";
         });
   }
 
@@ -131,6 +150,24 @@ final class AdminAccess {
       refused.with("token_id", token.tokenId()).with("name", token.name());
     } else if (tokenId != null) {
       refused.with("token_id", tokenId);
+    }
+    long left;
+    synchronized (this) {
+      long now = System.nanoTime();
+      if (now - window >= 60_000_000_000L) {
+        window = now;
+        written = 0;
+      }
+      if (written >= REFUSALS_PER_MINUTE) {
+        suppressed++;
+        return;
+      }
+      written++;
+      left = suppressed;
+      suppressed = 0;
+    }
+    if (left > 0) {
+      refused.with("suppressed", left);
     }
     audit.record(refused);
   }

@@ -36,8 +36,10 @@ public final class AdminFeed implements AuditLog {
   /** Distinct sources (and reasons) counted per minute; the rest count as {@code other}. */
   static final int MAX_KEYS_PER_MINUTE = 500;
 
-  /** Live tails open at once. */
+  /** Live tails open at once, and per admin token. */
   static final int MAX_STREAMS = 32;
+
+  static final int MAX_STREAMS_PER_TOKEN = 4;
 
   /** Lines a live tail may fall behind by before it loses some. */
   static final int STREAM_QUEUE = 1000;
@@ -165,12 +167,14 @@ public final class AdminFeed implements AuditLog {
    * Opens a live tail of the events {@code filter} keeps, or returns null when {@link #MAX_STREAMS}
    * are open already.
    */
-  Stream open(AuditFilter filter) {
+  Stream open(AuditFilter filter, String tokenId) {
     synchronized (streams) {
-      if (streams.size() >= MAX_STREAMS) {
+      if (streams.size() >= MAX_STREAMS
+          || streams.stream().filter(s -> s.tokenId.equals(tokenId)).count()
+              >= MAX_STREAMS_PER_TOKEN) {
         return null;
       }
-      Stream stream = new Stream(filter);
+      Stream stream = new Stream(filter, tokenId);
       streams.add(stream);
       return stream;
     }
@@ -191,11 +195,13 @@ public final class AdminFeed implements AuditLog {
   /** One live tail: audit lines as they are written, bounded; closing it stops the feeding. */
   final class Stream implements AutoCloseable {
     final AuditFilter filter;
+    final String tokenId;
     private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(STREAM_QUEUE);
     private final AtomicLong lost = new AtomicLong();
 
-    Stream(AuditFilter filter) {
+    Stream(AuditFilter filter, String tokenId) {
       this.filter = filter;
+      this.tokenId = tokenId;
     }
 
     void offer(String line) {

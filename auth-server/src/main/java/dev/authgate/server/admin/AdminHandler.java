@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
@@ -49,6 +48,7 @@ final class AdminHandler extends Handler.Abstract {
   private final ConsoleAssets assets;
   private final AuditStreamer streams;
   private final BooleanSupplier ready;
+  private final boolean loopback;
   private final byte[] openapi;
 
   AdminHandler(
@@ -57,8 +57,10 @@ final class AdminHandler extends Handler.Abstract {
       ConsoleSessions consoles,
       ConsoleAssets assets,
       AdminFeed feed,
-      BooleanSupplier ready)
+      BooleanSupplier ready,
+      boolean loopback)
       throws IOException {
+    this.loopback = loopback;
     this.api = api;
     this.access = access;
     this.consoles = consoles;
@@ -87,6 +89,10 @@ final class AdminHandler extends Handler.Abstract {
     String method = request.getMethod();
     secure(response);
     try {
+      if (loopback && !loopbackHost(request.getHeaders().get(HttpHeader.HOST))) {
+        // A page of another site whose name was made to point here (DNS rebinding) names itself.
+        throw new ApiException(421, "bad-host", "this port answers to 127.0.0.1, localhost or ::1");
+      }
       switch (path) {
         case "/healthz" -> write(response, callback, 200, status("ok"));
         case "/readyz" -> {
@@ -102,7 +108,17 @@ final class AdminHandler extends Handler.Abstract {
         case "/api/audit/stream" -> {
           Caller caller = authenticate(request, method, path);
           requireGet(method, path);
-          streams.stream(request, response, callback, query(request), caller);
+          String cookie = cookie(request);
+          String tokenId = caller.token().tokenId();
+          streams.stream(
+              request,
+              response,
+              callback,
+              query(request),
+              caller,
+              () ->
+                  access.current(tokenId).accepted()
+                      && (!caller.console() || consoles.find(cookie) != null));
         }
         default -> {
           if (path.startsWith("/api/")) {
@@ -164,6 +180,20 @@ final class AdminHandler extends Handler.Abstract {
       if (session == null) {
         throw access.refuse(source, "bad-session", method, path, null, null);
       }
+      // The cookie alone is not enough: browsers send it to every port of this host, so a page
+      // on another port could have it. The CSRF token lives only in this origin's page storage,
+      // and must come with every request (the live tail, which cannot set a header, sends it in
+      // its query).
+      String sent = request.getHeaders().get(CSRF_HEADER);
+      if (sent == null && path.equals("/api/audit/stream")) {
+        sent =
+            query(request).getOrDefault("csrf", java.util.List.of()).stream()
+                .findFirst()
+                .orElse(null);
+      }
+      if (!ConsoleSessions.csrfMatches(session, sent)) {
+        throw access.refuse(source, "csrf", method, path, null, session.tokenId());
+      }
       AdminTokens.Check current = access.current(session.tokenId());
       if (!current.accepted()) {
         consoles.close(cookie);
@@ -174,9 +204,6 @@ final class AdminHandler extends Handler.Abstract {
       console = true;
       if (!method.equals("GET")) {
         requireSameOrigin(request, source, method, path, token);
-        if (!ConsoleSessions.csrfMatches(session, request.getHeaders().get(CSRF_HEADER))) {
-          throw access.forbid(source, "csrf", method, path, token);
-        }
       }
     }
     if (changes && !method.equals("GET") && token.scope() != AdminTokenFile.Scope.WRITE) {
@@ -200,7 +227,7 @@ final class AdminHandler extends Handler.Abstract {
   /**
    * A change with the console's cookie must come from the console's own page: a browser says where
    * a request comes from ({@code Sec-Fetch-Site}, {@code Origin}), and a page of another site
-   * cannot hide it.
+   * cannot hide it; a change that says neither is refused too.
    */
   private void requireSameOrigin(
       Request request, InetAddress source, String method, String path, AdminTokenFile token) {
@@ -208,8 +235,9 @@ final class AdminHandler extends Handler.Abstract {
     String origin = request.getHeaders().get(HttpHeader.ORIGIN);
     String host = request.getHeaders().get(HttpHeader.HOST);
     String own = (request.isSecure() ? "https://" : "http://") + host;
-    if ((site != null && !Set.of("same-origin", "none").contains(site))
-        || (origin != null && !origin.equals(own))) {
+    boolean sameSite = site == null || site.equals("same-origin");
+    boolean sameOrigin = origin == null ? site != null : origin.equals(own);
+    if (!sameSite || !sameOrigin) {
       throw access.forbid(source, "cross-site", method, path, token);
     }
   }
@@ -223,7 +251,11 @@ final class AdminHandler extends Handler.Abstract {
     switch (method) {
       case "GET" -> {
         ConsoleSessions.Session session = cookie == null ? null : consoles.find(cookie);
-        AdminTokens.Check current = session == null ? null : access.current(session.tokenId());
+        AdminTokens.Check current =
+            session == null
+                    || !ConsoleSessions.csrfMatches(session, request.getHeaders().get(CSRF_HEADER))
+                ? null
+                : access.current(session.tokenId());
         if (current == null || !current.accepted()) {
           // Not audited: a page load asks this before anyone has logged in.
           throw new ApiException(401, "no-session", "log in with an admin token");
@@ -325,6 +357,19 @@ final class AdminHandler extends Handler.Abstract {
     if (!method.equals("GET")) {
       throw new ApiException(405, "method-not-allowed", path + " takes GET only");
     }
+  }
+
+  /** Whether {@code host} (a Host header) names this machine's loopback, with any port. */
+  static boolean loopbackHost(String host) {
+    if (host == null) {
+      return false;
+    }
+    String name = host.toLowerCase(java.util.Locale.ROOT);
+    int colon = name.startsWith("[") ? name.indexOf("]:") + 1 : name.lastIndexOf(':');
+    if (colon > 0) {
+      name = name.substring(0, colon);
+    }
+    return name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
   }
 
   private static String cookie(Request request) {

@@ -124,7 +124,8 @@ public final class AdminServer implements Closeable {
             new ConsoleSessions(b.clock(), RandomSource.secure()),
             new ConsoleAssets(),
             b.feed(),
-            b.ready());
+            b.ready(),
+            address.getAddress().isLoopbackAddress());
     Server jetty = jetty(address, tls, handler);
     jetty.setStopTimeout(2000);
     try {

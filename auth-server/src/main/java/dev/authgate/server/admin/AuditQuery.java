@@ -42,7 +42,13 @@ public record AuditQuery(
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
-  private static final Pattern CURSOR = Pattern.compile("([^~]{1,40})~(\\d{1,7})");
+  private static final Pattern CURSOR = Pattern.compile("([^~]{1,40})~(\\d{1,5})");
+
+  /**
+   * The most events of one millisecond a cursor may have shown already: the events a page keeps to
+   * skip them are bounded by it (a cursor claiming more is refused, not obeyed).
+   */
+  static final int MAX_SKIP = 10_000;
 
   /** Validates the page size and the cursor. */
   public AuditQuery {
@@ -63,7 +69,7 @@ public record AuditQuery(
   private static Cursor parseCursor(String text) {
     Matcher m = CURSOR.matcher(text);
     try {
-      if (m.matches()) {
+      if (m.matches() && Integer.parseInt(m.group(2)) <= MAX_SKIP) {
         return new Cursor(Instant.parse(m.group(1)), Integer.parseInt(m.group(2)));
       }
     } catch (DateTimeParseException e) {

@@ -23,7 +23,30 @@ final class AuditRoutes {
     this.auditLog = auditLog;
   }
 
+  /**
+   * Reads of the log at once: each may read far back (a filter that matches little), so more wait
+   * their turn, for a while, rather than take every core.
+   */
+  private final java.util.concurrent.Semaphore readers = new java.util.concurrent.Semaphore(2);
+
   JsonNode handle(ApiCall call, String[] parts) throws IOException {
+    try {
+      if (!readers.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new ApiException(
+            429, "busy", "other reads of the audit log are running; try again", 2);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(503, "busy", "the server is stopping");
+    }
+    try {
+      return read(call, parts);
+    } finally {
+      readers.release();
+    }
+  }
+
+  private JsonNode read(ApiCall call, String[] parts) throws IOException {
     if (auditLog == null) {
       throw new ApiException(
           409,

@@ -41,14 +41,16 @@ final class AuditStreamer {
       Response response,
       Callback callback,
       Map<String, List<String>> query,
-      AdminHandler.Caller caller) {
+      AdminHandler.Caller caller,
+      java.util.function.BooleanSupplier allowed) {
     Set<String> events = new HashSet<>();
     for (String names : query.getOrDefault("event", List.of())) {
       events.addAll(AdminFeed.names(names));
     }
     String client = one(query, "client");
     String source = one(query, "source");
-    AdminFeed.Stream stream = feed.open(new AdminFeed.AuditFilter(events, client, source));
+    AdminFeed.Stream stream =
+        feed.open(new AdminFeed.AuditFilter(events, client, source), caller.token().tokenId());
     if (stream == null) {
       throw new ApiException(429, "too-many-streams", "too many live tails are open; close one", 5);
     }
@@ -56,7 +58,9 @@ final class AuditStreamer {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
     try (stream) {
       send(response, "retry: 5000\n\n");
-      while (!stopping) {
+      // Each round checks the caller again: a revoked token or an ended console session ends its
+      // tails within a heartbeat.
+      while (!stopping && allowed.getAsBoolean()) {
         String line = stream.poll(HEARTBEAT);
         long lost = stream.takeLost();
         if (lost > 0) {

@@ -18,8 +18,8 @@ import java.util.Map;
  * SameSite=Strict}) and a CSRF token the page sends back on every change. Only a digest of each
  * cookie is held, so the map's keys give nothing away; a session ends after {@link #IDLE} unused,
  * after {@link #MAX_AGE}, when its admin token expires, or at logout; a revoked token ends it at
- * the next request (the token's file is read every time). At most {@link #MAX_SESSIONS} are held;
- * past that the least recently used goes. Thread-safe.
+ * the next request (the token's file is read every time). At most {@link #MAX_SESSIONS} are held,
+ * {@link #MAX_PER_TOKEN} per token; past that the least recently used goes. Thread-safe.
  */
 final class ConsoleSessions {
   /** The cookie's name. */
@@ -28,6 +28,12 @@ final class ConsoleSessions {
   static final Duration IDLE = Duration.ofHours(1);
   static final Duration MAX_AGE = Duration.ofHours(12);
   static final int MAX_SESSIONS = 1000;
+
+  /**
+   * Sessions one admin token may hold; its least recently used goes first, so logins with one token
+   * never push out another token's sessions until {@link #MAX_SESSIONS} are held.
+   */
+  static final int MAX_PER_TOKEN = 20;
 
   /** One login. */
   record Session(String tokenId, String csrf, Instant expires, Instant lastUsed) {}
@@ -54,7 +60,14 @@ final class ConsoleSessions {
       end = token.expires();
     }
     Session session = new Session(token.tokenId(), csrf, end, now);
-    if (byDigest.size() >= MAX_SESSIONS) {
+    java.util.List<String> own =
+        byDigest.entrySet().stream()
+            .filter(e -> e.getValue().tokenId().equals(token.tokenId()))
+            .map(Map.Entry::getKey)
+            .toList();
+    if (own.size() >= MAX_PER_TOKEN) {
+      byDigest.remove(own.get(0)); // least recently used first: the map is in access order
+    } else if (byDigest.size() >= MAX_SESSIONS) {
       byDigest.remove(byDigest.keySet().iterator().next());
     }
     byDigest.put(digest(cookie), session);

@@ -128,6 +128,7 @@ class AdminTlsTest {
           client.send(
               HttpRequest.newBuilder(URI.create(https + "/api/session"))
                   .header("Content-Type", "application/json")
+                  .header("Sec-Fetch-Site", "same-origin")
                   .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + token.text() + "\"}"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

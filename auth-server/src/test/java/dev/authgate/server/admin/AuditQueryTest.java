@@ -113,7 +113,14 @@ class AuditQueryTest {
   @Test
   void aCursorOrALimitItDidNotGiveIsRefused() {
     for (String cursor :
-        new String[] {"x", "2026-12-08T10:00:00Z", "yesterday~1", "2026-12-08T10:00:00Z~-1"}) {
+        new String[] {
+          "x",
+          "2026-12-08T10:00:00Z",
+          "yesterday~1",
+          "2026-12-08T10:00:00Z~-1",
+          "2026-12-08T10:00:00Z~10001",
+          "2026-12-08T10:00:00Z~9999999"
+        }) {
       assertThatThrownBy(() -> new AuditQuery(Set.of(), null, null, null, null, 10, cursor))
           .as(cursor)
           .hasMessageContaining("cursor");

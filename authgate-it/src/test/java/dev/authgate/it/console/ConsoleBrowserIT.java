@@ -262,15 +262,21 @@ class ConsoleBrowserIT {
     visible("#audit-event").sendKeys("session.closed");
     browser.findElement(By.id("audit-client")).sendKeys("sensor-1");
     browser.findElement(By.id("audit-apply")).click();
-    wait.until(
-        d -> {
-          List<WebElement> rows = d.findElements(By.cssSelector("#audit tbody tr"));
-          return !rows.isEmpty()
-              && rows.stream()
-                  .allMatch(r -> "session.closed".equals(r.getDomAttribute("data-event")));
-        });
-    List<WebElement> rows = browser.findElements(By.cssSelector("#audit tbody tr"));
-    assertThat(rows).anySatisfy(r -> assertThat(r.getText()).contains("revoked"));
+    // The table is drawn again as the filtered page and the live tail arrive: rows read while it
+    // is replaced are read again.
+    List<String> rows =
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+            .until(
+                d -> {
+                  List<WebElement> shown = d.findElements(By.cssSelector("#audit tbody tr"));
+                  boolean filtered =
+                      !shown.isEmpty()
+                          && shown.stream()
+                              .allMatch(
+                                  r -> "session.closed".equals(r.getDomAttribute("data-event")));
+                  return filtered ? shown.stream().map(WebElement::getText).toList() : null;
+                });
+    assertThat(rows).anySatisfy(r -> assertThat(r).contains("revoked"));
     shoot("07-audit-filtered");
 
     // A phone-sized screen still shows the pages.

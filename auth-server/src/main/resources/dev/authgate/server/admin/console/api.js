@@ -1,6 +1,18 @@
-// The admin API as the console calls it: its session cookie goes along by itself; every change
-// also carries the session's CSRF token, which only this page can read.
-let csrf = null;
+// The admin API as the console calls it: its session cookie goes along by itself, and every
+// request also carries the session's CSRF token. The token is kept in this origin's session
+// storage, which a page on another port of this host cannot read (the cookie, browsers send to
+// every port), so a reload keeps the session and a new tab logs in again.
+const KEY = 'authgate-console-csrf';
+let csrf = sessionStorage.getItem(KEY);
+
+function remember(token) {
+  csrf = token;
+  if (token) {
+    sessionStorage.setItem(KEY, token);
+  } else {
+    sessionStorage.removeItem(KEY);
+  }
+}
 
 export class ApiError extends Error {
   constructor(status, error, message) {
@@ -12,7 +24,7 @@ export class ApiError extends Error {
 
 export async function api(method, path, body) {
   const headers = {};
-  if (method !== 'GET' && csrf) {
+  if (csrf) {
     headers['X-CSRF-Token'] = csrf;
   }
   if (body !== undefined) {
@@ -38,12 +50,14 @@ export async function api(method, path, body) {
 
 /** Who is logged in (and this session's CSRF token), or null. */
 export async function current() {
+  if (!csrf) {
+    return null;
+  }
   try {
-    const me = await api('GET', '/api/session');
-    csrf = me.csrf;
-    return me;
+    return await api('GET', '/api/session');
   } catch (e) {
     if (e.status === 401) {
+      remember(null);
       return null;
     }
     throw e;
@@ -52,7 +66,7 @@ export async function current() {
 
 export async function login(token) {
   const me = await api('POST', '/api/session', { token });
-  csrf = me.csrf;
+  remember(me.csrf);
   return me;
 }
 
@@ -60,8 +74,13 @@ export async function logout() {
   try {
     await api('DELETE', '/api/session');
   } finally {
-    csrf = null;
+    remember(null);
   }
+}
+
+/** The live tail's address: an EventSource cannot send a header, so its CSRF token rides along. */
+export function streamUrl(path, params) {
+  return path + query({ ...params, csrf });
 }
 
 /** Query string of the non-empty values of {@code params}. */

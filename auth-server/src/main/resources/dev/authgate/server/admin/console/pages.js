@@ -3,7 +3,7 @@
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import { api, query } from '/console/api.js';
+import { api, query, streamUrl } from '/console/api.js';
 
 /** Calls {@code load} now and every {@code every} ms; a 401 logs the console out. */
 function usePoll(load, every, deps, onLoggedOut) {
@@ -258,7 +258,7 @@ export function Audit({ onLoggedOut }) {
     });
     let source = null;
     if (live) {
-      source = new EventSource('/api/audit/stream' + query(filters));
+      source = new EventSource(streamUrl('/api/audit/stream', filters));
       source.onmessage = (m) => {
         const event = JSON.parse(m.data);
         setEvents((list) => [event, ...list].slice(0, KEEP));
