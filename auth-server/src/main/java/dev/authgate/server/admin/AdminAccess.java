@@ -145,7 +145,7 @@ final class AdminAccess {
             .with("source", source.getHostAddress())
             .with("reason", reason)
             .with("method", method)
-            .with("path", AdminHandler.cut(path));
+            .with("path", Http.cut(path));
     if (token != null) {
       refused.with("token_id", token.tokenId()).with("name", token.name());
     } else if (tokenId != null) {

@@ -133,8 +133,7 @@ final class AdminApi {
             .filter(s -> s.id().equals(id))
             .findFirst()
             .orElseThrow(
-                () ->
-                    new ApiException(404, "not-found", "no open session " + AdminHandler.cut(id)));
+                () -> new ApiException(404, "not-found", "no open session " + Http.cut(id)));
     api.record(
         call,
         AuditEvent.of(AuditEventType.ADMIN_SESSION_CLOSED)

@@ -7,23 +7,16 @@ import dev.authgate.server.keystore.AdminTokens;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,17 +80,17 @@ final class AdminHandler extends Handler.Abstract {
   public boolean handle(Request request, Response response, Callback callback) {
     String path = Request.getPathInContext(request);
     String method = request.getMethod();
-    secure(response);
+    Http.secure(response);
     try {
-      if (loopback && !loopbackHost(request.getHeaders().get(HttpHeader.HOST))) {
+      if (loopback && !Http.loopbackHost(request.getHeaders().get(HttpHeader.HOST))) {
         // A page of another site whose name was made to point here (DNS rebinding) names itself.
         throw new ApiException(421, "bad-host", "this port answers to 127.0.0.1, localhost or ::1");
       }
       switch (path) {
-        case "/healthz" -> write(response, callback, 200, status("ok"));
+        case "/healthz" -> Http.write(response, callback, 200, Http.status("ok"));
         case "/readyz" -> {
           boolean up = ready.getAsBoolean();
-          write(response, callback, up ? 200 : 503, status(up ? "ready" : "stopping"));
+          Http.write(response, callback, up ? 200 : 503, Http.status(up ? "ready" : "stopping"));
         }
         case "/api/openapi.json" -> {
           response.setStatus(200);
@@ -105,38 +98,8 @@ final class AdminHandler extends Handler.Abstract {
           response.write(true, ByteBuffer.wrap(openapi), callback);
         }
         case "/api/session" -> session(request, response, callback, method);
-        case "/api/audit/stream" -> {
-          Caller caller = authenticate(request, method, path);
-          requireGet(method, path);
-          String cookie = cookie(request);
-          String tokenId = caller.token().tokenId();
-          streams.stream(
-              request,
-              response,
-              callback,
-              query(request),
-              caller,
-              () ->
-                  access.current(tokenId).accepted()
-                      && (!caller.console() || consoles.find(cookie) != null));
-        }
-        default -> {
-          if (path.startsWith("/api/")) {
-            Caller caller = authenticate(request, method, path);
-            JsonNode answer =
-                api.handle(
-                    new ApiCall(
-                        method,
-                        path,
-                        query(request),
-                        body(request, method),
-                        caller.token(),
-                        caller.source().getHostAddress()));
-            write(response, callback, 200, answer);
-          } else if (!assets.serve(method, path, response, callback)) {
-            throw new ApiException(404, "not-found", "no page " + cut(path));
-          }
-        }
+        case "/api/audit/stream" -> tail(request, response, callback, method, path);
+        default -> route(request, response, callback, method, path);
       }
     } catch (ApiException e) {
       if (e.status == 401) {
@@ -145,12 +108,51 @@ final class AdminHandler extends Handler.Abstract {
       if (e.retryAfter > 0) {
         response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(e.retryAfter));
       }
-      write(response, callback, e.status, error(e.error, e.getMessage()));
+      Http.write(response, callback, e.status, Http.error(e.error, e.getMessage()));
     } catch (IOException | RuntimeException e) {
-      LOG.warn("admin API: {} {} failed: {}", method, cut(path), e.toString());
-      write(response, callback, 500, error("internal", "the server could not answer"));
+      LOG.warn("admin API: {} {} failed: {}", method, Http.cut(path), e.toString());
+      Http.write(response, callback, 500, Http.error("internal", "the server could not answer"));
     }
     return true;
+  }
+
+  /** An API route, or one of the console's files. */
+  private void route(
+      Request request, Response response, Callback callback, String method, String path)
+      throws IOException {
+    if (path.startsWith("/api/")) {
+      Caller caller = authenticate(request, method, path);
+      JsonNode answer =
+          api.handle(
+              new ApiCall(
+                  method,
+                  path,
+                  Http.query(request),
+                  Http.body(request, method),
+                  caller.token(),
+                  caller.source().getHostAddress()));
+      Http.write(response, callback, 200, answer);
+    } else if (!assets.serve(method, path, response, callback)) {
+      throw new ApiException(404, "not-found", "no page " + Http.cut(path));
+    }
+  }
+
+  /** The live tail, for as long as its caller may still read. */
+  private void tail(
+      Request request, Response response, Callback callback, String method, String path) {
+    Caller caller = authenticate(request, method, path);
+    Http.requireGet(method, path);
+    String cookie = Http.cookie(request);
+    String tokenId = caller.token().tokenId();
+    streams.stream(
+        request,
+        response,
+        callback,
+        Http.query(request),
+        caller,
+        () ->
+            access.current(tokenId).accepted()
+                && (!caller.console() || consoles.find(cookie) != null));
   }
 
   /**
@@ -167,10 +169,10 @@ final class AdminHandler extends Handler.Abstract {
    * logout), which skips the scope check but not the console's origin and CSRF checks.
    */
   private Caller authenticate(Request request, String method, String path, boolean changes) {
-    InetAddress source = sourceOf(request);
+    InetAddress source = Http.sourceOf(request);
     refuseIfPenalised(source);
     String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    String cookie = cookie(request);
+    String cookie = Http.cookie(request);
     AdminTokenFile token;
     boolean console = false;
     if (authorization != null || cookie == null) {
@@ -187,7 +189,7 @@ final class AdminHandler extends Handler.Abstract {
       String sent = request.getHeaders().get(CSRF_HEADER);
       if (sent == null && path.equals("/api/audit/stream")) {
         sent =
-            query(request).getOrDefault("csrf", java.util.List.of()).stream()
+            Http.query(request).getOrDefault("csrf", java.util.List.of()).stream()
                 .findFirst()
                 .orElse(null);
       }
@@ -246,8 +248,8 @@ final class AdminHandler extends Handler.Abstract {
   private void session(Request request, Response response, Callback callback, String method)
       throws IOException {
     String path = "/api/session";
-    InetAddress source = sourceOf(request);
-    String cookie = cookie(request);
+    InetAddress source = Http.sourceOf(request);
+    String cookie = Http.cookie(request);
     switch (method) {
       case "GET" -> {
         ConsoleSessions.Session session = cookie == null ? null : consoles.find(cookie);
@@ -260,7 +262,7 @@ final class AdminHandler extends Handler.Abstract {
           // Not audited: a page load asks this before anyone has logged in.
           throw new ApiException(401, "no-session", "log in with an admin token");
         }
-        write(response, callback, 200, who(current.token(), session.csrf()));
+        Http.write(response, callback, 200, who(current.token(), session.csrf()));
       }
       case "POST" -> login(request, response, callback, source);
       case "DELETE" -> {
@@ -276,7 +278,7 @@ final class AdminHandler extends Handler.Abstract {
                 .sameSite(HttpCookie.SameSite.STRICT)
                 .maxAge(0)
                 .build());
-        write(response, callback, 200, status("logged-out"));
+        Http.write(response, callback, 200, Http.status("logged-out"));
       }
       default ->
           throw new ApiException(405, "method-not-allowed", path + " takes GET, POST or DELETE");
@@ -294,7 +296,7 @@ final class AdminHandler extends Handler.Abstract {
     String path = "/api/session";
     refuseIfPenalised(source);
     requireSameOrigin(request, source, method, path, null);
-    JsonNode body = body(request, method);
+    JsonNode body = Http.body(request, method);
     String presented = body.path("token").asText(null);
     AdminTokenFile token =
         access
@@ -310,37 +312,7 @@ final class AdminHandler extends Handler.Abstract {
             .secure(request.isSecure())
             .sameSite(HttpCookie.SameSite.STRICT)
             .build());
-    write(response, callback, 200, who(token, opened.csrf()));
-  }
-
-  /**
-   * The JSON object a request carries: none for a GET or an empty body; otherwise it must be sent
-   * as {@code application/json} (415), which a form of another site cannot send, and be one object
-   * (400).
-   */
-  private static JsonNode body(Request request, String method) throws IOException {
-    String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-    boolean some =
-        request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
-    if (method.equals("GET") || (!some && type == null)) {
-      return AdminApi.JSON.createObjectNode();
-    }
-    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-      throw new ApiException(415, "bad-request", "send the body as application/json");
-    }
-    JsonNode body;
-    try {
-      body = AdminApi.JSON.readTree(Content.Source.asString(request, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new ApiException(400, "bad-request", "the body is not JSON");
-    }
-    if (body == null || body.isMissingNode()) {
-      return AdminApi.JSON.createObjectNode();
-    }
-    if (!body.isObject()) {
-      throw new ApiException(400, "bad-request", "the body must be one JSON object");
-    }
-    return body;
+    Http.write(response, callback, 200, who(token, opened.csrf()));
   }
 
   private static ObjectNode who(AdminTokenFile token, String csrf) {
@@ -351,88 +323,5 @@ final class AdminHandler extends Handler.Abstract {
         .put("scope", token.scope().label())
         .put("expires", token.expires().toString())
         .put("csrf", csrf);
-  }
-
-  private static void requireGet(String method, String path) {
-    if (!method.equals("GET")) {
-      throw new ApiException(405, "method-not-allowed", path + " takes GET only");
-    }
-  }
-
-  /** Whether {@code host} (a Host header) names this machine's loopback, with any port. */
-  static boolean loopbackHost(String host) {
-    if (host == null) {
-      return false;
-    }
-    String name = host.toLowerCase(java.util.Locale.ROOT);
-    int colon = name.startsWith("[") ? name.indexOf("]:") + 1 : name.lastIndexOf(':');
-    if (colon > 0) {
-      name = name.substring(0, colon);
-    }
-    return name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
-  }
-
-  private static String cookie(Request request) {
-    for (HttpCookie c : Request.getCookies(request)) {
-      if (c.getName().equals(ConsoleSessions.COOKIE)) {
-        return c.getValue();
-      }
-    }
-    return null;
-  }
-
-  private static InetAddress sourceOf(Request request) {
-    try {
-      return InetAddress.getByName(Request.getRemoteAddr(request));
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException("a connection without an address", e);
-    }
-  }
-
-  static Map<String, List<String>> query(Request request) {
-    Map<String, List<String>> out = new LinkedHashMap<>();
-    Fields fields;
-    try {
-      fields = Request.extractQueryParameters(request);
-    } catch (RuntimeException e) {
-      throw new ApiException(400, "bad-request", "the query string is not valid");
-    }
-    for (Fields.Field field : fields) {
-      out.put(field.getName(), field.getValues());
-    }
-    return out;
-  }
-
-  private static ObjectNode status(String status) {
-    return AdminApi.JSON.createObjectNode().put("status", status);
-  }
-
-  static String cut(String path) {
-    return path.length() > 128 ? path.substring(0, 128) : path;
-  }
-
-  /** The headers every answer has; the console's page replaces the policy with its own. */
-  static void secure(Response response) {
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-    response.getHeaders().put("X-Content-Type-Options", "nosniff");
-    response.getHeaders().put("Referrer-Policy", "no-referrer");
-    response.getHeaders().put("X-Frame-Options", "DENY");
-    response
-        .getHeaders()
-        .put("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  }
-
-  static JsonNode error(String error, String message) {
-    return AdminApi.JSON.createObjectNode().put("error", error).put("message", message);
-  }
-
-  static void write(Response response, Callback callback, int status, JsonNode body) {
-    response.setStatus(status);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
-    try {
-      Content.Sink.write(response, true, AdminApi.JSON.writeValueAsString(body) + "\n", callback);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      callback.failed(e);
-    }
   }
 }

@@ -191,12 +191,12 @@ public final class AdminServer implements Closeable {
               request.getAttribute(ErrorHandler.ERROR_STATUS) instanceof Integer i
                   ? i
                   : response.getStatus();
-          AdminHandler.secure(response);
-          AdminHandler.write(
+          Http.secure(response);
+          Http.write(
               response,
               callback,
               status,
-              AdminHandler.error(
+              Http.error(
                   status == 413 ? "too-large" : status == 431 ? "headers-too-large" : "bad-request",
                   "the request was refused (HTTP " + status + ")"));
           return true;

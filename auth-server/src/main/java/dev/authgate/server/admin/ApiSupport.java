@@ -102,7 +102,7 @@ final class ApiSupport {
   }
 
   static ApiException notFound(ApiCall call) {
-    return new ApiException(404, "not-found", "no route " + AdminHandler.cut(call.path()));
+    return new ApiException(404, "not-found", "no route " + Http.cut(call.path()));
   }
 
   /** A text field of the request's body, or null. */

@@ -1103,11 +1103,11 @@ class AdminApiTest {
               .readLine();
       assertThat(status).startsWith("HTTP/1.1 421");
     }
-    assertThat(AdminHandler.loopbackHost("LOCALHOST:9351")).isTrue();
-    assertThat(AdminHandler.loopbackHost("[::1]:9351")).isTrue();
-    assertThat(AdminHandler.loopbackHost("127.0.0.1")).isTrue();
-    assertThat(AdminHandler.loopbackHost("127.0.0.1.evil.example")).isFalse();
-    assertThat(AdminHandler.loopbackHost(null)).isFalse();
+    assertThat(Http.loopbackHost("LOCALHOST:9351")).isTrue();
+    assertThat(Http.loopbackHost("[::1]:9351")).isTrue();
+    assertThat(Http.loopbackHost("127.0.0.1")).isTrue();
+    assertThat(Http.loopbackHost("127.0.0.1.evil.example")).isFalse();
+    assertThat(Http.loopbackHost(null)).isFalse();
   }
 
   @Test
