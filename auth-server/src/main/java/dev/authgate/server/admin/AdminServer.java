@@ -18,11 +18,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -53,6 +56,13 @@ public final class AdminServer implements Closeable {
    * How long a connection may stay silent (a half-open one, one between requests, a stalled write).
    */
   static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * How long a new connection has to complete its first request: a peer that trickles a header a
+   * byte at a time (never silent long enough for the idle timeout) is closed then, so such peers
+   * cannot hold the connection cap.
+   */
+  static final Duration FIRST_REQUEST_DEADLINE = Duration.ofSeconds(10);
 
   /** Connections held at once; more wait in the backlog. */
   static final int MAX_CONNECTIONS = 512;
@@ -180,6 +190,27 @@ public final class AdminServer implements Closeable {
     connector.setHost(address.getAddress().getHostAddress());
     connector.setPort(address.getPort());
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    ServerConnector bound = connector;
+    connector.addEventListener(
+        new Connection.Listener() {
+          @Override
+          public void onOpened(Connection opened) {
+            if (opened
+                instanceof
+                ConnectionMetaData) { // an HTTP connection (under TLS too), not the TLS layer
+              bound
+                  .getScheduler()
+                  .schedule(
+                      () -> {
+                        if (opened.getMessagesIn() == 0) {
+                          opened.close();
+                        }
+                      },
+                      FIRST_REQUEST_DEADLINE.toMillis(),
+                      TimeUnit.MILLISECONDS);
+            }
+          }
+        });
     jetty.addConnector(connector);
     jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, jetty));
     SizeLimitHandler limit = new SizeLimitHandler(MAX_BODY_BYTES, -1);
