@@ -288,18 +288,22 @@ final class ClientRoutes {
       throw new ApiException(
           409, "not-pending", "client '" + clientId + "' is not waiting for approval");
     }
-    api.audited(
-        call,
-        AuditEvent.of(approve ? AuditEventType.ENROLL_APPROVED : AuditEventType.ENROLL_DENIED)
-            .with("client_id", clientId),
-        () -> {
-          if (approve) {
-            keystore().enrollmentTokens().approve(clientId);
-          } else {
-            keystore().enrollmentTokens().deny(clientId);
-          }
-          return null;
-        });
+    // A change that loses a race with a keys command (approved meanwhile) is a 409 too.
+    conflicts(
+        () ->
+            api.audited(
+                call,
+                AuditEvent.of(
+                        approve ? AuditEventType.ENROLL_APPROVED : AuditEventType.ENROLL_DENIED)
+                    .with("client_id", clientId),
+                () -> {
+                  if (approve) {
+                    keystore().enrollmentTokens().approve(clientId);
+                  } else {
+                    keystore().enrollmentTokens().deny(clientId);
+                  }
+                  return null;
+                }));
     changed.accept(clientId);
     return one(clientId);
   }
